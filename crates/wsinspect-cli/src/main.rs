@@ -1,0 +1,44 @@
+//! `wsinspect`: a thin shell over wsinspect-core. Parsing, decoding and formatting live in the
+//! core crate; this file reads arguments and files and prints.
+
+use std::io::Read as _;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+
+mod accept;
+
+/// WebSocket protocol inspector.
+#[derive(Parser)]
+#[command(name = "wsinspect", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compute Sec-WebSocket-Accept for a Sec-WebSocket-Key, step by step.
+    Accept(accept::AcceptArgs),
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Accept(args) => accept::run(args),
+    }
+}
+
+/// Read a file, or standard input for `-` or no path.
+#[allow(dead_code)]
+pub(crate) fn read_input(path: Option<&str>) -> Result<Vec<u8>> {
+    match path {
+        None | Some("-") => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .context("reading standard input")?;
+            Ok(buf)
+        }
+        Some(p) => std::fs::read(p).with_context(|| format!("reading {p}")),
+    }
+}

@@ -1,0 +1,16 @@
+//! wsinspect-core: everything the inspector knows about WebSocket, as a sans-IO library.
+//!
+//! Bytes and text go in, serialisable values come out. No sockets, files, clocks or threads, so
+//! the same code runs in the CLI, in the browser (wasm32) and, later, behind the live proxy.
+//!
+//! - [`notation`]: turn what a user pasted (hex in its many spellings) into bytes.
+//! - [`field`]: the one declarative table of frame header fields (RFC 6455 §5.2).
+//! - [`header`]: decode one frame header into field values with their exact spans.
+//! - [`accept`]: the Sec-WebSocket-Accept computation (RFC 6455 §1.3, §4.2.2).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod accept;
+pub mod field;
+pub mod header;
+pub mod notation;

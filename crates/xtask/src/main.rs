@@ -1,0 +1,134 @@
+//! The project's task runner. Two commands are promised in the README:
+//!
+//! - `cargo xtask serve [--port N]`: install what is missing, build the page, serve it.
+//! - `cargo xtask test`: install what is missing, then every check CI runs.
+//!
+//! Tools are installed once into a cache outside the checkout (`$WSINSPECT_TOOLS`, else
+//! `$XDG_CACHE_HOME/wsinspect`, else `~/.cache/wsinspect`) and reused by every clone.
+//! `cargo xtask setup` does only the installing.
+
+mod setup;
+mod util;
+
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use setup::Tools;
+use util::{fail, run, Result};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  serve [--port N]   build the inspector and serve it on http://127.0.0.1:N (default 8080)
+  test               fmt, clippy, unit and CLI tests, wasm build, Trunk build, browser tests
+  setup              only install the tools the two commands above need
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("test") => test(),
+        Some("setup") => Tools::ensure().map(|_| ()),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: &[String]) -> Result<()> {
+    let port = match args {
+        [] => 8080,
+        [flag, n] if flag == "--port" => n
+            .parse::<u16>()
+            .map_err(|_| format!("--port takes a number from 1 to 65535, not {n:?}"))?,
+        _ => return fail(format!("usage: cargo xtask serve [--port N], not {args:?}")),
+    };
+    let tools = Tools::ensure()?;
+    let root = util::root();
+    trunk_build(&tools, &root)?;
+    println!("wsinspect: serving the inspector on http://127.0.0.1:{port}/ (Ctrl-C to stop)");
+    let mut cmd = tools.trunk(&root);
+    cmd.args(["serve", "--release", "--offline", "--no-autoreload"])
+        .args(["--address", "127.0.0.1", "--port", &port.to_string()]);
+    run(&mut cmd)
+}
+
+fn trunk_build(tools: &Tools, root: &Path) -> Result<()> {
+    let mut cmd = tools.trunk(root);
+    cmd.args(["build", "--release", "--offline"]);
+    run(&mut cmd)
+}
+
+fn test() -> Result<()> {
+    let started = Instant::now();
+    let tools = Tools::ensure()?;
+    let root = util::root();
+    let mut steps: Vec<(&str, f64)> = Vec::new();
+    let mut step = |name: &'static str, cmd: &mut Command| -> Result<()> {
+        println!("\n==> {name}");
+        let t = Instant::now();
+        run(cmd.current_dir(&root))?;
+        steps.push((name, t.elapsed().as_secs_f64()));
+        Ok(())
+    };
+    step(
+        "cargo fmt --check",
+        Command::new("cargo").args(["fmt", "--all", "--", "--check"]),
+    )?;
+    step(
+        "cargo clippy (all targets, warnings denied)",
+        Command::new("cargo").args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step(
+        "cargo test --workspace",
+        Command::new("cargo").args(["test", "--workspace"]),
+    )?;
+    step(
+        "wsinspect-core built for wasm32-unknown-unknown",
+        tools.wasm_cargo(&root).args([
+            "build",
+            "--package",
+            "wsinspect-core",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]),
+    )?;
+    step(
+        "trunk build --release (the page)",
+        tools.trunk(&root).args(["build", "--release", "--offline"]),
+    )?;
+    step(
+        "browser tests in headless Chromium",
+        &mut tools.browser_tests(&root),
+    )?;
+    println!("\nxtask test: every step passed");
+    for (name, secs) in &steps {
+        println!("  {secs:>7.1}s  {name}");
+    }
+    println!(
+        "  {:>7.1}s  in all (tool set-up included)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,371 @@
+//! Installing, once per machine, what building and testing the page needs.
+//!
+//! - A wasm32 standard library. Where `rustup target add wasm32-unknown-unknown` works (an
+//!   ordinary machine), that is used. Where it cannot download (machines without internet
+//!   access to the Rust dist server), Debian's `rustc-web` with its library source builds std
+//!   from source (`-Z build-std`), linked by `wasm-ld-19`. The choice is made once and remembered
+//!   in `<tools>/wasm-toolchain`; see ../shared/toolchain.md for what was tried.
+//! - Trunk at [`TRUNK_VERSION`] and wasm-bindgen-cli at exactly the `wasm-bindgen` crate pin of
+//!   the root Cargo.toml, installed with `cargo install --root <tools>`.
+//! - Chromium and ChromeDriver (Debian packages) and Node.js for the browser tests, whose one npm
+//!   dependency (playwright-core, driving /usr/bin/chromium) is installed from the lock file.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::util::{fail, output, root, run, run_with_time_limit, Result};
+
+/// The Trunk release the page is built with (0.22 needs a newer rustc than most machines have).
+pub const TRUNK_VERSION: &str = "0.21.14";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const DEBIAN_WASM_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "lld-19"];
+
+/// How the wasm32 target is built on this machine.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Wasm {
+    /// rustup's own wasm32-unknown-unknown standard library.
+    Rustup,
+    /// Debian's rustc-web, building std from source.
+    DebianBuildStd,
+}
+
+impl Wasm {
+    fn name(self) -> &'static str {
+        match self {
+            Wasm::Rustup => "rustup",
+            Wasm::DebianBuildStd => "debian-build-std",
+        }
+    }
+
+    fn usable(self) -> bool {
+        match self {
+            Wasm::Rustup => output(Command::new("rustup").args(["target", "list", "--installed"]))
+                .is_some_and(|s| s.lines().any(|l| l.trim() == WASM_TARGET)),
+            Wasm::DebianBuildStd => {
+                Path::new("/usr/bin/rustc").exists()
+                    && Path::new("/usr/bin/cargo").exists()
+                    && Path::new("/usr/lib/rustlib/src/rust/library/std").exists()
+                    && output(Command::new("wasm-ld-19").arg("--version")).is_some()
+            }
+        }
+    }
+}
+
+/// The installed tools, ready to use.
+pub struct Tools {
+    home: PathBuf,
+    wasm: Wasm,
+    chromium: PathBuf,
+}
+
+impl Tools {
+    /// Install whatever is missing, then describe what is used in a few lines.
+    pub fn ensure() -> Result<Tools> {
+        let home = tools_home();
+        std::fs::create_dir_all(home.join("bin"))
+            .map_err(|e| format!("cannot create {}: {e}", home.display()))?;
+        let mut apt = Apt::default();
+        let wasm = ensure_wasm(&home, &mut apt)?;
+        let bindgen_version = wasm_bindgen_pin()?;
+        ensure_cargo_tool(&home, "trunk", "trunk", TRUNK_VERSION, true)?;
+        ensure_cargo_tool(
+            &home,
+            "wasm-bindgen-cli",
+            "wasm-bindgen",
+            &bindgen_version,
+            false,
+        )?;
+        let chromium = ensure_chromium(&mut apt)?;
+        ensure_node(&mut apt)?;
+        println!(
+            "xtask: tools in {} (trunk {TRUNK_VERSION}, wasm-bindgen {bindgen_version}, {})",
+            home.display(),
+            chromium.display()
+        );
+        Ok(Tools {
+            home,
+            wasm,
+            chromium,
+        })
+    }
+
+    fn bin(&self) -> PathBuf {
+        self.home.join("bin")
+    }
+
+    /// Set the environment the wasm build needs on this machine.
+    fn wasm_env(&self, cmd: &mut Command, root: &Path) {
+        cmd.current_dir(root)
+            .env("CARGO_TARGET_DIR", root.join("target").join("wasm"));
+        let mut path = vec![self.bin()];
+        if self.wasm == Wasm::DebianBuildStd {
+            // Debian's cargo and rustc must come before rustup's proxies.
+            path.push(PathBuf::from("/usr/bin"));
+            cmd.env("RUSTC", "/usr/bin/rustc")
+                .env("RUSTC_BOOTSTRAP", "1")
+                .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+                .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld-19")
+                .env_remove("RUSTUP_TOOLCHAIN")
+                .env_remove("CARGO");
+        }
+        if let Some(rest) = std::env::var_os("PATH") {
+            path.extend(std::env::split_paths(&rest));
+        }
+        cmd.env(
+            "PATH",
+            std::env::join_paths(path).expect("PATH entries are valid"),
+        );
+    }
+
+    /// `cargo` set up to build for wasm32 on this machine.
+    pub fn wasm_cargo(&self, root: &Path) -> Command {
+        let program = match self.wasm {
+            Wasm::Rustup => "cargo",
+            Wasm::DebianBuildStd => "/usr/bin/cargo",
+        };
+        let mut cmd = Command::new(program);
+        self.wasm_env(&mut cmd, root);
+        cmd
+    }
+
+    /// `trunk` with the wasm environment and the pinned wasm-bindgen on PATH.
+    pub fn trunk(&self, root: &Path) -> Command {
+        let mut cmd = Command::new(self.bin().join("trunk"));
+        self.wasm_env(&mut cmd, root);
+        cmd
+    }
+
+    /// The browser end-to-end tests: Node's test runner over tests/browser, against dist/.
+    pub fn browser_tests(&self, root: &Path) -> Command {
+        let mut cmd = Command::new("node");
+        cmd.current_dir(root.join("tests/browser"))
+            .args(["--test", "--test-reporter=spec"])
+            .env("WSINSPECT_DIST", root.join("dist"))
+            .env("WSINSPECT_CHROMIUM", &self.chromium)
+            .env(
+                "WSINSPECT_SCREENSHOTS",
+                root.join("tests/browser/screenshots"),
+            );
+        cmd
+    }
+}
+
+fn tools_home() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WSINSPECT_TOOLS") {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| root().join("target"));
+    cache.join("wsinspect")
+}
+
+/// The version of the `wasm-bindgen = "=X"` pin in the root Cargo.toml, checked against
+/// Trunk.toml so the two can never disagree.
+fn wasm_bindgen_pin() -> Result<String> {
+    let read = |name: &str| {
+        std::fs::read_to_string(root().join(name)).map_err(|e| format!("reading {name}: {e}"))
+    };
+    let pin_in = |text: &str, key: &str| {
+        text.lines().find_map(|l| {
+            let rest = l.trim().strip_prefix(key)?.trim_start().strip_prefix('=')?;
+            Some(
+                rest.trim()
+                    .trim_matches('"')
+                    .trim_start_matches('=')
+                    .to_owned(),
+            )
+        })
+    };
+    let cargo = read("Cargo.toml")?;
+    let Some(version) = pin_in(&cargo, "wasm-bindgen") else {
+        return fail("the root Cargo.toml has no `wasm-bindgen = \"=X\"` pin");
+    };
+    let trunk = read("Trunk.toml")?;
+    match pin_in(&trunk, "wasm_bindgen") {
+        Some(v) if v == version => Ok(version),
+        other => fail(format!(
+            "Trunk.toml's [tools] wasm_bindgen is {other:?} but Cargo.toml pins wasm-bindgen ={version}: make them equal"
+        )),
+    }
+}
+
+fn ensure_wasm(home: &Path, apt: &mut Apt) -> Result<Wasm> {
+    let memo = home.join("wasm-toolchain");
+    let remembered = match std::fs::read_to_string(&memo)
+        .ok()
+        .as_deref()
+        .map(str::trim)
+    {
+        Some("rustup") => Some(Wasm::Rustup),
+        Some("debian-build-std") => Some(Wasm::DebianBuildStd),
+        _ => None,
+    };
+    if let Some(w) = remembered.filter(|w| w.usable()) {
+        println!(
+            "xtask: wasm32 via {} (decided earlier, remembered in {})",
+            w.name(),
+            memo.display()
+        );
+        return Ok(w);
+    }
+    let wasm = if Wasm::Rustup.usable() {
+        println!("xtask: wasm32 via rustup: the target is already installed");
+        Wasm::Rustup
+    } else if remembered != Some(Wasm::DebianBuildStd)
+        && output(Command::new("rustup").arg("--version")).is_some()
+        && {
+            println!("xtask: trying `rustup target add {WASM_TARGET}` (at most 120 s)");
+            run_with_time_limit(
+                Command::new("rustup").args(["target", "add", WASM_TARGET]),
+                Duration::from_secs(120),
+            )
+        }
+        && Wasm::Rustup.usable()
+    {
+        println!("xtask: wasm32 via rustup: `rustup target add` worked");
+        Wasm::Rustup
+    } else {
+        if !Wasm::DebianBuildStd.usable() {
+            apt.install(DEBIAN_WASM_PACKAGES)?;
+        }
+        if !Wasm::DebianBuildStd.usable() {
+            return fail("neither rustup's wasm32 target nor Debian's rustc-web could be set up");
+        }
+        println!(
+            "xtask: wasm32 via Debian's rustc-web building std from source (rustup could not add the target)"
+        );
+        Wasm::DebianBuildStd
+    };
+    std::fs::write(&memo, wasm.name()).map_err(|e| format!("writing {}: {e}", memo.display()))?;
+    Ok(wasm)
+}
+
+/// `cargo install --root <tools> CRATE --version VERSION` unless `<tools>/bin/BIN --version`
+/// already reports that version.
+fn ensure_cargo_tool(
+    home: &Path,
+    krate: &str,
+    bin: &str,
+    version: &str,
+    locked: bool,
+) -> Result<()> {
+    let path = home.join("bin").join(bin);
+    let installed = output(Command::new(&path).arg("--version"))
+        .is_some_and(|v| v.split_whitespace().nth(1) == Some(version));
+    if installed {
+        return Ok(());
+    }
+    println!(
+        "xtask: installing {krate} {version} into {} (once per machine)",
+        home.display()
+    );
+    let mut cmd = Command::new("cargo");
+    cmd.args(["install", "--root"])
+        .arg(home)
+        .args([krate, "--version", version, "--force"]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    run(&mut cmd)
+}
+
+fn ensure_chromium(apt: &mut Apt) -> Result<PathBuf> {
+    let find = || {
+        ["chromium", "chromium-browser"]
+            .iter()
+            .find_map(|name| output(Command::new("which").arg(name)))
+            .map(|p| PathBuf::from(p.trim()))
+    };
+    if let (Some(path), true) = (
+        find(),
+        output(Command::new("which").arg("chromedriver")).is_some(),
+    ) {
+        return Ok(path);
+    }
+    apt.install(&["chromium", "chromium-driver"])?;
+    find().ok_or_else(|| "chromium was installed but is not on PATH".into())
+}
+
+fn ensure_node(apt: &mut Apt) -> Result<()> {
+    let major = |v: String| {
+        v.trim()
+            .trim_start_matches('v')
+            .split('.')
+            .next()?
+            .parse::<u32>()
+            .ok()
+    };
+    let ok = || {
+        output(Command::new("node").arg("--version")).and_then(major) >= Some(18)
+            && output(Command::new("npm").arg("--version")).is_some()
+    };
+    if !ok() {
+        apt.install(&["nodejs", "npm"])?;
+        if !ok() {
+            return fail("the browser tests need Node.js 18 or later and npm");
+        }
+    }
+    let dir = root().join("tests/browser");
+    if !dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        println!("xtask: installing the browser tests' npm dependencies (npm ci)");
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir))?;
+    }
+    Ok(())
+}
+
+/// Debian packages, with `apt-get update` run at most once per xtask run.
+#[derive(Default)]
+struct Apt {
+    updated: bool,
+    installed: HashSet<String>,
+}
+
+impl Apt {
+    fn install(&mut self, packages: &[&str]) -> Result<()> {
+        let wanted: Vec<&str> = packages
+            .iter()
+            .copied()
+            .filter(|p| !self.installed.contains(*p))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        if output(Command::new("apt-get").arg("--version")).is_none() {
+            return fail(format!(
+                "please install {} with your system's package manager (no apt-get here)",
+                wanted.join(" ")
+            ));
+        }
+        let sudo = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() != "0");
+        let apt = |args: &[&str]| {
+            let mut cmd = if sudo {
+                let mut c = Command::new("sudo");
+                c.arg("apt-get");
+                c
+            } else {
+                Command::new("apt-get")
+            };
+            cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            cmd
+        };
+        println!("xtask: installing Debian packages: {}", wanted.join(" "));
+        if !self.updated {
+            run(&mut apt(&["update", "-q"]))?;
+            self.updated = true;
+        }
+        let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+        args.extend(&wanted);
+        run(&mut apt(&args))?;
+        self.installed.extend(wanted.iter().map(|p| p.to_string()));
+        Ok(())
+    }
+}

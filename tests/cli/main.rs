@@ -1,0 +1,10 @@
+//! The real `wsinspect` binary, run as a user would.
+
+use wsinspect_e2e::run;
+
+#[test]
+fn accept_prints_the_rfc_6455_section_1_3_value() {
+    let out = run(&["accept", "dGhlIHNhbXBsZSBub25jZQ=="], b"");
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+}
