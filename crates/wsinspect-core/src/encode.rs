@@ -1,0 +1,129 @@
+//! Building frames from fields, including deliberately wrong ones (set RSV bits, non-minimal
+//! lengths, unmasked client frames, lengths that lie), for teaching and tests.
+
+use serde::Serialize;
+
+use crate::codes::OpCode;
+use crate::mask::apply_mask;
+
+/// Which length field to use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LengthForm {
+    /// The shortest form that fits (what RFC 6455 §5.2 requires).
+    #[default]
+    Minimal,
+    /// The 16-bit extended length (126), even for short payloads, if the length fits.
+    Bits16,
+    /// The 64-bit extended length (127), even for short payloads.
+    Bits64,
+}
+
+/// Every field of a frame to build.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FrameSpec {
+    /// FIN bit.
+    pub fin: bool,
+    /// RSV1 bit.
+    pub rsv1: bool,
+    /// RSV2 bit.
+    pub rsv2: bool,
+    /// RSV3 bit.
+    pub rsv3: bool,
+    /// Opcode (only the low 4 bits are sent).
+    pub opcode: OpCode,
+    /// The masking key; `None` sends the payload unmasked.
+    pub mask: Option<[u8; 4]>,
+    /// Which length field to use.
+    pub length_form: LengthForm,
+    /// A length to declare instead of the payload's real length (to build lying frames).
+    pub declared_len: Option<u64>,
+    /// The payload before masking.
+    pub payload: Vec<u8>,
+}
+
+impl FrameSpec {
+    /// A final, unmasked frame with no RSV bits and a minimal length.
+    pub fn new(opcode: OpCode, payload: impl Into<Vec<u8>>) -> FrameSpec {
+        FrameSpec {
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode,
+            mask: None,
+            length_form: LengthForm::Minimal,
+            declared_len: None,
+            payload: payload.into(),
+        }
+    }
+
+    /// The same frame masked with `key`.
+    pub fn masked(mut self, key: [u8; 4]) -> FrameSpec {
+        self.mask = Some(key);
+        self
+    }
+}
+
+/// A Close body: the 2-byte code and the reason.
+pub fn close_payload(code: u16, reason: &[u8]) -> Vec<u8> {
+    let mut v = code.to_be_bytes().to_vec();
+    v.extend_from_slice(reason);
+    v
+}
+
+/// The frame's bytes.
+///
+/// ```
+/// use wsinspect_core::{codes::OpCode, encode::{encode, FrameSpec}};
+/// let f = encode(&FrameSpec::new(OpCode::TEXT, "Hello").masked([0x37, 0xfa, 0x21, 0x3d]));
+/// assert_eq!(f, [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+/// ```
+pub fn encode(spec: &FrameSpec) -> Vec<u8> {
+    let len = spec.declared_len.unwrap_or(spec.payload.len() as u64);
+    let mut out = Vec::with_capacity(14 + spec.payload.len());
+    let b0 = (u8::from(spec.fin) << 7)
+        | (u8::from(spec.rsv1) << 6)
+        | (u8::from(spec.rsv2) << 5)
+        | (u8::from(spec.rsv3) << 4)
+        | (spec.opcode.0 & 0x0f);
+    out.push(b0);
+    let m = if spec.mask.is_some() { 0x80 } else { 0 };
+    let form = match spec.length_form {
+        LengthForm::Minimal if len <= 125 => 7,
+        LengthForm::Minimal | LengthForm::Bits16 if len <= 0xffff => 16,
+        _ => 64,
+    };
+    match form {
+        7 => out.push(m | len as u8),
+        16 => {
+            out.push(m | 126);
+            out.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        _ => {
+            out.push(m | 127);
+            out.extend_from_slice(&len.to_be_bytes());
+        }
+    }
+    let start = out.len() + if spec.mask.is_some() { 4 } else { 0 };
+    if let Some(key) = spec.mask {
+        out.extend_from_slice(&key);
+    }
+    out.extend_from_slice(&spec.payload);
+    if let Some(key) = spec.mask {
+        apply_mask(&mut out[start..], key, 0);
+    }
+    out
+}
+
+/// Format bytes as spaced lower-case hex (`81 05 48`).
+pub fn spaced_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
