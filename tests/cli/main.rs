@@ -8,3 +8,5 @@ fn accept_prints_the_rfc_6455_section_1_3_value() {
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
 }
+
+mod decode;

@@ -7,6 +7,8 @@ use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 
 mod accept;
+mod decode;
+mod encode;
 
 /// WebSocket protocol inspector.
 #[derive(Parser)]
@@ -20,16 +22,21 @@ struct Cli {
 enum Command {
     /// Compute Sec-WebSocket-Accept for a Sec-WebSocket-Key, step by step.
     Accept(accept::AcceptArgs),
+    /// Decode a WebSocket byte stream: frames, messages and what is wrong with them.
+    Decode(decode::DecodeArgs),
+    /// Build one frame from its fields (including deliberately wrong ones) and print it as hex.
+    Encode(encode::EncodeArgs),
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Accept(args) => accept::run(args),
+        Command::Decode(args) => decode::run(args),
+        Command::Encode(args) => encode::run(args),
     }
 }
 
 /// Read a file, or standard input for `-` or no path.
-#[allow(dead_code)]
 pub(crate) fn read_input(path: Option<&str>) -> Result<Vec<u8>> {
     match path {
         None | Some("-") => {

@@ -139,10 +139,15 @@ pub fn parse_input(input: &[u8], format: Format) -> Result<Parsed, NotationError
                 c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_' | '=') || c.is_whitespace()
             });
             if b64_alphabet {
-                parse_base64(text).map(|bytes| Parsed {
-                    bytes,
-                    notation: Notation::Base64,
-                })
+                parse_base64(text)
+                    .map(|bytes| Parsed {
+                        bytes,
+                        notation: Notation::Base64,
+                    })
+                    .map_err(|_| NotationError {
+                        message: format!("{} (and the text is not valid base64 either)", e.message),
+                        ..e
+                    })
             } else {
                 Err(e)
             }

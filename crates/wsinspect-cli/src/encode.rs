@@ -1,0 +1,90 @@
+//! `wsinspect encode`: build one frame from fields (including wrong ones) and print it as hex.
+
+use anyhow::{bail, Context as _, Result};
+use clap::Args;
+use wsinspect_core::codes::OpCode;
+use wsinspect_core::encode::{close_payload, encode, spaced_hex, FrameSpec, LengthForm};
+use wsinspect_core::notation::parse_hex;
+
+/// Arguments of `wsinspect encode`.
+#[derive(Args)]
+pub struct EncodeArgs {
+    /// text, binary, close, ping, pong, continuation, or a number 0-15.
+    #[arg(long)]
+    opcode: String,
+    /// The payload as text (UTF-8).
+    #[arg(long, conflicts_with = "payload_hex")]
+    payload: Option<String>,
+    /// The payload as hex.
+    #[arg(long)]
+    payload_hex: Option<String>,
+    /// Mask with this 4-byte key (8 hex digits), as a client must.
+    #[arg(long, conflicts_with = "no_mask")]
+    mask: Option<String>,
+    /// Send unmasked (the default), as a server must.
+    #[arg(long)]
+    no_mask: bool,
+    /// Set FIN (the default).
+    #[arg(long, conflicts_with = "no_fin")]
+    fin: bool,
+    /// Clear FIN: more fragments follow.
+    #[arg(long)]
+    no_fin: bool,
+    /// Set RSV1.
+    #[arg(long)]
+    rsv1: bool,
+    /// Set RSV2.
+    #[arg(long)]
+    rsv2: bool,
+    /// Set RSV3.
+    #[arg(long)]
+    rsv3: bool,
+    /// For a close frame: put this status code before the payload.
+    #[arg(long)]
+    close_code: Option<u16>,
+    /// The length field to use: 7 (minimal), 16 or 64 (deliberately non-minimal).
+    #[arg(long, default_value = "7")]
+    length_form: u8,
+}
+
+fn opcode(s: &str) -> Result<OpCode> {
+    if let Some((op, _)) = OpCode::REGISTERED.iter().find(|(_, n)| *n == s) {
+        return Ok(*op);
+    }
+    match s.parse::<u8>() {
+        Ok(n @ 0..=15) => Ok(OpCode(n)),
+        _ => bail!("--opcode {s:?}: expected text, binary, close, ping, pong, continuation or 0-15"),
+    }
+}
+
+pub fn run(args: EncodeArgs) -> Result<()> {
+    let op = opcode(&args.opcode)?;
+    let mut payload = match (&args.payload, &args.payload_hex) {
+        (_, Some(h)) => parse_hex(h).context("--payload-hex")?,
+        (Some(t), None) => t.clone().into_bytes(),
+        (None, None) => Vec::new(),
+    };
+    if let Some(code) = args.close_code {
+        payload = close_payload(code, &payload);
+    }
+    let mut spec = FrameSpec::new(op, payload);
+    spec.fin = !args.no_fin;
+    spec.rsv1 = args.rsv1;
+    spec.rsv2 = args.rsv2;
+    spec.rsv3 = args.rsv3;
+    spec.length_form = match args.length_form {
+        7 => LengthForm::Minimal,
+        16 => LengthForm::Bits16,
+        64 => LengthForm::Bits64,
+        n => bail!("--length-form {n}: expected 7, 16 or 64"),
+    };
+    if let Some(k) = &args.mask {
+        let key = parse_hex(k).context("--mask")?;
+        let Ok(key) = <[u8; 4]>::try_from(key.as_slice()) else {
+            bail!("--mask {k:?}: a masking key is exactly 4 bytes (8 hex digits)");
+        };
+        spec.mask = Some(key);
+    }
+    println!("{}", spaced_hex(&encode(&spec)));
+    Ok(())
+}
