@@ -48,7 +48,16 @@ fn decode_json_rfc6455_5_7_masked_hello_has_the_documented_schema() {
 #[test]
 fn decode_raw_file_argument() {
     let path = data("rfc6455-5.7-masked-hello.bin");
-    let out = run(&["decode", "--json", "--from", "client", path.to_str().unwrap()], b"");
+    let out = run(
+        &[
+            "decode",
+            "--json",
+            "--from",
+            "client",
+            path.to_str().unwrap(),
+        ],
+        b"",
+    );
     assert!(out.status.success(), "{out:?}");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["messages"][0]["text"], "Hello");
@@ -57,7 +66,10 @@ fn decode_raw_file_argument() {
 #[test]
 fn decode_rfc7692_wireshark_dump_with_extensions() {
     let text = std::fs::read_to_string(data("rfc7692-7.2.3.2-dump.txt")).unwrap();
-    let v = decode_json(&["--from", "server", "--extensions", "permessage-deflate"], &text);
+    let v = decode_json(
+        &["--from", "server", "--extensions", "permessage-deflate"],
+        &text,
+    );
     assert_eq!(v["messages"][0]["text"], "Hello");
     assert_eq!(v["messages"][1]["text"], "Hello");
     assert_eq!(v["frames"][1]["payload"], "f200110000");
@@ -67,8 +79,18 @@ fn decode_rfc7692_wireshark_dump_with_extensions() {
 #[test]
 fn decode_first_finding_for_each_rule() {
     for (input, from, ext, code) in [
-        ("81 05 48 65 6c 6c 6f", "client", "", "unmasked-client-frame"),
-        ("81 85 37 fa 21 3d 7f 9f 4d 51 58", "server", "", "masked-server-frame"),
+        (
+            "81 05 48 65 6c 6c 6f",
+            "client",
+            "",
+            "unmasked-client-frame",
+        ),
+        (
+            "81 85 37 fa 21 3d 7f 9f 4d 51 58",
+            "server",
+            "",
+            "masked-server-frame",
+        ),
         ("a1 00", "server", "", "reserved-bits"),
         ("c9 00", "server", "permessage-deflate", "reserved-bits"),
         ("83 00", "server", "", "reserved-opcode"),
@@ -80,11 +102,21 @@ fn decode_first_finding_for_each_rule() {
         ("88 01 03", "server", "", "close-payload-too-short"),
         ("88 00 81 00", "server", "", "frame-after-close"),
         ("82 7e 00 01 00", "server", "", "length-not-minimal"),
-        ("c1 02 ff ff", "server", "permessage-deflate", "inflate-failed"),
+        (
+            "c1 02 ff ff",
+            "server",
+            "permessage-deflate",
+            "inflate-failed",
+        ),
     ] {
         let v = decode_json(&["--from", from, "--extensions", ext], input);
         assert_eq!(first_finding(&v), code, "{input}");
-        let f = v["frames"].as_array().unwrap().iter().find(|f| !f["findings"].as_array().unwrap().is_empty()).unwrap();
+        let f = v["frames"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| !f["findings"].as_array().unwrap().is_empty())
+            .unwrap();
         let x = &f["findings"][0];
         assert!(x["rfc"].as_str().unwrap().starts_with("RFC "));
         assert!(["error", "warning", "note"].contains(&x["severity"].as_str().unwrap()));
@@ -96,9 +128,19 @@ fn decode_first_finding_for_each_rule() {
 fn decode_control_too_long_and_inflate_limit() {
     let mut long = String::from("89 7e 00 7e");
     long.push_str(&" 00".repeat(126));
-    assert_eq!(first_finding(&decode_json(&["--from", "server"], &long)), "control-too-long");
+    assert_eq!(
+        first_finding(&decode_json(&["--from", "server"], &long)),
+        "control-too-long"
+    );
     let v = decode_json(
-        &["--from", "server", "--extensions", "permessage-deflate", "--max-inflated", "3"],
+        &[
+            "--from",
+            "server",
+            "--extensions",
+            "permessage-deflate",
+            "--max-inflated",
+            "3",
+        ],
         "c1 0b 00 05 00 fa ff 48 65 6c 6c 6f 00",
     );
     assert_eq!(first_finding(&v), "inflate-limit");
@@ -107,14 +149,20 @@ fn decode_control_too_long_and_inflate_limit() {
 #[test]
 fn decode_incomplete_frame_is_reported_not_an_error() {
     let v = decode_json(&[], "82 7f 7f ff ff ff ff ff ff ff");
-    assert_eq!(v["incomplete"], json!({"offset": 0, "have": 10, "need": 9223372036854775807u64}));
+    assert_eq!(
+        v["incomplete"],
+        json!({"offset": 0, "have": 10, "need": 9223372036854775807u64})
+    );
 }
 
 #[test]
 fn decode_base64_and_c_array_inputs() {
     let v = decode_json(&["--format", "base64"], "gQVIZWxsbw==");
     assert_eq!(v["messages"][0]["text"], "Hello");
-    let v = decode_json(&[], "unsigned char f[] = {0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f};");
+    let v = decode_json(
+        &[],
+        "unsigned char f[] = {0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f};",
+    );
     assert_eq!(v["messages"][0]["text"], "Hello");
 }
 
@@ -123,8 +171,14 @@ fn decode_table_is_the_default_output() {
     let out = run(&["decode", "--from", "client"], b"81 05 48 65 6c 6c 6f");
     assert!(out.status.success());
     let t = String::from_utf8(out.stdout).unwrap();
-    assert!(t.contains("Opcode") && t.contains("1 (text)") && t.contains("text: \"Hello\""), "{t}");
-    assert!(t.contains("error[unmasked-client-frame]") && t.contains("RFC 6455 §5.1"), "{t}");
+    assert!(
+        t.contains("Opcode") && t.contains("1 (text)") && t.contains("text: \"Hello\""),
+        "{t}"
+    );
+    assert!(
+        t.contains("error[unmasked-client-frame]") && t.contains("RFC 6455 §5.1"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -133,13 +187,31 @@ fn decode_unusable_input_fails_with_line_and_column() {
     assert!(!out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("line 2, column 5") && e.contains("\"g\""), "{e}");
-    let out = run(&["decode", "--extensions", "permessage-deflate; server_max_window_bits=7"], b"81 00");
+    let out = run(
+        &[
+            "decode",
+            "--extensions",
+            "permessage-deflate; server_max_window_bits=7",
+        ],
+        b"81 00",
+    );
     assert!(!out.status.success());
 }
 
 #[test]
 fn encode_prints_rfc6455_5_7_masked_hello_and_round_trips() {
-    let out = run(&["encode", "--opcode", "text", "--payload", "Hello", "--mask", "37fa213d"], b"");
+    let out = run(
+        &[
+            "encode",
+            "--opcode",
+            "text",
+            "--payload",
+            "Hello",
+            "--mask",
+            "37fa213d",
+        ],
+        b"",
+    );
     assert!(out.status.success(), "{out:?}");
     let hex = String::from_utf8(out.stdout).unwrap();
     assert_eq!(hex.trim(), "81 85 37 fa 21 3d 7f 9f 4d 51 58");
@@ -150,13 +222,36 @@ fn encode_prints_rfc6455_5_7_masked_hello_and_round_trips() {
 #[test]
 fn encode_deliberately_wrong_frames() {
     let out = run(
-        &["encode", "--opcode", "close", "--close-code", "1005", "--rsv2", "--length-form", "16", "--no-fin"],
+        &[
+            "encode",
+            "--opcode",
+            "close",
+            "--close-code",
+            "1005",
+            "--rsv2",
+            "--length-form",
+            "16",
+            "--no-fin",
+        ],
         b"",
     );
     assert!(out.status.success(), "{out:?}");
     let hex = String::from_utf8(out.stdout).unwrap();
     assert_eq!(hex.trim(), "28 7e 00 02 03 ed");
     let v = decode_json(&["--from", "server"], &hex);
-    let codes: Vec<_> = v["frames"][0]["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect();
-    assert_eq!(codes, ["reserved-bits", "fragmented-control", "length-not-minimal", "invalid-close-code"]);
+    let codes: Vec<_> = v["frames"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "reserved-bits",
+            "fragmented-control",
+            "length-not-minimal",
+            "invalid-close-code"
+        ]
+    );
 }

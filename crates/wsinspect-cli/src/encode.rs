@@ -53,7 +53,9 @@ fn opcode(s: &str) -> Result<OpCode> {
     }
     match s.parse::<u8>() {
         Ok(n @ 0..=15) => Ok(OpCode(n)),
-        _ => bail!("--opcode {s:?}: expected text, binary, close, ping, pong, continuation or 0-15"),
+        _ => {
+            bail!("--opcode {s:?}: expected text, binary, close, ping, pong, continuation or 0-15")
+        }
     }
 }
 

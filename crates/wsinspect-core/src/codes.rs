@@ -151,7 +151,10 @@ mod tests {
         }
         assert_eq!(CloseCode(1016).name(), None);
         assert_eq!(CloseCode::NORMAL.describe(), "normal closure");
-        assert_eq!(CloseCode(3001).describe(), "registered for libraries/frameworks (IANA)");
+        assert_eq!(
+            CloseCode(3001).describe(),
+            "registered for libraries/frameworks (IANA)"
+        );
         assert_eq!(CloseCode(4999).describe(), "private use");
     }
 

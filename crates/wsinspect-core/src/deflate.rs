@@ -71,7 +71,9 @@ pub fn parse_extensions(value: &str) -> Result<Option<DeflateParams>, ExtensionE
             seen.push(key_l.clone());
             let bits = |v: Option<&str>| -> Result<u8, ExtensionError> {
                 let v = v.ok_or_else(|| {
-                    err(format!("{key} needs a value 8-15 in a response (RFC 7692 §7.1.2)"))
+                    err(format!(
+                        "{key} needs a value 8-15 in a response (RFC 7692 §7.1.2)"
+                    ))
                 })?;
                 match v.parse::<u8>() {
                     Ok(b @ 8..=15) if !v.starts_with('0') => Ok(b),
@@ -134,7 +136,9 @@ impl Default for Inflater {
 
 impl core::fmt::Debug for Inflater {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Inflater").field("ended", &self.ended).finish()
+        f.debug_struct("Inflater")
+            .field("ended", &self.ended)
+            .finish()
     }
 }
 
@@ -225,7 +229,11 @@ mod tests {
     fn rfc7692_7_2_3_1_hello_inflates() {
         let mut i = Inflater::default();
         let mut out = Vec::new();
-        let o = i.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0, 0, 0xff, 0xff], &mut out, 100);
+        let o = i.inflate(
+            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0, 0, 0xff, 0xff],
+            &mut out,
+            100,
+        );
         assert_eq!((o, out.as_slice()), (InflateOutcome::Ok, &b"Hello"[..]));
     }
 
@@ -237,6 +245,9 @@ mod tests {
         data.extend_from_slice(b"Hello");
         let mut out = Vec::new();
         let o = Inflater::default().inflate(&data, &mut out, 3);
-        assert_eq!((o, out.as_slice()), (InflateOutcome::LimitReached, &b"Hel"[..]));
+        assert_eq!(
+            (o, out.as_slice()),
+            (InflateOutcome::LimitReached, &b"Hel"[..])
+        );
     }
 }

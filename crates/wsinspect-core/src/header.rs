@@ -65,15 +65,7 @@ pub struct FieldValue {
 
 /// The registered name of an opcode (RFC 6455 §5.2, §11.8), or `None` for a reserved one.
 pub fn opcode_name(opcode: u8) -> Option<&'static str> {
-    Some(match opcode {
-        0x0 => "continuation",
-        0x1 => "text",
-        0x2 => "binary",
-        0x8 => "close",
-        0x9 => "ping",
-        0xA => "pong",
-        _ => return None,
-    })
+    crate::codes::OpCode(opcode).name()
 }
 
 /// Decode the header at the start of `buf`.

@@ -43,7 +43,9 @@ mod tests {
     #[test]
     fn word_at_a_time_matches_bytewise_on_every_length_alignment_and_offset() {
         let key = [0x37, 0xfa, 0x21, 0x3d];
-        let backing: Vec<u8> = (0..80u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
+        let backing: Vec<u8> = (0..80u8)
+            .map(|i| i.wrapping_mul(37).wrapping_add(11))
+            .collect();
         for len in 0..=64 {
             for align in 0..8 {
                 for offset in 0..4 {

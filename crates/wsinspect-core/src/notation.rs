@@ -31,7 +31,11 @@ impl core::str::FromStr for Format {
             "hex" => Format::Hex,
             "base64" => Format::Base64,
             "raw" => Format::Raw,
-            _ => return Err(format!("unknown format {s:?}: expected auto, hex, base64 or raw")),
+            _ => {
+                return Err(format!(
+                    "unknown format {s:?}: expected auto, hex, base64 or raw"
+                ))
+            }
         })
     }
 }
@@ -112,8 +116,14 @@ pub fn parse_input(input: &[u8], format: Format) -> Result<Parsed, NotationError
         Err(e) => {
             let before = &input[..e.valid_up_to()];
             let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-            let col_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-            let column = String::from_utf8_lossy(&before[col_start..]).chars().count() + 1;
+            let col_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            let column = String::from_utf8_lossy(&before[col_start..])
+                .chars()
+                .count()
+                + 1;
             return Err(error(
                 line,
                 column,
@@ -136,7 +146,9 @@ pub fn parse_input(input: &[u8], format: Format) -> Result<Parsed, NotationError
         Ok(p) => Ok(p),
         Err(e) => {
             let b64_alphabet = text.chars().all(|c| {
-                c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_' | '=') || c.is_whitespace()
+                c.is_ascii_alphanumeric()
+                    || matches!(c, '+' | '/' | '-' | '_' | '=')
+                    || c.is_whitespace()
             });
             if b64_alphabet {
                 parse_base64(text)
@@ -195,11 +207,17 @@ pub fn parse_base64(text: &str) -> Result<Vec<u8>, NotationError> {
         .decode(compact.as_bytes())
         .map_err(|e| {
             let at = match e {
-                base64::DecodeError::InvalidByte(i, _) | base64::DecodeError::InvalidLastSymbol(i, _) => i,
+                base64::DecodeError::InvalidByte(i, _)
+                | base64::DecodeError::InvalidLastSymbol(i, _) => i,
                 _ => pos.len().saturating_sub(1),
             };
             let (line, column, ch) = pos.get(at).copied().unwrap_or((1, 1, ' '));
-            error(line, column, ch.to_string(), &format!("not valid base64 ({e})"))
+            error(
+                line,
+                column,
+                ch.to_string(),
+                &format!("not valid base64 ({e})"),
+            )
         })
 }
 
@@ -226,18 +244,31 @@ fn parse_escapes(text: &str) -> Result<Vec<u8>, NotationError> {
                     continue;
                 }
                 let (ln, col) = at(i);
-                return Err(error(ln, col, c.to_string(), "unexpected text outside a quoted string"));
+                return Err(error(
+                    ln,
+                    col,
+                    c.to_string(),
+                    "unexpected text outside a quoted string",
+                ));
             }
             if c == '\\' {
                 let (ln, col) = at(i);
                 match chars.get(i + 1) {
                     Some('x' | 'X') => {
-                        let h: String = chars.get(i + 2..i + 4).map(|s| s.iter().collect()).unwrap_or_default();
+                        let h: String = chars
+                            .get(i + 2..i + 4)
+                            .map(|s| s.iter().collect())
+                            .unwrap_or_default();
                         match u8::from_str_radix(&h, 16) {
                             Ok(b) if h.len() == 2 => out.push(b),
                             _ => {
                                 let end = (i + 4).min(chars.len());
-                                return Err(error(ln, col, chars[i..end].iter().collect::<String>(), "\\x must be followed by two hex digits"));
+                                return Err(error(
+                                    ln,
+                                    col,
+                                    chars[i..end].iter().collect::<String>(),
+                                    "\\x must be followed by two hex digits",
+                                ));
                             }
                         }
                         i += 4;
@@ -254,7 +285,12 @@ fn parse_escapes(text: &str) -> Result<Vec<u8>, NotationError> {
                     }
                     _ => {
                         let end = (i + 2).min(chars.len());
-                        return Err(error(ln, col, chars[i..end].iter().collect::<String>(), "unknown escape"));
+                        return Err(error(
+                            ln,
+                            col,
+                            chars[i..end].iter().collect::<String>(),
+                            "unknown escape",
+                        ));
                     }
                 }
                 continue;
@@ -283,29 +319,40 @@ fn parse_array(text: &str) -> Result<Vec<u8>, NotationError> {
     let body = &text[skip_to..];
     let mut token = String::new();
     let mut token_at = (line, col);
-    let flush = |token: &mut String, at: (usize, usize), out: &mut Vec<u8>| -> Result<(), NotationError> {
-        if token.is_empty() {
-            return Ok(());
-        }
-        let t = token.replace('_', "");
-        let t = t.strip_suffix("u8").or_else(|| t.strip_suffix("i8")).unwrap_or(&t);
-        let lower = t.to_ascii_lowercase();
-        let v = if let Some(h) = lower.strip_prefix("0x") {
-            u32::from_str_radix(h, 16)
-        } else if let Some(b) = lower.strip_prefix("0b") {
-            u32::from_str_radix(b, 2)
-        } else if let Some(o) = lower.strip_prefix("0o") {
-            u32::from_str_radix(o, 8)
-        } else {
-            lower.parse::<u32>()
+    let flush =
+        |token: &mut String, at: (usize, usize), out: &mut Vec<u8>| -> Result<(), NotationError> {
+            if token.is_empty() {
+                return Ok(());
+            }
+            let t = token.replace('_', "");
+            let t = t
+                .strip_suffix("u8")
+                .or_else(|| t.strip_suffix("i8"))
+                .unwrap_or(&t);
+            let lower = t.to_ascii_lowercase();
+            let v = if let Some(h) = lower.strip_prefix("0x") {
+                u32::from_str_radix(h, 16)
+            } else if let Some(b) = lower.strip_prefix("0b") {
+                u32::from_str_radix(b, 2)
+            } else if let Some(o) = lower.strip_prefix("0o") {
+                u32::from_str_radix(o, 8)
+            } else {
+                lower.parse::<u32>()
+            };
+            match v {
+                Ok(v) if v <= 255 => out.push(v as u8),
+                _ => {
+                    return Err(error(
+                        at.0,
+                        at.1,
+                        token.clone(),
+                        "not a byte value (0-255) in an array literal",
+                    ))
+                }
+            }
+            token.clear();
+            Ok(())
         };
-        match v {
-            Ok(v) if v <= 255 => out.push(v as u8),
-            _ => return Err(error(at.0, at.1, token.clone(), "not a byte value (0-255) in an array literal")),
-        }
-        token.clear();
-        Ok(())
-    };
     let mut rest = body;
     // Allow `vec!`, `&`, `b` prefixes.
     while let Some(c) = rest.chars().next() {
@@ -329,7 +376,14 @@ fn parse_array(text: &str) -> Result<Vec<u8>, NotationError> {
                 }
                 '{' | '}' | '[' | ']' | ',' | ';' | '&' | '(' | ')' => {}
                 c if c.is_whitespace() => {}
-                _ => return Err(error(line, col, c.to_string(), "unexpected character in an array literal")),
+                _ => {
+                    return Err(error(
+                        line,
+                        col,
+                        c.to_string(),
+                        "unexpected character in an array literal",
+                    ))
+                }
             }
         }
         rest = &rest[n..];
@@ -346,7 +400,10 @@ fn dump_offset(line: &str) -> Option<(usize, &str)> {
         return None;
     }
     let rest = &line[end..];
-    let rest = rest.strip_prefix(':').or_else(|| rest.strip_prefix("  ")).or_else(|| rest.strip_prefix('\t'))?;
+    let rest = rest
+        .strip_prefix(':')
+        .or_else(|| rest.strip_prefix("  "))
+        .or_else(|| rest.strip_prefix('\t'))?;
     let off = usize::from_str_radix(&line[..end], 16).ok()?;
     Some((off, rest))
 }
@@ -365,13 +422,25 @@ fn parse_dump(text: &str) -> Result<Vec<u8>, NotationError> {
             continue;
         }
         let Some((off, rest)) = dump_offset(line) else {
-            if line.trim_end().chars().all(|c| c.is_ascii_hexdigit()) && out.len() == usize::from_str_radix(line.trim(), 16).unwrap_or(usize::MAX) {
+            if line.trim_end().chars().all(|c| c.is_ascii_hexdigit())
+                && out.len() == usize::from_str_radix(line.trim(), 16).unwrap_or(usize::MAX)
+            {
                 continue; // hexdump's final offset line
             }
-            return Err(error(l + 1, 1, line.chars().take(12).collect::<String>(), "a dump line must start with an offset"));
+            return Err(error(
+                l + 1,
+                1,
+                line.chars().take(12).collect::<String>(),
+                "a dump line must start with an offset",
+            ));
         };
         if off != out.len() {
-            return Err(error(l + 1, 1, line[..line.len() - rest.len()].trim().to_string(), "this offset does not match the number of bytes before it"));
+            return Err(error(
+                l + 1,
+                1,
+                line[..line.len() - rest.len()].trim().to_string(),
+                "this offset does not match the number of bytes before it",
+            ));
         }
         let base_col = line[..line.len() - rest.len()].chars().count();
         // Hex bytes are 2-digit tokens separated by one or two spaces; a gap of 3 or more spaces
@@ -389,7 +458,9 @@ fn parse_dump(text: &str) -> Result<Vec<u8>, NotationError> {
             if b[i] == b'|' || (gap >= 3 && count > 0) {
                 break;
             }
-            let tok_end = rest[i..].find(|c: char| c.is_whitespace()).map_or(rest.len(), |p| i + p);
+            let tok_end = rest[i..]
+                .find(|c: char| c.is_whitespace())
+                .map_or(rest.len(), |p| i + p);
             let tok = &rest[i..tok_end];
             match (tok.len(), u8::from_str_radix(tok, 16)) {
                 (2, Ok(v)) => out.push(v),
@@ -397,7 +468,12 @@ fn parse_dump(text: &str) -> Result<Vec<u8>, NotationError> {
                     if count > 0 {
                         break; // the ASCII column
                     }
-                    return Err(error(l + 1, base_col + i + 1, tok.to_string(), "expected a 2-digit hex byte"));
+                    return Err(error(
+                        l + 1,
+                        base_col + i + 1,
+                        tok.to_string(),
+                        "expected a 2-digit hex byte",
+                    ));
                 }
             }
             count += 1;
@@ -522,17 +598,30 @@ mod tests {
             ("81:05:48:65:6c:6c:6f", Notation::Hex),
             ("0x81 0x05 0x48 0x65 0x6c 0x6c 0x6f", Notation::Hex),
             ("81 05\n48 65\n6c 6c 6f\n", Notation::Hex),
-            ("unsigned char frame[] = { 0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f };", Notation::Array),
-            ("let f: [u8; 7] = [0x81, 0x05, 0x48, 0x65, 0x6cu8, 0x6c, 111];", Notation::Array),
+            (
+                "unsigned char frame[] = { 0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f };",
+                Notation::Array,
+            ),
+            (
+                "let f: [u8; 7] = [0x81, 0x05, 0x48, 0x65, 0x6cu8, 0x6c, 111];",
+                Notation::Array,
+            ),
             ("vec![129, 5, 72, 101, 108, 108, 111]", Notation::Array),
             ("\\x81\\x05\\x48\\x65\\x6c\\x6c\\x6f", Notation::Escapes),
             ("b\"\\x81\\x05Hello\"", Notation::Escapes),
-            ("0000  81 05 48 65 6c 6c 6f                              ..Hello", Notation::HexDump),
-            ("00000000  81 05 48 65 6c 6c 6f                              |..Hello|\n00000007\n", Notation::HexDump),
+            (
+                "0000  81 05 48 65 6c 6c 6f                              ..Hello",
+                Notation::HexDump,
+            ),
+            (
+                "00000000  81 05 48 65 6c 6c 6f                              |..Hello|\n00000007\n",
+                Notation::HexDump,
+            ),
             ("gQVIZWxsbw==", Notation::Base64),
             ("gQVIZWxsbw", Notation::Base64),
         ] {
-            let p = parse_input(text.as_bytes(), Format::Auto).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let p = parse_input(text.as_bytes(), Format::Auto)
+                .unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!((&p.bytes, p.notation), (&want, notation), "{text}");
         }
     }

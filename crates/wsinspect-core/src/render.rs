@@ -43,7 +43,7 @@ pub fn render_text(r: &StreamReport) -> String {
             }
             let _ = writeln!(
                 s,
-                "  {def:<34} {shown:<12} {at}, bits {}-{}",
+                "  {def:<34} {shown:<18} {at}, bits {}-{}",
                 v.bits.start,
                 v.bits.end - 1
             );
@@ -56,16 +56,16 @@ pub fn render_text(r: &StreamReport) -> String {
             f.payload.len(),
             pr.start,
             pr.end,
-            if f.header.masked { " (unmasked below)" } else { "" }
+            if f.header.masked {
+                " (unmasked below)"
+            } else {
+                ""
+            }
         );
         if let Some(c) = &f.close {
             match c.code {
                 Some(code) => {
-                    let _ = writeln!(
-                        s,
-                        "  close code {code} ({})",
-                        c.name.unwrap_or("unknown")
-                    );
+                    let _ = writeln!(s, "  close code {code} ({})", c.name.unwrap_or("unknown"));
                 }
                 None => {
                     let _ = writeln!(s, "  close: no status code");
@@ -149,6 +149,9 @@ mod tests {
         assert!(t.contains("text: \"Hello\""), "{t}");
         assert!(t.contains("error[unmasked-client-frame]"), "{t}");
         assert!(t.contains("RFC 6455 §5.1"), "{t}");
-        assert!(t.contains("message 0: text from frame(s) 0, 5 bytes: \"Hello\""), "{t}");
+        assert!(
+            t.contains("message 0: text from frame(s) 0, 5 bytes: \"Hello\""),
+            "{t}"
+        );
     }
 }

@@ -12,8 +12,8 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use crate::codes::{CloseCode, CloseCodeUse, OpCode};
-use crate::deflate::{parse_extensions, DeflateParams, InflateOutcome, Inflater};
 pub use crate::deflate::ExtensionError;
+use crate::deflate::{parse_extensions, DeflateParams, InflateOutcome, Inflater};
 use crate::finding::{Finding, Severity};
 use crate::header::{decode_header, FieldValue, Header, Progress};
 use crate::mask::apply_mask;
@@ -449,9 +449,10 @@ impl Decoder {
             f.push(Finding::new("reserved-bits", index).with_message(why));
         }
         if h.rsv2 || h.rsv3 {
-            f.push(Finding::new("reserved-bits", index).with_message(
-                "RSV2 or RSV3 is set, and no negotiated extension defines them.",
-            ));
+            f.push(
+                Finding::new("reserved-bits", index)
+                    .with_message("RSV2 or RSV3 is set, and no negotiated extension defines them."),
+            );
         }
         if op.is_reserved() {
             f.push(Finding::new("reserved-opcode", index).with_message(format!(
@@ -618,7 +619,9 @@ impl Decoder {
         };
         let limit = self.config.max_inflated;
         let inflater = self.inflater.get_or_insert_with(Inflater::default);
-        let out = self.messages[st.index].inflated.get_or_insert_with(Vec::new);
+        let out = self.messages[st.index]
+            .inflated
+            .get_or_insert_with(Vec::new);
         let before = out.len();
         if !st.stopped {
             let mut outcome = inflater.inflate(payload, out, limit);

@@ -31,8 +31,6 @@ fn json(r: &StreamReport) -> serde_json::Value {
     serde_json::to_value(r).unwrap()
 }
 
-const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
-
 // ---- RFC 6455 §5.7 examples, verbatim ----
 
 #[test]
@@ -74,7 +72,10 @@ fn rfc6455_5_7_unmasked_ping_and_masked_pong() {
     let r = dec(&hx("89 05 48 65 6c 6c 6f"), Direction::Server);
     assert_eq!(codes(&r), []);
     assert_eq!(r.frames[0].payload, b"Hello");
-    assert!(r.messages.is_empty(), "control frames are not data messages");
+    assert!(
+        r.messages.is_empty(),
+        "control frames are not data messages"
+    );
     let r = dec(&hx("8a 85 37 fa 21 3d 7f 9f 4d 51 58"), Direction::Client);
     assert_eq!(codes(&r), []);
     assert_eq!(json(&r)["frames"][0]["payload"], "48656c6c6f");
@@ -161,7 +162,10 @@ fn rfc6455_5_2_length_must_use_minimal_bytes() {
     assert!(r.frames.is_empty());
     let mut b = hx("82 7f 00 00 00 00 00 00 01 00");
     b.resize(10 + 256, 0);
-    assert_eq!(codes(&dec(&b, Direction::Server)), [(0, "length-not-minimal")]);
+    assert_eq!(
+        codes(&dec(&b, Direction::Server)),
+        [(0, "length-not-minimal")]
+    );
 }
 
 #[test]
@@ -225,7 +229,10 @@ fn rfc6455_5_4_continuation_without_a_message_must_fail() {
 fn rfc6455_5_5_control_frame_payload_must_be_125_or_less() {
     let mut b = hx("89 7e 00 7e");
     b.resize(4 + 126, 0);
-    assert_eq!(codes(&dec(&b, Direction::Server)), [(0, "control-too-long")]);
+    assert_eq!(
+        codes(&dec(&b, Direction::Server)),
+        [(0, "control-too-long")]
+    );
     let mut b = hx("89 7d");
     b.resize(2 + 125, 0);
     assert_eq!(codes(&dec(&b, Direction::Server)), []);
@@ -237,7 +244,10 @@ fn rfc6455_5_5_1_close_body_must_start_with_a_2_byte_code() {
     assert_eq!(codes(&r), [(0, "close-payload-too-short")]);
     let r = dec(&hx("88 00"), Direction::Server);
     assert_eq!(codes(&r), []);
-    assert_eq!(json(&r)["frames"][0]["close"]["code"], serde_json::Value::Null);
+    assert_eq!(
+        json(&r)["frames"][0]["close"]["code"],
+        serde_json::Value::Null
+    );
 }
 
 #[test]
@@ -329,7 +339,10 @@ fn rfc6455_7_4_1_every_registered_code_is_named() {
         (3000, "registered for libraries/frameworks (IANA)"),
         (4000, "private use"),
     ] {
-        let r = dec(&encode(&FrameSpec::new(OpCode::CLOSE, close_payload(code, b""))), Direction::Server);
+        let r = dec(
+            &encode(&FrameSpec::new(OpCode::CLOSE, close_payload(code, b""))),
+            Direction::Server,
+        );
         assert_eq!(codes(&r), [], "{code}");
         assert_eq!(json(&r)["frames"][0]["close"]["name"], name);
     }
@@ -338,7 +351,10 @@ fn rfc6455_7_4_1_every_registered_code_is_named() {
 #[test]
 fn rfc6455_7_4_1_codes_1004_1005_1006_1015_must_not_be_sent() {
     for code in [1004, 1005, 1006, 1015] {
-        let r = dec(&encode(&FrameSpec::new(OpCode::CLOSE, close_payload(code, b""))), Direction::Server);
+        let r = dec(
+            &encode(&FrameSpec::new(OpCode::CLOSE, close_payload(code, b""))),
+            Direction::Server,
+        );
         assert_eq!(codes(&r), [(0, "invalid-close-code")], "{code}");
     }
 }
@@ -346,7 +362,10 @@ fn rfc6455_7_4_1_codes_1004_1005_1006_1015_must_not_be_sent() {
 #[test]
 fn rfc6455_7_4_2_codes_outside_the_ranges_must_not_be_sent() {
     for code in [0, 999, 1016, 2000, 2999, 5000, 65535] {
-        let r = dec(&encode(&FrameSpec::new(OpCode::CLOSE, close_payload(code, b""))), Direction::Server);
+        let r = dec(
+            &encode(&FrameSpec::new(OpCode::CLOSE, close_payload(code, b""))),
+            Direction::Server,
+        );
         assert_eq!(codes(&r), [(0, "invalid-close-code")], "{code}");
     }
 }
@@ -368,7 +387,11 @@ fn rfc7692_7_2_3_1_a_message_compressed_in_one_frame() {
 
 #[test]
 fn rfc7692_7_2_3_1_a_compressed_message_in_two_fragments() {
-    let r = pmd(PMD, &hx("41 03 f2 48 cd 80 04 c9 c9 07 00"), Direction::Server);
+    let r = pmd(
+        PMD,
+        &hx("41 03 f2 48 cd 80 04 c9 c9 07 00"),
+        Direction::Server,
+    );
     assert_eq!(codes(&r), []);
     assert_eq!(r.message_text(&r.messages[0]).as_deref(), Some("Hello"));
 }
@@ -385,23 +408,39 @@ fn rfc7692_7_2_3_2_sharing_the_lz77_window() {
 fn rfc7692_7_1_1_no_context_takeover_resets_the_window_per_message() {
     // The second message refers back to the first: fine with takeover, an error without.
     let b = hx("c1 07 f2 48 cd c9 c9 07 00 c1 05 f2 00 11 00 00");
-    let r = pmd("permessage-deflate; server_no_context_takeover", &b, Direction::Server);
+    let r = pmd(
+        "permessage-deflate; server_no_context_takeover",
+        &b,
+        Direction::Server,
+    );
     // The window was reset, so the back-reference cannot yield the first message's bytes.
     // (miniz_oxide's wrapping window does not report a distance before the start as an error.)
     assert_ne!(r.message_text(&r.messages[1]).as_deref(), Some("Hello"));
     // The client's flag does not concern server frames.
-    let r = pmd("permessage-deflate; client_no_context_takeover", &b, Direction::Server);
+    let r = pmd(
+        "permessage-deflate; client_no_context_takeover",
+        &b,
+        Direction::Server,
+    );
     assert_eq!(codes(&r), []);
     // Two independent messages decode under no_context_takeover.
     let b = hx("c1 07 f2 48 cd c9 c9 07 00 c1 07 f2 48 cd c9 c9 07 00");
-    let r = pmd("permessage-deflate; client_no_context_takeover", &b, Direction::Client);
+    let r = pmd(
+        "permessage-deflate; client_no_context_takeover",
+        &b,
+        Direction::Client,
+    );
     let texts: Vec<_> = r.messages.iter().map(|m| r.message_text(m)).collect();
     assert_eq!(texts, [Some("Hello".into()), Some("Hello".into())]);
 }
 
 #[test]
 fn rfc7692_7_2_3_3_a_deflate_block_with_no_compression() {
-    let r = pmd(PMD, &hx("c1 0b 00 05 00 fa ff 48 65 6c 6c 6f 00"), Direction::Server);
+    let r = pmd(
+        PMD,
+        &hx("c1 0b 00 05 00 fa ff 48 65 6c 6c 6f 00"),
+        Direction::Server,
+    );
     assert_eq!(codes(&r), []);
     assert_eq!(r.message_text(&r.messages[0]).as_deref(), Some("Hello"));
 }
@@ -429,7 +468,11 @@ fn rfc7692_6_rsv1_must_not_be_set_on_control_frames() {
 
 #[test]
 fn rfc7692_6_rsv1_must_not_be_set_on_non_first_fragments() {
-    let r = pmd(PMD, &hx("41 03 f2 48 cd c0 04 c9 c9 07 00"), Direction::Server);
+    let r = pmd(
+        PMD,
+        &hx("41 03 f2 48 cd c0 04 c9 c9 07 00"),
+        Direction::Server,
+    );
     assert_eq!(codes(&r), [(1, "reserved-bits")]);
     assert_eq!(r.message_text(&r.messages[0]).as_deref(), Some("Hello"));
 }
@@ -460,7 +503,11 @@ fn rfc7692_8_1_inflated_size_is_bounded() {
     // A stored block of 5 bytes with a limit of 3.
     let mut c = DecodeConfig::from_extensions(PMD).unwrap();
     c.max_inflated = 3;
-    let r = decode_all(&hx("c1 0b 00 05 00 fa ff 48 65 6c 6c 6f 00"), Direction::Server, &c);
+    let r = decode_all(
+        &hx("c1 0b 00 05 00 fa ff 48 65 6c 6c 6f 00"),
+        Direction::Server,
+        &c,
+    );
     assert_eq!(codes(&r), [(0, "inflate-limit")]);
     assert_eq!(r.messages[0].inflated.as_deref(), Some(&b"Hel"[..]));
 }
@@ -481,7 +528,10 @@ fn rfc7692_8_1_a_decompression_bomb_stops_at_the_limit() {
     c.max_inflated = 4;
     let r = decode_all(&first, Direction::Server, &c);
     assert_eq!(codes(&r)[0], (0, "inflate-limit"));
-    assert!(r.messages.iter().all(|m| m.inflated.as_ref().unwrap().len() <= 4));
+    assert!(r
+        .messages
+        .iter()
+        .all(|m| m.inflated.as_ref().unwrap().len() <= 4));
 }
 
 #[test]
@@ -498,11 +548,20 @@ fn trailing_partial_frame_says_how_many_bytes_are_needed() {
     let r = dec(&hx("81 05 48 65 6c 6c 6f 81 05 48"), Direction::Server);
     assert_eq!(r.frames.len(), 1);
     let j = json(&r);
-    assert_eq!(j["incomplete"], serde_json::json!({"offset": 7, "have": 3, "need": 4}));
+    assert_eq!(
+        j["incomplete"],
+        serde_json::json!({"offset": 7, "have": 3, "need": 4})
+    );
     let r = dec(&hx("81"), Direction::Server);
-    assert_eq!(json(&r)["incomplete"], serde_json::json!({"offset": 0, "have": 1, "need": 1}));
+    assert_eq!(
+        json(&r)["incomplete"],
+        serde_json::json!({"offset": 0, "have": 1, "need": 1})
+    );
     let r = dec(&hx("81 fe 00"), Direction::Server);
-    assert_eq!(json(&r)["incomplete"], serde_json::json!({"offset": 0, "have": 3, "need": 5}));
+    assert_eq!(
+        json(&r)["incomplete"],
+        serde_json::json!({"offset": 0, "have": 3, "need": 5})
+    );
 }
 
 #[test]
@@ -522,9 +581,21 @@ fn corpus() -> Vec<(Vec<u8>, Direction, &'static str)> {
     let mut big = hx("82 7E 01 00");
     big.extend((0..=255u8).collect::<Vec<_>>());
     vec![
-        (hx("81 85 37 fa 21 3d 7f 9f 4d 51 58 01 03 48 65 6c 89 00 80 02 6c 6f 88 02 03 e8"), Direction::Client, ""),
-        (hx("01 02 41 f4 00 01 90 80 01 41 88 01 03 81 02 c3 28 82 7f"), Direction::Server, ""),
-        (hx("c1 07 f2 48 cd c9 c9 07 00 c1 05 f2 00 11 00 00 41 03 f2 48 cd 80 04 c9 c9 07 00"), Direction::Server, PMD),
+        (
+            hx("81 85 37 fa 21 3d 7f 9f 4d 51 58 01 03 48 65 6c 89 00 80 02 6c 6f 88 02 03 e8"),
+            Direction::Client,
+            "",
+        ),
+        (
+            hx("01 02 41 f4 00 01 90 80 01 41 88 01 03 81 02 c3 28 82 7f"),
+            Direction::Server,
+            "",
+        ),
+        (
+            hx("c1 07 f2 48 cd c9 c9 07 00 c1 05 f2 00 11 00 00 41 03 f2 48 cd 80 04 c9 c9 07 00"),
+            Direction::Server,
+            PMD,
+        ),
         (big, Direction::Unknown, ""),
     ]
 }
