@@ -255,3 +255,9 @@ fn encode_deliberately_wrong_frames() {
         ]
     );
 }
+
+#[test]
+fn decode_length_msb_set_is_reported_on_the_incomplete_frame() {
+    let v = decode_json(&["--from", "server"], "82 7f 80 00 00 00 00 00 00 00");
+    assert_eq!(v["incomplete"]["findings"][0]["code"], "length-msb-set");
+}

@@ -124,6 +124,16 @@ pub fn render_text(r: &StreamReport) -> String {
             "\nincomplete frame at byte {}: have {} bytes, need {} more",
             i.offset, i.have, i.need
         );
+        for x in &i.findings {
+            let _ = writeln!(
+                s,
+                "  {}[{}] {} ({})",
+                x.severity.as_str(),
+                x.code,
+                x.message,
+                x.rfc
+            );
+        }
     }
     let n = r.findings().count();
     let _ = writeln!(s, "\n{n} finding(s)");

@@ -108,6 +108,10 @@ pub struct Incomplete {
     pub have: u64,
     /// How many more bytes are needed (for a partial header: to complete the header).
     pub need: u64,
+    /// Findings its complete header already makes certain (e.g. `length-msb-set`); the key is
+    /// left out of JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
 }
 
 /// The body of a Close frame (RFC 6455 §5.5.1).
@@ -407,6 +411,7 @@ impl Decoder {
                 offset: p.start,
                 have: p.header.header_len as u64 + p.payload.len() as u64,
                 need: p.header.payload_len - p.payload.len() as u64,
+                findings: p.findings.clone(),
             })
         } else if !self.head.is_empty() {
             let at_least = match decode_header(&self.head) {
@@ -417,6 +422,7 @@ impl Decoder {
                 offset: self.head_start,
                 have: self.head.len() as u64,
                 need: (at_least - self.head.len()) as u64,
+                findings: Vec::new(),
             })
         } else {
             None
