@@ -21,7 +21,10 @@ pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 pub const EXAMPLE_KEYS: &[(&str, &str)] = &[
     ("dGhlIHNhbXBsZSBub25jZQ==", "the RFC 6455 §1.3 example key"),
     ("x3JJHMbDL1EzLkh9GBhXDw==", "the RFC 6455 §4.1 example key"),
-    ("IHfMdf8a0aQXbwQO1pkGdA==", "a widely copied tutorial's example key"),
+    (
+        "IHfMdf8a0aQXbwQO1pkGdA==",
+        "a widely copied tutorial's example key",
+    ),
 ];
 
 /// The Sec-WebSocket-Accept value a server must send for `key`, the Sec-WebSocket-Key header
@@ -460,7 +463,10 @@ impl AcceptSteps {
         }
         line(format!("3. key + GUID:       {}", self.concatenated));
         line(format!("4. SHA-1 (20 bytes): {}", self.sha1));
-        line(format!("5. base64 -> expected Sec-WebSocket-Accept: {}", self.expected));
+        line(format!(
+            "5. base64 -> expected Sec-WebSocket-Accept: {}",
+            self.expected
+        ));
         if let Some(r) = &self.received {
             line(format!("   received:         {r}"));
             if self.matches == Some(true) {
@@ -536,22 +542,30 @@ mod tests {
         let raw = STANDARD.decode(k).unwrap();
         let cases: Vec<(String, &str, &str)> = vec![
             (
-                b64(&sha1(format!("{k}258EAF5-E914-47DA-95CA-C5AB0DC85B11").as_bytes())),
+                b64(&sha1(
+                    format!("{k}258EAF5-E914-47DA-95CA-C5AB0DC85B11").as_bytes(),
+                )),
                 "guid-dropped-char",
                 "missing the 'A' at offset 6",
             ),
             (
-                b64(&sha1(format!("{k}258EAFA5-E914-47DA-95CA-C5AB0DC85B1").as_bytes())),
+                b64(&sha1(
+                    format!("{k}258EAFA5-E914-47DA-95CA-C5AB0DC85B1").as_bytes(),
+                )),
                 "guid-dropped-char",
                 "missing the '1' at offset 34",
             ),
             (
-                b64(&sha1(format!("{k}258EAFA5-E914-47DA-95CA-C5AB0DC85B12").as_bytes())),
+                b64(&sha1(
+                    format!("{k}258EAFA5-E914-47DA-95CA-C5AB0DC85B12").as_bytes(),
+                )),
                 "guid-changed-char",
                 "'2' instead of '1' at offset 35",
             ),
             (
-                b64(&sha1(format!("{k}258EAFA5-E914-47DA-95CA-C5AB0DC85b11").as_bytes())),
+                b64(&sha1(
+                    format!("{k}258EAFA5-E914-47DA-95CA-C5AB0DC85b11").as_bytes(),
+                )),
                 "guid-lowercase-char",
                 "'b' instead of 'B' at offset 33",
             ),
@@ -620,7 +634,11 @@ mod tests {
                 "guid-prepended",
                 "before the key",
             ),
-            (b64(&sha1(k.as_bytes())), "guid-missing", "without appending"),
+            (
+                b64(&sha1(k.as_bytes())),
+                "guid-missing",
+                "without appending",
+            ),
             (
                 "aWAY+V/uyz5ILZEoWuWdxjnlb7E=".into(),
                 "different-key",

@@ -7,10 +7,12 @@
 //! - [`field`]: the one declarative table of frame header fields (RFC 6455 §5.2).
 //! - [`header`]: decode one frame header into field values with their exact spans.
 //! - [`accept`]: the Sec-WebSocket-Accept computation (RFC 6455 §1.3, §4.2.2).
+//! - [`handshake`]: the opening handshake parsed, checked against RFC 6455 §4, and explained.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod accept;
 pub mod field;
+pub mod handshake;
 pub mod header;
 pub mod notation;
