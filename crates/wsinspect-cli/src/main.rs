@@ -7,6 +7,7 @@ use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 
 mod accept;
+mod handshake;
 
 /// WebSocket protocol inspector.
 #[derive(Parser)]
@@ -20,16 +21,18 @@ struct Cli {
 enum Command {
     /// Compute Sec-WebSocket-Accept for a Sec-WebSocket-Key, step by step.
     Accept(accept::AcceptArgs),
+    /// Check an opening handshake (request, response or both) against RFC 6455, step by step.
+    Handshake(handshake::HandshakeArgs),
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Accept(args) => accept::run(args),
+        Command::Handshake(args) => handshake::run(args),
     }
 }
 
 /// Read a file, or standard input for `-` or no path.
-#[allow(dead_code)]
 pub(crate) fn read_input(path: Option<&str>) -> Result<Vec<u8>> {
     match path {
         None | Some("-") => {
