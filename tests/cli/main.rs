@@ -1,5 +1,7 @@
 //! The real `wsinspect` binary, run as a user would.
 
+mod handshake;
+
 use wsinspect_e2e::run;
 
 #[test]

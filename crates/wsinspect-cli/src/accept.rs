@@ -1,4 +1,4 @@
-//! `wsinspect accept KEY`.
+//! `wsinspect accept KEY [--received VALUE]`.
 
 use anyhow::Result;
 use clap::Args;
@@ -8,9 +8,20 @@ use clap::Args;
 pub struct AcceptArgs {
     /// The Sec-WebSocket-Key value sent by the client.
     key: String,
+    /// The Sec-WebSocket-Accept value the server sent: compare and diagnose.
+    #[arg(long)]
+    received: Option<String>,
+    /// Print the steps as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: AcceptArgs) -> Result<()> {
-    println!("{}", wsinspect_core::accept::accept_key(&args.key));
+    let steps = wsinspect_core::accept::explain(&args.key, args.received.as_deref());
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&steps)?);
+    } else {
+        print!("{}", steps.to_text());
+    }
     Ok(())
 }

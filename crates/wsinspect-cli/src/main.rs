@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod accept;
 mod decode;
 mod encode;
+mod handshake;
 
 /// WebSocket protocol inspector.
 #[derive(Parser)]
@@ -26,6 +27,8 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Build one frame from its fields (including deliberately wrong ones) and print it as hex.
     Encode(encode::EncodeArgs),
+    /// Check an opening handshake (request, response or both) against RFC 6455, step by step.
+    Handshake(handshake::HandshakeArgs),
 }
 
 fn main() -> Result<()> {
@@ -33,6 +36,7 @@ fn main() -> Result<()> {
         Command::Accept(args) => accept::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Encode(args) => encode::run(args),
+        Command::Handshake(args) => handshake::run(args),
     }
 }
 

@@ -13,6 +13,7 @@
 //! - [`encode`]: build frames from fields, including deliberately wrong ones.
 //! - [`render`]: the readable text view of a decoded stream.
 //! - [`accept`]: the Sec-WebSocket-Accept computation (RFC 6455 §1.3, §4.2.2).
+//! - [`handshake`]: the opening handshake parsed, checked against RFC 6455 §4, and explained.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -22,6 +23,7 @@ pub mod deflate;
 pub mod encode;
 pub mod field;
 pub mod finding;
+pub mod handshake;
 pub mod header;
 pub mod mask;
 pub mod notation;

@@ -1,0 +1,469 @@
+//! The HTTP/1 part of a handshake as captured: a lenient reader that keeps everything the user
+//! gave (bare LF, any header case, folded lines, repeated headers), checked by `httparse`, the
+//! strict parser, whose errors are mapped back to a line and column.
+
+use serde::Serialize;
+
+use super::{Issue, Status};
+
+/// Where a request or response head sits in the input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Head {
+    /// Byte offset of the first line.
+    pub start: usize,
+    /// Byte offset just past the head (past its empty line when it has one).
+    pub end: usize,
+    /// Line number (1-based, in the whole input) of the first line.
+    pub first_line: usize,
+    /// `crlf`, `lf` or `mixed`: how the head's lines end.
+    pub line_endings: &'static str,
+    /// Whether the head ended with an empty line.
+    pub complete: bool,
+    /// For each header in `headers`, the line (1-based) where it starts.
+    pub header_lines: Vec<usize>,
+}
+
+/// A client's opening handshake request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Request {
+    /// The method, e.g. `GET` (`CONNECT` for HTTP/2).
+    pub method: String,
+    /// The request target, e.g. `/chat`.
+    pub target: String,
+    /// The protocol version, e.g. `HTTP/1.1`.
+    pub version: String,
+    /// Header fields as `[name, value]` pairs, in order, names as written.
+    pub headers: Vec<(String, String)>,
+    /// Where it was in the input.
+    pub head: Head,
+}
+
+/// A server's opening handshake response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Response {
+    /// The protocol version, e.g. `HTTP/1.1`.
+    pub version: String,
+    /// The status code, e.g. 101 (0 when unreadable).
+    pub status: u16,
+    /// The reason phrase as sent.
+    pub reason: String,
+    /// Header fields as `[name, value]` pairs, in order, names as written.
+    pub headers: Vec<(String, String)>,
+    /// Where it was in the input.
+    pub head: Head,
+}
+
+/// Case-insensitive access to header fields.
+pub trait Fields {
+    /// The header pairs.
+    fn pairs(&self) -> &[(String, String)];
+
+    /// Every value of the header named `name` (any case), in order.
+    fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs()
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The values of `name` combined as HTTP does for repeated fields: joined with `, `.
+    fn combined(&self, name: &str) -> Option<String> {
+        let v: Vec<&str> = self.values(name).collect();
+        (!v.is_empty()).then(|| v.join(", "))
+    }
+
+    /// The comma-separated elements of every `name` field, trimmed, empty ones skipped.
+    fn tokens(&self, name: &str) -> Vec<String> {
+        self.values(name)
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim_matches([' ', '\t']).to_string())
+            .filter(|t| !t.is_empty())
+            .collect()
+    }
+
+    /// Whether the list header `name` contains `token` (case-insensitive).
+    fn has_token(&self, name: &str, token: &str) -> bool {
+        self.tokens(name)
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(token))
+    }
+}
+
+impl Fields for Request {
+    fn pairs(&self) -> &[(String, String)] {
+        &self.headers
+    }
+}
+
+impl Fields for Response {
+    fn pairs(&self) -> &[(String, String)] {
+        &self.headers
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Term {
+    CrLf,
+    Lf,
+    Eof,
+}
+
+#[derive(Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+    next: usize,
+    term: Term,
+}
+
+/// 1-based line number of byte `offset`.
+pub(crate) fn line_of(input: &[u8], offset: usize) -> usize {
+    1 + input[..offset.min(input.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+/// Which side a head belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Request,
+    Response,
+}
+
+impl Side {
+    fn prefix(self) -> &'static str {
+        match self {
+            Side::Request => "req",
+            Side::Response => "res",
+        }
+    }
+}
+
+/// Read the lines of a head starting at `start` up to its empty line, the end of input, or (for
+/// a request) a line that starts a response.
+fn scan(input: &[u8], start: usize, side: Side) -> (Vec<Line>, usize, bool) {
+    let mut lines = Vec::new();
+    let mut pos = start;
+    while pos < input.len() {
+        let (end, next, term) = match input[pos..].iter().position(|&b| b == b'\n') {
+            Some(i) if i > 0 && input[pos + i - 1] == b'\r' => {
+                (pos + i - 1, pos + i + 1, Term::CrLf)
+            }
+            Some(i) => (pos + i, pos + i + 1, Term::Lf),
+            None => (input.len(), input.len(), Term::Eof),
+        };
+        if end == pos && term != Term::Eof {
+            return (lines, next, true);
+        }
+        if side == Side::Request && !lines.is_empty() && input[pos..].starts_with(b"HTTP/") {
+            return (lines, pos, false);
+        }
+        lines.push(Line {
+            start: pos,
+            end,
+            next,
+            term,
+        });
+        pos = next;
+    }
+    (lines, input.len(), false)
+}
+
+/// What parsing one head produced.
+pub(crate) struct Parsed {
+    pub first: Vec<String>,
+    pub headers: Vec<(String, String)>,
+    pub head: Head,
+    pub issues: Vec<Issue>,
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Parse the head that starts at `start`.
+pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
+    let (lines, end, complete) = scan(input, start, side);
+    let p = side.prefix();
+    let first_line = line_of(input, start);
+    let mut issues = Vec::new();
+    let mut issue = |id: &str, status, line: usize, message: String| {
+        issues.push(Issue {
+            id: format!("{p}-{id}"),
+            status,
+            line: Some(line),
+            message,
+        })
+    };
+    let first = lines
+        .first()
+        .map(|l| {
+            let t = text(&input[l.start..l.end]);
+            match side {
+                Side::Request => t
+                    .split([' ', '\t'])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                Side::Response => {
+                    let mut it = t.splitn(3, ' ');
+                    let mut v: Vec<String> = Vec::new();
+                    v.extend(it.next().map(str::to_string));
+                    v.extend(it.next().map(str::to_string));
+                    v.push(it.next().unwrap_or("").to_string());
+                    v
+                }
+            }
+        })
+        .unwrap_or_default();
+    if side == Side::Request && first.len() != 3 {
+        issue(
+            "syntax",
+            Status::Fail,
+            first_line,
+            format!(
+                "line {first_line}: a request line is `METHOD target HTTP/1.1` (three parts separated by single spaces); this one has {}",
+                first.len()
+            ),
+        );
+    }
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut header_lines = Vec::new();
+    for (i, l) in lines.iter().enumerate().skip(1) {
+        let n = first_line + i;
+        let raw = &input[l.start..l.end];
+        if raw.first().is_some_and(|&b| b == b' ' || b == b'\t') {
+            let cont = text(raw).trim_matches([' ', '\t']).to_string();
+            match headers.last_mut() {
+                Some((name, value)) => {
+                    issue(
+                        "syntax",
+                        Status::Warn,
+                        n,
+                        format!(
+                            "line {n}: a folded line (obsolete line folding, RFC 9112 §5.2) continues `{name}`; read as one value joined with a space, but many peers reject it"
+                        ),
+                    );
+                    if !cont.is_empty() {
+                        value.push(' ');
+                        value.push_str(&cont);
+                    }
+                }
+                None => issue(
+                    "syntax",
+                    Status::Fail,
+                    n,
+                    format!("line {n}: starts with whitespace but there is no header before it to continue: {:?}", text(raw)),
+                ),
+            }
+            continue;
+        }
+        let Some(colon) = raw.iter().position(|&b| b == b':') else {
+            issue(
+                "syntax",
+                Status::Fail,
+                n,
+                format!("line {n}: not a header field (no ':'): {:?}", text(raw)),
+            );
+            continue;
+        };
+        let name_raw = text(&raw[..colon]);
+        let name = name_raw.trim_end_matches([' ', '\t']).to_string();
+        if name.len() != name_raw.len() {
+            issue(
+                "syntax",
+                Status::Fail,
+                n,
+                format!(
+                    "line {n}, column {}: whitespace between the header name `{name}` and ':' is forbidden (RFC 9112 §5.1)",
+                    name.len() + 1
+                ),
+            );
+        }
+        if name.is_empty() {
+            issue(
+                "syntax",
+                Status::Fail,
+                n,
+                format!("line {n}: empty header name"),
+            );
+        }
+        let value = text(&raw[colon + 1..])
+            .trim_matches([' ', '\t'])
+            .to_string();
+        headers.push((name, value));
+        header_lines.push(n);
+    }
+    let crlf = lines.iter().filter(|l| l.term == Term::CrLf).count();
+    let lf: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.term == Term::Lf)
+        .map(|(i, _)| first_line + i)
+        .collect();
+    let line_endings = match (crlf, lf.len()) {
+        (_, 0) => "crlf",
+        (0, _) => "lf",
+        _ => "mixed",
+    };
+    let what = match side {
+        Side::Request => "request",
+        Side::Response => "response",
+    };
+    if lf.is_empty() {
+        issue(
+            "line-endings",
+            Status::Pass,
+            first_line,
+            format!("every line of the {what} ends in CRLF"),
+        );
+    } else {
+        let shown: Vec<String> = lf.iter().take(8).map(|n| n.to_string()).collect();
+        issue(
+            "line-endings",
+            Status::Warn,
+            lf[0],
+            format!(
+                "{} of the {what}'s lines end in a bare LF instead of CRLF (line{} {}{}); HTTP requires CRLF (RFC 9112 §2.2), many parsers tolerate LF, some reject it",
+                lf.len(),
+                if lf.len() > 1 { "s" } else { "" },
+                shown.join(", "),
+                if lf.len() > 8 { ", ..." } else { "" }
+            ),
+        );
+    }
+    let last_line = first_line + lines.len().saturating_sub(1);
+    if complete {
+        issue(
+            "head-end",
+            Status::Pass,
+            last_line + 1,
+            format!("the {what} head ends with an empty line"),
+        );
+    } else {
+        issue(
+            "head-end",
+            Status::Warn,
+            last_line,
+            format!(
+                "the {what} has no empty line after its last header (line {last_line}): as sent, the peer would still be waiting for more headers; fine if it was cut when copied"
+            ),
+        );
+    }
+    issue(
+        "syntax",
+        Status::Pass,
+        first_line,
+        format!("the strict HTTP/1.1 parser (httparse) accepts the {what}"),
+    );
+    strict(input, start, end, &lines, side, first_line, &mut issue);
+    Parsed {
+        first,
+        headers,
+        head: Head {
+            start,
+            end,
+            first_line,
+            line_endings,
+            complete,
+            header_lines,
+        },
+        issues,
+    }
+}
+
+fn run_httparse(buf: &[u8], side: Side) -> Result<httparse::Status<usize>, httparse::Error> {
+    let mut headers = vec![httparse::EMPTY_HEADER; 256];
+    match side {
+        Side::Request => httparse::Request::new(&mut headers).parse(buf),
+        Side::Response => httparse::ParserConfig::default()
+            .allow_obsolete_multiline_headers_in_responses(true)
+            .parse_response(&mut httparse::Response::new(&mut headers), buf),
+    }
+}
+
+/// Check the head with `httparse` and report its first error at a line and column.
+fn strict(
+    input: &[u8],
+    start: usize,
+    end: usize,
+    lines: &[Line],
+    side: Side,
+    first_line: usize,
+    issue: &mut impl FnMut(&str, Status, usize, String),
+) {
+    let Err(err) = run_httparse(&input[start..end], side) else {
+        return;
+    };
+    // Prefixes ending at a line boundary are Partial until the bad line is included.
+    let (mut lo, mut hi) = (0, lines.len().saturating_sub(1));
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if run_httparse(&input[start..lines[mid].next], side).is_err() {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    let Some(l) = lines.get(lo) else { return };
+    // Folded lines are already reported (as a warning) by the lenient reader.
+    if lo > 0 && matches!(input.get(l.start), Some(b' ' | b'\t')) {
+        return;
+    }
+    let n = first_line + lo;
+    let raw = &input[l.start..l.end];
+    let col = column(raw, lo == 0, side, err);
+    issue(
+        "syntax",
+        Status::Fail,
+        n,
+        format!(
+            "line {n}, column {col}: the strict HTTP/1.1 parser (httparse) rejects this line: {err}; the line is {:?}",
+            text(raw)
+        ),
+    );
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A best guess at the 1-based column of an httparse error within one line.
+fn column(raw: &[u8], first: bool, side: Side, err: httparse::Error) -> usize {
+    let pos = |f: &dyn Fn(u8) -> bool, from: usize| {
+        raw.iter()
+            .skip(from)
+            .position(|&b| f(b))
+            .map_or(raw.len() + 1, |i| from + i + 1)
+    };
+    if first {
+        let sp1 = raw.iter().position(|&b| b == b' ').unwrap_or(raw.len());
+        let sp2 = raw[(sp1 + 1).min(raw.len())..]
+            .iter()
+            .position(|&b| b == b' ')
+            .map_or(raw.len(), |i| sp1 + 1 + i);
+        return match (side, err) {
+            (Side::Request, httparse::Error::Token) | (Side::Request, httparse::Error::Version)
+                if sp2 < raw.len() =>
+            {
+                if err == httparse::Error::Token && pos(&|b| !is_tchar(b), 0) <= sp1 {
+                    pos(&|b| !is_tchar(b), 0)
+                } else {
+                    sp2 + 2
+                }
+            }
+            (Side::Response, httparse::Error::Status) => sp1 + 2,
+            (_, httparse::Error::Version) if side == Side::Response => 1,
+            _ => pos(&|b| b.is_ascii_control(), 0),
+        };
+    }
+    match err {
+        httparse::Error::HeaderName => pos(&|b| !is_tchar(b), 0),
+        httparse::Error::HeaderValue => {
+            let colon = raw.iter().position(|&b| b == b':').unwrap_or(0);
+            pos(&|b| b.is_ascii_control() && b != b'\t', colon + 1)
+        }
+        _ => pos(&|b| b.is_ascii_control(), 0),
+    }
+}

@@ -1,0 +1,119 @@
+//! `wsinspect accept` and `wsinspect handshake` on the tutorials' and real peers' handshakes.
+
+use wsinspect_e2e::{data, run};
+
+fn stdout(args: &[&str], stdin: &[u8]) -> String {
+    let out = run(args, stdin);
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn json(args: &[&str], stdin: &[u8]) -> serde_json::Value {
+    serde_json::from_str(&stdout(args, stdin)).expect("JSON output")
+}
+
+fn path(name: &str) -> String {
+    data(&format!("handshake/{name}"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn accept_shows_every_step_and_names_the_guid_typo() {
+    let out = stdout(
+        &[
+            "accept",
+            "2M61hRvaXm50gUIcnICckw==",
+            "--received",
+            "F8rRxhGOiWro6Hq2PSTcZ1qm/9Y=",
+        ],
+        b"",
+    );
+    for step in [
+        "2M61hRvaXm50gUIcnICckw==258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+        "ba 0c cd aa 1a 13 f5 9c 96 38 f4 a4 f7 4c 71 b3 20 14 66 60",
+        "ugzNqhoT9ZyWOPSk90xxsyAUZmA=",
+        "Accept mismatch",
+        "missing the 'A'",
+        "258EAF5-E914-47DA-95CA-C5AB0DC85B11",
+    ] {
+        assert!(out.contains(step), "{step} not in:\n{out}");
+    }
+    let v = json(
+        &[
+            "accept",
+            "dGhlIHNhbXBsZSBub25jZQ==",
+            "--received",
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(v["matches"], true);
+    assert_eq!(v["diagnosis"], serde_json::Value::Null);
+}
+
+#[test]
+fn handshake_of_the_003_tutorial_server_is_diagnosed_from_stdin() {
+    let input = std::fs::read(path("tutorial-003.txt")).unwrap();
+    let out = stdout(&["handshake"], &input);
+    assert!(out.contains("FAIL  res-accept"), "{out}");
+    assert!(
+        out.contains("Accept mismatch") && out.contains("missing the 'A' at offset 6"),
+        "{out}"
+    );
+    assert!(out.contains("bare LF"), "{out}");
+    let v = json(&["handshake", "-", "--json"], &input);
+    assert_eq!(v["accept"]["diagnosis"]["mistake"], "guid-dropped-char");
+    assert_eq!(v["accept"]["matches"], false);
+    assert_eq!(
+        v["response"]["headers"][2],
+        serde_json::json!(["Sec-WebSocket-Accept", "F8rRxhGOiWro6Hq2PSTcZ1qm/9Y="])
+    );
+}
+
+#[test]
+fn correct_pairs_pass_every_check() {
+    for name in [
+        "rfc6455.txt",
+        "real-node-client_py-server.txt",
+        "real-py-client_node-server.txt",
+    ] {
+        let v = json(&["handshake", &path(name), "--json"], b"");
+        let checks = v["checks"].as_array().unwrap();
+        assert!(checks.len() > 20);
+        for c in checks {
+            assert_eq!(c["status"], "pass", "{name}: {c}");
+            for k in ["id", "rfc", "message"] {
+                assert!(c[k].is_string(), "{k}");
+            }
+        }
+        assert_eq!(v["subprotocol"], "chat");
+    }
+}
+
+#[test]
+fn a_captured_stream_reports_where_its_frames_begin() {
+    let v = json(
+        &[
+            "handshake",
+            &path("real-node-client_py-server.server.bin"),
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(v["split"]["frames"]["direction"], "server");
+    assert_eq!(v["split"]["frames"]["offset"], 333);
+    assert_eq!(
+        v["extensions_header"],
+        "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12"
+    );
+    assert_eq!(v["permessage_deflate"]["server"]["max_window_bits"], 12);
+}
+
+#[test]
+fn missing_file_is_an_error_not_a_panic() {
+    let out = run(&["handshake", "/nonexistent/handshake.txt"], b"");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/handshake.txt"));
+}
