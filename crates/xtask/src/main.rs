@@ -4,7 +4,7 @@
 //! - `cargo xtask test`: install what is missing, then every check CI runs.
 //!
 //! Tools are installed once into a cache outside the checkout (`$WSINSPECT_TOOLS`, else
-//! `$XDG_CACHE_HOME/wsinspect`, else `~/.cache/wsinspect`) and reused by every clone.
+//! `$XDG_CACHE_HOME/wsinspect/tools`, else `~/.cache/wsinspect/tools`) and reused by every clone.
 //! `cargo xtask setup` does only the installing.
 
 mod setup;

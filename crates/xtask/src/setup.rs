@@ -160,7 +160,7 @@ fn tools_home() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(|| root().join("target"));
-    cache.join("wsinspect")
+    cache.join("wsinspect").join("tools")
 }
 
 /// The version of the `wasm-bindgen = "=X"` pin in the root Cargo.toml, checked against
@@ -195,6 +195,28 @@ fn wasm_bindgen_pin() -> Result<String> {
 
 fn ensure_wasm(home: &Path, apt: &mut Apt) -> Result<Wasm> {
     let memo = home.join("wasm-toolchain");
+    // WSINSPECT_WASM_TOOLCHAIN=rustup|debian-build-std forces a path (to test the other one).
+    if let Ok(name) = std::env::var("WSINSPECT_WASM_TOOLCHAIN") {
+        let w = match name.as_str() {
+            "rustup" => Wasm::Rustup,
+            "debian-build-std" => Wasm::DebianBuildStd,
+            other => {
+                return fail(format!(
+                    "WSINSPECT_WASM_TOOLCHAIN is rustup or debian-build-std, not {other:?}"
+                ))
+            }
+        };
+        if w == Wasm::DebianBuildStd && !w.usable() {
+            apt.install(DEBIAN_WASM_PACKAGES)?;
+        }
+        if !w.usable() {
+            return fail(format!(
+                "WSINSPECT_WASM_TOOLCHAIN={name}, but that toolchain is not usable here"
+            ));
+        }
+        println!("xtask: wasm32 via {name} (forced by WSINSPECT_WASM_TOOLCHAIN)");
+        return Ok(w);
+    }
     let remembered = match std::fs::read_to_string(&memo)
         .ok()
         .as_deref()
