@@ -1,8 +1,9 @@
 //! `wsinspect decode`: read bytes in any notation, decode one direction, print a table or JSON.
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::Args;
-use wsinspect_core::notation::{parse_input, Format};
+use wsinspect_core::inspect::{inspect, InspectOptions};
+use wsinspect_core::notation::Format;
 use wsinspect_core::render::render_text;
 use wsinspect_core::stream::{decode_all, DecodeConfig, Direction};
 
@@ -30,18 +31,38 @@ pub struct DecodeArgs {
 
 pub fn run(args: DecodeArgs) -> Result<()> {
     let input = crate::read_input(args.file.as_deref())?;
-    let parsed = parse_input(&input, args.format).context("the input could not be read")?;
-    let mut config = DecodeConfig::from_extensions(&args.extensions)
-        .context("the --extensions value could not be used")?;
-    config.max_inflated = args.max_inflated;
-    let report = decode_all(&parsed.bytes, args.from, &config);
+    let opts = InspectOptions {
+        format: args.format,
+        direction: args.from,
+        extensions: (!args.extensions.is_empty()).then(|| args.extensions.clone()),
+        max_inflated: args.max_inflated,
+    };
+    let found = inspect(&input, &opts)?;
+    if found.handshake.is_some() {
+        eprintln!(
+            "wsinspect: the input starts with a handshake ({} bytes); decoding the {} bytes after it (`wsinspect handshake` checks the handshake itself)",
+            found.frames_offset,
+            found.len - found.frames_offset
+        );
+    }
+    if let Some(e) = &found.assumed_extensions {
+        eprintln!("wsinspect: assuming the server accepted {e}: the request offered it and the response is not in the input");
+    }
+    if let Some(e) = &found.extensions_error {
+        eprintln!(
+            "wsinspect: the negotiated extensions could not be used ({e}); decoding without them"
+        );
+    }
+    let report = found
+        .frames
+        .unwrap_or_else(|| decode_all(&[], args.from, &DecodeConfig::default()));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
             "input: {} bytes read as {}",
-            parsed.bytes.len(),
-            parsed.notation.as_str()
+            found.len,
+            found.notation.as_str()
         );
         print!("{}", render_text(&report));
     }

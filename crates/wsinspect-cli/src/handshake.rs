@@ -2,6 +2,12 @@
 
 use anyhow::Result;
 use clap::Args;
+use serde::Serialize;
+use wsinspect_core::handshake::HandshakeReport;
+use wsinspect_core::inspect::{inspect, InspectOptions};
+use wsinspect_core::notation::Format;
+use wsinspect_core::render::render_text;
+use wsinspect_core::stream::StreamReport;
 
 /// Arguments of `wsinspect handshake`.
 #[derive(Args)]
@@ -14,13 +20,48 @@ pub struct HandshakeArgs {
     json: bool,
 }
 
+/// The JSON document: the handshake report, plus the frames that followed it.
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(flatten)]
+    handshake: &'a HandshakeReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frames: Option<&'a StreamReport>,
+}
+
 pub fn run(args: HandshakeArgs) -> Result<()> {
     let input = crate::read_input(args.file.as_deref())?;
-    let report = wsinspect_core::handshake::analyze(&input);
+    let opts = InspectOptions {
+        format: Format::Raw,
+        ..InspectOptions::default()
+    };
+    let found = inspect(&input, &opts)?;
+    let report = match &found.handshake {
+        Some(r) => r.clone(),
+        // Not starting like HTTP: analyse it anyway, so every check says what is missing.
+        None => wsinspect_core::handshake::analyze(&input),
+    };
+    let frames = found.handshake.as_ref().and(found.frames.as_ref());
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let doc = Document {
+            handshake: &report,
+            frames,
+        };
+        println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         print!("{}", report.to_text());
+        if let Some(e) = &found.assumed_extensions {
+            println!(
+                "the frames were decoded assuming the server accepted {e} (the request offered it; the response is not in the input)"
+            );
+        }
+        if let Some(e) = &found.extensions_error {
+            println!("the negotiated extensions could not configure the decoder: {e}");
+        }
+        if let Some(frames) = frames {
+            println!();
+            print!("{}", render_text(frames));
+        }
     }
     Ok(())
 }

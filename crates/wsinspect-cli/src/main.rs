@@ -2,6 +2,7 @@
 //! core crate; this file reads arguments and files and prints.
 
 use std::io::Read as _;
+use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
@@ -31,12 +32,20 @@ enum Command {
     Handshake(handshake::HandshakeArgs),
 }
 
-fn main() -> Result<()> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
         Command::Accept(args) => accept::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Encode(args) => encode::run(args),
         Command::Handshake(args) => handshake::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One clear line (with its causes), never a backtrace: bad input is normal input.
+            eprintln!("wsinspect: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

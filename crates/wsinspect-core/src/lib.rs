@@ -14,6 +14,7 @@
 //! - [`render`]: the readable text view of a decoded stream.
 //! - [`accept`]: the Sec-WebSocket-Accept computation (RFC 6455 §1.3, §4.2.2).
 //! - [`handshake`]: the opening handshake parsed, checked against RFC 6455 §4, and explained.
+//! - [`inspect`]: one call for anything pasted: notation, handshake, then frames.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -25,6 +26,7 @@ pub mod field;
 pub mod finding;
 pub mod handshake;
 pub mod header;
+pub mod inspect;
 pub mod mask;
 pub mod notation;
 pub mod render;

@@ -145,10 +145,10 @@ pub fn parse_input(input: &[u8], format: Format) -> Result<Parsed, NotationError
     match hex {
         Ok(p) => Ok(p),
         Err(e) => {
-            let b64_alphabet = text.chars().all(|c| {
-                c.is_ascii_alphanumeric()
-                    || matches!(c, '+' | '/' | '-' | '_' | '=')
-                    || c.is_whitespace()
+            // Base64 may be wrapped in lines but has no spaces within a line: spaced text is
+            // hex with a typo, and the hex error (naming the typo) is the useful answer.
+            let b64_alphabet = text.trim().chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_' | '=' | '\n' | '\r')
             });
             if b64_alphabet {
                 parse_base64(text)
@@ -581,6 +581,16 @@ mod tests {
         ] {
             assert_eq!(parse_hex(text).unwrap(), want, "{text}");
         }
+    }
+
+    #[test]
+    fn a_typo_in_spaced_hex_is_a_hex_error_not_base64() {
+        // "81054 8zz" without spaces would be valid base64; with them it is hex with a typo.
+        let err = parse_input(b"81 05\n48 zz", Format::Auto).unwrap_err();
+        assert_eq!((err.line, err.column, err.found.as_str()), (2, 4, "z"));
+        // Base64 wrapped over lines is still base64.
+        let p = parse_input(b"gQVI\nZWxsbw==", Format::Auto).unwrap();
+        assert_eq!(p.notation, Notation::Base64);
     }
 
     #[test]

@@ -73,15 +73,8 @@ pub enum Kind {
     Http2,
 }
 
-/// Who sent some bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// The client (bytes after a request).
-    Client,
-    /// The server (bytes after a response).
-    Server,
-}
+/// Who sent some bytes: the frame decoder's direction (only `Client` or `Server` here).
+pub use crate::stream::Direction;
 
 /// Bytes that follow the handshake: frames, for the frame decoder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -1412,10 +1405,7 @@ impl HandshakeReport {
             }
         }
         if let Some(f) = &self.split.frames {
-            let who = match f.direction {
-                Direction::Client => "client",
-                Direction::Server => "server",
-            };
+            let who = f.direction.as_str();
             o.push_str(&format!(
                 "\n{} bytes after the handshake at offset {}, sent by the {who}\n",
                 f.len, f.offset

@@ -1,0 +1,300 @@
+//! One call for anything a user can paste or drop: [`inspect`].
+//!
+//! The input may be frame bytes in any notation ([`crate::notation`]), a handshake as text, or a
+//! whole captured stream: a request or response followed by frames. A handshake is analysed
+//! ([`crate::handshake`]); the bytes after it are decoded as frames from the side that sent the
+//! handshake message they follow, with the permessage-deflate parameters the response
+//! negotiated. Without a handshake, the bytes are frames from the direction the caller chose.
+//!
+//! The web page and the CLI both go through here, so they read input the same way.
+
+use serde::Serialize;
+
+use crate::handshake::{self, Fields as _, HandshakeReport};
+use crate::notation::{parse_input, Format, Notation, NotationError};
+use crate::stream::{decode_all, DecodeConfig, Direction, StreamReport, DEFAULT_MAX_INFLATED};
+
+/// How to read and decode the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InspectOptions {
+    /// The notation of the input, or [`Format::Auto`] to detect it.
+    pub format: Format,
+    /// Who sent the frames when no handshake says so.
+    pub direction: Direction,
+    /// A `Sec-WebSocket-Extensions` response value to decode with, overriding the handshake's.
+    pub extensions: Option<String>,
+    /// The most bytes one message may inflate to.
+    pub max_inflated: usize,
+}
+
+impl Default for InspectOptions {
+    fn default() -> Self {
+        InspectOptions {
+            format: Format::Auto,
+            direction: Direction::Unknown,
+            extensions: None,
+            max_inflated: DEFAULT_MAX_INFLATED,
+        }
+    }
+}
+
+/// Everything found in one input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Inspection {
+    /// How the input was read ("raw" for handshake text).
+    pub notation: Notation,
+    /// How many bytes the input held once read.
+    pub len: usize,
+    /// The opening handshake, when the input starts with one.
+    pub handshake: Option<HandshakeReport>,
+    /// Where the frame bytes start in the input's bytes (0 without a handshake).
+    pub frames_offset: usize,
+    /// The frames, when there are frame bytes. Their offsets count from `frames_offset`.
+    pub frames: Option<StreamReport>,
+    /// Why the negotiated extensions could not configure the decoder (it then decodes as if
+    /// none were negotiated).
+    pub extensions_error: Option<String>,
+    /// An extension the frames were decoded with although no response in the input accepted
+    /// it: the request offered permessage-deflate and the response is not in the input.
+    pub assumed_extensions: Option<String>,
+    /// The input's bytes.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// Why an input could not be inspected at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum InspectError {
+    /// The text is not in any notation the inspector reads.
+    Notation(NotationError),
+    /// The caller's extensions value is not one the decoder understands.
+    Extensions {
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+impl core::fmt::Display for InspectError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            InspectError::Notation(e) => write!(f, "the input could not be read: {e}"),
+            InspectError::Extensions { message } => {
+                write!(f, "the extensions value could not be used: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for InspectError {}
+
+/// True when `bytes` begin (after blank space) like an HTTP/1 request or response line, or
+/// HTTP/2 pseudo-header text: input to read as handshake text rather than as a byte notation.
+pub fn starts_like_handshake(bytes: &[u8]) -> bool {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let rest = &bytes[start..];
+    let line = rest.split(|&b| b == b'\n').next().unwrap_or_default();
+    if rest.starts_with(b"HTTP/") || rest.starts_with(b":method") || rest.starts_with(b":status") {
+        return true;
+    }
+    // METHOD SP target SP HTTP/x.y: an upper-case token, then " HTTP/" later on the line.
+    let method_len = line.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    method_len > 0 && line.get(method_len) == Some(&b' ') && line.windows(6).any(|w| w == b" HTTP/")
+}
+
+/// Read `input` and decode everything in it.
+///
+/// ```
+/// use wsinspect_core::inspect::{inspect, InspectOptions};
+/// // RFC 6455 §5.7: a masked "Hello" from a client, pasted as hex.
+/// let i = inspect(b"81 85 37 fa 21 3d 7f 9f 4d 51 58", &InspectOptions::default()).unwrap();
+/// let frames = i.frames.unwrap();
+/// assert_eq!(frames.frames[0].text(), Some("Hello"));
+/// assert!(i.handshake.is_none());
+/// ```
+pub fn inspect(input: &[u8], opts: &InspectOptions) -> Result<Inspection, InspectError> {
+    let forced = match &opts.extensions {
+        Some(v) => {
+            Some(
+                DecodeConfig::from_extensions(v).map_err(|e| InspectError::Extensions {
+                    message: e.to_string(),
+                })?,
+            )
+        }
+        None => None,
+    };
+    let (bytes, notation) = if opts.format == Format::Auto && starts_like_handshake(input) {
+        (input.to_vec(), Notation::Raw)
+    } else {
+        let parsed = parse_input(input, opts.format).map_err(InspectError::Notation)?;
+        (parsed.bytes, parsed.notation)
+    };
+    let mut out = Inspection {
+        notation,
+        len: bytes.len(),
+        handshake: None,
+        frames_offset: 0,
+        frames: None,
+        extensions_error: None,
+        assumed_extensions: None,
+        bytes: Vec::new(),
+    };
+    let (frame_bytes, direction, mut config) = if starts_like_handshake(&bytes) {
+        let report = handshake::analyze(&bytes);
+        let mut config = DecodeConfig::default();
+        if let Some(value) = &report.extensions_header {
+            match DecodeConfig::from_extensions(value) {
+                Ok(c) => config = c,
+                Err(e) => out.extensions_error = Some(e.to_string()),
+            }
+        }
+        // A request alone: its frames were sent under whatever the (absent) response accepted.
+        // If permessage-deflate was offered, decoding with it is the reading that can explain
+        // RSV1 frames; say that it was assumed.
+        let offered_deflate = report.response.is_none()
+            && report.request.as_ref().is_some_and(|r| {
+                r.tokens("Sec-WebSocket-Extensions").iter().any(|e| {
+                    e.split(';')
+                        .next()
+                        .is_some_and(|n| n.trim().eq_ignore_ascii_case("permessage-deflate"))
+                })
+            });
+        if offered_deflate {
+            out.assumed_extensions = Some("permessage-deflate".into());
+            config = DecodeConfig::from_extensions("permessage-deflate")
+                .expect("the plain permessage-deflate value is valid");
+        }
+        let part = report.split.frames;
+        out.handshake = Some(report);
+        match part {
+            Some(f) => {
+                out.frames_offset = f.offset;
+                (&bytes[f.offset..f.offset + f.len], f.direction, config)
+            }
+            None => (&bytes[bytes.len()..], opts.direction, config),
+        }
+    } else {
+        (&bytes[..], opts.direction, DecodeConfig::default())
+    };
+    if let Some(c) = forced {
+        config = c;
+        out.extensions_error = None;
+        out.assumed_extensions = None;
+    }
+    config.max_inflated = opts.max_inflated;
+    if !frame_bytes.is_empty() || out.handshake.is_none() {
+        out.frames = Some(decode_all(frame_bytes, direction, &config));
+    }
+    out.bytes = bytes;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_handshake_text_and_not_hex() {
+        assert!(starts_like_handshake(b"GET /chat HTTP/1.1\r\nHost: x\r\n"));
+        assert!(starts_like_handshake(
+            b"\n  HTTP/1.1 101 Switching Protocols\r\n"
+        ));
+        assert!(starts_like_handshake(
+            b":method: CONNECT\n:protocol: websocket\n"
+        ));
+        assert!(!starts_like_handshake(b"81 05 48 65 6c 6c 6f"));
+        assert!(!starts_like_handshake(b"GET"));
+        assert!(!starts_like_handshake(b"ABCD EF HTTP"));
+    }
+
+    #[test]
+    fn a_response_then_compressed_server_frames_is_inflated_with_the_negotiated_parameters() {
+        // RFC 7692 §7.2.3.1's compressed "Hello" after a response that negotiated it.
+        let mut input = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+            Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+            Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"
+            .to_vec();
+        let head_len = input.len();
+        input.extend_from_slice(&[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+        let i = inspect(&input, &InspectOptions::default()).unwrap();
+        assert_eq!(i.notation, Notation::Raw);
+        assert!(i.handshake.is_some());
+        assert_eq!(i.frames_offset, head_len);
+        let frames = i.frames.unwrap();
+        assert_eq!(frames.direction, Direction::Server);
+        assert_eq!(
+            frames.message_text(&frames.messages[0]).as_deref(),
+            Some("Hello")
+        );
+        assert!(frames.findings().next().is_none(), "{frames:?}");
+    }
+
+    #[test]
+    fn a_whole_stream_pasted_as_hex_is_split_too() {
+        let text: String = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+            .iter()
+            .chain(&[
+                0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+            ])
+            .map(|b| format!("{b:02x} "))
+            .collect();
+        let i = inspect(text.as_bytes(), &InspectOptions::default()).unwrap();
+        assert_eq!(i.notation, Notation::Hex);
+        let frames = i.frames.unwrap();
+        assert_eq!(frames.direction, Direction::Client);
+        assert_eq!(frames.frames[0].text(), Some("Hello"));
+    }
+
+    #[test]
+    fn client_frames_after_a_request_that_offered_deflate_are_inflated_and_the_assumption_said() {
+        // Recorded from Node `ws` talking to Python `websockets` on loopback.
+        let input =
+            include_bytes!("../../../tests/data/handshake/real-node-client_py-server.client.bin");
+        let i = inspect(input, &InspectOptions::default()).unwrap();
+        assert_eq!(i.assumed_extensions.as_deref(), Some("permessage-deflate"));
+        let frames = i.frames.unwrap();
+        assert_eq!(frames.direction, Direction::Client);
+        assert!(
+            frames.findings().next().is_none(),
+            "{:?}",
+            frames.findings().collect::<Vec<_>>()
+        );
+        assert!(frames.messages[0].compressed);
+        assert!(frames.message_text(&frames.messages[0]).is_some());
+    }
+
+    #[test]
+    fn a_handshake_alone_has_no_frames() {
+        let i = inspect(
+            b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\n\r\n",
+            &InspectOptions::default(),
+        )
+        .unwrap();
+        assert!(i.handshake.is_some() && i.frames.is_none());
+    }
+
+    #[test]
+    fn unreadable_input_names_its_place() {
+        let err = inspect(b"81 05\n48 zz", &InspectOptions::default()).unwrap_err();
+        let InspectError::Notation(e) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn a_bad_extensions_override_is_an_error_not_ignored() {
+        let opts = InspectOptions {
+            extensions: Some("permessage-deflate; client_max_window_bits=99".into()),
+            ..InspectOptions::default()
+        };
+        assert!(matches!(
+            inspect(b"81 00", &opts),
+            Err(InspectError::Extensions { .. })
+        ));
+    }
+}
