@@ -22,6 +22,7 @@ usage: cargo xtask <command>
 
   serve [--port N]   build the inspector and serve it on http://127.0.0.1:N (default 8080)
   test               fmt, clippy, unit and CLI tests, wasm build, Trunk build, browser tests
+  test browser       only the Trunk build and the browser tests (quick UI iteration)
   setup              only install the tools the two commands above need
 ";
 
@@ -29,7 +30,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
-        Some("test") => test(),
+        Some("test") => match &args[1..] {
+            [] => test(false),
+            [only] if only == "browser" => test(true),
+            other => fail(format!("usage: cargo xtask test [browser], not {other:?}")),
+        },
         Some("setup") => Tools::ensure().map(|_| ()),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
@@ -73,7 +78,7 @@ fn trunk_build(tools: &Tools, root: &Path) -> Result<()> {
     run(&mut cmd)
 }
 
-fn test() -> Result<()> {
+fn test(browser_only: bool) -> Result<()> {
     let started = Instant::now();
     let tools = Tools::ensure()?;
     let root = util::root();
@@ -85,35 +90,37 @@ fn test() -> Result<()> {
         steps.push((name, t.elapsed().as_secs_f64()));
         Ok(())
     };
-    step(
-        "cargo fmt --check",
-        Command::new("cargo").args(["fmt", "--all", "--", "--check"]),
-    )?;
-    step(
-        "cargo clippy (all targets, warnings denied)",
-        Command::new("cargo").args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
-    )?;
-    step(
-        "cargo test --workspace",
-        Command::new("cargo").args(["test", "--workspace"]),
-    )?;
-    step(
-        "wsinspect-core built for wasm32-unknown-unknown",
-        tools.wasm_cargo(&root).args([
-            "build",
-            "--package",
-            "wsinspect-core",
-            "--target",
-            "wasm32-unknown-unknown",
-        ]),
-    )?;
+    if !browser_only {
+        step(
+            "cargo fmt --check",
+            Command::new("cargo").args(["fmt", "--all", "--", "--check"]),
+        )?;
+        step(
+            "cargo clippy (all targets, warnings denied)",
+            Command::new("cargo").args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )?;
+        step(
+            "cargo test --workspace",
+            Command::new("cargo").args(["test", "--workspace"]),
+        )?;
+        step(
+            "wsinspect-core built for wasm32-unknown-unknown",
+            tools.wasm_cargo(&root).args([
+                "build",
+                "--package",
+                "wsinspect-core",
+                "--target",
+                "wasm32-unknown-unknown",
+            ]),
+        )?;
+    }
     step(
         "trunk build --release (the page)",
         tools.trunk(&root).args(["build", "--release", "--offline"]),
