@@ -82,16 +82,7 @@ pub fn render_text(r: &StreamReport) -> String {
             }
             None => {}
         }
-        for x in &f.findings {
-            let _ = writeln!(
-                s,
-                "  {}[{}] {} ({})",
-                x.severity.as_str(),
-                x.code,
-                x.message,
-                x.rfc
-            );
-        }
+        write_findings(&mut s, &f.findings);
     }
     if !r.messages.is_empty() {
         let _ = writeln!(s, "\nmessages");
@@ -124,16 +115,7 @@ pub fn render_text(r: &StreamReport) -> String {
             "\nincomplete frame at byte {}: have {} bytes, need {} more",
             i.offset, i.have, i.need
         );
-        for x in &i.findings {
-            let _ = writeln!(
-                s,
-                "  {}[{}] {} ({})",
-                x.severity.as_str(),
-                x.code,
-                x.message,
-                x.rfc
-            );
-        }
+        write_findings(&mut s, &i.findings);
     }
     let n = r.findings().count();
     let _ = writeln!(s, "\n{n} finding(s)");
@@ -162,6 +144,20 @@ mod tests {
         assert!(
             t.contains("message 0: text from frame(s) 0, 5 bytes: \"Hello\""),
             "{t}"
+        );
+    }
+}
+
+/// One line per finding: `  severity[code] message (RFC section)`.
+fn write_findings(s: &mut String, findings: &[crate::finding::Finding]) {
+    for x in findings {
+        let _ = writeln!(
+            s,
+            "  {}[{}] {} ({})",
+            x.severity.as_str(),
+            x.code,
+            x.message,
+            x.rfc
         );
     }
 }

@@ -322,13 +322,15 @@ fn ensure_node(apt: &mut Apt) -> Result<()> {
             .ok()
     };
     let ok = || {
-        output(Command::new("node").arg("--version")).and_then(major) >= Some(18)
+        output(Command::new("node").arg("--version")).and_then(major) >= Some(20)
             && output(Command::new("npm").arg("--version")).is_some()
     };
     if !ok() {
         apt.install(&["nodejs", "npm"])?;
         if !ok() {
-            return fail("the browser tests need Node.js 18 or later and npm");
+            return fail(
+                "the browser tests need Node.js 20 or later and npm (playwright-core requires it)",
+            );
         }
     }
     let dir = root().join("tests/browser");
