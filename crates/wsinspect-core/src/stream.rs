@@ -276,7 +276,11 @@ impl StreamReport {
 
     /// Every finding, in frame order.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.frames.iter().flat_map(|f| f.findings.iter())
+        let trailing = self.incomplete.iter().flat_map(|i| i.findings.iter());
+        self.frames
+            .iter()
+            .flat_map(|f| f.findings.iter())
+            .chain(trailing)
     }
 }
 

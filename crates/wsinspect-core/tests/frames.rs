@@ -151,6 +151,12 @@ fn rfc6455_5_2_64_bit_length_msb_must_be_0() {
     let mut d = Decoder::new(Direction::Server, DecodeConfig::default());
     d.feed(&hx("82 7f 80 00 00 00 00 00 00 00 01 02"));
     let r = d.finish();
+    let codes: Vec<&str> = r.findings().map(|f| f.code).collect();
+    assert_eq!(
+        codes,
+        ["length-msb-set"],
+        "the stream's findings include the trailing frame's"
+    );
     let inc = r.incomplete.unwrap();
     assert_eq!(inc.need, (1u64 << 63) - 2);
     assert_eq!(inc.findings[0].code, "length-msb-set");
