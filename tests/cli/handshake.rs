@@ -112,6 +112,47 @@ fn a_captured_stream_reports_where_its_frames_begin() {
 }
 
 #[test]
+fn the_frames_after_a_captured_handshake_are_decoded_and_inflated() {
+    // Python `websockets` answering Node `ws` on loopback: permessage-deflate, window 12 bits.
+    let v = json(
+        &[
+            "handshake",
+            &path("real-node-client_py-server.server.bin"),
+            "--json",
+        ],
+        b"",
+    );
+    let frames = &v["frames"];
+    assert_eq!(frames["direction"], "server");
+    assert_eq!(frames["messages"][0]["compressed"], true);
+    assert_eq!(frames["messages"][0]["text"], "Hello from ws");
+    assert_eq!(frames["frames"][1]["close"]["code"], 1000);
+    let findings: Vec<_> = frames["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["findings"].as_array().unwrap().clone())
+        .collect();
+    assert!(findings.is_empty(), "{findings:?}");
+}
+
+#[test]
+fn decode_skips_a_leading_handshake_and_says_so() {
+    let out = run(
+        &[
+            "decode",
+            &path("real-node-client_py-server.server.bin"),
+            "--json",
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["messages"][0]["text"], "Hello from ws");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("starts with a handshake (333 bytes)"));
+}
+
+#[test]
 fn missing_file_is_an_error_not_a_panic() {
     let out = run(&["handshake", "/nonexistent/handshake.txt"], b"");
     assert!(!out.status.success());
