@@ -7,6 +7,8 @@ use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 use serde::Serialize;
 
+use crate::handshake::extensions::{self, deflate_param_errors, Extension};
+
 /// The permessage-deflate parameters agreed in the handshake response (RFC 7692 §7.1).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DeflateParams {
@@ -39,15 +41,31 @@ fn err(message: String) -> ExtensionError {
     ExtensionError { message }
 }
 
-/// Parse a `Sec-WebSocket-Extensions` response value. `Ok(None)` when no extension is in use.
+impl DeflateParams {
+    /// The parameters of a permessage-deflate element, read without judging them (see
+    /// [`deflate_param_errors`] for that): flags present, window bits when valid.
+    pub fn from_extension(e: &Extension) -> DeflateParams {
+        let flag = |n: &str| e.param(n).is_some();
+        DeflateParams {
+            server_no_context_takeover: flag("server_no_context_takeover"),
+            client_no_context_takeover: flag("client_no_context_takeover"),
+            server_max_window_bits: e.window_bits("server_max_window_bits"),
+            client_max_window_bits: e.window_bits("client_max_window_bits"),
+        }
+    }
+}
+
+/// Parse a `Sec-WebSocket-Extensions` response value for decoding: the handshake's grammar
+/// ([`crate::handshake::extensions::parse_extensions`]) and its rules for a response's
+/// permessage-deflate parameters, then strict about what the decoder can use. `Ok(None)` when
+/// no extension is in use.
 pub fn parse_extensions(value: &str) -> Result<Option<DeflateParams>, ExtensionError> {
     let mut found: Option<DeflateParams> = None;
-    for ext in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let mut parts = ext.split(';').map(str::trim);
-        let name = parts.next().unwrap_or_default();
-        if !name.eq_ignore_ascii_case("permessage-deflate") {
+    for e in extensions::parse_extensions(value) {
+        if !e.name.eq_ignore_ascii_case("permessage-deflate") {
             return Err(err(format!(
-                "unsupported extension {name:?}: only permessage-deflate can be decoded"
+                "unsupported extension {:?}: only permessage-deflate can be decoded",
+                e.name
             )));
         }
         if found.is_some() {
@@ -55,55 +73,11 @@ pub fn parse_extensions(value: &str) -> Result<Option<DeflateParams>, ExtensionE
                 "permessage-deflate appears twice in a response (RFC 7692 §7)".into(),
             ));
         }
-        let mut p = DeflateParams::default();
-        let mut seen: Vec<String> = Vec::new();
-        for param in parts {
-            if param.is_empty() {
-                continue;
-            }
-            let (key, val) = match param.split_once('=') {
-                Some((k, v)) => (k.trim(), Some(v.trim().trim_matches('"'))),
-                None => (param, None),
-            };
-            let key_l = key.to_ascii_lowercase();
-            if seen.contains(&key_l) {
-                return Err(err(format!(
-                    "parameter {key} appears twice (RFC 7692 §7.1)"
-                )));
-            }
-            seen.push(key_l.clone());
-            let bits = |v: Option<&str>| -> Result<u8, ExtensionError> {
-                let v = v.ok_or_else(|| {
-                    err(format!(
-                        "{key} needs a value 8-15 in a response (RFC 7692 §7.1.2)"
-                    ))
-                })?;
-                match v.parse::<u8>() {
-                    Ok(b @ 8..=15) if !v.starts_with('0') => Ok(b),
-                    _ => Err(err(format!(
-                        "{key}={v} is not a window size 8-15 (RFC 7692 §7.1.2)"
-                    ))),
-                }
-            };
-            let flag = |v: Option<&str>| -> Result<bool, ExtensionError> {
-                match v {
-                    None => Ok(true),
-                    Some(_) => Err(err(format!("{key} takes no value (RFC 7692 §7.1.1)"))),
-                }
-            };
-            match key_l.as_str() {
-                "server_no_context_takeover" => p.server_no_context_takeover = flag(val)?,
-                "client_no_context_takeover" => p.client_no_context_takeover = flag(val)?,
-                "server_max_window_bits" => p.server_max_window_bits = Some(bits(val)?),
-                "client_max_window_bits" => p.client_max_window_bits = Some(bits(val)?),
-                _ => {
-                    return Err(err(format!(
-                        "unknown permessage-deflate parameter {key:?} (RFC 7692 §7.1)"
-                    )))
-                }
-            }
+        let errs = deflate_param_errors(&e, true);
+        if !errs.is_empty() {
+            return Err(err(errs.join("; ")));
         }
-        found = Some(p);
+        found = Some(DeflateParams::from_extension(&e));
     }
     Ok(found)
 }
@@ -380,37 +354,34 @@ mod tests {
             .collect()
     }
 
-    /// Python: `c = zlib.compressobj(9, zlib.DEFLATED, -15)`, then for each message
-    /// `c.compress(m) + c.flush(zlib.Z_SYNC_FLUSH)` less its `00 00 ff ff`. The second message
-    /// is a single back-reference to the first; `zlib.decompressobj(-15)` inflates both in one
-    /// stream and fails on the second alone with "invalid distance too far back".
+    /// Two messages from one compressor, the second a back-reference into the first
+    /// (tests/data/deflate/README.md says how they were made).
     fn takeover_pair() -> [Vec<u8>; 2] {
-        [
-            hex("f248cdc9c9d75148cecf2b49ad28512849cc4ecd2f4b2d520400"),
-            hex("f2c0210e00"),
-        ]
+        let v = vector(include_str!(
+            "../../../tests/data/deflate/takeover-pair.hex"
+        ));
+        [v[0].clone(), v[1].clone()]
     }
     const TAKEOVER_TEXT: &[u8] = b"Hello, context takeover!";
 
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+    /// One message per line, in hex.
+    fn vector(text: &str) -> Vec<Vec<u8>> {
+        text.lines()
+            .map(|l| {
+                (0..l.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&l[i..i + 2], 16).unwrap())
+                    .collect()
+            })
             .collect()
     }
 
-    /// 300 random lower-case letters twice, compressed with a 15-bit window (208 bytes): the
-    /// second half is a back-reference of distance 300. With `wbits=-9` zlib finds no match and
-    /// the output is 376 bytes, so the distance is the only thing separating 8 from 9 bits.
+    /// 300 random letters twice: the second half is a back-reference of distance 300.
     fn far_reference() -> (Vec<u8>, Vec<u8>) {
-        let c = hex(concat!(
-            "ec90c781453108c46a35381b2770aefebf12b6809de39c24259327206b12e80eb014f4c80544fb39",
-            "0544327860138b612d9197d522d391e68d02c3b5c5e5a62a95a27f765f8f127b4ba7c681ba177b93",
-            "6905165e9697d2a6d1e455c4d0f642383b4e5935eebc4855b2433770379ae3736e686be6600a875d",
-            "68656fd01abfbc6a624354df4f4392d97dcc75a0def5387fd36d6670e8aad5698056f261d350e846",
-            "3633d0a0a675abad4534faa4f371d8ae5c27b359dd1e27eed0c9d2f5ccb7a7e9c77bd73d9fcff3ee",
-            "f3fa6ff5e7563f00"
-        ));
+        let c = vector(include_str!(
+            "../../../tests/data/deflate/far-reference.hex"
+        ))
+        .remove(0);
         let mut out = Vec::new();
         let o = Inflater::default().inflate(&c, &mut out, 1 << 20);
         assert_eq!((o, out.len()), (InflateOutcome::Ok, 600));

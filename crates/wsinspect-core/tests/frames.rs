@@ -536,11 +536,14 @@ fn rfc7692_8_1_a_decompression_bomb_stops_at_the_limit() {
         .all(|m| m.inflated.as_ref().unwrap().len() <= 4));
 }
 
-/// Two messages from one Python compressor (`zlib.compressobj(9, zlib.DEFLATED, -15)`, each
-/// `compress(m) + flush(Z_SYNC_FLUSH)` less `00 00 ff ff`): "Hello, context takeover!" twice,
-/// the second a single back-reference into the first.
-const TAKEOVER_1: &str = "f248cdc9c9d75148cecf2b49ad28512849cc4ecd2f4b2d520400";
-const TAKEOVER_2: &str = "f2c0210e00";
+/// Two messages from one compressor: "Hello, context takeover!" twice, the second a single
+/// back-reference into the first (tests/data/deflate/README.md says how they were made).
+const TAKEOVER_PAIR: &str = include_str!("../../../tests/data/deflate/takeover-pair.hex");
+
+fn takeover_pair() -> (&'static str, &'static str) {
+    let mut l = TAKEOVER_PAIR.lines();
+    (l.next().unwrap(), l.next().unwrap())
+}
 
 /// Compressed frames with RSV1, FIN, text opcode; masked when `mask` is given.
 fn compressed_frames(payloads: &[&str], mask: Option<[u8; 4]>) -> Vec<u8> {
@@ -557,7 +560,8 @@ fn compressed_frames(payloads: &[&str], mask: Option<[u8; 4]>) -> Vec<u8> {
 
 #[test]
 fn rfc7692_7_1_1_with_context_takeover_a_message_may_refer_to_the_previous_one() {
-    let b = compressed_frames(&[TAKEOVER_1, TAKEOVER_2], None);
+    let (one, two) = takeover_pair();
+    let b = compressed_frames(&[one, two], None);
     let r = pmd(PMD, &b, Direction::Server);
     assert_eq!(codes(&r), []);
     for m in &r.messages {
@@ -570,7 +574,8 @@ fn rfc7692_7_1_1_with_context_takeover_a_message_may_refer_to_the_previous_one()
 
 #[test]
 fn rfc7692_7_1_1_1_server_no_context_takeover_forbids_referring_to_the_previous_message() {
-    let b = compressed_frames(&[TAKEOVER_1, TAKEOVER_2, TAKEOVER_1], None);
+    let (one, two) = takeover_pair();
+    let b = compressed_frames(&[one, two, one], None);
     let r = pmd(
         "permessage-deflate; server_no_context_takeover",
         &b,
@@ -602,13 +607,14 @@ fn rfc7692_7_1_1_1_server_no_context_takeover_forbids_referring_to_the_previous_
 #[test]
 fn rfc7692_7_1_1_2_client_no_context_takeover_forbids_referring_to_the_previous_message() {
     // The second message fragmented, so the replay that explains the failure spans frames.
-    let mut b = compressed_frames(&[TAKEOVER_1], Some([1, 2, 3, 4]));
-    let mut first = FrameSpec::new(OpCode::TEXT, hx("f2c0"));
+    let (one, two) = takeover_pair();
+    let mut b = compressed_frames(&[one], Some([1, 2, 3, 4]));
+    let mut first = FrameSpec::new(OpCode::TEXT, hx(&two[..4]));
     first.rsv1 = true;
     first.fin = false;
     first.mask = Some([5, 6, 7, 8]);
     b.extend(encode(&first));
-    let mut cont = FrameSpec::new(OpCode::CONTINUATION, hx("210e00"));
+    let mut cont = FrameSpec::new(OpCode::CONTINUATION, hx(&two[4..]));
     cont.mask = Some([9, 9, 9, 9]);
     b.extend(encode(&cont));
     let r = pmd(
@@ -630,20 +636,12 @@ fn rfc7692_7_1_1_2_client_no_context_takeover_forbids_referring_to_the_previous_
     );
 }
 
-/// 300 random letters twice, compressed by Python zlib with a 15-bit window: the second half
-/// is one back-reference of distance 300 (with `wbits=-9` zlib emits no match: 376 bytes).
-const FAR_REFERENCE: &str = concat!(
-    "ec90c781453108c46a35381b2770aefebf12b6809de39c24259327206b12e80eb014f4c80544fb39",
-    "0544327860138b612d9197d522d391e68d02c3b5c5e5a62a95a27f765f8f127b4ba7c681ba177b93",
-    "6905165e9697d2a6d1e455c4d0f642383b4e5935eebc4855b2433770379ae3736e686be6600a875d",
-    "68656fd01abfbc6a624354df4f4392d97dcc75a0def5387fd36d6670e8aad5698056f261d350e846",
-    "3633d0a0a675abad4534faa4f371d8ae5c27b359dd1e27eed0c9d2f5ccb7a7e9c77bd73d9fcff3ee",
-    "f3fa6ff5e7563f00"
-);
+/// 300 random letters twice: the second half is one back-reference of distance 300.
+const FAR_REFERENCE: &str = include_str!("../../../tests/data/deflate/far-reference.hex");
 
 #[test]
 fn rfc7692_7_1_2_1_a_distance_beyond_server_max_window_bits_fails() {
-    let b = compressed_frames(&[FAR_REFERENCE], None);
+    let b = compressed_frames(&[FAR_REFERENCE.trim()], None);
     let r = pmd(
         "permessage-deflate; server_max_window_bits=9",
         &b,
@@ -677,7 +675,7 @@ fn rfc7692_7_1_2_1_a_distance_beyond_server_max_window_bits_fails() {
 
 #[test]
 fn rfc7692_7_1_2_2_a_distance_beyond_client_max_window_bits_fails() {
-    let b = compressed_frames(&[FAR_REFERENCE], Some([0xa, 0xb, 0xc, 0xd]));
+    let b = compressed_frames(&[FAR_REFERENCE.trim()], Some([0xa, 0xb, 0xc, 0xd]));
     let r = pmd(
         "permessage-deflate; client_max_window_bits=8",
         &b,
