@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 
+use crate::handshake::extensions::parse_extensions;
 use crate::handshake::{self, Fields as _, HandshakeReport};
 use crate::notation::{parse_input, Format, Notation, NotationError};
 use crate::stream::{decode_all, DecodeConfig, Direction, StreamReport, DEFAULT_MAX_INFLATED};
@@ -157,10 +158,10 @@ pub fn inspect(input: &[u8], opts: &InspectOptions) -> Result<Inspection, Inspec
         // RSV1 frames; say that it was assumed.
         let offered_deflate = report.response.is_none()
             && report.request.as_ref().is_some_and(|r| {
-                r.tokens("Sec-WebSocket-Extensions").iter().any(|e| {
-                    e.split(';')
-                        .next()
-                        .is_some_and(|n| n.trim().eq_ignore_ascii_case("permessage-deflate"))
+                r.combined("Sec-WebSocket-Extensions").is_some_and(|v| {
+                    parse_extensions(&v)
+                        .iter()
+                        .any(|e| e.name.eq_ignore_ascii_case("permessage-deflate"))
                 })
             });
         if offered_deflate {

@@ -13,7 +13,7 @@ use serde::{Serialize, Serializer};
 
 use crate::codes::{CloseCode, CloseCodeUse, OpCode};
 pub use crate::deflate::ExtensionError;
-use crate::deflate::{parse_extensions, DeflateParams, InflateOutcome, Inflater};
+use crate::deflate::{parse_extensions, DeflateParams, InflateFailure, InflateOutcome, Inflater};
 use crate::finding::{Finding, Severity};
 use crate::header::{decode_header, FieldValue, Header, Progress};
 use crate::mask::apply_mask;
@@ -622,28 +622,61 @@ impl Decoder {
         index: usize,
         findings: &mut Vec<Finding>,
     ) {
-        let reset_each = match (self.direction, &self.config.deflate) {
-            (Direction::Client, Some(d)) => d.client_no_context_takeover,
-            (Direction::Server, Some(d)) => d.server_no_context_takeover,
-            _ => false,
+        let (param, sender) = match (self.direction, &self.config.deflate) {
+            (Direction::Client, Some(d)) => (
+                "client",
+                (d.client_max_window_bits, d.client_no_context_takeover),
+            ),
+            (Direction::Server, Some(d)) => (
+                "server",
+                (d.server_max_window_bits, d.server_no_context_takeover),
+            ),
+            _ => ("", (None, false)),
         };
+        let bits = sender.0.unwrap_or(15);
         let limit = self.config.max_inflated;
-        let inflater = self.inflater.get_or_insert_with(Inflater::default);
-        let out = self.messages[st.index]
-            .inflated
-            .get_or_insert_with(Vec::new);
+        let inflater = self
+            .inflater
+            .get_or_insert_with(|| Inflater::new(bits, sender.1));
+        let m = &mut self.messages[st.index];
+        let out = m.inflated.get_or_insert_with(Vec::new);
         let before = out.len();
         if !st.stopped {
+            const TAIL: &[u8] = &[0x00, 0x00, 0xff, 0xff];
             let mut outcome = inflater.inflate(payload, out, limit);
+            let mut tail = false;
             if fin && outcome == InflateOutcome::Ok {
-                outcome = inflater.inflate(&[0x00, 0x00, 0xff, 0xff], out, limit);
+                tail = true;
+                outcome = inflater.inflate(TAIL, out, limit);
             }
             match outcome {
                 InflateOutcome::Ok | InflateOutcome::StreamEnd => {}
-                InflateOutcome::Failed => {
+                InflateOutcome::Failed(_) => {
                     st.stopped = true;
+                    // Replay the message to tell which rule the data broke.
+                    let mut parts: Vec<&[u8]> = m
+                        .frames
+                        .iter()
+                        .filter_map(|&i| self.frames.get(i).map(|f| &f.payload[..]))
+                        .collect();
+                    parts.push(payload);
+                    if tail {
+                        parts.push(TAIL);
+                    }
+                    let why = match inflater.explain_failure(&parts) {
+                        InflateFailure::Invalid => "The compressed message could not be decompressed: it is not valid raw DEFLATE data, or refers back to bytes never sent (RFC 7692 §6.2).".to_string(),
+                        InflateFailure::BeforeMessage => format!(
+                            "The compressed message refers back to data before its own start, but {param}_no_context_takeover was agreed, so the {param} must start every message with an empty window (RFC 7692 §7.1.1.{}).",
+                            if param == "server" { 1 } else { 2 }
+                        ),
+                        InflateFailure::BeyondWindow => format!(
+                            "The compressed message refers back further than the {} bytes of the window agreed with {param}_max_window_bits={bits} (RFC 7692 §7.1.2.{}).",
+                            1u32 << bits,
+                            if param == "server" { 1 } else { 2 }
+                        ),
+                    };
                     inflater.reset();
-                    findings.push(Finding::new("inflate-failed", index));
+                    findings.push(Finding::new("inflate-failed", index).with_message(why));
                 }
                 InflateOutcome::LimitReached => {
                     st.stopped = true;
@@ -653,8 +686,8 @@ impl Decoder {
                     )));
                 }
             }
-            if fin && (reset_each || outcome == InflateOutcome::StreamEnd) {
-                inflater.reset();
+            if fin {
+                inflater.end_message();
             }
         }
         if let Some(u) = &mut st.utf8 {

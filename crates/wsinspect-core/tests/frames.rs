@@ -542,6 +542,179 @@ fn rfc7692_8_1_a_decompression_bomb_stops_at_the_limit() {
         .all(|m| m.inflated.as_ref().unwrap().len() <= 4));
 }
 
+/// Two messages from one compressor: "Hello, context takeover!" twice, the second a single
+/// back-reference into the first (tests/data/deflate/README.md says how they were made).
+const TAKEOVER_PAIR: &str = include_str!("../../../tests/data/deflate/takeover-pair.hex");
+
+fn takeover_pair() -> (&'static str, &'static str) {
+    let mut l = TAKEOVER_PAIR.lines();
+    (l.next().unwrap(), l.next().unwrap())
+}
+
+/// Compressed frames with RSV1, FIN, text opcode; masked when `mask` is given.
+fn compressed_frames(payloads: &[&str], mask: Option<[u8; 4]>) -> Vec<u8> {
+    payloads
+        .iter()
+        .flat_map(|p| {
+            let mut spec = FrameSpec::new(OpCode::TEXT, hx(p));
+            spec.rsv1 = true;
+            spec.mask = mask;
+            encode(&spec)
+        })
+        .collect()
+}
+
+#[test]
+fn rfc7692_7_1_1_with_context_takeover_a_message_may_refer_to_the_previous_one() {
+    let (one, two) = takeover_pair();
+    let b = compressed_frames(&[one, two], None);
+    let r = pmd(PMD, &b, Direction::Server);
+    assert_eq!(codes(&r), []);
+    for m in &r.messages {
+        assert_eq!(
+            r.message_text(m).as_deref(),
+            Some("Hello, context takeover!")
+        );
+    }
+}
+
+#[test]
+fn rfc7692_7_1_1_1_server_no_context_takeover_forbids_referring_to_the_previous_message() {
+    let (one, two) = takeover_pair();
+    let b = compressed_frames(&[one, two, one], None);
+    let r = pmd(
+        "permessage-deflate; server_no_context_takeover",
+        &b,
+        Direction::Server,
+    );
+    assert_eq!(codes(&r), [(1, "inflate-failed")]);
+    let f = &r.frames[1].findings[0];
+    assert!(
+        f.message.contains("server_no_context_takeover") && f.message.contains("§7.1.1.1"),
+        "{}",
+        f.message
+    );
+    // Never the garbage a wrapping window would copy: only the literal before the reference.
+    assert_eq!(r.messages[1].inflated.as_deref(), Some(&b"H"[..]));
+    // The next message starts over and is fine.
+    assert_eq!(
+        r.message_text(&r.messages[2]).as_deref(),
+        Some("Hello, context takeover!")
+    );
+    // The client's parameter says nothing about what the server sends.
+    let r = pmd(
+        "permessage-deflate; client_no_context_takeover",
+        &b,
+        Direction::Server,
+    );
+    assert_eq!(codes(&r), []);
+}
+
+#[test]
+fn rfc7692_7_1_1_2_client_no_context_takeover_forbids_referring_to_the_previous_message() {
+    // The second message fragmented, so the replay that explains the failure spans frames.
+    let (one, two) = takeover_pair();
+    let mut b = compressed_frames(&[one], Some([1, 2, 3, 4]));
+    let mut first = FrameSpec::new(OpCode::TEXT, hx(&two[..4]));
+    first.rsv1 = true;
+    first.fin = false;
+    first.mask = Some([5, 6, 7, 8]);
+    b.extend(encode(&first));
+    let mut cont = FrameSpec::new(OpCode::CONTINUATION, hx(&two[4..]));
+    cont.mask = Some([9, 9, 9, 9]);
+    b.extend(encode(&cont));
+    let r = pmd(
+        "permessage-deflate; client_no_context_takeover",
+        &b,
+        Direction::Client,
+    );
+    assert_eq!(codes(&r), [(2, "inflate-failed")]);
+    let m = &r.frames[2].findings[0].message;
+    assert!(
+        m.contains("client_no_context_takeover") && m.contains("§7.1.1.2"),
+        "{m}"
+    );
+    let r = pmd(PMD, &b, Direction::Client);
+    assert_eq!(codes(&r), []);
+    assert_eq!(
+        r.message_text(&r.messages[1]).as_deref(),
+        Some("Hello, context takeover!")
+    );
+}
+
+/// 300 random letters twice: the second half is one back-reference of distance 300.
+const FAR_REFERENCE: &str = include_str!("../../../tests/data/deflate/far-reference.hex");
+
+#[test]
+fn rfc7692_7_1_2_1_a_distance_beyond_server_max_window_bits_fails() {
+    let b = compressed_frames(&[FAR_REFERENCE.trim()], None);
+    let r = pmd(
+        "permessage-deflate; server_max_window_bits=9",
+        &b,
+        Direction::Server,
+    );
+    assert_eq!(codes(&r), []);
+    assert_eq!(r.messages[0].inflated.as_ref().unwrap().len(), 600);
+    let r = pmd(
+        "permessage-deflate; server_max_window_bits=8",
+        &b,
+        Direction::Server,
+    );
+    assert_eq!(codes(&r), [(0, "inflate-failed")]);
+    let m = &r.frames[0].findings[0].message;
+    assert!(
+        m.contains("256 bytes") && m.contains("server_max_window_bits=8") && m.contains("§7.1.2.1"),
+        "{m}"
+    );
+    // Bytes before the far reference were inflated; nothing from it on.
+    let good = pmd(PMD, &b, Direction::Server).messages[0]
+        .inflated
+        .clone()
+        .unwrap();
+    let cut = r.messages[0].inflated.as_ref().unwrap();
+    assert!(
+        (300..305).contains(&cut.len()) && good.starts_with(cut),
+        "{}",
+        cut.len()
+    );
+}
+
+#[test]
+fn rfc7692_7_1_2_2_a_distance_beyond_client_max_window_bits_fails() {
+    let b = compressed_frames(&[FAR_REFERENCE.trim()], Some([0xa, 0xb, 0xc, 0xd]));
+    let r = pmd(
+        "permessage-deflate; client_max_window_bits=8",
+        &b,
+        Direction::Client,
+    );
+    assert_eq!(codes(&r), [(0, "inflate-failed")]);
+    assert!(r.frames[0].findings[0].message.contains("§7.1.2.2"));
+}
+
+#[test]
+fn a_small_window_still_inflates_a_large_message_quickly() {
+    // 1 MiB of stored blocks through a 9-bit window: checked distance by distance.
+    let mut data = Vec::new();
+    for _ in 0..16 {
+        // A stored block: header byte, LEN 65535, NLEN 0, the bytes.
+        data.extend([0x00, 0xff, 0xff, 0x00, 0x00]);
+        data.extend(std::iter::repeat_n(b'a', 65535));
+    }
+    // The first byte of the empty stored block whose rest is the `00 00 ff ff` tail.
+    data.push(0);
+    let mut spec = FrameSpec::new(OpCode::BINARY, data);
+    spec.rsv1 = true;
+    let started = std::time::Instant::now();
+    let r = pmd(
+        "permessage-deflate; server_max_window_bits=9",
+        &encode(&spec),
+        Direction::Server,
+    );
+    assert_eq!(codes(&r), []);
+    assert_eq!(r.messages[0].inflated.as_ref().unwrap().len(), 16 * 65535);
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+}
+
 #[test]
 fn rsv1_without_negotiated_deflate_is_reserved() {
     let r = dec(&hx("c1 07 f2 48 cd c9 c9 07 00"), Direction::Server);

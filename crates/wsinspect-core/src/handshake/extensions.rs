@@ -11,6 +11,22 @@ pub struct Extension {
     pub params: Vec<(String, Option<String>)>,
 }
 
+impl Extension {
+    /// The value of parameter `name` (case-insensitive): `Some(None)` when it has no value.
+    pub fn param(&self, name: &str) -> Option<&Option<String>> {
+        self.params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The window bits parameter `name` holds, when present with a valid value (RFC 7692 §7.1.2).
+    pub fn window_bits(&self, name: &str) -> Option<u8> {
+        self.param(name)
+            .and_then(|v| v.as_deref().and_then(window_bits))
+    }
+}
+
 /// Split on `sep` outside double quotes.
 fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
     let mut out = Vec::new();
@@ -141,37 +157,28 @@ pub fn deflate_param_errors(ext: &Extension, in_response: bool) -> Vec<String> {
     errs
 }
 
-fn param<'a>(ext: &'a Extension, name: &str) -> Option<&'a Option<String>> {
-    ext.params
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-}
-
 /// Why `response` (a permessage-deflate element of a server's answer) cannot be the answer to
 /// `offer` (one of the client's permessage-deflate offers); empty when it can (RFC 7692 §7.1).
 pub fn deflate_answer_errors(offer: &Extension, response: &Extension) -> Vec<String> {
     let mut errs = Vec::new();
-    if param(response, "client_max_window_bits").is_some()
-        && param(offer, "client_max_window_bits").is_none()
+    if response.param("client_max_window_bits").is_some()
+        && offer.param("client_max_window_bits").is_none()
     {
         errs.push(
             "`client_max_window_bits` is in the response but the client did not offer it (RFC 7692 §7.1.2.2)"
                 .to_string(),
         );
     }
-    if param(offer, "server_no_context_takeover").is_some()
-        && param(response, "server_no_context_takeover").is_none()
+    if offer.param("server_no_context_takeover").is_some()
+        && response.param("server_no_context_takeover").is_none()
     {
         errs.push(
             "the client asked for `server_no_context_takeover` and the response accepted the offer without it (RFC 7692 §7.1.1.1)"
                 .to_string(),
         );
     }
-    let bits =
-        |e: &Extension, n: &str| param(e, n).and_then(|v| v.as_deref().and_then(window_bits));
-    if let Some(limit) = bits(offer, "server_max_window_bits") {
-        match bits(response, "server_max_window_bits") {
+    if let Some(limit) = offer.window_bits("server_max_window_bits") {
+        match response.window_bits("server_max_window_bits") {
             Some(b) if b <= limit => {}
             Some(b) => errs.push(format!(
                 "`server_max_window_bits={b}` is larger than the {limit} the client offered (RFC 7692 §7.1.2.1)"
@@ -186,19 +193,15 @@ pub fn deflate_answer_errors(offer: &Extension, response: &Extension) -> Vec<Str
 
 /// The per-direction settings a permessage-deflate response element sets.
 pub fn deflate_session(response: &Extension) -> Deflate {
-    let bits = |n: &str| {
-        param(response, n)
-            .and_then(|v| v.as_deref().and_then(window_bits))
-            .unwrap_or(15)
-    };
+    let p = crate::deflate::DeflateParams::from_extension(response);
     Deflate {
         client: DeflateParams {
-            no_context_takeover: param(response, "client_no_context_takeover").is_some(),
-            max_window_bits: bits("client_max_window_bits"),
+            no_context_takeover: p.client_no_context_takeover,
+            max_window_bits: p.client_max_window_bits.unwrap_or(15),
         },
         server: DeflateParams {
-            no_context_takeover: param(response, "server_no_context_takeover").is_some(),
-            max_window_bits: bits("server_max_window_bits"),
+            no_context_takeover: p.server_no_context_takeover,
+            max_window_bits: p.server_max_window_bits.unwrap_or(15),
         },
     }
 }

@@ -1300,7 +1300,7 @@ fn h2_checks(ctx: &mut Ctx, req: Option<&Request>, res: Option<&Response>) {
             let e = parse_extensions(&v);
             ctx.negotiated.permessage_deflate = e
                 .iter()
-                .find(|e| e.name == "permessage-deflate")
+                .find(|e| e.name.eq_ignore_ascii_case("permessage-deflate"))
                 .map(deflate_session);
             ctx.negotiated.extensions = e;
             ctx.negotiated.extensions_header = Some(v);
