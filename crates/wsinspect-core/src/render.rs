@@ -122,6 +122,20 @@ pub fn render_text(r: &StreamReport) -> String {
     s
 }
 
+/// One line per finding: `  severity[code] message (RFC section)`.
+fn write_findings(s: &mut String, findings: &[crate::finding::Finding]) {
+    for x in findings {
+        let _ = writeln!(
+            s,
+            "  {}[{}] {} ({})",
+            x.severity.as_str(),
+            x.code,
+            x.message,
+            x.rfc
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,20 +158,6 @@ mod tests {
         assert!(
             t.contains("message 0: text from frame(s) 0, 5 bytes: \"Hello\""),
             "{t}"
-        );
-    }
-}
-
-/// One line per finding: `  severity[code] message (RFC section)`.
-fn write_findings(s: &mut String, findings: &[crate::finding::Finding]) {
-    for x in findings {
-        let _ = writeln!(
-            s,
-            "  {}[{}] {} ({})",
-            x.severity.as_str(),
-            x.code,
-            x.message,
-            x.rfc
         );
     }
 }
