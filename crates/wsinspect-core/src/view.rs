@@ -172,6 +172,8 @@ pub struct HexCell {
     /// The header field the byte belongs to (the first, for a byte shared by several), or
     /// `payload`.
     pub field: &'static str,
+    /// Its colour: the field's position in [`FIELDS`] (`FIELDS.len()` for payload).
+    pub colour: usize,
 }
 
 /// One row of the hex view.
@@ -217,6 +219,10 @@ pub fn hex_view(
             hex: format!("{:02x}", input[at]),
             ch: printable(input[at]).to_string(),
             field: field_of(at - start),
+            colour: FIELDS
+                .iter()
+                .position(|d| d.key == field_of(at - start))
+                .unwrap_or(FIELDS.len()),
         })
         .collect();
     cells
@@ -795,6 +801,20 @@ pub fn decode_json(report: &StreamReport) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default()
 }
 
+/// The input exported as `hex`, `base64` or `json` (the decode in the CLI's schema; the whole
+/// inspection when the input is a handshake without frames).
+pub fn export(i: &Inspection, what: &str) -> Option<String> {
+    match what {
+        "hex" => Some(hex_lines(&i.bytes)),
+        "base64" => Some(base64(&i.bytes)),
+        "json" => Some(match &i.frames {
+            Some(f) => decode_json(f),
+            None => serde_json::to_string_pretty(i).unwrap_or_default(),
+        }),
+        _ => None,
+    }
+}
+
 /// Bytes as spaced hex, in lines of 16.
 pub fn hex_lines(bytes: &[u8]) -> String {
     bytes
@@ -1054,5 +1074,7 @@ mod tests {
         let json = decode_json(i.frames.as_ref().unwrap());
         assert!(json.contains("\"opcode_name\": \"text\""));
         assert_eq!(hex_lines(&[1, 2]), "01 02");
+        assert_eq!(export(&i, "base64").unwrap(), "gYU3+iE9f59NUVg=");
+        assert!(export(&i, "json").unwrap().starts_with("{\n  \"direction\""));
     }
 }
