@@ -228,7 +228,7 @@ pub fn App() -> Html {
     };
     html! {
         <ContextProvider<crate::state::HighlightCtx> context={highlight}>
-        <div class="app">
+        <div class="app" data-busy={state.busy.to_string()}>
             <header class="top">
                 <h1><span class="logo">{ "ws" }</span>{ "inspect" }<small>{ " WebSocket protocol inspector" }</small></h1>
                 <ShareBar url={(*share_url).clone()} status={(*status).clone()} has_result={result.is_some()}

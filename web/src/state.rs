@@ -38,6 +38,8 @@ pub struct State {
     pub accept_key: Option<Rc<str>>,
     pub unmask_all: bool,
     pub composer: ComposerSpec,
+    /// True from an input change until its decode arrives.
+    pub busy: bool,
 }
 
 impl State {
@@ -58,8 +60,10 @@ impl State {
             accept_key: None,
             unmask_all: false,
             composer: ComposerSpec::default(),
+            busy: false,
         };
         if let Some(sh) = shared {
+            s.busy = !sh.input.trim().is_empty();
             s.input = sh.input.into();
             s.format = sh.format;
             s.direction = sh.direction;
@@ -132,6 +136,7 @@ impl Reducible for State {
                 s.tab = Tab::Frames;
             }
             Action::Decoded(r) => {
+                s.busy = false;
                 s.progress = None;
                 s.selected = 0;
                 s.scroll_top = 0.0;
@@ -189,6 +194,10 @@ impl Reducible for State {
                 s.example = "".into();
                 s.tab = Tab::Frames;
             }
+        }
+        let inputs = |x: &State| (x.input.clone(), x.format, x.direction, x.extensions.clone());
+        if inputs(&s) != inputs(&self) {
+            s.busy = true;
         }
         if s == *self {
             self

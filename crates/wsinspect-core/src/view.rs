@@ -172,6 +172,8 @@ pub struct HexCell {
     /// The header field the byte belongs to (the first, for a byte shared by several), or
     /// `payload`.
     pub field: &'static str,
+    /// Every field the byte holds bits of (`payload` for payload bytes).
+    pub fields: Vec<&'static str>,
     /// Its colour: the field's position in [`FIELDS`] (`FIELDS.len()` for payload).
     pub colour: usize,
 }
@@ -219,6 +221,19 @@ pub fn hex_view(
             hex: format!("{:02x}", input[at]),
             ch: printable(input[at]).to_string(),
             field: field_of(at - start),
+            fields: {
+                let all: Vec<&'static str> = frame
+                    .fields
+                    .iter()
+                    .filter(|f| f.bytes.contains(&(at - start)))
+                    .map(|f| f.key)
+                    .collect();
+                if all.is_empty() {
+                    vec!["payload"]
+                } else {
+                    all
+                }
+            },
             colour: FIELDS
                 .iter()
                 .position(|d| d.key == field_of(at - start))
@@ -908,6 +923,8 @@ mod tests {
             ]
         );
         assert_eq!(rows[0].cells[6].hex, "7f");
+        assert_eq!(rows[0].cells[1].fields, ["mask", "payload_len"]);
+        assert_eq!(rows[0].cells[0].fields.len(), 5);
         assert_eq!(rows[0].label, "00000000");
     }
 

@@ -29,7 +29,7 @@ pub fn HexView(props: &Props) -> Html {
                 let hl = hl.clone();
                 Callback::from(move |_| hl.dispatch(Hover(None)))
             };
-            let on = active == Some(field);
+            let on = active.is_some_and(|a| c.fields.contains(&a));
             html! {
                 <span class={classes!("byte", format!("c{}", c.colour), on.then_some("hl"))}
                     data-offset={c.offset.to_string()} data-of={field}
@@ -39,7 +39,7 @@ pub fn HexView(props: &Props) -> Html {
             }
         });
         let chars = row.cells.iter().map(|c| {
-            let on = active == Some(c.field);
+            let on = active.is_some_and(|a| c.fields.contains(&a));
             html! { <span class={classes!("ch", on.then_some("hl"))}>{ c.ch.clone() }</span> }
         });
         html! {
