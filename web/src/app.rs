@@ -88,7 +88,12 @@ pub fn App() -> Html {
         let live = live.borrow().clone();
         let opts = options(&state);
         use_effect_with(
-            (state.input.clone(), state.format, state.direction, state.extensions.clone()),
+            (
+                state.input.clone(),
+                state.format,
+                state.direction,
+                state.extensions.clone(),
+            ),
             move |(input, ..)| {
                 let input = input.clone();
                 let me = live.get() + 1;
@@ -100,7 +105,9 @@ pub fn App() -> Html {
                     if input.trim().is_empty() {
                         dispatch.emit(Action::Decoded(None));
                     } else if input.len() <= SYNC_LIMIT {
-                        let r = inspect(input.as_bytes(), &opts).map(Rc::new).map_err(|e| e.to_string());
+                        let r = inspect(input.as_bytes(), &opts)
+                            .map(Rc::new)
+                            .map_err(|e| e.to_string());
                         dispatch.emit(Action::Decoded(Some(r)));
                     } else {
                         match Job::new(input.as_bytes(), &opts) {
@@ -108,7 +115,8 @@ pub fn App() -> Html {
                                 let (_, all) = j.progress();
                                 dispatch.emit(Action::Progress(0, all));
                                 let job = Rc::new(RefCell::new(Some(j)));
-                                Timeout::new(0, move || run_slices(job, live, me, dispatch)).forget();
+                                Timeout::new(0, move || run_slices(job, live, me, dispatch))
+                                    .forget();
                             }
                             Err(e) => dispatch.emit(Action::Decoded(Some(Err(e.to_string())))),
                         }
@@ -123,7 +131,12 @@ pub fn App() -> Html {
     {
         let share_url = share_url.clone();
         use_effect_with(
-            (state.input.clone(), state.format, state.direction, state.extensions.clone()),
+            (
+                state.input.clone(),
+                state.format,
+                state.direction,
+                state.extensions.clone(),
+            ),
             move |(input, format, direction, extensions)| {
                 let frag = if input.is_empty() {
                     String::new()
@@ -137,9 +150,14 @@ pub fn App() -> Html {
                 };
                 if let Some(w) = web_sys::window() {
                     let path = w.location().pathname().unwrap_or_default();
-                    let url = if frag.is_empty() { path } else { format!("{path}#{frag}") };
+                    let url = if frag.is_empty() {
+                        path
+                    } else {
+                        format!("{path}#{frag}")
+                    };
                     if let Ok(h) = w.history() {
-                        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+                        let _ =
+                            h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
                     }
                     share_url.set(w.location().href().unwrap_or_default());
                 }

@@ -2,6 +2,8 @@
 
 mod app;
 mod components;
+#[cfg(test)]
+mod ssr_tests;
 mod state;
 
 fn main() {

@@ -103,7 +103,10 @@ pub enum Action {
     SetAcceptKey(String),
     ShowAllUnmask,
     SetComposer(ComposerSpec),
-    SendComposed { hex: String, direction: Direction },
+    SendComposed {
+        hex: String,
+        direction: Direction,
+    },
 }
 
 impl Reducible for State {
@@ -239,11 +242,9 @@ mod tests {
         let s = Rc::new(State::new(None));
         let same = s.clone().reduce(Action::Move(1));
         assert!(Rc::ptr_eq(&s, &same));
-        let i = wsinspect_core::inspect::inspect(
-            b"01 03 48 65 6c 80 02 6c 6f",
-            &Default::default(),
-        )
-        .unwrap();
+        let i =
+            wsinspect_core::inspect::inspect(b"01 03 48 65 6c 80 02 6c 6f", &Default::default())
+                .unwrap();
         let s = s.reduce(Action::Decoded(Some(Ok(Rc::new(i)))));
         let s = s.reduce(Action::Move(5));
         assert_eq!(s.selected, 1);

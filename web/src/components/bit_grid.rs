@@ -41,11 +41,16 @@ pub fn BitGrid(props: &Props) -> Html {
                 "fld",
                 format!("c{}", c.colour),
                 (active == Some(key)).then_some("hl"),
-                (!c.first).then_some("cont")
+                (!c.first).then_some("cont"),
+                (c.bits.len() == 1).then_some("narrow")
             );
             let title = format!("{} = {}\n{}\n{}", c.name, c.shown, c.doc, c.rfc);
             let bits = c.bits.chars().map(|b| html! { <span class="bit">{ b }</span> });
-            let label = if c.first { c.name.to_string() } else { format!("{} (cont.)", c.name) };
+            let label = if c.first {
+                c.name.to_string()
+            } else {
+                format!("{} (cont.)", c.name)
+            };
             if c.first {
                 html! {
                     <div {class} {style} {title} tabindex="0" data-field={key} data-value={c.value.clone()}

@@ -46,32 +46,45 @@ pub fn Composer(props: &Props) -> Html {
         let s = spec.clone();
         cb.reform(move |e: Event| {
             let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            ComposerSpec { opcode: el.value().parse().unwrap_or(1), ..s.clone() }
+            ComposerSpec {
+                opcode: el.value().parse().unwrap_or(1),
+                ..s.clone()
+            }
         })
     };
     let key = {
         let s = spec.clone();
         cb.reform(move |e: InputEvent| {
             let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-            ComposerSpec { key: el.value(), ..s.clone() }
+            ComposerSpec {
+                key: el.value(),
+                ..s.clone()
+            }
         })
     };
     let payload = {
         let s = spec.clone();
         cb.reform(move |e: InputEvent| {
             let el: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
-            ComposerSpec { payload: el.value(), ..s.clone() }
+            ComposerSpec {
+                payload: el.value(),
+                ..s.clone()
+            }
         })
     };
-    let options = opcode_choices().into_iter().map(|(v, label)| html! {
-        <option value={v.to_string()} selected={v == spec.opcode}>{ label }</option>
+    let options = opcode_choices().into_iter().map(|(v, label)| {
+        html! {
+            <option value={v.to_string()} selected={v == spec.opcode}>{ label }</option>
+        }
     });
     let result = match &out {
         Ok(c) => {
             let send = {
                 let hex = c.hex.clone();
                 let dir = c.direction;
-                props.on_send.reform(move |_: MouseEvent| (hex.clone(), dir))
+                props
+                    .on_send
+                    .reform(move |_: MouseEvent| (hex.clone(), dir))
             };
             let frame = &c.report.frames[0];
             html! { <>

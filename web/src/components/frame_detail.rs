@@ -39,8 +39,13 @@ pub fn FrameDetail(props: &Props) -> Html {
     let legend = Rc::new(view::legend(frame));
     let hex = Rc::new(view::hex_view(frame, &i.bytes, i.frames_offset, HEX_LIMIT));
     let frame_len = (frame.range().end - frame.range().start) as usize;
-    let note = (frame_len > HEX_LIMIT).then(|| format!("showing the first {HEX_LIMIT} of {frame_len} bytes"));
-    let limit = if props.unmask_all { UNMASK_ALL } else { UNMASK_FIRST };
+    let note = (frame_len > HEX_LIMIT)
+        .then(|| format!("showing the first {HEX_LIMIT} of {frame_len} bytes"));
+    let limit = if props.unmask_all {
+        UNMASK_ALL
+    } else {
+        UNMASK_FIRST
+    };
     let unmask = Rc::new(view::unmask_rows(frame, &i.bytes, i.frames_offset, limit));
     let payload = Rc::new(view::payload_view(report, props.index, PAYLOAD_LIMIT));
     let row = view::frame_row(report, props.index);

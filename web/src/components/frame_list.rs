@@ -75,18 +75,40 @@ pub fn FrameList(props: &Props) -> Html {
         let on_select = props.on_select.clone();
         let selected = props.selected;
         Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
-            "ArrowDown" => { e.prevent_default(); on_move.emit(1) }
-            "ArrowUp" => { e.prevent_default(); on_move.emit(-1) }
-            "PageDown" => { e.prevent_default(); on_move.emit(10) }
-            "PageUp" => { e.prevent_default(); on_move.emit(-10) }
-            "Home" => { e.prevent_default(); on_select.emit(0) }
-            "End" => { e.prevent_default(); on_select.emit(total.saturating_sub(1)) }
+            "ArrowDown" => {
+                e.prevent_default();
+                on_move.emit(1)
+            }
+            "ArrowUp" => {
+                e.prevent_default();
+                on_move.emit(-1)
+            }
+            "PageDown" => {
+                e.prevent_default();
+                on_move.emit(10)
+            }
+            "PageUp" => {
+                e.prevent_default();
+                on_move.emit(-10)
+            }
+            "Home" => {
+                e.prevent_default();
+                on_select.emit(0)
+            }
+            "End" => {
+                e.prevent_default();
+                on_select.emit(total.saturating_sub(1))
+            }
             "Enter" => {
                 e.prevent_default();
                 on_select.emit(selected);
                 if let Some(d) = web_sys::window()
                     .and_then(|w| w.document())
-                    .and_then(|d| d.query_selector("[data-role=\"frame-detail\"] [tabindex]").ok().flatten())
+                    .and_then(|d| {
+                        d.query_selector("[data-role=\"frame-detail\"] [tabindex]")
+                            .ok()
+                            .flatten()
+                    })
                     .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
                 {
                     let _ = d.focus();

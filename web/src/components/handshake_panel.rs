@@ -20,8 +20,10 @@ pub struct Props {
 }
 
 fn headers(title: &str, first: String, list: &[(String, String)]) -> Html {
-    let rows = list.iter().map(|(k, v)| html! {
-        <tr><th scope="row">{ k.clone() }</th><td>{ v.clone() }</td></tr>
+    let rows = list.iter().map(|(k, v)| {
+        html! {
+            <tr><th scope="row">{ k.clone() }</th><td>{ v.clone() }</td></tr>
+        }
     });
     html! {
         <div class="headers">

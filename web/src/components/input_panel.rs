@@ -57,13 +57,17 @@ pub fn InputPanel(props: &Props) -> Html {
         };
         html! { <option value={*v} selected={*v == fmt}>{ label }</option> }
     });
-    let dirs = DIRECTIONS.iter().map(|(v, label)| html! {
-        <option value={*v} selected={*v == props.direction.as_str()}>{ *label }</option>
+    let dirs = DIRECTIONS.iter().map(|(v, label)| {
+        html! {
+            <option value={*v} selected={*v == props.direction.as_str()}>{ *label }</option>
+        }
     });
-    let examples = groups().into_iter().map(|(g, list)| html! {
-        <optgroup label={g}>{ for list.into_iter().map(|e| html! {
-            <option value={e.id} selected={*props.example == *e.id}>{ e.title }</option>
-        }) }</optgroup>
+    let examples = groups().into_iter().map(|(g, list)| {
+        html! {
+            <optgroup label={g}>{ for list.into_iter().map(|e| html! {
+                <option value={e.id} selected={*props.example == *e.id}>{ e.title }</option>
+            }) }</optgroup>
+        }
     });
     let value: String = props.input.to_string();
     html! {
