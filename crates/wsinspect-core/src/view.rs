@@ -1092,6 +1092,8 @@ mod tests {
         assert!(json.contains("\"opcode_name\": \"text\""));
         assert_eq!(hex_lines(&[1, 2]), "01 02");
         assert_eq!(export(&i, "base64").unwrap(), "gYU3+iE9f59NUVg=");
-        assert!(export(&i, "json").unwrap().starts_with("{\n  \"direction\""));
+        assert!(export(&i, "json")
+            .unwrap()
+            .starts_with("{\n  \"direction\""));
     }
 }
