@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::handshake::extensions::parse_extensions;
 use crate::handshake::{self, Fields as _, HandshakeReport};
 use crate::notation::{parse_input, Format, Notation, NotationError};
-use crate::stream::{decode_all, DecodeConfig, Direction, StreamReport, DEFAULT_MAX_INFLATED};
+use crate::stream::{DecodeConfig, Decoder, Direction, StreamReport, DEFAULT_MAX_INFLATED};
 
 /// How to read and decode the input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,6 +118,61 @@ pub fn starts_like_handshake(bytes: &[u8]) -> bool {
 /// assert!(i.handshake.is_none());
 /// ```
 pub fn inspect(input: &[u8], opts: &InspectOptions) -> Result<Inspection, InspectError> {
+    let mut job = Job::new(input, opts)?;
+    while !job.step(usize::MAX) {}
+    Ok(job.finish())
+}
+
+/// An inspection done in steps, so a page can decode a large input a slice at a time (yielding
+/// to the user between slices and showing progress). [`inspect`] is `new`, `step` until done,
+/// `finish`: the result is the same however the steps are sized.
+pub struct Job {
+    out: Inspection,
+    frames: core::ops::Range<usize>,
+    fed: usize,
+    decoder: Option<Decoder>,
+}
+
+impl Job {
+    /// Read the notation and the handshake (done at once), ready to decode the frames.
+    pub fn new(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
+        prepare(input, opts)
+    }
+
+    /// Decode up to `budget` more frame bytes; true when every byte has been decoded.
+    pub fn step(&mut self, budget: usize) -> bool {
+        if let Some(d) = &mut self.decoder {
+            let end = self.frames.end.min(self.fed.saturating_add(budget));
+            d.feed(&self.out.bytes[self.fed..end]);
+            self.fed = end;
+        }
+        self.decoder.is_none() || self.fed == self.frames.end
+    }
+
+    /// Frame bytes decoded so far and in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (
+            self.fed - self.frames.start,
+            self.frames.end - self.frames.start,
+        )
+    }
+
+    /// Frames completed so far.
+    pub fn frames_done(&self) -> usize {
+        self.decoder.as_ref().map_or(0, |d| d.frames().len())
+    }
+
+    /// The result (decoding whatever `step` has not, first).
+    pub fn finish(mut self) -> Inspection {
+        while !self.step(usize::MAX) {}
+        if let Some(d) = self.decoder.take() {
+            self.out.frames = Some(d.finish());
+        }
+        self.out
+    }
+}
+
+fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
     let forced = match &opts.extensions {
         Some(v) => {
             Some(
@@ -187,11 +242,17 @@ pub fn inspect(input: &[u8], opts: &InspectOptions) -> Result<Inspection, Inspec
         out.assumed_extensions = None;
     }
     config.max_inflated = opts.max_inflated;
-    if !frame_bytes.is_empty() || out.handshake.is_none() {
-        out.frames = Some(decode_all(frame_bytes, direction, &config));
-    }
+    let decoder = (!frame_bytes.is_empty() || out.handshake.is_none())
+        .then(|| Decoder::new(direction, config));
+    let start = out.frames_offset;
+    let end = start + frame_bytes.len();
     out.bytes = bytes;
-    Ok(out)
+    Ok(Job {
+        out,
+        frames: start..end,
+        fed: start,
+        decoder,
+    })
 }
 
 #[cfg(test)]
@@ -266,6 +327,22 @@ mod tests {
         );
         assert!(frames.messages[0].compressed);
         assert!(frames.message_text(&frames.messages[0]).is_some());
+    }
+
+    #[test]
+    fn a_job_in_small_steps_equals_one_call() {
+        let input =
+            include_bytes!("../../../tests/data/handshake/real-node-client_py-server.server.bin");
+        let whole = inspect(input, &InspectOptions::default()).unwrap();
+        let mut job = Job::new(input, &InspectOptions::default()).unwrap();
+        let mut steps = 0;
+        while !job.step(7) {
+            steps += 1;
+            let (done, all) = job.progress();
+            assert!(done < all);
+        }
+        assert!(steps > 1 && job.frames_done() > 0);
+        assert_eq!(job.finish(), whole);
     }
 
     #[test]

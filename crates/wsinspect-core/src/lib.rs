@@ -15,13 +15,17 @@
 //! - [`accept`]: the Sec-WebSocket-Accept computation (RFC 6455 §1.3, §4.2.2).
 //! - [`handshake`]: the opening handshake parsed, checked against RFC 6455 §4, and explained.
 //! - [`inspect`]: one call for anything pasted: notation, handshake, then frames.
+//! - [`view`], [`examples`], [`share`], [`compose`]: what the web page shows, offers, links
+//!   and builds, computed here so the page only arranges it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod accept;
 pub mod codes;
+pub mod compose;
 pub mod deflate;
 pub mod encode;
+pub mod examples;
 pub mod field;
 pub mod finding;
 pub mod handshake;
@@ -30,8 +34,10 @@ pub mod inspect;
 pub mod mask;
 pub mod notation;
 pub mod render;
+pub mod share;
 pub mod stream;
 pub mod utf8;
+pub mod view;
 
 pub use stream::{
     decode_all, DecodeConfig, Decoder, Direction, ExtensionError, Incomplete, StreamReport,

@@ -1,0 +1,189 @@
+//! The composer: a frame described by form fields (as a user types them) turned into bytes with
+//! [`crate::encode`], then decoded back so it can be drawn like any other frame. Deliberate
+//! violations (RSV bits, reserved opcodes, unmasked client frames) are allowed: the decode shows
+//! their findings. Non-goal: checking anything the decoder does not.
+
+use serde::Serialize;
+
+use crate::codes::OpCode;
+use crate::encode::{encode, spaced_hex, FrameSpec};
+use crate::notation::parse_hex;
+use crate::stream::{decode_all, DecodeConfig, Direction, StreamReport};
+
+/// The composer's form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ComposerSpec {
+    /// FIN bit.
+    pub fin: bool,
+    /// RSV1 bit.
+    pub rsv1: bool,
+    /// RSV2 bit.
+    pub rsv2: bool,
+    /// RSV3 bit.
+    pub rsv3: bool,
+    /// Opcode, 0 to 15.
+    pub opcode: u8,
+    /// Whether to mask (a client frame).
+    pub mask: bool,
+    /// The masking key as 8 hex digits (spaces allowed).
+    pub key: String,
+    /// The payload, as text or hex.
+    pub payload: String,
+    /// Whether `payload` is hex.
+    pub payload_hex: bool,
+}
+
+impl Default for ComposerSpec {
+    /// RFC 6455 §5.7's masked "Hello".
+    fn default() -> Self {
+        ComposerSpec {
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode: 1,
+            mask: true,
+            key: "37fa213d".into(),
+            payload: "Hello".into(),
+            payload_hex: false,
+        }
+    }
+}
+
+/// A composed frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Composed {
+    /// The frame's bytes.
+    pub bytes: Vec<u8>,
+    /// The bytes as spaced hex (what "send to decoder" pastes).
+    pub hex: String,
+    /// The direction it is decoded as: client when masked, server otherwise.
+    pub direction: Direction,
+    /// The frame decoded back.
+    pub report: StreamReport,
+}
+
+/// Why the form does not describe a frame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ComposeError {
+    /// The form field at fault (`key` or `payload`).
+    pub field: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The opcode choices: (value, label) for all 16 values, reserved ones included.
+pub fn opcode_choices() -> Vec<(u8, String)> {
+    (0..16u8)
+        .map(|v| (v, format!("{v:x} {}", OpCode(v).label())))
+        .collect()
+}
+
+/// Build the frame the form describes.
+///
+/// ```
+/// use wsinspect_core::compose::{compose, ComposerSpec};
+/// let c = compose(&ComposerSpec::default()).unwrap();
+/// assert_eq!(c.hex, "81 85 37 fa 21 3d 7f 9f 4d 51 58");
+/// ```
+pub fn compose(spec: &ComposerSpec) -> Result<Composed, ComposeError> {
+    let payload = if spec.payload_hex {
+        parse_hex(&spec.payload).map_err(|e| ComposeError {
+            field: "payload",
+            message: format!("payload: {e}"),
+        })?
+    } else {
+        spec.payload.as_bytes().to_vec()
+    };
+    let mask = if spec.mask {
+        let k = parse_hex(&spec.key).map_err(|e| ComposeError {
+            field: "key",
+            message: format!("masking key: {e}"),
+        })?;
+        let k: [u8; 4] = k.try_into().map_err(|k: Vec<u8>| ComposeError {
+            field: "key",
+            message: format!(
+                "masking key: 4 bytes (8 hex digits) needed, not {}",
+                k.len()
+            ),
+        })?;
+        Some(k)
+    } else {
+        None
+    };
+    let bytes = encode(&FrameSpec {
+        fin: spec.fin,
+        rsv1: spec.rsv1,
+        rsv2: spec.rsv2,
+        rsv3: spec.rsv3,
+        mask,
+        ..FrameSpec::new(OpCode(spec.opcode & 0x0f), payload)
+    });
+    let direction = if spec.mask {
+        Direction::Client
+    } else {
+        Direction::Server
+    };
+    let report = decode_all(&bytes, direction, &DecodeConfig::default());
+    Ok(Composed {
+        hex: spaced_hex(&bytes),
+        bytes,
+        direction,
+        report,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_rfc6455_5_7_masked_hello() {
+        let c = compose(&ComposerSpec::default()).unwrap();
+        assert_eq!(
+            c.bytes,
+            [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]
+        );
+        assert_eq!(c.report.frames[0].text(), Some("Hello"));
+        assert_eq!(c.direction, Direction::Client);
+    }
+
+    #[test]
+    fn violations_are_allowed_and_found() {
+        let spec = ComposerSpec {
+            rsv2: true,
+            opcode: 3,
+            mask: false,
+            payload: "81 ff".into(),
+            payload_hex: true,
+            ..ComposerSpec::default()
+        };
+        let c = compose(&spec).unwrap();
+        assert_eq!(c.hex, "a3 02 81 ff");
+        let codes: Vec<_> = c.report.findings().map(|f| f.code).collect();
+        assert!(
+            codes.contains(&"reserved-bits") && codes.contains(&"reserved-opcode"),
+            "{codes:?}"
+        );
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let bad_key = ComposerSpec {
+            key: "37fa".into(),
+            ..ComposerSpec::default()
+        };
+        assert_eq!(compose(&bad_key).unwrap_err().field, "key");
+        let bad_hex = ComposerSpec {
+            payload: "4g".into(),
+            payload_hex: true,
+            ..ComposerSpec::default()
+        };
+        let e = compose(&bad_hex).unwrap_err();
+        assert!(
+            e.field == "payload" && e.message.contains("column 2"),
+            "{e:?}"
+        );
+        assert_eq!(opcode_choices()[1].1, "1 text");
+    }
+}

@@ -1,0 +1,116 @@
+//! Share links: the page's input, format and direction in a URL fragment, so a link reproduces
+//! the view. The input is DEFLATE-compressed and base64url-encoded; nothing goes to a server
+//! (fragments are never sent). Non-goal: shortening; a link is as long as the data needs.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::Serialize;
+
+use crate::notation::Format;
+use crate::stream::Direction;
+use crate::view::format_value;
+
+/// What a share link restores.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Shared {
+    /// The input text, exactly.
+    pub input: String,
+    /// The format override.
+    pub format: Format,
+    /// The direction chosen.
+    pub direction: Direction,
+    /// The extensions override (empty for none).
+    pub extensions: String,
+}
+
+/// The most bytes a link's input may inflate to.
+const MAX_INPUT: usize = 64 << 20;
+
+/// The fragment (without `#`) for `s`: `v=1&f=hex&d=client&x=...&z=...`.
+pub fn encode(s: &Shared) -> String {
+    let z = miniz_oxide::deflate::compress_to_vec(s.input.as_bytes(), 6);
+    let mut out = format!(
+        "v=1&f={}&d={}&z={}",
+        format_value(s.format),
+        s.direction.as_str(),
+        URL_SAFE_NO_PAD.encode(z)
+    );
+    if !s.extensions.is_empty() {
+        out.push_str("&x=");
+        out.push_str(&URL_SAFE_NO_PAD.encode(s.extensions.as_bytes()));
+    }
+    out
+}
+
+/// Read a fragment (with or without `#`) made by [`encode`]; `None` for an empty fragment.
+pub fn decode(fragment: &str) -> Result<Option<Shared>, String> {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    if fragment.is_empty() {
+        return Ok(None);
+    }
+    let mut s = Shared {
+        input: String::new(),
+        format: Format::Auto,
+        direction: Direction::Unknown,
+        extensions: String::new(),
+    };
+    let mut version = None;
+    for part in fragment.split('&') {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        match k {
+            "v" => version = Some(v),
+            "f" => s.format = v.parse()?,
+            "d" => s.direction = v.parse()?,
+            "x" => {
+                let b = URL_SAFE_NO_PAD
+                    .decode(v)
+                    .map_err(|e| format!("the link's extensions are damaged: {e}"))?;
+                s.extensions = String::from_utf8_lossy(&b).into_owned();
+            }
+            "z" => {
+                let z = URL_SAFE_NO_PAD
+                    .decode(v)
+                    .map_err(|e| format!("the link's input is damaged: {e}"))?;
+                let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(&z, MAX_INPUT)
+                    .map_err(|e| format!("the link's input is damaged: {e:?}"))?;
+                s.input = String::from_utf8(raw)
+                    .map_err(|_| "the link's input is not text".to_string())?;
+            }
+            _ => {}
+        }
+    }
+    match version {
+        Some("1") => Ok(Some(s)),
+        _ => Err("this is not a wsinspect share link (no v=1)".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_exactly_including_crlf() {
+        let s = Shared {
+            input: "GET / HTTP/1.1\r\nHost: a\r\n\r\n<script>é".into(),
+            format: Format::Raw,
+            direction: Direction::Client,
+            extensions: "permessage-deflate".into(),
+        };
+        let f = encode(&s);
+        assert!(f.starts_with("v=1&f=raw&d=client&z="), "{f}");
+        assert!(f
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "=&-_".contains(c)));
+        assert_eq!(decode(&format!("#{f}")).unwrap(), Some(s));
+    }
+
+    #[test]
+    fn empty_and_damaged_fragments() {
+        assert_eq!(decode("").unwrap(), None);
+        assert_eq!(decode("#").unwrap(), None);
+        assert!(decode("#v=1&z=!!").is_err());
+        assert!(decode("#hello").is_err());
+        assert!(decode("#v=1&d=sideways").is_err());
+    }
+}

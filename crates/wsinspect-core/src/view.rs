@@ -1,0 +1,1099 @@
+//! Display-ready views of decoded data, for the web page (or any other front-end).
+//!
+//! Everything that turns a decoded frame into rows and strings lives here, so the page only
+//! arranges values: the header bit grid (RFC 6455 §5.2's figure, drawn from [`FIELDS`] plus the
+//! decoder's spans), the hex view with each byte's field, the unmasking table (RFC 6455 §5.3),
+//! payload text with invisible characters made visible, foldable pretty JSON, hex dumps, base64,
+//! frame-list rows and the arithmetic of a virtual list. Non-goal: HTML; the page builds that.
+
+use base64::Engine as _;
+use serde::Serialize;
+
+use crate::codes::OpCode;
+use crate::field::{self, Kind, FIELDS};
+use crate::finding::Severity;
+use crate::handshake::Status;
+use crate::inspect::Inspection;
+use crate::notation::{Format, Notation};
+use crate::stream::{FrameReport, StreamReport};
+
+/// Bits per row of the bit grid, as in the RFC figure.
+pub const GRID_BITS: usize = 32;
+
+/// One field's piece of one bit-grid row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GridCell {
+    /// The field key (`fin`, `opcode`, ..., `mask_key`).
+    pub key: &'static str,
+    /// The field's display name.
+    pub name: &'static str,
+    /// True for the field's first piece (the one that carries its name and value).
+    pub first: bool,
+    /// The field's value as the decoder states it (the `data-value` hook).
+    pub value: String,
+    /// The value for a reader (`1 (text)`, `37 fa 21 3d`).
+    pub shown: String,
+    /// This piece's bits, most significant first (`"0001"`).
+    pub bits: String,
+    /// First column of this piece in the row (0..32).
+    pub column: usize,
+    /// Where this field's colour comes from: its position in [`FIELDS`].
+    pub colour: usize,
+    /// The field's meaning.
+    pub doc: &'static str,
+    /// The RFC section defining it.
+    pub rfc: &'static str,
+}
+
+/// One 32-bit row of the bit grid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GridRow {
+    /// The row's first byte, counted from the frame start.
+    pub byte: usize,
+    /// The pieces of fields in this row, left to right.
+    pub cells: Vec<GridCell>,
+}
+
+/// The shown value of a header field.
+fn shown(frame: &FrameReport, key: &str, text: &str) -> String {
+    match key {
+        "opcode" => format!("{text} ({})", frame.opcode().label()),
+        "payload_len" => match frame.header.len7 {
+            126 => "126 (16-bit length follows)".into(),
+            127 => "127 (64-bit length follows)".into(),
+            _ => text.to_string(),
+        },
+        "mask_key" => frame
+            .header
+            .mask_key
+            .map(|k| crate::encode::spaced_hex(&k))
+            .unwrap_or_default(),
+        _ => text.to_string(),
+    }
+}
+
+/// The header as rows of 32 bits, each field a group of cells, split where it crosses a row.
+pub fn bit_grid(frame: &FrameReport) -> Vec<GridRow> {
+    let mut rows: Vec<GridRow> = Vec::new();
+    for f in &frame.fields {
+        let def = field::field(f.key).expect("decoded fields come from FIELDS");
+        let colour = FIELDS.iter().position(|d| d.key == f.key).unwrap_or(0);
+        let width = f.bits.len();
+        let bits: String = (0..width)
+            .map(|i| {
+                if (f.value >> (width - 1 - i)) & 1 == 1 {
+                    '1'
+                } else {
+                    '0'
+                }
+            })
+            .collect();
+        let mut at = f.bits.start;
+        while at < f.bits.end {
+            let row = at / GRID_BITS;
+            let row_end = (row + 1) * GRID_BITS;
+            let end = f.bits.end.min(row_end);
+            while rows.len() <= row {
+                rows.push(GridRow {
+                    byte: rows.len() * GRID_BITS / 8,
+                    cells: Vec::new(),
+                });
+            }
+            rows[row].cells.push(GridCell {
+                key: f.key,
+                name: def.name,
+                first: at == f.bits.start,
+                value: f.text.clone(),
+                shown: shown(frame, f.key, &f.text),
+                bits: bits[at - f.bits.start..end - f.bits.start].to_string(),
+                column: at % GRID_BITS,
+                colour,
+                doc: def.doc,
+                rfc: def.rfc,
+            });
+            at = end;
+        }
+    }
+    rows
+}
+
+/// One legend entry: a field present in this frame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LegendEntry {
+    /// Field key.
+    pub key: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// Colour index (position in [`FIELDS`]).
+    pub colour: usize,
+    /// Its span in bits, for a reader (`bits 0-0`, `bytes 2-5`).
+    pub place: String,
+}
+
+/// The legend of the bit grid: every field the frame has, with where it is.
+pub fn legend(frame: &FrameReport) -> Vec<LegendEntry> {
+    frame
+        .fields
+        .iter()
+        .map(|f| {
+            let def = field::field(f.key).expect("decoded fields come from FIELDS");
+            let place = match def.kind {
+                Kind::Flag | Kind::Opcode => {
+                    if f.bits.len() == 1 {
+                        format!("bit {}", f.bits.start)
+                    } else {
+                        format!("bits {}-{}", f.bits.start, f.bits.end - 1)
+                    }
+                }
+                _ if matches!(def.loc, field::Loc::Bits { .. }) => {
+                    format!("bits {}-{}", f.bits.start, f.bits.end - 1)
+                }
+                _ => format!("bytes {}-{}", f.bytes.start, f.bytes.end - 1),
+            };
+            LegendEntry {
+                key: f.key,
+                name: def.name,
+                colour: FIELDS.iter().position(|d| d.key == f.key).unwrap_or(0),
+                place,
+            }
+        })
+        .collect()
+}
+
+/// One byte of the hex view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HexCell {
+    /// Offset in the input's bytes.
+    pub offset: usize,
+    /// Two hex digits.
+    pub hex: String,
+    /// The byte as a printable character, or `·`.
+    pub ch: String,
+    /// The header field the byte belongs to (the first, for a byte shared by several), or
+    /// `payload`.
+    pub field: &'static str,
+    /// Every field the byte holds bits of (`payload` for payload bytes).
+    pub fields: Vec<&'static str>,
+    /// Its colour: the field's position in [`FIELDS`] (`FIELDS.len()` for payload).
+    pub colour: usize,
+}
+
+/// One row of the hex view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HexRow {
+    /// The row's first offset in the input, as 8 hex digits.
+    pub label: String,
+    /// Its bytes.
+    pub cells: Vec<HexCell>,
+}
+
+/// The byte as a printable ASCII character, or a middle dot.
+pub fn printable(b: u8) -> char {
+    if b.is_ascii_graphic() || b == b' ' {
+        b as char
+    } else {
+        '·'
+    }
+}
+
+/// The frame's bytes (from `input`, the bytes of the whole inspection) as rows of 16, at most
+/// `limit` bytes, each byte knowing its field.
+pub fn hex_view(
+    frame: &FrameReport,
+    input: &[u8],
+    frames_offset: usize,
+    limit: usize,
+) -> Vec<HexRow> {
+    let start = frames_offset + frame.offset as usize;
+    let end = (frames_offset + frame.range().end as usize)
+        .min(input.len())
+        .min(start.saturating_add(limit));
+    let field_of = |rel: usize| -> &'static str {
+        frame
+            .fields
+            .iter()
+            .find(|f| f.bytes.contains(&rel))
+            .map_or("payload", |f| f.key)
+    };
+    let cells: Vec<HexCell> = (start..end)
+        .map(|at| HexCell {
+            offset: at,
+            hex: format!("{:02x}", input[at]),
+            ch: printable(input[at]).to_string(),
+            field: field_of(at - start),
+            fields: {
+                let all: Vec<&'static str> = frame
+                    .fields
+                    .iter()
+                    .filter(|f| f.bytes.contains(&(at - start)))
+                    .map(|f| f.key)
+                    .collect();
+                if all.is_empty() {
+                    vec!["payload"]
+                } else {
+                    all
+                }
+            },
+            colour: FIELDS
+                .iter()
+                .position(|d| d.key == field_of(at - start))
+                .unwrap_or(FIELDS.len()),
+        })
+        .collect();
+    cells
+        .chunks(16)
+        .map(|c| HexRow {
+            label: format!("{:08x}", c[0].offset),
+            cells: c.to_vec(),
+        })
+        .collect()
+}
+
+/// One row of the unmasking table (RFC 6455 §5.3: `j = i mod 4`, `transformed[i] = original[i]
+/// XOR key[j]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnmaskRow {
+    /// i: the payload byte's index.
+    pub index: usize,
+    /// The byte on the wire, in hex.
+    pub masked: String,
+    /// i mod 4.
+    pub key_index: usize,
+    /// The key byte used, in hex.
+    pub key: String,
+    /// The XOR written out in binary (`01111111 ^ 00110111`).
+    pub xor: String,
+    /// The unmasked byte, in hex.
+    pub result: String,
+    /// The unmasked byte as a character.
+    pub ch: String,
+}
+
+/// The unmasking table of a masked frame's first `limit` payload bytes (empty when unmasked).
+/// `input` is the inspection's bytes.
+pub fn unmask_rows(
+    frame: &FrameReport,
+    input: &[u8],
+    frames_offset: usize,
+    limit: usize,
+) -> Vec<UnmaskRow> {
+    let Some(key) = frame.header.mask_key else {
+        return Vec::new();
+    };
+    let start = frames_offset + frame.payload_range().start as usize;
+    let wire = input.get(start..).unwrap_or_default();
+    frame
+        .payload
+        .iter()
+        .zip(wire)
+        .take(limit)
+        .enumerate()
+        .map(|(i, (&plain, &masked))| UnmaskRow {
+            index: i,
+            masked: format!("{masked:02x}"),
+            key_index: i % 4,
+            key: format!("{:02x}", key[i % 4]),
+            xor: format!("{masked:08b} ^ {:08b}", key[i % 4]),
+            result: format!("{plain:02x}"),
+            ch: printable(plain).to_string(),
+        })
+        .collect()
+}
+
+/// Text with control and invisible characters made visible: C0 controls as their Unicode
+/// control pictures (a line feed also breaks the line), DEL as `␡`, other invisible or
+/// format characters as `⟨U+XXXX⟩`, and bytes that are not UTF-8 as `⟨\xNN⟩`.
+pub fn visible_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => out.push_str("␊\n"),
+                ' ' => out.push(' '),
+                '\u{00}'..='\u{1f}' => {
+                    out.push(char::from_u32(0x2400 + c as u32).expect("control pictures exist"))
+                }
+                '\u{7f}' => out.push('␡'),
+                '\u{80}'..='\u{a0}'
+                | '\u{ad}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{feff}' => out.push_str(&format!("⟨U+{:04X}⟩", c as u32)),
+                _ => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("⟨\\x{b:02x}⟩"));
+        }
+    }
+    out
+}
+
+/// One line of pretty-printed JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JsonLine {
+    /// Nesting depth (for indentation).
+    pub depth: usize,
+    /// The line's text without indentation.
+    pub text: String,
+    /// For a line that opens an object or array: the index of its closing line (foldable).
+    pub closes_at: Option<usize>,
+    /// For a line that opens an object or array: the line shown when folded (`"a": {…} 3 keys`).
+    pub folded: Option<String>,
+}
+
+/// `text` as pretty JSON lines with their folding structure, when it is a JSON object or array.
+pub fn json_lines(text: &str) -> Option<Vec<JsonLine>> {
+    let t = text.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let mut lines = Vec::new();
+    push_json(&mut lines, None, &value, 0, false);
+    Some(lines)
+}
+
+fn push_json(
+    lines: &mut Vec<JsonLine>,
+    key: Option<&str>,
+    v: &serde_json::Value,
+    depth: usize,
+    comma: bool,
+) {
+    use serde_json::Value;
+    let prefix = key
+        .map(|k| format!("{}: ", serde_json::to_string(k).unwrap_or_default()))
+        .unwrap_or_default();
+    let tail = if comma { "," } else { "" };
+    let (open, close, count, unit) = match v {
+        Value::Object(m) => ('{', '}', m.len(), if m.len() == 1 { "key" } else { "keys" }),
+        Value::Array(a) => (
+            '[',
+            ']',
+            a.len(),
+            if a.len() == 1 { "item" } else { "items" },
+        ),
+        scalar => {
+            lines.push(JsonLine {
+                depth,
+                text: format!("{prefix}{scalar}{tail}"),
+                closes_at: None,
+                folded: None,
+            });
+            return;
+        }
+    };
+    if count == 0 {
+        lines.push(JsonLine {
+            depth,
+            text: format!("{prefix}{open}{close}{tail}"),
+            closes_at: None,
+            folded: None,
+        });
+        return;
+    }
+    let at = lines.len();
+    lines.push(JsonLine {
+        depth,
+        text: format!("{prefix}{open}"),
+        closes_at: None,
+        folded: Some(format!("{prefix}{open}…{close}{tail}  {count} {unit}")),
+    });
+    match v {
+        Value::Object(m) => {
+            for (i, (k, x)) in m.iter().enumerate() {
+                push_json(lines, Some(k), x, depth + 1, i + 1 < count);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                push_json(lines, None, x, depth + 1, i + 1 < count);
+            }
+        }
+        _ => {}
+    }
+    lines[at].closes_at = Some(lines.len());
+    lines.push(JsonLine {
+        depth,
+        text: format!("{close}{tail}"),
+        closes_at: None,
+        folded: None,
+    });
+}
+
+/// The indexes of the lines to show when the lines opening at `folded` are folded.
+pub fn visible_json_lines(lines: &[JsonLine], folded: &[usize]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        out.push(i);
+        match lines[i].closes_at {
+            Some(end) if folded.contains(&i) => i = end + 1,
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// One row of a hex dump.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DumpRow {
+    /// Offset of the row, 8 hex digits.
+    pub offset: String,
+    /// Up to 16 bytes in hex, an extra space after the eighth.
+    pub hex: String,
+    /// The same bytes as printable characters.
+    pub ascii: String,
+}
+
+/// A `hexdump -C` style dump of the first `limit` bytes.
+pub fn hex_dump(bytes: &[u8], limit: usize) -> Vec<DumpRow> {
+    bytes[..bytes.len().min(limit)]
+        .chunks(16)
+        .enumerate()
+        .map(|(row, c)| {
+            let mut hex = String::with_capacity(50);
+            for (i, b) in c.iter().enumerate() {
+                if i > 0 {
+                    hex.push(' ');
+                }
+                if i == 8 {
+                    hex.push(' ');
+                }
+                hex.push_str(&format!("{b:02x}"));
+            }
+            DumpRow {
+                offset: format!("{:08x}", row * 16),
+                hex,
+                ascii: c.iter().map(|&b| printable(b)).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Standard base64 (with padding).
+pub fn base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Close frame body, for a reader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CloseView {
+    /// The code (`1000`), or `none`.
+    pub code: String,
+    /// Its name (`normal closure`).
+    pub name: String,
+    /// The reason, made visible, or `(none)`.
+    pub reason: String,
+}
+
+/// The payload of a frame in every view the page offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PayloadView {
+    /// What the shown bytes are (`frame payload`, `message 2 (frames 3, 4, 5) joined`, ...).
+    pub title: String,
+    /// How many bytes the shown data has.
+    pub len: usize,
+    /// The text, made visible, when the data is meant as text or is valid UTF-8.
+    pub text: Option<String>,
+    /// Pretty JSON lines when the text is a JSON object or array.
+    pub json: Option<Vec<JsonLine>>,
+    /// A hex dump of (at most `limit` of) the data.
+    pub hex: Vec<DumpRow>,
+    /// Base64 of (at most `limit` of) the data.
+    pub base64: String,
+    /// Set when only part of the data is dumped.
+    pub truncated: Option<String>,
+    /// For a compressed frame: its compressed bytes, dumped.
+    pub compressed: Option<Vec<DumpRow>>,
+    /// For a Close frame: its code, name and reason.
+    pub close: Option<CloseView>,
+}
+
+/// Every payload view of frame `index`; data views hold at most `limit` bytes.
+pub fn payload_view(report: &StreamReport, index: usize, limit: usize) -> PayloadView {
+    let f = &report.frames[index];
+    let message = f.message.and_then(|m| report.messages.get(m));
+    let (title, data): (String, std::borrow::Cow<'_, [u8]>) = match message {
+        Some(m) if m.compressed => (
+            format!(
+                "message {} inflated (permessage-deflate, {} compressed bytes in this frame)",
+                m.index,
+                f.payload.len()
+            ),
+            report.message_payload(m),
+        ),
+        Some(m) if m.frames.len() > 1 => (
+            format!("message {} (frames {}) joined", m.index, join(&m.frames)),
+            report.message_payload(m),
+        ),
+        _ => ("frame payload".to_string(), (&f.payload[..]).into()),
+    };
+    let shown = &data[..data.len().min(limit)];
+    let meant_text =
+        f.is_text || f.close.is_some() || message.is_some_and(|m| m.opcode == OpCode::TEXT);
+    let utf8 = core::str::from_utf8(shown).ok();
+    let text = if meant_text || (utf8.is_some() && !shown.is_empty()) {
+        Some(match &f.close {
+            Some(c) => visible_text(c.reason.as_deref().unwrap_or_default().as_bytes()),
+            None => visible_text(shown),
+        })
+    } else {
+        None
+    };
+    let json = if f.close.is_none() {
+        utf8.and_then(json_lines)
+    } else {
+        None
+    };
+    PayloadView {
+        title,
+        len: data.len(),
+        text,
+        json,
+        hex: hex_dump(&data, limit),
+        base64: base64(shown),
+        truncated: (data.len() > limit)
+            .then(|| format!("showing the first {limit} of {} bytes", data.len())),
+        compressed: f.compressed.then(|| hex_dump(&f.payload, limit)),
+        close: f.close.as_ref().map(|c| CloseView {
+            code: c.code.map_or("none".into(), |c| c.to_string()),
+            name: c.name.unwrap_or("no status code").to_string(),
+            reason: match c.reason.as_deref() {
+                Some("") | None => "(none)".into(),
+                Some(r) => visible_text(r.as_bytes()),
+            },
+        }),
+    }
+}
+
+fn join(v: &[usize]) -> String {
+    v.iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A finding badge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Badge {
+    /// The rule's code.
+    pub code: &'static str,
+    /// `error`, `warning` or `note`.
+    pub severity: &'static str,
+}
+
+/// One row of the frame list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FrameRow {
+    /// Frame index.
+    pub index: usize,
+    /// `client`, `server` or `?`.
+    pub direction: &'static str,
+    /// An arrow for the direction.
+    pub arrow: &'static str,
+    /// Opcode name.
+    pub opcode: &'static str,
+    /// `1` or `0`.
+    pub fin: &'static str,
+    /// The payload length.
+    pub len: String,
+    /// A short payload preview.
+    pub preview: String,
+    /// Finding badges.
+    pub badges: Vec<Badge>,
+    /// For a frame of a fragmented message: `msg 2 · 1/3`.
+    pub group: Option<String>,
+    /// Where in a fragmented message: `first`, `middle`, `last`, or `none`.
+    pub group_pos: &'static str,
+}
+
+/// The frame list's row for frame `index`.
+pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
+    let f = &report.frames[index];
+    let (direction, arrow) = match report.direction.as_str() {
+        "client" => ("client", "→"),
+        "server" => ("server", "←"),
+        _ => ("?", "·"),
+    };
+    let msg = f.message.and_then(|m| report.messages.get(m));
+    let (group, group_pos) = match msg {
+        Some(m) if m.frames.len() > 1 => {
+            let pos = m.frames.iter().position(|&i| i == index).unwrap_or(0);
+            (
+                Some(format!("msg {} · {}/{}", m.index, pos + 1, m.frames.len())),
+                if pos == 0 {
+                    "first"
+                } else if pos + 1 == m.frames.len() {
+                    "last"
+                } else {
+                    "middle"
+                },
+            )
+        }
+        _ => (None, "none"),
+    };
+    FrameRow {
+        index,
+        direction,
+        arrow,
+        opcode: f.opcode().label(),
+        fin: if f.header.fin { "1" } else { "0" },
+        len: f.header.payload_len.to_string(),
+        preview: preview(f, 40),
+        badges: f
+            .findings
+            .iter()
+            .map(|x| Badge {
+                code: x.code,
+                severity: severity(x.severity),
+            })
+            .collect(),
+        group,
+        group_pos,
+    }
+}
+
+fn severity(s: Severity) -> &'static str {
+    s.as_str()
+}
+
+/// A one-line preview of at most `chars` characters of a frame's payload.
+pub fn preview(f: &FrameReport, chars: usize) -> String {
+    if let Some(c) = &f.close {
+        let code = c.code.map_or("no code".to_string(), |c| c.to_string());
+        return match c.reason.as_deref() {
+            Some(r) if !r.is_empty() => format!("{code} {r:?}"),
+            _ => code,
+        };
+    }
+    if f.compressed {
+        return format!("(compressed, {} bytes)", f.payload.len());
+    }
+    let head = &f.payload[..f.payload.len().min(chars * 4)];
+    let text = if f.is_text || core::str::from_utf8(head).is_ok() {
+        visible_text(head).replace('\n', "")
+    } else {
+        crate::encode::spaced_hex(&f.payload[..f.payload.len().min(chars / 3)])
+    };
+    let mut out: String = text.chars().take(chars).collect();
+    if text.chars().count() > chars || head.len() < f.payload.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// The rows `[start, end)` a virtual list shows at scroll position `scroll_top` in a viewport of
+/// `viewport` pixels, rows of `row_height`, with `overscan` extra rows each side.
+pub fn visible_window(
+    scroll_top: f64,
+    viewport: f64,
+    row_height: f64,
+    total: usize,
+    overscan: usize,
+) -> (usize, usize) {
+    let first = (scroll_top.max(0.0) / row_height).floor() as usize;
+    let count = (viewport / row_height).ceil() as usize + 1;
+    let start = first.saturating_sub(overscan).min(total);
+    let end = (first + count + overscan).min(total);
+    (start, end)
+}
+
+/// The scroll position that brings row `index` into view, if it is not.
+pub fn scroll_to_row(index: usize, scroll_top: f64, viewport: f64, row_height: f64) -> Option<f64> {
+    let top = index as f64 * row_height;
+    if top < scroll_top {
+        Some(top)
+    } else if top + row_height > scroll_top + viewport {
+        Some(top + row_height - viewport)
+    } else {
+        None
+    }
+}
+
+/// A one-line summary of an inspection (`hex · 42 bytes · 3 frames · 1 message · 2 findings`).
+pub fn summary(i: &Inspection) -> String {
+    let mut parts = vec![
+        notation_label(i.notation).to_string(),
+        plural(i.len, "byte"),
+    ];
+    if let Some(h) = &i.handshake {
+        parts.push(format!(
+            "handshake: {} pass, {} warn, {} fail",
+            h.summary.pass, h.summary.warn, h.summary.fail
+        ));
+    }
+    if let Some(r) = &i.frames {
+        parts.push(plural(r.frames.len(), "frame"));
+        parts.push(plural(r.messages.len(), "message"));
+        parts.push(plural(r.findings().count(), "finding"));
+        if let Some(inc) = &r.incomplete {
+            parts.push(format!(
+                "incomplete frame at {} ({} more bytes needed)",
+                inc.offset, inc.need
+            ));
+        }
+    }
+    parts.join(" · ")
+}
+
+fn plural(n: usize, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+/// How a notation is named on the page.
+pub fn notation_label(n: Notation) -> &'static str {
+    match n {
+        Notation::Raw => "raw text / bytes",
+        other => other.as_str(),
+    }
+}
+
+/// The format choices of the page: (value, label).
+pub const FORMATS: &[(&str, &str)] = &[
+    ("auto", "Auto-detect"),
+    ("hex", "Hex"),
+    ("base64", "Base64"),
+    ("raw", "Raw text"),
+];
+
+/// The value of a format in [`FORMATS`].
+pub fn format_value(f: Format) -> &'static str {
+    match f {
+        Format::Auto => "auto",
+        Format::Hex => "hex",
+        Format::Base64 => "base64",
+        Format::Raw => "raw",
+    }
+}
+
+/// The direction choices of the page: (value, label).
+pub const DIRECTIONS: &[(&str, &str)] = &[
+    ("unknown", "Unknown sender"),
+    ("client", "Client → server"),
+    ("server", "Server → client"),
+];
+
+/// `pass`, `warn` or `fail`.
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "pass",
+        Status::Warn => "warn",
+        Status::Fail => "fail",
+    }
+}
+
+/// The Accept verdict: (`match`, `mismatch` or `none`, a sentence).
+pub fn accept_verdict(steps: &crate::accept::AcceptSteps) -> (&'static str, String) {
+    match (steps.matches, &steps.received) {
+        (Some(true), _) => (
+            "match",
+            "Match: the server's Sec-WebSocket-Accept equals the expected value.".into(),
+        ),
+        (Some(false), Some(r)) => (
+            "mismatch",
+            format!(
+                "Mismatch: the server sent {r}, but {} was expected; a client must fail the connection.",
+                steps.expected
+            ),
+        ),
+        _ => (
+            "none",
+            "No Sec-WebSocket-Accept received to compare with: this is the value a server must send."
+                .into(),
+        ),
+    }
+}
+
+/// The stream as the JSON document `wsinspect decode --json` prints.
+pub fn decode_json(report: &StreamReport) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_default()
+}
+
+/// The input exported as `hex`, `base64` or `json` (the decode in the CLI's schema; the whole
+/// inspection when the input is a handshake without frames).
+pub fn export(i: &Inspection, what: &str) -> Option<String> {
+    match what {
+        "hex" => Some(hex_lines(&i.bytes)),
+        "base64" => Some(base64(&i.bytes)),
+        "json" => Some(match &i.frames {
+            Some(f) => decode_json(f),
+            None => serde_json::to_string_pretty(i).unwrap_or_default(),
+        }),
+        _ => None,
+    }
+}
+
+/// Bytes as spaced hex, in lines of 16.
+pub fn hex_lines(bytes: &[u8]) -> String {
+    bytes
+        .chunks(16)
+        .map(crate::encode::spaced_hex)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::{inspect, InspectOptions};
+    use crate::stream::{decode_all, DecodeConfig, Direction};
+
+    const HELLO: [u8; 11] = [
+        0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+    ];
+
+    fn hello() -> StreamReport {
+        decode_all(&HELLO, Direction::Client, &DecodeConfig::default())
+    }
+
+    #[test]
+    fn bit_grid_draws_rfc6455_5_7_like_the_figure() {
+        let r = hello();
+        let rows = bit_grid(&r.frames[0]);
+        assert_eq!(rows.len(), 2);
+        let first: Vec<_> = rows[0]
+            .cells
+            .iter()
+            .map(|c| (c.key, c.bits.as_str(), c.column))
+            .collect();
+        assert_eq!(
+            first,
+            [
+                ("fin", "1", 0),
+                ("rsv1", "0", 1),
+                ("rsv2", "0", 2),
+                ("rsv3", "0", 3),
+                ("opcode", "0001", 4),
+                ("mask", "1", 8),
+                ("payload_len", "0000101", 9),
+                ("mask_key", "0011011111111010", 16),
+            ]
+        );
+        assert_eq!(rows[0].cells[4].shown, "1 (text)");
+        let mk = &rows[1].cells[0];
+        assert_eq!(
+            (mk.key, mk.first, mk.bits.as_str()),
+            ("mask_key", false, "0010000100111101")
+        );
+        assert_eq!(rows[0].cells[7].shown, "37 fa 21 3d");
+        // Every field has exactly one first piece.
+        let firsts = rows
+            .iter()
+            .flat_map(|r| &r.cells)
+            .filter(|c| c.first)
+            .count();
+        assert_eq!(firsts, r.frames[0].fields.len());
+    }
+
+    #[test]
+    fn bit_grid_splits_a_64_bit_length_over_rows() {
+        let bytes = crate::encode::encode(&crate::encode::FrameSpec {
+            length_form: crate::encode::LengthForm::Bits64,
+            ..crate::encode::FrameSpec::new(OpCode::BINARY, vec![0u8; 3])
+        });
+        let r = decode_all(&bytes, Direction::Server, &DecodeConfig::default());
+        let rows = bit_grid(&r.frames[0]);
+        let pieces: Vec<_> = rows
+            .iter()
+            .flat_map(|r| &r.cells)
+            .filter(|c| c.key == "ext_len64")
+            .map(|c| c.bits.len())
+            .collect();
+        assert_eq!(pieces, [16, 32, 16]);
+        assert_eq!(legend(&r.frames[0]).last().unwrap().place, "bytes 2-9");
+    }
+
+    #[test]
+    fn hex_view_links_every_byte_to_its_field() {
+        let r = hello();
+        let rows = hex_view(&r.frames[0], &HELLO, 0, 1 << 20);
+        let fields: Vec<_> = rows[0].cells.iter().map(|c| c.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "fin", "mask", "mask_key", "mask_key", "mask_key", "mask_key", "payload",
+                "payload", "payload", "payload", "payload"
+            ]
+        );
+        assert_eq!(rows[0].cells[6].hex, "7f");
+        assert_eq!(rows[0].cells[1].fields, ["mask", "payload_len"]);
+        assert_eq!(rows[0].cells[0].fields.len(), 5);
+        assert_eq!(rows[0].label, "00000000");
+    }
+
+    #[test]
+    fn unmask_table_follows_rfc6455_5_3() {
+        let r = hello();
+        let rows = unmask_rows(&r.frames[0], &HELLO, 0, 16);
+        assert_eq!(rows.len(), 5);
+        assert_eq!(
+            (
+                &*rows[0].masked,
+                &*rows[0].key,
+                &*rows[0].result,
+                &*rows[0].ch
+            ),
+            ("7f", "37", "48", "H")
+        );
+        assert_eq!(rows[4].key_index, 0);
+        assert_eq!(rows[1].xor, "10011111 ^ 11111010");
+        assert!(unmask_rows(&r.frames[0], &HELLO, 0, 2).len() == 2);
+    }
+
+    #[test]
+    fn invisible_characters_are_made_visible() {
+        assert_eq!(visible_text(b"a\tb\r\nc"), "a␉b␍␊\nc");
+        assert_eq!(visible_text("x\u{200b}y".as_bytes()), "x⟨U+200B⟩y");
+        assert_eq!(visible_text(b"\xc3\x28"), "⟨\\xc3⟩(");
+        assert_eq!(visible_text(b"<script>"), "<script>");
+    }
+
+    #[test]
+    fn json_is_pretty_and_foldable() {
+        let lines = json_lines(r#"{"a":[1,2],"b":{}}"#).unwrap();
+        let texts: Vec<_> = lines.iter().map(|l| (l.depth, l.text.as_str())).collect();
+        assert_eq!(
+            texts,
+            [
+                (0, "{"),
+                (1, "\"a\": ["),
+                (2, "1,"),
+                (2, "2"),
+                (1, "],"),
+                (1, "\"b\": {}"),
+                (0, "}")
+            ]
+        );
+        assert_eq!(lines[1].closes_at, Some(4));
+        assert_eq!(lines[1].folded.as_deref(), Some("\"a\": […],  2 items"));
+        assert_eq!(visible_json_lines(&lines, &[1]), [0, 1, 5, 6]);
+        assert_eq!(visible_json_lines(&lines, &[0]), [0]);
+        assert!(json_lines("hello").is_none());
+        assert!(json_lines("{broken").is_none());
+    }
+
+    #[test]
+    fn hex_dump_and_base64() {
+        let rows = hex_dump(b"Hello, WebSocket world!", 1 << 20);
+        assert_eq!(
+            rows[0].hex,
+            "48 65 6c 6c 6f 2c 20 57  65 62 53 6f 63 6b 65 74"
+        );
+        assert_eq!(rows[1].offset, "00000010");
+        assert_eq!(rows[1].ascii, " world!");
+        assert_eq!(base64(b"Hello"), "SGVsbG8=");
+        assert_eq!(hex_dump(&[0; 100], 32).len(), 2);
+    }
+
+    #[test]
+    fn payload_views_of_close_compressed_and_fragmented_frames() {
+        let close = decode_all(
+            &[0x88, 0x05, 0x03, 0xe8, b'b', b'y', b'e'],
+            Direction::Server,
+            &DecodeConfig::default(),
+        );
+        let v = payload_view(&close, 0, 4096);
+        let c = v.close.unwrap();
+        assert_eq!(
+            (c.code.as_str(), c.name.as_str(), c.reason.as_str()),
+            ("1000", "normal closure", "bye")
+        );
+
+        let deflate = DecodeConfig::from_extensions("permessage-deflate").unwrap();
+        let z = decode_all(
+            &[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+            Direction::Server,
+            &deflate,
+        );
+        let v = payload_view(&z, 0, 4096);
+        assert_eq!(v.text.as_deref(), Some("Hello"));
+        assert_eq!(v.compressed.unwrap()[0].hex, "f2 48 cd c9 c9 07 00");
+
+        // RFC 6455 §5.7 fragmented "Hel" + "lo".
+        let frag = decode_all(
+            &[0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f],
+            Direction::Server,
+            &DecodeConfig::default(),
+        );
+        let v = payload_view(&frag, 1, 4096);
+        assert_eq!(v.text.as_deref(), Some("Hello"));
+        assert!(v.title.contains("frames 0, 1"));
+        assert_eq!(frame_row(&frag, 0).group.as_deref(), Some("msg 0 · 1/2"));
+        assert_eq!(frame_row(&frag, 1).group_pos, "last");
+
+        let json = decode_all(
+            b"\x81\x07{\"a\":1}",
+            Direction::Server,
+            &DecodeConfig::default(),
+        );
+        assert!(payload_view(&json, 0, 4096).json.is_some());
+        let v = payload_view(&json, 0, 3);
+        assert!(v.truncated.is_some() && v.base64 == "eyJh");
+    }
+
+    #[test]
+    fn frame_rows_carry_badges_and_previews() {
+        let r = decode_all(
+            b"\x81\x05Hello",
+            Direction::Client,
+            &DecodeConfig::default(),
+        );
+        let row = frame_row(&r, 0);
+        assert_eq!(
+            (row.opcode, row.fin, row.len.as_str(), row.preview.as_str()),
+            ("text", "1", "5", "Hello")
+        );
+        assert_eq!(row.badges[0].code, "unmasked-client-frame");
+        assert_eq!(row.arrow, "→");
+        let long = decode_all(
+            &[0x82, 0x04, 0, 1, 2, 0xff],
+            Direction::Server,
+            &DecodeConfig::default(),
+        );
+        assert_eq!(frame_row(&long, 0).preview, "00 01 02 ff");
+    }
+
+    #[test]
+    fn virtual_list_windows() {
+        assert_eq!(visible_window(0.0, 100.0, 20.0, 1000, 2), (0, 8));
+        assert_eq!(visible_window(2000.0, 100.0, 20.0, 1000, 2), (98, 108));
+        assert_eq!(visible_window(1e9, 100.0, 20.0, 10, 2), (10, 10));
+        assert_eq!(scroll_to_row(10, 0.0, 100.0, 20.0), Some(120.0));
+        assert_eq!(scroll_to_row(2, 0.0, 100.0, 20.0), None);
+        assert_eq!(scroll_to_row(0, 50.0, 100.0, 20.0), Some(0.0));
+    }
+
+    #[test]
+    fn summary_and_verdict() {
+        let i = inspect(
+            b"81 85 37 fa 21 3d 7f 9f 4d 51 58",
+            &InspectOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&i),
+            "hex · 11 bytes · 1 frame · 1 message · 0 findings"
+        );
+        let s = crate::accept::explain(
+            "dGhlIHNhbXBsZSBub25jZQ==",
+            Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        );
+        assert_eq!(accept_verdict(&s).0, "match");
+        let s = crate::accept::explain("dGhlIHNhbXBsZSBub25jZQ==", None);
+        assert_eq!(accept_verdict(&s).0, "none");
+        let json = decode_json(i.frames.as_ref().unwrap());
+        assert!(json.contains("\"opcode_name\": \"text\""));
+        assert_eq!(hex_lines(&[1, 2]), "01 02");
+        assert_eq!(export(&i, "base64").unwrap(), "gYU3+iE9f59NUVg=");
+        assert!(export(&i, "json")
+            .unwrap()
+            .starts_with("{\n  \"direction\""));
+    }
+}

@@ -1,0 +1,303 @@
+//! The page: wires the state to the components, and owns the effects (debounced and chunked
+//! decoding, the URL fragment, the clipboard, downloads).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use wsinspect_core::examples::example;
+use wsinspect_core::inspect::{inspect, InspectOptions, Job};
+use wsinspect_core::notation::Format;
+use wsinspect_core::share::{self, Shared};
+use wsinspect_core::stream::Direction;
+use wsinspect_core::view;
+use yew::prelude::*;
+
+use crate::components::composer::Composer;
+use crate::components::frame_detail::FrameDetail;
+use crate::components::frame_list::FrameList;
+use crate::components::handshake_panel::HandshakePanel;
+use crate::components::input_panel::InputPanel;
+use crate::components::share_bar::ShareBar;
+use crate::state::{Action, Highlight, State, Tab};
+
+/// Inputs up to this size decode at once; larger ones in slices with progress shown.
+const SYNC_LIMIT: usize = 256 * 1024;
+/// Frame bytes decoded per slice.
+const SLICE: usize = 96 * 1024;
+const DEBOUNCE_MS: u32 = 200;
+
+fn options(s: &State) -> InspectOptions {
+    InspectOptions {
+        format: s.format,
+        direction: s.direction,
+        extensions: (!s.extensions.trim().is_empty()).then(|| s.extensions.trim().to_string()),
+        ..InspectOptions::default()
+    }
+}
+
+/// Decode slices until done, yielding to the page between slices; stop if a newer input came.
+fn run_slices(
+    job: Rc<RefCell<Option<Job>>>,
+    live: Rc<Cell<u64>>,
+    me: u64,
+    dispatch: Callback<Action>,
+) {
+    if live.get() != me {
+        return;
+    }
+    let done = {
+        let mut slot = job.borrow_mut();
+        let Some(j) = slot.as_mut() else { return };
+        let finished = j.step(SLICE);
+        let (d, all) = j.progress();
+        dispatch.emit(Action::Progress(d, all));
+        finished
+    };
+    if done {
+        if let Some(j) = job.borrow_mut().take() {
+            dispatch.emit(Action::Decoded(Some(Ok(Rc::new(j.finish())))));
+        }
+    } else {
+        Timeout::new(0, move || run_slices(job, live, me, dispatch)).forget();
+    }
+}
+
+fn location() -> Option<web_sys::Location> {
+    web_sys::window().map(|w| w.location())
+}
+
+#[component]
+pub fn App() -> Html {
+    let state = use_reducer(|| {
+        let hash = location().and_then(|l| l.hash().ok()).unwrap_or_default();
+        State::new(share::decode(&hash).ok().flatten())
+    });
+    let highlight = use_reducer(Highlight::default);
+    let live = use_mut_ref(|| Rc::new(Cell::new(0u64)));
+    let share_url = use_state(String::new);
+    let status = use_state(String::new);
+    let dispatch = {
+        let state = state.clone();
+        Callback::from(move |a: Action| state.dispatch(a))
+    };
+
+    // Decode (debounced) whenever the input or how to read it changes.
+    {
+        let dispatch = dispatch.clone();
+        let live = live.borrow().clone();
+        let opts = options(&state);
+        use_effect_with(
+            (
+                state.input.clone(),
+                state.format,
+                state.direction,
+                state.extensions.clone(),
+            ),
+            move |(input, ..)| {
+                let input = input.clone();
+                let me = live.get() + 1;
+                live.set(me);
+                let t = Timeout::new(DEBOUNCE_MS, move || {
+                    if live.get() != me {
+                        return;
+                    }
+                    if input.trim().is_empty() {
+                        dispatch.emit(Action::Decoded(None));
+                    } else if input.len() <= SYNC_LIMIT {
+                        let r = inspect(input.as_bytes(), &opts)
+                            .map(Rc::new)
+                            .map_err(|e| e.to_string());
+                        dispatch.emit(Action::Decoded(Some(r)));
+                    } else {
+                        match Job::new(input.as_bytes(), &opts) {
+                            Ok(j) => {
+                                let (_, all) = j.progress();
+                                dispatch.emit(Action::Progress(0, all));
+                                let job = Rc::new(RefCell::new(Some(j)));
+                                Timeout::new(0, move || run_slices(job, live, me, dispatch))
+                                    .forget();
+                            }
+                            Err(e) => dispatch.emit(Action::Decoded(Some(Err(e.to_string())))),
+                        }
+                    }
+                });
+                move || drop(t)
+            },
+        );
+    }
+
+    // Keep the input in the URL fragment, so the address is a share link.
+    {
+        let share_url = share_url.clone();
+        use_effect_with(
+            (
+                state.input.clone(),
+                state.format,
+                state.direction,
+                state.extensions.clone(),
+            ),
+            move |(input, format, direction, extensions)| {
+                let frag = if input.is_empty() {
+                    String::new()
+                } else {
+                    share::encode(&Shared {
+                        input: input.to_string(),
+                        format: *format,
+                        direction: *direction,
+                        extensions: extensions.to_string(),
+                    })
+                };
+                if let Some(w) = web_sys::window() {
+                    let path = w.location().pathname().unwrap_or_default();
+                    let url = if frag.is_empty() {
+                        path
+                    } else {
+                        format!("{path}#{frag}")
+                    };
+                    if let Ok(h) = w.history() {
+                        let _ =
+                            h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+                    }
+                    share_url.set(w.location().href().unwrap_or_default());
+                }
+            },
+        );
+    }
+
+    let on_copy = {
+        let state = state.clone();
+        let status = status.clone();
+        let share_url = share_url.clone();
+        Callback::from(move |what: &'static str| {
+            let text = match what {
+                "link" => Some((*share_url).clone()),
+                other => state.result.as_ref().and_then(|i| view::export(i, other)),
+            };
+            let Some(text) = text else { return };
+            let Some(w) = web_sys::window() else { return };
+            let promise = w.navigator().clipboard().write_text(&text);
+            let status = status.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+                status.set(if ok {
+                    format!("copied {what}")
+                } else {
+                    format!("the browser refused the clipboard; select the {what} by hand")
+                });
+            });
+        })
+    };
+    let on_download = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            let Some(text) = state.result.as_ref().and_then(|i| view::export(i, "json")) else {
+                return;
+            };
+            let _ = download("wsinspect-decode.json", &text);
+        })
+    };
+    let on_example = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |id: String| {
+            if let Some(e) = example(&id) {
+                dispatch.emit(Action::LoadExample {
+                    id,
+                    input: (e.input)(),
+                    direction: e.direction,
+                    extensions: e.extensions.to_string(),
+                });
+            }
+        })
+    };
+    let tab = |t: Tab, label: &'static str, role: &'static str| {
+        let onclick = dispatch.reform(move |_: MouseEvent| Action::SetTab(t));
+        let on = state.tab == t;
+        html! {
+            <button role="tab" aria-selected={on.to_string()} class={classes!("tab", on.then_some("on"))}
+                data-role={role} {onclick}>{ label }</button>
+        }
+    };
+    let result = state.result.clone();
+    let summary = result.as_ref().map(|i| view::summary(i));
+    let main_view = match state.tab {
+        Tab::Frames => match &result {
+            Some(i) if state.has_frames() => html! {
+                <FrameDetail inspection={i.clone()} index={state.selected} unmask_all={state.unmask_all}
+                    on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)} />
+            },
+            Some(_) => html! { <p class="muted empty">{ "No complete frame in the input." }</p> },
+            None => html! {
+                <div class="empty welcome">
+                    <h2>{ "Dissect WebSocket frames, bit by bit" }</h2>
+                    <p>{ "Paste frame bytes (any hex notation, base64, a Wireshark dump), a handshake, or a whole captured stream on the left, or pick an example. Everything is decoded in this page: nothing you paste leaves it." }</p>
+                </div>
+            },
+        },
+        Tab::Handshake => html! {
+            <HandshakePanel report={result.as_ref().and_then(|i| i.handshake.clone()).map(Rc::new)}
+                key_override={state.accept_key.clone()}
+                on_key={dispatch.reform(Action::SetAcceptKey)} />
+        },
+        Tab::Composer => html! {
+            <Composer spec={state.composer.clone()} on_change={dispatch.reform(Action::SetComposer)}
+                on_send={dispatch.reform(|(hex, direction): (String, Direction)| Action::SendComposed { hex, direction })} />
+        },
+    };
+    html! {
+        <ContextProvider<crate::state::HighlightCtx> context={highlight}>
+        <div class="app" data-busy={state.busy.to_string()}>
+            <header class="top">
+                <h1><span class="logo">{ "ws" }</span>{ "inspect" }<small>{ " WebSocket protocol inspector" }</small></h1>
+                <ShareBar url={(*share_url).clone()} status={(*status).clone()} has_result={result.is_some()}
+                    on_copy={on_copy} on_download={on_download} />
+            </header>
+            <main class="layout">
+                <div class="left">
+                    <InputPanel input={state.input.clone()} format={state.format} direction={state.direction}
+                        extensions={state.extensions.clone()} example={state.example.clone()}
+                        detected={result.as_ref().map(|i| view::notation_label(i.notation))}
+                        error={state.error.clone()} progress={state.progress}
+                        on_input={dispatch.reform(Action::SetInput)}
+                        on_format={dispatch.reform(|f: Format| Action::SetFormat(f))}
+                        on_direction={dispatch.reform(Action::SetDirection)}
+                        on_extensions={dispatch.reform(Action::SetExtensions)}
+                        on_example={on_example} />
+                    if let Some(s) = summary { <p class="summary" data-role="summary">{ s }</p> }
+                    if let Some(i) = result.as_ref().filter(|_| state.has_frames()) {
+                        <FrameList inspection={i.clone()} selected={state.selected} scroll_top={state.scroll_top}
+                            on_select={dispatch.reform(Action::Select)} on_move={dispatch.reform(Action::Move)}
+                            on_scroll={dispatch.reform(Action::Scroll)} />
+                    }
+                </div>
+                <div class="right">
+                    <nav class="tabs" role="tablist" aria-label="Views">
+                        { tab(Tab::Frames, "Frame", "tab-frames") }
+                        { tab(Tab::Handshake, "Handshake", "tab-handshake") }
+                        { tab(Tab::Composer, "Composer", "tab-composer") }
+                    </nav>
+                    <div role="tabpanel">{ main_view }</div>
+                </div>
+            </main>
+        </div>
+        </ContextProvider<crate::state::HighlightCtx>>
+    }
+}
+
+/// Offer `text` as a file download (a Blob URL; nothing leaves the page).
+fn download(name: &str, text: &str) -> Option<()> {
+    use wasm_bindgen::JsCast as _;
+    let w = web_sys::window()?;
+    let doc = w.document()?;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a").ok()?.dyn_into().ok()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Some(())
+}

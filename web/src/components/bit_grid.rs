@@ -1,0 +1,115 @@
+//! The header as RFC 6455 §5.2's figure: one cell per bit, each field a coloured group.
+
+use std::rc::Rc;
+
+use wsinspect_core::view::{GridRow, LegendEntry};
+use yew::prelude::*;
+
+use crate::state::{HighlightCtx, Hover};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub rows: Rc<Vec<GridRow>>,
+    pub legend: Rc<Vec<LegendEntry>>,
+}
+
+#[component]
+pub fn BitGrid(props: &Props) -> Html {
+    let hl = use_context::<HighlightCtx>().expect("highlight context");
+    let active = hl.field;
+    let info = active.and_then(|k| {
+        props
+            .rows
+            .iter()
+            .flat_map(|r| &r.cells)
+            .find(|c| c.key == k && c.first)
+    });
+    let ruler = (0..32).map(|b| html! { <span class="bitno">{ b }</span> });
+    let rows = props.rows.iter().map(|row| {
+        let cells = row.cells.iter().map(|c| {
+            let key = c.key;
+            let enter = {
+                let hl = hl.clone();
+                Callback::from(move |_| hl.dispatch(Hover(Some(key))))
+            };
+            let leave = {
+                let hl = hl.clone();
+                Callback::from(move |_| hl.dispatch(Hover(None)))
+            };
+            let style = format!("grid-column: {} / span {}", c.column + 1, c.bits.len());
+            let class = classes!(
+                "fld",
+                format!("c{}", c.colour),
+                (active == Some(key)).then_some("hl"),
+                (!c.first).then_some("cont"),
+                (c.bits.len() == 1).then_some("narrow")
+            );
+            let title = format!("{} = {}\n{}\n{}", c.name, c.shown, c.doc, c.rfc);
+            let bits = c.bits.chars().map(|b| html! { <span class="bit">{ b }</span> });
+            let label = if c.first {
+                c.name.to_string()
+            } else {
+                format!("{} (cont.)", c.name)
+            };
+            if c.first {
+                html! {
+                    <div {class} {style} {title} tabindex="0" data-field={key} data-value={c.value.clone()}
+                        aria-label={format!("{} = {}. {} {}", c.name, c.shown, c.doc, c.rfc)}
+                        onmouseenter={enter} onmouseleave={leave}
+                        onfocus={{ let hl = hl.clone(); Callback::from(move |_: FocusEvent| hl.dispatch(Hover(Some(key)))) }}
+                        onblur={{ let hl = hl.clone(); Callback::from(move |_: FocusEvent| hl.dispatch(Hover(None))) }}>
+                        <div class="bits">{ for bits }</div>
+                        <div class="fname">{ label }</div>
+                        <div class="fval">{ c.shown.clone() }</div>
+                    </div>
+                }
+            } else {
+                html! {
+                    <div {class} {style} {title} data-part={key}
+                        onmouseenter={enter} onmouseleave={leave}>
+                        <div class="bits">{ for bits }</div>
+                        <div class="fname">{ label }</div>
+                    </div>
+                }
+            }
+        });
+        html! { <div class="grid-row">{ for cells }</div> }
+    });
+    let legend = props.legend.iter().map(|l| {
+        let key = l.key;
+        let enter = {
+            let hl = hl.clone();
+            Callback::from(move |_| hl.dispatch(Hover(Some(key))))
+        };
+        let leave = {
+            let hl = hl.clone();
+            Callback::from(move |_| hl.dispatch(Hover(None)))
+        };
+        html! {
+            <li class={classes!("legend-item", (active == Some(key)).then_some("hl"))}
+                onmouseenter={enter} onmouseleave={leave}>
+                <span class={classes!("swatch", format!("c{}", l.colour))}></span>
+                { l.name } <small>{ l.place.clone() }</small>
+            </li>
+        }
+    });
+    html! {
+        <section class="card" aria-labelledby="bitgrid-h">
+            <h3 id="bitgrid-h">{ "Header, bit by bit" }</h3>
+            <div class="bit-grid" data-role="bit-grid">
+                <div class="grid-row ruler" aria-hidden="true">{ for ruler }</div>
+                { for rows }
+            </div>
+            <p class="field-info" data-role="field-info" aria-live="polite">
+                { match info {
+                    Some(c) => html! { <>
+                        <strong>{ format!("{} = {}", c.name, c.shown) }</strong>{ " " }
+                        { c.doc }{ " " }<span class="rfc">{ c.rfc }</span>
+                    </> },
+                    None => html! { <span class="muted">{ "Hover or focus a field (or a byte) to see what it means." }</span> },
+                } }
+            </p>
+            <ul class="legend">{ for legend }</ul>
+        </section>
+    }
+}

@@ -1,0 +1,34 @@
+//! The findings of one frame, each with its RFC section and the sentence that explains it.
+
+use wsinspect_core::finding::{rule, Finding};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub findings: Vec<Finding>,
+}
+
+#[component]
+pub fn Findings(props: &Props) -> Html {
+    if props.findings.is_empty() {
+        return html! {
+            <section class="card ok" data-role="findings"><h3>{ "Findings" }</h3>
+                <p class="muted">{ "No protocol violations in this frame." }</p></section>
+        };
+    }
+    let items = props.findings.iter().map(|f| {
+        let explain = rule(f.code).map(|r| r.message).filter(|m| *m != f.message);
+        html! {
+            <li class={classes!("finding", f.severity.as_str())} data-role="finding" data-code={f.code}>
+                <span class={classes!("badge", f.severity.as_str())}>{ f.code }</span>
+                <span class="rfc">{ f.rfc }</span>
+                <p>{ f.message.clone() }</p>
+                if let Some(m) = explain { <p class="muted">{ m }</p> }
+            </li>
+        }
+    });
+    html! {
+        <section class="card" data-role="findings"><h3>{ "Findings" }</h3>
+            <ul class="findings">{ for items }</ul></section>
+    }
+}

@@ -1,0 +1,67 @@
+//! One frame in detail: bit grid, bytes, unmasking, payload views and findings.
+
+use std::rc::Rc;
+
+use wsinspect_core::inspect::Inspection;
+use wsinspect_core::view;
+use yew::prelude::*;
+
+use super::bit_grid::BitGrid;
+use super::findings::Findings;
+use super::hex_view::HexView;
+use super::payload_view::PayloadView;
+use super::unmask_table::UnmaskTable;
+
+/// Bytes of a frame the hex view shows; payload views show at most `PAYLOAD_LIMIT`.
+const HEX_LIMIT: usize = 1024;
+const PAYLOAD_LIMIT: usize = 4096;
+const UNMASK_FIRST: usize = 16;
+const UNMASK_ALL: usize = 65536;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub inspection: Rc<Inspection>,
+    pub index: usize,
+    pub unmask_all: bool,
+    pub on_unmask_all: Callback<()>,
+}
+
+#[component]
+pub fn FrameDetail(props: &Props) -> Html {
+    let i = &props.inspection;
+    let Some(report) = i.frames.as_ref() else {
+        return html! {};
+    };
+    let Some(frame) = report.frames.get(props.index) else {
+        return html! {};
+    };
+    let rows = Rc::new(view::bit_grid(frame));
+    let legend = Rc::new(view::legend(frame));
+    let hex = Rc::new(view::hex_view(frame, &i.bytes, i.frames_offset, HEX_LIMIT));
+    let frame_len = (frame.range().end - frame.range().start) as usize;
+    let note = (frame_len > HEX_LIMIT)
+        .then(|| format!("showing the first {HEX_LIMIT} of {frame_len} bytes"));
+    let limit = if props.unmask_all {
+        UNMASK_ALL
+    } else {
+        UNMASK_FIRST
+    };
+    let unmask = Rc::new(view::unmask_rows(frame, &i.bytes, i.frames_offset, limit));
+    let payload = Rc::new(view::payload_view(report, props.index, PAYLOAD_LIMIT));
+    let row = view::frame_row(report, props.index);
+    html! {
+        <div class="detail" data-role="frame-detail" data-index={props.index.to_string()}>
+            <h2 class="detail-title">
+                { format!("Frame {} · {} · {} bytes payload", row.index, row.opcode, row.len) }
+                if let Some(g) = &row.group { <span class="group-tag">{ g.clone() }</span> }
+            </h2>
+            <BitGrid rows={rows} legend={legend} />
+            <HexView rows={hex} note={note} />
+            if frame.header.masked {
+                <UnmaskTable rows={unmask} total={frame.payload.len()} on_all={props.on_unmask_all.clone()} />
+            }
+            <Findings findings={frame.findings.clone()} />
+            <PayloadView view={payload} />
+        </div>
+    }
+}

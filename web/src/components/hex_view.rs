@@ -1,0 +1,60 @@
+//! The frame's bytes; each byte knows its field, so hovering links both ways with the bit grid.
+
+use std::rc::Rc;
+
+use wsinspect_core::view::HexRow;
+use yew::prelude::*;
+
+use crate::state::{HighlightCtx, Hover};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub rows: Rc<Vec<HexRow>>,
+    /// Set when only part of the frame is shown.
+    pub note: Option<String>,
+}
+
+#[component]
+pub fn HexView(props: &Props) -> Html {
+    let hl = use_context::<HighlightCtx>().expect("highlight context");
+    let active = hl.field;
+    let rows = props.rows.iter().map(|row| {
+        let cells = row.cells.iter().map(|c| {
+            let field = c.field;
+            let enter = {
+                let hl = hl.clone();
+                Callback::from(move |_| hl.dispatch(Hover(Some(field))))
+            };
+            let leave = {
+                let hl = hl.clone();
+                Callback::from(move |_| hl.dispatch(Hover(None)))
+            };
+            let on = active.is_some_and(|a| c.fields.contains(&a));
+            html! {
+                <span class={classes!("byte", format!("c{}", c.colour), on.then_some("hl"))}
+                    data-offset={c.offset.to_string()} data-of={field}
+                    data-highlight={on.then_some("true")}
+                    title={format!("offset {}: {}", c.offset, field)}
+                    onmouseenter={enter} onmouseleave={leave}>{ c.hex.clone() }</span>
+            }
+        });
+        let chars = row.cells.iter().map(|c| {
+            let on = active.is_some_and(|a| c.fields.contains(&a));
+            html! { <span class={classes!("ch", on.then_some("hl"))}>{ c.ch.clone() }</span> }
+        });
+        html! {
+            <div class="hex-row">
+                <span class="off">{ row.label.clone() }</span>
+                <span class="hexes">{ for cells }</span>
+                <span class="chars">{ for chars }</span>
+            </div>
+        }
+    });
+    html! {
+        <section class="card" aria-labelledby="hex-h">
+            <h3 id="hex-h">{ "Bytes" }</h3>
+            <div class="hex-view" data-role="hex-view">{ for rows }</div>
+            if let Some(n) = &props.note { <p class="muted">{ n.clone() }</p> }
+        </section>
+    }
+}

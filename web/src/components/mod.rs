@@ -1,0 +1,13 @@
+//! One component per file; props are data and callbacks.
+
+pub mod bit_grid;
+pub mod composer;
+pub mod findings;
+pub mod frame_detail;
+pub mod frame_list;
+pub mod handshake_panel;
+pub mod hex_view;
+pub mod input_panel;
+pub mod payload_view;
+pub mod share_bar;
+pub mod unmask_table;

@@ -1,0 +1,67 @@
+//! Component tests rendered natively to HTML (yew's server-side renderer).
+
+use std::rc::Rc;
+
+use wsinspect_core::stream::{decode_all, DecodeConfig, Direction};
+use wsinspect_core::view;
+use yew::prelude::*;
+use yew::LocalServerRenderer;
+
+use crate::components::findings::{Findings, Props as FindingsProps};
+use crate::components::payload_view::{PayloadView, Props as PayloadProps};
+use crate::components::unmask_table::{Props as UnmaskProps, UnmaskTable};
+
+fn render<C: BaseComponent>(props: C::Properties) -> String {
+    futures_executor::block_on(LocalServerRenderer::<C>::with_props(props).render())
+}
+
+#[test]
+fn payload_markup_is_escaped_text() {
+    let evil = b"\x81\x1c<img src=x onerror=alert(1)>";
+    let r = decode_all(evil, Direction::Server, &DecodeConfig::default());
+    let html = render::<PayloadView>(PayloadProps {
+        view: Rc::new(view::payload_view(&r, 0, 4096)),
+    });
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<img"), "{html}");
+    assert!(html.contains(r#"data-role="payload-text""#));
+}
+
+#[test]
+fn unmask_table_rows_and_show_all_button() {
+    let hello = [
+        0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+    ];
+    let r = decode_all(&hello, Direction::Client, &DecodeConfig::default());
+    let rows = Rc::new(view::unmask_rows(&r.frames[0], &hello, 0, 2));
+    let html = render::<UnmaskTable>(UnmaskProps {
+        rows,
+        total: 5,
+        on_all: Callback::noop(),
+    });
+    assert_eq!(html.matches("<tr data-index=").count(), 2);
+    assert!(
+        html.contains("01111111 ^ 00110111") && html.contains("Show all 5 bytes"),
+        "{html}"
+    );
+}
+
+#[test]
+fn findings_carry_code_and_rfc() {
+    let r = decode_all(
+        b"\x81\x05Hello",
+        Direction::Client,
+        &DecodeConfig::default(),
+    );
+    let html = render::<Findings>(FindingsProps {
+        findings: r.frames[0].findings.clone(),
+    });
+    assert!(
+        html.contains(r#"data-code="unmasked-client-frame""#),
+        "{html}"
+    );
+    assert!(html.contains("RFC 6455 §5.1, §5.3"), "{html}");
+}

@@ -1,0 +1,265 @@
+//! The page's one state and its actions. Reducers are pure: they return a new `Rc` on change.
+//! Timers, the URL and the clipboard live in effects and callbacks (app.rs).
+
+use std::rc::Rc;
+
+use wsinspect_core::compose::ComposerSpec;
+use wsinspect_core::inspect::Inspection;
+use wsinspect_core::notation::Format;
+use wsinspect_core::share::Shared;
+use wsinspect_core::stream::Direction;
+use yew::prelude::*;
+
+/// The right-hand view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    /// The selected frame's detail.
+    Frames,
+    /// The handshake panel and the Accept math.
+    Handshake,
+    /// The frame composer.
+    Composer,
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub input: Rc<str>,
+    pub format: Format,
+    pub direction: Direction,
+    pub extensions: Rc<str>,
+    pub example: Rc<str>,
+    pub result: Option<Rc<Inspection>>,
+    pub error: Option<Rc<str>>,
+    pub progress: Option<(usize, usize)>,
+    pub selected: usize,
+    pub scroll_top: f64,
+    pub tab: Tab,
+    pub accept_key: Option<Rc<str>>,
+    pub unmask_all: bool,
+    pub composer: ComposerSpec,
+    /// True from an input change until its decode arrives.
+    pub busy: bool,
+}
+
+impl State {
+    /// The start state, restoring a share link's contents when there is one.
+    pub fn new(shared: Option<Shared>) -> State {
+        let mut s = State {
+            input: "".into(),
+            format: Format::Auto,
+            direction: Direction::Unknown,
+            extensions: "".into(),
+            example: "".into(),
+            result: None,
+            error: None,
+            progress: None,
+            selected: 0,
+            scroll_top: 0.0,
+            tab: Tab::Frames,
+            accept_key: None,
+            unmask_all: false,
+            composer: ComposerSpec::default(),
+            busy: false,
+        };
+        if let Some(sh) = shared {
+            s.busy = !sh.input.trim().is_empty();
+            s.input = sh.input.into();
+            s.format = sh.format;
+            s.direction = sh.direction;
+            s.extensions = sh.extensions.into();
+        }
+        s
+    }
+
+    /// Whether the current result has frames to show.
+    pub fn has_frames(&self) -> bool {
+        self.result
+            .as_ref()
+            .and_then(|r| r.frames.as_ref())
+            .is_some_and(|f| !f.frames.is_empty())
+    }
+}
+
+/// What can happen.
+pub enum Action {
+    SetInput(String),
+    SetFormat(Format),
+    SetDirection(Direction),
+    SetExtensions(String),
+    LoadExample {
+        id: String,
+        input: String,
+        direction: Direction,
+        extensions: String,
+    },
+    /// A decode finished: `None` for empty input.
+    Decoded(Option<Result<Rc<Inspection>, String>>),
+    Progress(usize, usize),
+    Select(usize),
+    Move(isize),
+    Scroll(f64),
+    SetTab(Tab),
+    SetAcceptKey(String),
+    ShowAllUnmask,
+    SetComposer(ComposerSpec),
+    SendComposed {
+        hex: String,
+        direction: Direction,
+    },
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::SetInput(text) => {
+                if *s.input == *text {
+                    return self;
+                }
+                s.input = text.into();
+                s.example = "".into();
+            }
+            Action::SetFormat(f) => s.format = f,
+            Action::SetDirection(d) => s.direction = d,
+            Action::SetExtensions(x) => s.extensions = x.into(),
+            Action::LoadExample {
+                id,
+                input,
+                direction,
+                extensions,
+            } => {
+                s.example = id.into();
+                s.input = input.into();
+                s.direction = direction;
+                s.extensions = extensions.into();
+                s.format = Format::Auto;
+                s.tab = Tab::Frames;
+            }
+            Action::Decoded(r) => {
+                s.busy = false;
+                s.progress = None;
+                s.selected = 0;
+                s.scroll_top = 0.0;
+                s.unmask_all = false;
+                s.accept_key = None;
+                match r {
+                    None => {
+                        s.result = None;
+                        s.error = None;
+                    }
+                    Some(Ok(i)) => {
+                        s.error = None;
+                        s.result = Some(i);
+                        let frames = s.has_frames();
+                        let handshake = s.result.as_ref().is_some_and(|r| r.handshake.is_some());
+                        if s.tab == Tab::Frames && handshake && !frames {
+                            s.tab = Tab::Handshake;
+                        } else if s.tab == Tab::Handshake && !handshake && frames {
+                            s.tab = Tab::Frames;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        s.result = None;
+                        s.error = Some(e.into());
+                    }
+                }
+            }
+            Action::Progress(done, all) => s.progress = Some((done, all)),
+            Action::Select(i) => {
+                s.selected = i;
+                s.unmask_all = false;
+            }
+            Action::Move(by) => {
+                let n = s
+                    .result
+                    .as_ref()
+                    .and_then(|r| r.frames.as_ref())
+                    .map_or(0, |f| f.frames.len());
+                if n == 0 {
+                    return self;
+                }
+                s.selected = (s.selected as isize + by).clamp(0, n as isize - 1) as usize;
+                s.unmask_all = false;
+            }
+            Action::Scroll(top) => s.scroll_top = top,
+            Action::SetTab(t) => s.tab = t,
+            Action::SetAcceptKey(k) => s.accept_key = Some(k.into()),
+            Action::ShowAllUnmask => s.unmask_all = true,
+            Action::SetComposer(c) => s.composer = c,
+            Action::SendComposed { hex, direction } => {
+                s.input = hex.into();
+                s.format = Format::Auto;
+                s.direction = direction;
+                s.extensions = "".into();
+                s.example = "".into();
+                s.tab = Tab::Frames;
+            }
+        }
+        let inputs = |x: &State| (x.input.clone(), x.format, x.direction, x.extensions.clone());
+        if inputs(&s) != inputs(&self) {
+            s.busy = true;
+        }
+        if s == *self {
+            self
+        } else {
+            Rc::new(s)
+        }
+    }
+}
+
+/// The field under the pointer or focus, shared by the bit grid and the hex view.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Highlight {
+    pub field: Option<&'static str>,
+}
+
+/// Hover or focus moved to a field (or off every field).
+pub struct Hover(pub Option<&'static str>);
+
+impl Reducible for Highlight {
+    type Action = Hover;
+    fn reduce(self: Rc<Self>, Hover(field): Hover) -> Rc<Self> {
+        if self.field == field {
+            self
+        } else {
+            Rc::new(Highlight { field })
+        }
+    }
+}
+
+/// The highlight, as a context.
+pub type HighlightCtx = UseReducerHandle<Highlight>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_is_clamped_and_unchanged_state_is_the_same_rc() {
+        let s = Rc::new(State::new(None));
+        let same = s.clone().reduce(Action::Move(1));
+        assert!(Rc::ptr_eq(&s, &same));
+        let i =
+            wsinspect_core::inspect::inspect(b"01 03 48 65 6c 80 02 6c 6f", &Default::default())
+                .unwrap();
+        let s = s.reduce(Action::Decoded(Some(Ok(Rc::new(i)))));
+        let s = s.reduce(Action::Move(5));
+        assert_eq!(s.selected, 1);
+        let s = s.reduce(Action::Move(-9));
+        assert_eq!(s.selected, 0);
+    }
+
+    #[test]
+    fn a_handshake_alone_opens_the_handshake_tab() {
+        let i = wsinspect_core::inspect::inspect(
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+            &Default::default(),
+        )
+        .unwrap();
+        let s = Rc::new(State::new(None)).reduce(Action::Decoded(Some(Ok(Rc::new(i)))));
+        assert_eq!(s.tab, Tab::Handshake);
+    }
+}
