@@ -642,7 +642,14 @@ pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
         opcode: f.opcode().label(),
         fin: if f.header.fin { "1" } else { "0" },
         len: f.header.payload_len.to_string(),
-        preview: preview(f, 40),
+        preview: match msg {
+            // The first frame of a compressed message previews what it inflates to.
+            Some(m) if f.compressed && m.frames.first() == Some(&index) => format!(
+                "inflated: {}",
+                preview_bytes(&report.message_payload(m), m.opcode.0 == 1, 40)
+            ),
+            _ => preview(f, 40),
+        },
         badges: f
             .findings
             .iter()
@@ -672,14 +679,19 @@ pub fn preview(f: &FrameReport, chars: usize) -> String {
     if f.compressed {
         return format!("(compressed, {} bytes)", f.payload.len());
     }
-    let head = &f.payload[..f.payload.len().min(chars * 4)];
-    let text = if f.is_text || core::str::from_utf8(head).is_ok() {
+    preview_bytes(&f.payload, f.is_text, chars)
+}
+
+/// At most `chars` characters of `bytes`: as visible text when they are text, else as hex.
+fn preview_bytes(bytes: &[u8], is_text: bool, chars: usize) -> String {
+    let head = &bytes[..bytes.len().min(chars * 4)];
+    let text = if is_text || core::str::from_utf8(head).is_ok() {
         visible_text(head).replace('\n', "")
     } else {
-        crate::encode::spaced_hex(&f.payload[..f.payload.len().min(chars / 3)])
+        crate::encode::spaced_hex(&bytes[..bytes.len().min(chars / 3)])
     };
     let mut out: String = text.chars().take(chars).collect();
-    if text.chars().count() > chars || head.len() < f.payload.len() {
+    if text.chars().count() > chars || head.len() < bytes.len() {
         out.push('…');
     }
     out
@@ -1058,6 +1070,16 @@ mod tests {
             &DecodeConfig::default(),
         );
         assert_eq!(frame_row(&long, 0).preview, "00 01 02 ff");
+        // RFC 7692 §7.2.3.1 compressed "Hello", fragmented as in §7.2.3.2.
+        let deflated = decode_all(
+            &[
+                0x41, 0x03, 0xf2, 0x48, 0xcd, 0x80, 0x04, 0xc9, 0xc9, 0x07, 0x00,
+            ],
+            Direction::Server,
+            &DecodeConfig::from_extensions("permessage-deflate").unwrap(),
+        );
+        assert_eq!(frame_row(&deflated, 0).preview, "inflated: Hello");
+        assert_eq!(frame_row(&deflated, 1).preview, "(compressed, 4 bytes)");
     }
 
     #[test]
