@@ -1,5 +1,5 @@
-//! Share links: the page's input, format and direction in a URL fragment, so a link reproduces
-//! the view. The input is DEFLATE-compressed and base64url-encoded; nothing goes to a server
+//! Share links: the page's input, format, direction, extensions and inflate limit in a URL
+//! fragment, so a link reproduces the view. The input is DEFLATE-compressed and base64url-encoded; nothing goes to a server
 //! (fragments are never sent). Non-goal: shortening; a link is as long as the data needs.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use crate::notation::Format;
-use crate::stream::Direction;
+use crate::stream::{Direction, DEFAULT_MAX_INFLATED};
 use crate::view::format_value;
 
 /// What a share link restores.
@@ -21,12 +21,16 @@ pub struct Shared {
     pub direction: Direction,
     /// The extensions override (empty for none).
     pub extensions: String,
+    /// The most bytes one message may inflate to ([`DEFAULT_MAX_INFLATED`] unless chosen).
+    pub max_inflated: usize,
 }
 
 /// The most bytes a link's input may inflate to.
 const MAX_INPUT: usize = 64 << 20;
 
-/// The fragment (without `#`) for `s`: `v=1&f=hex&d=client&x=...&z=...`.
+/// The fragment (without `#`) for `s`: `v=1&f=hex&d=client&z=...&x=...&m=...`. The inflate
+/// limit `m` (in bytes) is written only when it is not the default, so links made before it
+/// existed and links that keep the default look the same.
 pub fn encode(s: &Shared) -> String {
     let z = miniz_oxide::deflate::compress_to_vec(s.input.as_bytes(), 6);
     let mut out = format!(
@@ -38,6 +42,9 @@ pub fn encode(s: &Shared) -> String {
     if !s.extensions.is_empty() {
         out.push_str("&x=");
         out.push_str(&URL_SAFE_NO_PAD.encode(s.extensions.as_bytes()));
+    }
+    if s.max_inflated != DEFAULT_MAX_INFLATED {
+        out.push_str(&format!("&m={}", s.max_inflated));
     }
     out
 }
@@ -53,6 +60,7 @@ pub fn decode(fragment: &str) -> Result<Option<Shared>, String> {
         format: Format::Auto,
         direction: Direction::Unknown,
         extensions: String::new(),
+        max_inflated: DEFAULT_MAX_INFLATED,
     };
     let mut version = None;
     for part in fragment.split('&') {
@@ -66,6 +74,11 @@ pub fn decode(fragment: &str) -> Result<Option<Shared>, String> {
                     .decode(v)
                     .map_err(|e| format!("the link's extensions are damaged: {e}"))?;
                 s.extensions = String::from_utf8_lossy(&b).into_owned();
+            }
+            "m" => {
+                s.max_inflated = v.parse().ok().filter(|&m| m > 0).ok_or_else(|| {
+                    format!("the link's inflate limit {v:?} is not a positive number of bytes")
+                })?;
             }
             "z" => {
                 let z = URL_SAFE_NO_PAD
@@ -96,13 +109,43 @@ mod tests {
             format: Format::Raw,
             direction: Direction::Client,
             extensions: "permessage-deflate".into(),
+            max_inflated: DEFAULT_MAX_INFLATED,
         };
         let f = encode(&s);
         assert!(f.starts_with("v=1&f=raw&d=client&z="), "{f}");
+        assert!(!f.contains("&m="), "the default limit is not written: {f}");
         assert!(f
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "=&-_".contains(c)));
         assert_eq!(decode(&format!("#{f}")).unwrap(), Some(s));
+    }
+
+    #[test]
+    fn a_chosen_inflate_limit_round_trips_and_old_links_get_the_default() {
+        let s = Shared {
+            input: "c1 07 f2 48 cd c9 c9 07 00".into(),
+            format: Format::Auto,
+            direction: Direction::Server,
+            extensions: "permessage-deflate".into(),
+            max_inflated: 64 << 10,
+        };
+        let f = encode(&s);
+        assert!(f.ends_with("&m=65536"), "{f}");
+        assert_eq!(decode(&f).unwrap(), Some(s.clone()));
+        // A link made before the limit existed: the same fragment without `m`.
+        let old = f.replace("&m=65536", "");
+        let restored = decode(&old).unwrap().unwrap();
+        assert_eq!(restored.max_inflated, DEFAULT_MAX_INFLATED);
+        assert_eq!(restored.input, s.input);
+        // A link from an earlier page version, byte for byte (RFC 6455 §5.7 masked "Hello").
+        let legacy =
+            decode("#v=1&f=auto&d=client&z=szBUsDBVMDZXSEtUMDJUME5RME9TsExTMElRMDVUMLUAAA")
+                .unwrap()
+                .unwrap();
+        assert_eq!(legacy.input, "81 85 37 fa 21 3d 7f 9f 4d 51 58");
+        assert_eq!(legacy.max_inflated, DEFAULT_MAX_INFLATED);
+        assert!(decode("#v=1&m=0&z=").is_err());
+        assert!(decode("#v=1&m=lots&z=").is_err());
     }
 
     #[test]
