@@ -1,11 +1,11 @@
 //! The page's examples menu: RFC 6455 §5.7 and RFC 7692 §7.2.3 frames, handshakes that pass and
 //! fail, one frame per finding code, and the worked examples and buggy handshakes of the
 //! tutorials our users learn from (../shared/seeds). Each example is input exactly as a user
-//! would paste it, with the direction and extensions to decode it with.
+//! would paste it, with the direction, extensions and inflate limit to decode it with.
 
 use crate::codes::OpCode;
 use crate::encode::{close_payload, encode, spaced_hex, FrameSpec, LengthForm};
-use crate::stream::Direction;
+use crate::stream::{Direction, DEFAULT_MAX_INFLATED};
 
 /// One entry of the examples menu.
 #[derive(Clone, Copy, Debug)]
@@ -24,10 +24,23 @@ pub struct Example {
     pub extensions: &'static str,
     /// The finding code the example shows, if it is a finding example.
     pub finding: Option<&'static str>,
+    /// The inflate limit to decode with, when not [`DEFAULT_MAX_INFLATED`].
+    pub max_inflated: Option<usize>,
+}
+
+impl Example {
+    /// The most bytes one message may inflate to when decoding this example: its own limit, or
+    /// the default (so choosing an example without one resets a limit another example set).
+    pub fn inflate_limit(&self) -> usize {
+        self.max_inflated.unwrap_or(DEFAULT_MAX_INFLATED)
+    }
 }
 
 macro_rules! ex {
     ($id:literal, $group:expr, $title:literal, $dir:ident, $ext:literal, $finding:expr, $input:expr) => {
+        ex!($id, $group, $title, $dir, $ext, $finding, None, $input)
+    };
+    ($id:literal, $group:expr, $title:literal, $dir:ident, $ext:literal, $finding:expr, $limit:expr, $input:expr) => {
         Example {
             id: $id,
             group: $group,
@@ -36,9 +49,14 @@ macro_rules! ex {
             direction: Direction::$dir,
             extensions: $ext,
             finding: $finding,
+            max_inflated: $limit,
         }
     };
 }
+
+/// The inflate-limit example: how much its message inflates to, and the limit it is decoded with.
+const BOMB_INFLATED: usize = 1 << 20;
+const BOMB_LIMIT: usize = 64 << 10;
 
 const RFC: &str = "RFC examples";
 const HS: &str = "Handshakes";
@@ -450,13 +468,15 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-inflate-limit",
         FIND,
-        "inflate-limit (64 MiB of zeros from 64 KiB)",
+        "inflate-limit (1 MiB of zeros, limit 64 KiB)",
         Server,
         "permessage-deflate",
         Some("inflate-limit"),
+        Some(BOMB_LIMIT),
         || {
-            // A valid DEFLATE stream of 65 MiB of zeros: over the decoder's 64 MiB default limit.
-            let z = miniz_oxide::deflate::compress_to_vec(&vec![0u8; 65 << 20], 6);
+            // RFC 7692 §8.1: a small message (about 1 KiB) that inflates to 1 MiB of zeros, decoded
+            // with a 64 KiB limit, so the finding appears at once without inflating megabytes.
+            let z = miniz_oxide::deflate::compress_to_vec(&vec![0u8; BOMB_INFLATED], 6);
             let z = z
                 .strip_suffix(&[0x00, 0x00, 0xff, 0xff])
                 .unwrap_or(&z)
@@ -496,6 +516,7 @@ mod tests {
         let opts = InspectOptions {
             direction: e.direction,
             extensions: (!e.extensions.is_empty()).then(|| e.extensions.to_string()),
+            max_inflated: e.inflate_limit(),
             ..InspectOptions::default()
         };
         inspect((e.input)().as_bytes(), &opts).unwrap_or_else(|err| panic!("{}: {err}", e.id))
@@ -505,9 +526,6 @@ mod tests {
     fn every_example_inspects_and_ids_are_unique() {
         for (i, e) in EXAMPLES.iter().enumerate() {
             assert!(EXAMPLES[i + 1..].iter().all(|o| o.id != e.id), "{}", e.id);
-            if e.id == "finding-inflate-limit" {
-                continue; // inflates 64 MiB: checked in its own test
-            }
             let r = run(e);
             assert!(
                 r.handshake.is_some()
@@ -538,9 +556,6 @@ mod tests {
                 .iter()
                 .find(|e| e.finding == Some(rule.code))
                 .unwrap_or_else(|| panic!("no example for {}", rule.code));
-            if rule.code == "inflate-limit" {
-                continue; // 64 MiB: not in a unit test's budget; the inflater's own tests cover it
-            }
             let f = run(e).frames.unwrap();
             let codes: Vec<_> = f
                 .findings()
@@ -549,6 +564,46 @@ mod tests {
                 .collect();
             assert!(codes.contains(&rule.code), "{}: {codes:?}", e.id);
         }
+    }
+
+    #[test]
+    fn the_inflate_limit_example_is_small_and_stops_at_its_own_limit() {
+        let e = example("finding-inflate-limit").unwrap();
+        assert_eq!(e.inflate_limit(), BOMB_LIMIT);
+        let input = (e.input)();
+        assert!(input.len() < 16 << 10, "{} bytes of input", input.len());
+        let f = run(e).frames.unwrap();
+        let m = &f.messages[0];
+        let inflated = m.inflated.as_ref().map_or(0, Vec::len);
+        assert!(inflated <= BOMB_LIMIT, "{inflated} bytes inflated");
+        let finding = f.findings().find(|x| x.code == "inflate-limit").unwrap();
+        assert!(
+            finding.message.contains("65536 bytes"),
+            "{}",
+            finding.message
+        );
+        // The same message under the default limit inflates whole, to 1 MiB, with no finding.
+        let whole = crate::inspect::inspect(
+            input.as_bytes(),
+            &InspectOptions {
+                direction: e.direction,
+                extensions: Some(e.extensions.into()),
+                ..InspectOptions::default()
+            },
+        )
+        .unwrap()
+        .frames
+        .unwrap();
+        assert_eq!(
+            whole.messages[0].inflated.as_ref().unwrap().len(),
+            BOMB_INFLATED
+        );
+        assert_eq!(whole.findings().count(), 0);
+        // Every other example decodes with the default limit.
+        assert!(EXAMPLES
+            .iter()
+            .filter(|x| x.id != e.id)
+            .all(|x| x.inflate_limit() == DEFAULT_MAX_INFLATED));
     }
 
     #[test]
