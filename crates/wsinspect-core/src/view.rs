@@ -504,8 +504,10 @@ pub struct PayloadView {
     pub hex: Vec<DumpRow>,
     /// Base64 of (at most `limit` of) the data.
     pub base64: String,
-    /// Set when only part of the data is dumped.
+    /// Set when only part of the data is shown: says how much (see [`shown_note`]).
     pub truncated: Option<String>,
+    /// How many bytes of the data no view shows (0 when all are shown).
+    pub more: usize,
     /// For a compressed frame: its compressed bytes, dumped.
     pub compressed: Option<Vec<DumpRow>>,
     /// For a Close frame: its code, name and reason.
@@ -555,8 +557,8 @@ pub fn payload_view(report: &StreamReport, index: usize, limit: usize) -> Payloa
         json,
         hex: hex_dump(&data, limit),
         base64: base64(shown),
-        truncated: (data.len() > limit)
-            .then(|| format!("showing the first {limit} of {} bytes", data.len())),
+        truncated: shown_note(limit, data.len()),
+        more: data.len().saturating_sub(limit),
         compressed: f.compressed.then(|| hex_dump(&f.payload, limit)),
         close: f.close.as_ref().map(|c| CloseView {
             code: c.code.map_or("none".into(), |c| c.to_string()),
@@ -567,6 +569,17 @@ pub fn payload_view(report: &StreamReport, index: usize, limit: usize) -> Payloa
             },
         }),
     }
+}
+
+/// The note under a view that shows the first `shown` of `total` bytes, when some are left out:
+/// `showing the first 4096 of 1048576 bytes (1044480 more bytes not shown)`.
+pub fn shown_note(shown: usize, total: usize) -> Option<String> {
+    (total > shown).then(|| {
+        format!(
+            "showing the first {shown} of {total} bytes ({} more bytes not shown; copy or download the decode for all of them)",
+            total - shown
+        )
+    })
 }
 
 fn join(v: &[usize]) -> String {
@@ -765,6 +778,87 @@ pub fn notation_label(n: Notation) -> &'static str {
         Notation::Raw => "raw text / bytes",
         other => other.as_str(),
     }
+}
+
+/// What the field-info line says about the highlighted fields (in `keys` order): the first one
+/// in full, and the others a byte also holds by name and value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldInfo {
+    /// `FIN = 1`.
+    pub head: String,
+    /// The field's meaning.
+    pub doc: &'static str,
+    /// The RFC section defining it.
+    pub rfc: &'static str,
+    /// For a byte holding several fields: `also in this byte: RSV1 = 0, RSV2 = 0, ...`.
+    pub also: Option<String>,
+}
+
+/// The field-info line for the highlighted `keys` of a frame drawn as `rows` ([`bit_grid`]);
+/// `None` when none of them is a header field (payload bytes, nothing hovered).
+pub fn field_info(rows: &[GridRow], keys: &[&str]) -> Option<FieldInfo> {
+    let mut cells = keys.iter().filter_map(|k| {
+        rows.iter()
+            .flat_map(|r| &r.cells)
+            .find(|c| c.key == *k && c.first)
+    });
+    let main = cells.next()?;
+    let others: Vec<String> = cells.map(|c| format!("{} = {}", c.name, c.shown)).collect();
+    Some(FieldInfo {
+        head: format!("{} = {}", main.name, main.shown),
+        doc: main.doc,
+        rfc: main.rfc,
+        also: (!others.is_empty()).then(|| format!("also in this byte: {}", others.join(", "))),
+    })
+}
+
+/// The inflate limits the page offers, in bytes (RFC 7692 §8.1: a limit keeps a decompression
+/// bomb from exhausting memory). [`DEFAULT_MAX_INFLATED`](crate::stream::DEFAULT_MAX_INFLATED)
+/// is one of them.
+pub const INFLATE_LIMITS: &[usize] = &[64 << 10, 1 << 20, 16 << 20, 64 << 20, 256 << 20];
+
+/// A size for a reader: `64 KiB`, `1 MiB`, or `1000 bytes` when not a whole KiB.
+pub fn size_label(bytes: usize) -> String {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        plural(bytes, "byte")
+    }
+}
+
+/// One choice of the inflate-limit select.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LimitChoice {
+    /// The `<option value>`: the limit in bytes.
+    pub value: String,
+    /// `64 MiB (default)`.
+    pub label: String,
+    /// Whether it is the current limit.
+    pub selected: bool,
+}
+
+/// The inflate-limit choices with `current` selected; a current limit that is not one of
+/// [`INFLATE_LIMITS`] (from a share link) is offered too, in order.
+pub fn inflate_limit_choices(current: usize) -> Vec<LimitChoice> {
+    let mut sizes = INFLATE_LIMITS.to_vec();
+    if !sizes.contains(&current) {
+        sizes.push(current);
+        sizes.sort_unstable();
+    }
+    sizes
+        .into_iter()
+        .map(|b| LimitChoice {
+            value: b.to_string(),
+            label: if b == crate::stream::DEFAULT_MAX_INFLATED {
+                format!("{} (default)", size_label(b))
+            } else {
+                size_label(b)
+            },
+            selected: b == current,
+        })
+        .collect()
 }
 
 /// The format choices of the page: (value, label).
@@ -1048,6 +1142,97 @@ mod tests {
         assert!(payload_view(&json, 0, 4096).json.is_some());
         let v = payload_view(&json, 0, 3);
         assert!(v.truncated.is_some() && v.base64 == "eyJh");
+    }
+
+    #[test]
+    fn a_1_mib_payload_is_shown_capped_in_every_view() {
+        // 1 MiB of text, sent plain and as a permessage-deflate message (RFC 7692 §7.2.1).
+        let big: Vec<u8> = b"{\"k\":\""
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(b'a', (1 << 20) - 8))
+            .chain(*b"\"}")
+            .collect();
+        assert_eq!(big.len(), 1 << 20);
+        let plain = crate::encode::encode(&crate::encode::FrameSpec::new(OpCode::TEXT, &big[..]));
+        let z = miniz_oxide::deflate::compress_to_vec(&big, 6);
+        let z = z.strip_suffix(&[0, 0, 0xff, 0xff]).unwrap_or(&z).to_vec();
+        let deflated = crate::encode::encode(&crate::encode::FrameSpec {
+            rsv1: true,
+            ..crate::encode::FrameSpec::new(OpCode::TEXT, z)
+        });
+        let deflate = DecodeConfig::from_extensions("permessage-deflate").unwrap();
+        for (bytes, config) in [(&plain, DecodeConfig::default()), (&deflated, deflate)] {
+            let r = decode_all(bytes, Direction::Server, &config);
+            assert_eq!(
+                r.messages[0].inflated.as_ref().map_or(big.len(), Vec::len),
+                big.len()
+            );
+            let v = payload_view(&r, 0, 4096);
+            assert_eq!(v.len, 1 << 20);
+            assert_eq!(v.more, (1 << 20) - 4096);
+            assert!(v.text.as_ref().unwrap().len() <= 4096);
+            assert!(v.json.is_none(), "a cut JSON document is not parsed");
+            assert_eq!(v.hex.len(), 4096 / 16);
+            assert_eq!(v.base64.len(), 4096_usize.div_ceil(3) * 4);
+            assert!(v.compressed.as_ref().is_none_or(|c| c.len() <= 4096 / 16));
+            let note = v.truncated.unwrap();
+            assert!(
+                note.contains("first 4096 of 1048576 bytes") && note.contains("1044480 more bytes"),
+                "{note}"
+            );
+            assert!(frame_row(&r, 0).preview.chars().count() <= 60);
+            assert_eq!(
+                hex_view(&r.frames[0], bytes, 0, 1024)
+                    .iter()
+                    .map(|r| r.cells.len())
+                    .sum::<usize>(),
+                1024
+            );
+        }
+        // A payload that fits is not cut and has no note.
+        let small = decode_all(b"\x81\x02hi", Direction::Server, &DecodeConfig::default());
+        let v = payload_view(&small, 0, 4096);
+        assert_eq!((v.more, v.truncated), (0, None));
+    }
+
+    #[test]
+    fn a_byte_holding_several_fields_names_them_all() {
+        let r = hello();
+        let rows = bit_grid(&r.frames[0]);
+        let hex = hex_view(&r.frames[0], &HELLO, 0, 16);
+        let info = field_info(&rows, &hex[0].cells[0].fields).unwrap();
+        assert_eq!(info.head, "FIN = 1");
+        assert_eq!(
+            info.also.as_deref(),
+            Some("also in this byte: RSV1 = 0, RSV2 = 0, RSV3 = 0, Opcode = 1 (text)")
+        );
+        let one = field_info(&rows, &["mask_key"]).unwrap();
+        assert_eq!(
+            (one.head.as_str(), one.also),
+            ("Masking key = 37 fa 21 3d", None)
+        );
+        assert_eq!(field_info(&rows, &["payload"]), None);
+        assert_eq!(field_info(&rows, &[]), None);
+    }
+
+    #[test]
+    fn inflate_limit_choices_hold_the_default_and_any_linked_value() {
+        let c = inflate_limit_choices(crate::stream::DEFAULT_MAX_INFLATED);
+        let labels: Vec<_> = c.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["64 KiB", "1 MiB", "16 MiB", "64 MiB (default)", "256 MiB"]
+        );
+        assert_eq!(c.iter().filter(|c| c.selected).count(), 1);
+        assert!(c[3].selected && c[3].value == "67108864");
+        let odd = inflate_limit_choices(1000);
+        assert_eq!(
+            (odd[0].label.as_str(), odd[0].selected),
+            ("1000 bytes", true)
+        );
+        assert_eq!(odd.len(), 6);
+        assert_eq!(size_label(3 << 10), "3 KiB");
     }
 
     #[test]
