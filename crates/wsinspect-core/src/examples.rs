@@ -582,12 +582,13 @@ mod tests {
             "{}",
             finding.message
         );
-        // The same message under the default limit inflates whole, to 1 MiB, with no finding.
+        // The same message under a 1 MiB limit (exactly its size) inflates whole, with no finding.
         let whole = crate::inspect::inspect(
             input.as_bytes(),
             &InspectOptions {
                 direction: e.direction,
                 extensions: Some(e.extensions.into()),
+                max_inflated: BOMB_INFLATED,
                 ..InspectOptions::default()
             },
         )
