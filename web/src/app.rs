@@ -32,7 +32,7 @@ fn options(s: &State) -> InspectOptions {
         format: s.format,
         direction: s.direction,
         extensions: (!s.extensions.trim().is_empty()).then(|| s.extensions.trim().to_string()),
-        ..InspectOptions::default()
+        max_inflated: s.max_inflated,
     }
 }
 
@@ -93,6 +93,7 @@ pub fn App() -> Html {
                 state.format,
                 state.direction,
                 state.extensions.clone(),
+                state.max_inflated,
             ),
             move |(input, ..)| {
                 let input = input.clone();
@@ -136,8 +137,9 @@ pub fn App() -> Html {
                 state.format,
                 state.direction,
                 state.extensions.clone(),
+                state.max_inflated,
             ),
-            move |(input, format, direction, extensions)| {
+            move |(input, format, direction, extensions, max_inflated)| {
                 let frag = if input.is_empty() {
                     String::new()
                 } else {
@@ -146,6 +148,7 @@ pub fn App() -> Html {
                         format: *format,
                         direction: *direction,
                         extensions: extensions.to_string(),
+                        max_inflated: *max_inflated,
                     })
                 };
                 if let Some(w) = web_sys::window() {
@@ -206,6 +209,7 @@ pub fn App() -> Html {
                     input: (e.input)(),
                     direction: e.direction,
                     extensions: e.extensions.to_string(),
+                    max_inflated: e.inflate_limit(),
                 });
             }
         })
@@ -255,13 +259,15 @@ pub fn App() -> Html {
             <main class="layout">
                 <div class="left">
                     <InputPanel input={state.input.clone()} format={state.format} direction={state.direction}
-                        extensions={state.extensions.clone()} example={state.example.clone()}
+                        extensions={state.extensions.clone()} max_inflated={state.max_inflated}
+                        example={state.example.clone()}
                         detected={result.as_ref().map(|i| view::notation_label(i.notation))}
                         error={state.error.clone()} progress={state.progress}
                         on_input={dispatch.reform(Action::SetInput)}
                         on_format={dispatch.reform(|f: Format| Action::SetFormat(f))}
                         on_direction={dispatch.reform(Action::SetDirection)}
                         on_extensions={dispatch.reform(Action::SetExtensions)}
+                        on_max_inflated={dispatch.reform(Action::SetMaxInflated)}
                         on_example={on_example} />
                     if let Some(s) = summary { <p class="summary" data-role="summary">{ s }</p> }
                     if let Some(i) = result.as_ref().filter(|_| state.has_frames()) {

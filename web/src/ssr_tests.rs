@@ -65,3 +65,39 @@ fn findings_carry_code_and_rfc() {
     );
     assert!(html.contains("RFC 6455 §5.1, §5.3"), "{html}");
 }
+
+#[test]
+fn the_inflate_limit_select_is_labelled_and_shows_the_current_limit() {
+    use crate::components::input_panel::{InputPanel, Props as InputProps};
+    use wsinspect_core::notation::Format;
+    let html = render::<InputPanel>(InputProps {
+        input: "".into(),
+        format: Format::Auto,
+        direction: Direction::Server,
+        extensions: "permessage-deflate".into(),
+        max_inflated: 64 << 10,
+        example: "finding-inflate-limit".into(),
+        detected: None,
+        error: None,
+        progress: None,
+        on_input: Callback::noop(),
+        on_format: Callback::noop(),
+        on_direction: Callback::noop(),
+        on_extensions: Callback::noop(),
+        on_max_inflated: Callback::noop(),
+        on_example: Callback::noop(),
+    });
+    let select = html
+        .split(r#"data-role="max-inflated""#)
+        .nth(1)
+        .and_then(|s| s.split("</select>").next())
+        .unwrap_or_else(|| panic!("no limit select: {html}"));
+    assert!(html.contains("Inflate limit"), "{html}");
+    assert!(select.contains("aria-label="), "{select}");
+    assert!(
+        select.contains(r#"<option value="65536" selected="selected">64 KiB</option>"#),
+        "{select}"
+    );
+    assert_eq!(select.matches("selected=").count(), 1, "{select}");
+    assert!(select.contains("64 MiB (default)"), "{select}");
+}

@@ -7,7 +7,7 @@ use wsinspect_core::compose::ComposerSpec;
 use wsinspect_core::inspect::Inspection;
 use wsinspect_core::notation::Format;
 use wsinspect_core::share::Shared;
-use wsinspect_core::stream::Direction;
+use wsinspect_core::stream::{Direction, DEFAULT_MAX_INFLATED};
 use yew::prelude::*;
 
 /// The right-hand view.
@@ -28,6 +28,8 @@ pub struct State {
     pub format: Format,
     pub direction: Direction,
     pub extensions: Rc<str>,
+    /// The most bytes one message may inflate to (RFC 7692 §8.1).
+    pub max_inflated: usize,
     pub example: Rc<str>,
     pub result: Option<Rc<Inspection>>,
     pub error: Option<Rc<str>>,
@@ -50,6 +52,7 @@ impl State {
             format: Format::Auto,
             direction: Direction::Unknown,
             extensions: "".into(),
+            max_inflated: DEFAULT_MAX_INFLATED,
             example: "".into(),
             result: None,
             error: None,
@@ -68,6 +71,7 @@ impl State {
             s.format = sh.format;
             s.direction = sh.direction;
             s.extensions = sh.extensions.into();
+            s.max_inflated = sh.max_inflated;
         }
         s
     }
@@ -87,11 +91,14 @@ pub enum Action {
     SetFormat(Format),
     SetDirection(Direction),
     SetExtensions(String),
+    SetMaxInflated(usize),
+    /// An example was chosen; `max_inflated` is its limit (the default for most).
     LoadExample {
         id: String,
         input: String,
         direction: Direction,
         extensions: String,
+        max_inflated: usize,
     },
     /// A decode finished: `None` for empty input.
     Decoded(Option<Result<Rc<Inspection>, String>>),
@@ -125,16 +132,19 @@ impl Reducible for State {
             Action::SetFormat(f) => s.format = f,
             Action::SetDirection(d) => s.direction = d,
             Action::SetExtensions(x) => s.extensions = x.into(),
+            Action::SetMaxInflated(m) => s.max_inflated = m.max(1),
             Action::LoadExample {
                 id,
                 input,
                 direction,
                 extensions,
+                max_inflated,
             } => {
                 s.example = id.into();
                 s.input = input.into();
                 s.direction = direction;
                 s.extensions = extensions.into();
+                s.max_inflated = max_inflated;
                 s.format = Format::Auto;
                 s.tab = Tab::Frames;
             }
@@ -198,7 +208,15 @@ impl Reducible for State {
                 s.tab = Tab::Frames;
             }
         }
-        let inputs = |x: &State| (x.input.clone(), x.format, x.direction, x.extensions.clone());
+        let inputs = |x: &State| {
+            (
+                x.input.clone(),
+                x.format,
+                x.direction,
+                x.extensions.clone(),
+                x.max_inflated,
+            )
+        };
         if inputs(&s) != inputs(&self) {
             s.busy = true;
         }
@@ -210,22 +228,43 @@ impl Reducible for State {
     }
 }
 
-/// The field under the pointer or focus, shared by the bit grid and the hex view.
+/// The fields under the pointer or focus, shared by the bit grid and the hex view: one field
+/// when a field is hovered, every field a byte holds when a byte is (byte 0 holds FIN, RSV1-3
+/// and the opcode).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Highlight {
-    pub field: Option<&'static str>,
+    pub fields: Vec<&'static str>,
 }
 
-/// Hover or focus moved to a field (or off every field).
-pub struct Hover(pub Option<&'static str>);
+impl Highlight {
+    /// Whether `key` is lit.
+    pub fn has(&self, key: &str) -> bool {
+        self.fields.contains(&key)
+    }
+
+    /// Whether any of `keys` is lit (a byte is lit when it holds a lit field).
+    pub fn any(&self, keys: &[&str]) -> bool {
+        keys.iter().any(|k| self.has(k))
+    }
+}
+
+/// Hover or focus moved to these fields (empty: off every field).
+pub struct Hover(pub Vec<&'static str>);
+
+impl Hover {
+    /// One field, or none.
+    pub fn field(key: Option<&'static str>) -> Hover {
+        Hover(key.into_iter().collect())
+    }
+}
 
 impl Reducible for Highlight {
     type Action = Hover;
-    fn reduce(self: Rc<Self>, Hover(field): Hover) -> Rc<Self> {
-        if self.field == field {
+    fn reduce(self: Rc<Self>, Hover(fields): Hover) -> Rc<Self> {
+        if self.fields == fields {
             self
         } else {
-            Rc::new(Highlight { field })
+            Rc::new(Highlight { fields })
         }
     }
 }
@@ -250,6 +289,49 @@ mod tests {
         assert_eq!(s.selected, 1);
         let s = s.reduce(Action::Move(-9));
         assert_eq!(s.selected, 0);
+    }
+
+    #[test]
+    fn examples_set_their_inflate_limit_and_others_reset_it() {
+        let load = |id: &str| {
+            let e = wsinspect_core::examples::example(id).unwrap();
+            Action::LoadExample {
+                id: id.into(),
+                input: (e.input)(),
+                direction: e.direction,
+                extensions: e.extensions.into(),
+                max_inflated: e.inflate_limit(),
+            }
+        };
+        let s = Rc::new(State::new(None)).reduce(load("finding-inflate-limit"));
+        assert_eq!(s.max_inflated, 64 << 10);
+        assert!(s.busy);
+        let s = s.reduce(load("rfc7692-hello"));
+        assert_eq!(s.max_inflated, DEFAULT_MAX_INFLATED);
+        // Changing the limit alone decodes again.
+        let s = s.reduce(Action::Decoded(None));
+        assert!(!s.busy);
+        let s = s.reduce(Action::SetMaxInflated(1 << 20));
+        assert!(s.busy && s.max_inflated == 1 << 20);
+        let same = s.clone().reduce(Action::SetMaxInflated(1 << 20));
+        assert!(Rc::ptr_eq(&s, &same));
+    }
+
+    #[test]
+    fn a_share_link_restores_the_inflate_limit() {
+        let shared = wsinspect_core::share::decode("#v=1&f=auto&d=server&z=AwA&m=4096")
+            .unwrap()
+            .unwrap();
+        assert_eq!(State::new(Some(shared)).max_inflated, 4096);
+    }
+
+    #[test]
+    fn hovering_a_byte_lights_every_field_it_holds() {
+        let h = Rc::new(Highlight::default()).reduce(Hover(vec!["fin", "rsv1", "opcode"]));
+        assert!(h.has("fin") && h.has("opcode") && !h.has("mask"));
+        assert!(h.any(&["mask", "rsv1"]));
+        let off = h.reduce(Hover::field(None));
+        assert!(off.fields.is_empty());
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The input: one large box, the format (detected, overridable), the direction, extensions, the
-//! examples menu, and errors that point at the place.
+//! inflate limit, the examples menu, and errors that point at the place.
 
 use std::rc::Rc;
 
 use wsinspect_core::examples::groups;
 use wsinspect_core::notation::Format;
-use wsinspect_core::stream::Direction;
-use wsinspect_core::view::{format_value, DIRECTIONS, FORMATS};
+use wsinspect_core::stream::{Direction, DEFAULT_MAX_INFLATED};
+use wsinspect_core::view::{format_value, inflate_limit_choices, DIRECTIONS, FORMATS};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -15,6 +15,8 @@ pub struct Props {
     pub format: Format,
     pub direction: Direction,
     pub extensions: Rc<str>,
+    /// The most bytes one message may inflate to.
+    pub max_inflated: usize,
     pub example: Rc<str>,
     /// What was detected (`hex`, `base64`, ...).
     pub detected: Option<&'static str>,
@@ -24,6 +26,7 @@ pub struct Props {
     pub on_format: Callback<Format>,
     pub on_direction: Callback<Direction>,
     pub on_extensions: Callback<String>,
+    pub on_max_inflated: Callback<usize>,
     pub on_example: Callback<String>,
 }
 
@@ -45,6 +48,15 @@ pub fn InputPanel(props: &Props) -> Html {
         let el: web_sys::HtmlInputElement = e.target_unchecked_into();
         el.value()
     });
+    let on_limit = props.on_max_inflated.reform(|e: Event| {
+        let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+        el.value().parse().unwrap_or(DEFAULT_MAX_INFLATED)
+    });
+    let limits = inflate_limit_choices(props.max_inflated)
+        .into_iter()
+        .map(|c| {
+            html! { <option value={c.value} selected={c.selected}>{ c.label }</option> }
+        });
     let on_example = props.on_example.reform(|e: Event| {
         let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
         el.value()
@@ -91,6 +103,9 @@ pub fn InputPanel(props: &Props) -> Html {
                 <label class="grow">{ "Extensions " }
                     <input data-role="extensions" class="mono" value={props.extensions.to_string()} oninput={on_ext}
                         placeholder="e.g. permessage-deflate" /></label>
+                <label title="The most bytes one compressed message may inflate to; beyond it decompression stops with an inflate-limit finding (RFC 7692 §8.1)">{ "Inflate limit " }
+                    <select data-role="max-inflated" onchange={on_limit}
+                        aria-label="Inflate limit: the most bytes one compressed message may inflate to">{ for limits }</select></label>
             </div>
             if let Some(e) = &props.error {
                 <p class="error" data-role="error" role="alert">{ e.to_string() }</p>
