@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use wsinspect_core::view::{GridRow, LegendEntry};
+use wsinspect_core::view::{field_info, GridRow, LegendEntry};
 use yew::prelude::*;
 
 use crate::state::{HighlightCtx, Hover};
@@ -16,31 +16,24 @@ pub struct Props {
 #[component]
 pub fn BitGrid(props: &Props) -> Html {
     let hl = use_context::<HighlightCtx>().expect("highlight context");
-    let active = hl.field;
-    let info = active.and_then(|k| {
-        props
-            .rows
-            .iter()
-            .flat_map(|r| &r.cells)
-            .find(|c| c.key == k && c.first)
-    });
+    let info = field_info(&props.rows, &hl.fields);
     let ruler = (0..32).map(|b| html! { <span class="bitno">{ b }</span> });
     let rows = props.rows.iter().map(|row| {
         let cells = row.cells.iter().map(|c| {
             let key = c.key;
             let enter = {
                 let hl = hl.clone();
-                Callback::from(move |_| hl.dispatch(Hover(Some(key))))
+                Callback::from(move |_| hl.dispatch(Hover::field(Some(key))))
             };
             let leave = {
                 let hl = hl.clone();
-                Callback::from(move |_| hl.dispatch(Hover(None)))
+                Callback::from(move |_| hl.dispatch(Hover::field(None)))
             };
             let style = format!("grid-column: {} / span {}", c.column + 1, c.bits.len());
             let class = classes!(
                 "fld",
                 format!("c{}", c.colour),
-                (active == Some(key)).then_some("hl"),
+                hl.has(key).then_some("hl"),
                 (!c.first).then_some("cont"),
                 (c.bits.len() == 1).then_some("narrow")
             );
@@ -56,8 +49,8 @@ pub fn BitGrid(props: &Props) -> Html {
                     <div {class} {style} {title} tabindex="0" data-field={key} data-value={c.value.clone()}
                         aria-label={format!("{} = {}. {} {}", c.name, c.shown, c.doc, c.rfc)}
                         onmouseenter={enter} onmouseleave={leave}
-                        onfocus={{ let hl = hl.clone(); Callback::from(move |_: FocusEvent| hl.dispatch(Hover(Some(key)))) }}
-                        onblur={{ let hl = hl.clone(); Callback::from(move |_: FocusEvent| hl.dispatch(Hover(None))) }}>
+                        onfocus={{ let hl = hl.clone(); Callback::from(move |_: FocusEvent| hl.dispatch(Hover::field(Some(key)))) }}
+                        onblur={{ let hl = hl.clone(); Callback::from(move |_: FocusEvent| hl.dispatch(Hover::field(None))) }}>
                         <div class="bits">{ for bits }</div>
                         <div class="fname">{ label }</div>
                         <div class="fval">{ c.shown.clone() }</div>
@@ -79,14 +72,14 @@ pub fn BitGrid(props: &Props) -> Html {
         let key = l.key;
         let enter = {
             let hl = hl.clone();
-            Callback::from(move |_| hl.dispatch(Hover(Some(key))))
+            Callback::from(move |_| hl.dispatch(Hover::field(Some(key))))
         };
         let leave = {
             let hl = hl.clone();
-            Callback::from(move |_| hl.dispatch(Hover(None)))
+            Callback::from(move |_| hl.dispatch(Hover::field(None)))
         };
         html! {
-            <li class={classes!("legend-item", (active == Some(key)).then_some("hl"))}
+            <li class={classes!("legend-item", hl.has(key).then_some("hl"))}
                 onmouseenter={enter} onmouseleave={leave}>
                 <span class={classes!("swatch", format!("c{}", l.colour))}></span>
                 { l.name } <small>{ l.place.clone() }</small>
@@ -102,9 +95,10 @@ pub fn BitGrid(props: &Props) -> Html {
             </div>
             <p class="field-info" data-role="field-info" aria-live="polite">
                 { match info {
-                    Some(c) => html! { <>
-                        <strong>{ format!("{} = {}", c.name, c.shown) }</strong>{ " " }
-                        { c.doc }{ " " }<span class="rfc">{ c.rfc }</span>
+                    Some(i) => html! { <>
+                        <strong>{ i.head }</strong>{ " " }
+                        { i.doc }{ " " }<span class="rfc">{ i.rfc }</span>
+                        if let Some(also) = i.also { <br /><span class="also">{ also }</span> }
                     </> },
                     None => html! { <span class="muted">{ "Hover or focus a field (or a byte) to see what it means." }</span> },
                 } }

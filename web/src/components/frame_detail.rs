@@ -39,8 +39,7 @@ pub fn FrameDetail(props: &Props) -> Html {
     let legend = Rc::new(view::legend(frame));
     let hex = Rc::new(view::hex_view(frame, &i.bytes, i.frames_offset, HEX_LIMIT));
     let frame_len = (frame.range().end - frame.range().start) as usize;
-    let note = (frame_len > HEX_LIMIT)
-        .then(|| format!("showing the first {HEX_LIMIT} of {frame_len} bytes"));
+    let note = view::shown_note(HEX_LIMIT, frame_len);
     let limit = if props.unmask_all {
         UNMASK_ALL
     } else {

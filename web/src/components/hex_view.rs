@@ -1,4 +1,5 @@
-//! The frame's bytes; each byte knows its field, so hovering links both ways with the bit grid.
+//! The frame's bytes; each byte knows its fields, so hovering links both ways with the bit grid:
+//! hovering a byte lights every field it holds (byte 0: FIN, RSV1-3 and the opcode).
 
 use std::rc::Rc;
 
@@ -17,19 +18,19 @@ pub struct Props {
 #[component]
 pub fn HexView(props: &Props) -> Html {
     let hl = use_context::<HighlightCtx>().expect("highlight context");
-    let active = hl.field;
     let rows = props.rows.iter().map(|row| {
         let cells = row.cells.iter().map(|c| {
             let field = c.field;
             let enter = {
                 let hl = hl.clone();
-                Callback::from(move |_| hl.dispatch(Hover(Some(field))))
+                let fields = c.fields.clone();
+                Callback::from(move |_| hl.dispatch(Hover(fields.clone())))
             };
             let leave = {
                 let hl = hl.clone();
-                Callback::from(move |_| hl.dispatch(Hover(None)))
+                Callback::from(move |_| hl.dispatch(Hover(Vec::new())))
             };
-            let on = active.is_some_and(|a| c.fields.contains(&a));
+            let on = hl.any(&c.fields);
             html! {
                 <span class={classes!("byte", format!("c{}", c.colour), on.then_some("hl"))}
                     data-offset={c.offset.to_string()} data-of={field}
@@ -39,7 +40,7 @@ pub fn HexView(props: &Props) -> Html {
             }
         });
         let chars = row.cells.iter().map(|c| {
-            let on = active.is_some_and(|a| c.fields.contains(&a));
+            let on = hl.any(&c.fields);
             html! { <span class={classes!("ch", on.then_some("hl"))}>{ c.ch.clone() }</span> }
         });
         html! {

@@ -77,7 +77,9 @@ pub fn PayloadView(props: &Props) -> Html {
             }
             <h4>{ "Base64" }</h4>
             <pre class="b64" data-role="payload-base64">{ v.base64.clone() }</pre>
-            if let Some(t) = &v.truncated { <p class="muted">{ t.clone() }</p> }
+            if let Some(t) = &v.truncated {
+                <p class="muted" data-role="payload-truncated" data-more={v.more.to_string()}>{ t.clone() }</p>
+            }
         </section>
     }
 }
