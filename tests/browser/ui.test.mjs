@@ -23,7 +23,6 @@ test('every example decodes without an error, and frame examples draw the header
   const ids = await page.$$eval('[data-role="examples"] option', (os) => os.map((o) => o.value).filter(Boolean));
   assert.ok(ids.length >= 35, `${ids.length} examples`);
   for (const id of ids) {
-    if (id === 'finding-inflate-limit') continue; // 64 MiB of inflation: its own test below
     await pickExample(page, id);
     await page.waitForSelector('[data-role="summary"]');
     assert.equal(await page.$('[data-role="error"]'), null, id);
@@ -83,10 +82,21 @@ test('hovering a field highlights its bytes, and hovering a byte highlights its 
   await page.hover('[data-field="mask_key"]');
   const lit = await page.$$eval('[data-role="hex-view"] [data-highlight="true"]', (es) => es.map((e) => Number(e.dataset.offset)));
   assert.deepEqual(lit, [2, 3, 4, 5]);
+  const litFields = () => page.$$eval('[data-role="bit-grid"] [data-field].hl', (es) => es.map((e) => e.dataset.field));
+  const litBytes = () => page.$$eval('[data-role="hex-view"] [data-highlight="true"]', (es) => es.map((e) => Number(e.dataset.offset)));
   await page.hover('[data-role="hex-view"] [data-offset="1"]');
-  assert.ok(await page.$eval('[data-field="mask"]', (e) => e.classList.contains('hl')));
-  assert.ok(!(await page.$eval('[data-field="opcode"]', (e) => e.classList.contains('hl'))));
-  assert.match(await $text(page, '[data-role="field-info"]'), /MASK = 1/);
+  assert.deepEqual(await litFields(), ['mask', 'payload_len']);
+  assert.match(await $text(page, '[data-role="field-info"]'), /MASK = 1.*also in this byte: Payload length = 5/);
+  // Byte 0 holds five fields: hovering it lights all of them, and only that byte.
+  await page.hover('[data-role="hex-view"] [data-offset="0"]');
+  assert.deepEqual(await litFields(), ['fin', 'rsv1', 'rsv2', 'rsv3', 'opcode']);
+  assert.deepEqual(await litBytes(), [0]);
+  assert.match(await $text(page, '[data-role="field-info"]'),
+    /FIN = 1.*also in this byte: RSV1 = 0, RSV2 = 0, RSV3 = 0, Opcode = 1 \(text\)/);
+  // Hovering one of those fields still lights just its byte, and the grid lights just that field.
+  await page.hover('[data-field="rsv2"]');
+  assert.deepEqual(await litFields(), ['rsv2']);
+  assert.deepEqual(await litBytes(), [0]);
   await page.hover('[data-role="hex-view"] [data-offset="2"]');
   assert.ok(await page.$eval('[data-field="mask_key"]', (e) => e.classList.contains('hl')));
   // Keyboard focus shows the meaning too.
@@ -188,6 +198,44 @@ test('the share link restores the same view in a fresh page, and the decode down
   const checks = (p) => p.$$eval('[data-role="check"]', (cs) => cs.map((c) => `${c.dataset.id}:${c.dataset.status}`));
   assert.deepEqual(await checks(hs.page), await checks(page));
   assert.deepEqual([...errors, ...fresh.errors, ...hs.errors], []);
+});
+
+test('the inflate limit: examples set it, it changes the decode, links carry it, views stay capped', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  const limit = (p = page) => p.$eval('[data-role="max-inflated"]', (e) => e.value);
+  const link = () => page.$eval('[data-role="share-link"]', (e) => e.value);
+  const more = () => page.$eval('[data-role="payload-truncated"]', (e) => Number(e.dataset.more));
+  const capped = async () => {
+    assert.ok((await page.$$('[data-role="payload-hex"] .dump-row')).length <= 256);
+    assert.ok((await $text(page, '[data-role="payload-base64"]')).length <= 5464);
+    assert.ok((await $text(page, '[data-role="payload-text"]')).length <= 4096);
+  };
+  assert.equal(await limit(), String(64 << 20));
+  assert.equal(await page.$eval('[data-role="max-inflated"]', (e) => e.labels[0].textContent.trim().startsWith('Inflate limit')), true);
+  // The example's own limit (64 KiB) is taken, and its 1 MiB message stops there at once.
+  await pickExample(page, 'finding-inflate-limit');
+  assert.equal(await limit(), '65536');
+  await page.waitForSelector('[data-role="finding"][data-code="inflate-limit"]');
+  assert.match(await $text(page, '[data-role="finding"][data-code="inflate-limit"]'), /65536 bytes/);
+  assert.ok((await more()) > 0);
+  await capped();
+  assert.match(await link(), /&m=65536$/);
+  // A fresh page from the link decodes with the same limit.
+  const fresh = await openPage(browser, await link());
+  await fresh.page.waitForSelector('[data-role="finding"][data-code="inflate-limit"]');
+  assert.equal(await limit(fresh.page), '65536');
+  // Raising the limit decodes again: the whole 1 MiB inflates, no finding, the views still capped.
+  await page.selectOption('[data-role="max-inflated"]', String(1 << 20));
+  await page.waitForFunction(() => document.querySelector('[data-role="payload-truncated"]')?.dataset.more === String((1 << 20) - 4096));
+  assert.equal(await page.$('[data-role="finding"][data-code="inflate-limit"]'), null);
+  assert.match(await $text(page, '[data-role="payload-truncated"]'), /first 4096 of 1048576 bytes/);
+  await capped();
+  assert.match(await link(), /&m=1048576$/);
+  // Any other example resets it to the default, and the link no longer carries it.
+  await pickExample(page, 'rfc7692-hello');
+  assert.equal(await limit(), String(64 << 20));
+  assert.doesNotMatch(await link(), /&m=/);
+  assert.deepEqual([...errors, ...fresh.errors], []);
 });
 
 test('payloads are shown as text and never run', async () => {
