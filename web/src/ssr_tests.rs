@@ -38,13 +38,26 @@ fn unmask_table_rows_and_show_all_button() {
     let r = decode_all(&hello, Direction::Client, &DecodeConfig::default());
     let rows = Rc::new(view::unmask_rows(&r.frames[0], &hello, 0, 2));
     let html = render::<UnmaskTable>(UnmaskProps {
-        rows,
+        rows: rows.clone(),
         total: 5,
+        all: false,
         on_all: Callback::noop(),
     });
     assert_eq!(html.matches("<tr data-index=").count(), 2);
     assert!(
         html.contains("01111111 ^ 00110111") && html.contains("Show all 5 bytes"),
+        "{html}"
+    );
+    // After "show all", a table still cut short says so instead of offering the button again.
+    let html = render::<UnmaskTable>(UnmaskProps {
+        rows,
+        total: 5,
+        all: true,
+        on_all: Callback::noop(),
+    });
+    assert!(!html.contains("Show all"), "{html}");
+    assert!(
+        html.contains("data-role=\"unmask-truncated\"") && html.contains("3 more bytes not shown"),
         "{html}"
     );
 }

@@ -16,7 +16,8 @@ use super::unmask_table::UnmaskTable;
 const HEX_LIMIT: usize = 1024;
 const PAYLOAD_LIMIT: usize = 4096;
 const UNMASK_FIRST: usize = 16;
-const UNMASK_ALL: usize = 65536;
+/// "Show all" stops here: a 64 KiB frame must not put 65 536 rows in the page.
+const UNMASK_ALL: usize = 4096;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -57,7 +58,7 @@ pub fn FrameDetail(props: &Props) -> Html {
             <BitGrid rows={rows} legend={legend} />
             <HexView rows={hex} note={note} />
             if frame.header.masked {
-                <UnmaskTable rows={unmask} total={frame.payload.len()} on_all={props.on_unmask_all.clone()} />
+                <UnmaskTable rows={unmask} total={frame.payload.len()} all={props.unmask_all} on_all={props.on_unmask_all.clone()} />
             }
             <Findings findings={frame.findings.clone()} />
             <PayloadView view={payload} />

@@ -10,6 +10,8 @@ pub struct Props {
     pub rows: Rc<Vec<UnmaskRow>>,
     /// How many payload bytes there are in all.
     pub total: usize,
+    /// Whether "show all" was asked for (the rows may still be capped).
+    pub all: bool,
     pub on_all: Callback<()>,
 }
 
@@ -27,7 +29,11 @@ pub fn UnmaskTable(props: &Props) -> Html {
             </tr>
         }
     });
-    let more = props.total > props.rows.len();
+    // Before "show all": a button. After it (capped): the note saying what is left out.
+    let more = props.total > props.rows.len() && !props.all;
+    let note = (!more)
+        .then(|| wsinspect_core::view::shown_note(props.rows.len(), props.total))
+        .flatten();
     let on_all = props.on_all.reform(|_: MouseEvent| ());
     html! {
         <section class="card" aria-labelledby="unmask-h">
@@ -45,6 +51,7 @@ pub fn UnmaskTable(props: &Props) -> Html {
                     { format!("Show all {} bytes", props.total) }
                 </button>
             }
+            if let Some(n) = note { <p class="muted" data-role="unmask-truncated">{ n }</p> }
         </section>
     }
 }
