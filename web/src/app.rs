@@ -87,58 +87,42 @@ pub fn App() -> Html {
         let dispatch = dispatch.clone();
         let live = live.borrow().clone();
         let opts = options(&state);
-        use_effect_with(
-            (
-                state.input.clone(),
-                state.format,
-                state.direction,
-                state.extensions.clone(),
-                state.max_inflated,
-            ),
-            move |(input, ..)| {
-                let input = input.clone();
-                let me = live.get() + 1;
-                live.set(me);
-                let t = Timeout::new(DEBOUNCE_MS, move || {
-                    if live.get() != me {
-                        return;
-                    }
-                    if input.trim().is_empty() {
-                        dispatch.emit(Action::Decoded(None));
-                    } else if input.len() <= SYNC_LIMIT {
-                        let r = inspect(input.as_bytes(), &opts)
-                            .map(Rc::new)
-                            .map_err(|e| e.to_string());
-                        dispatch.emit(Action::Decoded(Some(r)));
-                    } else {
-                        match Job::new(input.as_bytes(), &opts) {
-                            Ok(j) => {
-                                let (_, all) = j.progress();
-                                dispatch.emit(Action::Progress(0, all));
-                                let job = Rc::new(RefCell::new(Some(j)));
-                                Timeout::new(0, move || run_slices(job, live, me, dispatch))
-                                    .forget();
-                            }
-                            Err(e) => dispatch.emit(Action::Decoded(Some(Err(e.to_string())))),
+        use_effect_with(state.decode_key(), move |(input, ..)| {
+            let input = input.clone();
+            let me = live.get() + 1;
+            live.set(me);
+            let t = Timeout::new(DEBOUNCE_MS, move || {
+                if live.get() != me {
+                    return;
+                }
+                if input.trim().is_empty() {
+                    dispatch.emit(Action::Decoded(None));
+                } else if input.len() <= SYNC_LIMIT {
+                    let r = inspect(input.as_bytes(), &opts)
+                        .map(Rc::new)
+                        .map_err(|e| e.to_string());
+                    dispatch.emit(Action::Decoded(Some(r)));
+                } else {
+                    match Job::new(input.as_bytes(), &opts) {
+                        Ok(j) => {
+                            let (_, all) = j.progress();
+                            dispatch.emit(Action::Progress(0, all));
+                            let job = Rc::new(RefCell::new(Some(j)));
+                            Timeout::new(0, move || run_slices(job, live, me, dispatch)).forget();
                         }
+                        Err(e) => dispatch.emit(Action::Decoded(Some(Err(e.to_string())))),
                     }
-                });
-                move || drop(t)
-            },
-        );
+                }
+            });
+            move || drop(t)
+        });
     }
 
     // Keep the input in the URL fragment, so the address is a share link.
     {
         let share_url = share_url.clone();
         use_effect_with(
-            (
-                state.input.clone(),
-                state.format,
-                state.direction,
-                state.extensions.clone(),
-                state.max_inflated,
-            ),
+            state.decode_key(),
             move |(input, format, direction, extensions, max_inflated)| {
                 let frag = if input.is_empty() {
                     String::new()

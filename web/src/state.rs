@@ -116,6 +116,23 @@ pub enum Action {
     },
 }
 
+/// Everything a decode depends on (and the share link carries): a change of any starts a new
+/// decode. Cheap to build and compare: the texts are shared `Rc`s.
+pub type DecodeKey = (Rc<str>, Format, Direction, Rc<str>, usize);
+
+impl State {
+    /// What the current decode depends on.
+    pub fn decode_key(&self) -> DecodeKey {
+        (
+            self.input.clone(),
+            self.format,
+            self.direction,
+            self.extensions.clone(),
+            self.max_inflated,
+        )
+    }
+}
+
 impl Reducible for State {
     type Action = Action;
 
@@ -208,16 +225,7 @@ impl Reducible for State {
                 s.tab = Tab::Frames;
             }
         }
-        let inputs = |x: &State| {
-            (
-                x.input.clone(),
-                x.format,
-                x.direction,
-                x.extensions.clone(),
-                x.max_inflated,
-            )
-        };
-        if inputs(&s) != inputs(&self) {
+        if s.decode_key() != self.decode_key() {
             s.busy = true;
         }
         if s == *self {

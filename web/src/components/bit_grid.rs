@@ -21,14 +21,7 @@ pub fn BitGrid(props: &Props) -> Html {
     let rows = props.rows.iter().map(|row| {
         let cells = row.cells.iter().map(|c| {
             let key = c.key;
-            let enter = {
-                let hl = hl.clone();
-                Callback::from(move |_| hl.dispatch(Hover::field(Some(key))))
-            };
-            let leave = {
-                let hl = hl.clone();
-                Callback::from(move |_| hl.dispatch(Hover::field(None)))
-            };
+            let (enter, leave) = hover(&hl, key);
             let style = format!("grid-column: {} / span {}", c.column + 1, c.bits.len());
             let class = classes!(
                 "fld",
@@ -70,14 +63,7 @@ pub fn BitGrid(props: &Props) -> Html {
     });
     let legend = props.legend.iter().map(|l| {
         let key = l.key;
-        let enter = {
-            let hl = hl.clone();
-            Callback::from(move |_| hl.dispatch(Hover::field(Some(key))))
-        };
-        let leave = {
-            let hl = hl.clone();
-            Callback::from(move |_| hl.dispatch(Hover::field(None)))
-        };
+        let (enter, leave) = hover(&hl, key);
         html! {
             <li class={classes!("legend-item", hl.has(key).then_some("hl"))}
                 onmouseenter={enter} onmouseleave={leave}>
@@ -106,4 +92,14 @@ pub fn BitGrid(props: &Props) -> Html {
             <ul class="legend">{ for legend }</ul>
         </section>
     }
+}
+
+/// Pointer enter / leave handlers that light field `key` (and its bytes) and clear it.
+fn hover<E: 'static>(hl: &HighlightCtx, key: &'static str) -> (Callback<E>, Callback<E>) {
+    let on = hl.clone();
+    let off = hl.clone();
+    (
+        Callback::from(move |_| on.dispatch(Hover::field(Some(key)))),
+        Callback::from(move |_| off.dispatch(Hover::field(None))),
+    )
 }
