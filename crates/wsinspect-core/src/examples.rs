@@ -290,17 +290,6 @@ pub static EXAMPLES: &[Example] = &[
         }
     ),
     ex!(
-        "tutorial-003",
-        TUT,
-        "003: hand-written net server (misspelled GUID, bare LF)",
-        Unknown,
-        "",
-        None,
-        || s(include_str!(
-            "../../../tests/data/handshake/tutorial-003.txt"
-        ))
-    ),
-    ex!(
         "tutorial-004",
         TUT,
         "004: handshaking.js response with draft-76 headers",
