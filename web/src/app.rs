@@ -5,12 +5,12 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use wsinspect_core::examples::example;
+use wsinspect_core::inspect::notation::Format;
 use wsinspect_core::inspect::{inspect, InspectOptions, Job};
-use wsinspect_core::notation::Format;
-use wsinspect_core::share::{self, Shared};
-use wsinspect_core::stream::Direction;
-use wsinspect_core::view;
+use wsinspect_core::Direction;
+use wsinspect_view::examples::example;
+use wsinspect_view::share::{self, Shared};
+use wsinspect_view::view;
 use yew::prelude::*;
 
 use crate::components::composer::Composer;

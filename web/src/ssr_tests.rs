@@ -2,8 +2,9 @@
 
 use std::rc::Rc;
 
-use wsinspect_core::stream::{decode_all, DecodeConfig, Direction};
-use wsinspect_core::view;
+use wsinspect_core::stream::{decode_all, DecodeConfig};
+use wsinspect_core::Direction;
+use wsinspect_view::view;
 use yew::prelude::*;
 use yew::LocalServerRenderer;
 
@@ -82,7 +83,7 @@ fn findings_carry_code_and_rfc() {
 #[test]
 fn the_inflate_limit_select_is_labelled_and_shows_the_current_limit() {
     use crate::components::input_panel::{InputPanel, Props as InputProps};
-    use wsinspect_core::notation::Format;
+    use wsinspect_core::inspect::notation::Format;
     let html = render::<InputPanel>(InputProps {
         input: "".into(),
         format: Format::Auto,

@@ -3,11 +3,12 @@
 
 use std::rc::Rc;
 
-use wsinspect_core::compose::ComposerSpec;
+use wsinspect_core::inspect::notation::Format;
 use wsinspect_core::inspect::Inspection;
-use wsinspect_core::notation::Format;
-use wsinspect_core::share::Shared;
-use wsinspect_core::stream::{Direction, DEFAULT_MAX_INFLATED};
+use wsinspect_core::stream::DEFAULT_MAX_INFLATED;
+use wsinspect_core::Direction;
+use wsinspect_view::compose::ComposerSpec;
+use wsinspect_view::share::Shared;
 use yew::prelude::*;
 
 /// The right-hand view.
@@ -302,7 +303,7 @@ mod tests {
     #[test]
     fn examples_set_their_inflate_limit_and_others_reset_it() {
         let load = |id: &str| {
-            let e = wsinspect_core::examples::example(id).unwrap();
+            let e = wsinspect_view::examples::example(id).unwrap();
             Action::LoadExample {
                 id: id.into(),
                 input: (e.input)(),
@@ -327,7 +328,7 @@ mod tests {
 
     #[test]
     fn a_share_link_restores_the_inflate_limit() {
-        let shared = wsinspect_core::share::decode("#v=1&f=auto&d=server&z=AwA&m=4096")
+        let shared = wsinspect_view::share::decode("#v=1&f=auto&d=server&z=AwA&m=4096")
             .unwrap()
             .unwrap();
         assert_eq!(State::new(Some(shared)).max_inflated, 4096);

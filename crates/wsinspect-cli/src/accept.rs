@@ -17,7 +17,7 @@ pub struct AcceptArgs {
 }
 
 pub fn run(args: AcceptArgs) -> Result<()> {
-    let steps = wsinspect_core::accept::explain(&args.key, args.received.as_deref());
+    let steps = wsinspect_core::handshake::accept::explain(&args.key, args.received.as_deref());
     if args.json {
         println!("{}", serde_json::to_string_pretty(&steps)?);
     } else {

@@ -2,10 +2,11 @@
 
 use anyhow::Result;
 use clap::Args;
+use wsinspect_core::inspect::notation::Format;
 use wsinspect_core::inspect::{inspect, InspectOptions};
-use wsinspect_core::notation::Format;
-use wsinspect_core::render::render_text;
-use wsinspect_core::stream::{decode_all, DecodeConfig, Direction};
+use wsinspect_core::stream::{decode_all, DecodeConfig};
+use wsinspect_core::Direction;
+use wsinspect_view::render::render_text;
 
 /// Arguments of `wsinspect decode`.
 #[derive(Args)]

@@ -2,9 +2,9 @@
 
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
-use wsinspect_core::codes::OpCode;
-use wsinspect_core::encode::{close_payload, encode, spaced_hex, FrameSpec, LengthForm};
-use wsinspect_core::notation::parse_hex;
+use wsinspect_core::inspect::notation::parse_hex;
+use wsinspect_core::wire::codes::OpCode;
+use wsinspect_core::wire::encode::{close_payload, encode, spaced_hex, FrameSpec, LengthForm};
 
 /// Arguments of `wsinspect encode`.
 #[derive(Args)]

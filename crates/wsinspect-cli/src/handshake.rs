@@ -4,10 +4,10 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 use wsinspect_core::handshake::HandshakeReport;
+use wsinspect_core::inspect::notation::Format;
 use wsinspect_core::inspect::{inspect, InspectOptions};
-use wsinspect_core::notation::Format;
-use wsinspect_core::render::render_text;
 use wsinspect_core::stream::StreamReport;
+use wsinspect_view::render::render_text;
 
 /// Arguments of `wsinspect handshake`.
 #[derive(Args)]

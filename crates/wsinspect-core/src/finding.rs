@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::codes::CloseCode;
+use crate::wire::codes::CloseCode;
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

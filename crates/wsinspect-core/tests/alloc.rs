@@ -4,8 +4,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use wsinspect_core::inspect::notation::Format;
 use wsinspect_core::inspect::{inspect, InspectOptions};
-use wsinspect_core::notation::Format;
 
 struct Counting;
 

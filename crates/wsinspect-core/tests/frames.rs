@@ -2,10 +2,11 @@
 //! the RFCs' examples verbatim, chunking invariance and robustness.
 
 use proptest::prelude::*;
-use wsinspect_core::codes::OpCode;
-use wsinspect_core::encode::{close_payload, encode, FrameSpec, LengthForm};
-use wsinspect_core::notation::parse_hex;
-use wsinspect_core::stream::{decode_all, DecodeConfig, Decoder, Direction, StreamReport};
+use wsinspect_core::inspect::notation::parse_hex;
+use wsinspect_core::stream::{decode_all, DecodeConfig, Decoder, StreamReport};
+use wsinspect_core::wire::codes::OpCode;
+use wsinspect_core::wire::encode::{close_payload, encode, FrameSpec, LengthForm};
+use wsinspect_core::Direction;
 
 fn hx(s: &str) -> Vec<u8> {
     parse_hex(s).unwrap()

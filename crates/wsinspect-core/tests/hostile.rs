@@ -3,9 +3,9 @@
 
 use proptest::prelude::*;
 use wsinspect_core::handshake::analyze;
+use wsinspect_core::inspect::notation::{parse_input, Format};
 use wsinspect_core::inspect::{inspect, InspectOptions};
-use wsinspect_core::notation::{parse_input, Format};
-use wsinspect_core::stream::Direction;
+use wsinspect_core::Direction;
 
 const FORMATS: [Format; 4] = [Format::Auto, Format::Hex, Format::Base64, Format::Raw];
 

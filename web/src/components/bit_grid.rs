@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use wsinspect_core::view::{field_info, GridRow, LegendEntry};
+use wsinspect_view::view::{field_info, GridRow, LegendEntry};
 use yew::prelude::*;
 
 use crate::state::{HighlightCtx, Hover};

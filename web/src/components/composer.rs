@@ -3,9 +3,9 @@
 
 use std::rc::Rc;
 
-use wsinspect_core::compose::{compose, opcode_choices, ComposerSpec};
-use wsinspect_core::stream::Direction;
-use wsinspect_core::view;
+use wsinspect_core::Direction;
+use wsinspect_view::compose::{compose, opcode_choices, ComposerSpec};
+use wsinspect_view::view;
 use yew::prelude::*;
 
 use super::bit_grid::BitGrid;

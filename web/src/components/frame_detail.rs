@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use wsinspect_core::inspect::Inspection;
-use wsinspect_core::view;
+use wsinspect_view::view;
 use yew::prelude::*;
 
 use super::bit_grid::BitGrid;

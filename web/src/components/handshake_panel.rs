@@ -3,9 +3,9 @@
 
 use std::rc::Rc;
 
-use wsinspect_core::accept::{explain, GUID};
+use wsinspect_core::handshake::accept::{explain, GUID};
 use wsinspect_core::handshake::HandshakeReport;
-use wsinspect_core::view::{accept_verdict, status_label};
+use wsinspect_view::view::{accept_verdict, status_label};
 use yew::prelude::*;
 
 /// The key of RFC 6455 §1.3, used when the input has none.

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use wsinspect_core::view::HexRow;
+use wsinspect_view::view::HexRow;
 use yew::prelude::*;
 
 use crate::state::{HighlightCtx, Hover};

@@ -3,10 +3,11 @@
 
 use std::rc::Rc;
 
-use wsinspect_core::examples::groups;
-use wsinspect_core::notation::Format;
-use wsinspect_core::stream::{Direction, DEFAULT_MAX_INFLATED};
-use wsinspect_core::view::{format_value, inflate_limit_choices, DIRECTIONS, FORMATS};
+use wsinspect_core::inspect::notation::Format;
+use wsinspect_core::stream::DEFAULT_MAX_INFLATED;
+use wsinspect_core::Direction;
+use wsinspect_view::examples::groups;
+use wsinspect_view::view::{format_value, inflate_limit_choices, DIRECTIONS, FORMATS};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

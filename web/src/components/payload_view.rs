@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use wsinspect_core::view::{visible_json_lines, DumpRow, PayloadView as View};
+use wsinspect_view::view::{visible_json_lines, DumpRow, PayloadView as View};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use wsinspect_core::view::UnmaskRow;
+use wsinspect_view::view::UnmaskRow;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -32,7 +32,7 @@ pub fn UnmaskTable(props: &Props) -> Html {
     // Before "show all": a button. After it (capped): the note saying what is left out.
     let more = props.total > props.rows.len() && !props.all;
     let note = (!more)
-        .then(|| wsinspect_core::view::shown_note(props.rows.len(), props.total))
+        .then(|| wsinspect_view::view::shown_note(props.rows.len(), props.total))
         .flatten();
     let on_all = props.on_all.reform(|_: MouseEvent| ());
     html! {

@@ -11,17 +11,19 @@ use core::ops::Range;
 
 use serde::Serialize;
 
-use crate::accept::{self, AcceptSteps};
+use accept::AcceptSteps;
 
+pub mod accept;
 pub mod checks;
-pub mod extensions;
 pub mod http;
 
+pub use crate::ext::extensions::{Deflate, DeflateParams, Extension};
 pub use checks::{check_def, CheckDef, CHECKS};
-pub use extensions::{Deflate, DeflateParams, Extension};
 pub use http::{Fields, Head, Request, Response};
 
-use extensions::{deflate_answer_errors, deflate_param_errors, deflate_session, parse_extensions};
+use crate::ext::extensions::{
+    deflate_answer_errors, deflate_param_errors, deflate_session, parse_extensions,
+};
 use http::{line_of, parse_head, Side};
 
 /// The outcome of one checklist item.
@@ -74,7 +76,7 @@ pub enum Kind {
 }
 
 /// Who sent some bytes: the frame decoder's direction (only `Client` or `Server` here).
-pub use crate::stream::Direction;
+pub use crate::common::Direction;
 
 /// Bytes that follow the handshake: frames, for the frame decoder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -1,11 +1,11 @@
 //! The readable text view of a decoded stream (the CLI's default output), rendered from
-//! [`crate::field::FIELDS`] and the decoder's reports.
+//! [`wsinspect_core::wire::field::FIELDS`] and the decoder's reports.
 
 use core::fmt::Write as _;
 
-use crate::encode::spaced_hex;
-use crate::field::field;
-use crate::stream::StreamReport;
+use wsinspect_core::stream::StreamReport;
+use wsinspect_core::wire::encode::spaced_hex;
+use wsinspect_core::wire::field::field;
 
 /// Render a report as a readable table: one block per frame (every header field with its value
 /// and byte span, the payload, findings), then the messages.
@@ -123,7 +123,7 @@ pub fn render_text(r: &StreamReport) -> String {
 }
 
 /// One line per finding: `  severity[code] message (RFC section)`.
-fn write_findings(s: &mut String, findings: &[crate::finding::Finding]) {
+fn write_findings(s: &mut String, findings: &[wsinspect_core::finding::Finding]) {
     for x in findings {
         let _ = writeln!(
             s,
@@ -139,7 +139,8 @@ fn write_findings(s: &mut String, findings: &[crate::finding::Finding]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::{decode_all, DecodeConfig, Direction};
+    use wsinspect_core::stream::{decode_all, DecodeConfig};
+    use wsinspect_core::Direction;
 
     #[test]
     fn renders_fields_payload_findings_and_messages() {

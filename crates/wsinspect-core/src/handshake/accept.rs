@@ -33,7 +33,7 @@ pub const EXAMPLE_KEYS: &[(&str, &str)] = &[
 /// ```
 /// // RFC 6455 §1.3
 /// assert_eq!(
-///     wsinspect_core::accept::accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
+///     wsinspect_core::handshake::accept::accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
 ///     "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 /// );
 /// ```
@@ -84,7 +84,7 @@ pub struct Diagnosis {
 /// Compute every step for `key` and, with `received`, compare and diagnose.
 ///
 /// ```
-/// use wsinspect_core::accept::explain;
+/// use wsinspect_core::handshake::accept::explain;
 /// let s = explain("dGhlIHNhbXBsZSBub25jZQ==", Some("KN2CsFkOBHmr0YG6dJaSCImFV4Y="));
 /// assert_eq!(s.matches, Some(false));
 /// assert_eq!(s.diagnosis.unwrap().mistake, "guid-dropped-char");

@@ -6,9 +6,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::Serialize;
 
-use crate::notation::Format;
-use crate::stream::{Direction, DEFAULT_MAX_INFLATED};
 use crate::view::format_value;
+use wsinspect_core::inspect::notation::Format;
+use wsinspect_core::stream::DEFAULT_MAX_INFLATED;
+use wsinspect_core::Direction;
 
 /// What a share link restores.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -3,9 +3,10 @@
 //! tutorials our users learn from (../shared/seeds). Each example is input exactly as a user
 //! would paste it, with the direction, extensions and inflate limit to decode it with.
 
-use crate::codes::OpCode;
-use crate::encode::{close_payload, encode, spaced_hex, FrameSpec, LengthForm};
-use crate::stream::{Direction, DEFAULT_MAX_INFLATED};
+use wsinspect_core::stream::DEFAULT_MAX_INFLATED;
+use wsinspect_core::wire::codes::OpCode;
+use wsinspect_core::wire::encode::{close_payload, encode, spaced_hex, FrameSpec, LengthForm};
+use wsinspect_core::Direction;
 
 /// One entry of the examples menu.
 #[derive(Clone, Copy, Debug)]
@@ -230,7 +231,7 @@ pub static EXAMPLES: &[Example] = &[
         Unknown,
         "",
         None,
-        || s(include_str!("../../../tests/data/handshake/rfc6455.txt"))
+        || s(include_str!("../fixtures/rfc6455.txt"))
     ),
     ex!(
         "handshake-misspelled-guid",
@@ -239,9 +240,7 @@ pub static EXAMPLES: &[Example] = &[
         Unknown,
         "",
         None,
-        || s(include_str!(
-            "../../../tests/data/handshake/tutorial-003.txt"
-        ))
+        || s(include_str!("../fixtures/tutorial-003.txt"))
     ),
     ex!(
         "capture-node-client",
@@ -252,7 +251,7 @@ pub static EXAMPLES: &[Example] = &[
         None,
         || {
             hex_of(include_bytes!(
-                "../../../tests/data/handshake/real-node-client_py-server.client.bin"
+                "../fixtures/real-node-client_py-server.client.bin"
             ))
         }
     ),
@@ -263,9 +262,7 @@ pub static EXAMPLES: &[Example] = &[
         Unknown,
         "",
         None,
-        || s(include_str!(
-            "../../../tests/data/handshake/tutorial-000.txt"
-        ))
+        || s(include_str!("../fixtures/tutorial-000.txt"))
     ),
     ex!(
         "tutorial-001",
@@ -296,9 +293,7 @@ pub static EXAMPLES: &[Example] = &[
         Unknown,
         "",
         None,
-        || s(include_str!(
-            "../../../tests/data/handshake/tutorial-004.txt"
-        ))
+        || s(include_str!("../fixtures/tutorial-004.txt"))
     ),
     ex!(
         "tutorial-004-close",
@@ -498,10 +493,10 @@ pub fn groups() -> Vec<(&'static str, Vec<&'static Example>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::RULES;
-    use crate::inspect::{inspect, InspectOptions};
+    use wsinspect_core::finding::RULES;
+    use wsinspect_core::inspect::{inspect, InspectOptions};
 
-    fn run(e: &Example) -> crate::inspect::Inspection {
+    fn run(e: &Example) -> wsinspect_core::inspect::Inspection {
         let opts = InspectOptions {
             direction: e.direction,
             extensions: (!e.extensions.is_empty()).then(|| e.extensions.to_string()),
@@ -572,7 +567,7 @@ mod tests {
             finding.message
         );
         // The same message under a 1 MiB limit (exactly its size) inflates whole, with no finding.
-        let whole = crate::inspect::inspect(
+        let whole = wsinspect_core::inspect::inspect(
             input.as_bytes(),
             &InspectOptions {
                 direction: e.direction,

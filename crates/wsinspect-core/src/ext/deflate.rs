@@ -7,7 +7,7 @@ use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 use serde::Serialize;
 
-use crate::handshake::extensions::{self, deflate_param_errors, Extension};
+use crate::ext::extensions::{self, deflate_param_errors, Extension};
 
 /// The permessage-deflate parameters agreed in the handshake response (RFC 7692 §7.1).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -56,7 +56,7 @@ impl DeflateParams {
 }
 
 /// Parse a `Sec-WebSocket-Extensions` response value for decoding: the handshake's grammar
-/// ([`crate::handshake::extensions::parse_extensions`]) and its rules for a response's
+/// ([`crate::ext::extensions::parse_extensions`]) and its rules for a response's
 /// permessage-deflate parameters, then strict about what the decoder can use. `Ok(None)` when
 /// no extension is in use.
 pub fn parse_extensions(value: &str) -> Result<Option<DeflateParams>, ExtensionError> {
@@ -358,7 +358,7 @@ mod tests {
     /// (tests/data/deflate/README.md says how they were made).
     fn takeover_pair() -> [Vec<u8>; 2] {
         let v = vector(include_str!(
-            "../../../tests/data/deflate/takeover-pair.hex"
+            "../../../../tests/data/deflate/takeover-pair.hex"
         ));
         [v[0].clone(), v[1].clone()]
     }
@@ -379,7 +379,7 @@ mod tests {
     /// 300 random letters twice: the second half is a back-reference of distance 300.
     fn far_reference() -> (Vec<u8>, Vec<u8>) {
         let c = vector(include_str!(
-            "../../../tests/data/deflate/far-reference.hex"
+            "../../../../tests/data/deflate/far-reference.hex"
         ))
         .remove(0);
         let mut out = Vec::new();

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::codes::OpCode;
-use crate::mask::apply_mask;
+use crate::wire::codes::OpCode;
+use crate::wire::mask::apply_mask;
 
 /// Which length field to use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -75,7 +75,7 @@ pub fn close_payload(code: u16, reason: &[u8]) -> Vec<u8> {
 /// The frame's bytes.
 ///
 /// ```
-/// use wsinspect_core::{codes::OpCode, encode::{encode, FrameSpec}};
+/// use wsinspect_core::wire::{codes::OpCode, encode::{encode, FrameSpec}};
 /// let f = encode(&FrameSpec::new(OpCode::TEXT, "Hello").masked([0x37, 0xfa, 0x21, 0x3d]));
 /// assert_eq!(f, [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
 /// ```

@@ -57,7 +57,7 @@ fn unquote(v: &str) -> String {
 /// Parse an extension list (the combined value of every Sec-WebSocket-Extensions field).
 ///
 /// ```
-/// use wsinspect_core::handshake::extensions::parse_extensions;
+/// use wsinspect_core::ext::extensions::parse_extensions;
 /// let e = parse_extensions("permessage-deflate; client_max_window_bits, x-foo; a=\"1\"");
 /// assert_eq!(e[0].params, [("client_max_window_bits".to_string(), None)]);
 /// assert_eq!(e[1].params, [("a".to_string(), Some("1".to_string()))]);
@@ -193,7 +193,7 @@ pub fn deflate_answer_errors(offer: &Extension, response: &Extension) -> Vec<Str
 
 /// The per-direction settings a permessage-deflate response element sets.
 pub fn deflate_session(response: &Extension) -> Deflate {
-    let p = crate::deflate::DeflateParams::from_extension(response);
+    let p = crate::ext::deflate::DeflateParams::from_extension(response);
     Deflate {
         client: DeflateParams {
             no_context_takeover: p.client_no_context_takeover,

@@ -9,13 +9,13 @@
 use base64::Engine as _;
 use serde::Serialize;
 
-use crate::codes::OpCode;
-use crate::field::{self, Kind, FIELDS};
-use crate::finding::Severity;
-use crate::handshake::Status;
-use crate::inspect::Inspection;
-use crate::notation::{Format, Notation};
-use crate::stream::{FrameReport, StreamReport};
+use wsinspect_core::finding::Severity;
+use wsinspect_core::handshake::Status;
+use wsinspect_core::inspect::notation::{Format, Notation};
+use wsinspect_core::inspect::Inspection;
+use wsinspect_core::stream::{FrameReport, StreamReport};
+use wsinspect_core::wire::codes::OpCode;
+use wsinspect_core::wire::field::{self, Kind, FIELDS};
 
 /// Bits per row of the bit grid, as in the RFC figure.
 pub const GRID_BITS: usize = 32;
@@ -66,7 +66,7 @@ fn shown(frame: &FrameReport, key: &str, text: &str) -> String {
         "mask_key" => frame
             .header
             .mask_key
-            .map(|k| crate::encode::spaced_hex(&k))
+            .map(|k| wsinspect_core::wire::encode::spaced_hex(&k))
             .unwrap_or_default(),
         _ => text.to_string(),
     }
@@ -701,7 +701,7 @@ fn preview_bytes(bytes: &[u8], is_text: bool, chars: usize) -> String {
     let text = if is_text || core::str::from_utf8(head).is_ok() {
         visible_text(head).replace('\n', "")
     } else {
-        crate::encode::spaced_hex(&bytes[..bytes.len().min(chars / 3)])
+        wsinspect_core::wire::encode::spaced_hex(&bytes[..bytes.len().min(chars / 3)])
     };
     let mut out: String = text.chars().take(chars).collect();
     if text.chars().count() > chars || head.len() < bytes.len() {
@@ -813,7 +813,7 @@ pub fn field_info(rows: &[GridRow], keys: &[&str]) -> Option<FieldInfo> {
 }
 
 /// The inflate limits the page offers, in bytes (RFC 7692 §8.1: a limit keeps a decompression
-/// bomb from exhausting memory). [`DEFAULT_MAX_INFLATED`](crate::stream::DEFAULT_MAX_INFLATED)
+/// bomb from exhausting memory). [`DEFAULT_MAX_INFLATED`](wsinspect_core::stream::DEFAULT_MAX_INFLATED)
 /// is one of them.
 pub const INFLATE_LIMITS: &[usize] = &[64 << 10, 1 << 20, 16 << 20, 64 << 20, 256 << 20];
 
@@ -851,7 +851,7 @@ pub fn inflate_limit_choices(current: usize) -> Vec<LimitChoice> {
         .into_iter()
         .map(|b| LimitChoice {
             value: b.to_string(),
-            label: if b == crate::stream::DEFAULT_MAX_INFLATED {
+            label: if b == wsinspect_core::stream::DEFAULT_MAX_INFLATED {
                 format!("{} (default)", size_label(b))
             } else {
                 size_label(b)
@@ -896,7 +896,9 @@ pub fn status_label(s: Status) -> &'static str {
 }
 
 /// The Accept verdict: (`match`, `mismatch` or `none`, a sentence).
-pub fn accept_verdict(steps: &crate::accept::AcceptSteps) -> (&'static str, String) {
+pub fn accept_verdict(
+    steps: &wsinspect_core::handshake::accept::AcceptSteps,
+) -> (&'static str, String) {
     match (steps.matches, &steps.received) {
         (Some(true), _) => (
             "match",
@@ -940,7 +942,7 @@ pub fn export(i: &Inspection, what: &str) -> Option<String> {
 pub fn hex_lines(bytes: &[u8]) -> String {
     bytes
         .chunks(16)
-        .map(crate::encode::spaced_hex)
+        .map(wsinspect_core::wire::encode::spaced_hex)
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -948,8 +950,9 @@ pub fn hex_lines(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inspect::{inspect, InspectOptions};
-    use crate::stream::{decode_all, DecodeConfig, Direction};
+    use wsinspect_core::inspect::{inspect, InspectOptions};
+    use wsinspect_core::stream::{decode_all, DecodeConfig};
+    use wsinspect_core::Direction;
 
     const HELLO: [u8; 11] = [
         0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
@@ -1000,10 +1003,11 @@ mod tests {
 
     #[test]
     fn bit_grid_splits_a_64_bit_length_over_rows() {
-        let bytes = crate::encode::encode(&crate::encode::FrameSpec {
-            length_form: crate::encode::LengthForm::Bits64,
-            ..crate::encode::FrameSpec::new(OpCode::BINARY, vec![0u8; 3])
-        });
+        let bytes =
+            wsinspect_core::wire::encode::encode(&wsinspect_core::wire::encode::FrameSpec {
+                length_form: wsinspect_core::wire::encode::LengthForm::Bits64,
+                ..wsinspect_core::wire::encode::FrameSpec::new(OpCode::BINARY, vec![0u8; 3])
+            });
         let r = decode_all(&bytes, Direction::Server, &DecodeConfig::default());
         let rows = bit_grid(&r.frames[0]);
         let pieces: Vec<_> = rows
@@ -1154,13 +1158,16 @@ mod tests {
             .chain(*b"\"}")
             .collect();
         assert_eq!(big.len(), 1 << 20);
-        let plain = crate::encode::encode(&crate::encode::FrameSpec::new(OpCode::TEXT, &big[..]));
+        let plain = wsinspect_core::wire::encode::encode(
+            &wsinspect_core::wire::encode::FrameSpec::new(OpCode::TEXT, &big[..]),
+        );
         let z = miniz_oxide::deflate::compress_to_vec(&big, 6);
         let z = z.strip_suffix(&[0, 0, 0xff, 0xff]).unwrap_or(&z).to_vec();
-        let deflated = crate::encode::encode(&crate::encode::FrameSpec {
-            rsv1: true,
-            ..crate::encode::FrameSpec::new(OpCode::TEXT, z)
-        });
+        let deflated =
+            wsinspect_core::wire::encode::encode(&wsinspect_core::wire::encode::FrameSpec {
+                rsv1: true,
+                ..wsinspect_core::wire::encode::FrameSpec::new(OpCode::TEXT, z)
+            });
         let deflate = DecodeConfig::from_extensions("permessage-deflate").unwrap();
         for (bytes, config) in [(&plain, DecodeConfig::default()), (&deflated, deflate)] {
             let r = decode_all(bytes, Direction::Server, &config);
@@ -1218,7 +1225,7 @@ mod tests {
 
     #[test]
     fn inflate_limit_choices_hold_the_default_and_any_linked_value() {
-        let c = inflate_limit_choices(crate::stream::DEFAULT_MAX_INFLATED);
+        let c = inflate_limit_choices(wsinspect_core::stream::DEFAULT_MAX_INFLATED);
         let labels: Vec<_> = c.iter().map(|c| c.label.as_str()).collect();
         assert_eq!(
             labels,
@@ -1288,12 +1295,12 @@ mod tests {
             summary(&i),
             "hex · 11 bytes · 1 frame · 1 message · 0 findings"
         );
-        let s = crate::accept::explain(
+        let s = wsinspect_core::handshake::accept::explain(
             "dGhlIHNhbXBsZSBub25jZQ==",
             Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
         );
         assert_eq!(accept_verdict(&s).0, "match");
-        let s = crate::accept::explain("dGhlIHNhbXBsZSBub25jZQ==", None);
+        let s = wsinspect_core::handshake::accept::explain("dGhlIHNhbXBsZSBub25jZQ==", None);
         assert_eq!(accept_verdict(&s).0, "none");
         let json = decode_json(i.frames.as_ref().unwrap());
         assert!(json.contains("\"opcode_name\": \"text\""));

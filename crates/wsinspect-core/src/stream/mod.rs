@@ -11,56 +11,20 @@ use std::ops::Range;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use crate::codes::{CloseCode, CloseCodeUse, OpCode};
-pub use crate::deflate::ExtensionError;
-use crate::deflate::{parse_extensions, DeflateParams, InflateFailure, InflateOutcome, Inflater};
+use crate::common::Direction;
+pub use crate::ext::deflate::ExtensionError;
+use crate::ext::deflate::{
+    parse_extensions, DeflateParams, InflateFailure, InflateOutcome, Inflater,
+};
 use crate::finding::{Finding, Severity};
-use crate::header::{decode_header, FieldValue, Header, Progress};
-use crate::mask::apply_mask;
-use crate::utf8::Utf8Stream;
+use crate::wire::codes::{CloseCode, CloseCodeUse, OpCode};
+use crate::wire::header::{decode_header, FieldValue, Header, Progress};
+use crate::wire::mask::apply_mask;
+use utf8::Utf8Stream;
 
-/// Which peer sent the bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Client to server: every frame must be masked.
-    Client,
-    /// Server to client: no frame may be masked.
-    Server,
-    /// Not known: masking is not checked.
-    Unknown,
-}
+pub mod utf8;
 
-impl Direction {
-    /// `client`, `server` or `unknown`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Client => "client",
-            Direction::Server => "server",
-            Direction::Unknown => "unknown",
-        }
-    }
-}
-
-impl core::fmt::Display for Direction {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl core::str::FromStr for Direction {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "client" => Ok(Direction::Client),
-            "server" => Ok(Direction::Server),
-            "unknown" => Ok(Direction::Unknown),
-            _ => Err(format!(
-                "unknown direction {s:?}: expected client, server or unknown"
-            )),
-        }
-    }
-}
+pub use crate::common::hex;
 
 /// The default bound on one inflated message: 64 MiB.
 pub const DEFAULT_MAX_INFLATED: usize = 64 << 20;
@@ -134,7 +98,7 @@ pub struct FrameReport {
     pub offset: u64,
     /// The decoded header.
     pub header: Header,
-    /// The header fields with spans relative to the frame start (from [`crate::field::FIELDS`]).
+    /// The header fields with spans relative to the frame start (from [`crate::wire::field::FIELDS`]).
     pub fields: Vec<FieldValue>,
     /// The payload, unmasked (for a compressed frame: the compressed bytes).
     pub payload: Vec<u8>,
@@ -182,16 +146,6 @@ impl FrameReport {
         }
         None
     }
-}
-
-/// Lower-case hex without separators.
-pub fn hex(bytes: &[u8]) -> String {
-    use core::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 impl Serialize for FrameReport {

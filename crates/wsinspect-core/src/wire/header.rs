@@ -7,7 +7,7 @@ use core::ops::Range;
 
 use serde::Serialize;
 
-use crate::field::{Loc, FIELDS};
+use crate::wire::field::{Loc, FIELDS};
 
 /// The result of looking at a possibly incomplete buffer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -65,13 +65,13 @@ pub struct FieldValue {
 
 /// The registered name of an opcode (RFC 6455 §5.2, §11.8), or `None` for a reserved one.
 pub fn opcode_name(opcode: u8) -> Option<&'static str> {
-    crate::codes::OpCode(opcode).name()
+    crate::wire::codes::OpCode(opcode).name()
 }
 
 /// Decode the header at the start of `buf`.
 ///
 /// ```
-/// use wsinspect_core::header::{decode_header, Progress};
+/// use wsinspect_core::wire::header::{decode_header, Progress};
 /// // RFC 6455 §5.7: a single-frame unmasked text message "Hello".
 /// let Progress::Done(h) = decode_header(&[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]) else {
 ///     panic!()

@@ -93,7 +93,7 @@ fn error(line: usize, column: usize, found: impl Into<String>, message: &str) ->
 /// Read input in the given format (see the module documentation).
 ///
 /// ```
-/// use wsinspect_core::notation::{parse_input, Format, Notation};
+/// use wsinspect_core::inspect::notation::{parse_input, Format, Notation};
 /// let p = parse_input(b"unsigned char f[] = { 0x81, 0x05 };", Format::Auto).unwrap();
 /// assert_eq!((p.bytes, p.notation), (vec![0x81, 0x05], Notation::Array));
 /// let p = parse_input(b"gQVIZWxsbw==", Format::Auto).unwrap();
@@ -512,7 +512,7 @@ impl std::error::Error for NotationError {}
 /// Parse hex text into bytes.
 ///
 /// ```
-/// use wsinspect_core::notation::parse_hex;
+/// use wsinspect_core::inspect::notation::parse_hex;
 /// assert_eq!(parse_hex("0x81 0x05").unwrap(), [0x81, 0x05]);
 /// assert_eq!(parse_hex("81:05\n48").unwrap(), [0x81, 0x05, 0x48]);
 /// ```

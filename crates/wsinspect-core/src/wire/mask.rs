@@ -7,7 +7,7 @@
 /// that arrives in pieces can be unmasked piece by piece). Masking and unmasking are the same.
 ///
 /// ```
-/// use wsinspect_core::mask::apply_mask;
+/// use wsinspect_core::wire::mask::apply_mask;
 /// let mut p = [0x7f, 0x9f, 0x4d, 0x51, 0x58];
 /// apply_mask(&mut p, [0x37, 0xfa, 0x21, 0x3d], 0);
 /// assert_eq!(&p, b"Hello");

@@ -10,10 +10,13 @@
 
 use serde::Serialize;
 
-use crate::handshake::extensions::parse_extensions;
+use crate::common::Direction;
+use crate::ext::extensions::parse_extensions;
 use crate::handshake::{self, Fields as _, HandshakeReport};
-use crate::notation::{parse_input, Format, Notation, NotationError};
-use crate::stream::{DecodeConfig, Decoder, Direction, StreamReport, DEFAULT_MAX_INFLATED};
+use crate::stream::{DecodeConfig, Decoder, StreamReport, DEFAULT_MAX_INFLATED};
+use notation::{parse_input, Format, Notation, NotationError};
+
+pub mod notation;
 
 /// How to read and decode the input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -314,8 +317,9 @@ mod tests {
     #[test]
     fn client_frames_after_a_request_that_offered_deflate_are_inflated_and_the_assumption_said() {
         // Recorded from Node `ws` talking to Python `websockets` on loopback.
-        let input =
-            include_bytes!("../../../tests/data/handshake/real-node-client_py-server.client.bin");
+        let input = include_bytes!(
+            "../../../../tests/data/handshake/real-node-client_py-server.client.bin"
+        );
         let i = inspect(input, &InspectOptions::default()).unwrap();
         assert_eq!(i.assumed_extensions.as_deref(), Some("permessage-deflate"));
         let frames = i.frames.unwrap();
@@ -331,8 +335,9 @@ mod tests {
 
     #[test]
     fn a_job_in_small_steps_equals_one_call() {
-        let input =
-            include_bytes!("../../../tests/data/handshake/real-node-client_py-server.server.bin");
+        let input = include_bytes!(
+            "../../../../tests/data/handshake/real-node-client_py-server.server.bin"
+        );
         let whole = inspect(input, &InspectOptions::default()).unwrap();
         let mut job = Job::new(input, &InspectOptions::default()).unwrap();
         let mut steps = 0;

@@ -1,14 +1,15 @@
 //! The composer: a frame described by form fields (as a user types them) turned into bytes with
-//! [`crate::encode`], then decoded back so it can be drawn like any other frame. Deliberate
+//! [`wsinspect_core::wire::encode`], then decoded back so it can be drawn like any other frame. Deliberate
 //! violations (RSV bits, reserved opcodes, unmasked client frames) are allowed: the decode shows
 //! their findings. Non-goal: checking anything the decoder does not.
 
 use serde::Serialize;
 
-use crate::codes::OpCode;
-use crate::encode::{encode, spaced_hex, FrameSpec};
-use crate::notation::parse_hex;
-use crate::stream::{decode_all, DecodeConfig, Direction, StreamReport};
+use wsinspect_core::inspect::notation::parse_hex;
+use wsinspect_core::stream::{decode_all, DecodeConfig, StreamReport};
+use wsinspect_core::wire::codes::OpCode;
+use wsinspect_core::wire::encode::{encode, spaced_hex, FrameSpec};
+use wsinspect_core::Direction;
 
 /// The composer's form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -82,7 +83,7 @@ pub fn opcode_choices() -> Vec<(u8, String)> {
 /// Build the frame the form describes.
 ///
 /// ```
-/// use wsinspect_core::compose::{compose, ComposerSpec};
+/// use wsinspect_view::compose::{compose, ComposerSpec};
 /// let c = compose(&ComposerSpec::default()).unwrap();
 /// assert_eq!(c.hex, "81 85 37 fa 21 3d 7f 9f 4d 51 58");
 /// ```

@@ -1,0 +1,16 @@
+//! wsinspect-view: what the CLI's text and the page show, computed from wsinspect-core's
+//! reports so that the front-ends only arrange it. Pure Rust, no Yew, no DOM.
+//!
+//! - [`view`]: bit-grid rows, hex rows, payload views, findings and handshake rows for the page.
+//! - [`render`]: the readable text view of a decoded stream (the CLI's `decode`).
+//! - [`examples`]: the page's examples, with their own fixtures.
+//! - [`compose`]: the page's frame composer.
+//! - [`share`]: share links (the page's state in a URL fragment).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod compose;
+pub mod examples;
+pub mod render;
+pub mod share;
+pub mod view;
