@@ -47,10 +47,56 @@ impl core::str::FromStr for Direction {
 
 /// Lower-case hex without separators.
 pub fn hex(bytes: &[u8]) -> String {
-    use core::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
+    HexDisplay(bytes).to_string()
+}
+
+/// Bytes shown as lower-case hex without separators, written straight into a formatter (so a
+/// large payload is never first built as one string).
+pub struct HexDisplay<'a>(pub &'a [u8]);
+
+impl core::fmt::Display for HexDisplay<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut buf = [0u8; 512];
+        for chunk in self.0.chunks(buf.len() / 2) {
+            for (i, b) in chunk.iter().enumerate() {
+                buf[2 * i] = DIGITS[usize::from(b >> 4)];
+                buf[2 * i + 1] = DIGITS[usize::from(b & 15)];
+            }
+            let text =
+                core::str::from_utf8(&buf[..2 * chunk.len()]).map_err(|_| core::fmt::Error)?;
+            f.write_str(text)?;
+        }
+        Ok(())
     }
-    s
+}
+
+/// Hex digits (no separators, either case) back to bytes; `None` for an odd count or a
+/// non-digit.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let b = s.as_bytes();
+    if b.len() % 2 != 0 {
+        return None;
+    }
+    b.chunks(2)
+        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips_across_chunk_boundaries() {
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        let h = hex(&bytes);
+        assert_eq!(&h[..8], "00010203");
+        assert_eq!(h.len(), 2000);
+        assert_eq!(unhex(&h), Some(bytes));
+        assert_eq!(unhex("ABcd"), Some(vec![0xab, 0xcd]));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
+    }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::wire::codes::CloseCode;
 
 /// How bad a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// A violation: a conforming peer would fail the connection.
@@ -46,7 +46,7 @@ pub struct Rule {
 }
 
 macro_rules! rules {
-    ($( $code:literal, $sev:ident, $rfc:literal, $close:expr, $msg:literal; )*) => {
+    ($( $code:literal, $sev:ident, $rfc:expr, $close:expr, $msg:literal; )*) => {
         /// Every rule the decoder checks.
         pub static RULES: &[Rule] = &[ $( Rule {
             code: $code, severity: Severity::$sev, rfc: $rfc, message: $msg, close_code: $close,
@@ -55,6 +55,8 @@ macro_rules! rules {
 }
 
 const PE: Option<CloseCode> = Some(CloseCode::PROTOCOL_ERROR);
+/// The section of the rules that are limits of this tool, not of the protocol.
+const OURS: &str = "a limit of wsinspect, not a protocol rule";
 
 rules! {
     "reserved-bits", Error, "RFC 6455 §5.2", PE,
@@ -89,6 +91,20 @@ rules! {
         "The compressed message could not be decompressed as raw DEFLATE data.";
     "inflate-limit", Error, "RFC 7692 §8.1", Some(CloseCode::MESSAGE_TOO_BIG),
         "The decompressed message grew beyond the configured limit, so decompression stopped (a possible decompression bomb).";
+    "inflate-budget", Note, OURS, None,
+        "The inflate budget for this connection is spent, so this and later compressed messages are not decompressed; raise the budget to see them (this is our limit, not the sender's fault).";
+    "message-limit", Note, OURS, None,
+        "A frame that must be read whole (a compressed frame or a control frame) is larger than the most we hold for one message, so it was not decompressed or parsed; raise the limit to see it.";
+    "bytes-lost", Note, "the capture, not a protocol rule", None,
+        "Bytes of this direction were not captured, so what they held cannot be checked.";
+}
+
+impl Rule {
+    /// Whether the rule is the protocol's (an RFC section), not a limit of ours or of the
+    /// capture.
+    pub fn is_protocol_rule(&self) -> bool {
+        self.rfc.starts_with("RFC")
+    }
 }
 
 /// The rule with this code.
@@ -169,10 +185,13 @@ mod tests {
             "length-msb-set",
             "inflate-failed",
             "inflate-limit",
+            "inflate-budget",
+            "message-limit",
+            "bytes-lost",
         ] {
             assert!(rule(code).is_some(), "{code}");
         }
-        assert_eq!(RULES.len(), 16);
+        assert_eq!(RULES.len(), 19);
     }
 
     #[test]

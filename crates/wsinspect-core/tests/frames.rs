@@ -502,7 +502,7 @@ fn rfc7692_6_2_data_that_is_not_deflate_fails_to_inflate() {
 #[test]
 fn rfc7692_7_1_2_window_bits_are_recorded_and_inflation_still_works() {
     let c = DecodeConfig::from_extensions("permessage-deflate; server_max_window_bits=8").unwrap();
-    assert_eq!(c.deflate.as_ref().unwrap().server_max_window_bits, Some(8));
+    assert_eq!(c.deflate.as_ref().unwrap().server.max_window_bits, 8);
     let r = decode_all(&hx("c1 07 f2 48 cd c9 c9 07 00"), Direction::Server, &c);
     assert_eq!(r.message_text(&r.messages[0]).as_deref(), Some("Hello"));
 }

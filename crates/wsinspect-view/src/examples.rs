@@ -535,7 +535,8 @@ mod tests {
 
     #[test]
     fn there_is_one_example_per_finding_code_and_it_shows_that_code() {
-        for rule in RULES {
+        // Our own limits and capture gaps are not something a pasted example can teach.
+        for rule in RULES.iter().filter(|r| r.is_protocol_rule()) {
             let e = EXAMPLES
                 .iter()
                 .find(|e| e.finding == Some(rule.code))

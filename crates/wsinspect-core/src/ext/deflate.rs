@@ -7,20 +7,7 @@ use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 use serde::Serialize;
 
-use crate::ext::extensions::{self, deflate_param_errors, Extension};
-
-/// The permessage-deflate parameters agreed in the handshake response (RFC 7692 §7.1).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct DeflateParams {
-    /// The server resets its compression context after each message.
-    pub server_no_context_takeover: bool,
-    /// The client resets its compression context after each message.
-    pub client_no_context_takeover: bool,
-    /// The server's LZ77 window size in bits (8-15), if limited.
-    pub server_max_window_bits: Option<u8>,
-    /// The client's LZ77 window size in bits (8-15), if limited.
-    pub client_max_window_bits: Option<u8>,
-}
+use crate::ext::extensions::{self, deflate_param_errors, deflate_session, Deflate};
 
 /// Why a `Sec-WebSocket-Extensions` response value could not be used.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -41,26 +28,12 @@ fn err(message: String) -> ExtensionError {
     ExtensionError { message }
 }
 
-impl DeflateParams {
-    /// The parameters of a permessage-deflate element, read without judging them (see
-    /// [`deflate_param_errors`] for that): flags present, window bits when valid.
-    pub fn from_extension(e: &Extension) -> DeflateParams {
-        let flag = |n: &str| e.param(n).is_some();
-        DeflateParams {
-            server_no_context_takeover: flag("server_no_context_takeover"),
-            client_no_context_takeover: flag("client_no_context_takeover"),
-            server_max_window_bits: e.window_bits("server_max_window_bits"),
-            client_max_window_bits: e.window_bits("client_max_window_bits"),
-        }
-    }
-}
-
 /// Parse a `Sec-WebSocket-Extensions` response value for decoding: the handshake's grammar
-/// ([`crate::ext::extensions::parse_extensions`]) and its rules for a response's
+/// ([`extensions::parse_extensions`]) and its rules for a response's
 /// permessage-deflate parameters, then strict about what the decoder can use. `Ok(None)` when
 /// no extension is in use.
-pub fn parse_extensions(value: &str) -> Result<Option<DeflateParams>, ExtensionError> {
-    let mut found: Option<DeflateParams> = None;
+pub fn deflate_for_decoding(value: &str) -> Result<Option<Deflate>, ExtensionError> {
+    let mut found: Option<Deflate> = None;
     for e in extensions::parse_extensions(value) {
         if !e.name.eq_ignore_ascii_case("permessage-deflate") {
             return Err(err(format!(
@@ -77,7 +50,7 @@ pub fn parse_extensions(value: &str) -> Result<Option<DeflateParams>, ExtensionE
         if !errs.is_empty() {
             return Err(err(errs.join("; ")));
         }
-        found = Some(DeflateParams::from_extension(&e));
+        found = Some(deflate_session(&e));
     }
     Ok(found)
 }
@@ -231,6 +204,17 @@ impl Inflater {
             b.len() <= room
         };
         self.run(input, &mut emit)
+    }
+
+    /// Inflate `input`, handing the output to `sink` a piece at a time (so nothing need hold a
+    /// whole message); `sink` returns `false` to stop, which ends in
+    /// [`InflateOutcome::LimitReached`].
+    pub fn inflate_with(
+        &mut self,
+        input: &[u8],
+        sink: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> InflateOutcome {
+        self.run(input, sink)
     }
 
     fn run(&mut self, mut input: &[u8], emit: &mut dyn FnMut(&[u8]) -> bool) -> InflateOutcome {
@@ -465,20 +449,22 @@ mod tests {
 
     #[test]
     fn parses_a_typical_response() {
-        let p = parse_extensions(
+        let p = deflate_for_decoding(
             "permessage-deflate; client_max_window_bits=10; server_no_context_takeover",
         )
         .unwrap()
         .unwrap();
-        assert_eq!(p.client_max_window_bits, Some(10));
-        assert!(p.server_no_context_takeover && !p.client_no_context_takeover);
-        assert_eq!(parse_extensions("").unwrap(), None);
+        assert_eq!(p.client.max_window_bits, 10);
+        assert_eq!(p.server.max_window_bits, 15);
+        assert!(p.server.no_context_takeover && !p.client.no_context_takeover);
+        assert_eq!(deflate_for_decoding("").unwrap(), None);
         assert_eq!(
-            parse_extensions("permessage-deflate; server_max_window_bits=\"8\"")
+            deflate_for_decoding("permessage-deflate; server_max_window_bits=\"8\"")
                 .unwrap()
                 .unwrap()
-                .server_max_window_bits,
-            Some(8)
+                .server
+                .max_window_bits,
+            8
         );
     }
 
@@ -493,7 +479,7 @@ mod tests {
             "permessage-deflate, permessage-deflate",
             "x-webkit-deflate-frame",
         ] {
-            assert!(parse_extensions(bad).is_err(), "{bad}");
+            assert!(deflate_for_decoding(bad).is_err(), "{bad}");
         }
     }
 

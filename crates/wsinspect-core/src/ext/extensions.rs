@@ -1,6 +1,6 @@
 //! Sec-WebSocket-Extensions (RFC 6455 §9.1) and the permessage-deflate parameters (RFC 7692 §7).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One extension of a Sec-WebSocket-Extensions list, with its parameters in order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -84,7 +84,7 @@ pub fn parse_extensions(value: &str) -> Vec<Extension> {
 }
 
 /// The permessage-deflate settings for what one side sends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeflateParams {
     /// The sender resets its compression context after each message.
     pub no_context_takeover: bool,
@@ -93,7 +93,7 @@ pub struct DeflateParams {
 }
 
 /// The negotiated permessage-deflate configuration, per direction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deflate {
     /// What the client compresses with (client-to-server messages).
     pub client: DeflateParams,
@@ -193,16 +193,13 @@ pub fn deflate_answer_errors(offer: &Extension, response: &Extension) -> Vec<Str
 
 /// The per-direction settings a permessage-deflate response element sets.
 pub fn deflate_session(response: &Extension) -> Deflate {
-    let p = crate::ext::deflate::DeflateParams::from_extension(response);
+    let side = |takeover: &str, bits: &str| DeflateParams {
+        no_context_takeover: response.param(takeover).is_some(),
+        max_window_bits: response.window_bits(bits).unwrap_or(15),
+    };
     Deflate {
-        client: DeflateParams {
-            no_context_takeover: p.client_no_context_takeover,
-            max_window_bits: p.client_max_window_bits.unwrap_or(15),
-        },
-        server: DeflateParams {
-            no_context_takeover: p.server_no_context_takeover,
-            max_window_bits: p.server_max_window_bits.unwrap_or(15),
-        },
+        client: side("client_no_context_takeover", "client_max_window_bits"),
+        server: side("server_no_context_takeover", "server_max_window_bits"),
     }
 }
 

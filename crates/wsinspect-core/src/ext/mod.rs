@@ -5,4 +5,5 @@
 pub mod deflate;
 pub mod extensions;
 
-pub use deflate::{parse_extensions, ExtensionError};
+pub use deflate::{deflate_for_decoding, ExtensionError};
+pub use extensions::{Deflate, DeflateParams};

@@ -23,7 +23,7 @@ pub enum Progress<T> {
 }
 
 /// A decoded frame header.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Header {
     /// FIN bit.
     pub fin: bool,
@@ -122,6 +122,28 @@ pub fn decode_header(buf: &[u8]) -> Progress<Header> {
 }
 
 impl Header {
+    /// The header's bytes as they were on the wire (every field of the header is kept, so the
+    /// bytes are rebuilt exactly): the first `header_len` bytes of the array.
+    pub fn to_bytes(&self) -> [u8; 14] {
+        let mut b = [0u8; 14];
+        let bit = |on: bool, v: u8| if on { v } else { 0 };
+        b[0] = bit(self.fin, 0x80)
+            | bit(self.rsv1, 0x40)
+            | bit(self.rsv2, 0x20)
+            | bit(self.rsv3, 0x10)
+            | (self.opcode & 0x0f);
+        b[1] = bit(self.masked, 0x80) | (self.len7 & 0x7f);
+        let ext = self.ext_len_bytes();
+        let n = ext.len();
+        if n > 0 {
+            b[ext.clone()].copy_from_slice(&self.payload_len.to_be_bytes()[8 - n..]);
+        }
+        if let Some(k) = self.mask_key {
+            b[ext.end..ext.end + 4].copy_from_slice(&k);
+        }
+        b
+    }
+
     /// The byte range of the extended length field, if any.
     fn ext_len_bytes(&self) -> Range<usize> {
         match self.len7 {
@@ -178,6 +200,21 @@ impl Header {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn to_bytes_rebuilds_every_header_exactly() {
+        for head in [
+            &[0x81, 0x05][..],
+            &[0x7f, 0xfd, 1, 2, 3, 4],
+            &[0x02, 0x7e, 0x00, 0x05],
+            &[0x82, 0xfe, 0xff, 0xff, 9, 8, 7, 6],
+            &[0x80, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 1],
+            &[0x00, 0xff, 0, 0, 0, 0, 0, 0, 0, 3, 0xaa, 0xbb, 0xcc, 0xdd],
+        ] {
+            let h = done(head);
+            assert_eq!(&h.to_bytes()[..h.header_len], head);
+        }
+    }
 
     fn done(buf: &[u8]) -> Header {
         match decode_header(buf) {
