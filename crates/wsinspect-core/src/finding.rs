@@ -95,6 +95,10 @@ rules! {
         "The inflate budget for this connection is spent, so this and later compressed messages are not decompressed; raise the budget to see them (this is our limit, not the sender's fault).";
     "message-limit", Note, OURS, None,
         "A frame that must be read whole (a compressed frame or a control frame) is larger than the most we hold for one message, so it was not decompressed or parsed; raise the limit to see it.";
+    "no-handshake", Note, "the capture, not a protocol rule", None,
+        "This direction does not start with an HTTP handshake (the capture began after it), so its frames are read with no extension negotiated unless one was given.";
+    "handshake-limit", Note, OURS, None,
+        "The HTTP head (or the bytes waiting for the answer to it) grew beyond what we hold, so what follows is counted, not decoded.";
     "bytes-lost", Note, "the capture, not a protocol rule", None,
         "Bytes of this direction were not captured, so what they held cannot be checked.";
 }
@@ -188,10 +192,12 @@ mod tests {
             "inflate-budget",
             "message-limit",
             "bytes-lost",
+            "no-handshake",
+            "handshake-limit",
         ] {
             assert!(rule(code).is_some(), "{code}");
         }
-        assert_eq!(RULES.len(), 19);
+        assert_eq!(RULES.len(), 21);
     }
 
     #[test]

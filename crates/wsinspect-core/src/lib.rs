@@ -24,6 +24,7 @@ pub mod ext;
 pub mod finding;
 pub mod handshake;
 pub mod inspect;
+pub mod session;
 pub mod stream;
 pub mod wire;
 

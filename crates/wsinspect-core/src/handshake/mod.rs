@@ -15,6 +15,7 @@ use accept::AcceptSteps;
 
 pub mod accept;
 pub mod checks;
+pub mod detect;
 pub mod http;
 
 pub use crate::ext::extensions::{Deflate, DeflateParams, Extension};
@@ -294,7 +295,7 @@ pub struct HandshakeReport {
 }
 
 /// Counts of check results.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Summary {
     /// Passed checks.
     pub pass: usize,

@@ -183,6 +183,13 @@ impl Reader {
         }
     }
 
+    /// A reader whose first byte is at `offset` in its direction's stream (after a handshake),
+    /// so that every event's offsets count from the start of the stream.
+    pub fn starting_at(mut self, offset: u64) -> Reader {
+        self.consumed = offset;
+        self
+    }
+
     /// Bytes fed (and lost) so far: the offset of the next byte in this direction's stream.
     pub fn offset(&self) -> u64 {
         self.consumed
