@@ -1,12 +1,25 @@
-//! `wsinspect decode`: read bytes in any notation, decode one direction, print a table or JSON.
+//! `wsinspect decode`: read bytes in any notation, decode one direction, print a table, JSON,
+//! one event per line, or counts.
+//!
+//! `--json` and the table of a small input need the whole report; `--jsonl`, `--summary` and the
+//! table of a large raw input run the session engine over the input a chunk at a time, so their
+//! memory does not grow with the input.
 
-use anyhow::Result;
+use std::io::{self, Read, Write as _};
+
+use anyhow::{Context as _, Result};
 use clap::Args;
-use wsinspect_core::inspect::notation::Format;
-use wsinspect_core::inspect::{inspect, InspectOptions};
-use wsinspect_core::stream::{decode_all, DecodeConfig};
+use wsinspect_core::inspect::notation::{parse_input, Format, Notation};
+use wsinspect_core::inspect::{inspect, plan, starts_like_handshake, InspectOptions, Plan};
+use wsinspect_core::session::{Event, Session, SessionConfig, Summary};
+use wsinspect_core::stream::{decode_all, DecodeConfig, Keep, Retain, DEFAULT_INFLATE_BUDGET};
 use wsinspect_core::Direction;
-use wsinspect_view::render::render_text;
+use wsinspect_view::render::{render_summary, render_text, StreamText};
+
+/// Raw inputs larger than this are decoded as a stream, a chunk at a time.
+const FIRST_CHUNK: usize = 1 << 20;
+/// The size of the later chunks.
+const CHUNK: usize = 64 << 10;
 
 /// Arguments of `wsinspect decode`.
 #[derive(Args)]
@@ -25,20 +38,59 @@ pub struct DecodeArgs {
     /// Stop inflating a message beyond this many bytes.
     #[arg(long, default_value_t = wsinspect_core::stream::DEFAULT_MAX_INFLATED)]
     max_inflated: usize,
-    /// Print one JSON document instead of the table.
-    #[arg(long)]
+    /// Stop inflating altogether once this many bytes were inflated in all (so that many small
+    /// decompression bombs cannot get around --max-inflated).
+    #[arg(long, default_value_t = DEFAULT_INFLATE_BUDGET)]
+    inflate_budget: u64,
+    /// Print one JSON document instead of the table (with --summary: the counts as JSON).
+    #[arg(long, conflicts_with = "jsonl")]
     json: bool,
+    /// Print one JSON event per line as it happens (frames, messages, findings, the end).
+    #[arg(long, conflicts_with = "summary")]
+    jsonl: bool,
+    /// Print counts per direction: frames, messages, bytes, findings by code.
+    #[arg(long)]
+    summary: bool,
+    /// With --jsonl: keep at most this many payload bytes in each event (default: all).
+    #[arg(long, requires = "jsonl")]
+    keep: Option<usize>,
 }
 
 pub fn run(args: DecodeArgs) -> Result<()> {
-    let input = crate::read_input(args.file.as_deref())?;
+    let mut input = open(args.file.as_deref())?;
+    let (first, eof) = read_up_to(&mut input, FIRST_CHUNK)?;
+    let raw = args.format == Format::Raw
+        || (args.format == Format::Auto
+            && (starts_like_handshake(&first) || std::str::from_utf8(trim_cut_char(&first)).is_err()));
     let opts = InspectOptions {
         format: args.format,
         direction: args.from,
         extensions: (!args.extensions.is_empty()).then(|| args.extensions.clone()),
         max_inflated: args.max_inflated,
     };
-    let found = inspect(&input, &opts)?;
+    let streamed = args.jsonl || args.summary || (!args.json && raw && !eof);
+    if !streamed {
+        let mut all = first;
+        input.read_to_end(&mut all).context("reading the input")?;
+        return whole(&args, &opts, &all);
+    }
+    // A notation other than raw is read whole (text is parsed as one piece); raw bytes stream.
+    let (head, notation, rest): (Vec<u8>, Notation, Option<Box<dyn Read>>) = if raw {
+        (first, Notation::Raw, (!eof).then_some(input))
+    } else {
+        let mut all = first;
+        input.read_to_end(&mut all).context("reading the input")?;
+        let parsed = parse_input(&all, args.format)?;
+        (parsed.bytes, parsed.notation, None)
+    };
+    let p = plan(&head, &opts)?;
+    notices(&p, head.len());
+    stream(&args, p, &head, notation, rest)
+}
+
+/// The table or JSON document of an input read whole.
+fn whole(args: &DecodeArgs, opts: &InspectOptions, input: &[u8]) -> Result<()> {
+    let found = inspect(input, opts)?;
     if found.handshake.is_some() {
         eprintln!(
             "wsinspect: the input starts with a handshake ({} bytes); decoding the {} bytes after it (`wsinspect handshake` checks the handshake itself)",
@@ -57,15 +109,245 @@ pub fn run(args: DecodeArgs) -> Result<()> {
     let report = found
         .frames
         .unwrap_or_else(|| decode_all(&[], args.from, &DecodeConfig::default()));
+    let mut out = Output::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out.json_pretty(&report)?;
     } else {
-        println!(
-            "input: {} bytes read as {}",
+        out.text(&format!(
+            "input: {} bytes read as {}\n",
             found.len,
             found.notation.as_str()
-        );
-        print!("{}", render_text(&report));
+        ))?;
+        out.text(&render_text(&report))?;
     }
-    Ok(())
+    out.done()
+}
+
+fn notices(p: &Plan, len: usize) {
+    if p.handshake.is_some() {
+        eprintln!(
+            "wsinspect: the input starts with a handshake ({} bytes); decoding the bytes after it (`wsinspect handshake` checks the handshake itself)",
+            p.frames.start.min(len)
+        );
+    }
+    if let Some(e) = &p.assumed_extensions {
+        eprintln!("wsinspect: assuming the server accepted {e}: the request offered it and the response is not in the input");
+    }
+    if let Some(e) = &p.extensions_error {
+        eprintln!(
+            "wsinspect: the negotiated extensions could not be used ({e}); decoding without them"
+        );
+    }
+}
+
+/// Run the session over the frames: the plan's part of `head`, then the rest of the input.
+fn stream(
+    args: &DecodeArgs,
+    p: Plan,
+    head: &[u8],
+    notation: Notation,
+    rest: Option<Box<dyn Read>>,
+) -> Result<()> {
+    let keep = match (args.jsonl, args.keep) {
+        (true, Some(n)) => Keep::Prefix(n),
+        (true, None) => Keep::All,
+        (false, _) if args.summary => Keep::Nothing,
+        // The table shows every frame's bytes, and each message's start.
+        (false, _) => Keep::Prefix(4096),
+    };
+    let retain = Retain {
+        frames: if args.jsonl || args.summary { keep } else { Keep::All },
+        messages: keep,
+    };
+    let mut config = p.config.clone();
+    config.inflate_budget = args.inflate_budget;
+    let mut session = Session::new(SessionConfig {
+        decode: config,
+        handshake: false,
+        force_extensions: true,
+        retain,
+        ..SessionConfig::default()
+    });
+    let mut sink = Sink::new(args, p.direction);
+    let d = p.direction;
+    sink.start(notation, head.len(), rest.is_some())?;
+    let frames_to_end = p.frames.end == head.len();
+    session.feed(d, &head[p.frames.clone()], None);
+    sink.drain(&mut session)?;
+    if let Some(mut r) = rest {
+        if !frames_to_end {
+            eprintln!("wsinspect: the input's start holds no frames to continue; the rest of it is not decoded");
+        } else {
+            let mut buf = vec![0u8; CHUNK];
+            loop {
+                let n = match r.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e).context("reading the input"),
+                };
+                session.feed(d, &buf[..n], None);
+                sink.drain(&mut session)?;
+            }
+        }
+    }
+    session.finish(d, None);
+    sink.drain(&mut session)?;
+    sink.finish()
+}
+
+/// Where the events go, by output mode.
+enum Mode {
+    Jsonl,
+    Summary { json: bool, summary: Box<Summary> },
+    Text(Box<StreamText>),
+}
+
+struct Sink {
+    out: Output,
+    mode: Mode,
+}
+
+impl Sink {
+    fn new(args: &DecodeArgs, direction: Direction) -> Sink {
+        let mode = if args.jsonl {
+            Mode::Jsonl
+        } else if args.summary {
+            Mode::Summary {
+                json: args.json,
+                summary: Box::default(),
+            }
+        } else {
+            Mode::Text(Box::new(StreamText::new(direction)))
+        };
+        Sink {
+            out: Output::stdout(),
+            mode,
+        }
+    }
+
+    fn start(&mut self, notation: Notation, len: usize, more: bool) -> Result<()> {
+        if let Mode::Text(_) = self.mode {
+            let size = if more {
+                format!("over {len} bytes")
+            } else {
+                format!("{len} bytes")
+            };
+            self.out.text(&format!(
+                "input: {size} read as {}, decoded as a stream (frames as they are read, each message after its last frame, the totals at the end)\n",
+                notation.as_str()
+            ))?;
+        }
+        Ok(())
+    }
+
+    fn drain(&mut self, session: &mut Session) -> Result<()> {
+        while let Some(e) = session.poll_event() {
+            self.event(e)?;
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, e: Event) -> Result<()> {
+        match &mut self.mode {
+            Mode::Jsonl => self.out.json_line(&e)?,
+            Mode::Summary { summary, .. } => summary.push(&e),
+            Mode::Text(t) => {
+                let text = t.event(e.kind);
+                self.out.text(&text)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        match &self.mode {
+            Mode::Jsonl => {}
+            Mode::Summary { json: true, summary } => {
+                self.out.json_pretty(summary.as_ref())?;
+            }
+            Mode::Summary { json: false, summary } => {
+                let text = render_summary(summary);
+                self.out.text(&text)?;
+            }
+            Mode::Text(t) => {
+                let text = t.totals();
+                self.out.text(&text)?;
+            }
+        }
+        self.out.done()
+    }
+}
+
+/// Standard output, buffered; a reader that went away (`| head`) ends the program quietly.
+struct Output {
+    w: io::BufWriter<io::Stdout>,
+}
+
+impl Output {
+    fn stdout() -> Output {
+        Output {
+            w: io::BufWriter::with_capacity(64 << 10, io::stdout()),
+        }
+    }
+
+    fn text(&mut self, s: &str) -> Result<()> {
+        quiet_on_closed_pipe(self.w.write_all(s.as_bytes()))
+    }
+
+    /// One JSON value on one line.
+    fn json_line<T: serde::Serialize>(&mut self, v: &T) -> Result<()> {
+        quiet_on_closed_pipe(
+            serde_json::to_writer(&mut self.w, v)
+                .map_err(io::Error::from)
+                .and_then(|()| self.w.write_all(b"\n")),
+        )
+    }
+
+    /// One JSON document, indented, written as it is serialised.
+    fn json_pretty<T: serde::Serialize>(&mut self, v: &T) -> Result<()> {
+        quiet_on_closed_pipe(
+            serde_json::to_writer_pretty(&mut self.w, v)
+                .map_err(io::Error::from)
+                .and_then(|()| self.w.write_all(b"\n")),
+        )
+    }
+
+    fn done(mut self) -> Result<()> {
+        quiet_on_closed_pipe(self.w.flush())
+    }
+}
+
+fn quiet_on_closed_pipe(r: io::Result<()>) -> Result<()> {
+    match r {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => Ok(other?),
+    }
+}
+
+/// The input file, or standard input for `-` or no path.
+fn open(path: Option<&str>) -> Result<Box<dyn Read>> {
+    Ok(match path {
+        None | Some("-") => Box::new(io::stdin()),
+        Some(p) => Box::new(std::fs::File::open(p).with_context(|| format!("reading {p}"))?),
+    })
+}
+
+/// Read up to `n` bytes; true when the input ended within them.
+fn read_up_to(r: &mut dyn Read, n: usize) -> Result<(Vec<u8>, bool)> {
+    let mut buf = Vec::new();
+    r.take(n as u64 + 1)
+        .read_to_end(&mut buf)
+        .context("reading the input")?;
+    // One byte past `n` tells that more is coming; it stays in the first chunk.
+    let eof = buf.len() <= n;
+    Ok((buf, eof))
+}
+
+/// The bytes without a UTF-8 character cut off at the end (the chunk may end inside one).
+fn trim_cut_char(b: &[u8]) -> &[u8] {
+    match std::str::from_utf8(b) {
+        Err(e) if e.error_len().is_none() => &b[..e.valid_up_to()],
+        _ => b,
+    }
 }

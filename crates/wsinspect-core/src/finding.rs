@@ -94,7 +94,7 @@ rules! {
     "inflate-budget", Note, OURS, None,
         "The inflate budget for this connection is spent, so this and later compressed messages are not decompressed; raise the budget to see them (this is our limit, not the sender's fault).";
     "message-limit", Note, OURS, None,
-        "A frame that must be read whole (a compressed frame or a control frame) is larger than the most we hold for one message, so it was not decompressed or parsed; raise the limit to see it.";
+        "A message or frame is larger than the most we hold of one message, so only its start is kept, or (for a compressed or control frame) it was not decompressed or parsed; raise the limit to see it.";
     "no-handshake", Note, "the capture, not a protocol rule", None,
         "This direction does not start with an HTTP handshake (the capture began after it), so its frames are read with no extension negotiated unless one was given.";
     "handshake-limit", Note, OURS, None,

@@ -3,7 +3,10 @@
 
 use core::fmt::Write as _;
 
-use wsinspect_core::stream::StreamReport;
+use wsinspect_core::session::{EventKind, Summary};
+use wsinspect_core::stream::{FrameReport, MessageEvent, StreamReport};
+use wsinspect_core::wire::codes::OpCode;
+use wsinspect_core::Direction;
 use wsinspect_core::wire::encode::spaced_hex;
 use wsinspect_core::wire::field::field;
 
@@ -19,70 +22,7 @@ pub fn render_text(r: &StreamReport) -> String {
         r.direction
     );
     for f in &r.frames {
-        let range = f.range();
-        let _ = writeln!(
-            s,
-            "\nframe {}  bytes {}..{}  {} ({})",
-            f.index,
-            range.start,
-            range.end,
-            f.opcode().label(),
-            f.header.opcode
-        );
-        for v in &f.fields {
-            let def = field(v.key).map(|d| d.name).unwrap_or(v.key);
-            let start = f.offset + v.bytes.start as u64;
-            let at = if v.bytes.len() == 1 {
-                format!("byte {start}")
-            } else {
-                format!("bytes {start}..{}", f.offset + v.bytes.end as u64)
-            };
-            let mut shown = v.text.clone();
-            if v.key == "opcode" {
-                shown = format!("{shown} ({})", f.opcode().label());
-            }
-            let _ = writeln!(
-                s,
-                "  {def:<34} {shown:<18} {at}, bits {}-{}",
-                v.bits.start,
-                v.bits.end - 1
-            );
-        }
-        let pr = f.payload_range();
-        let _ = writeln!(
-            s,
-            "  {:<34} {} bytes at {}..{}{}",
-            "Payload",
-            f.payload.len(),
-            pr.start,
-            pr.end,
-            if f.header.masked {
-                " (unmasked below)"
-            } else {
-                ""
-            }
-        );
-        if let Some(c) = &f.close {
-            match c.code {
-                Some(code) => {
-                    let _ = writeln!(s, "  close code {code} ({})", c.name.unwrap_or("unknown"));
-                }
-                None => {
-                    let _ = writeln!(s, "  close: no status code");
-                }
-            }
-        }
-        match f.text() {
-            Some(t) => {
-                let _ = writeln!(s, "  text: {t:?}");
-            }
-            None if !f.payload.is_empty() => {
-                let label = if f.compressed { "compressed" } else { "hex" };
-                let _ = writeln!(s, "  {label}: {}", spaced_hex(&f.payload));
-            }
-            None => {}
-        }
-        write_findings(&mut s, &f.findings);
+        write_frame(&mut s, f);
     }
     if !r.messages.is_empty() {
         let _ = writeln!(s, "\nmessages");
@@ -122,8 +62,76 @@ pub fn render_text(r: &StreamReport) -> String {
     s
 }
 
+/// One frame's block: every header field with its value and byte span, the payload, findings.
+pub fn write_frame(s: &mut String, f: &FrameReport) {
+    let range = f.range();
+    let _ = writeln!(
+        s,
+        "\nframe {}  bytes {}..{}  {} ({})",
+        f.index,
+        range.start,
+        range.end,
+        f.opcode().label(),
+        f.header.opcode
+    );
+    for v in &f.fields {
+        let def = field(v.key).map(|d| d.name).unwrap_or(v.key);
+        let start = f.offset + v.bytes.start as u64;
+        let at = if v.bytes.len() == 1 {
+            format!("byte {start}")
+        } else {
+            format!("bytes {start}..{}", f.offset + v.bytes.end as u64)
+        };
+        let mut shown = v.text.clone();
+        if v.key == "opcode" {
+            shown = format!("{shown} ({})", f.opcode().label());
+        }
+        let _ = writeln!(
+            s,
+            "  {def:<34} {shown:<18} {at}, bits {}-{}",
+            v.bits.start,
+            v.bits.end - 1
+        );
+    }
+    let pr = f.payload_range();
+    let _ = writeln!(
+        s,
+        "  {:<34} {} bytes at {}..{}{}",
+        "Payload",
+        f.payload.len(),
+        pr.start,
+        pr.end,
+        if f.header.masked {
+            " (unmasked below)"
+        } else {
+            ""
+        }
+    );
+    if let Some(c) = &f.close {
+        match c.code {
+            Some(code) => {
+                let _ = writeln!(s, "  close code {code} ({})", c.name.unwrap_or("unknown"));
+            }
+            None => {
+                let _ = writeln!(s, "  close: no status code");
+            }
+        }
+    }
+    match f.text() {
+        Some(t) => {
+            let _ = writeln!(s, "  text: {t:?}");
+        }
+        None if !f.payload.is_empty() => {
+            let label = if f.compressed { "compressed" } else { "hex" };
+            let _ = writeln!(s, "  {label}: {}", spaced_hex(&f.payload));
+        }
+        None => {}
+    }
+    write_findings(s, &f.findings);
+}
+
 /// One line per finding: `  severity[code] message (RFC section)`.
-fn write_findings(s: &mut String, findings: &[wsinspect_core::finding::Finding]) {
+pub fn write_findings(s: &mut String, findings: &[wsinspect_core::finding::Finding]) {
     for x in findings {
         let _ = writeln!(
             s,
@@ -134,6 +142,143 @@ fn write_findings(s: &mut String, findings: &[wsinspect_core::finding::Finding])
             x.rfc
         );
     }
+}
+
+/// The table of a stream decoded as it is read: each frame's block as it completes, each
+/// message's line after its last frame, the totals at the end.
+#[derive(Debug)]
+pub struct StreamText {
+    direction: Direction,
+    frames: u64,
+    messages: u64,
+    findings: u64,
+}
+
+impl StreamText {
+    /// A table for frames from `direction`.
+    pub fn new(direction: Direction) -> StreamText {
+        StreamText {
+            direction,
+            frames: 0,
+            messages: 0,
+            findings: 0,
+        }
+    }
+
+    /// The text for one event (empty for events the table does not show).
+    pub fn event(&mut self, e: EventKind) -> String {
+        let mut s = String::new();
+        match e {
+            EventKind::Frame(f) => {
+                self.frames += 1;
+                self.findings += f.findings.len() as u64;
+                write_frame(&mut s, &FrameReport::from(f));
+            }
+            EventKind::Message(m) => {
+                self.messages += 1;
+                write_message(&mut s, &m);
+            }
+            EventKind::Finding(f) => {
+                self.findings += 1;
+                write_findings(&mut s, &[f]);
+            }
+            EventKind::Gap { len } => {
+                let _ = writeln!(s, "\n{len} bytes lost");
+            }
+            EventKind::End {
+                incomplete: Some(i),
+            } => {
+                self.findings += i.findings.len() as u64;
+                let _ = writeln!(
+                    s,
+                    "\nincomplete frame at byte {}: have {} bytes, need {} more",
+                    i.offset, i.have, i.need
+                );
+                write_findings(&mut s, &i.findings);
+            }
+            _ => {}
+        }
+        s
+    }
+
+    /// The closing lines.
+    pub fn totals(&self) -> String {
+        format!(
+            "\n{} frame(s), {} message(s), direction: {}\n{} finding(s)\n",
+            self.frames, self.messages, self.direction, self.findings
+        )
+    }
+}
+
+/// A message's line, as far as its payload was kept.
+fn write_message(s: &mut String, m: &MessageEvent) {
+    let kept = &m.payload.kept.0;
+    let frames = match m.frames {
+        1 => format!("frame {}", m.first_frame),
+        n => format!("{n} frames from frame {}", m.first_frame),
+    };
+    let _ = write!(
+        s,
+        "\nmessage {}: {} in {frames}, {} bytes{}{}",
+        m.index,
+        OpCode(m.opcode).label(),
+        m.payload.len,
+        if m.compressed { ", compressed" } else { "" },
+        if m.complete { "" } else { ", INCOMPLETE" }
+    );
+    let text = (m.opcode == OpCode::TEXT.0)
+        .then(|| match core::str::from_utf8(kept) {
+            Ok(t) => Some(t),
+            Err(e) if e.error_len().is_none() && !m.payload.is_whole() => {
+                core::str::from_utf8(&kept[..e.valid_up_to()]).ok()
+            }
+            Err(_) => None,
+        })
+        .flatten();
+    match text {
+        Some(t) => {
+            let _ = write!(s, ": {t:?}");
+        }
+        None => {
+            let _ = write!(s, ": {}", spaced_hex(kept));
+        }
+    }
+    let more = m.payload.len - kept.len() as u64;
+    if more > 0 {
+        let _ = write!(s, " ... ({more} more bytes not shown)");
+    }
+    s.push('\n');
+}
+
+/// Counts per direction, as a table.
+pub fn render_summary(sum: &Summary) -> String {
+    let mut s = String::new();
+    if let Some(status) = sum.upgrade_status {
+        let _ = writeln!(s, "upgrade: HTTP {status}");
+    }
+    for d in &sum.directions {
+        let name = d.direction.map_or("unknown", |d| d.as_str());
+        let _ = writeln!(
+            s,
+            "{name}: {} frame(s) ({} control), {} message(s), {} bytes read, {} payload bytes, {} message bytes",
+            d.frames, d.control_frames, d.messages, d.bytes, d.payload_bytes, d.message_bytes
+        );
+        if d.lost_bytes > 0 {
+            let _ = writeln!(s, "  {} bytes lost", d.lost_bytes);
+        }
+        if d.incomplete {
+            let _ = writeln!(s, "  the input ends inside a frame");
+        }
+        let total: u64 = d.findings.values().sum();
+        let _ = writeln!(s, "  {total} finding(s)");
+        for (code, n) in &d.findings {
+            let _ = writeln!(s, "    {n:>8}  {code}");
+        }
+    }
+    if sum.directions.is_empty() {
+        let _ = writeln!(s, "no frames");
+    }
+    s
 }
 
 #[cfg(test)]

@@ -160,40 +160,56 @@ impl Job {
     }
 }
 
-fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
+/// How the bytes of an input are decoded: the handshake they start with, where the frames
+/// are, from whom, and with which extensions. [`inspect`] makes one and decodes; a caller that
+/// streams a large input makes one from its start and feeds the rest to a session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// The opening handshake, when the input starts with one.
+    pub handshake: Option<HandshakeReport>,
+    /// The frame bytes: `frames.start..frames.end` of the input's bytes.
+    pub frames: core::ops::Range<usize>,
+    /// Who sent the frames.
+    pub direction: Direction,
+    /// What to decode them with.
+    pub config: DecodeConfig,
+    /// Why the negotiated extensions could not be used.
+    pub extensions_error: Option<String>,
+    /// An extension assumed because the request offered it and no response is in the input.
+    pub assumed_extensions: Option<String>,
+}
+
+impl Plan {
+    /// Whether there is anything to decode as frames (a handshake alone has nothing).
+    pub fn decodes(&self) -> bool {
+        !self.frames.is_empty() || self.handshake.is_none()
+    }
+}
+
+/// Plan the decoding of `bytes` (already read from their notation).
+pub fn plan(bytes: &[u8], opts: &InspectOptions) -> Result<Plan, InspectError> {
     let forced = match &opts.extensions {
-        Some(v) => {
-            Some(
-                DecodeConfig::from_extensions(v).map_err(|e| InspectError::Extensions {
-                    message: e.to_string(),
-                })?,
-            )
-        }
+        Some(v) => Some(DecodeConfig::from_extensions(v).map_err(|e| {
+            InspectError::Extensions {
+                message: e.to_string(),
+            }
+        })?),
         None => None,
     };
-    let (bytes, notation) = if opts.format == Format::Auto && starts_like_handshake(input) {
-        (input.to_vec(), Notation::Raw)
-    } else {
-        let parsed = parse_input(input, opts.format).map_err(InspectError::Notation)?;
-        (parsed.bytes, parsed.notation)
-    };
-    let mut out = Inspection {
-        notation,
-        len: bytes.len(),
+    let mut p = Plan {
         handshake: None,
-        frames_offset: 0,
-        frames: None,
+        frames: 0..bytes.len(),
+        direction: opts.direction,
+        config: DecodeConfig::default(),
         extensions_error: None,
         assumed_extensions: None,
-        bytes: Vec::new(),
     };
-    let (frame_bytes, direction, mut config) = if starts_like_handshake(&bytes) {
-        let report = handshake::analyze(&bytes);
-        let mut config = DecodeConfig::default();
+    if starts_like_handshake(bytes) {
+        let report = handshake::analyze(bytes);
         if let Some(value) = &report.extensions_header {
             match DecodeConfig::from_extensions(value) {
-                Ok(c) => config = c,
-                Err(e) => out.extensions_error = Some(e.to_string()),
+                Ok(c) => p.config = c,
+                Err(e) => p.extensions_error = Some(e.to_string()),
             }
         }
         // A request alone: its frames were sent under whatever the (absent) response accepted.
@@ -208,37 +224,57 @@ fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
                 })
             });
         if offered_deflate {
-            out.assumed_extensions = Some("permessage-deflate".into());
-            config = DecodeConfig::from_extensions("permessage-deflate")
+            p.assumed_extensions = Some("permessage-deflate".into());
+            p.config = DecodeConfig::from_extensions("permessage-deflate")
                 .expect("the plain permessage-deflate value is valid");
         }
-        let part = report.split.frames;
-        out.handshake = Some(report);
-        match part {
+        match report.split.frames {
             Some(f) => {
-                out.frames_offset = f.offset;
-                (&bytes[f.offset..f.offset + f.len], f.direction, config)
+                p.frames = f.offset..f.offset + f.len;
+                p.direction = f.direction;
             }
-            None => (&bytes[bytes.len()..], opts.direction, config),
+            None => p.frames = bytes.len()..bytes.len(),
         }
-    } else {
-        (&bytes[..], opts.direction, DecodeConfig::default())
-    };
-    if let Some(c) = forced {
-        config = c;
-        out.extensions_error = None;
-        out.assumed_extensions = None;
+        p.handshake = Some(report);
     }
-    config.max_inflated = opts.max_inflated;
-    let decoder = (!frame_bytes.is_empty() || out.handshake.is_none())
-        .then(|| Decoder::new(direction, config));
-    let start = out.frames_offset;
-    let end = start + frame_bytes.len();
-    out.bytes = bytes;
+    if let Some(c) = forced {
+        p.config = c;
+        p.extensions_error = None;
+        p.assumed_extensions = None;
+    }
+    p.config.max_inflated = opts.max_inflated;
+    Ok(p)
+}
+
+fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
+    if let Some(v) = &opts.extensions {
+        // A bad override is an error before the notation is even read.
+        DecodeConfig::from_extensions(v).map_err(|e| InspectError::Extensions {
+            message: e.to_string(),
+        })?;
+    }
+    let (bytes, notation) = if opts.format == Format::Auto && starts_like_handshake(input) {
+        (input.to_vec(), Notation::Raw)
+    } else {
+        let parsed = parse_input(input, opts.format).map_err(InspectError::Notation)?;
+        (parsed.bytes, parsed.notation)
+    };
+    let p = plan(&bytes, opts)?;
+    let decoder = p.decodes().then(|| Decoder::new(p.direction, p.config.clone()));
+    let out = Inspection {
+        notation,
+        len: bytes.len(),
+        handshake: p.handshake,
+        frames_offset: p.frames.start,
+        frames: None,
+        extensions_error: p.extensions_error,
+        assumed_extensions: p.assumed_extensions,
+        bytes,
+    };
     Ok(Job {
         out,
-        frames: start..end,
-        fed: start,
+        frames: p.frames.clone(),
+        fed: p.frames.start,
         decoder,
     })
 }

@@ -137,6 +137,8 @@ struct Message {
     deflated_cut: bool,
     /// Bytes of an uncompressed frame were lost: the kept payload ends before them.
     gap: bool,
+    /// The message outgrew max_message, and that was said.
+    limit_reported: bool,
 }
 
 /// The streaming reader for one direction.
@@ -366,12 +368,14 @@ impl Reader {
             _ => None,
         };
         let whole = role == Role::Control || compressed;
+        // What a message keeps is the consumer's choice, and never more than max_message.
+        let message_cap = self.retain.messages.cap().min(self.config.max_message);
         let body_cap = match role {
             _ if whole => self.config.max_message,
-            Role::Start { .. } => self.retain.messages.cap(),
+            Role::Start { .. } => message_cap,
             Role::Continue { .. } => self.msg.as_ref().map_or(0, |m| {
                 if !m.gap && m.payload.len() as u64 == m.payload_len {
-                    self.retain.messages.cap().saturating_sub(m.payload.len())
+                    message_cap.saturating_sub(m.payload.len())
                 } else {
                     0
                 }
@@ -577,6 +581,13 @@ impl Reader {
                     self.inflate_frame(&mut m, frame, budget, &mut findings);
                 } else {
                     m.add_plain(&f.body, f.header.payload_len, f.lost);
+                    let max = self.config.max_message;
+                    if self.retain.messages.cap() > max && m.payload_len > max as u64 && !m.limit_reported {
+                        m.limit_reported = true;
+                        findings.push(Finding::new("message-limit", index as usize).with_message(format!(
+                            "This message is longer than the {max} bytes we keep of one message, so only its first {max} bytes are kept; this is our limit, not the sender's fault."
+                        )));
+                    }
                     if let Some(u) = f.utf8.filter(|_| !m.utf8_reported) {
                         m.utf8 = Some(u);
                         if u.is_bad() || (fin && !u.finish()) {
@@ -857,6 +868,7 @@ impl Message {
             deflated: Vec::new(),
             deflated_cut: false,
             gap: false,
+            limit_reported: false,
         }
     }
 

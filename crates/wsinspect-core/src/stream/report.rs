@@ -55,6 +55,26 @@ pub struct FrameReport {
     pub findings: Vec<Finding>,
 }
 
+impl From<FrameEvent> for FrameReport {
+    /// The frame with its header fields and spans (from [`crate::wire::field::FIELDS`]), as
+    /// the report shows it.
+    fn from(f: FrameEvent) -> FrameReport {
+        let head = f.header.to_bytes();
+        FrameReport {
+            index: f.index as usize,
+            offset: f.offset,
+            fields: f.header.fields(&head[..f.header.header_len]),
+            header: f.header,
+            payload: f.payload.kept.0,
+            close: f.close,
+            is_text: f.is_text,
+            compressed: f.compressed,
+            message: f.message.map(|m| m as usize),
+            findings: f.findings,
+        }
+    }
+}
+
 impl FrameReport {
     /// The frame's byte range in the input.
     pub fn range(&self) -> Range<u64> {
@@ -275,20 +295,7 @@ impl Collector {
                 m.frames.push(index);
             }
         }
-        let head = f.header.to_bytes();
-        let fields = f.header.fields(&head[..f.header.header_len]);
-        self.report.frames.push(FrameReport {
-            index,
-            offset: f.offset,
-            fields,
-            header: f.header,
-            payload: f.payload.kept.0,
-            close: f.close,
-            is_text: f.is_text,
-            compressed: f.compressed,
-            message: f.message.map(|m| m as usize),
-            findings: f.findings,
-        });
+        self.report.frames.push(FrameReport::from(f));
     }
 
     fn message(&mut self, e: MessageEvent) {
