@@ -1,14 +1,18 @@
 //! Installing, once per machine, what building and testing the page needs.
 //!
-//! - A wasm32 standard library. Where `rustup target add wasm32-unknown-unknown` works (an
-//!   ordinary machine), that is used. Where it cannot download (machines without internet
-//!   access to the Rust dist server), Debian's `rustc-web` with its library source builds std
-//!   from source (`-Z build-std`), linked by `wasm-ld-19`. The choice is made once and remembered
-//!   in `<tools>/wasm-toolchain`; see ../shared/toolchain.md for what was tried.
-//! - Trunk at [`TRUNK_VERSION`] and wasm-bindgen-cli at exactly the `wasm-bindgen` crate pin of
-//!   the root Cargo.toml, installed with `cargo install --root <tools>`.
-//! - Chromium and ChromeDriver (Debian packages) and Node.js for the browser tests, whose one npm
-//!   dependency (playwright-core, driving /usr/bin/chromium) is installed from the lock file.
+//! Two sets, so `cargo xtask serve` installs only the first:
+//!
+//! - [`Page`], what building and serving the page needs:
+//!   - a wasm32 standard library. Where `rustup target add wasm32-unknown-unknown` works (an
+//!     ordinary machine), that is used. Where it cannot download (machines without internet
+//!     access to the Rust dist server), Debian's `rustc-web` with its library source builds std
+//!     from source (`-Z build-std`), linked by `wasm-ld-19`. The choice is made once and
+//!     remembered in `<tools>/wasm-toolchain`; see ../shared/toolchain.md for what was tried.
+//!   - Trunk at [`TRUNK_VERSION`] and wasm-bindgen-cli at exactly the `wasm-bindgen` crate pin
+//!     of the root Cargo.toml, installed with `cargo install --root <tools>`.
+//! - [`Browser`], what the browser tests add: Chromium (a Debian package) and Node.js, and the
+//!   tests' one npm dependency (playwright-core, driving the system's Chromium) installed from
+//!   the lock file.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -53,53 +57,52 @@ impl Wasm {
     }
 }
 
-/// The installed tools, ready to use.
-pub struct Tools {
-    home: PathBuf,
+/// What building and serving the page needs, installed and ready to use.
+pub struct Page {
     wasm: Wasm,
-    chromium: PathBuf,
+    trunk: PathBuf,
+    /// The directory holding the pinned `wasm-bindgen`, put first on Trunk's PATH.
+    wasm_bindgen_dir: PathBuf,
 }
 
-impl Tools {
-    /// Install whatever is missing, then describe what is used in a few lines.
-    pub fn ensure() -> Result<Tools> {
+impl Page {
+    /// Install whatever the page needs and is missing, then say in a line what is used.
+    pub fn ensure(apt: &mut Apt) -> Result<Page> {
         let home = tools_home();
-        std::fs::create_dir_all(home.join("bin"))
+        std::fs::create_dir_all(&home)
             .map_err(|e| format!("cannot create {}: {e}", home.display()))?;
-        let mut apt = Apt::default();
-        let wasm = ensure_wasm(&home, &mut apt)?;
+        let wasm = ensure_wasm(&home, apt)?;
         let bindgen_version = wasm_bindgen_pin()?;
-        ensure_cargo_tool(&home, "trunk", "trunk", TRUNK_VERSION, true)?;
-        ensure_cargo_tool(
+        let trunk = ensure_cargo_tool(&home, "trunk", "trunk", TRUNK_VERSION, true)?;
+        // Not --locked: its lock file names a webpki-roots version the registry does not serve.
+        let wasm_bindgen = ensure_cargo_tool(
             &home,
             "wasm-bindgen-cli",
             "wasm-bindgen",
             &bindgen_version,
             false,
         )?;
-        let chromium = ensure_chromium(&mut apt)?;
-        ensure_node(&mut apt)?;
         println!(
-            "xtask: tools in {} (trunk {TRUNK_VERSION}, wasm-bindgen {bindgen_version}, {})",
-            home.display(),
-            chromium.display()
+            "xtask: page tools: {} and {}",
+            trunk.display(),
+            wasm_bindgen.display()
         );
-        Ok(Tools {
-            home,
+        let wasm_bindgen_dir = wasm_bindgen
+            .parent()
+            .expect("a tool path has a directory")
+            .to_path_buf();
+        Ok(Page {
             wasm,
-            chromium,
+            trunk,
+            wasm_bindgen_dir,
         })
-    }
-
-    fn bin(&self) -> PathBuf {
-        self.home.join("bin")
     }
 
     /// Set the environment the wasm build needs on this machine.
     fn wasm_env(&self, cmd: &mut Command, root: &Path) {
         cmd.current_dir(root)
             .env("CARGO_TARGET_DIR", root.join("target").join("wasm"));
-        let mut path = vec![self.bin()];
+        let mut path = vec![self.wasm_bindgen_dir.clone()];
         if self.wasm == Wasm::DebianBuildStd {
             // Debian's cargo and rustc must come before rustup's proxies.
             path.push(PathBuf::from("/usr/bin"));
@@ -130,15 +133,30 @@ impl Tools {
         cmd
     }
 
-    /// `trunk` with the wasm environment and the pinned wasm-bindgen on PATH.
+    /// The pinned `trunk` with the wasm environment and the pinned wasm-bindgen first on PATH.
     pub fn trunk(&self, root: &Path) -> Command {
-        let mut cmd = Command::new(self.bin().join("trunk"));
+        let mut cmd = Command::new(&self.trunk);
         self.wasm_env(&mut cmd, root);
         cmd
     }
+}
+
+/// What the browser tests add to [`Page`], installed and ready to use.
+pub struct Browser {
+    chromium: PathBuf,
+}
+
+impl Browser {
+    /// Install whatever the browser tests need and is missing.
+    pub fn ensure(apt: &mut Apt) -> Result<Browser> {
+        let chromium = ensure_chromium(apt)?;
+        ensure_node(apt)?;
+        println!("xtask: browser tests: {} and Node.js", chromium.display());
+        Ok(Browser { chromium })
+    }
 
     /// The browser end-to-end tests: Node's test runner over tests/browser, against dist/.
-    pub fn browser_tests(&self, root: &Path) -> Command {
+    pub fn tests(&self, root: &Path) -> Command {
         let mut cmd = Command::new("node");
         cmd.current_dir(root.join("tests/browser"))
             .args(["--test", "--test-reporter=spec"])
@@ -266,7 +284,7 @@ fn ensure_wasm(home: &Path, apt: &mut Apt) -> Result<Wasm> {
     Ok(wasm)
 }
 
-/// `cargo install --root <tools> CRATE --version VERSION` unless `<tools>/bin/BIN --version`
+/// `<tools>/bin/BIN`, after `cargo install --root <tools> CRATE --version VERSION` unless it
 /// already reports that version.
 fn ensure_cargo_tool(
     home: &Path,
@@ -274,12 +292,12 @@ fn ensure_cargo_tool(
     bin: &str,
     version: &str,
     locked: bool,
-) -> Result<()> {
+) -> Result<PathBuf> {
     let path = home.join("bin").join(bin);
     let installed = output(Command::new(&path).arg("--version"))
         .is_some_and(|v| v.split_whitespace().nth(1) == Some(version));
     if installed {
-        return Ok(());
+        return Ok(path);
     }
     println!(
         "xtask: installing {krate} {version} into {} (once per machine)",
@@ -292,7 +310,8 @@ fn ensure_cargo_tool(
     if locked {
         cmd.arg("--locked");
     }
-    run(&mut cmd)
+    run(&mut cmd)?;
+    Ok(path)
 }
 
 fn ensure_chromium(apt: &mut Apt) -> Result<PathBuf> {
@@ -302,13 +321,10 @@ fn ensure_chromium(apt: &mut Apt) -> Result<PathBuf> {
             .find_map(|name| output(Command::new("which").arg(name)))
             .map(|p| PathBuf::from(p.trim()))
     };
-    if let (Some(path), true) = (
-        find(),
-        output(Command::new("which").arg("chromedriver")).is_some(),
-    ) {
+    if let Some(path) = find() {
         return Ok(path);
     }
-    apt.install(&["chromium", "chromium-driver"])?;
+    apt.install(&["chromium"])?;
     find().ok_or_else(|| "chromium was installed but is not on PATH".into())
 }
 
@@ -348,7 +364,7 @@ fn ensure_node(apt: &mut Apt) -> Result<()> {
 
 /// Debian packages, with `apt-get update` run at most once per xtask run.
 #[derive(Default)]
-struct Apt {
+pub struct Apt {
     updated: bool,
     installed: HashSet<String>,
 }
