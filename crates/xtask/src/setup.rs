@@ -13,8 +13,13 @@
 //! - [`Browser`], what the browser tests add: Chromium (a Debian package) and Node.js, and the
 //!   tests' one npm dependency (playwright-core, driving the system's Chromium) installed from
 //!   the lock file.
+//!
+//! Debian packages are installed with apt-get directly only when running as root (saying what
+//! and why in one line). Otherwise xtask prints the `sudo apt-get` command and runs it only when
+//! standard input is a terminal and the user says yes.
 
 use std::collections::HashSet;
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -212,6 +217,7 @@ fn wasm_bindgen_pin() -> Result<String> {
 }
 
 fn ensure_wasm(home: &Path, apt: &mut Apt) -> Result<Wasm> {
+    const WHY: &str = "to build the wasm32 standard library from source with Debian's rustc-web";
     let memo = home.join("wasm-toolchain");
     // WSINSPECT_WASM_TOOLCHAIN=rustup|debian-build-std forces a path (to test the other one).
     if let Ok(name) = std::env::var("WSINSPECT_WASM_TOOLCHAIN") {
@@ -225,7 +231,7 @@ fn ensure_wasm(home: &Path, apt: &mut Apt) -> Result<Wasm> {
             }
         };
         if w == Wasm::DebianBuildStd && !w.usable() {
-            apt.install(DEBIAN_WASM_PACKAGES)?;
+            apt.install(DEBIAN_WASM_PACKAGES, WHY)?;
         }
         if !w.usable() {
             return fail(format!(
@@ -270,7 +276,10 @@ fn ensure_wasm(home: &Path, apt: &mut Apt) -> Result<Wasm> {
         Wasm::Rustup
     } else {
         if !Wasm::DebianBuildStd.usable() {
-            apt.install(DEBIAN_WASM_PACKAGES)?;
+            apt.install(
+                DEBIAN_WASM_PACKAGES,
+                &format!("{WHY} (rustup could not add the target)"),
+            )?;
         }
         if !Wasm::DebianBuildStd.usable() {
             return fail("neither rustup's wasm32 target nor Debian's rustc-web could be set up");
@@ -324,7 +333,10 @@ fn ensure_chromium(apt: &mut Apt) -> Result<PathBuf> {
     if let Some(path) = find() {
         return Ok(path);
     }
-    apt.install(&["chromium"])?;
+    apt.install(
+        &["chromium"],
+        "the browser tests drive Chromium (through playwright-core)",
+    )?;
     find().ok_or_else(|| "chromium was installed but is not on PATH".into())
 }
 
@@ -342,7 +354,10 @@ fn ensure_node(apt: &mut Apt) -> Result<()> {
             && output(Command::new("npm").arg("--version")).is_some()
     };
     if !ok() {
-        apt.install(&["nodejs", "npm"])?;
+        apt.install(
+            &["nodejs", "npm"],
+            "the browser tests run on Node.js with playwright-core from npm",
+        )?;
         if !ok() {
             return fail(
                 "the browser tests need Node.js 20 or later and npm (playwright-core requires it)",
@@ -370,7 +385,10 @@ pub struct Apt {
 }
 
 impl Apt {
-    fn install(&mut self, packages: &[&str]) -> Result<()> {
+    /// Install `packages`, needed `why` (a phrase that completes "xtask needs these: ...").
+    /// As root with apt-get directly; otherwise only through `sudo` after asking on a terminal,
+    /// and never without printing the command first.
+    fn install(&mut self, packages: &[&str], why: &str) -> Result<()> {
         let wanted: Vec<&str> = packages
             .iter()
             .copied()
@@ -379,33 +397,72 @@ impl Apt {
         if wanted.is_empty() {
             return Ok(());
         }
+        let list = wanted.join(" ");
         if output(Command::new("apt-get").arg("--version")).is_none() {
             return fail(format!(
-                "please install {} with your system's package manager (no apt-get here)",
-                wanted.join(" ")
+                "please install {list} with your system's package manager ({why}; no apt-get here)"
             ));
         }
-        let sudo = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() != "0");
+        let root = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+        let update_args = ["update", "-q"];
+        let install_args = ["install", "-y", "-q", "--no-install-recommends"];
+        if root {
+            println!(
+                "xtask: installing the Debian package(s) {list} with apt-get (as root): {why}"
+            );
+        } else {
+            let command = format!(
+                "sudo apt-get {} && sudo apt-get {} {list}",
+                update_args.join(" "),
+                install_args.join(" ")
+            );
+            println!(
+                "xtask: the Debian package(s) {list} are missing ({why}); installing them needs root:\n    {command}"
+            );
+            let again = "then run this xtask command again";
+            if output(Command::new("sudo").arg("--version")).is_none() {
+                return fail(format!(
+                    "there is no sudo here: as root, run `{}`, {again}",
+                    command.replace("sudo ", "")
+                ));
+            }
+            if !std::io::stdin().is_terminal() {
+                return fail(format!(
+                    "not running sudo without asking (standard input is not a terminal): run `{command}`, {again}"
+                ));
+            }
+            if !confirm("xtask: run it now? [y/N] ") {
+                return fail(format!("{list} not installed: run `{command}`, {again}"));
+            }
+        }
         let apt = |args: &[&str]| {
-            let mut cmd = if sudo {
+            let mut cmd = if root {
+                Command::new("apt-get")
+            } else {
                 let mut c = Command::new("sudo");
                 c.arg("apt-get");
                 c
-            } else {
-                Command::new("apt-get")
             };
             cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
             cmd
         };
-        println!("xtask: installing Debian packages: {}", wanted.join(" "));
         if !self.updated {
-            run(&mut apt(&["update", "-q"]))?;
+            run(&mut apt(&update_args))?;
             self.updated = true;
         }
-        let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+        let mut args = install_args.to_vec();
         args.extend(&wanted);
         run(&mut apt(&args))?;
         self.installed.extend(wanted.iter().map(|p| p.to_string()));
         Ok(())
     }
+}
+
+/// Ask a yes/no question on the terminal; anything but "y" or "yes" is no.
+fn confirm(question: &str) -> bool {
+    print!("{question}");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok()
+        && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
