@@ -6,8 +6,8 @@
 //!   the npm package for the browser tests), then every check CI runs.
 //!
 //! Tools are installed once into a cache outside the checkout (`$WSINSPECT_TOOLS`, else
-//! `$XDG_CACHE_HOME/wsinspect/tools`, else `~/.cache/wsinspect/tools`) and reused by every clone.
-//! `cargo xtask setup` does only the installing.
+//! `$XDG_CACHE_HOME/wsinspect/tools`, else `~/.cache/wsinspect/tools`), one directory per tool
+//! and version, and reused by every clone. `cargo xtask setup` does only the installing.
 
 mod setup;
 mod util;

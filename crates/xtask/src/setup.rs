@@ -9,7 +9,9 @@
 //!     from source (`-Z build-std`), linked by `wasm-ld-19`. The choice is made once and
 //!     remembered in `<tools>/wasm-toolchain`; see ../shared/toolchain.md for what was tried.
 //!   - Trunk at [`TRUNK_VERSION`] and wasm-bindgen-cli at exactly the `wasm-bindgen` crate pin
-//!     of the root Cargo.toml, installed with `cargo install --root <tools>`.
+//!     of the root Cargo.toml, each installed with `cargo install --root` into a directory of
+//!     its own version (`<tools>/trunk/0.21.14/bin/trunk`), so changing a pin never reuses a
+//!     binary of another version and going back to an older pin finds it still there.
 //! - [`Browser`], what the browser tests add: Chromium (a Debian package) and Node.js, and the
 //!   tests' one npm dependency (playwright-core, driving the system's Chromium) installed from
 //!   the lock file.
@@ -78,15 +80,23 @@ impl Page {
             .map_err(|e| format!("cannot create {}: {e}", home.display()))?;
         let wasm = ensure_wasm(&home, apt)?;
         let bindgen_version = wasm_bindgen_pin()?;
-        let trunk = ensure_cargo_tool(&home, "trunk", "trunk", TRUNK_VERSION, true)?;
-        // Not --locked: its lock file names a webpki-roots version the registry does not serve.
-        let wasm_bindgen = ensure_cargo_tool(
-            &home,
-            "wasm-bindgen-cli",
-            "wasm-bindgen",
-            &bindgen_version,
-            false,
-        )?;
+        let trunk = CargoTool {
+            krate: "trunk",
+            bin: "trunk",
+            companions: &[],
+            version: TRUNK_VERSION,
+            locked: true,
+        }
+        .ensure(&home)?;
+        let wasm_bindgen = CargoTool {
+            krate: "wasm-bindgen-cli",
+            bin: "wasm-bindgen",
+            companions: &["wasm-bindgen-test-runner", "wasm2es6js"],
+            version: &bindgen_version,
+            // Its lock file names a webpki-roots version the registry does not serve.
+            locked: false,
+        }
+        .ensure(&home)?;
         println!(
             "xtask: page tools: {} and {}",
             trunk.display(),
@@ -293,34 +303,147 @@ fn ensure_wasm(home: &Path, apt: &mut Apt) -> Result<Wasm> {
     Ok(wasm)
 }
 
-/// `<tools>/bin/BIN`, after `cargo install --root <tools> CRATE --version VERSION` unless it
-/// already reports that version.
-fn ensure_cargo_tool(
-    home: &Path,
-    krate: &str,
-    bin: &str,
-    version: &str,
+/// A tool installed with `cargo install` into `<tools>/<bin>/<version>`.
+struct CargoTool<'a> {
+    krate: &'a str,
+    /// The binary xtask runs; also the name of the tool's directory under `<tools>`.
+    bin: &'a str,
+    /// Other binaries the same crate installs, moved along with `bin` from the old layout.
+    companions: &'a [&'a str],
+    version: &'a str,
     locked: bool,
-) -> Result<PathBuf> {
-    let path = home.join("bin").join(bin);
-    let installed = output(Command::new(&path).arg("--version"))
-        .is_some_and(|v| v.split_whitespace().nth(1) == Some(version));
-    if installed {
-        return Ok(path);
+}
+
+impl CargoTool<'_> {
+    /// The path of the binary at the pinned version, installed unless it is already there.
+    fn ensure(&self, home: &Path) -> Result<PathBuf> {
+        let dir = home.join(self.bin).join(self.version);
+        let path = dir.join("bin").join(self.bin);
+        if self.is_pinned(&path) {
+            return Ok(path);
+        }
+        // Another xtask (of this or an older checkout) may be building this very tool: wait for
+        // it rather than build it twice at once, then use its result.
+        for root in [home, dir.as_path()] {
+            if let Some(pid) = running_install(root, self.krate, self.version) {
+                println!(
+                    "xtask: `cargo install {}` into {} is already running (pid {pid}); waiting for it",
+                    self.krate,
+                    root.display()
+                );
+                while alive(pid) {
+                    std::thread::sleep(Duration::from_secs(2));
+                }
+            }
+        }
+        if self.is_pinned(&path) || self.adopt_old_layout(home, &path) {
+            return Ok(path);
+        }
+        println!(
+            "xtask: installing {} {} into {} (once per machine and version)",
+            self.krate,
+            self.version,
+            dir.display()
+        );
+        let mut cmd = Command::new("cargo");
+        cmd.args(["install", "--root"]).arg(&dir).args([
+            self.krate,
+            "--version",
+            self.version,
+            "--force",
+        ]);
+        if self.locked {
+            cmd.arg("--locked");
+        }
+        run(&mut cmd)?;
+        if !self.is_pinned(&path) {
+            return fail(format!(
+                "{} was installed but `{} --version` does not say {} {}",
+                self.krate,
+                path.display(),
+                self.bin,
+                self.version
+            ));
+        }
+        Ok(path)
     }
-    println!(
-        "xtask: installing {krate} {version} into {} (once per machine)",
-        home.display()
-    );
-    let mut cmd = Command::new("cargo");
-    cmd.args(["install", "--root"])
-        .arg(home)
-        .args([krate, "--version", version, "--force"]);
-    if locked {
-        cmd.arg("--locked");
+
+    /// Whether `path --version` names this tool at exactly the pinned version.
+    fn is_pinned(&self, path: &Path) -> bool {
+        output(Command::new(path).arg("--version")).is_some_and(|v| {
+            let mut words = v.split_whitespace();
+            words.next() == Some(self.bin) && words.next() == Some(self.version)
+        })
     }
-    run(&mut cmd)?;
-    Ok(path)
+
+    /// Earlier xtask installed every tool into `<tools>/bin`, one version at a time. When that
+    /// binary is exactly the pinned version, move it (and its companions) to `new` rather than
+    /// build it again, and leave a link behind for checkouts whose xtask still looks there.
+    fn adopt_old_layout(&self, home: &Path, new: &Path) -> bool {
+        let old_bin = home.join("bin");
+        let old = old_bin.join(self.bin);
+        let is_file = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
+        if !is_file(&old) || !self.is_pinned(&old) {
+            return false;
+        }
+        let new_bin = new.parent().expect("a tool path has a directory");
+        if std::fs::create_dir_all(new_bin).is_err() {
+            return false;
+        }
+        println!(
+            "xtask: moving {} {} from {} to {} (no rebuild)",
+            self.bin,
+            self.version,
+            old.display(),
+            new.display()
+        );
+        for name in std::iter::once(self.bin).chain(self.companions.iter().copied()) {
+            let (from, to) = (old_bin.join(name), new_bin.join(name));
+            if is_file(&from) && std::fs::rename(&from, &to).is_ok() {
+                #[cfg(unix)]
+                let _ = std::os::unix::fs::symlink(&to, &from);
+            }
+        }
+        self.is_pinned(new)
+    }
+}
+
+/// The id of a running `cargo install ... --root ROOT ... KRATE ... VERSION`, if there is one
+/// (Linux only: read from /proc; elsewhere never found).
+fn running_install(root: &Path, krate: &str, version: &str) -> Option<u32> {
+    let me = std::process::id();
+    std::fs::read_dir("/proc").ok()?.find_map(|entry| {
+        let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+        if pid == me {
+            return None;
+        }
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+        let has = |want: &str| args.contains(&want.as_bytes());
+        let root_arg = args
+            .windows(2)
+            .find(|w| w[0] == b"--root")
+            .map(|w| Path::new(std::str::from_utf8(w[1]).unwrap_or_default()))?;
+        (has("install")
+            && root_arg == root
+            && args
+                .iter()
+                .any(|a| *a == krate.as_bytes() || a.starts_with(format!("{krate}@").as_bytes()))
+            && args
+                .iter()
+                .any(|a| a.windows(version.len()).any(|w| w == version.as_bytes())))
+        .then_some(pid)
+    })
+}
+
+/// Whether process `pid` is still running (not gone, and not a zombie waiting to be reaped).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // "PID (COMMAND) STATE ...", where COMMAND may itself hold spaces and parentheses.
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
 }
 
 fn ensure_chromium(apt: &mut Apt) -> Result<PathBuf> {
