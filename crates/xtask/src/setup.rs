@@ -14,7 +14,7 @@
 //!     binary of another version and going back to an older pin finds it still there.
 //! - [`Browser`], what the browser tests add: Chromium (a Debian package) and Node.js, and the
 //!   tests' one npm dependency (playwright-core, driving the system's Chromium) installed from
-//!   the lock file.
+//!   the lock file, again whenever the lock file changes.
 //!
 //! Debian packages are installed with apt-get directly only when running as root (saying what
 //! and why in one line). Otherwise xtask prints the `sudo apt-get` command and runs it only when
@@ -488,16 +488,32 @@ fn ensure_node(apt: &mut Apt) -> Result<()> {
         }
     }
     let dir = root().join("tests/browser");
-    if !dir
+    let lock = dir.join("package-lock.json");
+    let lock = std::fs::read(&lock).map_err(|e| format!("reading {}: {e}", lock.display()))?;
+    let hash = format!("{:016x}\n", fnv1a64(&lock));
+    // Written after a successful `npm ci`; a different lock file means a different install.
+    let stamp = dir.join("node_modules/.wsinspect-lock-hash");
+    let installed = dir
         .join("node_modules/playwright-core/package.json")
-        .exists()
-    {
-        println!("xtask: installing the browser tests' npm dependencies (npm ci)");
-        run(Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir))?;
-    }
-    Ok(())
+        .exists();
+    let reason = match std::fs::read_to_string(&stamp) {
+        _ if !installed => "not installed yet",
+        Ok(s) if s == hash => return Ok(()),
+        Ok(_) => "package-lock.json changed since the last install",
+        Err(_) => "no record of the lock file it was installed from",
+    };
+    println!("xtask: installing the browser tests' npm dependencies (npm ci: {reason})");
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir))?;
+    std::fs::write(&stamp, hash).map_err(|e| format!("writing {}: {e}", stamp.display()))
+}
+
+/// 64-bit FNV-1a: a stable, dependency-free change detector for the npm lock file.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Debian packages, with `apt-get update` run at most once per xtask run.
@@ -588,4 +604,16 @@ fn confirm(question: &str) -> bool {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).is_ok()
         && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fnv1a64;
+
+    #[test]
+    fn fnv1a64_matches_the_published_test_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
 }
