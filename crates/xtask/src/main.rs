@@ -1,11 +1,13 @@
 //! The project's task runner. Two commands are promised in the README:
 //!
-//! - `cargo xtask serve [--port N]`: install what is missing, build the page, serve it.
-//! - `cargo xtask test`: install what is missing, then every check CI runs.
+//! - `cargo xtask serve [--port N]`: install what the page needs and is missing (the wasm32
+//!   target, Trunk, wasm-bindgen-cli), build the page, serve it.
+//! - `cargo xtask test`: install what is missing (the page's tools, and Chromium, Node.js and
+//!   the npm package for the browser tests), then every check CI runs.
 //!
 //! Tools are installed once into a cache outside the checkout (`$WSINSPECT_TOOLS`, else
-//! `$XDG_CACHE_HOME/wsinspect/tools`, else `~/.cache/wsinspect/tools`) and reused by every clone.
-//! `cargo xtask setup` does only the installing.
+//! `$XDG_CACHE_HOME/wsinspect/tools`, else `~/.cache/wsinspect/tools`), one directory per tool
+//! and version, and reused by every clone. `cargo xtask setup` does only the installing.
 
 mod setup;
 mod util;
@@ -14,7 +16,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use setup::Tools;
+use setup::{Apt, Browser, Page};
 use util::{fail, run, Result};
 
 const USAGE: &str = "\
@@ -23,7 +25,7 @@ usage: cargo xtask <command>
   serve [--port N]   build the inspector and serve it on http://127.0.0.1:N (default 8080)
   test               fmt, clippy, unit and CLI tests, wasm build, Trunk build, browser tests
   test browser       only the Trunk build and the browser tests (quick UI iteration)
-  setup              only install the tools the two commands above need
+  setup [page]       only install the tools the two commands above need (page: serve's only)
 ";
 
 fn main() -> ExitCode {
@@ -35,7 +37,7 @@ fn main() -> ExitCode {
             [only] if only == "browser" => test(true),
             other => fail(format!("usage: cargo xtask test [browser], not {other:?}")),
         },
-        Some("setup") => Tools::ensure().map(|_| ()),
+        Some("setup") => setup(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())
@@ -54,6 +56,21 @@ fn main() -> ExitCode {
     }
 }
 
+fn setup(args: &[String]) -> Result<()> {
+    let mut apt = Apt::default();
+    match args {
+        [] => {
+            Page::ensure(&mut apt)?;
+            Browser::ensure(&mut apt)?;
+        }
+        [only] if only == "page" => {
+            Page::ensure(&mut apt)?;
+        }
+        other => return fail(format!("usage: cargo xtask setup [page], not {other:?}")),
+    }
+    Ok(())
+}
+
 fn serve(args: &[String]) -> Result<()> {
     let port = match args {
         [] => 8080,
@@ -62,25 +79,27 @@ fn serve(args: &[String]) -> Result<()> {
             .map_err(|_| format!("--port takes a number from 1 to 65535, not {n:?}"))?,
         _ => return fail(format!("usage: cargo xtask serve [--port N], not {args:?}")),
     };
-    let tools = Tools::ensure()?;
+    let page = Page::ensure(&mut Apt::default())?;
     let root = util::root();
-    trunk_build(&tools, &root)?;
+    trunk_build(&page, &root)?;
     println!("wsinspect: serving the inspector on http://127.0.0.1:{port}/ (Ctrl-C to stop)");
-    let mut cmd = tools.trunk(&root);
+    let mut cmd = page.trunk(&root);
     cmd.args(["serve", "--release", "--offline", "--no-autoreload"])
         .args(["--address", "127.0.0.1", "--port", &port.to_string()]);
     run(&mut cmd)
 }
 
-fn trunk_build(tools: &Tools, root: &Path) -> Result<()> {
-    let mut cmd = tools.trunk(root);
+fn trunk_build(page: &Page, root: &Path) -> Result<()> {
+    let mut cmd = page.trunk(root);
     cmd.args(["build", "--release", "--offline"]);
     run(&mut cmd)
 }
 
 fn test(browser_only: bool) -> Result<()> {
     let started = Instant::now();
-    let tools = Tools::ensure()?;
+    let mut apt = Apt::default();
+    let page = Page::ensure(&mut apt)?;
+    let browser = Browser::ensure(&mut apt)?;
     let root = util::root();
     let mut steps: Vec<(&str, f64)> = Vec::new();
     let mut step = |name: &'static str, cmd: &mut Command| -> Result<()> {
@@ -112,7 +131,7 @@ fn test(browser_only: bool) -> Result<()> {
         )?;
         step(
             "wsinspect-core built for wasm32-unknown-unknown",
-            tools.wasm_cargo(&root).args([
+            page.wasm_cargo(&root).args([
                 "build",
                 "--package",
                 "wsinspect-core",
@@ -123,11 +142,11 @@ fn test(browser_only: bool) -> Result<()> {
     }
     step(
         "trunk build --release (the page)",
-        tools.trunk(&root).args(["build", "--release", "--offline"]),
+        page.trunk(&root).args(["build", "--release", "--offline"]),
     )?;
     step(
         "browser tests in headless Chromium",
-        &mut tools.browser_tests(&root),
+        &mut browser.tests(&root),
     )?;
     println!("\nxtask test: every step passed");
     for (name, secs) in &steps {

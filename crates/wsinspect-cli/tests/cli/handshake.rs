@@ -1,6 +1,6 @@
 //! `wsinspect accept` and `wsinspect handshake` on the tutorials' and real peers' handshakes.
 
-use wsinspect_e2e::{data, run};
+use crate::support::{data, run};
 
 fn stdout(args: &[&str], stdin: &[u8]) -> String {
     let out = run(args, stdin);

@@ -1,7 +1,7 @@
 //! `wsinspect decode` and `wsinspect encode` as a new user runs them.
 
+use crate::support::{data, run};
 use serde_json::{json, Value};
-use wsinspect_e2e::{data, run};
 
 fn decode_json(args: &[&str], stdin: &str) -> Value {
     let mut all = vec!["decode", "--json"];

@@ -1,8 +1,9 @@
 //! The real `wsinspect` binary, run as a user would.
 
 mod handshake;
+mod support;
 
-use wsinspect_e2e::run;
+use support::run;
 
 #[test]
 fn accept_prints_the_rfc_6455_section_1_3_value() {

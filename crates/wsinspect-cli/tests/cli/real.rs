@@ -2,7 +2,7 @@
 //! (client) and Python `websockets` (server), recorded on loopback (tests/data/real/README.md).
 //! wsinspect must read back exactly the messages the peers sent, with no findings.
 
-use wsinspect_e2e::{data, run};
+use crate::support::{data, run};
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = run(args, b"");
