@@ -61,7 +61,8 @@ pub fn run(args: DecodeArgs) -> Result<()> {
     let (first, eof) = read_up_to(&mut input, FIRST_CHUNK)?;
     let raw = args.format == Format::Raw
         || (args.format == Format::Auto
-            && (starts_like_handshake(&first) || std::str::from_utf8(trim_cut_char(&first)).is_err()));
+            && (starts_like_handshake(&first)
+                || std::str::from_utf8(trim_cut_char(&first)).is_err()));
     let opts = InspectOptions {
         format: args.format,
         direction: args.from,
@@ -156,7 +157,11 @@ fn stream(
         (false, _) => Keep::Prefix(4096),
     };
     let retain = Retain {
-        frames: if args.jsonl || args.summary { keep } else { Keep::All },
+        frames: if args.jsonl || args.summary {
+            keep
+        } else {
+            Keep::All
+        },
         messages: keep,
     };
     let mut config = p.config.clone();
@@ -229,7 +234,7 @@ impl Sink {
     fn start(&mut self, notation: Notation, len: usize, more: bool) -> Result<()> {
         if let Mode::Text(_) = self.mode {
             let size = if more {
-                format!("over {len} bytes")
+                format!("more than {} bytes", FIRST_CHUNK)
             } else {
                 format!("{len} bytes")
             };
@@ -263,10 +268,16 @@ impl Sink {
     fn finish(mut self) -> Result<()> {
         match &self.mode {
             Mode::Jsonl => {}
-            Mode::Summary { json: true, summary } => {
+            Mode::Summary {
+                json: true,
+                summary,
+            } => {
                 self.out.json_pretty(summary.as_ref())?;
             }
-            Mode::Summary { json: false, summary } => {
+            Mode::Summary {
+                json: false,
+                summary,
+            } => {
                 let text = render_summary(summary);
                 self.out.text(&text)?;
             }

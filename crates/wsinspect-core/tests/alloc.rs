@@ -84,3 +84,65 @@ fn a_declared_length_of_2_pow_63_minus_1_allocates_nothing_beyond_the_input() {
         );
     }
 }
+
+/// One million small masked binary frames (2-125 byte payloads), generated a chunk at a time.
+fn small_frames(seed: u64, count: usize, mut each: impl FnMut(&[u8])) {
+    let mut x = seed;
+    let mut chunk = Vec::with_capacity(64 << 10);
+    for _ in 0..count {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let len = 2 + (x >> 33) as usize % 124;
+        chunk.extend([0x82, 0x80 | len as u8, 1, 2, 3, 4]);
+        chunk.extend(std::iter::repeat_n(0x5a, len));
+        if chunk.len() > 60 << 10 {
+            each(&chunk);
+            chunk.clear();
+        }
+    }
+    each(&chunk);
+}
+
+#[test]
+fn the_summary_path_holds_a_bounded_amount_whatever_the_number_of_frames() {
+    use wsinspect_core::session::{Session, SessionConfig, Summary};
+    use wsinspect_core::stream::Retain;
+    use wsinspect_core::Direction;
+
+    let run = |frames: usize| {
+        let mut session = Session::new(SessionConfig {
+            handshake: false,
+            retain: Retain::NOTHING,
+            ..SessionConfig::default()
+        });
+        let mut summary = Summary::default();
+        let mut chunk_buf = Vec::new();
+        let (peak, ()) = peak_of(|| {
+            small_frames(7, frames, |chunk| {
+                chunk_buf.clear();
+                chunk_buf.extend_from_slice(chunk);
+                session.feed(Direction::Client, &chunk_buf, None);
+                while let Some(e) = session.poll_event() {
+                    summary.push(&e);
+                }
+            });
+            session.finish(Direction::Client, None);
+            while let Some(e) = session.poll_event() {
+                summary.push(&e);
+            }
+        });
+        assert_eq!(summary.directions[0].frames, frames as u64);
+        assert_eq!(summary.directions[0].messages, frames as u64);
+        peak
+    };
+    let small = run(10_000);
+    let large = run(1_000_000);
+    // The chunk (64 KiB), its events (one per frame in the chunk) and the reader's state: the
+    // same for a million frames as for ten thousand.
+    assert!(large < 4 << 20, "{large} bytes at peak for 1M frames");
+    assert!(
+        large <= small + (256 << 10),
+        "{large} vs {small}: memory grows with the input"
+    );
+}

@@ -6,9 +6,9 @@ use core::fmt::Write as _;
 use wsinspect_core::session::{EventKind, Summary};
 use wsinspect_core::stream::{FrameReport, MessageEvent, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
-use wsinspect_core::Direction;
 use wsinspect_core::wire::encode::spaced_hex;
 use wsinspect_core::wire::field::field;
+use wsinspect_core::Direction;
 
 /// Render a report as a readable table: one block per frame (every header field with its value
 /// and byte span, the payload, findings), then the messages.
@@ -40,14 +40,10 @@ pub fn render_text(r: &StreamReport) -> String {
             if m.compressed { ", compressed" } else { "" },
             if m.complete { "" } else { ", INCOMPLETE" }
         );
-        match r.message_text(m) {
-            Some(t) => {
-                let _ = writeln!(s, ": {t:?}");
-            }
-            None => {
-                let _ = writeln!(s, ": {}", spaced_hex(&payload));
-            }
-        }
+        let text = (m.opcode == OpCode::TEXT)
+            .then(|| core::str::from_utf8(&payload).ok())
+            .flatten();
+        let _ = writeln!(s, ": {}", shown(&payload, text, payload.len() as u64));
     }
     if let Some(i) = &r.incomplete {
         let _ = writeln!(
@@ -119,11 +115,16 @@ pub fn write_frame(s: &mut String, f: &FrameReport) {
     }
     match f.text() {
         Some(t) => {
-            let _ = writeln!(s, "  text: {t:?}");
+            let _ = writeln!(
+                s,
+                "  text: {}",
+                shown(t.as_bytes(), Some(t), t.len() as u64)
+            );
         }
         None if !f.payload.is_empty() => {
             let label = if f.compressed { "compressed" } else { "hex" };
-            let _ = writeln!(s, "  {label}: {}", spaced_hex(&f.payload));
+            let n = f.payload.len() as u64;
+            let _ = writeln!(s, "  {label}: {}", shown(&f.payload, None, n));
         }
         None => {}
     }
@@ -235,19 +236,33 @@ fn write_message(s: &mut String, m: &MessageEvent) {
             Err(_) => None,
         })
         .flatten();
-    match text {
+    let _ = write!(s, ": {}", shown(kept, text, m.payload.len));
+    s.push('\n');
+}
+
+/// The most payload bytes the table shows of one frame or message.
+pub const SHOWN_BYTES: usize = 64 << 10;
+
+/// A payload as the table shows it: quoted text when it is text, else spaced hex; at most
+/// [`SHOWN_BYTES`] of it, and how many bytes of its `len` are not shown.
+fn shown(bytes: &[u8], text: Option<&str>, len: u64) -> String {
+    let (mut out, n) = match text {
         Some(t) => {
-            let _ = write!(s, ": {t:?}");
+            let mut end = t.len().min(SHOWN_BYTES);
+            while !t.is_char_boundary(end) {
+                end -= 1;
+            }
+            (format!("{:?}", &t[..end]), end)
         }
         None => {
-            let _ = write!(s, ": {}", spaced_hex(kept));
+            let end = bytes.len().min(SHOWN_BYTES);
+            (spaced_hex(&bytes[..end]), end)
         }
+    };
+    if len > n as u64 {
+        out.push_str(&format!(" ... ({} more bytes not shown)", len - n as u64));
     }
-    let more = m.payload.len - kept.len() as u64;
-    if more > 0 {
-        let _ = write!(s, " ... ({more} more bytes not shown)");
-    }
-    s.push('\n');
+    out
 }
 
 /// Counts per direction, as a table.

@@ -14,3 +14,4 @@ fn accept_prints_the_rfc_6455_section_1_3_value() {
 
 mod decode;
 mod real;
+mod stream;

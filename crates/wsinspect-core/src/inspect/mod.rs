@@ -189,11 +189,13 @@ impl Plan {
 /// Plan the decoding of `bytes` (already read from their notation).
 pub fn plan(bytes: &[u8], opts: &InspectOptions) -> Result<Plan, InspectError> {
     let forced = match &opts.extensions {
-        Some(v) => Some(DecodeConfig::from_extensions(v).map_err(|e| {
-            InspectError::Extensions {
-                message: e.to_string(),
-            }
-        })?),
+        Some(v) => {
+            Some(
+                DecodeConfig::from_extensions(v).map_err(|e| InspectError::Extensions {
+                    message: e.to_string(),
+                })?,
+            )
+        }
         None => None,
     };
     let mut p = Plan {
@@ -260,7 +262,9 @@ fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
         (parsed.bytes, parsed.notation)
     };
     let p = plan(&bytes, opts)?;
-    let decoder = p.decodes().then(|| Decoder::new(p.direction, p.config.clone()));
+    let decoder = p
+        .decodes()
+        .then(|| Decoder::new(p.direction, p.config.clone()));
     let out = Inspection {
         notation,
         len: bytes.len(),

@@ -582,7 +582,10 @@ impl Reader {
                 } else {
                     m.add_plain(&f.body, f.header.payload_len, f.lost);
                     let max = self.config.max_message;
-                    if self.retain.messages.cap() > max && m.payload_len > max as u64 && !m.limit_reported {
+                    if self.retain.messages.cap() > max
+                        && m.payload_len > max as u64
+                        && !m.limit_reported
+                    {
                         m.limit_reported = true;
                         findings.push(Finding::new("message-limit", index as usize).with_message(format!(
                             "This message is longer than the {max} bytes we keep of one message, so only its first {max} bytes are kept; this is our limit, not the sender's fault."

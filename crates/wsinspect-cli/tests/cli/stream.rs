@@ -1,0 +1,189 @@
+//! `decode --jsonl`, `--summary` and large raw inputs, through the real binary.
+
+use serde_json::Value;
+
+use crate::support::{data, run};
+
+fn lines(out: &std::process::Output) -> Vec<Value> {
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn jsonl_events_of_a_real_capture_carry_the_messages_sent() {
+    let expected: Vec<String> = serde_json::from_slice(
+        &std::fs::read(data("real/ctx.server.bin").with_file_name("messages.json")).unwrap(),
+    )
+    .unwrap();
+    let file = data("real/ctx.server.bin");
+    let events = lines(&run(&["decode", file.to_str().unwrap(), "--jsonl"], b""));
+    assert!(events
+        .iter()
+        .all(|e| e["v"] == 1 && e["direction"] == "server"));
+    let texts: Vec<String> = events
+        .iter()
+        .filter(|e| e["event"] == "message")
+        .map(|e| {
+            let hex = e["data"]["payload"]["kept"].as_str().unwrap();
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            String::from_utf8(bytes).unwrap()
+        })
+        .collect();
+    assert_eq!(texts, expected);
+    assert_eq!(events.last().unwrap()["event"], "end");
+    // Each frame event's bytes are where the frame is.
+    for e in events.iter().filter(|e| e["event"] == "frame") {
+        let d = &e["data"];
+        let len =
+            d["header"]["header_len"].as_u64().unwrap() + d["payload"]["len"].as_u64().unwrap();
+        assert_eq!(
+            e["end"].as_u64().unwrap() - e["start"].as_u64().unwrap(),
+            len
+        );
+    }
+}
+
+#[test]
+fn jsonl_keep_bounds_the_payload_bytes_in_each_event() {
+    let file = data("real/ctx.client.bin");
+    let events = lines(&run(
+        &["decode", file.to_str().unwrap(), "--jsonl", "--keep", "4"],
+        b"",
+    ));
+    for e in events
+        .iter()
+        .filter(|e| e["event"] == "frame" || e["event"] == "message")
+    {
+        let kept = e["data"]["payload"]["kept"].as_str().unwrap();
+        assert!(kept.len() <= 8, "{kept}");
+    }
+}
+
+#[test]
+fn summary_counts_frames_messages_and_findings() {
+    let out = run(
+        &["decode", "--summary", "--json", "--from", "client"],
+        b"81 05 48 65 6c 6c 6f 88 00",
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["directions"][0];
+    assert_eq!(d["frames"], 2);
+    assert_eq!(d["control_frames"], 1);
+    assert_eq!(d["messages"], 1);
+    assert_eq!(d["findings"]["unmasked-client-frame"], 2);
+    let text = run(
+        &["decode", "--summary", "--from", "client"],
+        b"81 05 48 65 6c 6c 6f",
+    );
+    let t = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        t.contains("client: 1 frame(s)") && t.contains("unmasked-client-frame"),
+        "{t}"
+    );
+}
+
+/// Unmasked binary frames from a server, `count` of them, more than a MiB in all.
+fn many_frames(count: usize) -> Vec<u8> {
+    let mut b = Vec::new();
+    for i in 0..count {
+        let len = 2 + i % 100;
+        b.extend([0x82, len as u8]);
+        b.extend(std::iter::repeat_n(b'x', len));
+    }
+    b
+}
+
+#[test]
+fn a_large_raw_input_is_decoded_as_a_stream_with_totals_at_the_end() {
+    let input = many_frames(30_000);
+    assert!(input.len() > 1 << 20);
+    let out = run(&["decode", "--from", "server", "--format", "raw"], &input);
+    assert!(out.status.success(), "{out:?}");
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        t.starts_with("input: more than 1048576 bytes read as raw bytes, decoded as a stream"),
+        "{}",
+        &t[..200]
+    );
+    assert!(t.contains("\nframe 29999  bytes "));
+    assert!(
+        t.ends_with("30000 frame(s), 30000 message(s), direction: server\n0 finding(s)\n"),
+        "{}",
+        &t[t.len() - 200..]
+    );
+    let s = run(
+        &["decode", "--from", "server", "--summary", "--json"],
+        &input,
+    );
+    let v: Value = serde_json::from_slice(&s.stdout).unwrap();
+    assert_eq!(v["directions"][0]["frames"], 30_000);
+    assert_eq!(v["directions"][0]["bytes"], input.len() as u64);
+}
+
+#[test]
+fn many_small_bombs_end_at_the_inflate_budget() {
+    // Eight compressed messages of 1 MiB of zeros each (about 1 KiB each on the wire).
+    let z = miniz_oxide::deflate::compress_to_vec(&vec![0u8; 1 << 20], 6);
+    let mut input = Vec::new();
+    for _ in 0..8 {
+        input.extend([0xc2, 126]);
+        input.extend((z.len() as u16).to_be_bytes());
+        input.extend(&z);
+    }
+    let out = run(
+        &[
+            "decode",
+            "--from",
+            "server",
+            "--format",
+            "raw",
+            "--extensions",
+            "permessage-deflate",
+            "--inflate-budget",
+            "3145728",
+            "--summary",
+            "--json",
+        ],
+        &input,
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["directions"][0];
+    assert_eq!(d["findings"]["inflate-budget"], 1, "{v}");
+    assert_eq!(
+        d["findings"].as_object().unwrap().len(),
+        1,
+        "no later message is blamed: {v}"
+    );
+    assert_eq!(d["message_bytes"], 3 << 20);
+}
+
+#[test]
+fn a_closed_stdout_ends_the_program_quietly() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+    let file = data("real/ctx.client.bin");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsinspect"))
+        .args(["decode", file.to_str().unwrap(), "--jsonl"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader (like `head -1`) is gone now.
+    let out = child.wait_with_output().unwrap();
+    assert!(first.starts_with("{\"v\":1"));
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("Broken pipe"),
+        "{out:?}"
+    );
+}
