@@ -373,6 +373,53 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
     }
 }
 
+/// Read the request head at `start` into a [`Request`], with the issues the reading found.
+pub(crate) fn read_request(input: &[u8], start: usize) -> (Request, Vec<Issue>) {
+    let p = parse_head(input, start, Side::Request);
+    let mut f = p.first.into_iter();
+    let request = Request {
+        method: f.next().unwrap_or_default(),
+        target: f.next().unwrap_or_default(),
+        version: f.next().unwrap_or_default(),
+        headers: p.headers,
+        head: p.head,
+    };
+    (request, p.issues)
+}
+
+/// Read the response head at `start` into a [`Response`], with the issues the reading found
+/// (a status that is not three digits among them).
+pub(crate) fn read_response(input: &[u8], start: usize) -> (Response, Vec<Issue>) {
+    let mut p = parse_head(input, start, Side::Response);
+    let mut f = p.first.into_iter();
+    let version = f.next().unwrap_or_default();
+    let code = f.next().unwrap_or_default();
+    let status = if code.len() == 3 {
+        code.parse().unwrap_or(0)
+    } else {
+        0
+    };
+    if status == 0 {
+        p.issues.push(Issue {
+            id: "res-syntax".into(),
+            status: Status::Fail,
+            line: Some(p.head.first_line),
+            message: format!(
+                "line {}: the status code {code:?} is not a three-digit number",
+                p.head.first_line
+            ),
+        });
+    }
+    let response = Response {
+        version,
+        status,
+        reason: f.next().unwrap_or_default(),
+        headers: p.headers,
+        head: p.head,
+    };
+    (response, p.issues)
+}
+
 fn run_httparse(buf: &[u8], side: Side) -> Result<httparse::Status<usize>, httparse::Error> {
     let mut headers = vec![httparse::EMPTY_HEADER; 256];
     match side {
