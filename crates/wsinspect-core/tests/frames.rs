@@ -2,6 +2,7 @@
 //! the RFCs' examples verbatim, chunking invariance and robustness.
 
 use proptest::prelude::*;
+use wsinspect_core::finding::Rule;
 use wsinspect_core::inspect::notation::parse_hex;
 use wsinspect_core::stream::{decode_all, DecodeConfig, Decoder, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
@@ -24,7 +25,7 @@ fn pmd(ext: &str, bytes: &[u8], dir: Direction) -> StreamReport {
 fn codes(r: &StreamReport) -> Vec<(usize, &'static str)> {
     r.frames
         .iter()
-        .flat_map(|f| f.findings.iter().map(move |x| (f.index, x.code)))
+        .flat_map(|f| f.findings.iter().map(move |x| (f.index, x.rule.as_str())))
         .collect()
 }
 
@@ -152,7 +153,7 @@ fn rfc6455_5_2_64_bit_length_msb_must_be_0() {
     let mut d = Decoder::new(Direction::Server, DecodeConfig::default());
     d.feed(&hx("82 7f 80 00 00 00 00 00 00 00 01 02"));
     let r = d.finish();
-    let codes: Vec<&str> = r.findings().map(|f| f.code).collect();
+    let codes: Vec<&str> = r.findings().map(|f| f.rule.as_str()).collect();
     assert_eq!(
         codes,
         ["length-msb-set"],
@@ -160,7 +161,7 @@ fn rfc6455_5_2_64_bit_length_msb_must_be_0() {
     );
     let inc = r.incomplete.unwrap();
     assert_eq!(inc.need, (1u64 << 63) - 2);
-    assert_eq!(inc.findings[0].code, "length-msb-set");
+    assert_eq!(inc.findings[0].rule, Rule::LengthMsbSet);
 }
 
 #[test]
@@ -853,7 +854,7 @@ proptest! {
             _ => 64,
         };
         prop_assert_eq!(lf, expect);
-        let not_minimal = f.findings.iter().any(|x| x.code == "length-not-minimal");
+        let not_minimal = f.findings.iter().any(|x| x.rule == Rule::LengthNotMinimal);
         prop_assert_eq!(not_minimal, (lf == 16 && payload.len() < 126) || (lf == 64 && payload.len() <= 0xffff));
     }
 }

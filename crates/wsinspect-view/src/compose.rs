@@ -137,6 +137,7 @@ pub fn compose(spec: &ComposerSpec) -> Result<Composed, ComposeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wsinspect_core::finding::Rule;
 
     #[test]
     fn the_default_is_rfc6455_5_7_masked_hello() {
@@ -161,9 +162,9 @@ mod tests {
         };
         let c = compose(&spec).unwrap();
         assert_eq!(c.hex, "a3 02 81 ff");
-        let codes: Vec<_> = c.report.findings().map(|f| f.code).collect();
+        let codes: Vec<_> = c.report.findings().map(|f| f.rule).collect();
         assert!(
-            codes.contains(&"reserved-bits") && codes.contains(&"reserved-opcode"),
+            codes.contains(&Rule::ReservedBits) && codes.contains(&Rule::ReservedOpcode),
             "{codes:?}"
         );
     }

@@ -129,7 +129,7 @@ fn write_findings(s: &mut String, findings: &[wsinspect_core::finding::Finding])
             s,
             "  {}[{}] {} ({})",
             x.severity.as_str(),
-            x.code,
+            x.rule,
             x.message,
             x.rfc
         );

@@ -9,7 +9,7 @@
 use base64::Engine as _;
 use serde::Serialize;
 
-use wsinspect_core::finding::Severity;
+use wsinspect_core::finding::{Rule, Severity};
 use wsinspect_core::handshake::Status;
 use wsinspect_core::inspect::notation::{Format, Notation};
 use wsinspect_core::inspect::Inspection;
@@ -592,8 +592,8 @@ fn join(v: &[usize]) -> String {
 /// A finding badge.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Badge {
-    /// The rule's code.
-    pub code: &'static str,
+    /// The rule (serialised as its code).
+    pub code: Rule,
     /// `error`, `warning` or `note`.
     pub severity: &'static str,
 }
@@ -667,7 +667,7 @@ pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
             .findings
             .iter()
             .map(|x| Badge {
-                code: x.code,
+                code: x.rule,
                 severity: severity(x.severity),
             })
             .collect(),
@@ -1254,7 +1254,7 @@ mod tests {
             (row.opcode, row.fin, row.len.as_str(), row.preview.as_str()),
             ("text", "1", "5", "Hello")
         );
-        assert_eq!(row.badges[0].code, "unmasked-client-frame");
+        assert_eq!(row.badges[0].code, Rule::UnmaskedClientFrame);
         assert_eq!(row.arrow, "→");
         let long = decode_all(
             &[0x82, 0x04, 0, 1, 2, 0xff],

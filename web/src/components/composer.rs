@@ -94,7 +94,7 @@ pub fn Composer(props: &Props) -> Html {
                     <button class="primary" data-role="composer-send" onclick={send}>{ "Send to decoder →" }</button>
                     if c.report.findings().next().is_some() {
                         <ul class="findings">{ for c.report.findings().map(|f| html! {
-                            <li data-role="composer-finding" data-code={f.code}><span class={classes!("badge", f.severity.as_str())}>{ f.code }</span>{ " " }{ f.message.clone() }</li>
+                            <li data-role="composer-finding" data-code={f.rule.as_str()}><span class={classes!("badge", f.severity.as_str())}>{ f.rule.as_str() }</span>{ " " }{ f.message.clone() }</li>
                         }) }</ul>
                     }
                 </section>

@@ -46,7 +46,7 @@ pub fn FrameList(props: &Props) -> Html {
         let onclick = props.on_select.reform(move |_: MouseEvent| i);
         let style = format!("top: {}px", i as f64 * ROW_HEIGHT);
         let badges = r.badges.iter().map(|b| html! {
-            <span class={classes!("badge", b.severity)} title={b.code}>{ b.code }</span>
+            <span class={classes!("badge", b.severity)} title={b.code.as_str()}>{ b.code.as_str() }</span>
         });
         html! {
             <div key={i} class={classes!("frame-row", selected.then_some("sel"), format!("g-{}", r.group_pos))}

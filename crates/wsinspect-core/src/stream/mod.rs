@@ -16,7 +16,7 @@ pub use crate::ext::deflate::ExtensionError;
 use crate::ext::deflate::{
     parse_extensions, DeflateParams, InflateFailure, InflateOutcome, Inflater,
 };
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Rule, Severity};
 use crate::wire::codes::{CloseCode, CloseCodeUse, OpCode};
 use crate::wire::header::{decode_header, FieldValue, Header, Progress};
 use crate::wire::mask::apply_mask;
@@ -410,34 +410,34 @@ impl Decoder {
             } else {
                 "RSV1 is set on a continuation frame; permessage-deflate allows it only on the first frame of a message."
             };
-            f.push(Finding::new("reserved-bits", index).with_message(why));
+            f.push(Finding::new(Rule::ReservedBits, index).with_message(why));
         }
         if h.rsv2 || h.rsv3 {
             f.push(
-                Finding::new("reserved-bits", index)
+                Finding::new(Rule::ReservedBits, index)
                     .with_message("RSV2 or RSV3 is set, and no negotiated extension defines them."),
             );
         }
         if op.is_reserved() {
-            f.push(Finding::new("reserved-opcode", index).with_message(format!(
+            f.push(Finding::new(Rule::ReservedOpcode, index).with_message(format!(
                 "Opcode {:#x} is reserved for future use; a receiver must fail the connection when it sees one.",
                 h.opcode
             )));
         }
         if op.is_control() {
             if !h.fin {
-                f.push(Finding::new("fragmented-control", index));
+                f.push(Finding::new(Rule::FragmentedControl, index));
             }
             if h.payload_len > 125 {
-                f.push(Finding::new("control-too-long", index).with_message(format!(
+                f.push(Finding::new(Rule::ControlTooLong, index).with_message(format!(
                     "Control frames must have a payload of 125 bytes or less, and this one declares {}.",
                     h.payload_len
                 )));
             }
         }
         match (self.direction, h.masked) {
-            (Direction::Client, false) => f.push(Finding::new("unmasked-client-frame", index)),
-            (Direction::Server, true) => f.push(Finding::new("masked-server-frame", index)),
+            (Direction::Client, false) => f.push(Finding::new(Rule::UnmaskedClientFrame, index)),
+            (Direction::Server, true) => f.push(Finding::new(Rule::MaskedServerFrame, index)),
             _ => {}
         }
         let minimal = match h.len7 {
@@ -446,23 +446,23 @@ impl Decoder {
             _ => true,
         };
         if !minimal {
-            f.push(Finding::new("length-not-minimal", index).with_message(format!(
+            f.push(Finding::new(Rule::LengthNotMinimal, index).with_message(format!(
                 "The payload length {} fits in a shorter length form, and the fewest bytes possible must be used.",
                 h.payload_len
             )));
         }
         if h.len7 == 127 && h.payload_len >> 63 == 1 {
-            f.push(Finding::new("length-msb-set", index));
+            f.push(Finding::new(Rule::LengthMsbSet, index));
         }
         if self.closed {
             if op.is_control() {
                 f.push(
-                    Finding::new("frame-after-close", index)
+                    Finding::new(Rule::FrameAfterClose, index)
                         .with_severity(Severity::Warning)
                         .with_message("This side already sent a Close frame, and nothing should follow it, though a receiver may ignore this control frame."),
                 );
             } else {
-                f.push(Finding::new("frame-after-close", index));
+                f.push(Finding::new(Rule::FrameAfterClose, index));
             }
         }
         let head = core::mem::take(&mut self.head);
@@ -498,7 +498,7 @@ impl Decoder {
         } else if op.starts_message() || op == OpCode::CONTINUATION {
             if op.starts_message() {
                 if let Some(old) = self.msg.take() {
-                    findings.push(Finding::new("expected-continuation", index));
+                    findings.push(Finding::new(Rule::ExpectedContinuation, index));
                     // The unfinished message stays incomplete; its inflate context is unusable.
                     if self.messages[old.index].compressed {
                         self.reset_inflater();
@@ -521,7 +521,7 @@ impl Decoder {
                     stopped: false,
                 });
             } else if self.msg.is_none() {
-                findings.push(Finding::new("unexpected-continuation", index));
+                findings.push(Finding::new(Rule::UnexpectedContinuation, index));
             }
             if let Some(mut st) = self.msg.take() {
                 let m = &mut self.messages[st.index];
@@ -535,7 +535,7 @@ impl Decoder {
                     u.push(&p.payload);
                     if u.is_bad() || (h.fin && !u.finish()) {
                         st.utf8_reported = true;
-                        findings.push(Finding::new("invalid-utf8", index).with_message(
+                        findings.push(Finding::new(Rule::InvalidUtf8, index).with_message(
                             "A text message must be valid UTF-8, and the bytes so far cannot be.",
                         ));
                     }
@@ -630,12 +630,12 @@ impl Decoder {
                         ),
                     };
                     inflater.reset();
-                    findings.push(Finding::new("inflate-failed", index).with_message(why));
+                    findings.push(Finding::new(Rule::InflateFailed, index).with_message(why));
                 }
                 InflateOutcome::LimitReached => {
                     st.stopped = true;
                     inflater.reset();
-                    findings.push(Finding::new("inflate-limit", index).with_message(format!(
+                    findings.push(Finding::new(Rule::InflateLimit, index).with_message(format!(
                         "The decompressed message grew beyond the limit of {limit} bytes, so decompression stopped (a possible decompression bomb)."
                     )));
                 }
@@ -649,7 +649,7 @@ impl Decoder {
                 u.push(&out[before..]);
                 if u.is_bad() || (fin && !st.stopped && !u.finish()) {
                     st.utf8_reported = true;
-                    findings.push(Finding::new("invalid-utf8", index).with_message(
+                    findings.push(Finding::new(Rule::InvalidUtf8, index).with_message(
                         "A text message must be valid UTF-8, and the decompressed bytes so far cannot be.",
                     ));
                 }
@@ -667,7 +667,7 @@ fn close_body(payload: &[u8], index: usize, findings: &mut Vec<Finding>) -> Clos
             reason: None,
         },
         [_] => {
-            findings.push(Finding::new("close-payload-too-short", index));
+            findings.push(Finding::new(Rule::ClosePayloadTooShort, index));
             CloseInfo {
                 code: None,
                 name: None,
@@ -679,14 +679,14 @@ fn close_body(payload: &[u8], index: usize, findings: &mut Vec<Finding>) -> Clos
             match code.usage() {
                 CloseCodeUse::Valid => {}
                 CloseCodeUse::MustNotBeSent => {
-                    findings.push(Finding::new("invalid-close-code", index).with_message(format!(
+                    findings.push(Finding::new(Rule::InvalidCloseCode, index).with_message(format!(
                         "Close code {} ({}) is only for reporting locally and must not be sent in a Close frame.",
                         code.0,
                         code.describe()
                     )))
                 }
                 CloseCodeUse::Invalid => {
-                    findings.push(Finding::new("invalid-close-code", index).with_message(format!(
+                    findings.push(Finding::new(Rule::InvalidCloseCode, index).with_message(format!(
                         "Close code {} is not in a range that may be sent (1000-1003, 1007-1014, 3000-4999).",
                         code.0
                     )))
@@ -695,7 +695,7 @@ fn close_body(payload: &[u8], index: usize, findings: &mut Vec<Finding>) -> Clos
             let reason = match core::str::from_utf8(rest) {
                 Ok(s) => Some(s.to_string()),
                 Err(_) => {
-                    findings.push(Finding::new("invalid-utf8", index).with_message(
+                    findings.push(Finding::new(Rule::InvalidUtf8, index).with_message(
                         "The close reason must be valid UTF-8, and these bytes are not.",
                     ));
                     None
