@@ -7,6 +7,7 @@ use wsinspect_core::inspect::notation::parse_hex;
 use wsinspect_core::stream::{decode_all, DecodeConfig, Decoder, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::wire::encode::{close_payload, encode, FrameSpec, LengthForm};
+use wsinspect_core::wire::field::FieldId;
 use wsinspect_core::Direction;
 
 fn hx(s: &str) -> Vec<u8> {
@@ -754,7 +755,7 @@ fn frame_fields_carry_spans_and_ranges() {
     let f = &r.frames[1];
     assert_eq!(f.range(), 7..18);
     assert_eq!(f.payload_range(), 13..18);
-    let key = f.fields.iter().find(|v| v.key == "mask_key").unwrap();
+    let key = f.fields.iter().find(|v| v.key == FieldId::MaskKey).unwrap();
     assert_eq!((key.bytes.clone(), key.text.as_str()), (2..6, "37fa213d"));
 }
 

@@ -5,7 +5,7 @@ use core::fmt::Write as _;
 
 use wsinspect_core::stream::StreamReport;
 use wsinspect_core::wire::encode::spaced_hex;
-use wsinspect_core::wire::field::field;
+use wsinspect_core::wire::field::FieldId;
 
 /// Render a report as a readable table: one block per frame (every header field with its value
 /// and byte span, the payload, findings), then the messages.
@@ -30,7 +30,7 @@ pub fn render_text(r: &StreamReport) -> String {
             f.header.opcode
         );
         for v in &f.fields {
-            let def = field(v.key).map(|d| d.name).unwrap_or(v.key);
+            let def = v.key.def().name;
             let start = f.offset + v.bytes.start as u64;
             let at = if v.bytes.len() == 1 {
                 format!("byte {start}")
@@ -38,7 +38,7 @@ pub fn render_text(r: &StreamReport) -> String {
                 format!("bytes {start}..{}", f.offset + v.bytes.end as u64)
             };
             let mut shown = v.text.clone();
-            if v.key == "opcode" {
+            if v.key == FieldId::Opcode {
                 shown = format!("{shown} ({})", f.opcode().label());
             }
             let _ = writeln!(

@@ -15,7 +15,7 @@ use wsinspect_core::inspect::notation::{Format, Notation};
 use wsinspect_core::inspect::Inspection;
 use wsinspect_core::stream::{FrameReport, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
-use wsinspect_core::wire::field::{self, Kind, FIELDS};
+use wsinspect_core::wire::field::{self, FieldId, Kind, FIELDS};
 
 /// Bits per row of the bit grid, as in the RFC figure.
 pub const GRID_BITS: usize = 32;
@@ -23,8 +23,8 @@ pub const GRID_BITS: usize = 32;
 /// One field's piece of one bit-grid row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GridCell {
-    /// The field key (`fin`, `opcode`, ..., `mask_key`).
-    pub key: &'static str,
+    /// The field (serialised as its key: `fin`, `opcode`, ..., `mask_key`).
+    pub key: FieldId,
     /// The field's display name.
     pub name: &'static str,
     /// True for the field's first piece (the one that carries its name and value).
@@ -55,15 +55,15 @@ pub struct GridRow {
 }
 
 /// The shown value of a header field.
-fn shown(frame: &FrameReport, key: &str, text: &str) -> String {
+fn shown(frame: &FrameReport, key: FieldId, text: &str) -> String {
     match key {
-        "opcode" => format!("{text} ({})", frame.opcode().label()),
-        "payload_len" => match frame.header.len7 {
+        FieldId::Opcode => format!("{text} ({})", frame.opcode().label()),
+        FieldId::PayloadLen => match frame.header.len7 {
             126 => "126 (16-bit length follows)".into(),
             127 => "127 (64-bit length follows)".into(),
             _ => text.to_string(),
         },
-        "mask_key" => frame
+        FieldId::MaskKey => frame
             .header
             .mask_key
             .map(|k| wsinspect_core::wire::encode::spaced_hex(&k))
@@ -76,8 +76,8 @@ fn shown(frame: &FrameReport, key: &str, text: &str) -> String {
 pub fn bit_grid(frame: &FrameReport) -> Vec<GridRow> {
     let mut rows: Vec<GridRow> = Vec::new();
     for f in &frame.fields {
-        let def = field::field(f.key).expect("decoded fields come from FIELDS");
-        let colour = FIELDS.iter().position(|d| d.key == f.key).unwrap_or(0);
+        let def = f.key.def();
+        let colour = f.key.index();
         let width = f.bits.len();
         let bits: String = (0..width)
             .map(|i| {
@@ -120,8 +120,8 @@ pub fn bit_grid(frame: &FrameReport) -> Vec<GridRow> {
 /// One legend entry: a field present in this frame.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LegendEntry {
-    /// Field key.
-    pub key: &'static str,
+    /// The field.
+    pub key: FieldId,
     /// Display name.
     pub name: &'static str,
     /// Colour index (position in [`FIELDS`]).
@@ -136,7 +136,7 @@ pub fn legend(frame: &FrameReport) -> Vec<LegendEntry> {
         .fields
         .iter()
         .map(|f| {
-            let def = field::field(f.key).expect("decoded fields come from FIELDS");
+            let def = f.key.def();
             let place = match def.kind {
                 Kind::Flag | Kind::Opcode => {
                     if f.bits.len() == 1 {
@@ -153,11 +153,44 @@ pub fn legend(frame: &FrameReport) -> Vec<LegendEntry> {
             LegendEntry {
                 key: f.key,
                 name: def.name,
-                colour: FIELDS.iter().position(|d| d.key == f.key).unwrap_or(0),
+                colour: f.key.index(),
                 place,
             }
         })
         .collect()
+}
+
+/// What a byte of a frame belongs to: a header field, or the payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// A header field.
+    Field(FieldId),
+    /// The payload.
+    Payload,
+}
+
+impl Part {
+    /// The field's key, or `payload` (the page's `data-of` hook).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Field(f) => f.as_str(),
+            Part::Payload => "payload",
+        }
+    }
+
+    /// Its colour: the field's position in [`FIELDS`], `FIELDS.len()` for the payload.
+    pub fn colour(self) -> usize {
+        match self {
+            Part::Field(f) => f.index(),
+            Part::Payload => FIELDS.len(),
+        }
+    }
+}
+
+impl Serialize for Part {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// One byte of the hex view.
@@ -170,10 +203,10 @@ pub struct HexCell {
     /// The byte as a printable character, or `·`.
     pub ch: String,
     /// The header field the byte belongs to (the first, for a byte shared by several), or
-    /// `payload`.
-    pub field: &'static str,
-    /// Every field the byte holds bits of (`payload` for payload bytes).
-    pub fields: Vec<&'static str>,
+    /// the payload.
+    pub field: Part,
+    /// Every field the byte holds bits of (just the payload for payload bytes).
+    pub fields: Vec<Part>,
     /// Its colour: the field's position in [`FIELDS`] (`FIELDS.len()` for payload).
     pub colour: usize,
 }
@@ -208,12 +241,12 @@ pub fn hex_view(
     let end = (frames_offset + frame.range().end as usize)
         .min(input.len())
         .min(start.saturating_add(limit));
-    let field_of = |rel: usize| -> &'static str {
+    let field_of = |rel: usize| -> Part {
         frame
             .fields
             .iter()
             .find(|f| f.bytes.contains(&rel))
-            .map_or("payload", |f| f.key)
+            .map_or(Part::Payload, |f| Part::Field(f.key))
     };
     let cells: Vec<HexCell> = (start..end)
         .map(|at| HexCell {
@@ -222,22 +255,19 @@ pub fn hex_view(
             ch: printable(input[at]).to_string(),
             field: field_of(at - start),
             fields: {
-                let all: Vec<&'static str> = frame
+                let all: Vec<Part> = frame
                     .fields
                     .iter()
                     .filter(|f| f.bytes.contains(&(at - start)))
-                    .map(|f| f.key)
+                    .map(|f| Part::Field(f.key))
                     .collect();
                 if all.is_empty() {
-                    vec!["payload"]
+                    vec![Part::Payload]
                 } else {
                     all
                 }
             },
-            colour: FIELDS
-                .iter()
-                .position(|d| d.key == field_of(at - start))
-                .unwrap_or(FIELDS.len()),
+            colour: field_of(at - start).colour(),
         })
         .collect();
     cells
@@ -796,11 +826,11 @@ pub struct FieldInfo {
 
 /// The field-info line for the highlighted `keys` of a frame drawn as `rows` ([`bit_grid`]);
 /// `None` when none of them is a header field (payload bytes, nothing hovered).
-pub fn field_info(rows: &[GridRow], keys: &[&str]) -> Option<FieldInfo> {
+pub fn field_info(rows: &[GridRow], keys: &[Part]) -> Option<FieldInfo> {
     let mut cells = keys.iter().filter_map(|k| {
         rows.iter()
             .flat_map(|r| &r.cells)
-            .find(|c| c.key == *k && c.first)
+            .find(|c| *k == Part::Field(c.key) && c.first)
     });
     let main = cells.next()?;
     let others: Vec<String> = cells.map(|c| format!("{} = {}", c.name, c.shown)).collect();
@@ -970,7 +1000,7 @@ mod tests {
         let first: Vec<_> = rows[0]
             .cells
             .iter()
-            .map(|c| (c.key, c.bits.as_str(), c.column))
+            .map(|c| (c.key.as_str(), c.bits.as_str(), c.column))
             .collect();
         assert_eq!(
             first,
@@ -988,7 +1018,7 @@ mod tests {
         assert_eq!(rows[0].cells[4].shown, "1 (text)");
         let mk = &rows[1].cells[0];
         assert_eq!(
-            (mk.key, mk.first, mk.bits.as_str()),
+            (mk.key.as_str(), mk.first, mk.bits.as_str()),
             ("mask_key", false, "0010000100111101")
         );
         assert_eq!(rows[0].cells[7].shown, "37 fa 21 3d");
@@ -1013,7 +1043,7 @@ mod tests {
         let pieces: Vec<_> = rows
             .iter()
             .flat_map(|r| &r.cells)
-            .filter(|c| c.key == "ext_len64")
+            .filter(|c| c.key == FieldId::ExtLen64)
             .map(|c| c.bits.len())
             .collect();
         assert_eq!(pieces, [16, 32, 16]);
@@ -1024,7 +1054,7 @@ mod tests {
     fn hex_view_links_every_byte_to_its_field() {
         let r = hello();
         let rows = hex_view(&r.frames[0], &HELLO, 0, 1 << 20);
-        let fields: Vec<_> = rows[0].cells.iter().map(|c| c.field).collect();
+        let fields: Vec<_> = rows[0].cells.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(
             fields,
             [
@@ -1033,7 +1063,10 @@ mod tests {
             ]
         );
         assert_eq!(rows[0].cells[6].hex, "7f");
-        assert_eq!(rows[0].cells[1].fields, ["mask", "payload_len"]);
+        assert_eq!(
+            rows[0].cells[1].fields,
+            [Part::Field(FieldId::Mask), Part::Field(FieldId::PayloadLen)]
+        );
         assert_eq!(rows[0].cells[0].fields.len(), 5);
         assert_eq!(rows[0].label, "00000000");
     }
@@ -1214,12 +1247,12 @@ mod tests {
             info.also.as_deref(),
             Some("also in this byte: RSV1 = 0, RSV2 = 0, RSV3 = 0, Opcode = 1 (text)")
         );
-        let one = field_info(&rows, &["mask_key"]).unwrap();
+        let one = field_info(&rows, &[Part::Field(FieldId::MaskKey)]).unwrap();
         assert_eq!(
             (one.head.as_str(), one.also),
             ("Masking key = 37 fa 21 3d", None)
         );
-        assert_eq!(field_info(&rows, &["payload"]), None);
+        assert_eq!(field_info(&rows, &[Part::Payload]), None);
         assert_eq!(field_info(&rows, &[]), None);
     }
 

@@ -7,7 +7,7 @@ use core::ops::Range;
 
 use serde::Serialize;
 
-use crate::wire::field::{Loc, FIELDS};
+use crate::wire::field::{FieldId, Loc, FIELDS};
 
 /// The result of looking at a possibly incomplete buffer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -50,8 +50,8 @@ pub struct Header {
 /// One field of one decoded header: its value and where its bits are.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldValue {
-    /// The field's key in [`FIELDS`].
-    pub key: &'static str,
+    /// Which field (serialised as its key).
+    pub key: FieldId,
     /// The value as a number (the masking key as a big-endian u32).
     pub value: u64,
     /// The canonical text of the value: `0`/`1` for flags, decimal for numbers, hex for bytes.
@@ -195,7 +195,10 @@ mod tests {
         assert_eq!(h.mask_key, Some([0x37, 0xfa, 0x21, 0x3d]));
         assert_eq!((h.payload_len, h.header_len), (5, 6));
         let f = h.fields(&frame);
-        let keys: Vec<_> = f.iter().map(|f| (f.key, f.text.as_str())).collect();
+        let keys: Vec<_> = f
+            .iter()
+            .map(|f| (f.key.as_str(), f.text.as_str()))
+            .collect();
         assert_eq!(
             keys,
             [
@@ -224,7 +227,10 @@ mod tests {
         let frame = [0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0];
         let h = done(&frame);
         assert_eq!((h.payload_len, h.header_len), (65536, 10));
-        let ext = h.fields(&frame).into_iter().find(|f| f.key == "ext_len64");
+        let ext = h
+            .fields(&frame)
+            .into_iter()
+            .find(|f| f.key == FieldId::ExtLen64);
         assert_eq!(ext.map(|f| f.bytes), Some(2..10));
     }
 
