@@ -54,9 +54,9 @@ pub fn HandshakePanel(props: &Props) -> Html {
         let items = r.checks.iter().map(|c| {
             let status = status_label(c.status);
             html! {
-                <li class={classes!("check", status)} data-role="check" data-id={c.id} data-status={status}>
+                <li class={classes!("check", status)} data-role="check" data-id={c.id.as_str()} data-status={status}>
                     <span class={classes!("badge", status)}>{ status }</span>
-                    <code>{ c.id }</code>
+                    <code>{ c.id.as_str() }</code>
                     <span class="rfc">{ c.rfc }</span>
                     <p>{ c.message.clone() }</p>
                 </li>

@@ -6,7 +6,7 @@ use super::context::{
     header_case, is_token, line_of_header, token_check, version_at_least_1_1, Ctx,
 };
 use super::http::{Fields, Request};
-use super::Status;
+use super::{CheckId, Status};
 use crate::ext::extensions::{deflate_param_errors, parse_extensions};
 
 /// Every request check of an RFC 6455 handshake.
@@ -14,10 +14,17 @@ pub(super) fn client_checks(ctx: &mut Ctx, req: &Request) {
     method_and_version(ctx, req);
     target(ctx, req);
     host(ctx, req);
-    token_check(ctx, "req-upgrade", req, &req.head, "Upgrade", "websocket");
     token_check(
         ctx,
-        "req-connection",
+        CheckId::ReqUpgrade,
+        req,
+        &req.head,
+        "Upgrade",
+        "websocket",
+    );
+    token_check(
+        ctx,
+        CheckId::ReqConnection,
         req,
         &req.head,
         "Connection",
@@ -28,26 +35,26 @@ pub(super) fn client_checks(ctx: &mut Ctx, req: &Request) {
     origin(ctx, req);
     protocols(ctx, req);
     extensions(ctx, req);
-    header_case(ctx, "req-header-case", &req.headers, &req.head);
+    header_case(ctx, CheckId::ReqHeaderCase, &req.headers, &req.head);
 }
 
 fn method_and_version(ctx: &mut Ctx, req: &Request) {
     let first = Some(req.head.first_line);
     if req.method == "GET" {
-        ctx.push("req-method", Status::Pass, first, "the method is GET");
+        ctx.push(CheckId::ReqMethod, Status::Pass, first, "the method is GET");
     } else {
-        ctx.push("req-method", Status::Fail, first, format!("the method is `{}`; the handshake must be a GET request (methods are case-sensitive)", req.method));
+        ctx.push(CheckId::ReqMethod, Status::Fail, first, format!("the method is `{}`; the handshake must be a GET request (methods are case-sensitive)", req.method));
     }
     if version_at_least_1_1(&req.version) {
         ctx.push(
-            "req-version",
+            CheckId::ReqVersion,
             Status::Pass,
             first,
             format!("{} is HTTP/1.1 or later", req.version),
         );
     } else {
         ctx.push(
-            "req-version",
+            CheckId::ReqVersion,
             Status::Fail,
             first,
             format!(
@@ -63,19 +70,19 @@ fn target(ctx: &mut Ctx, req: &Request) {
     let t = &req.target;
     let lower = t.to_ascii_lowercase();
     if t.contains('#') {
-        ctx.push("req-target", Status::Fail, first, format!("the target `{t}` has a fragment ('#'); WebSocket URIs must not have one (RFC 6455 §3)"));
+        ctx.push(CheckId::ReqTarget, Status::Fail, first, format!("the target `{t}` has a fragment ('#'); WebSocket URIs must not have one (RFC 6455 §3)"));
     } else if t.starts_with('/') || lower.starts_with("http://") || lower.starts_with("https://") {
         ctx.push(
-            "req-target",
+            CheckId::ReqTarget,
             Status::Pass,
             first,
             format!("the target is `{t}`"),
         );
     } else if lower.starts_with("ws://") || lower.starts_with("wss://") {
-        ctx.push("req-target", Status::Warn, first, format!("the target `{t}` is a ws:// URI, as browser developer tools display it; on the wire the request line carries the path (`/...`) or an http(s) URI, and servers may reject this one"));
+        ctx.push(CheckId::ReqTarget, Status::Warn, first, format!("the target `{t}` is a ws:// URI, as browser developer tools display it; on the wire the request line carries the path (`/...`) or an http(s) URI, and servers may reject this one"));
     } else {
         ctx.push(
-            "req-target",
+            CheckId::ReqTarget,
             Status::Fail,
             first,
             format!(
@@ -94,20 +101,25 @@ fn host(ctx: &mut Ctx, req: &Request) {
         .count()
     {
         1 if req.values("Host").next().is_some_and(|v| !v.is_empty()) => ctx.push(
-            "req-host",
+            CheckId::ReqHost,
             Status::Pass,
             at,
             format!("Host: {}", req.values("Host").next().unwrap_or("")),
         ),
         0 => ctx.push(
-            "req-host",
+            CheckId::ReqHost,
             Status::Fail,
             Some(req.head.first_line),
             "there is no Host header; HTTP/1.1 requires exactly one",
         ),
-        1 => ctx.push("req-host", Status::Fail, at, "the Host header is empty"),
+        1 => ctx.push(
+            CheckId::ReqHost,
+            Status::Fail,
+            at,
+            "the Host header is empty",
+        ),
         n => ctx.push(
-            "req-host",
+            CheckId::ReqHost,
             Status::Fail,
             at,
             format!("there are {n} Host headers; HTTP/1.1 requires exactly one"),
@@ -119,22 +131,22 @@ fn key(ctx: &mut Ctx, req: &Request) {
     let at = line_of_header(&req.headers, &req.head, "Sec-WebSocket-Key");
     let keys: Vec<&str> = req.values("Sec-WebSocket-Key").collect();
     match keys.as_slice() {
-        [] => ctx.push("req-key", Status::Fail, Some(req.head.first_line), "there is no Sec-WebSocket-Key header; without it the server cannot prove it speaks WebSocket"),
+        [] => ctx.push(CheckId::ReqKey, Status::Fail, Some(req.head.first_line), "there is no Sec-WebSocket-Key header; without it the server cannot prove it speaks WebSocket"),
         [k] => {
             let steps = accept::explain(k, None);
             if steps.key_valid {
-                ctx.push("req-key", Status::Pass, at, format!("`{k}` is base64 of 16 bytes"));
+                ctx.push(CheckId::ReqKey, Status::Pass, at, format!("`{k}` is base64 of 16 bytes"));
             } else {
                 use base64::Engine as _;
                 let why = match base64::engine::general_purpose::STANDARD.decode(steps.trimmed.as_bytes()) {
                     Ok(b) => format!("it decodes to {} bytes, not 16", b.len()),
                     Err(e) => format!("it is not valid base64 ({e})"),
                 };
-                ctx.push("req-key", Status::Fail, at, format!("`{k}`: {why}; the key must be 16 random bytes in base64 (24 characters ending in `==`)"));
+                ctx.push(CheckId::ReqKey, Status::Fail, at, format!("`{k}`: {why}; the key must be 16 random bytes in base64 (24 characters ending in `==`)"));
             }
             ctx.accept = Some(steps);
         }
-        _ => ctx.push("req-key", Status::Fail, at, format!("there are {} Sec-WebSocket-Key headers; there must be exactly one", keys.len())),
+        _ => ctx.push(CheckId::ReqKey, Status::Fail, at, format!("there are {} Sec-WebSocket-Key headers; there must be exactly one", keys.len())),
     }
 }
 
@@ -142,9 +154,9 @@ fn version(ctx: &mut Ctx, req: &Request) {
     let at = line_of_header(&req.headers, &req.head, "Sec-WebSocket-Version");
     let versions = req.tokens("Sec-WebSocket-Version");
     match versions.as_slice() {
-        [v] if v == "13" => ctx.push("req-ws-version", Status::Pass, at, "Sec-WebSocket-Version: 13"),
-        [] => ctx.push("req-ws-version", Status::Fail, Some(req.head.first_line), "there is no Sec-WebSocket-Version header; RFC 6455 clients send 13"),
-        v => ctx.push("req-ws-version", Status::Fail, at, format!("Sec-WebSocket-Version is `{}`; it must be exactly 13 (8 and 7 were drafts, a server answers 426 listing what it speaks)", v.join(", "))),
+        [v] if v == "13" => ctx.push(CheckId::ReqWsVersion, Status::Pass, at, "Sec-WebSocket-Version: 13"),
+        [] => ctx.push(CheckId::ReqWsVersion, Status::Fail, Some(req.head.first_line), "there is no Sec-WebSocket-Version header; RFC 6455 clients send 13"),
+        v => ctx.push(CheckId::ReqWsVersion, Status::Fail, at, format!("Sec-WebSocket-Version is `{}`; it must be exactly 13 (8 and 7 were drafts, a server answers 426 listing what it speaks)", v.join(", "))),
     }
 }
 
@@ -152,7 +164,7 @@ fn origin(ctx: &mut Ctx, req: &Request) {
     if req.values("Origin").next().is_some() || req.values("Sec-WebSocket-Origin").next().is_some()
     {
         ctx.push(
-            "req-origin",
+            CheckId::ReqOrigin,
             Status::Pass,
             line_of_header(&req.headers, &req.head, "Origin"),
             format!(
@@ -163,14 +175,19 @@ fn origin(ctx: &mut Ctx, req: &Request) {
             ),
         );
     } else {
-        ctx.push("req-origin", Status::Warn, Some(req.head.first_line), "there is no Origin header: fine for a non-browser client, but browsers always send it, so this request did not come from a page (and servers that check Origin will refuse it)");
+        ctx.push(CheckId::ReqOrigin, Status::Warn, Some(req.head.first_line), "there is no Origin header: fine for a non-browser client, but browsers always send it, so this request did not come from a page (and servers that check Origin will refuse it)");
     }
 }
 
 fn protocols(ctx: &mut Ctx, req: &Request) {
     let offers = req.tokens("Sec-WebSocket-Protocol");
     if offers.is_empty() {
-        ctx.push("req-protocol", Status::Pass, None, "no subprotocol offered");
+        ctx.push(
+            CheckId::ReqProtocol,
+            Status::Pass,
+            None,
+            "no subprotocol offered",
+        );
         return;
     }
     let at = line_of_header(&req.headers, &req.head, "Sec-WebSocket-Protocol");
@@ -183,14 +200,14 @@ fn protocols(ctx: &mut Ctx, req: &Request) {
         .collect();
     if bad.is_empty() && dup.is_empty() {
         ctx.push(
-            "req-protocol",
+            CheckId::ReqProtocol,
             Status::Pass,
             at,
             format!("offers {}", offers.join(", ")),
         );
     } else {
         ctx.push(
-            "req-protocol",
+            CheckId::ReqProtocol,
             Status::Fail,
             at,
             format!(
@@ -212,7 +229,12 @@ fn protocols(ctx: &mut Ctx, req: &Request) {
 
 fn extensions(ctx: &mut Ctx, req: &Request) {
     let Some(v) = req.combined("Sec-WebSocket-Extensions") else {
-        ctx.push("req-extensions", Status::Pass, None, "no extension offered");
+        ctx.push(
+            CheckId::ReqExtensions,
+            Status::Pass,
+            None,
+            "no extension offered",
+        );
         return;
     };
     let line = line_of_header(&req.headers, &req.head, "Sec-WebSocket-Extensions");
@@ -229,14 +251,14 @@ fn extensions(ctx: &mut Ctx, req: &Request) {
     if errs.is_empty() {
         let names: Vec<&str> = offers.iter().map(|e| e.name.as_str()).collect();
         ctx.push(
-            "req-extensions",
+            CheckId::ReqExtensions,
             Status::Pass,
             line,
             format!("offers {}", names.join(", ")),
         );
     } else {
         ctx.push(
-            "req-extensions",
+            CheckId::ReqExtensions,
             Status::Fail,
             line,
             format!("{}; a server must decline such an offer", errs.join("; ")),

@@ -4,7 +4,7 @@
 
 use super::accept::AcceptSteps;
 use super::http::{Fields, Head};
-use super::{Issue, Negotiated, Status};
+use super::{CheckId, Issue, Negotiated, Status};
 
 /// The analysis in progress: issues for the checklist, the Accept math and the negotiated
 /// session as the checks find them.
@@ -17,13 +17,13 @@ pub(super) struct Ctx {
 impl Ctx {
     pub fn push(
         &mut self,
-        id: &str,
+        id: CheckId,
         status: Status,
         line: Option<usize>,
         message: impl Into<String>,
     ) {
         self.issues.push(Issue {
-            id: id.to_string(),
+            id,
             status,
             line,
             message: message.into(),
@@ -67,7 +67,7 @@ const REGISTERED: &[&str] = &[
 ];
 
 /// Whether the WebSocket header names use their registered spelling (or all lower case).
-pub(super) fn header_case(ctx: &mut Ctx, id: &str, headers: &[(String, String)], head: &Head) {
+pub(super) fn header_case(ctx: &mut Ctx, id: CheckId, headers: &[(String, String)], head: &Head) {
     let odd: Vec<(usize, &str, &str)> = headers
         .iter()
         .enumerate()
@@ -104,7 +104,7 @@ pub(super) fn header_case(ctx: &mut Ctx, id: &str, headers: &[(String, String)],
 /// Whether the list header `name` contains `token`, as one element in any case.
 pub(super) fn token_check(
     ctx: &mut Ctx,
-    id: &str,
+    id: CheckId,
     msg: &impl Fields,
     head: &Head,
     name: &str,

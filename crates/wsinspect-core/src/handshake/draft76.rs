@@ -5,7 +5,7 @@
 
 use super::context::Ctx;
 use super::http::{Fields, Request, Response};
-use super::{Draft76, Split, Status};
+use super::{CheckId, Draft76, Split, Status};
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
@@ -61,7 +61,7 @@ pub(super) fn draft76_checks(
         _ => String::new(),
     };
     ctx.push(
-        "draft76",
+        CheckId::Draft76,
         Status::Fail,
         req.or(None).map(|r| r.head.first_line).or(res.map(|r| r.head.first_line)),
         format!(

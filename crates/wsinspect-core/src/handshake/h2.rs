@@ -6,7 +6,7 @@ use core::ops::Range;
 use super::context::Ctx;
 use super::http::{line_of, Fields, Head, Request, Response};
 use super::server::explain_status;
-use super::Status;
+use super::{CheckId, Status};
 use crate::ext::extensions::{deflate_session, parse_extensions};
 
 /// The request and response blocks of HTTP/2 pseudo-header text.
@@ -153,14 +153,14 @@ pub(super) fn h2_checks(ctx: &mut Ctx, req: Option<&Request>, res: Option<&Respo
     }
     if present.is_empty() {
         ctx.push(
-            "h2-no-upgrade",
+            CheckId::H2NoUpgrade,
             Status::Pass,
             None,
             "no HTTP/1.1 upgrade headers",
         );
     } else {
         ctx.push(
-            "h2-no-upgrade",
+            CheckId::H2NoUpgrade,
             Status::Fail,
             None,
             format!(
@@ -174,10 +174,10 @@ pub(super) fn h2_checks(ctx: &mut Ctx, req: Option<&Request>, res: Option<&Respo
 fn request_checks(ctx: &mut Ctx, r: &Request) {
     let line = Some(r.head.first_line);
     if r.method == "CONNECT" {
-        ctx.push("h2-method", Status::Pass, line, "HTTP/2 extended CONNECT (RFC 8441): the WebSocket runs on one HTTP/2 stream; there is no Key/Accept exchange");
+        ctx.push(CheckId::H2Method, Status::Pass, line, "HTTP/2 extended CONNECT (RFC 8441): the WebSocket runs on one HTTP/2 stream; there is no Key/Accept exchange");
     } else {
         ctx.push(
-            "h2-method",
+            CheckId::H2Method,
             Status::Fail,
             line,
             format!(
@@ -187,15 +187,20 @@ fn request_checks(ctx: &mut Ctx, r: &Request) {
         );
     }
     match r.values(":protocol").next() {
-        Some("websocket") => ctx.push("h2-protocol", Status::Pass, line, ":protocol websocket"),
+        Some("websocket") => ctx.push(
+            CheckId::H2Protocol,
+            Status::Pass,
+            line,
+            ":protocol websocket",
+        ),
         Some(p) => ctx.push(
-            "h2-protocol",
+            CheckId::H2Protocol,
             Status::Fail,
             line,
             format!(":protocol is `{p}`; it must be `websocket`"),
         ),
         None => ctx.push(
-            "h2-protocol",
+            CheckId::H2Protocol,
             Status::Fail,
             line,
             "there is no :protocol pseudo-header; without it CONNECT opens a plain tunnel",
@@ -207,14 +212,14 @@ fn request_checks(ctx: &mut Ctx, r: &Request) {
         .collect();
     if missing.is_empty() {
         ctx.push(
-            "h2-pseudo",
+            CheckId::H2Pseudo,
             Status::Pass,
             line,
             ":scheme, :path and :authority are present",
         );
     } else {
         ctx.push(
-            "h2-pseudo",
+            CheckId::H2Pseudo,
             Status::Fail,
             line,
             format!("missing {}", missing.join(", ")),
@@ -229,14 +234,14 @@ fn version_and_origin(ctx: &mut Ctx, r: &Request) {
     let versions = r.tokens("Sec-WebSocket-Version");
     if versions == ["13"] {
         ctx.push(
-            "req-ws-version",
+            CheckId::ReqWsVersion,
             Status::Pass,
             line,
             "sec-websocket-version: 13",
         );
     } else {
         ctx.push(
-            "req-ws-version",
+            CheckId::ReqWsVersion,
             Status::Fail,
             line,
             format!(
@@ -246,10 +251,10 @@ fn version_and_origin(ctx: &mut Ctx, r: &Request) {
         );
     }
     if r.values("Origin").next().is_some() {
-        ctx.push("req-origin", Status::Pass, line, "origin is present");
+        ctx.push(CheckId::ReqOrigin, Status::Pass, line, "origin is present");
     } else {
         ctx.push(
-            "req-origin",
+            CheckId::ReqOrigin,
             Status::Warn,
             line,
             "there is no origin header; browsers always send it",
@@ -262,14 +267,14 @@ fn response_checks(ctx: &mut Ctx, s: &Response) {
     let line = Some(s.head.first_line);
     if (200..300).contains(&s.status) {
         ctx.push(
-            "h2-status",
+            CheckId::H2Status,
             Status::Pass,
             line,
             format!(":status {}: the stream is now a WebSocket", s.status),
         );
     } else {
         ctx.push(
-            "h2-status",
+            CheckId::H2Status,
             Status::Fail,
             line,
             format!(":status {}: {}", s.status, explain_status(s.status)),

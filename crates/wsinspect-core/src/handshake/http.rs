@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Issue, Status};
+use super::{CheckId, Issue, Status};
 
 /// Where a request or response head sits in the input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -132,10 +132,27 @@ pub(crate) enum Side {
 }
 
 impl Side {
-    fn prefix(self) -> &'static str {
+    /// This side's "well-formed HTTP/1.1" item.
+    fn syntax(self) -> CheckId {
         match self {
-            Side::Request => "req",
-            Side::Response => "res",
+            Side::Request => CheckId::ReqSyntax,
+            Side::Response => CheckId::ResSyntax,
+        }
+    }
+
+    /// This side's "lines end in CRLF" item.
+    fn line_endings(self) -> CheckId {
+        match self {
+            Side::Request => CheckId::ReqLineEndings,
+            Side::Response => CheckId::ResLineEndings,
+        }
+    }
+
+    /// This side's "ends with an empty line" item.
+    fn head_end(self) -> CheckId {
+        match self {
+            Side::Request => CheckId::ReqHeadEnd,
+            Side::Response => CheckId::ResHeadEnd,
         }
     }
 }
@@ -185,12 +202,11 @@ fn text(b: &[u8]) -> String {
 /// Parse the head that starts at `start`.
 pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
     let (lines, end, complete) = scan(input, start, side);
-    let p = side.prefix();
     let first_line = line_of(input, start);
     let mut issues = Vec::new();
-    let mut issue = |id: &str, status, line: usize, message: String| {
+    let mut issue = |id: CheckId, status, line: usize, message: String| {
         issues.push(Issue {
-            id: format!("{p}-{id}"),
+            id,
             status,
             line: Some(line),
             message,
@@ -219,7 +235,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
         .unwrap_or_default();
     if side == Side::Request && first.len() != 3 {
         issue(
-            "syntax",
+            side.syntax(),
             Status::Fail,
             first_line,
             format!(
@@ -238,7 +254,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
             match headers.last_mut() {
                 Some((name, value)) => {
                     issue(
-                        "syntax",
+                        side.syntax(),
                         Status::Warn,
                         n,
                         format!(
@@ -251,7 +267,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
                     }
                 }
                 None => issue(
-                    "syntax",
+                    side.syntax(),
                     Status::Fail,
                     n,
                     format!("line {n}: starts with whitespace but there is no header before it to continue: {:?}", text(raw)),
@@ -261,7 +277,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
         }
         let Some(colon) = raw.iter().position(|&b| b == b':') else {
             issue(
-                "syntax",
+                side.syntax(),
                 Status::Fail,
                 n,
                 format!("line {n}: not a header field (no ':'): {:?}", text(raw)),
@@ -272,7 +288,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
         let name = name_raw.trim_end_matches([' ', '\t']).to_string();
         if name.len() != name_raw.len() {
             issue(
-                "syntax",
+                side.syntax(),
                 Status::Fail,
                 n,
                 format!(
@@ -283,7 +299,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
         }
         if name.is_empty() {
             issue(
-                "syntax",
+                side.syntax(),
                 Status::Fail,
                 n,
                 format!("line {n}: empty header name"),
@@ -313,7 +329,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
     };
     if lf.is_empty() {
         issue(
-            "line-endings",
+            side.line_endings(),
             Status::Pass,
             first_line,
             format!("every line of the {what} ends in CRLF"),
@@ -321,7 +337,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
     } else {
         let shown: Vec<String> = lf.iter().take(8).map(|n| n.to_string()).collect();
         issue(
-            "line-endings",
+            side.line_endings(),
             Status::Warn,
             lf[0],
             format!(
@@ -336,14 +352,14 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
     let last_line = first_line + lines.len().saturating_sub(1);
     if complete {
         issue(
-            "head-end",
+            side.head_end(),
             Status::Pass,
             last_line + 1,
             format!("the {what} head ends with an empty line"),
         );
     } else {
         issue(
-            "head-end",
+            side.head_end(),
             Status::Warn,
             last_line,
             format!(
@@ -352,7 +368,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
         );
     }
     issue(
-        "syntax",
+        side.syntax(),
         Status::Pass,
         first_line,
         format!("the strict HTTP/1.1 parser (httparse) accepts the {what}"),
@@ -401,7 +417,7 @@ pub(crate) fn read_response(input: &[u8], start: usize) -> (Response, Vec<Issue>
     };
     if status == 0 {
         p.issues.push(Issue {
-            id: "res-syntax".into(),
+            id: CheckId::ResSyntax,
             status: Status::Fail,
             line: Some(p.head.first_line),
             message: format!(
@@ -438,7 +454,7 @@ fn strict(
     lines: &[Line],
     side: Side,
     first_line: usize,
-    issue: &mut impl FnMut(&str, Status, usize, String),
+    issue: &mut impl FnMut(CheckId, Status, usize, String),
 ) {
     let Err(err) = run_httparse(&input[start..end], side) else {
         return;
@@ -462,7 +478,7 @@ fn strict(
     let raw = &input[l.start..l.end];
     let col = column(raw, lo == 0, side, err);
     issue(
-        "syntax",
+        side.syntax(),
         Status::Fail,
         n,
         format!(

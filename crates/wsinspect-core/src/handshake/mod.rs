@@ -29,7 +29,7 @@ mod split;
 mod text;
 
 pub use crate::ext::extensions::{Deflate, DeflateParams, Extension};
-pub use checks::{check_def, CheckDef, CHECKS};
+pub use checks::{CheckDef, CheckId, CHECKS};
 pub use http::{Fields, Head, Request, Response};
 pub use split::split_stream;
 
@@ -50,8 +50,8 @@ pub enum Status {
 /// The result of one checklist item on this handshake.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CheckResult {
-    /// The item's id in [`CHECKS`].
-    pub id: &'static str,
+    /// Which checklist item (serialised as its id).
+    pub id: CheckId,
     /// Pass, fail or warn.
     pub status: Status,
     /// The section that states the requirement.
@@ -66,7 +66,7 @@ pub struct CheckResult {
 /// A finding before it is matched to the table.
 #[derive(Clone, Debug)]
 pub(crate) struct Issue {
-    pub id: String,
+    pub id: CheckId,
     pub status: Status,
     pub line: Option<usize>,
     pub message: String,
@@ -187,8 +187,8 @@ pub struct Summary {
 }
 
 impl HandshakeReport {
-    /// The result of the check with this id, if it applied.
-    pub fn check(&self, id: &str) -> Option<&CheckResult> {
+    /// The result of the check `id`, if it applied.
+    pub fn check(&self, id: CheckId) -> Option<&CheckResult> {
         self.checks.iter().find(|c| c.id == id)
     }
 
@@ -245,7 +245,7 @@ pub fn analyze(input: &[u8]) -> HandshakeReport {
     }
     if input.iter().all(|b| b.is_ascii_whitespace()) {
         ctx.push(
-            "req-syntax",
+            CheckId::ReqSyntax,
             Status::Fail,
             None,
             "the input is empty: paste a request, a response, or both",

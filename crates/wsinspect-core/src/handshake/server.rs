@@ -5,7 +5,7 @@
 use super::accept;
 use super::context::{header_case, line_of_header, token_check, version_at_least_1_1, Ctx};
 use super::http::{Fields, Request, Response};
-use super::{Extension, Status};
+use super::{CheckId, Extension, Status};
 use crate::ext::extensions::{
     deflate_answer_errors, deflate_param_errors, deflate_session, parse_extensions,
 };
@@ -15,19 +15,26 @@ pub(super) fn server_checks(ctx: &mut Ctx, req: Option<&Request>, res: &Response
     version(ctx, res);
     if res.status != 101 {
         refusal(ctx, req, res);
-        header_case(ctx, "res-header-case", &res.headers, &res.head);
+        header_case(ctx, CheckId::ResHeaderCase, &res.headers, &res.head);
         return;
     }
     ctx.push(
-        "res-status",
+        CheckId::ResStatus,
         Status::Pass,
         Some(res.head.first_line),
         format!("101 {}", res.reason),
     );
-    token_check(ctx, "res-upgrade", res, &res.head, "Upgrade", "websocket");
     token_check(
         ctx,
-        "res-connection",
+        CheckId::ResUpgrade,
+        res,
+        &res.head,
+        "Upgrade",
+        "websocket",
+    );
+    token_check(
+        ctx,
+        CheckId::ResConnection,
         res,
         &res.head,
         "Connection",
@@ -37,23 +44,23 @@ pub(super) fn server_checks(ctx: &mut Ctx, req: Option<&Request>, res: &Response
     protocol(ctx, req, res);
     extensions(ctx, req, res);
     legacy(ctx, res);
-    header_case(ctx, "res-header-case", &res.headers, &res.head);
+    header_case(ctx, CheckId::ResHeaderCase, &res.headers, &res.head);
 }
 
 fn version(ctx: &mut Ctx, res: &Response) {
     let first = Some(res.head.first_line);
     if res.version == "HTTP/1.1" {
-        ctx.push("res-version", Status::Pass, first, "HTTP/1.1");
+        ctx.push(CheckId::ResVersion, Status::Pass, first, "HTTP/1.1");
     } else if version_at_least_1_1(&res.version) {
         ctx.push(
-            "res-version",
+            CheckId::ResVersion,
             Status::Warn,
             first,
             format!("`{}`: a 101 answer is sent in HTTP/1.1", res.version),
         );
     } else {
         ctx.push(
-            "res-version",
+            CheckId::ResVersion,
             Status::Fail,
             first,
             format!(
@@ -68,7 +75,7 @@ fn version(ctx: &mut Ctx, res: &Response) {
 fn refusal(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
     let first = Some(res.head.first_line);
     ctx.push(
-        "res-status",
+        CheckId::ResStatus,
         Status::Fail,
         first,
         format!(
@@ -84,7 +91,7 @@ fn refusal(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
             .map(|r| r.tokens("Sec-WebSocket-Version").join(", "))
             .unwrap_or_default();
         ctx.push(
-            "res-ws-version",
+            CheckId::ResWsVersion,
             Status::Pass,
             line_of_header(&res.headers, &res.head, "Sec-WebSocket-Version"),
             format!(
@@ -99,7 +106,7 @@ fn refusal(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
             ),
         );
     } else if matches!(res.status, 400 | 426) {
-        ctx.push("res-ws-version", Status::Warn, first, format!("a {} answer to a WebSocket request should list the versions the server speaks in Sec-WebSocket-Version", res.status));
+        ctx.push(CheckId::ResWsVersion, Status::Warn, first, format!("a {} answer to a WebSocket request should list the versions the server speaks in Sec-WebSocket-Version", res.status));
     }
 }
 
@@ -128,13 +135,13 @@ fn accept_value(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
     });
     match (received.as_slice(), key) {
         ([], _) => ctx.push(
-            "res-accept",
+            CheckId::ResAccept,
             Status::Fail,
             Some(res.head.first_line),
             "there is no Sec-WebSocket-Accept header; the client fails the connection",
         ),
         ([_, _, ..], _) => ctx.push(
-            "res-accept",
+            CheckId::ResAccept,
             Status::Fail,
             line,
             format!(
@@ -143,7 +150,7 @@ fn accept_value(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
             ),
         ),
         ([r], None) => ctx.push(
-            "res-accept",
+            CheckId::ResAccept,
             Status::Warn,
             line,
             format!("received `{r}`; cannot verify it without the request's Sec-WebSocket-Key"),
@@ -152,7 +159,7 @@ fn accept_value(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
             let steps = accept::explain(&k, Some(r));
             if steps.matches == Some(true) {
                 ctx.push(
-                    "res-accept",
+                    CheckId::ResAccept,
                     Status::Pass,
                     line,
                     format!("`{r}` = base64(SHA-1(key + GUID))"),
@@ -164,7 +171,7 @@ fn accept_value(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
                     .map(|d| d.message.as_str())
                     .unwrap_or("");
                 ctx.push(
-                    "res-accept",
+                    CheckId::ResAccept,
                     Status::Fail,
                     line,
                     format!(
@@ -183,26 +190,26 @@ fn protocol(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
     let chosen = res.tokens("Sec-WebSocket-Protocol");
     let pline = line_of_header(&res.headers, &res.head, "Sec-WebSocket-Protocol");
     match (chosen.as_slice(), &offers) {
-        ([], Some(o)) if !o.is_empty() => ctx.push("res-protocol", Status::Pass, None, format!("the server selected no subprotocol (offered: {}); a client that requires one closes the connection", o.join(", "))),
-        ([], _) => ctx.push("res-protocol", Status::Pass, None, "no subprotocol"),
+        ([], Some(o)) if !o.is_empty() => ctx.push(CheckId::ResProtocol, Status::Pass, None, format!("the server selected no subprotocol (offered: {}); a client that requires one closes the connection", o.join(", "))),
+        ([], _) => ctx.push(CheckId::ResProtocol, Status::Pass, None, "no subprotocol"),
         ([p], Some(o)) if o.contains(p) => {
-            ctx.push("res-protocol", Status::Pass, pline, format!("selected `{p}`, one of the offers"));
+            ctx.push(CheckId::ResProtocol, Status::Pass, pline, format!("selected `{p}`, one of the offers"));
             ctx.negotiated.subprotocol = Some(p.clone());
         }
-        ([p], Some(o)) if o.is_empty() => ctx.push("res-protocol", Status::Fail, pline, format!("selected `{p}` but the client offered no subprotocol; the client fails the connection")),
-        ([p], Some(o)) => ctx.push("res-protocol", Status::Fail, pline, format!("selected `{p}`, which the client did not offer (offers: {}; exact, case-sensitive match)", o.join(", "))),
+        ([p], Some(o)) if o.is_empty() => ctx.push(CheckId::ResProtocol, Status::Fail, pline, format!("selected `{p}` but the client offered no subprotocol; the client fails the connection")),
+        ([p], Some(o)) => ctx.push(CheckId::ResProtocol, Status::Fail, pline, format!("selected `{p}`, which the client did not offer (offers: {}; exact, case-sensitive match)", o.join(", "))),
         ([p], None) => {
-            ctx.push("res-protocol", Status::Warn, pline, format!("selected `{p}`; cannot check it against the offers without the request"));
+            ctx.push(CheckId::ResProtocol, Status::Warn, pline, format!("selected `{p}`; cannot check it against the offers without the request"));
             ctx.negotiated.subprotocol = Some(p.clone());
         }
-        (many, _) => ctx.push("res-protocol", Status::Fail, pline, format!("the server must select exactly one subprotocol, but sent {}", many.join(", "))),
+        (many, _) => ctx.push(CheckId::ResProtocol, Status::Fail, pline, format!("the server must select exactly one subprotocol, but sent {}", many.join(", "))),
     }
 }
 
 fn extensions(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
     let Some(value) = res.combined("Sec-WebSocket-Extensions") else {
         ctx.push(
-            "res-extensions",
+            CheckId::ResExtensions,
             Status::Pass,
             None,
             "no extension accepted",
@@ -230,14 +237,14 @@ fn extensions(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
             "; cannot check them against the offers without the request"
         };
         ctx.push(
-            "res-extensions",
+            CheckId::ResExtensions,
             status,
             eline,
             format!("accepted {}{tail}", names.join(", ")),
         );
     } else {
         ctx.push(
-            "res-extensions",
+            CheckId::ResExtensions,
             Status::Fail,
             eline,
             format!("{}; the client fails the connection", errs.join("; ")),
@@ -309,8 +316,13 @@ fn legacy(ctx: &mut Ctx, res: &Response) {
         .map(|((n, _), l)| format!("`{n}` (line {l})"))
         .collect();
     if legacy.is_empty() {
-        ctx.push("res-legacy", Status::Pass, None, "no draft-76 headers");
+        ctx.push(
+            CheckId::ResLegacy,
+            Status::Pass,
+            None,
+            "no draft-76 headers",
+        );
     } else {
-        ctx.push("res-legacy", Status::Warn, None, format!("{} belong to the obsolete draft-76 handshake: RFC 6455 clients ignore them, so they can go", legacy.join(", ")));
+        ctx.push(CheckId::ResLegacy, Status::Warn, None, format!("{} belong to the obsolete draft-76 handshake: RFC 6455 clients ignore them, so they can go", legacy.join(", ")));
     }
 }
