@@ -603,7 +603,10 @@ mod tests {
             .unwrap();
         let accept = bad.accept.unwrap();
         assert_eq!(accept.matches, Some(false));
-        assert_eq!(accept.diagnosis.unwrap().mistake, "guid-dropped-char");
+        assert_eq!(
+            accept.diagnosis.unwrap().mistake,
+            wsinspect_core::handshake::accept::Mistake::GuidDroppedChar
+        );
         let tornado = run(example("tutorial-002").unwrap()).handshake.unwrap();
         assert_eq!(tornado.accept.unwrap().matches, Some(false));
         let t0 = run(example("tutorial-000").unwrap()).handshake.unwrap();

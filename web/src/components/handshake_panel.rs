@@ -100,7 +100,7 @@ pub fn HandshakePanel(props: &Props) -> Html {
                         <code data-role="accept-received">{ received.clone().unwrap_or_else(|| "(none)".into()) }</code>
                         <p class={classes!("verdict", verdict)} data-role="accept-verdict" data-verdict={verdict}>{ sentence }</p>
                         if let Some(d) = &steps.diagnosis {
-                            <div class="diagnosis" data-role="accept-diagnosis" data-mistake={d.mistake}>
+                            <div class="diagnosis" data-role="accept-diagnosis" data-mistake={d.mistake.as_str()}>
                                 <strong>{ "Diagnosis: " }</strong>{ d.message.clone() }
                                 if let Some(h) = &d.hashed { <p class="mono wrap">{ format!("hashed: {h}") }</p> }
                             </div>

@@ -95,7 +95,7 @@ fn tutorial_003_guid_typo_and_bare_lf_are_named() {
         accept.message
     );
     let d = r.accept.as_ref().unwrap().diagnosis.as_ref().unwrap();
-    assert_eq!(d.mistake, "guid-dropped-char");
+    assert_eq!(d.mistake, accept::Mistake::GuidDroppedChar);
     assert_eq!(status(&r, CheckId::ResLineEndings), Status::Warn);
     assert!(r
         .check(CheckId::ResLineEndings)
