@@ -74,12 +74,10 @@ pub fn run(args: EncodeArgs) -> Result<()> {
     spec.rsv1 = args.rsv1;
     spec.rsv2 = args.rsv2;
     spec.rsv3 = args.rsv3;
-    spec.length_form = match args.length_form {
-        7 => LengthForm::Minimal,
-        16 => LengthForm::Bits16,
-        64 => LengthForm::Bits64,
-        n => bail!("--length-form {n}: expected 7, 16 or 64"),
+    let Some(form) = LengthForm::from_bits(args.length_form) else {
+        bail!("--length-form {}: expected 7, 16 or 64", args.length_form);
     };
+    spec.length_form = form;
     if let Some(k) = &args.mask {
         let key = parse_hex(k).context("--mask")?;
         let Ok(key) = <[u8; 4]>::try_from(key.as_slice()) else {

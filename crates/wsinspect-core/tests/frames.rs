@@ -830,7 +830,7 @@ proptest! {
         let spec = FrameSpec {
             fin, rsv1: rsv & 4 != 0, rsv2: rsv & 2 != 0, rsv3: rsv & 1 != 0,
             opcode: OpCode(op), mask: key,
-            length_form: [LengthForm::Minimal, LengthForm::Bits16, LengthForm::Bits64][form as usize],
+            length_form: [LengthForm::Bits7, LengthForm::Bits16, LengthForm::Bits64][form as usize],
             declared_len: None, payload: payload.clone(),
         };
         let bytes = encode(&spec);
@@ -850,8 +850,8 @@ proptest! {
         prop_assert_eq!(at, h.header_len * 8);
         let lf = f.length_form();
         let expect = match spec.length_form {
-            LengthForm::Minimal if payload.len() <= 125 => 7,
-            LengthForm::Minimal | LengthForm::Bits16 if payload.len() <= 0xffff => 16,
+            LengthForm::Bits7 if payload.len() <= 125 => 7,
+            LengthForm::Bits7 | LengthForm::Bits16 if payload.len() <= 0xffff => 16,
             _ => 64,
         };
         prop_assert_eq!(lf, expect);

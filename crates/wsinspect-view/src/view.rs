@@ -16,6 +16,7 @@ use wsinspect_core::inspect::Inspection;
 use wsinspect_core::stream::{FrameReport, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::wire::field::{self, FieldId, Kind, FIELDS};
+use wsinspect_core::wire::length::LengthForm;
 
 /// Bits per row of the bit grid, as in the RFC figure.
 pub const GRID_BITS: usize = 32;
@@ -58,10 +59,9 @@ pub struct GridRow {
 fn shown(frame: &FrameReport, key: FieldId, text: &str) -> String {
     match key {
         FieldId::Opcode => format!("{text} ({})", frame.opcode().label()),
-        FieldId::PayloadLen => match frame.header.len7 {
-            126 => "126 (16-bit length follows)".into(),
-            127 => "127 (64-bit length follows)".into(),
-            _ => text.to_string(),
+        FieldId::PayloadLen => match frame.header.length_form() {
+            LengthForm::Bits7 => text.to_string(),
+            form => format!("{text} ({}-bit length follows)", form.bits()),
         },
         FieldId::MaskKey => frame
             .header

@@ -8,6 +8,7 @@ use core::ops::Range;
 use serde::Serialize;
 
 use crate::wire::field::{FieldId, Loc, FIELDS};
+use crate::wire::length::LengthForm;
 
 /// The result of looking at a possibly incomplete buffer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -86,12 +87,9 @@ pub fn decode_header(buf: &[u8]) -> Progress<Header> {
     let (b0, b1) = (buf[0], buf[1]);
     let len7 = b1 & 0x7f;
     let masked = b1 & 0x80 != 0;
-    let ext = match len7 {
-        126 => 2,
-        127 => 8,
-        _ => 0,
-    };
-    let header_len = 2 + ext + if masked { 4 } else { 0 };
+    let form = LengthForm::of_len7(len7);
+    let ext = form.ext_len();
+    let header_len = form.header_len(masked);
     if buf.len() < header_len {
         return Progress::NeedMore {
             at_least: header_len,
@@ -122,19 +120,16 @@ pub fn decode_header(buf: &[u8]) -> Progress<Header> {
 }
 
 impl Header {
-    /// The byte range of the extended length field, if any.
-    fn ext_len_bytes(&self) -> Range<usize> {
-        match self.len7 {
-            126 => 2..4,
-            127 => 2..10,
-            _ => 2..2,
-        }
+    /// Which field carries the payload length, as the 7-bit length says.
+    pub fn length_form(&self) -> LengthForm {
+        LengthForm::of_len7(self.len7)
     }
 
     /// Every field present in this header, in wire order, with values and spans derived from
     /// [`FIELDS`]. `frame` is the frame's bytes (at least the header).
     pub fn fields(&self, frame: &[u8]) -> Vec<FieldValue> {
-        let ext = self.ext_len_bytes();
+        let form = self.length_form();
+        let ext = form.ext_range();
         FIELDS
             .iter()
             .filter_map(|def| {
@@ -152,8 +147,8 @@ impl Header {
                             bits,
                         });
                     }
-                    Loc::ExtLen16 if self.len7 == 126 => ext.clone(),
-                    Loc::ExtLen64 if self.len7 == 127 => ext.clone(),
+                    Loc::ExtLen16 if form == LengthForm::Bits16 => ext.clone(),
+                    Loc::ExtLen64 if form == LengthForm::Bits64 => ext.clone(),
                     Loc::MaskKey if self.masked => ext.end..ext.end + 4,
                     _ => return None,
                 };
