@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::Direction;
 use wsinspect_view::compose::{compose, opcode_choices, ComposerSpec};
 use wsinspect_view::view;
@@ -47,7 +48,7 @@ pub fn Composer(props: &Props) -> Html {
         cb.reform(move |e: Event| {
             let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
             ComposerSpec {
-                opcode: el.value().parse().unwrap_or(1),
+                opcode: el.value().parse().unwrap_or(OpCode::TEXT),
                 ..s.clone()
             }
         })
@@ -74,7 +75,7 @@ pub fn Composer(props: &Props) -> Html {
     };
     let options = opcode_choices().into_iter().map(|(v, label)| {
         html! {
-            <option value={v.to_string()} selected={v == spec.opcode}>{ label }</option>
+            <option value={v.0.to_string()} selected={v == spec.opcode}>{ label }</option>
         }
     });
     let result = match &out {
