@@ -74,13 +74,6 @@ pub struct ComposeError {
     pub message: String,
 }
 
-/// The opcode choices: (value, label) for all 16 values, reserved ones included.
-pub fn opcode_choices() -> Vec<(OpCode, String)> {
-    (0..16u8)
-        .map(|v| (OpCode(v), format!("{v:x} {}", OpCode(v).label())))
-        .collect()
-}
-
 /// Build the frame the form describes.
 ///
 /// ```
@@ -184,6 +177,5 @@ mod tests {
             e.field == "payload" && e.message.contains("column 2"),
             "{e:?}"
         );
-        assert_eq!(opcode_choices()[1].1, "1 text");
     }
 }

@@ -3,8 +3,9 @@
 //! Everything that turns a decoded frame into rows and strings lives here, so the page only
 //! arranges values: the header bit grid (RFC 6455 §5.2's figure, drawn from [`FIELDS`] plus the
 //! decoder's spans), the hex view with each byte's field, the unmasking table (RFC 6455 §5.3),
-//! payload text with invisible characters made visible, foldable pretty JSON, hex dumps, base64,
-//! frame-list rows and the arithmetic of a virtual list. Non-goal: HTML; the page builds that.
+//! payload text with invisible characters made visible, foldable pretty JSON, hex dumps, base64
+//! and frame-list rows. Non-goals: HTML and what only the DOM needs (the virtual list's pixel
+//! arithmetic, the `<select>` option lists), which live in `web/`.
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -740,34 +741,6 @@ fn preview_bytes(bytes: &[u8], is_text: bool, chars: usize) -> String {
     out
 }
 
-/// The rows `[start, end)` a virtual list shows at scroll position `scroll_top` in a viewport of
-/// `viewport` pixels, rows of `row_height`, with `overscan` extra rows each side.
-pub fn visible_window(
-    scroll_top: f64,
-    viewport: f64,
-    row_height: f64,
-    total: usize,
-    overscan: usize,
-) -> (usize, usize) {
-    let first = (scroll_top.max(0.0) / row_height).floor() as usize;
-    let count = (viewport / row_height).ceil() as usize + 1;
-    let start = first.saturating_sub(overscan).min(total);
-    let end = (first + count + overscan).min(total);
-    (start, end)
-}
-
-/// The scroll position that brings row `index` into view, if it is not.
-pub fn scroll_to_row(index: usize, scroll_top: f64, viewport: f64, row_height: f64) -> Option<f64> {
-    let top = index as f64 * row_height;
-    if top < scroll_top {
-        Some(top)
-    } else if top + row_height > scroll_top + viewport {
-        Some(top + row_height - viewport)
-    } else {
-        None
-    }
-}
-
 /// A one-line summary of an inspection (`hex · 42 bytes · 3 frames · 1 message · 2 findings`).
 pub fn summary(i: &Inspection) -> String {
     let mut parts = vec![
@@ -842,64 +815,8 @@ pub fn field_info(rows: &[GridRow], keys: &[Part]) -> Option<FieldInfo> {
     })
 }
 
-/// The inflate limits the page offers, in bytes (RFC 7692 §8.1: a limit keeps a decompression
-/// bomb from exhausting memory). [`DEFAULT_MAX_INFLATED`](wsinspect_core::stream::DEFAULT_MAX_INFLATED)
-/// is one of them.
-pub const INFLATE_LIMITS: &[usize] = &[64 << 10, 1 << 20, 16 << 20, 64 << 20, 256 << 20];
-
-/// A size for a reader: `64 KiB`, `1 MiB`, or `1000 bytes` when not a whole KiB.
-pub fn size_label(bytes: usize) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
-        format!("{} MiB", bytes >> 20)
-    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
-        format!("{} KiB", bytes >> 10)
-    } else {
-        plural(bytes, "byte")
-    }
-}
-
-/// One choice of the inflate-limit select.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct LimitChoice {
-    /// The `<option value>`: the limit in bytes.
-    pub value: String,
-    /// `64 MiB (default)`.
-    pub label: String,
-    /// Whether it is the current limit.
-    pub selected: bool,
-}
-
-/// The inflate-limit choices with `current` selected; a current limit that is not one of
-/// [`INFLATE_LIMITS`] (from a share link) is offered too, in order.
-pub fn inflate_limit_choices(current: usize) -> Vec<LimitChoice> {
-    let mut sizes = INFLATE_LIMITS.to_vec();
-    if !sizes.contains(&current) {
-        sizes.push(current);
-        sizes.sort_unstable();
-    }
-    sizes
-        .into_iter()
-        .map(|b| LimitChoice {
-            value: b.to_string(),
-            label: if b == wsinspect_core::stream::DEFAULT_MAX_INFLATED {
-                format!("{} (default)", size_label(b))
-            } else {
-                size_label(b)
-            },
-            selected: b == current,
-        })
-        .collect()
-}
-
-/// The format choices of the page: (value, label).
-pub const FORMATS: &[(&str, &str)] = &[
-    ("auto", "Auto-detect"),
-    ("hex", "Hex"),
-    ("base64", "Base64"),
-    ("raw", "Raw text"),
-];
-
-/// The value of a format in [`FORMATS`].
+/// The name of a format, as share links and the page's format select write it (`auto`, `hex`,
+/// `base64`, `raw`).
 pub fn format_value(f: Format) -> &'static str {
     match f {
         Format::Auto => "auto",
@@ -908,13 +825,6 @@ pub fn format_value(f: Format) -> &'static str {
         Format::Raw => "raw",
     }
 }
-
-/// The direction choices of the page: (value, label).
-pub const DIRECTIONS: &[(&str, &str)] = &[
-    ("unknown", "Unknown sender"),
-    ("client", "Client → server"),
-    ("server", "Server → client"),
-];
 
 /// `pass`, `warn` or `fail`.
 pub fn status_label(s: Status) -> &'static str {
@@ -1257,25 +1167,6 @@ mod tests {
     }
 
     #[test]
-    fn inflate_limit_choices_hold_the_default_and_any_linked_value() {
-        let c = inflate_limit_choices(wsinspect_core::stream::DEFAULT_MAX_INFLATED);
-        let labels: Vec<_> = c.iter().map(|c| c.label.as_str()).collect();
-        assert_eq!(
-            labels,
-            ["64 KiB", "1 MiB", "16 MiB", "64 MiB (default)", "256 MiB"]
-        );
-        assert_eq!(c.iter().filter(|c| c.selected).count(), 1);
-        assert!(c[3].selected && c[3].value == "67108864");
-        let odd = inflate_limit_choices(1000);
-        assert_eq!(
-            (odd[0].label.as_str(), odd[0].selected),
-            ("1000 bytes", true)
-        );
-        assert_eq!(odd.len(), 6);
-        assert_eq!(size_label(3 << 10), "3 KiB");
-    }
-
-    #[test]
     fn frame_rows_carry_badges_and_previews() {
         let r = decode_all(
             b"\x81\x05Hello",
@@ -1305,16 +1196,6 @@ mod tests {
         );
         assert_eq!(frame_row(&deflated, 0).preview, "inflated: Hello");
         assert_eq!(frame_row(&deflated, 1).preview, "(compressed, 4 bytes)");
-    }
-
-    #[test]
-    fn virtual_list_windows() {
-        assert_eq!(visible_window(0.0, 100.0, 20.0, 1000, 2), (0, 8));
-        assert_eq!(visible_window(2000.0, 100.0, 20.0, 1000, 2), (98, 108));
-        assert_eq!(visible_window(1e9, 100.0, 20.0, 10, 2), (10, 10));
-        assert_eq!(scroll_to_row(10, 0.0, 100.0, 20.0), Some(120.0));
-        assert_eq!(scroll_to_row(2, 0.0, 100.0, 20.0), None);
-        assert_eq!(scroll_to_row(0, 50.0, 100.0, 20.0), Some(0.0));
     }
 
     #[test]

@@ -5,11 +5,12 @@ use std::rc::Rc;
 
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::Direction;
-use wsinspect_view::compose::{compose, opcode_choices, ComposerSpec};
+use wsinspect_view::compose::{compose, ComposerSpec};
 use wsinspect_view::view;
 use yew::prelude::*;
 
 use super::bit_grid::BitGrid;
+use crate::choices::opcode_choices;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
