@@ -350,16 +350,45 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
 fn candidates(key: &str) -> Vec<Candidate> {
     let t = trim_ows(key);
     let mut out = Vec::with_capacity(900);
-    let mut push = |mistake: Option<Mistake>, what: String, input: Vec<u8>| {
-        out.push(Candidate {
-            mistake,
+    out.push(Candidate {
+        mistake: None,
+        what: String::new(),
+        input: with(t.as_bytes(), GUID),
+    });
+    key_mistakes(key, t, &mut out);
+    guid_mistakes(t, &mut out);
+    guid_char_mistakes(t, &mut out);
+    for (k, what) in EXAMPLE_KEYS.iter().filter(|(k, _)| *k != t) {
+        out.push(Candidate::new(
+            Mistake::DifferentKey,
+            format!(
+                "the server answered for a different key, {k} ({what}): it sent a copied response \
+                 instead of computing one from this client's key"
+            ),
+            with(k.as_bytes(), GUID),
+        ));
+    }
+    out
+}
+
+impl Candidate {
+    fn new(mistake: Mistake, what: String, input: Vec<u8>) -> Candidate {
+        Candidate {
+            mistake: Some(mistake),
             what,
             input,
-        })
-    };
-    let with = |k: &[u8], g: &str| [k, g.as_bytes()].concat();
-    push(None, String::new(), with(t.as_bytes(), GUID));
-    // Not trimmed: the raw value, or what a naive `split(':')` / `split('\n')` leaves.
+        }
+    }
+}
+
+/// `k` followed by the GUID `g`.
+fn with(k: &[u8], g: &str) -> Vec<u8> {
+    [k, g.as_bytes()].concat()
+}
+
+/// The key hashed wrongly: untrimmed (`key` as received, or what a naive `split(':')` or
+/// `split('\n')` leaves around the trimmed `t`), or base64-decoded.
+fn key_mistakes(key: &str, t: &str, out: &mut Vec<Candidate>) {
     let mut untrimmed = vec![key.to_string()];
     for v in [
         format!(" {t}"),
@@ -372,52 +401,60 @@ fn candidates(key: &str) -> Vec<Candidate> {
         }
     }
     for v in untrimmed.into_iter().filter(|v| v != t) {
-        push(
-            Some(Mistake::KeyNotTrimmed),
+        out.push(Candidate::new(
+            Mistake::KeyNotTrimmed,
             format!(
                 "the server hashed the key with surrounding whitespace ({:?} instead of {:?})",
                 v, t
             ),
             with(v.as_bytes(), GUID),
-        );
+        ));
     }
     if let Ok(raw) = STANDARD.decode(t) {
-        push(
-            Some(Mistake::KeyDecoded),
+        out.push(Candidate::new(
+            Mistake::KeyDecoded,
             "the server base64-decoded the key and hashed its 16 raw bytes; the key must be hashed \
              as the 24-character text it is"
                 .into(),
             with(&raw, GUID),
-        );
+        ));
     }
-    push(
-        Some(Mistake::GuidMissing),
-        "the server hashed the key alone, without appending the GUID".into(),
-        t.as_bytes().to_vec(),
-    );
-    push(
-        Some(Mistake::GuidLowercase),
-        format!(
-            "the server's GUID is in lower case: it used {} (the GUID is upper case)",
-            GUID.to_ascii_lowercase()
+}
+
+/// The GUID used wrongly as a whole: left out, lower-cased, put first, twice, or after a space.
+fn guid_mistakes(t: &str, out: &mut Vec<Candidate>) {
+    let lower = GUID.to_ascii_lowercase();
+    out.extend([
+        Candidate::new(
+            Mistake::GuidMissing,
+            "the server hashed the key alone, without appending the GUID".into(),
+            t.as_bytes().to_vec(),
         ),
-        with(t.as_bytes(), &GUID.to_ascii_lowercase()),
-    );
-    push(
-        Some(Mistake::GuidPrepended),
-        "the server put the GUID before the key instead of after it".into(),
-        [GUID.as_bytes(), t.as_bytes()].concat(),
-    );
-    push(
-        Some(Mistake::GuidTwice),
-        "the server appended the GUID twice".into(),
-        [t.as_bytes(), GUID.as_bytes(), GUID.as_bytes()].concat(),
-    );
-    push(
-        Some(Mistake::GuidSeparated),
-        "the server put a space between the key and the GUID".into(),
-        [t.as_bytes(), b" ", GUID.as_bytes()].concat(),
-    );
+        Candidate::new(
+            Mistake::GuidLowercase,
+            format!("the server's GUID is in lower case: it used {lower} (the GUID is upper case)"),
+            with(t.as_bytes(), &lower),
+        ),
+        Candidate::new(
+            Mistake::GuidPrepended,
+            "the server put the GUID before the key instead of after it".into(),
+            [GUID.as_bytes(), t.as_bytes()].concat(),
+        ),
+        Candidate::new(
+            Mistake::GuidTwice,
+            "the server appended the GUID twice".into(),
+            [t.as_bytes(), GUID.as_bytes(), GUID.as_bytes()].concat(),
+        ),
+        Candidate::new(
+            Mistake::GuidSeparated,
+            "the server put a space between the key and the GUID".into(),
+            [t.as_bytes(), b" ", GUID.as_bytes()].concat(),
+        ),
+    ]);
+}
+
+/// The GUID with one character dropped, lower-cased or changed (a typo when copying it).
+fn guid_char_mistakes(t: &str, out: &mut Vec<Candidate>) {
     let g = GUID.as_bytes();
     for i in 0..g.len() {
         // Deleting either of two equal neighbours gives the same GUID: report the first.
@@ -425,8 +462,8 @@ fn candidates(key: &str) -> Vec<Candidate> {
             continue;
         }
         let used = format!("{}{}", &GUID[..i], &GUID[i + 1..]);
-        push(
-            Some(Mistake::GuidDroppedChar),
+        out.push(Candidate::new(
+            Mistake::GuidDroppedChar,
             format!(
                 "the server's GUID is missing the '{}' at offset {i} (character {} of 36, after \
                  \"{}\"): it used {used} (dropped character)",
@@ -435,7 +472,7 @@ fn candidates(key: &str) -> Vec<Candidate> {
                 &GUID[..i]
             ),
             with(t.as_bytes(), &used),
-        );
+        ));
     }
     const ALPHABET: &[u8] = b"0123456789ABCDEFabcdef-";
     for (i, &orig) in g.iter().enumerate() {
@@ -448,8 +485,8 @@ fn candidates(key: &str) -> Vec<Candidate> {
             } else {
                 (Mistake::GuidChangedChar, "changed")
             };
-            push(
-                Some(mistake),
+            out.push(Candidate::new(
+                mistake,
                 format!(
                     "the server's GUID has '{}' instead of '{}' at offset {i} (character {} of \
                      36): it used {used} ({how})",
@@ -458,20 +495,9 @@ fn candidates(key: &str) -> Vec<Candidate> {
                     i + 1
                 ),
                 with(t.as_bytes(), &used),
-            );
+            ));
         }
     }
-    for (k, what) in EXAMPLE_KEYS.iter().filter(|(k, _)| *k != t) {
-        push(
-            Some(Mistake::DifferentKey),
-            format!(
-                "the server answered for a different key, {k} ({what}): it sent a copied response \
-                 instead of computing one from this client's key"
-            ),
-            with(k.as_bytes(), GUID),
-        );
-    }
-    out
 }
 
 fn sha1_of(a: &[u8], b: &[u8]) -> [u8; 20] {

@@ -132,6 +132,14 @@ pub(crate) enum Side {
 }
 
 impl Side {
+    /// `request` or `response`, for messages.
+    fn what(self) -> &'static str {
+        match self {
+            Side::Request => "request",
+            Side::Response => "response",
+        }
+    }
+
     /// This side's "well-formed HTTP/1.1" item.
     fn syntax(self) -> CheckId {
         match self {
@@ -199,42 +207,28 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Parse the head that starts at `start`.
-pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
-    let (lines, end, complete) = scan(input, start, side);
-    let first_line = line_of(input, start);
-    let mut issues = Vec::new();
-    let mut issue = |id: CheckId, status, line: usize, message: String| {
-        issues.push(Issue {
+/// Issues found while reading one head, each at a line.
+struct Issues(Vec<Issue>);
+
+impl Issues {
+    fn add(&mut self, id: CheckId, status: Status, line: usize, message: String) {
+        self.0.push(Issue {
             id,
             status,
             line: Some(line),
             message,
-        })
-    };
-    let first = lines
-        .first()
-        .map(|l| {
-            let t = text(&input[l.start..l.end]);
-            match side {
-                Side::Request => t
-                    .split([' ', '\t'])
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                Side::Response => {
-                    let mut it = t.splitn(3, ' ');
-                    let mut v: Vec<String> = Vec::new();
-                    v.extend(it.next().map(str::to_string));
-                    v.extend(it.next().map(str::to_string));
-                    v.push(it.next().unwrap_or("").to_string());
-                    v
-                }
-            }
-        })
-        .unwrap_or_default();
+        });
+    }
+}
+
+/// Parse the head that starts at `start`.
+pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
+    let (lines, end, complete) = scan(input, start, side);
+    let first_line = line_of(input, start);
+    let mut issues = Issues(Vec::new());
+    let first = first_line_parts(input, &lines, side);
     if side == Side::Request && first.len() != 3 {
-        issue(
+        issues.add(
             side.syntax(),
             Status::Fail,
             first_line,
@@ -244,39 +238,101 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
             ),
         );
     }
+    let (headers, header_lines) = read_headers(input, &lines, first_line, side, &mut issues);
+    let line_endings = line_endings(&lines, first_line, side, &mut issues);
+    let what = side.what();
+    let last_line = first_line + lines.len().saturating_sub(1);
+    if complete {
+        issues.add(
+            side.head_end(),
+            Status::Pass,
+            last_line + 1,
+            format!("the {what} head ends with an empty line"),
+        );
+    } else {
+        issues.add(
+            side.head_end(),
+            Status::Warn,
+            last_line,
+            format!(
+                "the {what} has no empty line after its last header (line {last_line}): as sent, the peer would still be waiting for more headers; fine if it was cut when copied"
+            ),
+        );
+    }
+    issues.add(
+        side.syntax(),
+        Status::Pass,
+        first_line,
+        format!("the strict HTTP/1.1 parser (httparse) accepts the {what}"),
+    );
+    strict(
+        input,
+        start,
+        end,
+        &lines,
+        side,
+        first_line,
+        &mut |id, status, line, message| issues.add(id, status, line, message),
+    );
+    Parsed {
+        first,
+        headers,
+        head: Head {
+            start,
+            end,
+            first_line,
+            line_endings,
+            complete,
+            header_lines,
+        },
+        issues: issues.0,
+    }
+}
+
+/// The parts of the first line: method, target and version of a request (split at spaces and
+/// tabs), or version, status and reason of a response (the reason may hold spaces).
+fn first_line_parts(input: &[u8], lines: &[Line], side: Side) -> Vec<String> {
+    let Some(l) = lines.first() else {
+        return Vec::new();
+    };
+    let t = text(&input[l.start..l.end]);
+    match side {
+        Side::Request => t
+            .split([' ', '\t'])
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        Side::Response => {
+            let mut it = t.splitn(3, ' ');
+            let mut v: Vec<String> = Vec::new();
+            v.extend(it.next().map(str::to_string));
+            v.extend(it.next().map(str::to_string));
+            v.push(it.next().unwrap_or("").to_string());
+            v
+        }
+    }
+}
+
+/// The header fields after the first line, with the line each starts on: folded lines joined
+/// to the field they continue, lines that are not fields reported.
+fn read_headers(
+    input: &[u8],
+    lines: &[Line],
+    first_line: usize,
+    side: Side,
+    issues: &mut Issues,
+) -> (Vec<(String, String)>, Vec<usize>) {
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut header_lines = Vec::new();
     for (i, l) in lines.iter().enumerate().skip(1) {
         let n = first_line + i;
         let raw = &input[l.start..l.end];
         if raw.first().is_some_and(|&b| b == b' ' || b == b'\t') {
-            let cont = text(raw).trim_matches([' ', '\t']).to_string();
-            match headers.last_mut() {
-                Some((name, value)) => {
-                    issue(
-                        side.syntax(),
-                        Status::Warn,
-                        n,
-                        format!(
-                            "line {n}: a folded line (obsolete line folding, RFC 9112 §5.2) continues `{name}`; read as one value joined with a space, but many peers reject it"
-                        ),
-                    );
-                    if !cont.is_empty() {
-                        value.push(' ');
-                        value.push_str(&cont);
-                    }
-                }
-                None => issue(
-                    side.syntax(),
-                    Status::Fail,
-                    n,
-                    format!("line {n}: starts with whitespace but there is no header before it to continue: {:?}", text(raw)),
-                ),
-            }
+            fold(raw, n, side, headers.last_mut(), issues);
             continue;
         }
         let Some(colon) = raw.iter().position(|&b| b == b':') else {
-            issue(
+            issues.add(
                 side.syntax(),
                 Status::Fail,
                 n,
@@ -287,7 +343,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
         let name_raw = text(&raw[..colon]);
         let name = name_raw.trim_end_matches([' ', '\t']).to_string();
         if name.len() != name_raw.len() {
-            issue(
+            issues.add(
                 side.syntax(),
                 Status::Fail,
                 n,
@@ -298,7 +354,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
             );
         }
         if name.is_empty() {
-            issue(
+            issues.add(
                 side.syntax(),
                 Status::Fail,
                 n,
@@ -311,6 +367,49 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
         headers.push((name, value));
         header_lines.push(n);
     }
+    (headers, header_lines)
+}
+
+/// A line `n` starting with whitespace: obsolete line folding, continuing `last` if there is one.
+fn fold(
+    raw: &[u8],
+    n: usize,
+    side: Side,
+    last: Option<&mut (String, String)>,
+    issues: &mut Issues,
+) {
+    let cont = text(raw).trim_matches([' ', '\t']).to_string();
+    match last {
+        Some((name, value)) => {
+            issues.add(
+                side.syntax(),
+                Status::Warn,
+                n,
+                format!(
+                    "line {n}: a folded line (obsolete line folding, RFC 9112 §5.2) continues `{name}`; read as one value joined with a space, but many peers reject it"
+                ),
+            );
+            if !cont.is_empty() {
+                value.push(' ');
+                value.push_str(&cont);
+            }
+        }
+        None => issues.add(
+            side.syntax(),
+            Status::Fail,
+            n,
+            format!("line {n}: starts with whitespace but there is no header before it to continue: {:?}", text(raw)),
+        ),
+    }
+}
+
+/// How the head's lines end (`crlf`, `lf` or `mixed`), with the line-endings result.
+fn line_endings(
+    lines: &[Line],
+    first_line: usize,
+    side: Side,
+    issues: &mut Issues,
+) -> &'static str {
     let crlf = lines.iter().filter(|l| l.term == Term::CrLf).count();
     let lf: Vec<usize> = lines
         .iter()
@@ -318,17 +417,9 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
         .filter(|(_, l)| l.term == Term::Lf)
         .map(|(i, _)| first_line + i)
         .collect();
-    let line_endings = match (crlf, lf.len()) {
-        (_, 0) => "crlf",
-        (0, _) => "lf",
-        _ => "mixed",
-    };
-    let what = match side {
-        Side::Request => "request",
-        Side::Response => "response",
-    };
+    let what = side.what();
     if lf.is_empty() {
-        issue(
+        issues.add(
             side.line_endings(),
             Status::Pass,
             first_line,
@@ -336,7 +427,7 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
         );
     } else {
         let shown: Vec<String> = lf.iter().take(8).map(|n| n.to_string()).collect();
-        issue(
+        issues.add(
             side.line_endings(),
             Status::Warn,
             lf[0],
@@ -349,43 +440,10 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
             ),
         );
     }
-    let last_line = first_line + lines.len().saturating_sub(1);
-    if complete {
-        issue(
-            side.head_end(),
-            Status::Pass,
-            last_line + 1,
-            format!("the {what} head ends with an empty line"),
-        );
-    } else {
-        issue(
-            side.head_end(),
-            Status::Warn,
-            last_line,
-            format!(
-                "the {what} has no empty line after its last header (line {last_line}): as sent, the peer would still be waiting for more headers; fine if it was cut when copied"
-            ),
-        );
-    }
-    issue(
-        side.syntax(),
-        Status::Pass,
-        first_line,
-        format!("the strict HTTP/1.1 parser (httparse) accepts the {what}"),
-    );
-    strict(input, start, end, &lines, side, first_line, &mut issue);
-    Parsed {
-        first,
-        headers,
-        head: Head {
-            start,
-            end,
-            first_line,
-            line_endings,
-            complete,
-            header_lines,
-        },
-        issues,
+    match (crlf, lf.len()) {
+        (_, 0) => "crlf",
+        (0, _) => "lf",
+        _ => "mixed",
     }
 }
 
