@@ -1,10 +1,12 @@
 //! The wsinspect page. Components only arrange what wsinspect-core computes.
 
 mod app;
+mod choices;
 mod components;
 #[cfg(test)]
 mod ssr_tests;
 mod state;
+mod virtual_list;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

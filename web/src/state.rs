@@ -6,9 +6,11 @@ use std::rc::Rc;
 use wsinspect_core::inspect::notation::Format;
 use wsinspect_core::inspect::Inspection;
 use wsinspect_core::stream::DEFAULT_MAX_INFLATED;
+use wsinspect_core::wire::field::FieldId;
 use wsinspect_core::Direction;
 use wsinspect_view::compose::ComposerSpec;
 use wsinspect_view::share::Shared;
+use wsinspect_view::view::Part;
 use yew::prelude::*;
 
 /// The right-hand view.
@@ -242,28 +244,28 @@ impl Reducible for State {
 /// and the opcode).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Highlight {
-    pub fields: Vec<&'static str>,
+    pub fields: Vec<Part>,
 }
 
 impl Highlight {
-    /// Whether `key` is lit.
-    pub fn has(&self, key: &str) -> bool {
-        self.fields.contains(&key)
+    /// Whether `part` is lit.
+    pub fn has(&self, part: Part) -> bool {
+        self.fields.contains(&part)
     }
 
-    /// Whether any of `keys` is lit (a byte is lit when it holds a lit field).
-    pub fn any(&self, keys: &[&str]) -> bool {
-        keys.iter().any(|k| self.has(k))
+    /// Whether any of `parts` is lit (a byte is lit when it holds a lit field).
+    pub fn any(&self, parts: &[Part]) -> bool {
+        parts.iter().any(|&p| self.has(p))
     }
 }
 
 /// Hover or focus moved to these fields (empty: off every field).
-pub struct Hover(pub Vec<&'static str>);
+pub struct Hover(pub Vec<Part>);
 
 impl Hover {
-    /// One field, or none.
-    pub fn field(key: Option<&'static str>) -> Hover {
-        Hover(key.into_iter().collect())
+    /// One header field, or none.
+    pub fn field(key: Option<FieldId>) -> Hover {
+        Hover(key.map(Part::Field).into_iter().collect())
     }
 }
 
@@ -336,9 +338,15 @@ mod tests {
 
     #[test]
     fn hovering_a_byte_lights_every_field_it_holds() {
-        let h = Rc::new(Highlight::default()).reduce(Hover(vec!["fin", "rsv1", "opcode"]));
-        assert!(h.has("fin") && h.has("opcode") && !h.has("mask"));
-        assert!(h.any(&["mask", "rsv1"]));
+        let f = Part::Field;
+        let h = Rc::new(Highlight::default()).reduce(Hover(vec![
+            f(FieldId::Fin),
+            f(FieldId::Rsv1),
+            f(FieldId::Opcode),
+        ]));
+        assert!(h.has(f(FieldId::Fin)) && h.has(f(FieldId::Opcode)) && !h.has(f(FieldId::Mask)));
+        assert!(h.any(&[f(FieldId::Mask), f(FieldId::Rsv1)]));
+        assert!(!h.has(Part::Payload));
         let off = h.reduce(Hover::field(None));
         assert!(off.fields.is_empty());
     }

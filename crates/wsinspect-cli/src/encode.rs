@@ -1,15 +1,16 @@
 //! `wsinspect encode`: build one frame from fields (including wrong ones) and print it as hex.
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Args;
 use wsinspect_core::inspect::notation::parse_hex;
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::wire::encode::{close_payload, encode, spaced_hex, FrameSpec, LengthForm};
+use wsinspect_core::wire::mask::MaskKey;
 
 /// Arguments of `wsinspect encode`.
 #[derive(Args)]
 pub struct EncodeArgs {
-    /// text, binary, close, ping, pong, continuation, or a number 0-15.
+    /// text, binary, close, ping, pong, continuation, or a number 0-15 (decimal or 0x hex).
     #[arg(long)]
     opcode: String,
     /// The payload as text (UTF-8).
@@ -18,7 +19,7 @@ pub struct EncodeArgs {
     /// The payload as hex.
     #[arg(long)]
     payload_hex: Option<String>,
-    /// Mask with this 4-byte key (8 hex digits), as a client must.
+    /// Mask with this 4-byte key (8 hex digits, spaces and 0x allowed), as a client must.
     #[arg(long, conflicts_with = "no_mask")]
     mask: Option<String>,
     /// Send unmasked (the default), as a server must.
@@ -47,20 +48,8 @@ pub struct EncodeArgs {
     length_form: u8,
 }
 
-fn opcode(s: &str) -> Result<OpCode> {
-    if let Some((op, _)) = OpCode::REGISTERED.iter().find(|(_, n)| *n == s) {
-        return Ok(*op);
-    }
-    match s.parse::<u8>() {
-        Ok(n @ 0..=15) => Ok(OpCode(n)),
-        _ => {
-            bail!("--opcode {s:?}: expected text, binary, close, ping, pong, continuation or 0-15")
-        }
-    }
-}
-
 pub fn run(args: EncodeArgs) -> Result<()> {
-    let op = opcode(&args.opcode)?;
+    let op: OpCode = args.opcode.parse().context("--opcode")?;
     let mut payload = match (&args.payload, &args.payload_hex) {
         (_, Some(h)) => parse_hex(h).context("--payload-hex")?,
         (Some(t), None) => t.clone().into_bytes(),
@@ -74,18 +63,13 @@ pub fn run(args: EncodeArgs) -> Result<()> {
     spec.rsv1 = args.rsv1;
     spec.rsv2 = args.rsv2;
     spec.rsv3 = args.rsv3;
-    spec.length_form = match args.length_form {
-        7 => LengthForm::Minimal,
-        16 => LengthForm::Bits16,
-        64 => LengthForm::Bits64,
-        n => bail!("--length-form {n}: expected 7, 16 or 64"),
+    let Some(form) = LengthForm::from_bits(args.length_form) else {
+        bail!("--length-form {}: expected 7, 16 or 64", args.length_form);
     };
+    spec.length_form = form;
     if let Some(k) = &args.mask {
-        let key = parse_hex(k).context("--mask")?;
-        let Ok(key) = <[u8; 4]>::try_from(key.as_slice()) else {
-            bail!("--mask {k:?}: a masking key is exactly 4 bytes (8 hex digits)");
-        };
-        spec.mask = Some(key);
+        let key: MaskKey = k.parse().map_err(|e| anyhow!("--mask {k:?}: {e}"))?;
+        spec.mask = Some(key.0);
     }
     println!("{}", spaced_hex(&encode(&spec)));
     Ok(())

@@ -1,4 +1,6 @@
-//! Leaf types every layer shares, depending on nothing else in the crate.
+//! Leaf types every layer shares, depending on nothing else in the crate: [`Direction`], hex
+//! formatting, and the `ids!` macro behind every closed set of stable names (finding rules,
+//! checklist items, header fields, Accept mistakes).
 
 use serde::{Deserialize, Serialize};
 
@@ -98,5 +100,101 @@ mod tests {
         assert_eq!(unhex("ABcd"), Some(vec![0xab, 0xcd]));
         assert_eq!(unhex("abc"), None);
         assert_eq!(unhex("zz"), None);
+    }
+}
+
+/// A name that is not one of a closed set of ids (a rule, a check, a field, a mistake).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownId {
+    /// What kind of id was expected (`rule`, `check`, ...).
+    pub what: &'static str,
+    /// The name given.
+    pub name: String,
+}
+
+impl core::fmt::Display for UnknownId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "unknown {} {:?}", self.what, self.name)
+    }
+}
+
+impl core::error::Error for UnknownId {}
+
+/// A closed set of stable ids: a fieldless enum whose variants each have one name, used in JSON,
+/// the CLI and the page's `data-` hooks. Generates `ALL` (declaration order), `as_str`,
+/// `Display` (honouring width and alignment), `FromStr` (exact names, else [`UnknownId`]) and a
+/// `Serialize` that writes the name. A misspelt id is then a compile error, and the name of
+/// each id is written once (see the tests below for a use).
+macro_rules! ids {
+    (
+        $(#[$m:meta])*
+        $vis:vis enum $name:ident($what:literal) {
+            $( $(#[$vm:meta])* $var:ident = $key:literal, )*
+        }
+    ) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        $vis enum $name {
+            $( $(#[$vm])* $var, )*
+        }
+
+        impl $name {
+            /// Every id, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$var),*];
+
+            /// The stable name.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$var => $key,)*
+                }
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+
+        impl core::str::FromStr for $name {
+            type Err = $crate::common::UnknownId;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($key => Ok($name::$var),)*
+                    _ => Err($crate::common::UnknownId { what: $what, name: s.into() }),
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use ids;
+
+#[cfg(test)]
+mod hex_tests {
+    ids! {
+        /// A test set.
+        enum Colour("colour") {
+            /// Red.
+            Red = "red",
+            /// Dark blue.
+            DarkBlue = "dark-blue",
+        }
+    }
+
+    #[test]
+    fn ids_round_trip_through_their_names() {
+        for c in Colour::ALL {
+            assert_eq!(c.as_str().parse::<Colour>(), Ok(*c));
+            assert_eq!(c.to_string(), c.as_str());
+        }
+        assert_eq!(format!("[{:<10}]", Colour::Red), "[red       ]");
+        let e = "Red".parse::<Colour>().unwrap_err();
+        assert_eq!(e.to_string(), "unknown colour \"Red\"");
     }
 }

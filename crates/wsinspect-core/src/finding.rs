@@ -1,10 +1,12 @@
 //! Findings: what is wrong with a stream, from one table of rules.
 //!
 //! The decoder never refuses input; it attaches a [`Finding`] to the frame where a violation
-//! became certain and keeps going. Every finding comes from a [`Rule`] in [`RULES`].
+//! became certain and keeps going. Every finding comes from a [`Rule`], whose name, severity,
+//! RFC section, sentence and close code are written once, in [`RULES`].
 
 use serde::Serialize;
 
+use crate::common::ids;
 use crate::wire::codes::CloseCode;
 
 /// How bad a finding is.
@@ -30,11 +32,11 @@ impl Severity {
     }
 }
 
-/// One rule: a stable code and everything said about it.
+/// Everything said about one [`Rule`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Rule {
-    /// Stable identifier (used in JSON, tests and docs).
-    pub code: &'static str,
+pub struct RuleDef {
+    /// The rule (its name is the stable code used in JSON, tests and docs).
+    pub rule: Rule,
     /// Default severity.
     pub severity: Severity,
     /// The RFC section the rule comes from.
@@ -46,10 +48,17 @@ pub struct Rule {
 }
 
 macro_rules! rules {
-    ($( $code:literal, $sev:ident, $rfc:expr, $close:expr, $msg:literal; )*) => {
-        /// Every rule the decoder checks.
-        pub static RULES: &[Rule] = &[ $( Rule {
-            code: $code, severity: Severity::$sev, rfc: $rfc, message: $msg, close_code: $close,
+    ($( $var:ident = $code:literal, $sev:ident, $rfc:expr, $close:expr, $msg:literal; )*) => {
+        ids! {
+            /// What a finding is about: one rule of [`RULES`], named by its stable code.
+            pub enum Rule("rule") {
+                $( #[doc = $msg] $var = $code, )*
+            }
+        }
+
+        /// Every rule the decoder checks, in [`Rule`] order.
+        pub static RULES: &[RuleDef] = &[ $( RuleDef {
+            rule: Rule::$var, severity: Severity::$sev, rfc: $rfc, message: $msg, close_code: $close,
         }, )* ];
     };
 }
@@ -57,70 +66,75 @@ macro_rules! rules {
 const PE: Option<CloseCode> = Some(CloseCode::PROTOCOL_ERROR);
 /// The section of the rules that are limits of this tool, not of the protocol.
 const OURS: &str = "a limit of wsinspect, not a protocol rule";
+/// The section of the rules that are facts about a capture, not about the peers.
+const CAPTURE: &str = "the capture, not a protocol rule";
 
 rules! {
-    "reserved-bits", Error, "RFC 6455 §5.2", PE,
+    ReservedBits = "reserved-bits", Error, "RFC 6455 §5.2", PE,
         "An RSV bit is set that no negotiated extension allows here, so the receiver must fail the connection.";
-    "reserved-opcode", Error, "RFC 6455 §5.2", PE,
+    ReservedOpcode = "reserved-opcode", Error, "RFC 6455 §5.2", PE,
         "This opcode is reserved for future use; a receiver must fail the connection when it sees one.";
-    "fragmented-control", Error, "RFC 6455 §5.5", PE,
+    FragmentedControl = "fragmented-control", Error, "RFC 6455 §5.5", PE,
         "Control frames (close, ping, pong) must not be fragmented, so FIN must be 1.";
-    "control-too-long", Error, "RFC 6455 §5.5", PE,
+    ControlTooLong = "control-too-long", Error, "RFC 6455 §5.5", PE,
         "Control frames must have a payload of 125 bytes or less.";
-    "unexpected-continuation", Error, "RFC 6455 §5.4", PE,
+    UnexpectedContinuation = "unexpected-continuation", Error, "RFC 6455 §5.4", PE,
         "A continuation frame arrived but no fragmented message was in progress.";
-    "expected-continuation", Error, "RFC 6455 §5.4", PE,
+    ExpectedContinuation = "expected-continuation", Error, "RFC 6455 §5.4", PE,
         "A new text or binary message started before the previous fragmented message was finished; only continuation (and control) frames may come until FIN.";
-    "invalid-utf8", Error, "RFC 6455 §5.6, §8.1", Some(CloseCode::INVALID_PAYLOAD),
+    InvalidUtf8 = "invalid-utf8", Error, "RFC 6455 §5.6, §8.1", Some(CloseCode::INVALID_PAYLOAD),
         "Text messages and close reasons must be valid UTF-8, and these bytes cannot be.";
-    "invalid-close-code", Error, "RFC 6455 §7.4.1, §7.4.2", PE,
+    InvalidCloseCode = "invalid-close-code", Error, "RFC 6455 §7.4.1, §7.4.2", PE,
         "This close status code must not be sent in a Close frame.";
-    "close-payload-too-short", Error, "RFC 6455 §5.5.1", PE,
+    ClosePayloadTooShort = "close-payload-too-short", Error, "RFC 6455 §5.5.1", PE,
         "A Close frame body is either empty or starts with a 2-byte status code; 1 byte is neither.";
-    "unmasked-client-frame", Error, "RFC 6455 §5.1, §5.3", PE,
+    UnmaskedClientFrame = "unmasked-client-frame", Error, "RFC 6455 §5.1, §5.3", PE,
         "A client must mask every frame it sends to the server, and this one is not masked.";
-    "masked-server-frame", Error, "RFC 6455 §5.1", PE,
+    MaskedServerFrame = "masked-server-frame", Error, "RFC 6455 §5.1", PE,
         "A server must not mask the frames it sends to the client, and this one is masked.";
-    "frame-after-close", Error, "RFC 6455 §5.5.1", PE,
+    FrameAfterClose = "frame-after-close", Error, "RFC 6455 §5.5.1", PE,
         "This side already sent a Close frame, after which it must not send any more data frames.";
-    "length-not-minimal", Error, "RFC 6455 §5.2", PE,
+    LengthNotMinimal = "length-not-minimal", Error, "RFC 6455 §5.2", PE,
         "The payload length must be encoded in the fewest bytes possible, and a shorter length form would fit.";
-    "length-msb-set", Error, "RFC 6455 §5.2", PE,
+    LengthMsbSet = "length-msb-set", Error, "RFC 6455 §5.2", PE,
         "The most significant bit of a 64-bit payload length must be 0.";
-    "inflate-failed", Error, "RFC 7692 §6.2", Some(CloseCode::INVALID_PAYLOAD),
+    InflateFailed = "inflate-failed", Error, "RFC 7692 §6.2", Some(CloseCode::INVALID_PAYLOAD),
         "The compressed message could not be decompressed as raw DEFLATE data.";
-    "inflate-limit", Error, "RFC 7692 §8.1", Some(CloseCode::MESSAGE_TOO_BIG),
+    InflateLimit = "inflate-limit", Error, "RFC 7692 §8.1", Some(CloseCode::MESSAGE_TOO_BIG),
         "The decompressed message grew beyond the configured limit, so decompression stopped (a possible decompression bomb).";
-    "inflate-budget", Note, OURS, None,
+    InflateBudget = "inflate-budget", Note, OURS, None,
         "The inflate budget for this connection is spent, so this and later compressed messages are not decompressed; raise the budget to see them (this is our limit, not the sender's fault).";
-    "message-limit", Note, OURS, None,
+    MessageLimit = "message-limit", Note, OURS, None,
         "A message or frame is larger than the most we hold of one message, so only its start is kept, or (for a compressed or control frame) it was not decompressed or parsed; raise the limit to see it.";
-    "no-handshake", Note, "the capture, not a protocol rule", None,
+    NoHandshake = "no-handshake", Note, CAPTURE, None,
         "This direction does not start with an HTTP handshake (the capture began after it), so its frames are read with no extension negotiated unless one was given.";
-    "handshake-limit", Note, OURS, None,
+    HandshakeLimit = "handshake-limit", Note, OURS, None,
         "The HTTP head (or the bytes waiting for the answer to it) grew beyond what we hold, so what follows is counted, not decoded.";
-    "bytes-lost", Note, "the capture, not a protocol rule", None,
+    BytesLost = "bytes-lost", Note, CAPTURE, None,
         "Bytes of this direction were not captured, so what they held cannot be checked.";
 }
 
 impl Rule {
-    /// Whether the rule is the protocol's (an RFC section), not a limit of ours or of the
-    /// capture.
+    /// Everything said about this rule: its row of [`RULES`].
+    pub fn def(self) -> &'static RuleDef {
+        &RULES[self as usize]
+    }
+}
+
+impl RuleDef {
+    /// Whether the rule is the protocol's (an RFC section), not a limit of ours or a fact
+    /// about the capture.
     pub fn is_protocol_rule(&self) -> bool {
         self.rfc.starts_with("RFC")
     }
 }
 
-/// The rule with this code.
-pub fn rule(code: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.code == code)
-}
-
 /// A violation found in the input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// The rule's code.
-    pub code: &'static str,
+    /// The rule (serialised as its code).
+    #[serde(rename = "code")]
+    pub rule: Rule,
     /// How bad it is.
     pub severity: Severity,
     /// The RFC section.
@@ -133,14 +147,11 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding for rule `code` at frame `frame`, with the rule's own message.
-    ///
-    /// # Panics
-    /// If `code` is not in [`RULES`] (a bug in this crate, caught by its tests).
-    pub fn new(code: &'static str, frame: usize) -> Finding {
-        let r = rule(code).unwrap_or_else(|| panic!("no rule {code}"));
+    /// A finding for `rule` at frame `frame`, with the rule's own severity and message.
+    pub fn new(rule: Rule, frame: usize) -> Finding {
+        let r = rule.def();
         Finding {
-            code: r.code,
+            rule,
             severity: r.severity,
             rfc: r.rfc,
             message: r.message.to_string(),
@@ -166,45 +177,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_unique_and_the_issue_list_is_complete() {
-        for (i, a) in RULES.iter().enumerate() {
-            for b in &RULES[i + 1..] {
-                assert_ne!(a.code, b.code);
-            }
+    fn every_rule_has_its_row_and_the_issue_list_is_complete() {
+        assert_eq!(RULES.len(), Rule::ALL.len());
+        for (i, r) in Rule::ALL.iter().enumerate() {
+            assert_eq!(RULES[i].rule, *r);
+            assert_eq!(r.def().rule, *r);
         }
-        for code in [
-            "reserved-bits",
-            "reserved-opcode",
-            "fragmented-control",
-            "control-too-long",
-            "unexpected-continuation",
-            "expected-continuation",
-            "invalid-utf8",
-            "invalid-close-code",
-            "close-payload-too-short",
-            "unmasked-client-frame",
-            "masked-server-frame",
-            "frame-after-close",
-            "length-not-minimal",
-            "length-msb-set",
-            "inflate-failed",
-            "inflate-limit",
-            "inflate-budget",
-            "message-limit",
-            "bytes-lost",
-            "no-handshake",
-            "handshake-limit",
-        ] {
-            assert!(rule(code).is_some(), "{code}");
-        }
-        assert_eq!(RULES.len(), 21);
+        let codes: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "reserved-bits",
+                "reserved-opcode",
+                "fragmented-control",
+                "control-too-long",
+                "unexpected-continuation",
+                "expected-continuation",
+                "invalid-utf8",
+                "invalid-close-code",
+                "close-payload-too-short",
+                "unmasked-client-frame",
+                "masked-server-frame",
+                "frame-after-close",
+                "length-not-minimal",
+                "length-msb-set",
+                "inflate-failed",
+                "inflate-limit",
+                "inflate-budget",
+                "message-limit",
+                "no-handshake",
+                "handshake-limit",
+                "bytes-lost",
+            ]
+        );
+        assert_eq!("inflate-limit".parse(), Ok(Rule::InflateLimit));
+        assert!("inflate-limits".parse::<Rule>().is_err());
     }
 
     #[test]
     fn messages_are_one_sentence() {
         for r in RULES {
-            assert!(r.message.ends_with('.'), "{}", r.code);
-            assert_eq!(r.message.matches(". ").count(), 0, "{}", r.code);
+            assert!(r.message.ends_with('.'), "{}", r.rule);
+            assert_eq!(r.message.matches(". ").count(), 0, "{}", r.rule);
         }
+    }
+
+    #[test]
+    fn a_finding_serialises_its_rule_as_the_code() {
+        let f = Finding::new(Rule::LengthMsbSet, 3);
+        let v = serde_json::to_value(&f).unwrap();
+        assert_eq!(v["code"], "length-msb-set");
+        assert_eq!(v["rfc"], "RFC 6455 §5.2");
+        assert_eq!(f.severity, Severity::Error);
     }
 }

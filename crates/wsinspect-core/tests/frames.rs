@@ -2,10 +2,12 @@
 //! the RFCs' examples verbatim, chunking invariance and robustness.
 
 use proptest::prelude::*;
+use wsinspect_core::finding::Rule;
 use wsinspect_core::inspect::notation::parse_hex;
 use wsinspect_core::stream::{decode_all, DecodeConfig, Decoder, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::wire::encode::{close_payload, encode, FrameSpec, LengthForm};
+use wsinspect_core::wire::field::FieldId;
 use wsinspect_core::Direction;
 
 fn hx(s: &str) -> Vec<u8> {
@@ -24,7 +26,7 @@ fn pmd(ext: &str, bytes: &[u8], dir: Direction) -> StreamReport {
 fn codes(r: &StreamReport) -> Vec<(usize, &'static str)> {
     r.frames
         .iter()
-        .flat_map(|f| f.findings.iter().map(move |x| (f.index, x.code)))
+        .flat_map(|f| f.findings.iter().map(move |x| (f.index, x.rule.as_str())))
         .collect()
 }
 
@@ -152,7 +154,7 @@ fn rfc6455_5_2_64_bit_length_msb_must_be_0() {
     let mut d = Decoder::new(Direction::Server, DecodeConfig::default());
     d.feed(&hx("82 7f 80 00 00 00 00 00 00 00 01 02"));
     let r = d.finish();
-    let codes: Vec<&str> = r.findings().map(|f| f.code).collect();
+    let codes: Vec<&str> = r.findings().map(|f| f.rule.as_str()).collect();
     assert_eq!(
         codes,
         ["length-msb-set"],
@@ -160,7 +162,7 @@ fn rfc6455_5_2_64_bit_length_msb_must_be_0() {
     );
     let inc = r.incomplete.unwrap();
     assert_eq!(inc.need, (1u64 << 63) - 2);
-    assert_eq!(inc.findings[0].code, "length-msb-set");
+    assert_eq!(inc.findings[0].rule, Rule::LengthMsbSet);
 }
 
 #[test]
@@ -753,7 +755,7 @@ fn frame_fields_carry_spans_and_ranges() {
     let f = &r.frames[1];
     assert_eq!(f.range(), 7..18);
     assert_eq!(f.payload_range(), 13..18);
-    let key = f.fields.iter().find(|v| v.key == "mask_key").unwrap();
+    let key = f.fields.iter().find(|v| v.key == FieldId::MaskKey).unwrap();
     assert_eq!((key.bytes.clone(), key.text.as_str()), (2..6, "37fa213d"));
 }
 
@@ -828,7 +830,7 @@ proptest! {
         let spec = FrameSpec {
             fin, rsv1: rsv & 4 != 0, rsv2: rsv & 2 != 0, rsv3: rsv & 1 != 0,
             opcode: OpCode(op), mask: key,
-            length_form: [LengthForm::Minimal, LengthForm::Bits16, LengthForm::Bits64][form as usize],
+            length_form: [LengthForm::Bits7, LengthForm::Bits16, LengthForm::Bits64][form as usize],
             declared_len: None, payload: payload.clone(),
         };
         let bytes = encode(&spec);
@@ -848,12 +850,12 @@ proptest! {
         prop_assert_eq!(at, h.header_len * 8);
         let lf = f.length_form();
         let expect = match spec.length_form {
-            LengthForm::Minimal if payload.len() <= 125 => 7,
-            LengthForm::Minimal | LengthForm::Bits16 if payload.len() <= 0xffff => 16,
+            LengthForm::Bits7 if payload.len() <= 125 => 7,
+            LengthForm::Bits7 | LengthForm::Bits16 if payload.len() <= 0xffff => 16,
             _ => 64,
         };
         prop_assert_eq!(lf, expect);
-        let not_minimal = f.findings.iter().any(|x| x.code == "length-not-minimal");
+        let not_minimal = f.findings.iter().any(|x| x.rule == Rule::LengthNotMinimal);
         prop_assert_eq!(not_minimal, (lf == 16 && payload.len() < 126) || (lf == 64 && payload.len() <= 0xffff));
     }
 }

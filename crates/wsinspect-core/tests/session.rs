@@ -82,11 +82,11 @@ fn findings(events: &[Event]) -> Vec<&'static str> {
     events
         .iter()
         .flat_map(|e| match &e.kind {
-            EventKind::Frame(f) => f.findings.iter().map(|f| f.code).collect(),
-            EventKind::Finding(f) => vec![f.code],
+            EventKind::Frame(f) => f.findings.iter().map(|f| f.rule.as_str()).collect(),
+            EventKind::Finding(f) => vec![f.rule.as_str()],
             EventKind::End {
                 incomplete: Some(i),
-            } => i.findings.iter().map(|f| f.code).collect(),
+            } => i.findings.iter().map(|f| f.rule.as_str()).collect(),
             _ => vec![],
         })
         .collect()

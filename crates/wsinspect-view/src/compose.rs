@@ -9,6 +9,7 @@ use wsinspect_core::inspect::notation::parse_hex;
 use wsinspect_core::stream::{decode_all, DecodeConfig, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::wire::encode::{encode, spaced_hex, FrameSpec};
+use wsinspect_core::wire::mask::MaskKey;
 use wsinspect_core::Direction;
 
 /// The composer's form.
@@ -23,10 +24,10 @@ pub struct ComposerSpec {
     /// RSV3 bit.
     pub rsv3: bool,
     /// Opcode, 0 to 15.
-    pub opcode: u8,
+    pub opcode: OpCode,
     /// Whether to mask (a client frame).
     pub mask: bool,
-    /// The masking key as 8 hex digits (spaces allowed).
+    /// The masking key as 8 hex digits (spaces and `0x` allowed, see [`MaskKey`]).
     pub key: String,
     /// The payload, as text or hex.
     pub payload: String,
@@ -42,7 +43,7 @@ impl Default for ComposerSpec {
             rsv1: false,
             rsv2: false,
             rsv3: false,
-            opcode: 1,
+            opcode: OpCode::TEXT,
             mask: true,
             key: "37fa213d".into(),
             payload: "Hello".into(),
@@ -73,13 +74,6 @@ pub struct ComposeError {
     pub message: String,
 }
 
-/// The opcode choices: (value, label) for all 16 values, reserved ones included.
-pub fn opcode_choices() -> Vec<(u8, String)> {
-    (0..16u8)
-        .map(|v| (v, format!("{v:x} {}", OpCode(v).label())))
-        .collect()
-}
-
 /// Build the frame the form describes.
 ///
 /// ```
@@ -97,18 +91,11 @@ pub fn compose(spec: &ComposerSpec) -> Result<Composed, ComposeError> {
         spec.payload.as_bytes().to_vec()
     };
     let mask = if spec.mask {
-        let k = parse_hex(&spec.key).map_err(|e| ComposeError {
+        let k: MaskKey = spec.key.parse().map_err(|e| ComposeError {
             field: "key",
             message: format!("masking key: {e}"),
         })?;
-        let k: [u8; 4] = k.try_into().map_err(|k: Vec<u8>| ComposeError {
-            field: "key",
-            message: format!(
-                "masking key: 4 bytes (8 hex digits) needed, not {}",
-                k.len()
-            ),
-        })?;
-        Some(k)
+        Some(k.0)
     } else {
         None
     };
@@ -118,7 +105,7 @@ pub fn compose(spec: &ComposerSpec) -> Result<Composed, ComposeError> {
         rsv2: spec.rsv2,
         rsv3: spec.rsv3,
         mask,
-        ..FrameSpec::new(OpCode(spec.opcode & 0x0f), payload)
+        ..FrameSpec::new(OpCode(spec.opcode.0 & 0x0f), payload)
     });
     let direction = if spec.mask {
         Direction::Client
@@ -137,6 +124,7 @@ pub fn compose(spec: &ComposerSpec) -> Result<Composed, ComposeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wsinspect_core::finding::Rule;
 
     #[test]
     fn the_default_is_rfc6455_5_7_masked_hello() {
@@ -153,7 +141,7 @@ mod tests {
     fn violations_are_allowed_and_found() {
         let spec = ComposerSpec {
             rsv2: true,
-            opcode: 3,
+            opcode: OpCode(3),
             mask: false,
             payload: "81 ff".into(),
             payload_hex: true,
@@ -161,9 +149,9 @@ mod tests {
         };
         let c = compose(&spec).unwrap();
         assert_eq!(c.hex, "a3 02 81 ff");
-        let codes: Vec<_> = c.report.findings().map(|f| f.code).collect();
+        let codes: Vec<_> = c.report.findings().map(|f| f.rule).collect();
         assert!(
-            codes.contains(&"reserved-bits") && codes.contains(&"reserved-opcode"),
+            codes.contains(&Rule::ReservedBits) && codes.contains(&Rule::ReservedOpcode),
             "{codes:?}"
         );
     }
@@ -174,7 +162,11 @@ mod tests {
             key: "37fa".into(),
             ..ComposerSpec::default()
         };
-        assert_eq!(compose(&bad_key).unwrap_err().field, "key");
+        let e = compose(&bad_key).unwrap_err();
+        assert!(
+            e.field == "key" && e.message.contains("8 hex digits"),
+            "{e:?}"
+        );
         let bad_hex = ComposerSpec {
             payload: "4g".into(),
             payload_hex: true,
@@ -185,6 +177,5 @@ mod tests {
             e.field == "payload" && e.message.contains("column 2"),
             "{e:?}"
         );
-        assert_eq!(opcode_choices()[1].1, "1 text");
     }
 }

@@ -3,6 +3,7 @@
 //! tutorials our users learn from (../shared/seeds). Each example is input exactly as a user
 //! would paste it, with the direction, extensions and inflate limit to decode it with.
 
+use wsinspect_core::finding::Rule;
 use wsinspect_core::stream::DEFAULT_MAX_INFLATED;
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::wire::encode::{close_payload, encode, spaced_hex, FrameSpec, LengthForm};
@@ -23,8 +24,8 @@ pub struct Example {
     pub direction: Direction,
     /// A `Sec-WebSocket-Extensions` value to decode with (empty: none).
     pub extensions: &'static str,
-    /// The finding code the example shows, if it is a finding example.
-    pub finding: Option<&'static str>,
+    /// The rule whose finding the example shows, if it is a finding example.
+    pub finding: Option<Rule>,
     /// The inflate limit to decode with, when not [`DEFAULT_MAX_INFLATED`].
     pub max_inflated: Option<usize>,
 }
@@ -315,7 +316,7 @@ pub static EXAMPLES: &[Example] = &[
         "unmasked-client-frame",
         Client,
         "",
-        Some("unmasked-client-frame"),
+        Some(Rule::UnmaskedClientFrame),
         || s("81 05 48 65 6c 6c 6f")
     ),
     ex!(
@@ -324,7 +325,7 @@ pub static EXAMPLES: &[Example] = &[
         "masked-server-frame",
         Server,
         "",
-        Some("masked-server-frame"),
+        Some(Rule::MaskedServerFrame),
         || s("81 85 37 fa 21 3d 7f 9f 4d 51 58")
     ),
     ex!(
@@ -333,7 +334,7 @@ pub static EXAMPLES: &[Example] = &[
         "reserved-bits",
         Server,
         "",
-        Some("reserved-bits"),
+        Some(Rule::ReservedBits),
         || s("a1 00")
     ),
     ex!(
@@ -342,7 +343,7 @@ pub static EXAMPLES: &[Example] = &[
         "reserved-opcode",
         Server,
         "",
-        Some("reserved-opcode"),
+        Some(Rule::ReservedOpcode),
         || s("83 00")
     ),
     ex!(
@@ -351,7 +352,7 @@ pub static EXAMPLES: &[Example] = &[
         "fragmented-control",
         Server,
         "",
-        Some("fragmented-control"),
+        Some(Rule::FragmentedControl),
         || s("09 00")
     ),
     ex!(
@@ -360,7 +361,7 @@ pub static EXAMPLES: &[Example] = &[
         "control-too-long",
         Server,
         "",
-        Some("control-too-long"),
+        Some(Rule::ControlTooLong),
         || { hex_of(&encode(&FrameSpec::new(OpCode::PING, vec![0u8; 126]))) }
     ),
     ex!(
@@ -369,7 +370,7 @@ pub static EXAMPLES: &[Example] = &[
         "unexpected-continuation",
         Server,
         "",
-        Some("unexpected-continuation"),
+        Some(Rule::UnexpectedContinuation),
         || s("80 00")
     ),
     ex!(
@@ -378,7 +379,7 @@ pub static EXAMPLES: &[Example] = &[
         "expected-continuation",
         Server,
         "",
-        Some("expected-continuation"),
+        Some(Rule::ExpectedContinuation),
         || s("01 00 81 00")
     ),
     ex!(
@@ -387,7 +388,7 @@ pub static EXAMPLES: &[Example] = &[
         "invalid-utf8",
         Server,
         "",
-        Some("invalid-utf8"),
+        Some(Rule::InvalidUtf8),
         || s("81 02 c3 28")
     ),
     ex!(
@@ -396,7 +397,7 @@ pub static EXAMPLES: &[Example] = &[
         "invalid-close-code",
         Server,
         "",
-        Some("invalid-close-code"),
+        Some(Rule::InvalidCloseCode),
         || s("88 02 03 ed")
     ),
     ex!(
@@ -405,7 +406,7 @@ pub static EXAMPLES: &[Example] = &[
         "close-payload-too-short",
         Server,
         "",
-        Some("close-payload-too-short"),
+        Some(Rule::ClosePayloadTooShort),
         || s("88 01 03")
     ),
     ex!(
@@ -414,7 +415,7 @@ pub static EXAMPLES: &[Example] = &[
         "frame-after-close",
         Server,
         "",
-        Some("frame-after-close"),
+        Some(Rule::FrameAfterClose),
         || s("88 00 81 00")
     ),
     ex!(
@@ -423,7 +424,7 @@ pub static EXAMPLES: &[Example] = &[
         "length-not-minimal",
         Server,
         "",
-        Some("length-not-minimal"),
+        Some(Rule::LengthNotMinimal),
         || {
             hex_of(&encode(&FrameSpec {
                 length_form: LengthForm::Bits16,
@@ -437,7 +438,7 @@ pub static EXAMPLES: &[Example] = &[
         "length-msb-set",
         Server,
         "",
-        Some("length-msb-set"),
+        Some(Rule::LengthMsbSet),
         || s("82 7f 80 00 00 00 00 00 00 05 01 02 03 04 05")
     ),
     ex!(
@@ -446,7 +447,7 @@ pub static EXAMPLES: &[Example] = &[
         "inflate-failed",
         Server,
         "permessage-deflate",
-        Some("inflate-failed"),
+        Some(Rule::InflateFailed),
         || s("c1 02 ff ff")
     ),
     ex!(
@@ -455,7 +456,7 @@ pub static EXAMPLES: &[Example] = &[
         "inflate-limit (1 MiB of zeros, limit 64 KiB)",
         Server,
         "permessage-deflate",
-        Some("inflate-limit"),
+        Some(Rule::InflateLimit),
         Some(BOMB_LIMIT),
         || {
             // RFC 7692 §8.1: a small message (about 1 KiB) that inflates to 1 MiB of zeros, decoded
@@ -493,7 +494,6 @@ pub fn groups() -> Vec<(&'static str, Vec<&'static Example>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wsinspect_core::finding::RULES;
     use wsinspect_core::inspect::{inspect, InspectOptions};
 
     fn run(e: &Example) -> wsinspect_core::inspect::Inspection {
@@ -536,18 +536,18 @@ mod tests {
     #[test]
     fn there_is_one_example_per_finding_code_and_it_shows_that_code() {
         // Our own limits and capture gaps are not something a pasted example can teach.
-        for rule in RULES.iter().filter(|r| r.is_protocol_rule()) {
+        for &rule in Rule::ALL.iter().filter(|r| r.def().is_protocol_rule()) {
             let e = EXAMPLES
                 .iter()
-                .find(|e| e.finding == Some(rule.code))
-                .unwrap_or_else(|| panic!("no example for {}", rule.code));
+                .find(|e| e.finding == Some(rule))
+                .unwrap_or_else(|| panic!("no example for {rule}"));
             let f = run(e).frames.unwrap();
             let codes: Vec<_> = f
                 .findings()
                 .chain(f.incomplete.iter().flat_map(|i| &i.findings))
-                .map(|x| x.code)
+                .map(|x| x.rule)
                 .collect();
-            assert!(codes.contains(&rule.code), "{}: {codes:?}", e.id);
+            assert!(codes.contains(&rule), "{}: {codes:?}", e.id);
         }
     }
 
@@ -561,7 +561,7 @@ mod tests {
         let m = &f.messages[0];
         let inflated = m.inflated.as_ref().map_or(0, Vec::len);
         assert!(inflated <= BOMB_LIMIT, "{inflated} bytes inflated");
-        let finding = f.findings().find(|x| x.code == "inflate-limit").unwrap();
+        let finding = f.findings().find(|x| x.rule == Rule::InflateLimit).unwrap();
         assert!(
             finding.message.contains("65536 bytes"),
             "{}",
@@ -604,7 +604,10 @@ mod tests {
             .unwrap();
         let accept = bad.accept.unwrap();
         assert_eq!(accept.matches, Some(false));
-        assert_eq!(accept.diagnosis.unwrap().mistake, "guid-dropped-char");
+        assert_eq!(
+            accept.diagnosis.unwrap().mistake,
+            wsinspect_core::handshake::accept::Mistake::GuidDroppedChar
+        );
         let tornado = run(example("tutorial-002").unwrap()).handshake.unwrap();
         assert_eq!(tornado.accept.unwrap().matches, Some(false));
         let t0 = run(example("tutorial-000").unwrap()).handshake.unwrap();

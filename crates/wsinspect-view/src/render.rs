@@ -7,7 +7,7 @@ use wsinspect_core::session::{EventKind, Summary};
 use wsinspect_core::stream::{FrameReport, MessageEvent, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::wire::encode::spaced_hex;
-use wsinspect_core::wire::field::field;
+use wsinspect_core::wire::field::FieldId;
 use wsinspect_core::Direction;
 
 /// Render a report as a readable table: one block per frame (every header field with its value
@@ -71,7 +71,7 @@ pub fn write_frame(s: &mut String, f: &FrameReport) {
         f.header.opcode
     );
     for v in &f.fields {
-        let def = field(v.key).map(|d| d.name).unwrap_or(v.key);
+        let def = v.key.def().name;
         let start = f.offset + v.bytes.start as u64;
         let at = if v.bytes.len() == 1 {
             format!("byte {start}")
@@ -79,7 +79,7 @@ pub fn write_frame(s: &mut String, f: &FrameReport) {
             format!("bytes {start}..{}", f.offset + v.bytes.end as u64)
         };
         let mut shown = v.text.clone();
-        if v.key == "opcode" {
+        if v.key == FieldId::Opcode {
             shown = format!("{shown} ({})", f.opcode().label());
         }
         let _ = writeln!(
@@ -138,7 +138,7 @@ pub fn write_findings(s: &mut String, findings: &[wsinspect_core::finding::Findi
             s,
             "  {}[{}] {} ({})",
             x.severity.as_str(),
-            x.code,
+            x.rule,
             x.message,
             x.rfc
         );

@@ -3,19 +3,21 @@
 //! Everything that turns a decoded frame into rows and strings lives here, so the page only
 //! arranges values: the header bit grid (RFC 6455 §5.2's figure, drawn from [`FIELDS`] plus the
 //! decoder's spans), the hex view with each byte's field, the unmasking table (RFC 6455 §5.3),
-//! payload text with invisible characters made visible, foldable pretty JSON, hex dumps, base64,
-//! frame-list rows and the arithmetic of a virtual list. Non-goal: HTML; the page builds that.
+//! payload text with invisible characters made visible, foldable pretty JSON, hex dumps, base64
+//! and frame-list rows. Non-goals: HTML and what only the DOM needs (the virtual list's pixel
+//! arithmetic, the `<select>` option lists), which live in `web/`.
 
 use base64::Engine as _;
 use serde::Serialize;
 
-use wsinspect_core::finding::Severity;
+use wsinspect_core::finding::{Rule, Severity};
 use wsinspect_core::handshake::Status;
 use wsinspect_core::inspect::notation::{Format, Notation};
 use wsinspect_core::inspect::Inspection;
 use wsinspect_core::stream::{FrameReport, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
-use wsinspect_core::wire::field::{self, Kind, FIELDS};
+use wsinspect_core::wire::field::{self, FieldId, Kind, FIELDS};
+use wsinspect_core::wire::length::LengthForm;
 
 /// Bits per row of the bit grid, as in the RFC figure.
 pub const GRID_BITS: usize = 32;
@@ -23,8 +25,8 @@ pub const GRID_BITS: usize = 32;
 /// One field's piece of one bit-grid row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GridCell {
-    /// The field key (`fin`, `opcode`, ..., `mask_key`).
-    pub key: &'static str,
+    /// The field (serialised as its key: `fin`, `opcode`, ..., `mask_key`).
+    pub key: FieldId,
     /// The field's display name.
     pub name: &'static str,
     /// True for the field's first piece (the one that carries its name and value).
@@ -55,15 +57,14 @@ pub struct GridRow {
 }
 
 /// The shown value of a header field.
-fn shown(frame: &FrameReport, key: &str, text: &str) -> String {
+fn shown(frame: &FrameReport, key: FieldId, text: &str) -> String {
     match key {
-        "opcode" => format!("{text} ({})", frame.opcode().label()),
-        "payload_len" => match frame.header.len7 {
-            126 => "126 (16-bit length follows)".into(),
-            127 => "127 (64-bit length follows)".into(),
-            _ => text.to_string(),
+        FieldId::Opcode => format!("{text} ({})", frame.opcode().label()),
+        FieldId::PayloadLen => match frame.header.length_form() {
+            LengthForm::Bits7 => text.to_string(),
+            form => format!("{text} ({}-bit length follows)", form.bits()),
         },
-        "mask_key" => frame
+        FieldId::MaskKey => frame
             .header
             .mask_key
             .map(|k| wsinspect_core::wire::encode::spaced_hex(&k))
@@ -76,8 +77,8 @@ fn shown(frame: &FrameReport, key: &str, text: &str) -> String {
 pub fn bit_grid(frame: &FrameReport) -> Vec<GridRow> {
     let mut rows: Vec<GridRow> = Vec::new();
     for f in &frame.fields {
-        let def = field::field(f.key).expect("decoded fields come from FIELDS");
-        let colour = FIELDS.iter().position(|d| d.key == f.key).unwrap_or(0);
+        let def = f.key.def();
+        let colour = f.key.index();
         let width = f.bits.len();
         let bits: String = (0..width)
             .map(|i| {
@@ -120,8 +121,8 @@ pub fn bit_grid(frame: &FrameReport) -> Vec<GridRow> {
 /// One legend entry: a field present in this frame.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LegendEntry {
-    /// Field key.
-    pub key: &'static str,
+    /// The field.
+    pub key: FieldId,
     /// Display name.
     pub name: &'static str,
     /// Colour index (position in [`FIELDS`]).
@@ -136,7 +137,7 @@ pub fn legend(frame: &FrameReport) -> Vec<LegendEntry> {
         .fields
         .iter()
         .map(|f| {
-            let def = field::field(f.key).expect("decoded fields come from FIELDS");
+            let def = f.key.def();
             let place = match def.kind {
                 Kind::Flag | Kind::Opcode => {
                     if f.bits.len() == 1 {
@@ -153,11 +154,44 @@ pub fn legend(frame: &FrameReport) -> Vec<LegendEntry> {
             LegendEntry {
                 key: f.key,
                 name: def.name,
-                colour: FIELDS.iter().position(|d| d.key == f.key).unwrap_or(0),
+                colour: f.key.index(),
                 place,
             }
         })
         .collect()
+}
+
+/// What a byte of a frame belongs to: a header field, or the payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// A header field.
+    Field(FieldId),
+    /// The payload.
+    Payload,
+}
+
+impl Part {
+    /// The field's key, or `payload` (the page's `data-of` hook).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Field(f) => f.as_str(),
+            Part::Payload => "payload",
+        }
+    }
+
+    /// Its colour: the field's position in [`FIELDS`], `FIELDS.len()` for the payload.
+    pub fn colour(self) -> usize {
+        match self {
+            Part::Field(f) => f.index(),
+            Part::Payload => FIELDS.len(),
+        }
+    }
+}
+
+impl Serialize for Part {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// One byte of the hex view.
@@ -170,10 +204,10 @@ pub struct HexCell {
     /// The byte as a printable character, or `·`.
     pub ch: String,
     /// The header field the byte belongs to (the first, for a byte shared by several), or
-    /// `payload`.
-    pub field: &'static str,
-    /// Every field the byte holds bits of (`payload` for payload bytes).
-    pub fields: Vec<&'static str>,
+    /// the payload.
+    pub field: Part,
+    /// Every field the byte holds bits of (just the payload for payload bytes).
+    pub fields: Vec<Part>,
     /// Its colour: the field's position in [`FIELDS`] (`FIELDS.len()` for payload).
     pub colour: usize,
 }
@@ -208,12 +242,12 @@ pub fn hex_view(
     let end = (frames_offset + frame.range().end as usize)
         .min(input.len())
         .min(start.saturating_add(limit));
-    let field_of = |rel: usize| -> &'static str {
+    let field_of = |rel: usize| -> Part {
         frame
             .fields
             .iter()
             .find(|f| f.bytes.contains(&rel))
-            .map_or("payload", |f| f.key)
+            .map_or(Part::Payload, |f| Part::Field(f.key))
     };
     let cells: Vec<HexCell> = (start..end)
         .map(|at| HexCell {
@@ -222,22 +256,19 @@ pub fn hex_view(
             ch: printable(input[at]).to_string(),
             field: field_of(at - start),
             fields: {
-                let all: Vec<&'static str> = frame
+                let all: Vec<Part> = frame
                     .fields
                     .iter()
                     .filter(|f| f.bytes.contains(&(at - start)))
-                    .map(|f| f.key)
+                    .map(|f| Part::Field(f.key))
                     .collect();
                 if all.is_empty() {
-                    vec!["payload"]
+                    vec![Part::Payload]
                 } else {
                     all
                 }
             },
-            colour: FIELDS
-                .iter()
-                .position(|d| d.key == field_of(at - start))
-                .unwrap_or(FIELDS.len()),
+            colour: field_of(at - start).colour(),
         })
         .collect();
     cells
@@ -592,8 +623,8 @@ fn join(v: &[usize]) -> String {
 /// A finding badge.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Badge {
-    /// The rule's code.
-    pub code: &'static str,
+    /// The rule (serialised as its code).
+    pub code: Rule,
     /// `error`, `warning` or `note`.
     pub severity: &'static str,
 }
@@ -667,7 +698,7 @@ pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
             .findings
             .iter()
             .map(|x| Badge {
-                code: x.code,
+                code: x.rule,
                 severity: severity(x.severity),
             })
             .collect(),
@@ -708,34 +739,6 @@ fn preview_bytes(bytes: &[u8], is_text: bool, chars: usize) -> String {
         out.push('…');
     }
     out
-}
-
-/// The rows `[start, end)` a virtual list shows at scroll position `scroll_top` in a viewport of
-/// `viewport` pixels, rows of `row_height`, with `overscan` extra rows each side.
-pub fn visible_window(
-    scroll_top: f64,
-    viewport: f64,
-    row_height: f64,
-    total: usize,
-    overscan: usize,
-) -> (usize, usize) {
-    let first = (scroll_top.max(0.0) / row_height).floor() as usize;
-    let count = (viewport / row_height).ceil() as usize + 1;
-    let start = first.saturating_sub(overscan).min(total);
-    let end = (first + count + overscan).min(total);
-    (start, end)
-}
-
-/// The scroll position that brings row `index` into view, if it is not.
-pub fn scroll_to_row(index: usize, scroll_top: f64, viewport: f64, row_height: f64) -> Option<f64> {
-    let top = index as f64 * row_height;
-    if top < scroll_top {
-        Some(top)
-    } else if top + row_height > scroll_top + viewport {
-        Some(top + row_height - viewport)
-    } else {
-        None
-    }
 }
 
 /// A one-line summary of an inspection (`hex · 42 bytes · 3 frames · 1 message · 2 findings`).
@@ -796,11 +799,11 @@ pub struct FieldInfo {
 
 /// The field-info line for the highlighted `keys` of a frame drawn as `rows` ([`bit_grid`]);
 /// `None` when none of them is a header field (payload bytes, nothing hovered).
-pub fn field_info(rows: &[GridRow], keys: &[&str]) -> Option<FieldInfo> {
+pub fn field_info(rows: &[GridRow], keys: &[Part]) -> Option<FieldInfo> {
     let mut cells = keys.iter().filter_map(|k| {
         rows.iter()
             .flat_map(|r| &r.cells)
-            .find(|c| c.key == *k && c.first)
+            .find(|c| *k == Part::Field(c.key) && c.first)
     });
     let main = cells.next()?;
     let others: Vec<String> = cells.map(|c| format!("{} = {}", c.name, c.shown)).collect();
@@ -812,64 +815,8 @@ pub fn field_info(rows: &[GridRow], keys: &[&str]) -> Option<FieldInfo> {
     })
 }
 
-/// The inflate limits the page offers, in bytes (RFC 7692 §8.1: a limit keeps a decompression
-/// bomb from exhausting memory). [`DEFAULT_MAX_INFLATED`](wsinspect_core::stream::DEFAULT_MAX_INFLATED)
-/// is one of them.
-pub const INFLATE_LIMITS: &[usize] = &[64 << 10, 1 << 20, 16 << 20, 64 << 20, 256 << 20];
-
-/// A size for a reader: `64 KiB`, `1 MiB`, or `1000 bytes` when not a whole KiB.
-pub fn size_label(bytes: usize) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
-        format!("{} MiB", bytes >> 20)
-    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
-        format!("{} KiB", bytes >> 10)
-    } else {
-        plural(bytes, "byte")
-    }
-}
-
-/// One choice of the inflate-limit select.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct LimitChoice {
-    /// The `<option value>`: the limit in bytes.
-    pub value: String,
-    /// `64 MiB (default)`.
-    pub label: String,
-    /// Whether it is the current limit.
-    pub selected: bool,
-}
-
-/// The inflate-limit choices with `current` selected; a current limit that is not one of
-/// [`INFLATE_LIMITS`] (from a share link) is offered too, in order.
-pub fn inflate_limit_choices(current: usize) -> Vec<LimitChoice> {
-    let mut sizes = INFLATE_LIMITS.to_vec();
-    if !sizes.contains(&current) {
-        sizes.push(current);
-        sizes.sort_unstable();
-    }
-    sizes
-        .into_iter()
-        .map(|b| LimitChoice {
-            value: b.to_string(),
-            label: if b == wsinspect_core::stream::DEFAULT_MAX_INFLATED {
-                format!("{} (default)", size_label(b))
-            } else {
-                size_label(b)
-            },
-            selected: b == current,
-        })
-        .collect()
-}
-
-/// The format choices of the page: (value, label).
-pub const FORMATS: &[(&str, &str)] = &[
-    ("auto", "Auto-detect"),
-    ("hex", "Hex"),
-    ("base64", "Base64"),
-    ("raw", "Raw text"),
-];
-
-/// The value of a format in [`FORMATS`].
+/// The name of a format, as share links and the page's format select write it (`auto`, `hex`,
+/// `base64`, `raw`).
 pub fn format_value(f: Format) -> &'static str {
     match f {
         Format::Auto => "auto",
@@ -878,13 +825,6 @@ pub fn format_value(f: Format) -> &'static str {
         Format::Raw => "raw",
     }
 }
-
-/// The direction choices of the page: (value, label).
-pub const DIRECTIONS: &[(&str, &str)] = &[
-    ("unknown", "Unknown sender"),
-    ("client", "Client → server"),
-    ("server", "Server → client"),
-];
 
 /// `pass`, `warn` or `fail`.
 pub fn status_label(s: Status) -> &'static str {
@@ -970,7 +910,7 @@ mod tests {
         let first: Vec<_> = rows[0]
             .cells
             .iter()
-            .map(|c| (c.key, c.bits.as_str(), c.column))
+            .map(|c| (c.key.as_str(), c.bits.as_str(), c.column))
             .collect();
         assert_eq!(
             first,
@@ -988,7 +928,7 @@ mod tests {
         assert_eq!(rows[0].cells[4].shown, "1 (text)");
         let mk = &rows[1].cells[0];
         assert_eq!(
-            (mk.key, mk.first, mk.bits.as_str()),
+            (mk.key.as_str(), mk.first, mk.bits.as_str()),
             ("mask_key", false, "0010000100111101")
         );
         assert_eq!(rows[0].cells[7].shown, "37 fa 21 3d");
@@ -1013,7 +953,7 @@ mod tests {
         let pieces: Vec<_> = rows
             .iter()
             .flat_map(|r| &r.cells)
-            .filter(|c| c.key == "ext_len64")
+            .filter(|c| c.key == FieldId::ExtLen64)
             .map(|c| c.bits.len())
             .collect();
         assert_eq!(pieces, [16, 32, 16]);
@@ -1024,7 +964,7 @@ mod tests {
     fn hex_view_links_every_byte_to_its_field() {
         let r = hello();
         let rows = hex_view(&r.frames[0], &HELLO, 0, 1 << 20);
-        let fields: Vec<_> = rows[0].cells.iter().map(|c| c.field).collect();
+        let fields: Vec<_> = rows[0].cells.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(
             fields,
             [
@@ -1033,7 +973,10 @@ mod tests {
             ]
         );
         assert_eq!(rows[0].cells[6].hex, "7f");
-        assert_eq!(rows[0].cells[1].fields, ["mask", "payload_len"]);
+        assert_eq!(
+            rows[0].cells[1].fields,
+            [Part::Field(FieldId::Mask), Part::Field(FieldId::PayloadLen)]
+        );
         assert_eq!(rows[0].cells[0].fields.len(), 5);
         assert_eq!(rows[0].label, "00000000");
     }
@@ -1214,32 +1157,13 @@ mod tests {
             info.also.as_deref(),
             Some("also in this byte: RSV1 = 0, RSV2 = 0, RSV3 = 0, Opcode = 1 (text)")
         );
-        let one = field_info(&rows, &["mask_key"]).unwrap();
+        let one = field_info(&rows, &[Part::Field(FieldId::MaskKey)]).unwrap();
         assert_eq!(
             (one.head.as_str(), one.also),
             ("Masking key = 37 fa 21 3d", None)
         );
-        assert_eq!(field_info(&rows, &["payload"]), None);
+        assert_eq!(field_info(&rows, &[Part::Payload]), None);
         assert_eq!(field_info(&rows, &[]), None);
-    }
-
-    #[test]
-    fn inflate_limit_choices_hold_the_default_and_any_linked_value() {
-        let c = inflate_limit_choices(wsinspect_core::stream::DEFAULT_MAX_INFLATED);
-        let labels: Vec<_> = c.iter().map(|c| c.label.as_str()).collect();
-        assert_eq!(
-            labels,
-            ["64 KiB", "1 MiB", "16 MiB", "64 MiB (default)", "256 MiB"]
-        );
-        assert_eq!(c.iter().filter(|c| c.selected).count(), 1);
-        assert!(c[3].selected && c[3].value == "67108864");
-        let odd = inflate_limit_choices(1000);
-        assert_eq!(
-            (odd[0].label.as_str(), odd[0].selected),
-            ("1000 bytes", true)
-        );
-        assert_eq!(odd.len(), 6);
-        assert_eq!(size_label(3 << 10), "3 KiB");
     }
 
     #[test]
@@ -1254,7 +1178,7 @@ mod tests {
             (row.opcode, row.fin, row.len.as_str(), row.preview.as_str()),
             ("text", "1", "5", "Hello")
         );
-        assert_eq!(row.badges[0].code, "unmasked-client-frame");
+        assert_eq!(row.badges[0].code, Rule::UnmaskedClientFrame);
         assert_eq!(row.arrow, "→");
         let long = decode_all(
             &[0x82, 0x04, 0, 1, 2, 0xff],
@@ -1272,16 +1196,6 @@ mod tests {
         );
         assert_eq!(frame_row(&deflated, 0).preview, "inflated: Hello");
         assert_eq!(frame_row(&deflated, 1).preview, "(compressed, 4 bytes)");
-    }
-
-    #[test]
-    fn virtual_list_windows() {
-        assert_eq!(visible_window(0.0, 100.0, 20.0, 1000, 2), (0, 8));
-        assert_eq!(visible_window(2000.0, 100.0, 20.0, 1000, 2), (98, 108));
-        assert_eq!(visible_window(1e9, 100.0, 20.0, 10, 2), (10, 10));
-        assert_eq!(scroll_to_row(10, 0.0, 100.0, 20.0), Some(120.0));
-        assert_eq!(scroll_to_row(2, 0.0, 100.0, 20.0), None);
-        assert_eq!(scroll_to_row(0, 50.0, 100.0, 20.0), Some(0.0));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use std::rc::Rc;
 
-use wsinspect_view::view::{field_info, GridRow, LegendEntry};
+use wsinspect_core::wire::field::FieldId;
+use wsinspect_view::view::{field_info, GridRow, LegendEntry, Part};
 use yew::prelude::*;
 
 use crate::state::{HighlightCtx, Hover};
@@ -26,7 +27,7 @@ pub fn BitGrid(props: &Props) -> Html {
             let class = classes!(
                 "fld",
                 format!("c{}", c.colour),
-                hl.has(key).then_some("hl"),
+                hl.has(Part::Field(key)).then_some("hl"),
                 (!c.first).then_some("cont"),
                 (c.bits.len() == 1).then_some("narrow")
             );
@@ -39,7 +40,7 @@ pub fn BitGrid(props: &Props) -> Html {
             };
             if c.first {
                 html! {
-                    <div {class} {style} {title} tabindex="0" data-field={key} data-value={c.value.clone()}
+                    <div {class} {style} {title} tabindex="0" data-field={key.as_str()} data-value={c.value.clone()}
                         aria-label={format!("{} = {}. {} {}", c.name, c.shown, c.doc, c.rfc)}
                         onmouseenter={enter} onmouseleave={leave}
                         onfocus={{ let hl = hl.clone(); Callback::from(move |_: FocusEvent| hl.dispatch(Hover::field(Some(key)))) }}
@@ -51,7 +52,7 @@ pub fn BitGrid(props: &Props) -> Html {
                 }
             } else {
                 html! {
-                    <div {class} {style} {title} data-part={key}
+                    <div {class} {style} {title} data-part={key.as_str()}
                         onmouseenter={enter} onmouseleave={leave}>
                         <div class="bits">{ for bits }</div>
                         <div class="fname">{ label }</div>
@@ -65,7 +66,7 @@ pub fn BitGrid(props: &Props) -> Html {
         let key = l.key;
         let (enter, leave) = hover(&hl, key);
         html! {
-            <li class={classes!("legend-item", hl.has(key).then_some("hl"))}
+            <li class={classes!("legend-item", hl.has(Part::Field(key)).then_some("hl"))}
                 onmouseenter={enter} onmouseleave={leave}>
                 <span class={classes!("swatch", format!("c{}", l.colour))}></span>
                 { l.name } <small>{ l.place.clone() }</small>
@@ -95,7 +96,7 @@ pub fn BitGrid(props: &Props) -> Html {
 }
 
 /// Pointer enter / leave handlers that light field `key` (and its bytes) and clear it.
-fn hover<E: 'static>(hl: &HighlightCtx, key: &'static str) -> (Callback<E>, Callback<E>) {
+fn hover<E: 'static>(hl: &HighlightCtx, key: FieldId) -> (Callback<E>, Callback<E>) {
     let on = hl.clone();
     let off = hl.clone();
     (

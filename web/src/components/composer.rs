@@ -3,12 +3,14 @@
 
 use std::rc::Rc;
 
+use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::Direction;
-use wsinspect_view::compose::{compose, opcode_choices, ComposerSpec};
+use wsinspect_view::compose::{compose, ComposerSpec};
 use wsinspect_view::view;
 use yew::prelude::*;
 
 use super::bit_grid::BitGrid;
+use crate::choices::opcode_choices;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -47,7 +49,7 @@ pub fn Composer(props: &Props) -> Html {
         cb.reform(move |e: Event| {
             let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
             ComposerSpec {
-                opcode: el.value().parse().unwrap_or(1),
+                opcode: el.value().parse().unwrap_or(OpCode::TEXT),
                 ..s.clone()
             }
         })
@@ -74,7 +76,7 @@ pub fn Composer(props: &Props) -> Html {
     };
     let options = opcode_choices().into_iter().map(|(v, label)| {
         html! {
-            <option value={v.to_string()} selected={v == spec.opcode}>{ label }</option>
+            <option value={v.0.to_string()} selected={v == spec.opcode}>{ label }</option>
         }
     });
     let result = match &out {
@@ -94,7 +96,7 @@ pub fn Composer(props: &Props) -> Html {
                     <button class="primary" data-role="composer-send" onclick={send}>{ "Send to decoder →" }</button>
                     if c.report.findings().next().is_some() {
                         <ul class="findings">{ for c.report.findings().map(|f| html! {
-                            <li data-role="composer-finding" data-code={f.code}><span class={classes!("badge", f.severity.as_str())}>{ f.code }</span>{ " " }{ f.message.clone() }</li>
+                            <li data-role="composer-finding" data-code={f.rule.as_str()}><span class={classes!("badge", f.severity.as_str())}>{ f.rule.as_str() }</span>{ " " }{ f.message.clone() }</li>
                         }) }</ul>
                     }
                 </section>

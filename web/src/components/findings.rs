@@ -1,6 +1,6 @@
 //! The findings of one frame, each with its RFC section and the sentence that explains it.
 
-use wsinspect_core::finding::{rule, Finding};
+use wsinspect_core::finding::Finding;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -17,10 +17,10 @@ pub fn Findings(props: &Props) -> Html {
         };
     }
     let items = props.findings.iter().map(|f| {
-        let explain = rule(f.code).map(|r| r.message).filter(|m| *m != f.message);
+        let explain = Some(f.rule.def().message).filter(|m| *m != f.message);
         html! {
-            <li class={classes!("finding", f.severity.as_str())} data-role="finding" data-code={f.code}>
-                <span class={classes!("badge", f.severity.as_str())}>{ f.code }</span>
+            <li class={classes!("finding", f.severity.as_str())} data-role="finding" data-code={f.rule.as_str()}>
+                <span class={classes!("badge", f.severity.as_str())}>{ f.rule.as_str() }</span>
                 <span class="rfc">{ f.rfc }</span>
                 <p>{ f.message.clone() }</p>
                 if let Some(m) = explain { <p class="muted">{ m }</p> }

@@ -6,6 +6,8 @@ use wsinspect_core::inspect::Inspection;
 use wsinspect_view::view;
 use yew::prelude::*;
 
+use crate::virtual_list::{scroll_to_row, visible_window};
+
 /// Row height and viewport height in CSS pixels (style.css uses the same numbers).
 pub const ROW_HEIGHT: f64 = 30.0;
 pub const VIEWPORT: f64 = 330.0;
@@ -33,20 +35,20 @@ pub fn FrameList(props: &Props) -> Html {
         use_effect_with(props.selected, move |&sel| {
             if let Some(el) = node.cast::<web_sys::HtmlElement>() {
                 let top = f64::from(el.scroll_top());
-                if let Some(to) = view::scroll_to_row(sel, top, VIEWPORT, ROW_HEIGHT) {
+                if let Some(to) = scroll_to_row(sel, top, VIEWPORT, ROW_HEIGHT) {
                     el.set_scroll_top(to as i32);
                 }
             }
         });
     }
-    let (start, end) = view::visible_window(props.scroll_top, VIEWPORT, ROW_HEIGHT, total, 8);
+    let (start, end) = visible_window(props.scroll_top, VIEWPORT, ROW_HEIGHT, total, 8);
     let rows = (start..end).map(|i| {
         let r = view::frame_row(report, i);
         let selected = i == props.selected;
         let onclick = props.on_select.reform(move |_: MouseEvent| i);
         let style = format!("top: {}px", i as f64 * ROW_HEIGHT);
         let badges = r.badges.iter().map(|b| html! {
-            <span class={classes!("badge", b.severity)} title={b.code}>{ b.code }</span>
+            <span class={classes!("badge", b.severity)} title={b.code.as_str()}>{ b.code.as_str() }</span>
         });
         html! {
             <div key={i} class={classes!("frame-row", selected.then_some("sel"), format!("g-{}", r.group_pos))}

@@ -54,9 +54,9 @@ pub fn HandshakePanel(props: &Props) -> Html {
         let items = r.checks.iter().map(|c| {
             let status = status_label(c.status);
             html! {
-                <li class={classes!("check", status)} data-role="check" data-id={c.id} data-status={status}>
+                <li class={classes!("check", status)} data-role="check" data-id={c.id.as_str()} data-status={status}>
                     <span class={classes!("badge", status)}>{ status }</span>
-                    <code>{ c.id }</code>
+                    <code>{ c.id.as_str() }</code>
                     <span class="rfc">{ c.rfc }</span>
                     <p>{ c.message.clone() }</p>
                 </li>
@@ -100,7 +100,7 @@ pub fn HandshakePanel(props: &Props) -> Html {
                         <code data-role="accept-received">{ received.clone().unwrap_or_else(|| "(none)".into()) }</code>
                         <p class={classes!("verdict", verdict)} data-role="accept-verdict" data-verdict={verdict}>{ sentence }</p>
                         if let Some(d) = &steps.diagnosis {
-                            <div class="diagnosis" data-role="accept-diagnosis" data-mistake={d.mistake}>
+                            <div class="diagnosis" data-role="accept-diagnosis" data-mistake={d.mistake.as_str()}>
                                 <strong>{ "Diagnosis: " }</strong>{ d.message.clone() }
                                 if let Some(h) = &d.hashed { <p class="mono wrap">{ format!("hashed: {h}") }</p> }
                             </div>

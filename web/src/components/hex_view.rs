@@ -33,9 +33,9 @@ pub fn HexView(props: &Props) -> Html {
             let on = hl.any(&c.fields);
             html! {
                 <span class={classes!("byte", format!("c{}", c.colour), on.then_some("hl"))}
-                    data-offset={c.offset.to_string()} data-of={field}
+                    data-offset={c.offset.to_string()} data-of={field.as_str()}
                     data-highlight={on.then_some("true")}
-                    title={format!("offset {}: {}", c.offset, field)}
+                    title={format!("offset {}: {}", c.offset, field.as_str())}
                     onmouseenter={enter} onmouseleave={leave}>{ c.hex.clone() }</span>
             }
         });

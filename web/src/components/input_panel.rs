@@ -7,8 +7,10 @@ use wsinspect_core::inspect::notation::Format;
 use wsinspect_core::stream::DEFAULT_MAX_INFLATED;
 use wsinspect_core::Direction;
 use wsinspect_view::examples::groups;
-use wsinspect_view::view::{format_value, inflate_limit_choices, DIRECTIONS, FORMATS};
+use wsinspect_view::view::format_value;
 use yew::prelude::*;
+
+use crate::choices::{inflate_limit_choices, DIRECTIONS, FORMATS};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {

@@ -257,6 +257,31 @@ fn encode_deliberately_wrong_frames() {
 }
 
 #[test]
+fn encode_reads_opcodes_and_keys_in_every_spelling_and_names_bad_ones() {
+    let out = run(
+        &["encode", "--opcode", "0xA", "--mask", "0x37 0xfa 0x21 0x3d"],
+        b"",
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        "8a 80 37 fa 21 3d"
+    );
+    let err = |args: &[&str]| {
+        let out = run(args, b"");
+        assert!(!out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let e = err(&["encode", "--opcode", "txt"]);
+    assert!(e.contains("--opcode") && e.contains("0-15"), "{e}");
+    let e = err(&["encode", "--opcode", "text", "--mask", "37fa"]);
+    assert!(
+        e.contains("--mask") && e.contains("4 bytes (8 hex digits)"),
+        "{e}"
+    );
+}
+
+#[test]
 fn decode_length_msb_set_is_reported_on_the_incomplete_frame() {
     let v = decode_json(&["--from", "server"], "82 7f 80 00 00 00 00 00 00 00");
     assert_eq!(v["incomplete"]["findings"][0]["code"], "length-msb-set");

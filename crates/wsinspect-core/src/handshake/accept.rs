@@ -13,6 +13,8 @@ use base64::Engine as _;
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 
+use crate::common::ids;
+
 /// The GUID every server appends to the client's key (RFC 6455 §1.3).
 pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -64,11 +66,55 @@ pub struct AcceptSteps {
     pub diagnosis: Option<Diagnosis>,
 }
 
+ids! {
+    /// A server's mistake in computing Sec-WebSocket-Accept, as the diagnosis names it.
+    pub enum Mistake("Accept mistake") {
+        /// It hashed the key with surrounding whitespace (or a stray CR).
+        KeyNotTrimmed = "key-not-trimmed",
+        /// It base64-decoded the key and hashed the 16 raw bytes.
+        KeyDecoded = "key-decoded",
+        /// It hashed the key alone, without the GUID.
+        GuidMissing = "guid-missing",
+        /// Its GUID is all lower case.
+        GuidLowercase = "guid-lowercase",
+        /// It put the GUID before the key.
+        GuidPrepended = "guid-prepended",
+        /// It appended the GUID twice.
+        GuidTwice = "guid-twice",
+        /// It put a space between the key and the GUID.
+        GuidSeparated = "guid-separated",
+        /// Its GUID lacks one character.
+        GuidDroppedChar = "guid-dropped-char",
+        /// Its GUID has one letter in lower case.
+        GuidLowercaseChar = "guid-lowercase-char",
+        /// Its GUID has one character changed.
+        GuidChangedChar = "guid-changed-char",
+        /// It answered for another key (a copied example response).
+        DifferentKey = "different-key",
+        /// It hashed with SHA-256 instead of SHA-1.
+        Sha256 = "sha256",
+        /// It hashed with MD5 instead of SHA-1.
+        Md5 = "md5",
+        /// It sent the digest as hex.
+        DigestHex = "digest-hex",
+        /// It sent base64 of the digest's hex text.
+        DigestHexBase64 = "digest-hex-base64",
+        /// It used base64url.
+        Base64url = "base64url",
+        /// It left out the base64 padding.
+        Base64NoPadding = "base64-no-padding",
+        /// Nothing: the received value is the right digest.
+        Nothing = "none",
+        /// No known mistake reproduces the received value.
+        Unknown = "unknown",
+    }
+}
+
 /// What went wrong in a server's Accept computation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnosis {
-    /// Stable identifier of the mistake (`guid-dropped-char`, `digest-hex`, ..., or `unknown`).
-    pub mistake: &'static str,
+    /// The mistake (serialised as its name: `guid-dropped-char`, `digest-hex`, ..., `unknown`).
+    pub mistake: Mistake,
     /// Whether a known mistake reproduces the received value exactly.
     pub reproduced: bool,
     /// One or two sentences naming the mistake.
@@ -84,10 +130,10 @@ pub struct Diagnosis {
 /// Compute every step for `key` and, with `received`, compare and diagnose.
 ///
 /// ```
-/// use wsinspect_core::handshake::accept::explain;
+/// use wsinspect_core::handshake::accept::{explain, Mistake};
 /// let s = explain("dGhlIHNhbXBsZSBub25jZQ==", Some("KN2CsFkOBHmr0YG6dJaSCImFV4Y="));
 /// assert_eq!(s.matches, Some(false));
-/// assert_eq!(s.diagnosis.unwrap().mistake, "guid-dropped-char");
+/// assert_eq!(s.diagnosis.unwrap().mistake, Mistake::GuidDroppedChar);
 /// ```
 pub fn explain(key: &str, received: Option<&str>) -> AcceptSteps {
     let trimmed = trim_ows(key).to_string();
@@ -135,7 +181,8 @@ pub fn diagnose(key: &str, received: &str) -> Diagnosis {
 
 /// One wrong (or right) input a server might have hashed.
 struct Candidate {
-    mistake: &'static str,
+    /// `None` for the right input.
+    mistake: Option<Mistake>,
     what: String,
     input: Vec<u8>,
 }
@@ -168,7 +215,7 @@ const HASHES: &[Hash] = &[
 
 fn found(cand: &Candidate, hash: &Hash, r: &Reading, key: &str) -> Diagnosis {
     let mut wrong = Vec::new();
-    if cand.mistake != "correct-input" {
+    if cand.mistake.is_some() {
         wrong.push(cand.what.clone());
     }
     if hash.name != "SHA-1" {
@@ -184,12 +231,12 @@ fn found(cand: &Candidate, hash: &Hash, r: &Reading, key: &str) -> Diagnosis {
             r.encoding
         ));
     }
-    let mistake = if cand.mistake != "correct-input" {
-        cand.mistake
+    let mistake = if let Some(m) = cand.mistake {
+        m
     } else if hash.name == "SHA-256" {
-        "sha256"
+        Mistake::Sha256
     } else if hash.name == "MD5" {
-        "md5"
+        Mistake::Md5
     } else {
         encoding_mistake(r.encoding)
     };
@@ -198,13 +245,17 @@ fn found(cand: &Candidate, hash: &Hash, r: &Reading, key: &str) -> Diagnosis {
         "The received value is correct.".to_string()
     } else {
         let mut m = format!("Reproduced: {}.", wrong.join("; and "));
-        if cand.mistake == "different-key" {
+        if cand.mistake == Some(Mistake::DifferentKey) {
             m.push_str(&format!(" The client's key was {key}."));
         }
         m
     };
     Diagnosis {
-        mistake: if wrong.is_empty() { "none" } else { mistake },
+        mistake: if wrong.is_empty() {
+            Mistake::Nothing
+        } else {
+            mistake
+        },
         reproduced: true,
         message,
         hashed: Some(String::from_utf8_lossy(&cand.input).into_owned()),
@@ -213,12 +264,12 @@ fn found(cand: &Candidate, hash: &Hash, r: &Reading, key: &str) -> Diagnosis {
     }
 }
 
-fn encoding_mistake(encoding: &str) -> &'static str {
+fn encoding_mistake(encoding: &str) -> Mistake {
     match encoding {
-        "hex (lower case)" | "hex (upper case)" => "digest-hex",
-        "base64 of the hex text" => "digest-hex-base64",
-        "base64url" | "base64url without padding" => "base64url",
-        _ => "base64-no-padding",
+        "hex (lower case)" | "hex (upper case)" => Mistake::DigestHex,
+        "base64 of the hex text" => Mistake::DigestHexBase64,
+        "base64url" | "base64url without padding" => Mistake::Base64url,
+        _ => Mistake::Base64NoPadding,
     }
 }
 
@@ -244,7 +295,7 @@ fn unknown(received: &str, readings: &[Reading]) -> Diagnosis {
         }
     };
     Diagnosis {
-        mistake: "unknown",
+        mistake: Mistake::Unknown,
         reproduced: false,
         message: format!("No known mistake reproduces the received value. {shape}"),
         hashed: None,
@@ -299,16 +350,45 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
 fn candidates(key: &str) -> Vec<Candidate> {
     let t = trim_ows(key);
     let mut out = Vec::with_capacity(900);
-    let mut push = |mistake, what: String, input: Vec<u8>| {
-        out.push(Candidate {
-            mistake,
+    out.push(Candidate {
+        mistake: None,
+        what: String::new(),
+        input: with(t.as_bytes(), GUID),
+    });
+    key_mistakes(key, t, &mut out);
+    guid_mistakes(t, &mut out);
+    guid_char_mistakes(t, &mut out);
+    for (k, what) in EXAMPLE_KEYS.iter().filter(|(k, _)| *k != t) {
+        out.push(Candidate::new(
+            Mistake::DifferentKey,
+            format!(
+                "the server answered for a different key, {k} ({what}): it sent a copied response \
+                 instead of computing one from this client's key"
+            ),
+            with(k.as_bytes(), GUID),
+        ));
+    }
+    out
+}
+
+impl Candidate {
+    fn new(mistake: Mistake, what: String, input: Vec<u8>) -> Candidate {
+        Candidate {
+            mistake: Some(mistake),
             what,
             input,
-        })
-    };
-    let with = |k: &[u8], g: &str| [k, g.as_bytes()].concat();
-    push("correct-input", String::new(), with(t.as_bytes(), GUID));
-    // Not trimmed: the raw value, or what a naive `split(':')` / `split('\n')` leaves.
+        }
+    }
+}
+
+/// `k` followed by the GUID `g`.
+fn with(k: &[u8], g: &str) -> Vec<u8> {
+    [k, g.as_bytes()].concat()
+}
+
+/// The key hashed wrongly: untrimmed (`key` as received, or what a naive `split(':')` or
+/// `split('\n')` leaves around the trimmed `t`), or base64-decoded.
+fn key_mistakes(key: &str, t: &str, out: &mut Vec<Candidate>) {
     let mut untrimmed = vec![key.to_string()];
     for v in [
         format!(" {t}"),
@@ -321,52 +401,60 @@ fn candidates(key: &str) -> Vec<Candidate> {
         }
     }
     for v in untrimmed.into_iter().filter(|v| v != t) {
-        push(
-            "key-not-trimmed",
+        out.push(Candidate::new(
+            Mistake::KeyNotTrimmed,
             format!(
                 "the server hashed the key with surrounding whitespace ({:?} instead of {:?})",
                 v, t
             ),
             with(v.as_bytes(), GUID),
-        );
+        ));
     }
     if let Ok(raw) = STANDARD.decode(t) {
-        push(
-            "key-decoded",
+        out.push(Candidate::new(
+            Mistake::KeyDecoded,
             "the server base64-decoded the key and hashed its 16 raw bytes; the key must be hashed \
              as the 24-character text it is"
                 .into(),
             with(&raw, GUID),
-        );
+        ));
     }
-    push(
-        "guid-missing",
-        "the server hashed the key alone, without appending the GUID".into(),
-        t.as_bytes().to_vec(),
-    );
-    push(
-        "guid-lowercase",
-        format!(
-            "the server's GUID is in lower case: it used {} (the GUID is upper case)",
-            GUID.to_ascii_lowercase()
+}
+
+/// The GUID used wrongly as a whole: left out, lower-cased, put first, twice, or after a space.
+fn guid_mistakes(t: &str, out: &mut Vec<Candidate>) {
+    let lower = GUID.to_ascii_lowercase();
+    out.extend([
+        Candidate::new(
+            Mistake::GuidMissing,
+            "the server hashed the key alone, without appending the GUID".into(),
+            t.as_bytes().to_vec(),
         ),
-        with(t.as_bytes(), &GUID.to_ascii_lowercase()),
-    );
-    push(
-        "guid-prepended",
-        "the server put the GUID before the key instead of after it".into(),
-        [GUID.as_bytes(), t.as_bytes()].concat(),
-    );
-    push(
-        "guid-twice",
-        "the server appended the GUID twice".into(),
-        [t.as_bytes(), GUID.as_bytes(), GUID.as_bytes()].concat(),
-    );
-    push(
-        "guid-separated",
-        "the server put a space between the key and the GUID".into(),
-        [t.as_bytes(), b" ", GUID.as_bytes()].concat(),
-    );
+        Candidate::new(
+            Mistake::GuidLowercase,
+            format!("the server's GUID is in lower case: it used {lower} (the GUID is upper case)"),
+            with(t.as_bytes(), &lower),
+        ),
+        Candidate::new(
+            Mistake::GuidPrepended,
+            "the server put the GUID before the key instead of after it".into(),
+            [GUID.as_bytes(), t.as_bytes()].concat(),
+        ),
+        Candidate::new(
+            Mistake::GuidTwice,
+            "the server appended the GUID twice".into(),
+            [t.as_bytes(), GUID.as_bytes(), GUID.as_bytes()].concat(),
+        ),
+        Candidate::new(
+            Mistake::GuidSeparated,
+            "the server put a space between the key and the GUID".into(),
+            [t.as_bytes(), b" ", GUID.as_bytes()].concat(),
+        ),
+    ]);
+}
+
+/// The GUID with one character dropped, lower-cased or changed (a typo when copying it).
+fn guid_char_mistakes(t: &str, out: &mut Vec<Candidate>) {
     let g = GUID.as_bytes();
     for i in 0..g.len() {
         // Deleting either of two equal neighbours gives the same GUID: report the first.
@@ -374,8 +462,8 @@ fn candidates(key: &str) -> Vec<Candidate> {
             continue;
         }
         let used = format!("{}{}", &GUID[..i], &GUID[i + 1..]);
-        push(
-            "guid-dropped-char",
+        out.push(Candidate::new(
+            Mistake::GuidDroppedChar,
             format!(
                 "the server's GUID is missing the '{}' at offset {i} (character {} of 36, after \
                  \"{}\"): it used {used} (dropped character)",
@@ -384,7 +472,7 @@ fn candidates(key: &str) -> Vec<Candidate> {
                 &GUID[..i]
             ),
             with(t.as_bytes(), &used),
-        );
+        ));
     }
     const ALPHABET: &[u8] = b"0123456789ABCDEFabcdef-";
     for (i, &orig) in g.iter().enumerate() {
@@ -393,11 +481,11 @@ fn candidates(key: &str) -> Vec<Candidate> {
             used[i] = c;
             let used = String::from_utf8_lossy(&used).into_owned();
             let (mistake, how) = if c == orig.to_ascii_lowercase() {
-                ("guid-lowercase-char", "in lower case")
+                (Mistake::GuidLowercaseChar, "in lower case")
             } else {
-                ("guid-changed-char", "changed")
+                (Mistake::GuidChangedChar, "changed")
             };
-            push(
+            out.push(Candidate::new(
                 mistake,
                 format!(
                     "the server's GUID has '{}' instead of '{}' at offset {i} (character {} of \
@@ -407,20 +495,9 @@ fn candidates(key: &str) -> Vec<Candidate> {
                     i + 1
                 ),
                 with(t.as_bytes(), &used),
-            );
+            ));
         }
     }
-    for (k, what) in EXAMPLE_KEYS.iter().filter(|(k, _)| *k != t) {
-        push(
-            "different-key",
-            format!(
-                "the server answered for a different key, {k} ({what}): it sent a copied response \
-                 instead of computing one from this client's key"
-            ),
-            with(k.as_bytes(), GUID),
-        );
-    }
-    out
 }
 
 fn sha1_of(a: &[u8], b: &[u8]) -> [u8; 20] {
@@ -540,108 +617,108 @@ mod tests {
     fn every_known_mistake_is_reproduced_and_named() {
         let k = RFC_KEY;
         let raw = STANDARD.decode(k).unwrap();
-        let cases: Vec<(String, &str, &str)> = vec![
+        let cases: Vec<(String, Mistake, &str)> = vec![
             (
                 b64(&sha1(
                     format!("{k}258EAF5-E914-47DA-95CA-C5AB0DC85B11").as_bytes(),
                 )),
-                "guid-dropped-char",
+                Mistake::GuidDroppedChar,
                 "missing the 'A' at offset 6",
             ),
             (
                 b64(&sha1(
                     format!("{k}258EAFA5-E914-47DA-95CA-C5AB0DC85B1").as_bytes(),
                 )),
-                "guid-dropped-char",
+                Mistake::GuidDroppedChar,
                 "missing the '1' at offset 34",
             ),
             (
                 b64(&sha1(
                     format!("{k}258EAFA5-E914-47DA-95CA-C5AB0DC85B12").as_bytes(),
                 )),
-                "guid-changed-char",
+                Mistake::GuidChangedChar,
                 "'2' instead of '1' at offset 35",
             ),
             (
                 b64(&sha1(
                     format!("{k}258EAFA5-E914-47DA-95CA-C5AB0DC85b11").as_bytes(),
                 )),
-                "guid-lowercase-char",
+                Mistake::GuidLowercaseChar,
                 "'b' instead of 'B' at offset 33",
             ),
             (
                 b64(&sha1(format!("{k}{}", GUID.to_lowercase()).as_bytes())),
-                "guid-lowercase",
+                Mistake::GuidLowercase,
                 "lower case",
             ),
             (
                 b64(&sha1(format!(" {k}{GUID}").as_bytes())),
-                "key-not-trimmed",
+                Mistake::KeyNotTrimmed,
                 "surrounding whitespace",
             ),
             (
                 b64(&sha1(format!("{k}\r{GUID}").as_bytes())),
-                "key-not-trimmed",
+                Mistake::KeyNotTrimmed,
                 "\\r",
             ),
             (
                 b64(&sha1(&[&raw[..], GUID.as_bytes()].concat())),
-                "key-decoded",
+                Mistake::KeyDecoded,
                 "base64-decoded the key",
             ),
             (
                 hex(&sha1(format!("{k}{GUID}").as_bytes())),
-                "digest-hex",
+                Mistake::DigestHex,
                 "hex (lower case)",
             ),
             (
                 hex(&sha1(format!("{k}{GUID}").as_bytes())).to_uppercase(),
-                "digest-hex",
+                Mistake::DigestHex,
                 "hex (upper case)",
             ),
             (
                 b64(hex(&sha1(format!("{k}{GUID}").as_bytes())).as_bytes()),
-                "digest-hex-base64",
+                Mistake::DigestHexBase64,
                 "base64 of the hex text",
             ),
             (
                 b64(&sha2::Sha256::digest(format!("{k}{GUID}").as_bytes())),
-                "sha256",
+                Mistake::Sha256,
                 "SHA-256 instead of SHA-1",
             ),
             (
                 b64(&md5::Md5::digest(format!("{k}{GUID}").as_bytes())),
-                "md5",
+                Mistake::Md5,
                 "MD5 instead of SHA-1",
             ),
             (
                 "s3pPLMBiTxaQ9kYGzzhZRbK+xOo".into(),
-                "base64-no-padding",
+                Mistake::Base64NoPadding,
                 "without padding",
             ),
             (
                 URL_SAFE.encode(sha1(format!("{k}{GUID}").as_bytes())),
-                "base64url",
+                Mistake::Base64url,
                 "base64url",
             ),
             (
                 b64(&sha1(format!("{k}{GUID}{GUID}").as_bytes())),
-                "guid-twice",
+                Mistake::GuidTwice,
                 "twice",
             ),
             (
                 b64(&sha1(format!("{GUID}{k}").as_bytes())),
-                "guid-prepended",
+                Mistake::GuidPrepended,
                 "before the key",
             ),
             (
                 b64(&sha1(k.as_bytes())),
-                "guid-missing",
+                Mistake::GuidMissing,
                 "without appending",
             ),
             (
                 "aWAY+V/uyz5ILZEoWuWdxjnlb7E=".into(),
-                "different-key",
+                Mistake::DifferentKey,
                 "IHfMdf8a0aQXbwQO1pkGdA==",
             ),
         ];
@@ -657,7 +734,7 @@ mod tests {
     fn url_safe_only_matters_when_it_differs() {
         // The RFC digest has a '+', so its base64url differs from its base64.
         let d = mistake("s3pPLMBiTxaQ9kYGzzhZRbK-xOo=");
-        assert_eq!(d.mistake, "base64url");
+        assert_eq!(d.mistake, Mistake::Base64url);
     }
 
     #[test]
@@ -666,16 +743,16 @@ mod tests {
             format!("{RFC_KEY}258EAF5-E914-47DA-95CA-C5AB0DC85B11").as_bytes(),
         ));
         let d = mistake(&v);
-        assert_eq!(d.mistake, "guid-dropped-char");
+        assert_eq!(d.mistake, Mistake::GuidDroppedChar);
         assert!(d.message.contains("hex"), "{}", d.message);
     }
 
     #[test]
     fn unknown_values_are_said_to_be_unknown() {
         let d = mistake("AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-        assert_eq!((d.mistake, d.reproduced), ("unknown", false));
+        assert_eq!((d.mistake, d.reproduced), (Mistake::Unknown, false));
         assert!(d.message.contains("well-formed"), "{}", d.message);
-        assert_eq!(mistake("not base64!").mistake, "unknown");
+        assert_eq!(mistake("not base64!").mistake, Mistake::Unknown);
         assert!(mistake("").message.contains("empty"));
         assert!(mistake("AAAA").message.contains("3 bytes"));
     }
@@ -699,7 +776,7 @@ mod tests {
     fn diagnosis_is_fast_enough_for_a_live_ui() {
         let start = std::time::Instant::now();
         let d = mistake("AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-        assert_eq!(d.mistake, "unknown");
+        assert_eq!(d.mistake, Mistake::Unknown);
         // The worst case (no match: every candidate tried). Generous for debug builds.
         assert!(start.elapsed() < std::time::Duration::from_millis(500));
     }

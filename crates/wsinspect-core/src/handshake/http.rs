@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Issue, Status};
+use super::{CheckId, Issue, Status};
 
 /// Where a request or response head sits in the input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -132,10 +132,35 @@ pub(crate) enum Side {
 }
 
 impl Side {
-    fn prefix(self) -> &'static str {
+    /// `request` or `response`, for messages.
+    fn what(self) -> &'static str {
         match self {
-            Side::Request => "req",
-            Side::Response => "res",
+            Side::Request => "request",
+            Side::Response => "response",
+        }
+    }
+
+    /// This side's "well-formed HTTP/1.1" item.
+    fn syntax(self) -> CheckId {
+        match self {
+            Side::Request => CheckId::ReqSyntax,
+            Side::Response => CheckId::ResSyntax,
+        }
+    }
+
+    /// This side's "lines end in CRLF" item.
+    fn line_endings(self) -> CheckId {
+        match self {
+            Side::Request => CheckId::ReqLineEndings,
+            Side::Response => CheckId::ResLineEndings,
+        }
+    }
+
+    /// This side's "ends with an empty line" item.
+    fn head_end(self) -> CheckId {
+        match self {
+            Side::Request => CheckId::ReqHeadEnd,
+            Side::Response => CheckId::ResHeadEnd,
         }
     }
 }
@@ -182,44 +207,29 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Parse the head that starts at `start`.
-pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
-    let (lines, end, complete) = scan(input, start, side);
-    let p = side.prefix();
-    let first_line = line_of(input, start);
-    let mut issues = Vec::new();
-    let mut issue = |id: &str, status, line: usize, message: String| {
-        issues.push(Issue {
-            id: format!("{p}-{id}"),
+/// Issues found while reading one head, each at a line.
+struct Issues(Vec<Issue>);
+
+impl Issues {
+    fn add(&mut self, id: CheckId, status: Status, line: usize, message: String) {
+        self.0.push(Issue {
+            id,
             status,
             line: Some(line),
             message,
-        })
-    };
-    let first = lines
-        .first()
-        .map(|l| {
-            let t = text(&input[l.start..l.end]);
-            match side {
-                Side::Request => t
-                    .split([' ', '\t'])
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                Side::Response => {
-                    let mut it = t.splitn(3, ' ');
-                    let mut v: Vec<String> = Vec::new();
-                    v.extend(it.next().map(str::to_string));
-                    v.extend(it.next().map(str::to_string));
-                    v.push(it.next().unwrap_or("").to_string());
-                    v
-                }
-            }
-        })
-        .unwrap_or_default();
+        });
+    }
+}
+
+/// Parse the head that starts at `start`.
+pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
+    let (lines, end, complete) = scan(input, start, side);
+    let first_line = line_of(input, start);
+    let mut issues = Issues(Vec::new());
+    let first = first_line_parts(input, &lines, side);
     if side == Side::Request && first.len() != 3 {
-        issue(
-            "syntax",
+        issues.add(
+            side.syntax(),
             Status::Fail,
             first_line,
             format!(
@@ -228,122 +238,20 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
             ),
         );
     }
-    let mut headers: Vec<(String, String)> = Vec::new();
-    let mut header_lines = Vec::new();
-    for (i, l) in lines.iter().enumerate().skip(1) {
-        let n = first_line + i;
-        let raw = &input[l.start..l.end];
-        if raw.first().is_some_and(|&b| b == b' ' || b == b'\t') {
-            let cont = text(raw).trim_matches([' ', '\t']).to_string();
-            match headers.last_mut() {
-                Some((name, value)) => {
-                    issue(
-                        "syntax",
-                        Status::Warn,
-                        n,
-                        format!(
-                            "line {n}: a folded line (obsolete line folding, RFC 9112 §5.2) continues `{name}`; read as one value joined with a space, but many peers reject it"
-                        ),
-                    );
-                    if !cont.is_empty() {
-                        value.push(' ');
-                        value.push_str(&cont);
-                    }
-                }
-                None => issue(
-                    "syntax",
-                    Status::Fail,
-                    n,
-                    format!("line {n}: starts with whitespace but there is no header before it to continue: {:?}", text(raw)),
-                ),
-            }
-            continue;
-        }
-        let Some(colon) = raw.iter().position(|&b| b == b':') else {
-            issue(
-                "syntax",
-                Status::Fail,
-                n,
-                format!("line {n}: not a header field (no ':'): {:?}", text(raw)),
-            );
-            continue;
-        };
-        let name_raw = text(&raw[..colon]);
-        let name = name_raw.trim_end_matches([' ', '\t']).to_string();
-        if name.len() != name_raw.len() {
-            issue(
-                "syntax",
-                Status::Fail,
-                n,
-                format!(
-                    "line {n}, column {}: whitespace between the header name `{name}` and ':' is forbidden (RFC 9112 §5.1)",
-                    name.len() + 1
-                ),
-            );
-        }
-        if name.is_empty() {
-            issue(
-                "syntax",
-                Status::Fail,
-                n,
-                format!("line {n}: empty header name"),
-            );
-        }
-        let value = text(&raw[colon + 1..])
-            .trim_matches([' ', '\t'])
-            .to_string();
-        headers.push((name, value));
-        header_lines.push(n);
-    }
-    let crlf = lines.iter().filter(|l| l.term == Term::CrLf).count();
-    let lf: Vec<usize> = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.term == Term::Lf)
-        .map(|(i, _)| first_line + i)
-        .collect();
-    let line_endings = match (crlf, lf.len()) {
-        (_, 0) => "crlf",
-        (0, _) => "lf",
-        _ => "mixed",
-    };
-    let what = match side {
-        Side::Request => "request",
-        Side::Response => "response",
-    };
-    if lf.is_empty() {
-        issue(
-            "line-endings",
-            Status::Pass,
-            first_line,
-            format!("every line of the {what} ends in CRLF"),
-        );
-    } else {
-        let shown: Vec<String> = lf.iter().take(8).map(|n| n.to_string()).collect();
-        issue(
-            "line-endings",
-            Status::Warn,
-            lf[0],
-            format!(
-                "{} of the {what}'s lines end in a bare LF instead of CRLF (line{} {}{}); HTTP requires CRLF (RFC 9112 §2.2), many parsers tolerate LF, some reject it",
-                lf.len(),
-                if lf.len() > 1 { "s" } else { "" },
-                shown.join(", "),
-                if lf.len() > 8 { ", ..." } else { "" }
-            ),
-        );
-    }
+    let (headers, header_lines) = read_headers(input, &lines, first_line, side, &mut issues);
+    let line_endings = line_endings(&lines, first_line, side, &mut issues);
+    let what = side.what();
     let last_line = first_line + lines.len().saturating_sub(1);
     if complete {
-        issue(
-            "head-end",
+        issues.add(
+            side.head_end(),
             Status::Pass,
             last_line + 1,
             format!("the {what} head ends with an empty line"),
         );
     } else {
-        issue(
-            "head-end",
+        issues.add(
+            side.head_end(),
             Status::Warn,
             last_line,
             format!(
@@ -351,13 +259,21 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
             ),
         );
     }
-    issue(
-        "syntax",
+    issues.add(
+        side.syntax(),
         Status::Pass,
         first_line,
         format!("the strict HTTP/1.1 parser (httparse) accepts the {what}"),
     );
-    strict(input, start, end, &lines, side, first_line, &mut issue);
+    strict(
+        input,
+        start,
+        end,
+        &lines,
+        side,
+        first_line,
+        &mut |id, status, line, message| issues.add(id, status, line, message),
+    );
     Parsed {
         first,
         headers,
@@ -369,8 +285,213 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
             complete,
             header_lines,
         },
-        issues,
+        issues: issues.0,
     }
+}
+
+/// The parts of the first line: method, target and version of a request (split at spaces and
+/// tabs), or version, status and reason of a response (the reason may hold spaces).
+fn first_line_parts(input: &[u8], lines: &[Line], side: Side) -> Vec<String> {
+    let Some(l) = lines.first() else {
+        return Vec::new();
+    };
+    let t = text(&input[l.start..l.end]);
+    match side {
+        Side::Request => t
+            .split([' ', '\t'])
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        Side::Response => {
+            let mut it = t.splitn(3, ' ');
+            let mut v: Vec<String> = Vec::new();
+            v.extend(it.next().map(str::to_string));
+            v.extend(it.next().map(str::to_string));
+            v.push(it.next().unwrap_or("").to_string());
+            v
+        }
+    }
+}
+
+/// The header fields after the first line, with the line each starts on: folded lines joined
+/// to the field they continue, lines that are not fields reported.
+fn read_headers(
+    input: &[u8],
+    lines: &[Line],
+    first_line: usize,
+    side: Side,
+    issues: &mut Issues,
+) -> (Vec<(String, String)>, Vec<usize>) {
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut header_lines = Vec::new();
+    for (i, l) in lines.iter().enumerate().skip(1) {
+        let n = first_line + i;
+        let raw = &input[l.start..l.end];
+        if raw.first().is_some_and(|&b| b == b' ' || b == b'\t') {
+            fold(raw, n, side, headers.last_mut(), issues);
+            continue;
+        }
+        let Some(colon) = raw.iter().position(|&b| b == b':') else {
+            issues.add(
+                side.syntax(),
+                Status::Fail,
+                n,
+                format!("line {n}: not a header field (no ':'): {:?}", text(raw)),
+            );
+            continue;
+        };
+        let name_raw = text(&raw[..colon]);
+        let name = name_raw.trim_end_matches([' ', '\t']).to_string();
+        if name.len() != name_raw.len() {
+            issues.add(
+                side.syntax(),
+                Status::Fail,
+                n,
+                format!(
+                    "line {n}, column {}: whitespace between the header name `{name}` and ':' is forbidden (RFC 9112 §5.1)",
+                    name.len() + 1
+                ),
+            );
+        }
+        if name.is_empty() {
+            issues.add(
+                side.syntax(),
+                Status::Fail,
+                n,
+                format!("line {n}: empty header name"),
+            );
+        }
+        let value = text(&raw[colon + 1..])
+            .trim_matches([' ', '\t'])
+            .to_string();
+        headers.push((name, value));
+        header_lines.push(n);
+    }
+    (headers, header_lines)
+}
+
+/// A line `n` starting with whitespace: obsolete line folding, continuing `last` if there is one.
+fn fold(
+    raw: &[u8],
+    n: usize,
+    side: Side,
+    last: Option<&mut (String, String)>,
+    issues: &mut Issues,
+) {
+    let cont = text(raw).trim_matches([' ', '\t']).to_string();
+    match last {
+        Some((name, value)) => {
+            issues.add(
+                side.syntax(),
+                Status::Warn,
+                n,
+                format!(
+                    "line {n}: a folded line (obsolete line folding, RFC 9112 §5.2) continues `{name}`; read as one value joined with a space, but many peers reject it"
+                ),
+            );
+            if !cont.is_empty() {
+                value.push(' ');
+                value.push_str(&cont);
+            }
+        }
+        None => issues.add(
+            side.syntax(),
+            Status::Fail,
+            n,
+            format!("line {n}: starts with whitespace but there is no header before it to continue: {:?}", text(raw)),
+        ),
+    }
+}
+
+/// How the head's lines end (`crlf`, `lf` or `mixed`), with the line-endings result.
+fn line_endings(
+    lines: &[Line],
+    first_line: usize,
+    side: Side,
+    issues: &mut Issues,
+) -> &'static str {
+    let crlf = lines.iter().filter(|l| l.term == Term::CrLf).count();
+    let lf: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.term == Term::Lf)
+        .map(|(i, _)| first_line + i)
+        .collect();
+    let what = side.what();
+    if lf.is_empty() {
+        issues.add(
+            side.line_endings(),
+            Status::Pass,
+            first_line,
+            format!("every line of the {what} ends in CRLF"),
+        );
+    } else {
+        let shown: Vec<String> = lf.iter().take(8).map(|n| n.to_string()).collect();
+        issues.add(
+            side.line_endings(),
+            Status::Warn,
+            lf[0],
+            format!(
+                "{} of the {what}'s lines end in a bare LF instead of CRLF (line{} {}{}); HTTP requires CRLF (RFC 9112 §2.2), many parsers tolerate LF, some reject it",
+                lf.len(),
+                if lf.len() > 1 { "s" } else { "" },
+                shown.join(", "),
+                if lf.len() > 8 { ", ..." } else { "" }
+            ),
+        );
+    }
+    match (crlf, lf.len()) {
+        (_, 0) => "crlf",
+        (0, _) => "lf",
+        _ => "mixed",
+    }
+}
+
+/// Read the request head at `start` into a [`Request`], with the issues the reading found.
+pub(crate) fn read_request(input: &[u8], start: usize) -> (Request, Vec<Issue>) {
+    let p = parse_head(input, start, Side::Request);
+    let mut f = p.first.into_iter();
+    let request = Request {
+        method: f.next().unwrap_or_default(),
+        target: f.next().unwrap_or_default(),
+        version: f.next().unwrap_or_default(),
+        headers: p.headers,
+        head: p.head,
+    };
+    (request, p.issues)
+}
+
+/// Read the response head at `start` into a [`Response`], with the issues the reading found
+/// (a status that is not three digits among them).
+pub(crate) fn read_response(input: &[u8], start: usize) -> (Response, Vec<Issue>) {
+    let mut p = parse_head(input, start, Side::Response);
+    let mut f = p.first.into_iter();
+    let version = f.next().unwrap_or_default();
+    let code = f.next().unwrap_or_default();
+    let status = if code.len() == 3 {
+        code.parse().unwrap_or(0)
+    } else {
+        0
+    };
+    if status == 0 {
+        p.issues.push(Issue {
+            id: CheckId::ResSyntax,
+            status: Status::Fail,
+            line: Some(p.head.first_line),
+            message: format!(
+                "line {}: the status code {code:?} is not a three-digit number",
+                p.head.first_line
+            ),
+        });
+    }
+    let response = Response {
+        version,
+        status,
+        reason: f.next().unwrap_or_default(),
+        headers: p.headers,
+        head: p.head,
+    };
+    (response, p.issues)
 }
 
 fn run_httparse(buf: &[u8], side: Side) -> Result<httparse::Status<usize>, httparse::Error> {
@@ -391,7 +512,7 @@ fn strict(
     lines: &[Line],
     side: Side,
     first_line: usize,
-    issue: &mut impl FnMut(&str, Status, usize, String),
+    issue: &mut impl FnMut(CheckId, Status, usize, String),
 ) {
     let Err(err) = run_httparse(&input[start..end], side) else {
         return;
@@ -415,7 +536,7 @@ fn strict(
     let raw = &input[l.start..l.end];
     let col = column(raw, lo == 0, side, err);
     issue(
-        "syntax",
+        side.syntax(),
         Status::Fail,
         n,
         format!(

@@ -13,7 +13,7 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn status(r: &HandshakeReport, id: &str) -> Status {
+fn status(r: &HandshakeReport, id: CheckId) -> Status {
     r.check(id)
         .unwrap_or_else(|| panic!("no {id} in {:#?}", r.checks))
         .status
@@ -59,13 +59,13 @@ fn rfc6455_examples_pass_every_check() {
     assert_eq!(r.split.frames, None);
     // Every applicable item is reported.
     for id in [
-        "req-method",
-        "req-key",
-        "req-origin",
-        "res-status",
-        "res-accept",
-        "res-protocol",
-        "res-extensions",
+        CheckId::ReqMethod,
+        CheckId::ReqKey,
+        CheckId::ReqOrigin,
+        CheckId::ResStatus,
+        CheckId::ResAccept,
+        CheckId::ResProtocol,
+        CheckId::ResExtensions,
     ] {
         assert!(r.check(id).is_some(), "{id}");
     }
@@ -75,7 +75,7 @@ fn rfc6455_examples_pass_every_check() {
 #[test]
 fn tutorial_003_guid_typo_and_bare_lf_are_named() {
     let r = analyze(&fixture("tutorial-003.txt"));
-    let accept = r.check("res-accept").unwrap();
+    let accept = r.check(CheckId::ResAccept).unwrap();
     assert_eq!(accept.status, Status::Fail);
     assert!(
         accept.message.contains("Accept mismatch"),
@@ -95,39 +95,39 @@ fn tutorial_003_guid_typo_and_bare_lf_are_named() {
         accept.message
     );
     let d = r.accept.as_ref().unwrap().diagnosis.as_ref().unwrap();
-    assert_eq!(d.mistake, "guid-dropped-char");
-    assert_eq!(status(&r, "res-line-endings"), Status::Warn);
+    assert_eq!(d.mistake, accept::Mistake::GuidDroppedChar);
+    assert_eq!(status(&r, CheckId::ResLineEndings), Status::Warn);
     assert!(r
-        .check("res-line-endings")
+        .check(CheckId::ResLineEndings)
         .unwrap()
         .message
         .contains("bare LF"));
-    assert_eq!(status(&r, "req-line-endings"), Status::Pass);
+    assert_eq!(status(&r, CheckId::ReqLineEndings), Status::Pass);
     assert_eq!(r.response.as_ref().unwrap().head.line_endings, "lf");
     // Everything else about it is fine: no space after ':' is valid HTTP.
     for c in &r.checks {
-        if !["res-accept", "res-line-endings"].contains(&c.id) {
+        if ![CheckId::ResAccept, CheckId::ResLineEndings].contains(&c.id) {
             assert_eq!(c.status, Status::Pass, "{c:?}");
         }
     }
     // The response alone: the Accept cannot be verified, the rest still is.
     let r = analyze(&fixture("tutorial-003-response.txt"));
     assert!(r.request.is_none());
-    assert_eq!(status(&r, "res-accept"), Status::Warn);
-    assert_eq!(status(&r, "res-status"), Status::Pass);
+    assert_eq!(status(&r, CheckId::ResAccept), Status::Warn);
+    assert_eq!(status(&r, CheckId::ResStatus), Status::Pass);
 }
 
 #[test]
 fn tutorial_000_and_004() {
     let r = analyze(&fixture("tutorial-000.txt"));
-    assert_eq!(status(&r, "res-accept"), Status::Pass);
-    assert_eq!(status(&r, "req-target"), Status::Warn);
-    assert_eq!(status(&r, "req-origin"), Status::Warn);
+    assert_eq!(status(&r, CheckId::ResAccept), Status::Pass);
+    assert_eq!(status(&r, CheckId::ReqTarget), Status::Warn);
+    assert_eq!(status(&r, CheckId::ReqOrigin), Status::Warn);
     let r = analyze(&fixture("tutorial-004.txt"));
     assert_eq!(r.kind, Kind::Rfc6455);
-    assert_eq!(status(&r, "res-accept"), Status::Pass);
-    assert_eq!(status(&r, "res-legacy"), Status::Warn);
-    assert_eq!(status(&r, "res-protocol"), Status::Pass);
+    assert_eq!(status(&r, CheckId::ResAccept), Status::Pass);
+    assert_eq!(status(&r, CheckId::ResLegacy), Status::Warn);
+    assert_eq!(status(&r, CheckId::ResProtocol), Status::Pass);
     assert_eq!(r.subprotocol, None);
 }
 
@@ -198,10 +198,10 @@ fn whole_streams_split_into_handshake_and_frames() {
 fn lf_only_and_mixed_line_endings() {
     let lf = format!("{REQ}{RES}").replace("\r\n", "\n");
     let r = analyze(lf.as_bytes());
-    assert_eq!(status(&r, "req-line-endings"), Status::Warn);
-    assert_eq!(status(&r, "res-line-endings"), Status::Warn);
-    assert_eq!(status(&r, "req-syntax"), Status::Pass);
-    assert_eq!(status(&r, "res-accept"), Status::Pass);
+    assert_eq!(status(&r, CheckId::ReqLineEndings), Status::Warn);
+    assert_eq!(status(&r, CheckId::ResLineEndings), Status::Warn);
+    assert_eq!(status(&r, CheckId::ReqSyntax), Status::Pass);
+    assert_eq!(status(&r, CheckId::ResAccept), Status::Pass);
     assert_eq!(r.request.as_ref().unwrap().head.line_endings, "lf");
     let mixed = REQ.replacen(
         "Host: server.example.com\r\n",
@@ -209,7 +209,7 @@ fn lf_only_and_mixed_line_endings() {
         1,
     );
     let r = analyze(mixed.as_bytes());
-    let c = r.check("req-line-endings").unwrap();
+    let c = r.check(CheckId::ReqLineEndings).unwrap();
     assert_eq!((c.status, c.line), (Status::Warn, Some(2)));
     assert_eq!(r.request.as_ref().unwrap().head.line_endings, "mixed");
     assert_eq!(r.request.as_ref().unwrap().headers.len(), 7);
@@ -222,9 +222,9 @@ fn lenient_reading_of_case_repeats_lists_whitespace_and_folding() {
 Connection: UPGRADE\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
 Origin: x\r\nSec-WebSocket-Protocol: chat,\r\n superchat\r\n\r\n";
     let r = analyze(req.as_bytes());
-    assert_eq!(status(&r, "req-upgrade"), Status::Pass);
-    assert_eq!(status(&r, "req-connection"), Status::Pass);
-    assert_eq!(status(&r, "req-key"), Status::Pass);
+    assert_eq!(status(&r, CheckId::ReqUpgrade), Status::Pass);
+    assert_eq!(status(&r, CheckId::ReqConnection), Status::Pass);
+    assert_eq!(status(&r, CheckId::ReqKey), Status::Pass);
     let req_msg = r.request.as_ref().unwrap();
     assert_eq!(
         req_msg.combined("connection").as_deref(),
@@ -234,44 +234,44 @@ Origin: x\r\nSec-WebSocket-Protocol: chat,\r\n superchat\r\n\r\n";
         req_msg.tokens("sec-websocket-protocol"),
         ["chat", "superchat"]
     );
-    let syntax = r.check("req-syntax").unwrap();
+    let syntax = r.check(CheckId::ReqSyntax).unwrap();
     assert_eq!(syntax.status, Status::Warn);
     assert!(
         syntax.message.contains("line 10") && syntax.message.contains("fold"),
         "{}",
         syntax.message
     );
-    assert_eq!(status(&r, "req-header-case"), Status::Pass);
+    assert_eq!(status(&r, CheckId::ReqHeaderCase), Status::Pass);
 }
 
 #[test]
 fn missing_blank_line_is_reported_and_a_response_after_it_is_still_found() {
     let req = REQ.trim_end_matches("\r\n");
     let r = analyze(format!("{req}\r\n{RES}").as_bytes());
-    let c = r.check("req-head-end").unwrap();
+    let c = r.check(CheckId::ReqHeadEnd).unwrap();
     assert_eq!((c.status, c.line), (Status::Warn, Some(8)));
-    assert_eq!(status(&r, "res-accept"), Status::Pass);
+    assert_eq!(status(&r, CheckId::ResAccept), Status::Pass);
     let r = analyze(RES.trim_end().as_bytes());
-    assert_eq!(status(&r, "res-head-end"), Status::Warn);
-    assert_eq!(status(&r, "res-accept"), Status::Warn);
+    assert_eq!(status(&r, CheckId::ResHeadEnd), Status::Warn);
+    assert_eq!(status(&r, CheckId::ResAccept), Status::Warn);
 }
 
 #[test]
 fn strict_parser_errors_have_positions() {
     let bad = REQ.replace("Origin: http://example.com", "Ori gin: http://example.com");
     let r = analyze(bad.as_bytes());
-    let c = r.check("req-syntax").unwrap();
+    let c = r.check(CheckId::ReqSyntax).unwrap();
     assert_eq!((c.status, c.line), (Status::Fail, Some(6)));
     assert!(c.message.contains("line 6, column 4"), "{}", c.message);
     let bad = REQ.replace("Host: server", "Host: ser\x01ver");
     let c = analyze(bad.as_bytes())
-        .check("req-syntax")
+        .check(CheckId::ReqSyntax)
         .cloned()
         .unwrap();
     assert!(c.message.contains("line 2, column 10"), "{}", c.message);
     let bad = REQ.replace("Host :", "Host:").replace("Host:", "Host :");
     let c = analyze(bad.as_bytes())
-        .check("req-syntax")
+        .check(CheckId::ReqSyntax)
         .cloned()
         .unwrap();
     assert!(
@@ -280,17 +280,17 @@ fn strict_parser_errors_have_positions() {
         c.message
     );
     let c = analyze(b"GET / http/1.1\r\nHost: a\r\n\r\n")
-        .check("req-syntax")
+        .check(CheckId::ReqSyntax)
         .cloned()
         .unwrap();
     assert!(c.message.contains("line 1, column 7"), "{}", c.message);
     let c = analyze(b"HTTP/1.1 1O1 Switching\r\n\r\n")
-        .check("res-syntax")
+        .check(CheckId::ResSyntax)
         .cloned()
         .unwrap();
     assert!(c.message.contains("line 1, column 10"), "{}", c.message);
     let c = analyze(b"GET / HTTP/1.1\r\nno colon here\r\n\r\n")
-        .check("req-syntax")
+        .check(CheckId::ReqSyntax)
         .cloned()
         .unwrap();
     assert!(c.message.contains("no colon here"), "{}", c.message);
@@ -299,8 +299,12 @@ fn strict_parser_errors_have_positions() {
 #[test]
 fn non_101_answers_are_explained() {
     let r = analyze(format!("{REQ}HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n").as_bytes());
-    assert!(r.check("res-status").unwrap().message.contains("Origin"));
-    assert!(r.check("res-accept").is_none());
+    assert!(r
+        .check(CheckId::ResStatus)
+        .unwrap()
+        .message
+        .contains("Origin"));
+    assert!(r.check(CheckId::ResAccept).is_none());
     let r = analyze(
         format!(
             "{}HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13, 8\r\n\r\n",
@@ -309,31 +313,35 @@ fn non_101_answers_are_explained() {
         .as_bytes(),
     );
     assert!(r
-        .check("res-status")
+        .check(CheckId::ResStatus)
         .unwrap()
         .message
         .contains("Upgrade Required"));
-    let v = r.check("res-ws-version").unwrap();
+    let v = r.check(CheckId::ResWsVersion).unwrap();
     assert_eq!(v.status, Status::Pass);
     assert!(
         v.message.contains("13, 8") && v.message.contains("asked for 7"),
         "{}",
         v.message
     );
-    assert_eq!(status(&r, "req-ws-version"), Status::Fail);
+    assert_eq!(status(&r, CheckId::ReqWsVersion), Status::Fail);
     let r = analyze(format!("{REQ}HTTP/1.1 400 Bad Request\r\n\r\n").as_bytes());
-    assert_eq!(status(&r, "res-ws-version"), Status::Warn);
+    assert_eq!(status(&r, CheckId::ResWsVersion), Status::Warn);
 }
 
 #[test]
 fn draft76_is_recognised_and_its_md5_checked() {
     let r = analyze(&fixture("draft76.bin"));
     assert_eq!(r.kind, Kind::Draft76);
-    assert_eq!(status(&r, "draft76"), Status::Fail);
+    assert_eq!(status(&r, CheckId::Draft76), Status::Fail);
     let d = r.draft76.as_ref().unwrap();
     assert_eq!((d.key1, d.key2), (Some(829_309_203), Some(259_970_620)));
     assert_eq!(d.expected, d.received);
-    assert!(r.check("draft76").unwrap().message.contains("matches"));
+    assert!(r
+        .check(CheckId::Draft76)
+        .unwrap()
+        .message
+        .contains("matches"));
     assert_eq!(r.split.frames, None);
 }
 
@@ -349,11 +357,16 @@ fn http2_extended_connect_is_recognised() {
         .replace(":protocol: websocket\n", "")
         .replace(":status: 200", ":status: 400\nupgrade: websocket");
     let r = analyze(bad.as_bytes());
-    for id in ["h2-method", "h2-protocol", "h2-status", "h2-no-upgrade"] {
+    for id in [
+        CheckId::H2Method,
+        CheckId::H2Protocol,
+        CheckId::H2Status,
+        CheckId::H2NoUpgrade,
+    ] {
         assert_eq!(status(&r, id), Status::Fail, "{id}");
     }
     let r = analyze(b":method: CONNECT\n:protocol: websocket\n");
-    assert_eq!(status(&r, "h2-pseudo"), Status::Fail);
+    assert_eq!(status(&r, CheckId::H2Pseudo), Status::Fail);
 }
 
 #[test]
@@ -386,7 +399,7 @@ fn extensions_negotiation() {
         "permessage-deflate; server_max_window_bits=10, permessage-deflate; server_max_window_bits=10",
     ] {
         let r = analyze(format!("{req}{}", res(bad)).as_bytes());
-        assert_eq!(status(&r, "res-extensions"), Status::Fail, "{bad}");
+        assert_eq!(status(&r, CheckId::ResExtensions), Status::Fail, "{bad}");
     }
     // client_max_window_bits in a response that was not offered.
     let r = analyze(
@@ -397,12 +410,12 @@ fn extensions_negotiation() {
         .as_bytes(),
     );
     assert!(r
-        .check("res-extensions")
+        .check(CheckId::ResExtensions)
         .unwrap()
         .message
         .contains("not offered"));
     let r = analyze(REQ.replace("Sec-WebSocket-Version", "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=16\r\nSec-WebSocket-Version").as_bytes());
-    assert_eq!(status(&r, "req-extensions"), Status::Fail);
+    assert_eq!(status(&r, CheckId::ReqExtensions), Status::Fail);
 }
 
 /// A request or response with one header replaced (`None` removes it).
@@ -487,7 +500,7 @@ fn every_checklist_item_passes_and_fails() {
             RES.into(),
         ),
     ];
-    let mut seen: BTreeSet<(&'static str, bool)> = BTreeSet::new();
+    let mut seen: BTreeSet<(CheckId, bool)> = BTreeSet::new();
     let mut record = |r: &HandshakeReport| {
         for c in &r.checks {
             seen.insert((c.id, c.status == Status::Pass));
@@ -504,7 +517,7 @@ fn every_checklist_item_passes_and_fails() {
     for def in CHECKS {
         for pass in [true, false] {
             // draft76 only ever reports the obsolete form.
-            if def.id == "draft76" && pass {
+            if def.id == CheckId::Draft76 && pass {
                 continue;
             }
             if !seen.contains(&(def.id, pass)) {
@@ -546,7 +559,7 @@ fn bad_input_never_panics() {
         let _ = r.to_text();
     }
     let r = analyze(b"");
-    assert_eq!(status(&r, "req-syntax"), Status::Fail);
+    assert_eq!(status(&r, CheckId::ReqSyntax), Status::Fail);
 }
 
 #[test]

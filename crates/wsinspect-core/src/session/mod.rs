@@ -25,7 +25,7 @@ use crate::common::Direction;
 use crate::ext::deflate::deflate_for_decoding;
 use crate::ext::extensions::parse_extensions;
 use crate::ext::Deflate;
-use crate::finding::Finding;
+use crate::finding::{Finding, Rule};
 use crate::handshake::{self, detect::starts_like_handshake, Status};
 use crate::stream::event::{Bytes, FrameEvent, Incomplete, MessageEvent, StreamEvent};
 use crate::stream::{Budget, DecodeConfig, Reader, Retain};
@@ -280,7 +280,7 @@ impl Session {
                 let at = self.sides[i].offset;
                 self.sides[i].offset += len;
                 self.push(direction, at, at + len, time, EventKind::Gap { len });
-                let f = Finding::new("bytes-lost", 0).with_message(format!(
+                let f = Finding::new(Rule::BytesLost, 0).with_message(format!(
                     "{len} bytes at offset {at} were not captured before any frame could be delimited, so the rest of this direction is counted, not decoded."
                 ));
                 self.push(direction, at, at, time, EventKind::Finding(f));
@@ -401,7 +401,7 @@ impl Session {
 
     fn limit_note(&mut self, i: usize, at: u64, time: Option<Timestamp>, what: &str) {
         let d = self.sides[i].direction;
-        let f = Finding::new("handshake-limit", 0).with_message(format!(
+        let f = Finding::new(Rule::HandshakeLimit, 0).with_message(format!(
             "{what} grew beyond the {} bytes we hold, so what follows in this direction is counted, not decoded; this is our limit, not the peer's fault.",
             self.config.max_head
         ));
@@ -422,7 +422,7 @@ impl Session {
         if !could_be_http(&buf) {
             // The capture began after the handshake: frames from the first byte.
             let at = self.sides[i].offset;
-            let f = Finding::new("no-handshake", 0);
+            let f = Finding::new(Rule::NoHandshake, 0);
             self.push(d, at, at, time, EventKind::Finding(f));
             let config = self.config.decode.clone();
             let mut r = self.reader(d, config, i);

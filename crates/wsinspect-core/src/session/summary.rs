@@ -51,7 +51,7 @@ impl Summary {
         }
         let d = self.direction(e.direction);
         d.bytes = d.bytes.max(e.end);
-        let mut count = |f: &Finding| *d.findings.entry(f.code).or_default() += 1;
+        let mut count = |f: &Finding| *d.findings.entry(f.rule.as_str()).or_default() += 1;
         match &e.kind {
             EventKind::Frame(f) => {
                 d.frames += 1;

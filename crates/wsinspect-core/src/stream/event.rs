@@ -5,7 +5,7 @@
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::finding::{rule, Finding, Severity};
+use crate::finding::{Finding, Rule, Severity};
 use crate::wire::header::Header;
 
 /// How much of the payload bytes an event keeps: the consumer's choice, so that a summary or a
@@ -219,12 +219,14 @@ impl<'de> Deserialize<'de> for Finding {
             frame: usize,
         }
         let w = Wire::deserialize(d)?;
-        let r = rule(&w.code)
-            .ok_or_else(|| D::Error::custom(format!("unknown finding code {:?}", w.code)))?;
+        let rule: Rule = w
+            .code
+            .parse()
+            .map_err(|_| D::Error::custom(format!("unknown finding code {:?}", w.code)))?;
         Ok(Finding {
-            code: r.code,
+            rule,
             severity: w.severity,
-            rfc: r.rfc,
+            rfc: rule.def().rfc,
             message: w.message,
             frame: w.frame,
         })

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::ext::deflate::deflate_for_decoding;
 pub use crate::ext::deflate::ExtensionError;
 use crate::ext::Deflate;
-use crate::finding::Finding;
+use crate::finding::{Finding, Rule};
 use crate::wire::codes::{CloseCode, CloseCodeUse};
 
 pub mod event;
@@ -86,7 +86,7 @@ pub(crate) fn close_body(payload: &[u8], index: usize, findings: &mut Vec<Findin
             reason: None,
         },
         [_] => {
-            findings.push(Finding::new("close-payload-too-short", index));
+            findings.push(Finding::new(Rule::ClosePayloadTooShort, index));
             CloseInfo {
                 code: None,
                 name: None,
@@ -98,14 +98,14 @@ pub(crate) fn close_body(payload: &[u8], index: usize, findings: &mut Vec<Findin
             match code.usage() {
                 CloseCodeUse::Valid => {}
                 CloseCodeUse::MustNotBeSent => {
-                    findings.push(Finding::new("invalid-close-code", index).with_message(format!(
+                    findings.push(Finding::new(Rule::InvalidCloseCode, index).with_message(format!(
                         "Close code {} ({}) is only for reporting locally and must not be sent in a Close frame.",
                         code.0,
                         code.describe()
                     )))
                 }
                 CloseCodeUse::Invalid => {
-                    findings.push(Finding::new("invalid-close-code", index).with_message(format!(
+                    findings.push(Finding::new(Rule::InvalidCloseCode, index).with_message(format!(
                         "Close code {} is not in a range that may be sent (1000-1003, 1007-1014, 3000-4999).",
                         code.0
                     )))
@@ -114,7 +114,7 @@ pub(crate) fn close_body(payload: &[u8], index: usize, findings: &mut Vec<Findin
             let reason = match core::str::from_utf8(rest) {
                 Ok(s) => Some(s.to_string()),
                 Err(_) => {
-                    findings.push(Finding::new("invalid-utf8", index).with_message(
+                    findings.push(Finding::new(Rule::InvalidUtf8, index).with_message(
                         "The close reason must be valid UTF-8, and these bytes are not.",
                     ));
                     None

@@ -20,7 +20,7 @@ use super::utf8::Utf8Stream;
 use super::{close_body, DecodeConfig};
 use crate::common::Direction;
 use crate::ext::deflate::{InflateFailure, InflateOutcome, Inflater};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Rule, Severity};
 use crate::wire::codes::OpCode;
 use crate::wire::header::{decode_header, Header, Progress};
 use crate::wire::mask::apply_mask;
@@ -286,7 +286,7 @@ impl Reader {
         self.head_len = 0;
         self.end_message(out);
         out.push_back(StreamEvent::Finding(
-            Finding::new("bytes-lost", self.frames as usize).with_message(format!(
+            Finding::new(Rule::BytesLost, self.frames as usize).with_message(format!(
                 "{len} bytes at offset {at} were not captured and a frame header was among them, so the frames after offset {at} in this direction cannot be delimited and are not decoded."
             )),
         ));
@@ -416,59 +416,54 @@ impl Reader {
             } else {
                 "RSV1 is set on a continuation frame; permessage-deflate allows it only on the first frame of a message."
             };
-            f.push(Finding::new("reserved-bits", index).with_message(why));
+            f.push(Finding::new(Rule::ReservedBits, index).with_message(why));
         }
         if h.rsv2 || h.rsv3 {
             f.push(
-                Finding::new("reserved-bits", index)
+                Finding::new(Rule::ReservedBits, index)
                     .with_message("RSV2 or RSV3 is set, and no negotiated extension defines them."),
             );
         }
         if op.is_reserved() {
-            f.push(Finding::new("reserved-opcode", index).with_message(format!(
+            f.push(Finding::new(Rule::ReservedOpcode, index).with_message(format!(
                 "Opcode {:#x} is reserved for future use; a receiver must fail the connection when it sees one.",
                 h.opcode
             )));
         }
         if op.is_control() {
             if !h.fin {
-                f.push(Finding::new("fragmented-control", index));
+                f.push(Finding::new(Rule::FragmentedControl, index));
             }
             if h.payload_len > 125 {
-                f.push(Finding::new("control-too-long", index).with_message(format!(
+                f.push(Finding::new(Rule::ControlTooLong, index).with_message(format!(
                     "Control frames must have a payload of 125 bytes or less, and this one declares {}.",
                     h.payload_len
                 )));
             }
         }
         match (self.direction, h.masked) {
-            (Direction::Client, false) => f.push(Finding::new("unmasked-client-frame", index)),
-            (Direction::Server, true) => f.push(Finding::new("masked-server-frame", index)),
+            (Direction::Client, false) => f.push(Finding::new(Rule::UnmaskedClientFrame, index)),
+            (Direction::Server, true) => f.push(Finding::new(Rule::MaskedServerFrame, index)),
             _ => {}
         }
-        let minimal = match h.len7 {
-            126 => h.payload_len >= 126,
-            127 => h.payload_len > 0xffff,
-            _ => true,
-        };
-        if !minimal {
-            f.push(Finding::new("length-not-minimal", index).with_message(format!(
+        if !h.length_form().is_minimal_for(h.payload_len) {
+            f.push(Finding::new(Rule::LengthNotMinimal, index).with_message(format!(
                 "The payload length {} fits in a shorter length form, and the fewest bytes possible must be used.",
                 h.payload_len
             )));
         }
         if h.len7 == 127 && h.payload_len >> 63 == 1 {
-            f.push(Finding::new("length-msb-set", index));
+            f.push(Finding::new(Rule::LengthMsbSet, index));
         }
         if self.closed {
             if op.is_control() {
                 f.push(
-                    Finding::new("frame-after-close", index)
+                    Finding::new(Rule::FrameAfterClose, index)
                         .with_severity(Severity::Warning)
                         .with_message("This side already sent a Close frame, and nothing should follow it, though a receiver may ignore this control frame."),
                 );
             } else {
-                f.push(Finding::new("frame-after-close", index));
+                f.push(Finding::new(Rule::FrameAfterClose, index));
             }
         }
         f
@@ -525,7 +520,7 @@ impl Reader {
         self.frames += 1;
         let mut findings = f.findings;
         if f.lost > 0 {
-            findings.push(Finding::new("bytes-lost", index as usize).with_message(format!(
+            findings.push(Finding::new(Rule::BytesLost, index as usize).with_message(format!(
                 "{} bytes of this frame's payload were not captured; its payload is shown up to the first of them.",
                 f.lost
             )));
@@ -538,16 +533,16 @@ impl Reader {
                 if !f.body_cut && f.lost == 0 {
                     close = Some(close_body(&f.body, index as usize, &mut findings));
                 } else if f.body_cut {
-                    findings.push(Finding::new("message-limit", index as usize));
+                    findings.push(Finding::new(Rule::MessageLimit, index as usize));
                 }
                 self.closed = true;
             }
             Role::Stray if f.header.opcode == OpCode::CONTINUATION.0 => {
-                findings.push(Finding::new("unexpected-continuation", index as usize));
+                findings.push(Finding::new(Rule::UnexpectedContinuation, index as usize));
             }
             Role::Start { .. } => {
                 if let Some(old) = &self.msg {
-                    findings.push(Finding::new("expected-continuation", index as usize));
+                    findings.push(Finding::new(Rule::ExpectedContinuation, index as usize));
                     // The unfinished message stays incomplete; its inflate context is unusable.
                     if old.compressed {
                         self.reset_inflater();
@@ -587,7 +582,7 @@ impl Reader {
                         && !m.limit_reported
                     {
                         m.limit_reported = true;
-                        findings.push(Finding::new("message-limit", index as usize).with_message(format!(
+                        findings.push(Finding::new(Rule::MessageLimit, index as usize).with_message(format!(
                             "This message is longer than the {max} bytes we keep of one message, so only its first {max} bytes are kept; this is our limit, not the sender's fault."
                         )));
                     }
@@ -595,7 +590,7 @@ impl Reader {
                         m.utf8 = Some(u);
                         if u.is_bad() || (fin && !u.finish()) {
                             m.utf8_reported = true;
-                            findings.push(Finding::new("invalid-utf8", index as usize).with_message(
+                            findings.push(Finding::new(Rule::InvalidUtf8, index as usize).with_message(
                                 "A text message must be valid UTF-8, and the bytes so far cannot be.",
                             ));
                         }
@@ -665,7 +660,7 @@ impl Reader {
             // Our limit or a capture gap, now or in an earlier message whose window this one
             // takes over: the sender is not to blame.
             if frame.cut && !frame.lost {
-                findings.push(Finding::new("message-limit", index));
+                findings.push(Finding::new(Rule::MessageLimit, index));
             }
             self.stop(m, Inflate::Limited, no_takeover);
         }
@@ -680,7 +675,7 @@ impl Reader {
                 InflateOutcome::Failed(_) => {
                     let why = self.explain(m, frame.data, outcome.tail, param, bits);
                     self.stop(m, Inflate::Failed, true);
-                    findings.push(Finding::new("inflate-failed", index).with_message(why));
+                    findings.push(Finding::new(Rule::InflateFailed, index).with_message(why));
                 }
                 InflateOutcome::LimitReached if outcome.budget_hit => {
                     self.stop(m, Inflate::Limited, no_takeover);
@@ -688,7 +683,7 @@ impl Reader {
                 }
                 InflateOutcome::LimitReached => {
                     self.stop(m, Inflate::Limited, no_takeover);
-                    findings.push(Finding::new("inflate-limit", index).with_message(format!(
+                    findings.push(Finding::new(Rule::InflateLimit, index).with_message(format!(
                         "The decompressed message grew beyond the limit of {} bytes, so decompression stopped (a possible decompression bomb).",
                         self.config.max_inflated
                     )));
@@ -706,7 +701,7 @@ impl Reader {
         if let (Some(u), false) = (&m.utf8, m.utf8_reported) {
             if u.is_bad() || (frame.fin && !m.stopped && !u.finish()) {
                 m.utf8_reported = true;
-                findings.push(Finding::new("invalid-utf8", index).with_message(
+                findings.push(Finding::new(Rule::InvalidUtf8, index).with_message(
                     "A text message must be valid UTF-8, and the decompressed bytes so far cannot be.",
                 ));
             }
@@ -847,7 +842,7 @@ impl Budget {
     fn report(&mut self, frame: usize, findings: &mut Vec<Finding>) {
         if !self.reported {
             self.reported = true;
-            findings.push(Finding::new("inflate-budget", frame));
+            findings.push(Finding::new(Rule::InflateBudget, frame));
         }
     }
 }

@@ -90,11 +90,7 @@ impl FrameReport {
     }
     /// 7, 16 or 64: which length field carries the payload length.
     pub fn length_form(&self) -> u8 {
-        match self.header.len7 {
-            126 => 16,
-            127 => 64,
-            _ => 7,
-        }
+        self.header.length_form().bits()
     }
     /// The payload as text: for an uncompressed text frame whose bytes are valid UTF-8 on their
     /// own, or the reason of a Close frame.

@@ -66,6 +66,38 @@ impl OpCode {
     }
 }
 
+impl core::str::FromStr for OpCode {
+    type Err = crate::wire::ParseError;
+
+    /// A registered name in any case (`text`, `Ping`), or a number 0-15 in decimal (`9`) or
+    /// hex (`0x9`, `0xA`): reserved opcodes are accepted, since the encoder builds wrong frames
+    /// on purpose.
+    ///
+    /// ```
+    /// use wsinspect_core::wire::codes::OpCode;
+    /// assert_eq!("pong".parse(), Ok(OpCode::PONG));
+    /// assert_eq!("0xA".parse(), Ok(OpCode::PONG));
+    /// assert_eq!("3".parse(), Ok(OpCode(3)));
+    /// assert!("16".parse::<OpCode>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some((op, _)) = Self::REGISTERED
+            .iter()
+            .find(|(_, n)| n.eq_ignore_ascii_case(s))
+        {
+            return Ok(*op);
+        }
+        let n = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+            Some(hex) => u8::from_str_radix(hex, 16),
+            None => s.parse::<u8>(),
+        };
+        match n {
+            Ok(n @ 0..=15) => Ok(OpCode(n)),
+            _ => Err(crate::wire::ParseError::OpCode { text: s.into() }),
+        }
+    }
+}
+
 open_enum! {
     /// A Close frame status code (RFC 6455 §7.4, IANA "WebSocket Close Code Number Registry").
     CloseCode(u16) {
@@ -170,6 +202,28 @@ mod tests {
         assert_eq!(CloseCode(3000).usage(), CloseCodeUse::Valid);
         assert_eq!(CloseCode(4999).usage(), CloseCodeUse::Valid);
         assert_eq!(CloseCode(5000).usage(), CloseCodeUse::Invalid);
+    }
+
+    #[test]
+    fn opcodes_read_from_names_and_numbers() {
+        for (text, op) in [
+            ("continuation", OpCode::CONTINUATION),
+            ("TEXT", OpCode::TEXT),
+            ("binary", OpCode::BINARY),
+            ("close", OpCode::CLOSE),
+            ("ping", OpCode::PING),
+            ("pong", OpCode::PONG),
+            ("1", OpCode::TEXT),
+            ("0x1", OpCode::TEXT),
+            ("0XF", OpCode(15)),
+            ("10", OpCode::PONG),
+        ] {
+            assert_eq!(text.parse(), Ok(op), "{text}");
+        }
+        for bad in ["", "txt", "16", "0x10", "-1", "0x"] {
+            let e = bad.parse::<OpCode>().unwrap_err();
+            assert!(e.to_string().contains("0-15"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -4,20 +4,8 @@
 use serde::Serialize;
 
 use crate::wire::codes::OpCode;
+pub use crate::wire::length::LengthForm;
 use crate::wire::mask::apply_mask;
-
-/// Which length field to use.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LengthForm {
-    /// The shortest form that fits (what RFC 6455 §5.2 requires).
-    #[default]
-    Minimal,
-    /// The 16-bit extended length (126), even for short payloads, if the length fits.
-    Bits16,
-    /// The 64-bit extended length (127), even for short payloads.
-    Bits64,
-}
 
 /// Every field of a frame to build.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -34,7 +22,9 @@ pub struct FrameSpec {
     pub opcode: OpCode,
     /// The masking key; `None` sends the payload unmasked.
     pub mask: Option<[u8; 4]>,
-    /// Which length field to use.
+    /// The narrowest length form to use: the frame gets this form, or the minimal one when the
+    /// length does not fit it. [`LengthForm::Bits7`] (the default) is the minimal form RFC 6455
+    /// §5.2 requires; a wider one builds a deliberately non-minimal length.
     pub length_form: LengthForm,
     /// A length to declare instead of the payload's real length (to build lying frames).
     pub declared_len: Option<u64>,
@@ -52,7 +42,7 @@ impl FrameSpec {
             rsv3: false,
             opcode,
             mask: None,
-            length_form: LengthForm::Minimal,
+            length_form: LengthForm::Bits7,
             declared_len: None,
             payload: payload.into(),
         }
@@ -88,23 +78,8 @@ pub fn encode(spec: &FrameSpec) -> Vec<u8> {
         | (u8::from(spec.rsv3) << 4)
         | (spec.opcode.0 & 0x0f);
     out.push(b0);
-    let m = if spec.mask.is_some() { 0x80 } else { 0 };
-    let form = match spec.length_form {
-        LengthForm::Minimal if len <= 125 => 7,
-        LengthForm::Minimal | LengthForm::Bits16 if len <= 0xffff => 16,
-        _ => 64,
-    };
-    match form {
-        7 => out.push(m | len as u8),
-        16 => {
-            out.push(m | 126);
-            out.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        _ => {
-            out.push(m | 127);
-            out.extend_from_slice(&len.to_be_bytes());
-        }
-    }
+    let form = spec.length_form.max(LengthForm::minimal(len));
+    form.write(spec.mask.is_some(), len, &mut out);
     let start = out.len() + if spec.mask.is_some() { 4 } else { 0 };
     if let Some(key) = spec.mask {
         out.extend_from_slice(&key);

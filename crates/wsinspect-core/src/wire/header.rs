@@ -7,7 +7,8 @@ use core::ops::Range;
 
 use serde::Serialize;
 
-use crate::wire::field::{Loc, FIELDS};
+use crate::wire::field::{FieldId, Loc, FIELDS};
+use crate::wire::length::LengthForm;
 
 /// The result of looking at a possibly incomplete buffer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -50,8 +51,8 @@ pub struct Header {
 /// One field of one decoded header: its value and where its bits are.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldValue {
-    /// The field's key in [`FIELDS`].
-    pub key: &'static str,
+    /// Which field (serialised as its key).
+    pub key: FieldId,
     /// The value as a number (the masking key as a big-endian u32).
     pub value: u64,
     /// The canonical text of the value: `0`/`1` for flags, decimal for numbers, hex for bytes.
@@ -86,12 +87,9 @@ pub fn decode_header(buf: &[u8]) -> Progress<Header> {
     let (b0, b1) = (buf[0], buf[1]);
     let len7 = b1 & 0x7f;
     let masked = b1 & 0x80 != 0;
-    let ext = match len7 {
-        126 => 2,
-        127 => 8,
-        _ => 0,
-    };
-    let header_len = 2 + ext + if masked { 4 } else { 0 };
+    let form = LengthForm::of_len7(len7);
+    let ext = form.ext_len();
+    let header_len = form.header_len(masked);
     if buf.len() < header_len {
         return Progress::NeedMore {
             at_least: header_len,
@@ -133,7 +131,7 @@ impl Header {
             | bit(self.rsv3, 0x10)
             | (self.opcode & 0x0f);
         b[1] = bit(self.masked, 0x80) | (self.len7 & 0x7f);
-        let ext = self.ext_len_bytes();
+        let ext = self.length_form().ext_range();
         let n = ext.len();
         if n > 0 {
             b[ext.clone()].copy_from_slice(&self.payload_len.to_be_bytes()[8 - n..]);
@@ -144,19 +142,16 @@ impl Header {
         b
     }
 
-    /// The byte range of the extended length field, if any.
-    fn ext_len_bytes(&self) -> Range<usize> {
-        match self.len7 {
-            126 => 2..4,
-            127 => 2..10,
-            _ => 2..2,
-        }
+    /// Which field carries the payload length, as the 7-bit length says.
+    pub fn length_form(&self) -> LengthForm {
+        LengthForm::of_len7(self.len7)
     }
 
     /// Every field present in this header, in wire order, with values and spans derived from
     /// [`FIELDS`]. `frame` is the frame's bytes (at least the header).
     pub fn fields(&self, frame: &[u8]) -> Vec<FieldValue> {
-        let ext = self.ext_len_bytes();
+        let form = self.length_form();
+        let ext = form.ext_range();
         FIELDS
             .iter()
             .filter_map(|def| {
@@ -174,8 +169,8 @@ impl Header {
                             bits,
                         });
                     }
-                    Loc::ExtLen16 if self.len7 == 126 => ext.clone(),
-                    Loc::ExtLen64 if self.len7 == 127 => ext.clone(),
+                    Loc::ExtLen16 if form == LengthForm::Bits16 => ext.clone(),
+                    Loc::ExtLen64 if form == LengthForm::Bits64 => ext.clone(),
                     Loc::MaskKey if self.masked => ext.end..ext.end + 4,
                     _ => return None,
                 };
@@ -232,7 +227,10 @@ mod tests {
         assert_eq!(h.mask_key, Some([0x37, 0xfa, 0x21, 0x3d]));
         assert_eq!((h.payload_len, h.header_len), (5, 6));
         let f = h.fields(&frame);
-        let keys: Vec<_> = f.iter().map(|f| (f.key, f.text.as_str())).collect();
+        let keys: Vec<_> = f
+            .iter()
+            .map(|f| (f.key.as_str(), f.text.as_str()))
+            .collect();
         assert_eq!(
             keys,
             [
@@ -261,7 +259,10 @@ mod tests {
         let frame = [0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0];
         let h = done(&frame);
         assert_eq!((h.payload_len, h.header_len), (65536, 10));
-        let ext = h.fields(&frame).into_iter().find(|f| f.key == "ext_len64");
+        let ext = h
+            .fields(&frame)
+            .into_iter()
+            .find(|f| f.key == FieldId::ExtLen64);
         assert_eq!(ext.map(|f| f.bytes), Some(2..10));
     }
 

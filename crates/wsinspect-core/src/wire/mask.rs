@@ -1,7 +1,66 @@
 //! Masking and unmasking payloads (RFC 6455 §5.3): byte `i` is XORed with key byte `i mod 4`.
 //!
 //! [`apply_mask`] works a 64-bit word at a time in safe code; [`apply_mask_bytewise`] is the
-//! obviously correct reference it is tested against.
+//! obviously correct reference it is tested against. [`MaskKey`] reads a key from text.
+
+use crate::wire::ParseError;
+
+/// A masking key as a user writes it: 8 hex digits, optionally split into bytes by spaces,
+/// `:`, `,` or `-`, each byte optionally prefixed with `0x` (`37fa213d`, `37 fa 21 3d`,
+/// `0x37fa213d`, `0x37, 0xfa, 0x21, 0x3d`).
+///
+/// ```
+/// use wsinspect_core::wire::mask::MaskKey;
+/// assert_eq!("37 fa 21 3d".parse(), Ok(MaskKey([0x37, 0xfa, 0x21, 0x3d])));
+/// assert_eq!("0x37fa213d".parse(), Ok(MaskKey([0x37, 0xfa, 0x21, 0x3d])));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MaskKey(pub [u8; 4]);
+
+impl core::str::FromStr for MaskKey {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let chars: Vec<char> = s.chars().collect();
+        let mut bytes = Vec::with_capacity(4);
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c == '0' && matches!(chars.get(i + 1), Some('x' | 'X')) {
+                i += 2;
+                continue;
+            }
+            if c.is_whitespace() || matches!(c, ':' | ',' | '-') {
+                i += 1;
+                continue;
+            }
+            let digit = |at: usize| chars.get(at).and_then(|c| c.to_digit(16));
+            let Some(hi) = digit(i) else {
+                return Err(ParseError::MaskKeyChar {
+                    column: i + 1,
+                    found: c,
+                });
+            };
+            match (digit(i + 1), chars.get(i + 1)) {
+                (Some(lo), _) => bytes.push((hi << 4 | lo) as u8),
+                (None, None) => return Err(ParseError::MaskKeyLoneDigit { column: i + 1 }),
+                (None, Some(&next)) if next.is_whitespace() || matches!(next, ':' | ',' | '-') => {
+                    return Err(ParseError::MaskKeyLoneDigit { column: i + 1 })
+                }
+                (None, Some(&found)) => {
+                    return Err(ParseError::MaskKeyChar {
+                        column: i + 2,
+                        found,
+                    })
+                }
+            }
+            i += 2;
+        }
+        <[u8; 4]>::try_from(bytes.as_slice())
+            .map(MaskKey)
+            .map_err(|_| ParseError::MaskKeyLength { bytes: bytes.len() })
+    }
+}
 
 /// XOR `buf` with `key`, where `buf[0]` is byte number `offset` of the payload (so a payload
 /// that arrives in pieces can be unmasked piece by piece). Masking and unmasking are the same.
@@ -39,6 +98,35 @@ pub fn apply_mask_bytewise(buf: &mut [u8], key: [u8; 4], offset: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mask_keys_read_in_every_spelling_and_errors_point_at_the_place() {
+        let k = Ok(MaskKey([0x37, 0xfa, 0x21, 0x3d]));
+        for text in [
+            "37fa213d",
+            "37 fa 21 3d",
+            "37FA213D",
+            "0x37fa213d",
+            "0x37 0xfa 0x21 0x3d",
+            "37:fa:21:3d",
+            " 37fa213d\n",
+        ] {
+            assert_eq!(text.parse::<MaskKey>(), k, "{text:?}");
+        }
+        let err = |t: &str| t.parse::<MaskKey>().unwrap_err();
+        assert_eq!(err("37fa"), ParseError::MaskKeyLength { bytes: 2 });
+        assert_eq!(err("37fa213d00"), ParseError::MaskKeyLength { bytes: 5 });
+        assert_eq!(err(""), ParseError::MaskKeyLength { bytes: 0 });
+        assert_eq!(
+            err("37fg213d"),
+            ParseError::MaskKeyChar {
+                column: 4,
+                found: 'g'
+            }
+        );
+        assert_eq!(err("3 7fa213d"), ParseError::MaskKeyLoneDigit { column: 1 });
+        assert!(err("37fa").to_string().contains("4 bytes (8 hex digits)"));
+    }
 
     #[test]
     fn word_at_a_time_matches_bytewise_on_every_length_alignment_and_offset() {
