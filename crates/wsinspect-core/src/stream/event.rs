@@ -129,7 +129,7 @@ pub struct FrameEvent {
     /// The payload, unmasked (for a compressed frame: the compressed bytes).
     pub payload: Payload,
     /// The Close body, for a Close frame.
-    pub close: Option<CloseInfo>,
+    pub close: Option<Box<CloseInfo>>,
     /// Whether this frame belongs to a text message.
     pub is_text: bool,
     /// Whether this frame belongs to a compressed message.

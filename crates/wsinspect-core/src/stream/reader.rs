@@ -69,12 +69,9 @@ struct Frame {
     /// Payload bytes seen (or lost) so far.
     got: u64,
     findings: Vec<Finding>,
-    /// The payload bytes kept for the consumer, at most `keep_cap`.
-    kept: Vec<u8>,
+    /// The most payload bytes kept for the consumer (in [`Reader::kept`]).
     keep_cap: usize,
-    /// Unmasked bytes the reader itself needs: a control frame's or a compressed frame's data
-    /// whole (`whole`), or an uncompressed data frame's bytes for its message, up to `body_cap`.
-    body: Vec<u8>,
+    /// The most bytes kept in [`Reader::body`].
     body_cap: usize,
     whole: bool,
     role: Role,
@@ -161,6 +158,12 @@ pub struct Reader {
     window_lost: bool,
     /// Frame boundaries are unknown after a gap that did not fall inside a payload.
     lost_sync: bool,
+    /// The current frame's payload bytes kept for the consumer (moved into its event).
+    kept: Vec<u8>,
+    /// Unmasked bytes of the current frame the reader itself needs: a control frame's or a
+    /// compressed frame's data whole (`Frame::whole`), or an uncompressed data frame's bytes
+    /// for its message. Its capacity is reused from frame to frame.
+    body: Vec<u8>,
 }
 
 impl Reader {
@@ -182,6 +185,8 @@ impl Reader {
             inflater: None,
             window_lost: false,
             lost_sync: false,
+            kept: Vec::new(),
+            body: Vec::new(),
         }
     }
 
@@ -273,7 +278,7 @@ impl Reader {
                 f.got += len;
                 f.lost += len;
                 // The kept bytes stop at the gap: nothing is made up for the lost ones.
-                f.keep_cap = f.kept.len();
+                f.keep_cap = self.kept.len();
                 f.utf8 = None;
                 if f.got == f.header.payload_len {
                     self.complete(budget, out);
@@ -387,9 +392,7 @@ impl Reader {
             start: self.head_start,
             got: 0,
             findings,
-            kept: Vec::new(),
             keep_cap: self.retain.frames.cap(),
-            body: Vec::new(),
             body_cap,
             whole,
             role,
@@ -475,15 +478,16 @@ impl Reader {
         let Some(f) = &mut self.cur else { return 0 };
         let remaining = f.header.payload_len - f.got;
         let take = usize::try_from(remaining).map_or(input.len(), |r| r.min(input.len()));
-        if f.whole && !f.body_cut && f.body.len() + take > max_message {
+        let (kept, body_buf) = (&mut self.kept, &mut self.body);
+        if f.whole && !f.body_cut && body_buf.len() + take > max_message {
             f.body_cut = true;
-            f.body = Vec::new();
+            *body_buf = Vec::new();
         }
         // Unmask a piece at a time into a small buffer, only when someone needs the bytes.
         let mut buf = [0u8; 1024];
         let mut at = f.got;
         for piece in input[..take].chunks(buf.len()) {
-            let keep = piece.len().min(f.keep_cap.saturating_sub(f.kept.len()));
+            let keep = piece.len().min(f.keep_cap.saturating_sub(kept.len()));
             let body = if f.whole {
                 if f.body_cut {
                     0
@@ -491,7 +495,7 @@ impl Reader {
                     piece.len()
                 }
             } else {
-                piece.len().min(f.body_cap.saturating_sub(f.body.len()))
+                piece.len().min(f.body_cap.saturating_sub(body_buf.len()))
             };
             if keep == 0 && body == 0 && f.utf8.is_none() {
                 break;
@@ -501,8 +505,8 @@ impl Reader {
             if let Some(k) = f.header.mask_key {
                 apply_mask(b, k, (at % 4) as usize);
             }
-            f.kept.extend_from_slice(&b[..keep]);
-            f.body.extend_from_slice(&b[..body]);
+            kept.extend_from_slice(&b[..keep]);
+            body_buf.extend_from_slice(&b[..body]);
             if let Some(u) = &mut f.utf8 {
                 u.push(b);
             }
@@ -518,6 +522,8 @@ impl Reader {
         let Some(f) = self.cur.take() else { return };
         let index = self.frames;
         self.frames += 1;
+        let kept = std::mem::take(&mut self.kept);
+        let mut body = std::mem::take(&mut self.body);
         let mut findings = f.findings;
         if f.lost > 0 {
             findings.push(Finding::new(Rule::BytesLost, index as usize).with_message(format!(
@@ -531,7 +537,7 @@ impl Reader {
         match f.role {
             Role::Control if f.header.opcode == OpCode::CLOSE.0 => {
                 if !f.body_cut && f.lost == 0 {
-                    close = Some(close_body(&f.body, index as usize, &mut findings));
+                    close = Some(Box::new(close_body(&body, index as usize, &mut findings)));
                 } else if f.body_cut {
                     findings.push(Finding::new(Rule::MessageLimit, index as usize));
                 }
@@ -567,7 +573,7 @@ impl Reader {
                 message = Some(m.index);
                 if compressed {
                     let frame = InflateFrame {
-                        data: &f.body,
+                        data: &body,
                         cut: f.body_cut || f.lost > 0,
                         lost: f.lost > 0,
                         fin,
@@ -575,7 +581,7 @@ impl Reader {
                     };
                     self.inflate_frame(&mut m, frame, budget, &mut findings);
                 } else {
-                    m.add_plain(&f.body, f.header.payload_len, f.lost);
+                    m.add_plain(&body, f.header.payload_len, f.lost);
                     let max = self.config.max_message;
                     if self.retain.messages.cap() > max
                         && m.payload_len > max as u64
@@ -618,7 +624,7 @@ impl Reader {
             offset: f.start,
             payload: Payload {
                 len: f.header.payload_len,
-                kept: Bytes(f.kept),
+                kept: Bytes(kept),
             },
             header: f.header,
             close,
@@ -630,6 +636,8 @@ impl Reader {
         if let Some(m) = ended {
             out.push_back(StreamEvent::Message(m.into_event(true)));
         }
+        body.clear();
+        self.body = body;
     }
 
     /// The message in progress ended without its final frame.

@@ -66,7 +66,7 @@ impl From<FrameEvent> for FrameReport {
             fields: f.header.fields(&head[..f.header.header_len]),
             header: f.header,
             payload: f.payload.kept.0,
-            close: f.close,
+            close: f.close.map(|c| *c),
             is_text: f.is_text,
             compressed: f.compressed,
             message: f.message.map(|m| m as usize),
