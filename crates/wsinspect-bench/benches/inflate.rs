@@ -142,8 +142,8 @@ criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(10);
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(20);
     targets = inflate_windows
 }
 criterion_main!(benches);

@@ -1,6 +1,7 @@
 //! `cargo xtask bench [FILTER...]`: run the criterion benchmarks of crates/wsinspect-bench, then
 //! print each result next to the baselines measured in the same run, as wsinspect's time over
-//! the baseline's (below 1: wsinspect is faster).
+//! the baseline's (below 1: wsinspect is faster). Times are criterion's median per iteration:
+//! on a machine shared with builds, a burst of load moves the mean more than the median.
 //!
 //! Criterion leaves one `new/estimates.json` (and `new/benchmark.json`) per benchmark under
 //! `target/criterion/`; only those written by this run are read, so a filtered run shows only
@@ -18,8 +19,8 @@ const OURS: &str = "wsinspect";
 struct Estimate {
     group: String,
     function: String,
-    /// Mean time per iteration, in nanoseconds.
-    mean_ns: f64,
+    /// Median time per iteration, in nanoseconds.
+    median_ns: f64,
     /// Bytes per iteration, when the benchmark declares a throughput in bytes.
     bytes: Option<u64>,
 }
@@ -44,28 +45,28 @@ pub fn bench(filters: &[String]) -> Result<()> {
         ));
     }
     found.sort_by(|a, b| (&a.group, &a.function).cmp(&(&b.group, &b.function)));
-    println!("\n| group | benchmark | mean | MiB/s | wsinspect time / this |");
+    println!("\n| group | benchmark | median | MiB/s | wsinspect time / this |");
     println!("| --- | --- | ---: | ---: | ---: |");
     for e in &found {
         let ours = found
             .iter()
             .find(|o| o.group == e.group && o.function == OURS);
         let ratio = match ours {
-            Some(o) if e.function != OURS => format!("{:.2}", o.mean_ns / e.mean_ns),
+            Some(o) if e.function != OURS => format!("{:.2}", o.median_ns / e.median_ns),
             _ => String::new(),
         };
         let mib_s = e
             .bytes
-            .map(|b| format!("{:.0}", b as f64 / e.mean_ns * 1e9 / (1 << 20) as f64))
+            .map(|b| format!("{:.0}", b as f64 / e.median_ns * 1e9 / (1 << 20) as f64))
             .unwrap_or_default();
         println!(
             "| {} | {} | {} | {mib_s} | {ratio} |",
             e.group,
             e.function,
-            human(e.mean_ns)
+            human(e.median_ns)
         );
     }
-    println!("\n(mean of criterion's samples; a ratio below 1 means wsinspect is faster)");
+    println!("\n(median of criterion's samples; a ratio below 1 means wsinspect is faster)");
     Ok(())
 }
 
@@ -97,11 +98,11 @@ fn read_estimate(new: &Path, since: SystemTime) -> Option<Estimate> {
     }
     let est = std::fs::read_to_string(&est_path).ok()?;
     let meta = std::fs::read_to_string(new.join("benchmark.json")).ok()?;
-    let mean = &est[est.find("\"mean\":")?..];
+    let median = &est[est.find("\"median\":")?..];
     Some(Estimate {
         group: string_field(&meta, "group_id")?,
         function: string_field(&meta, "function_id").unwrap_or_default(),
-        mean_ns: number_field(mean, "point_estimate")?,
+        median_ns: number_field(median, "point_estimate")?,
         bytes: number_field(&meta, "Bytes").map(|b| b as u64),
     })
 }
@@ -139,8 +140,10 @@ mod tests {
 
     #[test]
     fn reads_criterion_fields() {
-        let est = r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.5,"upper_bound":2.5},"point_estimate":62140813.31,"standard_error":1.0},"median":{"point_estimate":7.0}}"#;
+        let est = r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.5,"upper_bound":2.5},"point_estimate":62140813.31,"standard_error":1.0},"median":{"confidence_interval":{"lower_bound":6.5},"point_estimate":7e3}}"#;
         assert_eq!(number_field(est, "point_estimate"), Some(62140813.31));
+        let median = &est[est.find("\"median\":").unwrap()..];
+        assert_eq!(number_field(median, "point_estimate"), Some(7000.0));
         let meta = r#"{"group_id":"inflate_w09","function_id":"wsinspect","value_str":null,"throughput":{"Bytes":2097646}}"#;
         assert_eq!(
             string_field(meta, "function_id").as_deref(),
