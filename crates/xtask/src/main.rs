@@ -9,6 +9,7 @@
 //! `$XDG_CACHE_HOME/wsinspect/tools`, else `~/.cache/wsinspect/tools`), one directory per tool
 //! and version, and reused by every clone. `cargo xtask setup` does only the installing.
 
+mod bench;
 mod setup;
 mod util;
 
@@ -26,6 +27,7 @@ usage: cargo xtask <command>
   test               fmt, clippy, unit and CLI tests, wasm build, Trunk build, browser tests
   test browser       only the Trunk build and the browser tests (quick UI iteration)
   setup [page]       only install the tools the two commands above need (page: serve's only)
+  bench [FILTER...]  criterion benchmarks against tungstenite, flate2 and memcpy, then ratios
 ";
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
             other => fail(format!("usage: cargo xtask test [browser], not {other:?}")),
         },
         Some("setup") => setup(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

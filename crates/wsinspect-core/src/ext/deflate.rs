@@ -83,19 +83,31 @@ pub enum InflateFailure {
 
 /// DEFLATE's largest back-reference distance (RFC 1951 §3.2.5): the window of 15 bits.
 const MAX_DISTANCE: usize = 1 << 15;
-/// How much output one call of the decompressor may write when the window does not need
-/// checking distance by distance.
+/// How much output one call of the decompressor may write into the linear buffer.
 const CHUNK: usize = 8192;
 
 /// One inflate context for one direction (RFC 7692 §6.2): the DEFLATE state and the LZ77 window.
 ///
-/// Output goes into a buffer that holds the bytes before it, and the decompressor runs in its
-/// non-wrapping mode on a slice that starts exactly where back-references may still reach: the
-/// negotiated window, and, when the sender does not take over context, the start of the message.
-/// A distance reaching further is then a decoding error instead of silently copying older bytes.
-/// When the window is smaller than DEFLATE's own 32 KiB, each call writes one byte so the slice
-/// start is exact for every back-reference. The buffer is at most 2 × 32 KiB + 8 KiB; a failure
-/// is explained by replaying the message, which the caller passes again.
+/// A back-reference may reach neither before the first byte the stream has (`valid`), nor, when
+/// the sender does not take over context, before the message; call the later of the two the
+/// floor. Nor may it reach further than the negotiated window. Every call of the decompressor is
+/// set up so that miniz_oxide's own distance check is exactly that rule for every match it
+/// decodes in the call, so a distance reaching too far is a decoding error instead of silently
+/// copying older bytes:
+///
+/// - Linear: output goes into a buffer that holds the bytes before it, and the decompressor runs
+///   in its non-wrapping mode on a slice starting at the floor, where a distance may not exceed
+///   the output before it in the slice. With a 15-bit window the slice starts at most 32 KiB
+///   back, DEFLATE's own limit. With a smaller window this is only used while the output since
+///   the floor is no longer than the window (the slice ends there), so the floor is the tighter
+///   limit for every match.
+/// - Ring (a window under 15 bits, more than a window of output since the floor): the window is
+///   the tighter limit, and it does not move with the slice start, so the decompressor runs in
+///   its wrapping mode on a ring of exactly the window's size, where a distance may not exceed
+///   the ring. The bytes it writes are copied to the linear buffer after each call.
+///
+/// The buffer is at most 2 × 32 KiB + 8 KiB (and the ring at most 16 KiB); a failure is explained
+/// by replaying the message, which the caller passes again.
 pub struct Inflater {
     state: Box<DecompressorOxide>,
     window: usize,
@@ -108,6 +120,13 @@ pub struct Inflater {
     /// The message in progress, if any.
     message: Option<MessageStart>,
     ended: bool,
+    /// For a window under 15 bits: the last `window` bytes of output, `buf[cur - 1]` at
+    /// `ring[ring_at - 1]` (modulo the window), when `ring_synced`.
+    ring: Vec<u8>,
+    ring_at: usize,
+    /// Whether `ring` holds the bytes before `cur`: only while every byte since the last copy from
+    /// `buf` was written in ring mode.
+    ring_synced: bool,
 }
 
 /// What a replay of the current message needs.
@@ -152,6 +171,9 @@ impl Inflater {
             valid: 0,
             message: None,
             ended: false,
+            ring: Vec::new(),
+            ring_at: 0,
+            ring_synced: false,
         }
     }
 
@@ -229,24 +251,55 @@ impl Inflater {
                 produced: 0,
             });
         }
-        let flags = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | TINFL_FLAG_HAS_MORE_INPUT;
-        // Checking the window distance by distance needs one output byte per call; a 15-bit
-        // window is DEFLATE's own, which no distance can exceed.
-        let step = if self.window < MAX_DISTANCE { 1 } else { CHUNK };
+        let linear = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | TINFL_FLAG_HAS_MORE_INPUT;
+        let small = self.window < MAX_DISTANCE;
         loop {
-            self.make_room(step);
-            let mut base = self.valid.max(self.cur.saturating_sub(self.window));
+            // Room for a whole ring's worth too: ring mode writes up to the ring's end.
+            self.make_room(if small { CHUNK.max(self.window) } else { CHUNK });
+            let mut floor = self.valid;
             if let (true, Some(m)) = (self.no_context_takeover, &self.message) {
-                base = base.max(m.at);
+                floor = floor.max(m.at);
             }
-            let end = self.cur + step;
-            let (status, used, written) = decompress(
-                &mut self.state,
-                input,
-                &mut self.buf[base..end],
-                self.cur - base,
-                flags,
-            );
+            let (status, used, written) = if small && self.cur - floor >= self.window {
+                // Every match of this call starts at least a window past the floor: the window
+                // is the limit, and the ring's size is what the wrapping mode checks against.
+                if !self.ring_synced {
+                    self.ring.resize(self.window, 0);
+                    self.ring
+                        .copy_from_slice(&self.buf[self.cur - self.window..self.cur]);
+                    self.ring_at = 0;
+                    self.ring_synced = true;
+                }
+                let at = self.ring_at;
+                let r = decompress(
+                    &mut self.state,
+                    input,
+                    &mut self.ring,
+                    at,
+                    TINFL_FLAG_HAS_MORE_INPUT,
+                );
+                self.buf[self.cur..self.cur + r.2].copy_from_slice(&self.ring[at..at + r.2]);
+                self.ring_at = (at + r.2) & (self.window - 1);
+                r
+            } else {
+                // The slice starts at the floor (or 32 KiB back) and, for a small window, ends
+                // where the window overtakes the floor as the limit: a match decoded ahead at
+                // the slice's end is still checked against the floor, which is exact there too.
+                self.ring_synced = false;
+                let base = floor.max(self.cur.saturating_sub(self.window));
+                let end = if small {
+                    (floor + self.window).min(self.cur + CHUNK)
+                } else {
+                    self.cur + CHUNK
+                };
+                decompress(
+                    &mut self.state,
+                    input,
+                    &mut self.buf[base..end],
+                    self.cur - base,
+                    linear,
+                )
+            };
             input = &input[used..];
             let fits = emit(&self.buf[self.cur..self.cur + written]);
             self.cur += written;
@@ -507,5 +560,357 @@ mod tests {
             (o, out.as_slice()),
             (InflateOutcome::LimitReached, &b"Hel"[..])
         );
+    }
+
+    /// Raw DEFLATE written by hand with the fixed Huffman codes (RFC 1951 §3.2.6), so a test can
+    /// put any distance at any position.
+    #[derive(Clone, Copy, Debug)]
+    enum Token {
+        Lit(u8),
+        Match { len: u16, dist: u16 },
+    }
+
+    const LEN_BASE: [u16; 29] = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
+        131, 163, 195, 227, 258,
+    ];
+    const LEN_EXTRA: [u32; 29] = [
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+    ];
+    const DIST_BASE: [u16; 30] = [
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+        2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+    ];
+
+    #[derive(Default)]
+    struct Bits {
+        out: Vec<u8>,
+        acc: u32,
+        n: u32,
+    }
+
+    impl Bits {
+        fn put(&mut self, v: u32, n: u32) {
+            self.acc |= v << self.n;
+            self.n += n;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+        /// A Huffman code, which DEFLATE packs most significant bit first.
+        fn code(&mut self, code: u32, len: u32) {
+            self.put(code.reverse_bits() >> (32 - len), len);
+        }
+        fn symbol(&mut self, sym: u32) {
+            match sym {
+                0..=143 => self.code(0x30 + sym, 8),
+                144..=255 => self.code(0x190 + sym - 144, 9),
+                256..=279 => self.code(sym - 256, 7),
+                _ => self.code(0xc0 + sym - 280, 8),
+            }
+        }
+    }
+
+    /// One message: a fixed-Huffman block, then the empty stored block of a sync flush without
+    /// its `00 00 ff ff` (RFC 7692 §7.2.1).
+    fn fixed_block(tokens: &[Token]) -> Vec<u8> {
+        let mut b = Bits::default();
+        b.put(0b010, 3); // BFINAL 0, BTYPE 01
+        for t in tokens {
+            match *t {
+                Token::Lit(v) => b.symbol(v.into()),
+                Token::Match { len, dist } => {
+                    let i = LEN_BASE.iter().rposition(|&l| l <= len).unwrap();
+                    b.symbol(257 + i as u32);
+                    b.put((len - LEN_BASE[i]).into(), LEN_EXTRA[i]);
+                    let j = DIST_BASE.iter().rposition(|&d| d <= dist).unwrap();
+                    b.code(j as u32, 5);
+                    b.put(
+                        (dist - DIST_BASE[j]).into(),
+                        (j as u32).saturating_sub(2) / 2,
+                    );
+                }
+            }
+        }
+        b.symbol(256);
+        b.put(0, 3); // BFINAL 0, BTYPE 00: the stored block whose LEN/NLEN is the tail
+        if b.n > 0 {
+            b.put(0, 8 - b.n);
+        }
+        b.out
+    }
+
+    /// `n` literals in a pattern that repeats only every 256 bytes.
+    fn literals(n: usize, seed: u8) -> Vec<Token> {
+        (0..n)
+            .map(|i| Token::Lit((i as u8).wrapping_mul(31).wrapping_add(seed)))
+            .collect()
+    }
+
+    /// What the inflater must report for a message, worked out from its tokens.
+    struct Model {
+        window: usize,
+        no_context_takeover: bool,
+        /// Output since the last reset.
+        hist: Vec<u8>,
+    }
+
+    impl Model {
+        fn message(&mut self, tokens: &[Token]) -> (Vec<u8>, Option<InflateFailure>) {
+            let at = self.hist.len();
+            for t in tokens {
+                match *t {
+                    Token::Lit(v) => self.hist.push(v),
+                    Token::Match { len, dist } => {
+                        let (p, d) = (self.hist.len(), usize::from(dist));
+                        let floor = if self.no_context_takeover { at } else { 0 };
+                        let why = if d <= self.window && d <= p - floor {
+                            None
+                        } else if self.no_context_takeover && d <= self.window && d <= p {
+                            Some(InflateFailure::BeforeMessage)
+                        } else if d <= p - at.saturating_sub(MAX_DISTANCE) {
+                            Some(InflateFailure::BeyondWindow)
+                        } else {
+                            Some(InflateFailure::Invalid)
+                        };
+                        if let Some(why) = why {
+                            let out = self.hist[at..].to_vec();
+                            self.hist.clear();
+                            return (out, Some(why));
+                        }
+                        for _ in 0..len {
+                            self.hist.push(self.hist[self.hist.len() - d]);
+                        }
+                    }
+                }
+            }
+            (self.hist[at..].to_vec(), None)
+        }
+    }
+
+    /// Inflate each message whole and say what came out, as [`Model::message`] does.
+    fn run_messages(
+        inf: &mut Inflater,
+        msgs: &[Vec<Token>],
+    ) -> Vec<(Vec<u8>, Option<InflateFailure>)> {
+        msgs.iter()
+            .map(|t| {
+                let data = fixed_block(t);
+                let mut out = Vec::new();
+                let mut o = inf.inflate(&data, &mut out, 1 << 24);
+                if o == InflateOutcome::Ok {
+                    o = inf.inflate(&[0, 0, 0xff, 0xff], &mut out, 1 << 24);
+                }
+                let why = match o {
+                    InflateOutcome::Ok => None,
+                    InflateOutcome::Failed(_) => {
+                        let why = inf.explain_failure(&[&data, &[0, 0, 0xff, 0xff]]);
+                        inf.reset();
+                        Some(why)
+                    }
+                    other => panic!("{other:?}"),
+                };
+                inf.end_message();
+                (out, why)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn distances_at_every_limit_around_where_the_checks_change_hands() {
+        // A match at each position around one window past the floor (the stream start, or the
+        // message start without context takeover), right after a literal or a match, with each
+        // distance around the window and the floor: the verdicts and bytes the rules give.
+        for bits in [8, 9, 11, 13] {
+            let w = 1usize << bits;
+            for nct in [false, true] {
+                for k in [0, w + 1] {
+                    for after_match in [false, true] {
+                        for n in [w - 2, w - 1, w, w + 1, w + 2, 2 * w, 2 * w + 1] {
+                            for dist in [w - 1, w, w + 1, n, n + 1, k + n, k + n + 1] {
+                                let dist = dist.clamp(1, MAX_DISTANCE) as u16;
+                                let first = literals(k, 3);
+                                let mut second = literals(n - 5, bits);
+                                if after_match {
+                                    second.push(Token::Match { len: 5, dist: 3 });
+                                } else {
+                                    second.extend(literals(5, 9));
+                                }
+                                second.push(Token::Match { len: 7, dist });
+                                second.push(Token::Lit(b'.'));
+                                let msgs = [first, second];
+                                let mut model = Model {
+                                    window: w,
+                                    no_context_takeover: nct,
+                                    hist: Vec::new(),
+                                };
+                                let want: Vec<_> = msgs.iter().map(|m| model.message(m)).collect();
+                                let got = run_messages(&mut Inflater::new(bits, nct), &msgs);
+                                assert!(
+                                    got == want,
+                                    "bits {bits} nct {nct} k {k} n {n} dist {dist} after_match {after_match}: {:?} != {:?}",
+                                    got.iter().map(|g| (g.0.len(), g.1)).collect::<Vec<_>>(),
+                                    want.iter().map(|g| (g.0.len(), g.1)).collect::<Vec<_>>()
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_distance_one_past_the_window_fails_wherever_the_match_starts() {
+        // 300 literals, then a match: for every window under 15 bits and every distance around
+        // it, exactly the distances within the window inflate.
+        for bits in 8..=14u8 {
+            let w = 1u16 << bits;
+            for dist in [w - 1, w, w + 1, w + 2] {
+                let mut t = literals(usize::from(w) + 40, bits);
+                t.push(Token::Match { len: 10, dist });
+                t.push(Token::Lit(b'!'));
+                let m = fixed_block(&t);
+                let r = messages(&mut Inflater::new(bits, false), &[&m]);
+                if dist <= w {
+                    assert_eq!(r[0].as_ref().map(Vec::len), Ok(usize::from(w) + 51));
+                } else {
+                    assert_eq!(
+                        r,
+                        [Err(InflateFailure::BeyondWindow)],
+                        "bits {bits} dist {dist}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_distance_is_checked_exactly_in_random_streams() {
+        // Random messages of literals and matches whose distances sit around the window, the
+        // message start and the start of the stream, fed in random pieces: output and verdict
+        // must be what the rules say (RFC 7692 §7.1.1.1, §7.1.2; RFC 1951 §3.2.5).
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for round in 0..480 {
+            let bits = [8, 9, 10, 12, 14, 15][round % 6];
+            let nct = round % 12 >= 6;
+            let window = 1usize << bits;
+            let mut inf = Inflater::new(bits, nct);
+            let mut model = Model {
+                window,
+                no_context_takeover: nct,
+                hist: Vec::new(),
+            };
+            for _ in 0..1 + rand(5) {
+                let mut tokens = Vec::new();
+                let mut p = model.hist.len();
+                let at = p;
+                let most = if rand(4) == 0 { 3000 } else { 300 };
+                for _ in 0..rand(most) {
+                    let floor = if nct { at } else { 0 };
+                    if p == floor || rand(3) == 0 {
+                        tokens.push(Token::Lit(rand(256) as u8));
+                        p += 1;
+                        continue;
+                    }
+                    // Mostly legal distances, often right at the limit, and now and then one
+                    // just past a limit: the window, the message start, the stream start.
+                    let allowed = window.min(p - floor);
+                    let dist = if rand(150) == 0 {
+                        [allowed + 1, window + 1, p - at + 1, p + 1][rand(4)]
+                    } else {
+                        [
+                            allowed,
+                            allowed - 1,
+                            1 + rand(allowed),
+                            (1 + rand(4)).min(allowed),
+                        ][rand(4)]
+                    }
+                    .clamp(1, MAX_DISTANCE);
+                    let len = if rand(4) == 0 {
+                        3 + rand(256)
+                    } else {
+                        3 + rand(12)
+                    };
+                    tokens.push(Token::Match {
+                        len: len as u16,
+                        dist: dist as u16,
+                    });
+                    p += len;
+                }
+                let (want_out, want_err) = model.message(&tokens);
+                let data = fixed_block(&tokens);
+                let mut parts: Vec<&[u8]> = Vec::new();
+                let mut rest = &data[..];
+                while !rest.is_empty() {
+                    let n = if rand(3) == 0 {
+                        rest.len()
+                    } else {
+                        1 + rand(rest.len().min(64))
+                    };
+                    parts.push(&rest[..n]);
+                    rest = &rest[n..];
+                }
+                parts.push(&[0, 0, 0xff, 0xff]);
+                let mut out = Vec::new();
+                let mut fed = 0;
+                let mut outcome = InflateOutcome::Ok;
+                for part in &parts {
+                    fed += 1;
+                    outcome = inf.inflate(part, &mut out, 1 << 24);
+                    if outcome != InflateOutcome::Ok {
+                        break;
+                    }
+                }
+                let got_err = match outcome {
+                    InflateOutcome::Ok => None,
+                    InflateOutcome::Failed(_) => {
+                        let why = inf.explain_failure(&parts[..fed]);
+                        inf.reset();
+                        Some(why)
+                    }
+                    other => panic!("round {round}: {other:?}"),
+                };
+                inf.end_message();
+                assert_eq!(
+                    (out.len(), got_err),
+                    (want_out.len(), want_err),
+                    "round {round}, bits {bits}, nct {nct}"
+                );
+                assert!(out == want_out, "round {round}: output differs");
+            }
+        }
+    }
+
+    #[test]
+    fn the_limit_cuts_output_exactly_with_a_small_window() {
+        let mut t = literals(600, 1);
+        t.push(Token::Match {
+            len: 258,
+            dist: 500,
+        });
+        let m = fixed_block(&t);
+        for limit in [0, 1, 599, 600, 601, 857, 858] {
+            let mut out = Vec::new();
+            let mut inf = Inflater::new(9, false);
+            let mut o = inf.inflate(&m, &mut out, limit);
+            if o == InflateOutcome::Ok {
+                o = inf.inflate(&[0, 0, 0xff, 0xff], &mut out, limit);
+            }
+            let want = if limit < 858 {
+                InflateOutcome::LimitReached
+            } else {
+                InflateOutcome::Ok
+            };
+            assert_eq!((o, out.len()), (want, limit.min(858)), "limit {limit}");
+        }
     }
 }
