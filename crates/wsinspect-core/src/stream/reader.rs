@@ -483,34 +483,54 @@ impl Reader {
             f.body_cut = true;
             *body_buf = Vec::new();
         }
-        // Unmask a piece at a time into a small buffer, only when someone needs the bytes.
-        let mut buf = [0u8; 1024];
-        let mut at = f.got;
-        for piece in input[..take].chunks(buf.len()) {
-            let keep = piece.len().min(f.keep_cap.saturating_sub(kept.len()));
-            let body = if f.whole {
-                if f.body_cut {
-                    0
-                } else {
-                    piece.len()
-                }
+        let chunk = &input[..take];
+        let offset = (f.got % 4) as usize;
+        let body_room = if f.whole {
+            if f.body_cut {
+                0
             } else {
-                piece.len().min(f.body_cap.saturating_sub(body_buf.len()))
-            };
-            if keep == 0 && body == 0 && f.utf8.is_none() {
-                break;
+                take
             }
-            let b = &mut buf[..piece.len()];
-            b.copy_from_slice(piece);
-            if let Some(k) = f.header.mask_key {
-                apply_mask(b, k, (at % 4) as usize);
-            }
-            kept.extend_from_slice(&b[..keep]);
-            body_buf.extend_from_slice(&b[..body]);
+        } else {
+            take.min(f.body_cap.saturating_sub(body_buf.len()))
+        };
+        let keep_room = take.min(f.keep_cap.saturating_sub(kept.len()));
+        // Unmask once, in place, into whichever buffer takes the whole chunk; the others copy
+        // from it. Only when neither does, a small stack buffer serves the UTF-8 check.
+        let key = f.header.mask_key;
+        if keep_room == take {
+            let b = append_unmasked(kept, chunk, key, offset);
+            body_buf.extend_from_slice(&b[..body_room]);
             if let Some(u) = &mut f.utf8 {
                 u.push(b);
             }
-            at += piece.len() as u64;
+        } else if body_room == take {
+            let b = append_unmasked(body_buf, chunk, key, offset);
+            kept.extend_from_slice(&b[..keep_room]);
+            if let Some(u) = &mut f.utf8 {
+                u.push(b);
+            }
+        } else if keep_room > 0 || body_room > 0 || f.utf8.is_some() {
+            let mut buf = [0u8; 1024];
+            for (i, piece) in chunk.chunks(buf.len()).enumerate() {
+                let at = i * buf.len();
+                let b = &mut buf[..piece.len()];
+                b.copy_from_slice(piece);
+                if let Some(k) = f.header.mask_key {
+                    apply_mask(b, k, offset + at);
+                }
+                let keep = keep_room.saturating_sub(at).min(piece.len());
+                let body = body_room.saturating_sub(at).min(piece.len());
+                kept.extend_from_slice(&b[..keep]);
+                body_buf.extend_from_slice(&b[..body]);
+                match &mut f.utf8 {
+                    Some(u) => {
+                        u.push(b);
+                    }
+                    None if keep == 0 && body == 0 => break,
+                    None => {}
+                }
+            }
         }
         f.got += take as u64;
         self.consumed += take as u64;
@@ -824,6 +844,22 @@ impl Reader {
             ),
         }
     }
+}
+
+/// Append `chunk` to `buf` unmasked (its first byte is at `offset` in the payload, for the
+/// key's rotation); returns the appended bytes.
+fn append_unmasked<'a>(
+    buf: &'a mut Vec<u8>,
+    chunk: &[u8],
+    key: Option<[u8; 4]>,
+    offset: usize,
+) -> &'a [u8] {
+    let from = buf.len();
+    buf.extend_from_slice(chunk);
+    if let Some(k) = key {
+        apply_mask(&mut buf[from..], k, offset);
+    }
+    &buf[from..]
 }
 
 /// One compressed frame, as the inflater sees it.
