@@ -301,3 +301,53 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_message_cut_by_our_limit_does_not_get_the_next_one_blamed() {
+    // Two compressed messages from one zlib stream (context takeover), each 900 bytes of text;
+    // the second is 11 bytes that refer back into the first.
+    let first = "2ac94855282ccd4cce56482aca2fcf5348cbaf50c82acd2d2856c82f4b2d5228014ae72456552aa4e4a75b8379a38a47158f2aa6aa620000";
+    let second = "1a553caa7854f1c02a0600";
+    let unhex = |h: &str| -> Vec<u8> {
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let mut server = Vec::new();
+    for m in [unhex(first), unhex(second)] {
+        server.extend([0xc1, m.len() as u8]);
+        server.extend(m);
+    }
+    let deflate = wsinspect_core::ext::deflate_for_decoding("permessage-deflate").unwrap();
+    let run_with = |max_inflated: usize| {
+        let mut config = SessionConfig {
+            handshake: false,
+            ..SessionConfig::default()
+        };
+        config.decode.deflate = deflate;
+        config.decode.max_inflated = max_inflated;
+        whole(config, &[], &server)
+    };
+    let inflates = |events: &[Event]| -> Vec<(Option<Inflate>, u64)> {
+        events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Message(m) => Some((m.inflate, m.payload.len)),
+                _ => None,
+            })
+            .collect()
+    };
+    // Within the limit both inflate.
+    let ok = run_with(1 << 20);
+    assert_eq!(
+        inflates(&ok),
+        [(Some(Inflate::Ok), 900), (Some(Inflate::Ok), 900)]
+    );
+    // With a 100-byte limit the first is cut (inflate-limit), and the second, whose window the
+    // cut lost, is marked limited: no inflate-failed blames the sender for our limit.
+    let cut = run_with(100);
+    assert_eq!(inflates(&cut)[0], (Some(Inflate::Limited), 100));
+    assert_eq!(inflates(&cut)[1].0, Some(Inflate::Limited));
+    assert_eq!(findings(&cut), ["inflate-limit"]);
+}
