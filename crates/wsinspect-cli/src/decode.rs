@@ -6,9 +6,11 @@
 //! memory does not grow with the input.
 
 use std::io::{self, Read, Write as _};
+use std::ops::Range;
 
 use anyhow::{Context as _, Result};
 use clap::Args;
+use wsinspect_core::handshake::HandshakeReport;
 use wsinspect_core::inspect::notation::{parse_input, Format, Notation};
 use wsinspect_core::inspect::{inspect, plan, starts_like_handshake, InspectOptions, Plan};
 use wsinspect_core::session::{Event, Session, SessionConfig, Summary};
@@ -85,28 +87,33 @@ pub fn run(args: DecodeArgs) -> Result<()> {
         (parsed.bytes, parsed.notation, None)
     };
     let p = plan(&head, &opts)?;
-    notices(&p, head.len());
+    notices(&Notices {
+        handshake: p.handshake.as_ref(),
+        frames: p.frames.clone(),
+        more: rest.is_some(),
+        http_body: p.http_body.clone(),
+        assumed_extensions: p.assumed_extensions.as_deref(),
+        extensions_error: p.extensions_error.as_deref(),
+    });
     stream(&args, p, &head, notation, rest)
 }
 
 /// The table or JSON document of an input read whole.
 fn whole(args: &DecodeArgs, opts: &InspectOptions, input: &[u8]) -> Result<()> {
     let found = inspect(input, opts)?;
-    if found.handshake.is_some() {
-        eprintln!(
-            "wsinspect: the input starts with a handshake ({} bytes); decoding the {} bytes after it (`wsinspect handshake` checks the handshake itself)",
-            found.frames_offset,
-            found.len - found.frames_offset
-        );
-    }
-    if let Some(e) = &found.assumed_extensions {
-        eprintln!("wsinspect: assuming the server accepted {e}: the request offered it and the response is not in the input");
-    }
-    if let Some(e) = &found.extensions_error {
-        eprintln!(
-            "wsinspect: the negotiated extensions could not be used ({e}); decoding without them"
-        );
-    }
+    notices(&Notices {
+        handshake: found.handshake.as_ref(),
+        frames: found.frames_offset
+            ..found.frames_offset
+                + found
+                    .frames
+                    .as_ref()
+                    .map_or(0, |_| found.len - found.frames_offset),
+        more: false,
+        http_body: found.http_body.clone(),
+        assumed_extensions: found.assumed_extensions.as_deref(),
+        extensions_error: found.extensions_error.as_deref(),
+    });
     let report = found
         .frames
         .unwrap_or_else(|| decode_all(&[], args.from, &DecodeConfig::default()));
@@ -124,17 +131,56 @@ fn whole(args: &DecodeArgs, opts: &InspectOptions, input: &[u8]) -> Result<()> {
     out.done()
 }
 
-fn notices(p: &Plan, len: usize) {
-    if p.handshake.is_some() {
-        eprintln!(
-            "wsinspect: the input starts with a handshake ({} bytes); decoding the bytes after it (`wsinspect handshake` checks the handshake itself)",
-            p.frames.start.min(len)
-        );
+/// What the input turned out to hold, for the notices on standard error.
+struct Notices<'a> {
+    handshake: Option<&'a HandshakeReport>,
+    /// The frame bytes of the input.
+    frames: Range<usize>,
+    /// The input goes on past what was looked at (a raw input read as a stream).
+    more: bool,
+    http_body: Option<Range<usize>>,
+    assumed_extensions: Option<&'a str>,
+    extensions_error: Option<&'a str>,
+}
+
+/// Say on standard error what was read as what, and what was not decoded.
+fn notices(n: &Notices<'_>) {
+    if let Some(h) = n.handshake {
+        let heads = [
+            h.request.as_ref().map(|r| ("request", &r.head)),
+            h.response.as_ref().map(|r| ("response", &r.head)),
+        ];
+        let cut = heads.iter().flatten().find(|(_, head)| !head.complete);
+        let refused = h.response.as_ref().filter(|r| r.status != 101);
+        match (cut, &n.http_body, refused) {
+            (Some((what, head)), _, _) => eprintln!(
+                "wsinspect: the input is an HTTP {what} head cut short ({} bytes: no blank line ends it), so there are no frames to decode (`wsinspect handshake` checks what is there)",
+                head.end - head.start
+            ),
+            (None, Some(body), Some(r)) => eprintln!(
+                "wsinspect: the response refused the upgrade (HTTP {}): the {} bytes after it are its HTTP body, not frames, and are not decoded",
+                r.status,
+                body.len()
+            ),
+            _ if n.frames.is_empty() && !n.more => eprintln!(
+                "wsinspect: the input is a handshake ({} bytes) with no frames after it (`wsinspect handshake` checks it)",
+                n.frames.start
+            ),
+            _ => eprintln!(
+                "wsinspect: the input starts with a handshake ({} bytes); decoding the {} after it (`wsinspect handshake` checks the handshake itself)",
+                n.frames.start,
+                if n.more {
+                    "bytes".to_string()
+                } else {
+                    format!("{} bytes", n.frames.len())
+                }
+            ),
+        }
     }
-    if let Some(e) = &p.assumed_extensions {
+    if let Some(e) = n.assumed_extensions {
         eprintln!("wsinspect: assuming the server accepted {e}: the request offered it and the response is not in the input");
     }
-    if let Some(e) = &p.extensions_error {
+    if let Some(e) = n.extensions_error {
         eprintln!(
             "wsinspect: the negotiated extensions could not be used ({e}); decoding without them"
         );

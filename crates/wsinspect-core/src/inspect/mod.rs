@@ -61,6 +61,8 @@ pub struct Inspection {
     /// An extension the frames were decoded with although no response in the input accepted
     /// it: the request offered permessage-deflate and the response is not in the input.
     pub assumed_extensions: Option<String>,
+    /// The bytes after a response that refused the upgrade: its HTTP body, not frames.
+    pub http_body: Option<core::ops::Range<usize>>,
     /// The input's bytes.
     #[serde(skip)]
     pub bytes: Vec<u8>,
@@ -177,6 +179,9 @@ pub struct Plan {
     pub extensions_error: Option<String>,
     /// An extension assumed because the request offered it and no response is in the input.
     pub assumed_extensions: Option<String>,
+    /// The bytes after a response that refused the upgrade (status other than 101): its HTTP
+    /// body, which is not frames and is not decoded as frames.
+    pub http_body: Option<core::ops::Range<usize>>,
 }
 
 impl Plan {
@@ -205,6 +210,7 @@ pub fn plan(bytes: &[u8], opts: &InspectOptions) -> Result<Plan, InspectError> {
         config: DecodeConfig::default(),
         extensions_error: None,
         assumed_extensions: None,
+        http_body: None,
     };
     if starts_like_handshake(bytes) {
         let report = handshake::analyze(bytes);
@@ -230,7 +236,13 @@ pub fn plan(bytes: &[u8], opts: &InspectOptions) -> Result<Plan, InspectError> {
             p.config = DecodeConfig::from_extensions("permessage-deflate")
                 .expect("the plain permessage-deflate value is valid");
         }
+        let refused = report.response.as_ref().is_some_and(|r| r.status != 101);
         match report.split.frames {
+            // After a refusal the server's bytes are the body of its HTTP answer.
+            Some(f) if refused && f.direction == Direction::Server => {
+                p.http_body = Some(f.offset..f.offset + f.len);
+                p.frames = f.offset..f.offset;
+            }
             Some(f) => {
                 p.frames = f.offset..f.offset + f.len;
                 p.direction = f.direction;
@@ -273,6 +285,7 @@ fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
         frames: None,
         extensions_error: p.extensions_error,
         assumed_extensions: p.assumed_extensions,
+        http_body: p.http_body,
         bytes,
     };
     Ok(Job {
