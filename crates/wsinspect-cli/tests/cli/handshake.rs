@@ -158,3 +158,44 @@ fn missing_file_is_an_error_not_a_panic() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/handshake.txt"));
 }
+
+/// No byte below 0x20 but the line feed, nor DEL, may reach the terminal from the input.
+fn assert_no_raw_controls(out: &std::process::Output) {
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|&c| c.is_control() && c != '\n')
+            .collect();
+        assert!(raw.is_empty(), "raw control characters {raw:?} in {text}");
+    }
+}
+
+#[test]
+fn handshake_and_accept_escape_terminal_control_characters() {
+    let req = "GET /chat\x1b]0;pwned\x07 HTTP/1.1\r\nHost: ex\x1b[2Jample.com\r\nUpgrade: websocket\r\n\
+Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\x1b[31m\r\nSec-WebSocket-Protocol: a\x07b\r\n\
+Sec-WebSocket-Extensions: permessage-deflate\x1b[0m\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    let out = run(&["handshake"], req.as_bytes());
+    assert_no_raw_controls(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\\u{1b}"), "{text}");
+    let failing = |id: &str| {
+        text.lines()
+            .any(|l| l.trim_start().starts_with("FAIL") && l.contains(id))
+    };
+    assert!(failing("req-target"), "{text}");
+    assert!(failing("req-host"), "{text}");
+
+    let out = run(
+        &[
+            "accept",
+            "dGhlIHNhbXBsZSBub25jZQ==\x1b]0;x\x07",
+            "--received",
+            "a\x1b[2Jb",
+        ],
+        b"",
+    );
+    assert_no_raw_controls(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\\u{1b}"));
+}

@@ -555,7 +555,8 @@ impl AcceptSteps {
         if let Some(d) = &self.diagnosis {
             line(format!("Diagnosis ({}): {}", d.mistake, d.message));
         }
-        out
+        // The key and the received value are the input: never let it reach the terminal raw.
+        crate::common::escape_controls(&out)
     }
 }
 

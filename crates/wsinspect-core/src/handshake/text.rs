@@ -27,7 +27,8 @@ impl HandshakeReport {
                 f.len, f.offset
             );
         }
-        o
+        // The heads, values and messages quote the input: never let it reach the terminal raw.
+        crate::common::escape_controls(&o)
     }
 
     /// Which handshake, and one line per head.
