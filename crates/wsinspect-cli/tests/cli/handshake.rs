@@ -199,3 +199,36 @@ Sec-WebSocket-Extensions: permessage-deflate\x1b[0m\r\nSec-WebSocket-Version: 13
     assert_no_raw_controls(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("\\u{1b}"));
 }
+
+/// A request with `n` permessage-deflate offers and a response accepting permessage-deflate `n`
+/// times (and an extension nobody offered, `n` times).
+fn many_offers(n: usize) -> String {
+    let offers = vec!["permessage-deflate; client_max_window_bits"; n].join(", ");
+    let accepts = vec!["permessage-deflate"; n].join(", ");
+    let foreign = vec!["x-foo"; n].join(", ");
+    format!(
+        "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+Sec-WebSocket-Extensions: {offers}\r\n\r\n\
+HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: {accepts}, {foreign}\r\n\r\n"
+    )
+}
+
+#[test]
+fn a_hundred_thousand_offers_and_repeated_accepts_are_reported_once() {
+    let n = 100_000;
+    let out = run(&["handshake"], many_offers(n).as_bytes());
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("res-extensions"))
+        .expect("a res-extensions line");
+    assert!(line.trim_start().starts_with("FAIL"), "{line}");
+    assert_eq!(line.matches("accepted 100000 times").count(), 1, "{line}");
+    assert_eq!(line.matches("more than once").count(), 0, "{line}");
+    assert_eq!(line.matches("`x-foo` was not offered").count(), 1, "{line}");
+    assert!(line.contains("(100000 times)"), "{line}");
+    assert!(line.len() < 1000, "{} bytes", line.len());
+}

@@ -270,6 +270,7 @@ fn extensions(ctx: &mut Ctx, req: &Request) {
             errs.extend(deflate_param_errors(e, false));
         }
     }
+    let errs = super::server::once_each(errs);
     if errs.is_empty() {
         let names: Vec<&str> = offers.iter().map(|e| e.name.as_str()).collect();
         ctx.push(
