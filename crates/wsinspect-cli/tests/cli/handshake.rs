@@ -232,3 +232,31 @@ fn a_hundred_thousand_offers_and_repeated_accepts_are_reported_once() {
     assert!(line.contains("(100000 times)"), "{line}");
     assert!(line.len() < 1000, "{} bytes", line.len());
 }
+
+fn with_headers(extra: &str) -> String {
+    format!(
+        "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
+    )
+}
+
+#[test]
+fn ten_thousand_headers_are_a_limit_of_wsinspect_not_a_failure_of_the_peer() {
+    let many: String = (0..10_000).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let text = stdout(&["handshake"], with_headers(&many).as_bytes());
+    let line = text
+        .lines()
+        .find(|l| l.contains("req-syntax"))
+        .expect("a req-syntax line");
+    assert!(line.trim_start().starts_with("warn"), "{line}");
+    assert!(line.contains("a limit of wsinspect"), "{line}");
+    assert!(!line.contains("too many headers"), "{line}");
+    // A bad line among the headers that are checked still fails.
+    let bad = format!("Bad Header: v\r\n{many}");
+    let text = stdout(&["handshake"], with_headers(&bad).as_bytes());
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("FAIL") && l.contains("req-syntax")),
+        "{text}"
+    );
+}
