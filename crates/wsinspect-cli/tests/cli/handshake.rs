@@ -260,3 +260,38 @@ fn ten_thousand_headers_are_a_limit_of_wsinspect_not_a_failure_of_the_peer() {
         "{text}"
     );
 }
+
+#[test]
+fn a_megabyte_key_is_not_diagnosed_beyond_saying_so() {
+    let not_diagnosed = |text: &str| {
+        let diagnosis = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("Diagnosis"))
+            .unwrap_or_else(|| panic!("no diagnosis line in {text}"));
+        assert!(diagnosis.contains("Not diagnosed"), "{diagnosis}");
+        assert!(diagnosis.contains("a limit of wsinspect"), "{diagnosis}");
+    };
+    // A handshake with a 1.2 MB key.
+    let key = "QUJD".repeat(300_000);
+    let hs = format!(
+        "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n\
+HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Accept: abc\r\n\r\n"
+    );
+    not_diagnosed(&stdout(&["handshake"], hs.as_bytes()));
+    // `accept` with the longest argument Linux passes (128 KiB per argument).
+    let key = "QUJD".repeat(30_000);
+    not_diagnosed(&stdout(&["accept", &key, "--received", "abc"], b""));
+    // A real key is still diagnosed.
+    let text = stdout(
+        &[
+            "accept",
+            "dGhlIHNhbXBsZSBub25jZQ==",
+            "--received",
+            "KN2CsFkOBHmr0YG6dJaSCImFV4Y=",
+        ],
+        b"",
+    );
+    assert!(text.contains("Diagnosis (guid-dropped-char)"), "{text}");
+}
