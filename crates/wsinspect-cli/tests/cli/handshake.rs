@@ -295,3 +295,9 @@ Sec-WebSocket-Accept: abc\r\n\r\n"
     );
     assert!(text.contains("Diagnosis (guid-dropped-char)"), "{text}");
 }
+
+#[test]
+fn one_warning_is_singular() {
+    let text = stdout(&["handshake"], with_headers("").as_bytes());
+    assert!(text.contains(", 1 warning\n"), "{text}");
+}

@@ -76,10 +76,13 @@ impl HandshakeReport {
             };
             let _ = writeln!(o, "  {s}  {:<18} {:<24} {}", c.id, c.rfc, c.message);
         }
+        let warn = self.summary.warn;
         let _ = writeln!(
             o,
-            "  {} passed, {} failed, {} warnings",
-            self.summary.pass, self.summary.fail, self.summary.warn
+            "  {} passed, {} failed, {warn} warning{}",
+            self.summary.pass,
+            self.summary.fail,
+            if warn == 1 { "" } else { "s" }
         );
     }
 
