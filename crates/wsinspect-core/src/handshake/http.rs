@@ -499,7 +499,9 @@ pub(crate) fn read_response(input: &[u8], start: usize) -> (Response, Vec<Issue>
 pub(crate) const MAX_HEADERS: usize = 1024;
 
 fn run_httparse(buf: &[u8], side: Side) -> Result<httparse::Status<usize>, httparse::Error> {
-    let mut headers = vec![httparse::EMPTY_HEADER; MAX_HEADERS];
+    // No more slots than the head has lines: a short head stays a small allocation.
+    let lines = buf.iter().filter(|&&b| b == b'\n').count() + 1;
+    let mut headers = vec![httparse::EMPTY_HEADER; lines.min(MAX_HEADERS)];
     match side {
         Side::Request => httparse::Request::new(&mut headers).parse(buf),
         Side::Response => httparse::ParserConfig::default()
