@@ -3,6 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
+use wsinspect_core::common::escape_controls;
 use wsinspect_core::handshake::HandshakeReport;
 use wsinspect_core::inspect::notation::Format;
 use wsinspect_core::inspect::{inspect, InspectOptions};
@@ -50,12 +51,18 @@ pub fn run(args: HandshakeArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         print!("{}", report.to_text());
-        if let Some(e) = &found.assumed_extensions {
+        // Both quote the input's headers: escape its control characters as to_text does.
+        let assumed = found.assumed_extensions.as_deref().map(escape_controls);
+        let unusable = found
+            .extensions_error
+            .as_ref()
+            .map(|e| escape_controls(&e.to_string()));
+        if let Some(e) = &assumed {
             println!(
                 "the frames were decoded assuming the server accepted {e} (the request offered it; the response is not in the input)"
             );
         }
-        if let Some(e) = &found.extensions_error {
+        if let Some(e) = &unusable {
             println!("the negotiated extensions could not configure the decoder: {e}");
         }
         if let Some(frames) = frames {

@@ -47,6 +47,24 @@ impl core::str::FromStr for Direction {
     }
 }
 
+/// Text for a terminal: every control character (C0 such as ESC, BEL and CR, DEL, and C1 such
+/// as CSI) escaped as Rust's `{:?}` does (`\u{1b}`, `\r`), so input can never drive the
+/// terminal; line feeds, which the text itself is made of, are kept.
+pub fn escape_controls(text: &str) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Lower-case hex without separators.
 pub fn hex(bytes: &[u8]) -> String {
     HexDisplay(bytes).to_string()
@@ -89,6 +107,15 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escape_controls_keeps_line_feeds_and_escapes_the_rest() {
+        assert_eq!(
+            escape_controls("a\u{1b}]0;x\u{7}\r\n\u{9b}b\tc"),
+            "a\\u{1b}]0;x\\u{7}\\r\n\\u{9b}b\\tc"
+        );
+        assert_eq!(escape_controls("plain\n"), "plain\n");
+    }
 
     #[test]
     fn hex_round_trips_across_chunk_boundaries() {

@@ -286,3 +286,59 @@ fn decode_length_msb_set_is_reported_on_the_incomplete_frame() {
     let v = decode_json(&["--from", "server"], "82 7f 80 00 00 00 00 00 00 00");
     assert_eq!(v["incomplete"]["findings"][0]["code"], "length-msb-set");
 }
+
+#[test]
+fn encode_length_form_too_short_fin_flags_payload_file_and_exit_codes() {
+    // A 16-bit length cannot announce 70,000 bytes: a value error (exit 1), not the 64-bit form.
+    let out = run(
+        &[
+            "encode",
+            "--opcode",
+            "binary",
+            "--payload-file",
+            "-",
+            "--length-form",
+            "16",
+        ],
+        &[0u8; 70_000],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--length-form 16"));
+    // --fin and --no-fin both work; the last one wins.
+    let first_byte = |args: &[&str]| {
+        let mut all = vec!["encode", "--opcode", "text", "--payload", "a"];
+        all.extend_from_slice(args);
+        let out = run(&all, b"");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout)[..2].to_string()
+    };
+    assert_eq!(first_byte(&[]), "81");
+    assert_eq!(first_byte(&["--fin"]), "81");
+    assert_eq!(first_byte(&["--no-fin"]), "01");
+    assert_eq!(first_byte(&["--fin", "--no-fin"]), "01");
+    assert_eq!(first_byte(&["--no-fin", "--fin"]), "81");
+    // --payload-file takes the bytes of a file (here standard input).
+    let out = run(
+        &["encode", "--opcode", "binary", "--payload-file", "-"],
+        b"\x00\xffHi",
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "82 04 00 ff 48 69"
+    );
+    // An argument error (clap) is 2.
+    let out = run(
+        &[
+            "encode",
+            "--opcode",
+            "text",
+            "--payload",
+            "a",
+            "--payload-hex",
+            "61",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}

@@ -158,3 +158,146 @@ fn missing_file_is_an_error_not_a_panic() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/handshake.txt"));
 }
+
+/// No byte below 0x20 but the line feed, nor DEL, may reach the terminal from the input.
+fn assert_no_raw_controls(out: &std::process::Output) {
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|&c| c.is_control() && c != '\n')
+            .collect();
+        assert!(raw.is_empty(), "raw control characters {raw:?} in {text}");
+    }
+}
+
+#[test]
+fn handshake_and_accept_escape_terminal_control_characters() {
+    let req = "GET /chat\x1b]0;pwned\x07 HTTP/1.1\r\nHost: ex\x1b[2Jample.com\r\nUpgrade: websocket\r\n\
+Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\x1b[31m\r\nSec-WebSocket-Protocol: a\x07b\r\n\
+Sec-WebSocket-Extensions: permessage-deflate\x1b[0m\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    let out = run(&["handshake"], req.as_bytes());
+    assert_no_raw_controls(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\\u{1b}"), "{text}");
+    let failing = |id: &str| {
+        text.lines()
+            .any(|l| l.trim_start().starts_with("FAIL") && l.contains(id))
+    };
+    assert!(failing("req-target"), "{text}");
+    assert!(failing("req-host"), "{text}");
+
+    let out = run(
+        &[
+            "accept",
+            "dGhlIHNhbXBsZSBub25jZQ==\x1b]0;x\x07",
+            "--received",
+            "a\x1b[2Jb",
+        ],
+        b"",
+    );
+    assert_no_raw_controls(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\\u{1b}"));
+}
+
+/// A request with `n` permessage-deflate offers and a response accepting permessage-deflate `n`
+/// times (and an extension nobody offered, `n` times).
+fn many_offers(n: usize) -> String {
+    let offers = vec!["permessage-deflate; client_max_window_bits"; n].join(", ");
+    let accepts = vec!["permessage-deflate"; n].join(", ");
+    let foreign = vec!["x-foo"; n].join(", ");
+    format!(
+        "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+Sec-WebSocket-Extensions: {offers}\r\n\r\n\
+HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: {accepts}, {foreign}\r\n\r\n"
+    )
+}
+
+#[test]
+fn a_hundred_thousand_offers_and_repeated_accepts_are_reported_once() {
+    let n = 100_000;
+    let out = run(&["handshake"], many_offers(n).as_bytes());
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("res-extensions"))
+        .expect("a res-extensions line");
+    assert!(line.trim_start().starts_with("FAIL"), "{line}");
+    assert_eq!(line.matches("accepted 100000 times").count(), 1, "{line}");
+    assert_eq!(line.matches("more than once").count(), 0, "{line}");
+    assert_eq!(line.matches("`x-foo` was not offered").count(), 1, "{line}");
+    assert!(line.contains("(100000 times)"), "{line}");
+    assert!(line.len() < 1000, "{} bytes", line.len());
+}
+
+fn with_headers(extra: &str) -> String {
+    format!(
+        "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
+    )
+}
+
+#[test]
+fn ten_thousand_headers_are_a_limit_of_wsinspect_not_a_failure_of_the_peer() {
+    let many: String = (0..10_000).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let text = stdout(&["handshake"], with_headers(&many).as_bytes());
+    let line = text
+        .lines()
+        .find(|l| l.contains("req-syntax"))
+        .expect("a req-syntax line");
+    assert!(line.trim_start().starts_with("warn"), "{line}");
+    assert!(line.contains("a limit of wsinspect"), "{line}");
+    assert!(!line.contains("too many headers"), "{line}");
+    // A bad line among the headers that are checked still fails.
+    let bad = format!("Bad Header: v\r\n{many}");
+    let text = stdout(&["handshake"], with_headers(&bad).as_bytes());
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("FAIL") && l.contains("req-syntax")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_megabyte_key_is_not_diagnosed_beyond_saying_so() {
+    let not_diagnosed = |text: &str| {
+        let diagnosis = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("Diagnosis"))
+            .unwrap_or_else(|| panic!("no diagnosis line in {text}"));
+        assert!(diagnosis.contains("Not diagnosed"), "{diagnosis}");
+        assert!(diagnosis.contains("a limit of wsinspect"), "{diagnosis}");
+    };
+    // A handshake with a 1.2 MB key.
+    let key = "QUJD".repeat(300_000);
+    let hs = format!(
+        "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n\
+HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Accept: abc\r\n\r\n"
+    );
+    not_diagnosed(&stdout(&["handshake"], hs.as_bytes()));
+    // `accept` with the longest argument Linux passes (128 KiB per argument).
+    let key = "QUJD".repeat(30_000);
+    not_diagnosed(&stdout(&["accept", &key, "--received", "abc"], b""));
+    // A real key is still diagnosed.
+    let text = stdout(
+        &[
+            "accept",
+            "dGhlIHNhbXBsZSBub25jZQ==",
+            "--received",
+            "KN2CsFkOBHmr0YG6dJaSCImFV4Y=",
+        ],
+        b"",
+    );
+    assert!(text.contains("Diagnosis (guid-dropped-char)"), "{text}");
+}
+
+#[test]
+fn one_warning_is_singular() {
+    let text = stdout(&["handshake"], with_headers("").as_bytes());
+    assert!(text.contains(", 1 warning\n"), "{text}");
+}

@@ -121,11 +121,10 @@ fn window_bits(v: &str) -> Option<u8> {
 /// selects the rules for a server's answer; empty means valid.
 pub fn deflate_param_errors(ext: &Extension, in_response: bool) -> Vec<String> {
     let mut errs = Vec::new();
-    for (i, (name, value)) in ext.params.iter().enumerate() {
-        if ext.params[..i]
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(name))
-        {
+    // Names seen so far, lower-cased: a set, so an element with many parameters stays linear.
+    let mut seen = std::collections::HashSet::new();
+    for (name, value) in &ext.params {
+        if !seen.insert(name.to_ascii_lowercase()) {
             errs.push(format!(
                 "`{name}` appears twice (RFC 7692 §7: no duplicates)"
             ));

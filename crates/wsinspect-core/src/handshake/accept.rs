@@ -168,6 +168,20 @@ pub fn diagnose(key: &str, received: &str) -> Diagnosis {
     let received = trim_ows(received);
     let readings = readings(received);
     let trimmed = trim_ows(key);
+    if trimmed.len() > MAX_DIAGNOSED_KEY {
+        return Diagnosis {
+            mistake: Mistake::Unknown,
+            reproduced: false,
+            message: format!(
+                "Not diagnosed: the key is {} bytes long (a real one is 24), and wsinspect looks for known mistakes only with keys up to {} KiB (a limit of wsinspect).",
+                trimmed.len(),
+                MAX_DIAGNOSED_KEY / 1024
+            ),
+            hashed: None,
+            hash: None,
+            encoding: None,
+        };
+    }
     for cand in candidates(key) {
         for hash in HASHES {
             let digest = (hash.run)(&cand.input);
@@ -179,11 +193,19 @@ pub fn diagnose(key: &str, received: &str) -> Diagnosis {
     unknown(received, &readings)
 }
 
+/// The longest key (trimmed, in bytes) the diagnosis hashes its few thousand variants of; a
+/// real key has 24 characters. A limit of wsinspect, so a huge key costs no more than a few
+/// copies of itself.
+pub const MAX_DIAGNOSED_KEY: usize = 4096;
+
+/// What a candidate's mistake is called: built only for the one that matches.
+type What<'a> = Box<dyn Fn() -> String + 'a>;
+
 /// One wrong (or right) input a server might have hashed.
-struct Candidate {
+struct Candidate<'a> {
     /// `None` for the right input.
     mistake: Option<Mistake>,
-    what: String,
+    what: What<'a>,
     input: Vec<u8>,
 }
 
@@ -216,7 +238,7 @@ const HASHES: &[Hash] = &[
 fn found(cand: &Candidate, hash: &Hash, r: &Reading, key: &str) -> Diagnosis {
     let mut wrong = Vec::new();
     if cand.mistake.is_some() {
-        wrong.push(cand.what.clone());
+        wrong.push((cand.what)());
     }
     if hash.name != "SHA-1" {
         wrong.push(format!(
@@ -347,12 +369,12 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
 }
 
 /// The inputs a server might have hashed, most plausible first.
-fn candidates(key: &str) -> Vec<Candidate> {
+fn candidates(key: &str) -> Vec<Candidate<'_>> {
     let t = trim_ows(key);
     let mut out = Vec::with_capacity(900);
     out.push(Candidate {
         mistake: None,
-        what: String::new(),
+        what: Box::new(String::new),
         input: with(t.as_bytes(), GUID),
     });
     key_mistakes(key, t, &mut out);
@@ -361,21 +383,23 @@ fn candidates(key: &str) -> Vec<Candidate> {
     for (k, what) in EXAMPLE_KEYS.iter().filter(|(k, _)| *k != t) {
         out.push(Candidate::new(
             Mistake::DifferentKey,
-            format!(
+            move || {
+                format!(
                 "the server answered for a different key, {k} ({what}): it sent a copied response \
                  instead of computing one from this client's key"
-            ),
+            )
+            },
             with(k.as_bytes(), GUID),
         ));
     }
     out
 }
 
-impl Candidate {
-    fn new(mistake: Mistake, what: String, input: Vec<u8>) -> Candidate {
+impl<'a> Candidate<'a> {
+    fn new(mistake: Mistake, what: impl Fn() -> String + 'a, input: Vec<u8>) -> Candidate<'a> {
         Candidate {
             mistake: Some(mistake),
-            what,
+            what: Box::new(what),
             input,
         }
     }
@@ -388,7 +412,7 @@ fn with(k: &[u8], g: &str) -> Vec<u8> {
 
 /// The key hashed wrongly: untrimmed (`key` as received, or what a naive `split(':')` or
 /// `split('\n')` leaves around the trimmed `t`), or base64-decoded.
-fn key_mistakes(key: &str, t: &str, out: &mut Vec<Candidate>) {
+fn key_mistakes<'a>(key: &str, t: &'a str, out: &mut Vec<Candidate<'a>>) {
     let mut untrimmed = vec![key.to_string()];
     for v in [
         format!(" {t}"),
@@ -401,60 +425,70 @@ fn key_mistakes(key: &str, t: &str, out: &mut Vec<Candidate>) {
         }
     }
     for v in untrimmed.into_iter().filter(|v| v != t) {
+        let input = with(v.as_bytes(), GUID);
         out.push(Candidate::new(
             Mistake::KeyNotTrimmed,
-            format!(
-                "the server hashed the key with surrounding whitespace ({:?} instead of {:?})",
-                v, t
-            ),
-            with(v.as_bytes(), GUID),
+            move || {
+                format!(
+                    "the server hashed the key with surrounding whitespace ({:?} instead of {:?})",
+                    v, t
+                )
+            },
+            input,
         ));
     }
     if let Ok(raw) = STANDARD.decode(t) {
         out.push(Candidate::new(
             Mistake::KeyDecoded,
-            "the server base64-decoded the key and hashed its 16 raw bytes; the key must be hashed \
-             as the 24-character text it is"
-                .into(),
+            || {
+                "the server base64-decoded the key and hashed its 16 raw bytes; the key must be \
+                 hashed as the 24-character text it is"
+                    .into()
+            },
             with(&raw, GUID),
         ));
     }
 }
 
 /// The GUID used wrongly as a whole: left out, lower-cased, put first, twice, or after a space.
-fn guid_mistakes(t: &str, out: &mut Vec<Candidate>) {
+fn guid_mistakes(t: &str, out: &mut Vec<Candidate<'_>>) {
     let lower = GUID.to_ascii_lowercase();
+    let lower_input = with(t.as_bytes(), &lower);
     out.extend([
         Candidate::new(
             Mistake::GuidMissing,
-            "the server hashed the key alone, without appending the GUID".into(),
+            || "the server hashed the key alone, without appending the GUID".into(),
             t.as_bytes().to_vec(),
         ),
         Candidate::new(
             Mistake::GuidLowercase,
-            format!("the server's GUID is in lower case: it used {lower} (the GUID is upper case)"),
-            with(t.as_bytes(), &lower),
+            move || {
+                format!(
+                    "the server's GUID is in lower case: it used {lower} (the GUID is upper case)"
+                )
+            },
+            lower_input,
         ),
         Candidate::new(
             Mistake::GuidPrepended,
-            "the server put the GUID before the key instead of after it".into(),
+            || "the server put the GUID before the key instead of after it".into(),
             [GUID.as_bytes(), t.as_bytes()].concat(),
         ),
         Candidate::new(
             Mistake::GuidTwice,
-            "the server appended the GUID twice".into(),
+            || "the server appended the GUID twice".into(),
             [t.as_bytes(), GUID.as_bytes(), GUID.as_bytes()].concat(),
         ),
         Candidate::new(
             Mistake::GuidSeparated,
-            "the server put a space between the key and the GUID".into(),
+            || "the server put a space between the key and the GUID".into(),
             [t.as_bytes(), b" ", GUID.as_bytes()].concat(),
         ),
     ]);
 }
 
 /// The GUID with one character dropped, lower-cased or changed (a typo when copying it).
-fn guid_char_mistakes(t: &str, out: &mut Vec<Candidate>) {
+fn guid_char_mistakes(t: &str, out: &mut Vec<Candidate<'_>>) {
     let g = GUID.as_bytes();
     for i in 0..g.len() {
         // Deleting either of two equal neighbours gives the same GUID: report the first.
@@ -462,16 +496,19 @@ fn guid_char_mistakes(t: &str, out: &mut Vec<Candidate>) {
             continue;
         }
         let used = format!("{}{}", &GUID[..i], &GUID[i + 1..]);
+        let input = with(t.as_bytes(), &used);
         out.push(Candidate::new(
             Mistake::GuidDroppedChar,
-            format!(
+            move || {
+                format!(
                 "the server's GUID is missing the '{}' at offset {i} (character {} of 36, after \
                  \"{}\"): it used {used} (dropped character)",
                 g[i] as char,
                 i + 1,
                 &GUID[..i]
-            ),
-            with(t.as_bytes(), &used),
+            )
+            },
+            input,
         ));
     }
     const ALPHABET: &[u8] = b"0123456789ABCDEFabcdef-";
@@ -480,6 +517,7 @@ fn guid_char_mistakes(t: &str, out: &mut Vec<Candidate>) {
             let mut used = g.to_vec();
             used[i] = c;
             let used = String::from_utf8_lossy(&used).into_owned();
+            let input = with(t.as_bytes(), &used);
             let (mistake, how) = if c == orig.to_ascii_lowercase() {
                 (Mistake::GuidLowercaseChar, "in lower case")
             } else {
@@ -487,14 +525,16 @@ fn guid_char_mistakes(t: &str, out: &mut Vec<Candidate>) {
             };
             out.push(Candidate::new(
                 mistake,
-                format!(
+                move || {
+                    format!(
                     "the server's GUID has '{}' instead of '{}' at offset {i} (character {} of \
                      36): it used {used} ({how})",
                     c as char,
                     orig as char,
                     i + 1
-                ),
-                with(t.as_bytes(), &used),
+                )
+                },
+                input,
             ));
         }
     }
@@ -555,7 +595,8 @@ impl AcceptSteps {
         if let Some(d) = &self.diagnosis {
             line(format!("Diagnosis ({}): {}", d.mistake, d.message));
         }
-        out
+        // The key and the received value are the input: never let it reach the terminal raw.
+        crate::common::escape_controls(&out)
     }
 }
 

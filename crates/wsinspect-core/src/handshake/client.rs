@@ -69,7 +69,14 @@ fn target(ctx: &mut Ctx, req: &Request) {
     let first = Some(req.head.first_line);
     let t = &req.target;
     let lower = t.to_ascii_lowercase();
-    if t.contains('#') {
+    if t.chars().any(char::is_control) {
+        ctx.push(
+            CheckId::ReqTarget,
+            Status::Fail,
+            first,
+            format!("the target {t:?} contains control characters, which a request-target cannot hold (RFC 9112 §3.2)"),
+        );
+    } else if t.contains('#') {
         ctx.push(CheckId::ReqTarget, Status::Fail, first, format!("the target `{t}` has a fragment ('#'); WebSocket URIs must not have one (RFC 6455 §3)"));
     } else if t.starts_with('/') || lower.starts_with("http://") || lower.starts_with("https://") {
         ctx.push(
@@ -100,6 +107,21 @@ fn host(ctx: &mut Ctx, req: &Request) {
         .filter(|(n, _)| n.eq_ignore_ascii_case("Host"))
         .count()
     {
+        1 if req
+            .values("Host")
+            .next()
+            .is_some_and(|v| v.chars().any(char::is_control)) =>
+        {
+            ctx.push(
+                CheckId::ReqHost,
+                Status::Fail,
+                at,
+                format!(
+                    "the Host value {:?} contains control characters, which a host cannot hold (RFC 9110 §7.2)",
+                    req.values("Host").next().unwrap_or("")
+                ),
+            )
+        }
         1 if req.values("Host").next().is_some_and(|v| !v.is_empty()) => ctx.push(
             CheckId::ReqHost,
             Status::Pass,
@@ -248,6 +270,7 @@ fn extensions(ctx: &mut Ctx, req: &Request) {
             errs.extend(deflate_param_errors(e, false));
         }
     }
+    let errs = super::server::once_each(errs);
     if errs.is_empty() {
         let names: Vec<&str> = offers.iter().map(|e| e.name.as_str()).collect();
         ctx.push(

@@ -494,8 +494,14 @@ pub(crate) fn read_response(input: &[u8], start: usize) -> (Response, Vec<Issue>
     (response, p.issues)
 }
 
+/// How many header lines the strict check reads: a limit of wsinspect (HTTP sets none); the
+/// lines after it are not checked by httparse, and the report says so.
+pub(crate) const MAX_HEADERS: usize = 1024;
+
 fn run_httparse(buf: &[u8], side: Side) -> Result<httparse::Status<usize>, httparse::Error> {
-    let mut headers = vec![httparse::EMPTY_HEADER; 256];
+    // No more slots than the head has lines: a short head stays a small allocation.
+    let lines = buf.iter().filter(|&&b| b == b'\n').count() + 1;
+    let mut headers = vec![httparse::EMPTY_HEADER; lines.min(MAX_HEADERS)];
     match side {
         Side::Request => httparse::Request::new(&mut headers).parse(buf),
         Side::Response => httparse::ParserConfig::default()
@@ -517,6 +523,23 @@ fn strict(
     let Err(err) = run_httparse(&input[start..end], side) else {
         return;
     };
+    if err == httparse::Error::TooManyHeaders {
+        // Our limit, not the peer's mistake: say so, and check the lines we can.
+        let n = first_line + MAX_HEADERS + 1;
+        issue(
+            side.syntax(),
+            Status::Warn,
+            n,
+            format!(
+                "the {} has more than {MAX_HEADERS} header lines, the most wsinspect's strict check reads (a limit of wsinspect, not of HTTP); the lines from line {n} on were not checked by httparse",
+                side.what()
+            ),
+        );
+        if let Some(l) = lines.get(MAX_HEADERS) {
+            strict(input, start, l.next, lines, side, first_line, issue);
+        }
+        return;
+    }
     // Prefixes ending at a line boundary are Partial until the bad line is included.
     let (mut lo, mut hi) = (0, lines.len().saturating_sub(1));
     while lo < hi {

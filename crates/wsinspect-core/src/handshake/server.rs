@@ -2,6 +2,8 @@
 //! upgrade headers, the Accept, the selected subprotocol and the accepted extensions (RFC 7692
 //! §7 for permessage-deflate); a refusal's status is explained.
 
+use std::collections::{HashMap, HashSet};
+
 use super::accept;
 use super::context::{header_case, line_of_header, token_check, version_at_least_1_1, Ctx};
 use super::http::{Fields, Request, Response};
@@ -254,33 +256,61 @@ fn extensions(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
     ctx.negotiated.extensions_header = Some(value);
 }
 
+/// Each message once, in the order first seen, with how many times it came when more than once
+/// (a response repeating one mistake 4,000 times says so in one line).
+pub(super) fn once_each(msgs: Vec<String>) -> Vec<String> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut order = Vec::new();
+    for m in msgs {
+        let n = counts.entry(m.clone()).or_insert(0);
+        if *n == 0 {
+            order.push(m);
+        }
+        *n += 1;
+    }
+    order
+        .into_iter()
+        .map(|m| match counts[&m] {
+            1 => m,
+            n => format!("{m} ({n} times)"),
+        })
+        .collect()
+}
+
 /// What is wrong with the accepted extensions, given the offers when the request is known; the
-/// first permessage-deflate answer configures the session.
+/// first permessage-deflate answer configures the session. Linear in the offers and answers:
+/// the offers are grouped by name once, and only the first permessage-deflate answer (the one
+/// that counts) is compared with the permessage-deflate offers.
 fn extension_errors(
     ctx: &mut Ctx,
     accepted: &[Extension],
     offered: Option<&[Extension]>,
 ) -> Vec<String> {
+    let offered_names: Option<HashSet<String>> =
+        offered.map(|o| o.iter().map(|e| e.name.to_ascii_lowercase()).collect());
     let mut errs = Vec::new();
     let mut pmd_seen = 0;
     for e in accepted {
-        let same: Vec<&Extension> = offered
-            .iter()
-            .copied()
-            .flatten()
-            .filter(|o| o.name.eq_ignore_ascii_case(&e.name))
-            .collect();
-        if offered.is_some() && same.is_empty() {
+        let lower = e.name.to_ascii_lowercase();
+        if offered_names.as_ref().is_some_and(|n| !n.contains(&lower)) {
             errs.push(format!("`{}` was not offered by the client", e.name));
         }
-        if e.name.eq_ignore_ascii_case("permessage-deflate") {
+        if lower == "permessage-deflate" {
             pmd_seen += 1;
+            if pmd_seen > 1 {
+                continue; // reported once below; only the first answer configures the session
+            }
             errs.extend(deflate_param_errors(e, true));
-            if !same.is_empty() {
-                let fits: Vec<Vec<String>> =
-                    same.iter().map(|o| deflate_answer_errors(o, e)).collect();
-                if fits.iter().all(|f| !f.is_empty()) {
-                    errs.extend(fits[0].iter().cloned());
+            let mut same = offered
+                .iter()
+                .copied()
+                .flatten()
+                .filter(|o| o.name.eq_ignore_ascii_case(&e.name))
+                .peekable();
+            if let Some(first) = same.peek().copied() {
+                let mut fits = same.map(|o| deflate_answer_errors(o, e));
+                if fits.all(|f| !f.is_empty()) {
+                    errs.extend(deflate_answer_errors(first, e));
                 }
             }
             if ctx.negotiated.permessage_deflate.is_none() {
@@ -289,12 +319,11 @@ fn extension_errors(
         }
     }
     if pmd_seen > 1 {
-        errs.push(
-            "permessage-deflate is accepted more than once; a server accepts at most one offer"
-                .into(),
-        );
+        errs.push(format!(
+            "permessage-deflate is accepted {pmd_seen} times; a server accepts at most one offer"
+        ));
     }
-    errs
+    once_each(errs)
 }
 
 /// Headers of the draft-76 handshake in an RFC 6455 response.

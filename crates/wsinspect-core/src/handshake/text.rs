@@ -27,7 +27,8 @@ impl HandshakeReport {
                 f.len, f.offset
             );
         }
-        o
+        // The heads, values and messages quote the input: never let it reach the terminal raw.
+        crate::common::escape_controls(&o)
     }
 
     /// Which handshake, and one line per head.
@@ -75,10 +76,13 @@ impl HandshakeReport {
             };
             let _ = writeln!(o, "  {s}  {:<18} {:<24} {}", c.id, c.rfc, c.message);
         }
+        let warn = self.summary.warn;
         let _ = writeln!(
             o,
-            "  {} passed, {} failed, {} warnings",
-            self.summary.pass, self.summary.fail, self.summary.warn
+            "  {} passed, {} failed, {warn} warning{}",
+            self.summary.pass,
+            self.summary.fail,
+            if warn == 1 { "" } else { "s" }
         );
     }
 

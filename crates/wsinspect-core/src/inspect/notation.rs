@@ -2,8 +2,12 @@
 //!
 //! [`parse_input`] detects the notation (or takes an explicit [`Format`]): plain hex with any mix
 //! of spaces, newlines, colons, commas and `0x` prefixes ([`parse_hex`]), C and Rust array
-//! literals, `\x81` escapes, Wireshark / `hexdump -C` dumps, base64, or raw bytes. A character
-//! that does not belong is an error naming its line and column: nothing is silently dropped.
+//! literals (with C comments; `xxd -i` output; Wireshark's "C Arrays" export, one array per
+//! packet), `\x81` escapes (also in `"..."` and Python's `b'...'`), Wireshark, `hexdump -C`,
+//! `xxd` and `od -tx1` dumps (their ASCII column ignored, `*` repeat lines expanded), base64, or
+//! raw bytes; a leading byte order mark is skipped. A character that does not belong is an error
+//! naming its line and column: nothing is silently dropped, and `od -x` words (whose byte order
+//! the text does not say) are refused rather than guessed.
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -50,7 +54,7 @@ pub enum Notation {
     Array,
     /// `\x81\x05` escapes, optionally in a quoted string.
     Escapes,
-    /// A Wireshark or `hexdump -C` dump: offset column, hex, ASCII column.
+    /// A Wireshark, `hexdump -C`, `xxd` or `od -tx1` dump: offset column, hex, ASCII column.
     HexDump,
     /// Base64.
     Base64,
@@ -132,6 +136,8 @@ pub fn parse_input(input: &[u8], format: Format) -> Result<Parsed, NotationError
             ));
         }
     };
+    // A byte order mark (Windows editors write one) is not part of any notation.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if format == Format::Base64 {
         return parse_base64(text).map(|bytes| Parsed {
             bytes,
@@ -167,15 +173,20 @@ pub fn parse_input(input: &[u8], format: Format) -> Result<Parsed, NotationError
     }
 }
 
-/// Any hex spelling: escapes, arrays, dumps, plain.
+/// Any hex spelling: dumps, escapes, arrays, plain.
+///
+/// Dumps come first: their ASCII column may hold anything (`[`, `{`, `\x`), and it is ignored.
 fn parse_hex_family(text: &str) -> Result<Parsed, NotationError> {
-    let (bytes, notation) = if text.contains("\\x") || text.contains("\\X") {
+    let (bytes, notation) = if looks_like_od(text) {
+        (parse_dump(text, DumpKind::Od)?, Notation::HexDump)
+    } else if looks_like_dump(text) {
+        (parse_dump(text, DumpKind::Hex)?, Notation::HexDump)
+    } else if text.contains("\\x") || text.contains("\\X") {
         (parse_escapes(text)?, Notation::Escapes)
     } else if text.contains('{') || text.contains('[') {
         (parse_array(text)?, Notation::Array)
-    } else if looks_like_dump(text) {
-        (parse_dump(text)?, Notation::HexDump)
     } else {
+        refuse_od_words(text)?;
         (parse_hex(text)?, Notation::Hex)
     };
     Ok(Parsed { bytes, notation })
@@ -221,24 +232,26 @@ pub fn parse_base64(text: &str) -> Result<Vec<u8>, NotationError> {
         })
 }
 
-/// `\x81\x05`, possibly inside quoted strings (`b"\x81\x05Hi"`), where other characters stand
-/// for themselves and `\n \r \t \0 \\ \" \'` are understood.
+/// `\x81\x05`, possibly inside quoted strings (`b"\x81\x05Hi"`, Python's `b'\x81\x05Hi'`),
+/// where other characters stand for themselves and `\n \r \t \0 \\ \" \'` are understood.
 fn parse_escapes(text: &str) -> Result<Vec<u8>, NotationError> {
-    let quoted = text.contains('"');
+    let quoted = text.contains('"') || text.contains('\'');
     let mut out = Vec::new();
     for (l, line) in text.lines().enumerate() {
         let chars: Vec<char> = line.chars().collect();
-        let mut in_str = !quoted;
+        // The quote that opened the string we are in (`"` or `'`); the other one is literal.
+        let mut open: Option<char> = None;
+        let in_str = |open: Option<char>| !quoted || open.is_some();
         let mut i = 0;
         while i < chars.len() {
             let c = chars[i];
             let at = |i: usize| (l + 1, i + 1);
-            if quoted && c == '"' {
-                in_str = !in_str;
+            if quoted && (open == Some(c) || (open.is_none() && matches!(c, '"' | '\''))) {
+                open = if open.is_some() { None } else { Some(c) };
                 i += 1;
                 continue;
             }
-            if !in_str {
+            if !in_str(open) {
                 if c.is_whitespace() || matches!(c, 'b' | ';' | '+' | ',' | '&') {
                     i += 1;
                     continue;
@@ -308,73 +321,181 @@ fn parse_escapes(text: &str) -> Result<Vec<u8>, NotationError> {
     Ok(out)
 }
 
-/// A C or Rust array literal: integer literals (`0x81`, `129`, `0b1`, `0x81u8`) between
-/// brackets or braces; a declaration before `=` is skipped.
-fn parse_array(text: &str) -> Result<Vec<u8>, NotationError> {
-    let mut out = Vec::new();
-    // Skip a declaration: everything up to the first '=' (if there is one before the literal).
-    let skip_to = text.find('=').map_or(0, |p| p + 1);
-    let mut line = 1 + text[..skip_to].matches('\n').count();
-    let mut col = skip_to - text[..skip_to].rfind('\n').map_or(0, |p| p + 1) + 1;
-    let body = &text[skip_to..];
-    let mut token = String::new();
-    let mut token_at = (line, col);
-    let flush =
-        |token: &mut String, at: (usize, usize), out: &mut Vec<u8>| -> Result<(), NotationError> {
-            if token.is_empty() {
-                return Ok(());
-            }
-            let t = token.replace('_', "");
-            let t = t
-                .strip_suffix("u8")
-                .or_else(|| t.strip_suffix("i8"))
-                .unwrap_or(&t);
-            let lower = t.to_ascii_lowercase();
-            let v = if let Some(h) = lower.strip_prefix("0x") {
-                u32::from_str_radix(h, 16)
-            } else if let Some(b) = lower.strip_prefix("0b") {
-                u32::from_str_radix(b, 2)
-            } else if let Some(o) = lower.strip_prefix("0o") {
-                u32::from_str_radix(o, 8)
+/// `text` with its C comments (`/* ... */`, `// ...`) blanked out, character for character, so
+/// lines and columns stay where they were.
+fn blank_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut block = false;
+    let mut line = false;
+    while let Some(c) = chars.next() {
+        let blank = |c: char| if c == '\n' { '\n' } else { ' ' };
+        if block {
+            if c == '*' && chars.peek() == Some(&'/') {
+                chars.next();
+                out.push_str("  ");
+                block = false;
             } else {
-                lower.parse::<u32>()
-            };
-            match v {
-                Ok(v) if v <= 255 => out.push(v as u8),
-                _ => {
-                    return Err(error(
-                        at.0,
-                        at.1,
-                        token.clone(),
-                        "not a byte value (0-255) in an array literal",
-                    ))
-                }
+                out.push(blank(c));
             }
-            token.clear();
-            Ok(())
+        } else if line {
+            if c == '\n' {
+                line = false;
+            }
+            out.push(blank(c));
+        } else if c == '/' && matches!(chars.peek(), Some('*' | '/')) {
+            block = chars.next() == Some('*');
+            line = !block;
+            out.push_str("  ");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One integer literal of an array (`0x81`, `129`, `0b1`, `0o7`, `0x81u8`, `1_0`).
+fn array_int(token: &str) -> Option<u64> {
+    let t = token.replace('_', "");
+    let t = t
+        .strip_suffix("u8")
+        .or_else(|| t.strip_suffix("i8"))
+        .unwrap_or(&t);
+    let lower = t.to_ascii_lowercase();
+    if let Some(h) = lower.strip_prefix("0x") {
+        u64::from_str_radix(h, 16).ok()
+    } else if let Some(b) = lower.strip_prefix("0b") {
+        u64::from_str_radix(b, 2).ok()
+    } else if let Some(o) = lower.strip_prefix("0o") {
+        u64::from_str_radix(o, 8).ok()
+    } else {
+        lower.parse::<u64>().ok()
+    }
+}
+
+/// C and Rust array literals: integer literals (`0x81`, `129`, `0b1`, `0x81u8`) between brackets
+/// or braces, with C comments. Several declarations (`type name[] = {...};`) are concatenated,
+/// as in `xxd -i` output and Wireshark's "C Arrays" export (one array per packet); a scalar
+/// declaration such as `xxd -i`'s `unsigned int x_len = 7;` must equal the length of the array
+/// before it.
+fn parse_array(text: &str) -> Result<Vec<u8>, NotationError> {
+    let text = blank_comments(text);
+    let mut out = Vec::new();
+    let with_declarations = text.contains('=');
+    // Before an `=` (a declaration, skipped) or after it (a value).
+    let mut in_declaration = with_declarations;
+    // The first character of a declaration that is not followed by an `=`.
+    let mut declaration_at: Option<(usize, usize, char)> = None;
+    let mut depth = 0usize;
+    let mut value_has_array = false;
+    let mut array_start = 0;
+    let mut scalars: Vec<(String, (usize, usize))> = Vec::new();
+    let mut token = String::new();
+    let mut token_at = (1, 1);
+    let (mut line, mut col) = (1, 1);
+    let mut rest = text.as_str();
+    let flush = |token: &mut String,
+                 at: (usize, usize),
+                 depth: usize,
+                 out: &mut Vec<u8>,
+                 scalars: &mut Vec<(String, (usize, usize))>|
+     -> Result<(), NotationError> {
+        if token.is_empty() {
+            return Ok(());
+        }
+        if depth == 0 && with_declarations {
+            scalars.push((core::mem::take(token), at));
+            return Ok(());
+        }
+        match array_int(token) {
+            Some(v) if v <= 255 => out.push(v as u8),
+            _ => {
+                return Err(error(
+                    at.0,
+                    at.1,
+                    token.clone(),
+                    "not a byte value (0-255) in an array literal",
+                ))
+            }
+        }
+        token.clear();
+        Ok(())
+    };
+    // The end of a `name = value;` statement: a scalar value is a declared length.
+    let end_value = |scalars: &mut Vec<(String, (usize, usize))>,
+                     value_has_array: bool,
+                     array_len: usize|
+     -> Result<(), NotationError> {
+        let Some((first, at)) = scalars.first().cloned() else {
+            return Ok(());
         };
-    let mut rest = body;
-    // Allow `vec!`, `&`, `b` prefixes.
+        if value_has_array || scalars.len() > 1 {
+            return Err(error(
+                at.0,
+                at.1,
+                first,
+                "unexpected text outside the brackets of an array literal",
+            ));
+        }
+        match array_int(&first) {
+            Some(n) if n == array_len as u64 => {}
+            Some(_) => {
+                return Err(error(
+                    at.0,
+                    at.1,
+                    first,
+                    &format!(
+                        "this declared length does not match the {array_len} bytes of the array before it"
+                    ),
+                ))
+            }
+            None => {
+                return Err(error(
+                    at.0,
+                    at.1,
+                    first,
+                    "not an array literal or a length",
+                ))
+            }
+        }
+        scalars.clear();
+        Ok(())
+    };
     while let Some(c) = rest.chars().next() {
         let n = c.len_utf8();
-        if rest.starts_with("vec!") {
+        if in_declaration {
+            if c == '=' {
+                in_declaration = false;
+                declaration_at = None;
+                value_has_array = false;
+            } else if !c.is_whitespace() && declaration_at.is_none() {
+                declaration_at = Some((line, col, c));
+            }
+        } else if rest.starts_with("vec!") {
             rest = &rest[4..];
             col += 4;
             continue;
-        }
-        if c.is_ascii_alphanumeric() || c == '_' {
+        } else if c.is_ascii_alphanumeric() || c == '_' {
             if token.is_empty() {
                 token_at = (line, col);
             }
             token.push(c);
         } else {
-            flush(&mut token, token_at, &mut out)?;
+            flush(&mut token, token_at, depth, &mut out, &mut scalars)?;
             match c {
-                '\n' => {
-                    line += 1;
-                    col = 0;
+                '{' | '[' | '(' => {
+                    if depth == 0 && !value_has_array {
+                        value_has_array = true;
+                        array_start = out.len();
+                    }
+                    depth += 1;
                 }
-                '{' | '}' | '[' | ']' | ',' | ';' | '&' | '(' | ')' => {}
+                '}' | ']' | ')' => depth = depth.saturating_sub(1),
+                ';' if depth == 0 && with_declarations => {
+                    end_value(&mut scalars, value_has_array, out.len() - array_start)?;
+                    in_declaration = true;
+                }
+                ',' | ';' | '&' => {}
                 c if c.is_whitespace() => {}
                 _ => {
                     return Err(error(
@@ -386,14 +507,35 @@ fn parse_array(text: &str) -> Result<Vec<u8>, NotationError> {
                 }
             }
         }
+        if c == '\n' {
+            line += 1;
+            col = 0;
+        }
         rest = &rest[n..];
         col += 1;
     }
-    flush(&mut token, token_at, &mut out)?;
+    flush(&mut token, token_at, depth, &mut out, &mut scalars)?;
+    end_value(&mut scalars, value_has_array, out.len() - array_start)?;
+    if let Some((l, c, ch)) = declaration_at {
+        return Err(error(
+            l,
+            c,
+            ch.to_string(),
+            "text after the last array literal that is not a declaration (`name = {...};`)",
+        ));
+    }
     Ok(out)
 }
 
-/// The offset column of a dump line: 4-8 hex digits followed by two spaces, a tab or `:`.
+/// Which dump: `hexdump -C`, Wireshark and `xxd` (hex offsets), or `od` (octal offsets).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DumpKind {
+    Hex,
+    Od,
+}
+
+/// The offset column of a dump line: 4-8 hex digits followed by two spaces, a tab or `:`
+/// (`hexdump -C`, Wireshark, `xxd`).
 fn dump_offset(line: &str) -> Option<(usize, &str)> {
     let end = line.find(|c: char| !c.is_ascii_hexdigit())?;
     if !(4..=8).contains(&end) {
@@ -408,24 +550,197 @@ fn dump_offset(line: &str) -> Option<(usize, &str)> {
     Some((off, rest))
 }
 
-fn looks_like_dump(text: &str) -> bool {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    matches!(lines.next().and_then(dump_offset), Some((0, _)))
+/// `od`'s offset column: exactly 7 octal digits, then a space.
+fn od_offset(line: &str) -> Option<(usize, &str)> {
+    let end = line
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(line.len());
+    if end != 7 || !line[..end].bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return None;
+    }
+    let rest = line[end..].strip_prefix(' ')?;
+    Some((usize::from_str_radix(&line[..end], 8).ok()?, rest))
 }
 
-/// A Wireshark or `hexdump -C` dump. The ASCII column is a rendering of the same bytes and is
-/// skipped; the offset of each line must match the bytes read so far.
-fn parse_dump(text: &str) -> Result<Vec<u8>, NotationError> {
+fn first_line(text: &str) -> Option<&str> {
+    text.lines().find(|l| !l.trim().is_empty())
+}
+
+fn looks_like_dump(text: &str) -> bool {
+    matches!(first_line(text).and_then(dump_offset), Some((0, _)))
+}
+
+fn looks_like_od(text: &str) -> bool {
+    matches!(first_line(text).and_then(od_offset), Some((0, _)))
+}
+
+const OD_WORDS: &str =
+    "this looks like `od -x` output: 16-bit words in the byte order of the machine that \
+     made it, which the text does not say; dump bytes with `od -An -tx1` instead";
+
+/// `od -An -x` prints 16-bit words with a leading space (` 0581 6548`): read as bytes in order
+/// they would be silently swapped, so a text whose every line is that is refused.
+fn refuse_od_words(text: &str) -> Result<(), NotationError> {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let od = first_line(text).is_some()
+        && lines.all(|l| {
+            l.starts_with(' ')
+                && l.split_whitespace()
+                    .all(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_hexdigit()))
+        });
+    if od {
+        let l = first_line(text).unwrap_or_default();
+        return Err(error(
+            1,
+            1,
+            l.trim().chars().take(14).collect::<String>(),
+            OD_WORDS,
+        ));
+    }
+    Ok(())
+}
+
+/// The bytes of one dump line after its offset. Hex bytes are 2-digit tokens separated by one
+/// or two spaces (at most 16 a line); a gap of 3 or more spaces or a `|` starts the ASCII
+/// column. `xxd` groups bytes (`8105 4865`): there a gap of 2 spaces starts the ASCII column.
+/// Whatever the ASCII column holds is ignored.
+fn dump_line(
+    rest: &str,
+    kind: DumpKind,
+    at: (usize, usize),
+    out: &mut Vec<u8>,
+) -> Result<(), NotationError> {
+    let b = rest.as_bytes();
+    let (mut i, mut gap, mut count, mut group) = (0, 0, 0, 0);
+    while i < b.len() {
+        if b[i] == b' ' || b[i] == b'\t' {
+            gap += 1;
+            i += 1;
+            continue;
+        }
+        if b[i] == b'|' || (count > 0 && (gap >= 3 || (group > 2 && gap >= 2))) {
+            break;
+        }
+        let tok_end = rest[i..]
+            .find(|c: char| c.is_whitespace())
+            .map_or(rest.len(), |p| i + p);
+        let tok = &rest[i..tok_end];
+        let hex = tok.bytes().all(|c| c.is_ascii_hexdigit()) && tok.len() % 2 == 0;
+        if count == 0 {
+            group = tok.len();
+        }
+        let fits = if kind == DumpKind::Od || group == 2 {
+            tok.len() == 2 && count < 16
+        } else {
+            tok.len() <= group
+        };
+        if !(hex && fits && (2..=16).contains(&tok.len())) {
+            if count > 0 {
+                break; // the ASCII column
+            }
+            if kind == DumpKind::Od && hex && tok.len() == 4 {
+                return Err(error(at.0, at.1 + i + 1, tok.to_string(), OD_WORDS));
+            }
+            let message = if kind == DumpKind::Od {
+                "expected a 2-digit hex byte: dump bytes with `od -An -tx1` (or `od -tx1`)"
+            } else {
+                "expected a 2-digit hex byte"
+            };
+            return Err(error(at.0, at.1 + i + 1, tok.to_string(), message));
+        }
+        for k in (0..tok.len()).step_by(2) {
+            out.push(u8::from_str_radix(&tok[k..k + 2], 16).unwrap_or_default());
+        }
+        count += tok.len() / 2;
+        gap = 0;
+        i = tok_end;
+    }
+    Ok(())
+}
+
+/// The most bytes `*` repeat lines may stand for in all (a limit of wsinspect, so a short text
+/// cannot make it allocate gigabytes).
+const MAX_REPEATED: usize = 64 << 20;
+
+/// A Wireshark, `hexdump -C`, `xxd` or `od -tx1` dump. The ASCII column is a rendering of the
+/// same bytes and is skipped; the offset of each line must match the bytes read so far. A `*`
+/// line (`hexdump`, `od`) means the line before it repeats up to the next offset.
+fn parse_dump(text: &str, kind: DumpKind) -> Result<Vec<u8>, NotationError> {
+    let radix = if kind == DumpKind::Od { 8 } else { 16 };
     let mut out = Vec::new();
+    let mut previous: Vec<u8> = Vec::new();
+    let mut repeat: Option<usize> = None; // the line of a pending `*`
+    let mut repeated = 0;
+    let mut fill = |out: &mut Vec<u8>,
+                    off: usize,
+                    repeat: &mut Option<usize>,
+                    previous: &[u8],
+                    line: usize,
+                    found: &str|
+     -> Result<(), NotationError> {
+        let Some(star) = repeat.take() else {
+            return Ok(());
+        };
+        let missing = off.checked_sub(out.len());
+        match missing {
+            Some(m) if !previous.is_empty() && m % previous.len() == 0 => {
+                repeated += m;
+                if repeated > MAX_REPEATED {
+                    return Err(error(
+                        star,
+                        1,
+                        "*",
+                        "the `*` lines stand for more than 64 MiB, a limit of wsinspect",
+                    ));
+                }
+                for _ in 0..m / previous.len() {
+                    out.extend_from_slice(previous);
+                }
+                Ok(())
+            }
+            _ => Err(error(
+                line,
+                1,
+                found,
+                "this offset is not the line before the `*` repeated a whole number of times",
+            )),
+        }
+    };
     for (l, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let Some((off, rest)) = dump_offset(line) else {
-            if line.trim_end().chars().all(|c| c.is_ascii_hexdigit())
-                && out.len() == usize::from_str_radix(line.trim(), 16).unwrap_or(usize::MAX)
-            {
-                continue; // hexdump's final offset line
+        if line.trim() == "*" {
+            if previous.is_empty() {
+                return Err(error(
+                    l + 1,
+                    1,
+                    "*",
+                    "a `*` line must follow a line of bytes",
+                ));
+            }
+            repeat = Some(l + 1);
+            continue;
+        }
+        let parsed = match kind {
+            DumpKind::Od => od_offset(line),
+            DumpKind::Hex => dump_offset(line),
+        };
+        let Some((off, rest)) = parsed else {
+            let t = line.trim();
+            let final_offset = t.bytes().all(|c| c.is_ascii_hexdigit())
+                && usize::from_str_radix(t, radix).is_ok_and(|o| {
+                    let mut probe = out.len();
+                    if repeat.is_some() && !previous.is_empty() && o >= probe {
+                        probe += (o - probe) / previous.len() * previous.len();
+                    }
+                    o == probe
+                });
+            if final_offset {
+                // hexdump's and od's final offset line: the length
+                let off = usize::from_str_radix(t, radix).unwrap_or_default();
+                fill(&mut out, off, &mut repeat, &previous, l + 1, t)?;
+                continue;
             }
             return Err(error(
                 l + 1,
@@ -434,52 +749,28 @@ fn parse_dump(text: &str) -> Result<Vec<u8>, NotationError> {
                 "a dump line must start with an offset",
             ));
         };
+        let offset_text = line[..line.len() - rest.len()].trim();
+        fill(&mut out, off, &mut repeat, &previous, l + 1, offset_text)?;
         if off != out.len() {
             return Err(error(
                 l + 1,
                 1,
-                line[..line.len() - rest.len()].trim().to_string(),
+                offset_text.to_string(),
                 "this offset does not match the number of bytes before it",
             ));
         }
         let base_col = line[..line.len() - rest.len()].chars().count();
-        // Hex bytes are 2-digit tokens separated by one or two spaces; a gap of 3 or more spaces
-        // or a '|' starts the ASCII column. At most 16 bytes per line.
-        let mut count = 0;
-        let mut i = 0;
-        let b = rest.as_bytes();
-        let mut gap = 0;
-        while i < b.len() && count < 16 {
-            if b[i] == b' ' || b[i] == b'\t' {
-                gap += 1;
-                i += 1;
-                continue;
-            }
-            if b[i] == b'|' || (gap >= 3 && count > 0) {
-                break;
-            }
-            let tok_end = rest[i..]
-                .find(|c: char| c.is_whitespace())
-                .map_or(rest.len(), |p| i + p);
-            let tok = &rest[i..tok_end];
-            match (tok.len(), u8::from_str_radix(tok, 16)) {
-                (2, Ok(v)) => out.push(v),
-                _ => {
-                    if count > 0 {
-                        break; // the ASCII column
-                    }
-                    return Err(error(
-                        l + 1,
-                        base_col + i + 1,
-                        tok.to_string(),
-                        "expected a 2-digit hex byte",
-                    ));
-                }
-            }
-            count += 1;
-            gap = 0;
-            i = tok_end;
-        }
+        let start = out.len();
+        dump_line(rest, kind, (l + 1, base_col), &mut out)?;
+        previous = out[start..].to_vec();
+    }
+    if let Some(star) = repeat {
+        return Err(error(
+            star,
+            1,
+            "*",
+            "a `*` line must be followed by the offset where the repetition ends",
+        ));
     }
     Ok(out)
 }
@@ -675,5 +966,95 @@ mod tests {
     fn a_lone_digit_is_an_error_not_dropped() {
         let err = parse_hex("81 5 48").unwrap_err();
         assert_eq!((err.line, err.column), (1, 4));
+    }
+}
+
+#[cfg(test)]
+mod issue9 {
+    use super::*;
+
+    const HELLO: &[u8] = b"\x81\x05Hello";
+
+    fn read(text: &str) -> Parsed {
+        parse_input(text.as_bytes(), Format::Auto).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn dump_ascii_column_is_ignored_whatever_it_holds() {
+        // printf '\x81\x05Hel[o' | hexdump -C
+        let p = read(
+            "00000000  81 05 48 65 6c 5b 6f                              |..Hel[o|\n00000007\n",
+        );
+        assert_eq!(
+            (p.bytes.as_slice(), p.notation),
+            (&b"\x81\x05Hel[o"[..], Notation::HexDump)
+        );
+        let p = read("0000  81 05 7b 5c 78 38 31                              ..{\\x81\n");
+        assert_eq!(p.bytes, b"\x81\x05{\\x81");
+    }
+
+    #[test]
+    fn xxd_default_groups_and_xxd_i() {
+        let p = read("00000000: 8105 4865 6c6c 6f                        ..Hello\n");
+        assert_eq!((p.bytes.as_slice(), p.notation), (HELLO, Notation::HexDump));
+        // A full line: the ASCII column (hex-looking here) starts after two spaces.
+        let p = read(
+            "00000000: 8105 6162 6364 6566 6162 6364 6566 6162  ..abcdefabcdefab\n00000010: 6364                                     cd\n",
+        );
+        assert_eq!(p.bytes.len(), 18);
+        assert_eq!(&p.bytes[16..], b"cd");
+        let p = read("unsigned char x[] = {\n  0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f\n};\nunsigned int x_len = 7;\n");
+        assert_eq!((p.bytes.as_slice(), p.notation), (HELLO, Notation::Array));
+        let e = parse_input(
+            b"unsigned char x[] = {0x81, 0x05};\nunsigned int x_len = 3;\n",
+            Format::Auto,
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.found.as_str()), (2, "3"));
+    }
+
+    #[test]
+    fn hexdump_star_repeats_the_line_before() {
+        let text = "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n*\n00000030  01 02                                             |..|\n00000032\n";
+        let p = read(text);
+        assert_eq!(p.bytes.len(), 50);
+        assert_eq!(&p.bytes[48..], [1, 2]);
+        // Up to the final offset line too.
+        let p = read("00000000  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|\n*\n00000040\n");
+        assert_eq!(p.bytes, vec![0x61; 64]);
+        let e = parse_input(b"00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n*\n00000031  01\n", Format::Auto).unwrap_err();
+        assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn python_single_quotes_comments_and_wireshark_c_arrays() {
+        assert_eq!(read("b'\\x81\\x05Hello'").bytes, HELLO);
+        assert_eq!(read("b'\\x81\\x02\\'\"'").bytes, b"\x81\x02'\"");
+        let p = read("{ 0x81, /* FIN, text */ 0x05, // length\n 0x48, 0x65, 0x6c, 0x6c, 0x6f }");
+        assert_eq!(p.bytes, HELLO);
+        let text = "/* Packet 4 */\nstatic const unsigned char pkt4[2] = {\n0x81, 0x05 /* .. */\n};\n\n/* Packet 6 */\nstatic const unsigned char pkt6[5] = {\n0x48, 0x65, 0x6c, 0x6c, 0x6f /* Hello */\n};\n";
+        assert_eq!(read(text).bytes, HELLO);
+        // A Rust declaration keeps working.
+        assert_eq!(
+            read("let f: [u8; 7] = [0x81, 5, 72, 101, 108, 108, 111];").bytes,
+            HELLO
+        );
+        let e = parse_input(b"{0x81};\nfoo", Format::Auto).unwrap_err();
+        assert_eq!(e.found, "foo");
+    }
+
+    #[test]
+    fn bom_od_tx1_and_od_x() {
+        assert_eq!(read("\u{feff}81 05 48 65 6c 6c 6f").bytes, HELLO);
+        assert_eq!(read(" 81 05 48 65 6c 6c 6f\n").bytes, HELLO);
+        let p = read("0000000 81 05 48 65 6c 6c 6f\n0000007\n");
+        assert_eq!((p.bytes.as_slice(), p.notation), (HELLO, Notation::HexDump));
+        for od_x in [
+            " 0581 6548 6c6c 006f\n",
+            "0000000 0581 6548 6c6c 006f\n0000007\n",
+        ] {
+            let e = parse_input(od_x.as_bytes(), Format::Auto).unwrap_err();
+            assert!(e.message.contains("od -An -tx1"), "{e}");
+        }
     }
 }

@@ -55,6 +55,27 @@ impl LengthForm {
         }
     }
 
+    /// The longest payload this form can announce.
+    ///
+    /// ```
+    /// use wsinspect_core::wire::length::LengthForm;
+    /// assert_eq!(LengthForm::Bits16.max_len(), 65535);
+    /// assert!(!LengthForm::Bits16.holds(70_000));
+    /// assert!(LengthForm::Bits64.holds(70_000));
+    /// ```
+    pub const fn max_len(self) -> u64 {
+        match self {
+            LengthForm::Bits7 => LengthForm::MAX_LEN7,
+            LengthForm::Bits16 => u16::MAX as u64,
+            LengthForm::Bits64 => i64::MAX as u64,
+        }
+    }
+
+    /// Whether this form can announce a payload of `len` bytes.
+    pub const fn holds(self, len: u64) -> bool {
+        len <= self.max_len()
+    }
+
     /// The form with this many bits of length: 7, 16 or 64.
     pub const fn from_bits(bits: u8) -> Option<LengthForm> {
         match bits {
