@@ -187,3 +187,41 @@ fn a_closed_stdout_ends_the_program_quietly() {
         "{out:?}"
     );
 }
+
+#[test]
+fn a_refused_upgrade_body_is_not_decoded_as_frames() {
+    let input = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n\
+HTTP/1.1 400 Bad Request\r\nContent-Length: 11\r\n\r\nBad Request";
+    let out = run(&["decode", "--json"], input.as_bytes());
+    assert!(out.status.success(), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["frames"].as_array().unwrap().len(), 0, "{v}");
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains(
+            "refused the upgrade (HTTP 400): the 11 bytes after it are its HTTP body, not frames"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_handshake_alone_or_cut_short_says_what_was_read() {
+    let out = run(&["decode"], b"GET / HTTP/1.1\r\nHost: x\r\n");
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("an HTTP request head cut short (25 bytes: no blank line ends it)"),
+        "{e}"
+    );
+    let rfc = std::fs::read(data("handshake/rfc6455.txt")).unwrap();
+    let out = run(&["decode"], &rfc);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains(&format!(
+            "a handshake ({} bytes) with no frames after it",
+            rfc.len()
+        )),
+        "{e}"
+    );
+}
