@@ -18,10 +18,11 @@ pub struct AcceptArgs {
 
 pub fn run(args: AcceptArgs) -> Result<()> {
     let steps = wsinspect_core::handshake::accept::explain(&args.key, args.received.as_deref());
+    let mut out = crate::output::Output::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&steps)?);
+        out.json_pretty(&steps)?;
     } else {
-        print!("{}", steps.to_text());
+        out.text(&steps.to_text())?;
     }
-    Ok(())
+    out.done()
 }

@@ -5,7 +5,7 @@
 //! table of a large raw input run the session engine over the input a chunk at a time, so their
 //! memory does not grow with the input.
 
-use std::io::{self, Read, Write as _};
+use std::io::{self, Read};
 use std::ops::Range;
 
 use anyhow::{Context as _, Result};
@@ -17,6 +17,8 @@ use wsinspect_core::session::{Event, Session, SessionConfig, Summary};
 use wsinspect_core::stream::{decode_all, DecodeConfig, Keep, Retain, DEFAULT_INFLATE_BUDGET};
 use wsinspect_core::Direction;
 use wsinspect_view::render::{render_summary, render_text, StreamText};
+
+use crate::output::Output;
 
 /// Raw inputs larger than this are decoded as a stream, a chunk at a time.
 const FIRST_CHUNK: usize = 1 << 20;
@@ -333,52 +335,6 @@ impl Sink {
             }
         }
         self.out.done()
-    }
-}
-
-/// Standard output, buffered; a reader that went away (`| head`) ends the program quietly.
-struct Output {
-    w: io::BufWriter<io::Stdout>,
-}
-
-impl Output {
-    fn stdout() -> Output {
-        Output {
-            w: io::BufWriter::with_capacity(64 << 10, io::stdout()),
-        }
-    }
-
-    fn text(&mut self, s: &str) -> Result<()> {
-        quiet_on_closed_pipe(self.w.write_all(s.as_bytes()))
-    }
-
-    /// One JSON value on one line.
-    fn json_line<T: serde::Serialize>(&mut self, v: &T) -> Result<()> {
-        quiet_on_closed_pipe(
-            serde_json::to_writer(&mut self.w, v)
-                .map_err(io::Error::from)
-                .and_then(|()| self.w.write_all(b"\n")),
-        )
-    }
-
-    /// One JSON document, indented, written as it is serialised.
-    fn json_pretty<T: serde::Serialize>(&mut self, v: &T) -> Result<()> {
-        quiet_on_closed_pipe(
-            serde_json::to_writer_pretty(&mut self.w, v)
-                .map_err(io::Error::from)
-                .and_then(|()| self.w.write_all(b"\n")),
-        )
-    }
-
-    fn done(mut self) -> Result<()> {
-        quiet_on_closed_pipe(self.w.flush())
-    }
-}
-
-fn quiet_on_closed_pipe(r: io::Result<()>) -> Result<()> {
-    match r {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
-        other => Ok(other?),
     }
 }
 

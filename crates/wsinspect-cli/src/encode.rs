@@ -87,6 +87,7 @@ pub fn run(args: EncodeArgs) -> Result<()> {
         let key: MaskKey = k.parse().map_err(|e| anyhow!("--mask {k:?}: {e}"))?;
         spec.mask = Some(key.0);
     }
-    println!("{}", spaced_hex(&encode(&spec)));
-    Ok(())
+    let mut out = crate::output::Output::stdout();
+    out.text(&format!("{}\n", spaced_hex(&encode(&spec))))?;
+    out.done()
 }

@@ -43,14 +43,15 @@ pub fn run(args: HandshakeArgs) -> Result<()> {
         None => wsinspect_core::handshake::analyze(&input),
     };
     let frames = found.handshake.as_ref().and(found.frames.as_ref());
+    let mut out = crate::output::Output::stdout();
     if args.json {
         let doc = Document {
             handshake: &report,
             frames,
         };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        out.json_pretty(&doc)?;
     } else {
-        print!("{}", report.to_text());
+        out.text(&report.to_text())?;
         // Both quote the input's headers: escape its control characters as to_text does.
         let assumed = found.assumed_extensions.as_deref().map(escape_controls);
         let unusable = found
@@ -58,17 +59,19 @@ pub fn run(args: HandshakeArgs) -> Result<()> {
             .as_ref()
             .map(|e| escape_controls(&e.to_string()));
         if let Some(e) = &assumed {
-            println!(
-                "the frames were decoded assuming the server accepted {e} (the request offered it; the response is not in the input)"
-            );
+            out.text(&format!(
+                "the frames were decoded assuming the server accepted {e} (the request offered it; the response is not in the input)\n"
+            ))?;
         }
         if let Some(e) = &unusable {
-            println!("the negotiated extensions could not configure the decoder: {e}");
+            out.text(&format!(
+                "the negotiated extensions could not configure the decoder: {e}\n"
+            ))?;
         }
         if let Some(frames) = frames {
-            println!();
-            print!("{}", render_text(frames));
+            out.text("\n")?;
+            out.text(&render_text(frames))?;
         }
     }
-    Ok(())
+    out.done()
 }

@@ -11,6 +11,7 @@ mod accept;
 mod decode;
 mod encode;
 mod handshake;
+mod output;
 
 /// WebSocket protocol inspector.
 #[derive(Parser)]

@@ -165,27 +165,50 @@ fn many_small_bombs_end_at_the_inflate_budget() {
 
 #[test]
 fn a_closed_stdout_ends_the_program_quietly() {
-    use std::io::{BufRead as _, BufReader};
+    use std::io::{BufRead as _, BufReader, Write as _};
     use std::process::{Command, Stdio};
-    let file = data("real/ctx.client.bin");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsinspect"))
-        .args(["decode", file.to_str().unwrap(), "--jsonl"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    // The reader (like `head -1`) is gone now.
-    let out = child.wait_with_output().unwrap();
-    assert!(first.starts_with("{\"v\":1"));
-    assert!(out.status.success(), "{out:?}");
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains("Broken pipe"),
-        "{out:?}"
-    );
+    // Megabytes of output, far more than a pipe holds, for each command that can print much.
+    let frames = many_frames(30_000);
+    let hex: String = frames[..60_000]
+        .iter()
+        .map(|b| format!("{b:02x} "))
+        .collect();
+    let cases: [(&[&str], &[u8]); 3] = [
+        (
+            &["decode", "--jsonl", "--from", "server", "--format", "raw"],
+            &frames,
+        ),
+        (&["decode", "--from", "server", "--format", "raw"], &frames),
+        (&["handshake"], &handshake),
+    ];
+    for (args, input) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wsinspect"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        // The reader (like `head -1`) is gone now, long before the output ends.
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        assert!(!first.is_empty(), "{args:?}");
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !e.contains("Broken pipe") && !e.contains("panicked"),
+            "{args:?}: {e}"
+        );
+    }
 }
 
 #[test]
