@@ -5,8 +5,8 @@ use clap::Args;
 use serde::Serialize;
 use wsinspect_core::common::escape_controls;
 use wsinspect_core::handshake::HandshakeReport;
-use wsinspect_core::inspect::notation::Format;
-use wsinspect_core::inspect::{inspect, InspectOptions};
+use wsinspect_core::inspect::notation::{Format, Notation};
+use wsinspect_core::inspect::{handshake_bytes, inspect, InspectOptions};
 use wsinspect_core::stream::StreamReport;
 use wsinspect_view::render::render_text;
 
@@ -16,6 +16,9 @@ pub struct HandshakeArgs {
     /// A file holding the request, the response, or both (optionally followed by frames);
     /// `-` or nothing reads standard input.
     file: Option<String>,
+    /// The input notation: auto (HTTP text, or hex, base64 or a dump of it), hex, base64 or raw.
+    #[arg(long, default_value = "auto")]
+    format: Format,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -31,7 +34,15 @@ struct Document<'a> {
 }
 
 pub fn run(args: HandshakeArgs) -> Result<()> {
-    let input = crate::read_input(args.file.as_deref())?;
+    let given = crate::read_input(args.file.as_deref())?;
+    let (input, notation) = handshake_bytes(&given, args.format)?;
+    if notation != Notation::Raw {
+        eprintln!(
+            "wsinspect: the input was read as {} ({} bytes)",
+            notation.as_str(),
+            input.len()
+        );
+    }
     let opts = InspectOptions {
         format: Format::Raw,
         ..InspectOptions::default()

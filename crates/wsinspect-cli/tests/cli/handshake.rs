@@ -301,3 +301,28 @@ fn one_warning_is_singular() {
     let text = stdout(&["handshake"], with_headers("").as_bytes());
     assert!(text.contains(", 1 warning\n"), "{text}");
 }
+
+#[test]
+fn a_handshake_in_base64_hex_or_a_dump_is_read_as_the_bytes_it_spells() {
+    let rfc = std::fs::read(crate::support::data("handshake/rfc6455.txt")).unwrap();
+    let hex: String = rfc.iter().map(|b| format!("{b:02x} ")).collect();
+    let b64 = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(&rfc)
+    };
+    for input in [hex, b64] {
+        let out = crate::support::run(&["handshake", "--json"], input.as_bytes());
+        assert!(out.status.success(), "{out:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["summary"]["fail"], 0, "{v}");
+        assert_eq!(v["summary"]["warn"], 0, "{v}");
+        let endings = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "req-line-endings")
+            .unwrap();
+        assert_eq!(endings["status"], "pass");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("the input was read as"));
+    }
+}

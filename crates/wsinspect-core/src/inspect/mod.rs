@@ -97,6 +97,27 @@ impl std::error::Error for InspectError {}
 
 pub use crate::handshake::detect::starts_like_handshake;
 
+/// The bytes of a handshake given in any notation: HTTP text as it is, or hex, base64 or a dump
+/// of it (a capture copied from a tool), with the notation that was read. With
+/// [`Format::Auto`], text that is neither HTTP nor a notation of HTTP is taken as it is, so that
+/// the handshake checks can say what it lacks.
+pub fn handshake_bytes(input: &[u8], format: Format) -> Result<(Vec<u8>, Notation), InspectError> {
+    match format {
+        Format::Raw => Ok((input.to_vec(), Notation::Raw)),
+        Format::Auto if starts_like_handshake(input) => Ok((input.to_vec(), Notation::Raw)),
+        Format::Auto => match parse_input(input, format) {
+            Ok(p) if p.notation != Notation::Raw && starts_like_handshake(&p.bytes) => {
+                Ok((p.bytes, p.notation))
+            }
+            _ => Ok((input.to_vec(), Notation::Raw)),
+        },
+        _ => {
+            let p = parse_input(input, format).map_err(InspectError::Notation)?;
+            Ok((p.bytes, p.notation))
+        }
+    }
+}
+
 /// Read `input` and decode everything in it.
 ///
 /// ```
