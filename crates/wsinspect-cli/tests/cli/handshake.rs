@@ -326,3 +326,42 @@ fn a_handshake_in_base64_hex_or_a_dump_is_read_as_the_bytes_it_spells() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("the input was read as"));
     }
 }
+
+#[test]
+fn the_http2_preface_and_a_draft76_subprotocol_are_named() {
+    let v = json(
+        &["handshake", "--json"],
+        b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    );
+    let method = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "req-method")
+        .unwrap();
+    assert!(
+        method["message"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP/2 connection preface"),
+        "{method}"
+    );
+    let d = stdout(&["handshake", &path("draft76.bin")], b"");
+    assert!(d.contains("subprotocol: sample"), "{d}");
+}
+
+#[test]
+fn an_inflate_failure_cites_its_rfc_section_once() {
+    let out = run(
+        &[
+            "decode",
+            "--from",
+            "server",
+            "--extensions",
+            "permessage-deflate",
+        ],
+        b"c1 02 ff ff",
+    );
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(t.matches("RFC 7692 §6.2").count(), 1, "{t}");
+}

@@ -42,6 +42,8 @@ fn method_and_version(ctx: &mut Ctx, req: &Request) {
     let first = Some(req.head.first_line);
     if req.method == "GET" {
         ctx.push(CheckId::ReqMethod, Status::Pass, first, "the method is GET");
+    } else if req.method == "PRI" && req.target == "*" && req.version == "HTTP/2.0" {
+        ctx.push(CheckId::ReqMethod, Status::Fail, first, "this is the HTTP/2 connection preface (`PRI * HTTP/2.0`, RFC 9113 §3.4) that a client sends when it speaks HTTP/2 with prior knowledge, not an HTTP/1.1 handshake; over HTTP/2 a WebSocket opens with an extended CONNECT (RFC 8441) inside binary HTTP/2 frames, so the bytes after this preface are HTTP/2 frames");
     } else {
         ctx.push(CheckId::ReqMethod, Status::Fail, first, format!("the method is `{}`; the handshake must be a GET request (methods are case-sensitive)", req.method));
     }

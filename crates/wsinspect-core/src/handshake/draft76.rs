@@ -33,6 +33,15 @@ pub(super) fn draft76_checks(
             .and_then(draft76_number)
     };
     let (key1, key2) = (k("Sec-WebSocket-Key1"), k("Sec-WebSocket-Key2"));
+    // Draft 76 (and 75 before it) echoes the subprotocol the server chose, as the RFC does.
+    let chosen = res.and_then(|r| {
+        r.values("Sec-WebSocket-Protocol")
+            .next()
+            .or_else(|| r.values("WebSocket-Protocol").next())
+    });
+    if let Some(p) = chosen {
+        ctx.negotiated.subprotocol = Some(p.to_string());
+    }
     let key3 = split
         .draft76_key3
         .clone()

@@ -834,7 +834,7 @@ impl Reader {
         };
         let section = if param == "server" { 1 } else { 2 };
         match failure {
-            InflateFailure::Invalid => "The compressed message could not be decompressed: it is not valid raw DEFLATE data, or refers back to bytes never sent (RFC 7692 §6.2).".to_string(),
+            InflateFailure::Invalid => "The compressed message could not be decompressed: it is not valid raw DEFLATE data, or refers back to bytes never sent.".to_string(),
             InflateFailure::BeforeMessage => format!(
                 "The compressed message refers back to data before its own start, but {param}_no_context_takeover was agreed, so the {param} must start every message with an empty window (RFC 7692 §7.1.1.{section})."
             ),
