@@ -365,3 +365,32 @@ fn an_inflate_failure_cites_its_rfc_section_once() {
     let t = String::from_utf8_lossy(&out.stdout);
     assert_eq!(t.matches("RFC 7692 §6.2").count(), 1, "{t}");
 }
+
+#[test]
+fn http2_extended_connect_checks_the_negotiation_and_refuses_a_101() {
+    let input = b":method: CONNECT\n:protocol: websocket\n:scheme: https\n:path: /chat\n\
+:authority: example.com\nsec-websocket-version: 13\nsec-websocket-protocol: chat\n\
+sec-websocket-extensions: permessage-deflate\n\n:status: 101\nsec-websocket-protocol: mqtt\n\
+sec-websocket-extensions: permessage-deflate; server_max_window_bits=16\n";
+    let v = json(&["handshake", "--json"], input);
+    let check = |id: &str| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}: {v}"))
+            .clone()
+    };
+    assert_eq!(check("res-protocol")["status"], "fail", "{v}");
+    assert_eq!(check("res-extensions")["status"], "fail", "{v}");
+    let status = check("h2-status");
+    assert_eq!(status["status"], "fail");
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP/2 has no 101"),
+        "{status}"
+    );
+}

@@ -203,7 +203,8 @@ fn origin(ctx: &mut Ctx, req: &Request) {
     }
 }
 
-fn protocols(ctx: &mut Ctx, req: &Request) {
+/// The subprotocols the client offers (also in an HTTP/2 extended CONNECT).
+pub(super) fn protocols(ctx: &mut Ctx, req: &Request) {
     let offers = req.tokens("Sec-WebSocket-Protocol");
     if offers.is_empty() {
         ctx.push(
@@ -251,7 +252,8 @@ fn protocols(ctx: &mut Ctx, req: &Request) {
     }
 }
 
-fn extensions(ctx: &mut Ctx, req: &Request) {
+/// The extensions the client offers (also in an HTTP/2 extended CONNECT).
+pub(super) fn extensions(ctx: &mut Ctx, req: &Request) {
     let Some(v) = req.combined("Sec-WebSocket-Extensions") else {
         ctx.push(
             CheckId::ReqExtensions,

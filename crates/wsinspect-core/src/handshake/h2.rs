@@ -7,7 +7,6 @@ use super::context::Ctx;
 use super::http::{line_of, Fields, Head, Request, Response};
 use super::server::explain_status;
 use super::{CheckId, Status};
-use crate::ext::extensions::{deflate_session, parse_extensions};
 
 /// The request and response blocks of HTTP/2 pseudo-header text.
 pub(super) fn h2_blocks(
@@ -135,6 +134,9 @@ pub(super) fn h2_checks(ctx: &mut Ctx, req: Option<&Request>, res: Option<&Respo
     let mut present = Vec::new();
     if let Some(r) = req {
         request_checks(ctx, r);
+        // RFC 8441 §5: the subprotocol and extension negotiation is the same as over HTTP/1.1.
+        super::client::protocols(ctx, r);
+        super::client::extensions(ctx, r);
         present.extend(
             FORBIDDEN
                 .iter()
@@ -143,7 +145,7 @@ pub(super) fn h2_checks(ctx: &mut Ctx, req: Option<&Request>, res: Option<&Respo
         );
     }
     if let Some(s) = res {
-        response_checks(ctx, s);
+        response_checks(ctx, req, s);
         present.extend(
             FORBIDDEN
                 .iter()
@@ -262,8 +264,8 @@ fn version_and_origin(ctx: &mut Ctx, r: &Request) {
     }
 }
 
-/// The status, and what the response negotiated.
-fn response_checks(ctx: &mut Ctx, s: &Response) {
+/// The status, and what the response negotiated (checked against the offers as over HTTP/1.1).
+fn response_checks(ctx: &mut Ctx, req: Option<&Request>, s: &Response) {
     let line = Some(s.head.first_line);
     if (200..300).contains(&s.status) {
         ctx.push(
@@ -271,6 +273,13 @@ fn response_checks(ctx: &mut Ctx, s: &Response) {
             Status::Pass,
             line,
             format!(":status {}: the stream is now a WebSocket", s.status),
+        );
+    } else if s.status == 101 {
+        ctx.push(
+            CheckId::H2Status,
+            Status::Fail,
+            line,
+            ":status 101: HTTP/2 has no 101 Switching Protocols (RFC 9113 §8.6); an extended CONNECT succeeds with a 2xx status, so this response says both \"HTTP/2\" and \"HTTP/1.1 upgrade\"",
         );
     } else {
         ctx.push(
@@ -280,16 +289,6 @@ fn response_checks(ctx: &mut Ctx, s: &Response) {
             format!(":status {}: {}", s.status, explain_status(s.status)),
         );
     }
-    if let Some(p) = s.values("Sec-WebSocket-Protocol").next() {
-        ctx.negotiated.subprotocol = Some(p.to_string());
-    }
-    if let Some(v) = s.combined("Sec-WebSocket-Extensions") {
-        let e = parse_extensions(&v);
-        ctx.negotiated.permessage_deflate = e
-            .iter()
-            .find(|e| e.name.eq_ignore_ascii_case("permessage-deflate"))
-            .map(deflate_session);
-        ctx.negotiated.extensions = e;
-        ctx.negotiated.extensions_header = Some(v);
-    }
+    super::server::protocol(ctx, req, s);
+    super::server::extensions(ctx, req, s);
 }

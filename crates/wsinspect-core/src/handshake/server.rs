@@ -187,7 +187,9 @@ fn accept_value(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
     }
 }
 
-fn protocol(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
+/// The subprotocol the server selected, against the client's offers (RFC 6455 §4.2.2; the
+/// same rule for RFC 8441's extended CONNECT).
+pub(super) fn protocol(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
     let offers = req.map(|r| r.tokens("Sec-WebSocket-Protocol"));
     let chosen = res.tokens("Sec-WebSocket-Protocol");
     let pline = line_of_header(&res.headers, &res.head, "Sec-WebSocket-Protocol");
@@ -208,7 +210,9 @@ fn protocol(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
     }
 }
 
-fn extensions(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
+/// The extensions the server accepted, against the client's offers (RFC 6455 §9.1, RFC 7692;
+/// the same rules for RFC 8441's extended CONNECT).
+pub(super) fn extensions(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
     let Some(value) = res.combined("Sec-WebSocket-Extensions") else {
         ctx.push(
             CheckId::ResExtensions,
