@@ -103,6 +103,13 @@ pub fn run(args: DecodeArgs) -> Result<()> {
 /// The table or JSON document of an input read whole.
 fn whole(args: &DecodeArgs, opts: &InspectOptions, input: &[u8]) -> Result<()> {
     let found = inspect(input, opts)?;
+    if args.json && found.notation_also.is_some() {
+        eprintln!(
+            "wsinspect: the input was read as {}{}",
+            found.notation.as_str(),
+            also(found.notation_also)
+        );
+    }
     notices(&Notices {
         handshake: found.handshake.as_ref(),
         frames: found.frames_offset
@@ -124,13 +131,29 @@ fn whole(args: &DecodeArgs, opts: &InspectOptions, input: &[u8]) -> Result<()> {
         out.json_pretty(&report)?;
     } else {
         out.text(&format!(
-            "input: {} bytes read as {}\n",
+            "input: {} bytes read as {}{}\n",
             found.len,
-            found.notation.as_str()
+            found.notation.as_str(),
+            also(found.notation_also)
         ))?;
         out.text(&render_text(&report))?;
     }
     out.done()
+}
+
+/// The other reading detection passed over, said so a wrong guess can be seen.
+fn also(other: Option<Notation>) -> String {
+    match other {
+        Some(n) => format!(
+            " (it is also valid {}: --format {} reads it that way)",
+            n.as_str(),
+            match n {
+                Notation::Base64 => "base64",
+                _ => "hex",
+            }
+        ),
+        None => String::new(),
+    }
 }
 
 /// What the input turned out to hold, for the notices on standard error.

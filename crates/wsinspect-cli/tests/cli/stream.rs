@@ -247,3 +247,21 @@ fn a_handshake_alone_or_cut_short_says_what_was_read() {
         "{e}"
     );
 }
+
+#[test]
+fn detection_says_when_it_had_a_choice_and_why_it_failed() {
+    let t = String::from_utf8(run(&["decode"], b"deadbeef").stdout).unwrap();
+    assert!(
+        t.starts_with("input: 4 bytes read as hex (it is also valid base64"),
+        "{t}"
+    );
+    let e = run(&["decode"], b"ggP7/78=garbage!");
+    let e = String::from_utf8_lossy(&e.stderr);
+    assert!(
+        e.contains("not valid base64") && e.contains("column 8"),
+        "{e}"
+    );
+    let e = run(&["decode"], b"\x01\x05Hello");
+    let e = String::from_utf8_lossy(&e.stderr);
+    assert!(e.contains("use --format raw"), "{e}");
+}

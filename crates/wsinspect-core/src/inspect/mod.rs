@@ -47,6 +47,8 @@ impl Default for InspectOptions {
 pub struct Inspection {
     /// How the input was read ("raw" for handshake text).
     pub notation: Notation,
+    /// Another notation the text is also valid in, when detection had a choice.
+    pub notation_also: Option<Notation>,
     /// How many bytes the input held once read.
     pub len: usize,
     /// The opening handshake, when the input starts with one.
@@ -288,18 +290,20 @@ fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
             message: e.to_string(),
         })?;
     }
-    let (bytes, notation) = if opts.format == Format::Auto && starts_like_handshake(input) {
-        (input.to_vec(), Notation::Raw)
-    } else {
-        let parsed = parse_input(input, opts.format).map_err(InspectError::Notation)?;
-        (parsed.bytes, parsed.notation)
-    };
+    let (bytes, notation, notation_also) =
+        if opts.format == Format::Auto && starts_like_handshake(input) {
+            (input.to_vec(), Notation::Raw, None)
+        } else {
+            let parsed = parse_input(input, opts.format).map_err(InspectError::Notation)?;
+            (parsed.bytes, parsed.notation, parsed.also)
+        };
     let p = plan(&bytes, opts)?;
     let decoder = p
         .decodes()
         .then(|| Decoder::new(p.direction, p.config.clone()));
     let out = Inspection {
         notation,
+        notation_also,
         len: bytes.len(),
         handshake: p.handshake,
         frames_offset: p.frames.start,

@@ -83,6 +83,9 @@ pub struct Parsed {
     pub bytes: Vec<u8>,
     /// The notation detected (or forced).
     pub notation: Notation,
+    /// Another notation the same text is also valid in, when detection had a choice (plain hex
+    /// digits are base64 too): the output names it, so a wrong guess can be seen.
+    pub also: Option<Notation>,
 }
 
 fn error(line: usize, column: usize, found: impl Into<String>, message: &str) -> NotationError {
@@ -107,6 +110,7 @@ pub fn parse_input(input: &[u8], format: Format) -> Result<Parsed, NotationError
     let raw = || Parsed {
         bytes: input.to_vec(),
         notation: Notation::Raw,
+        also: None,
     };
     if format == Format::Raw {
         return Ok(raw());
@@ -142,32 +146,85 @@ pub fn parse_input(input: &[u8], format: Format) -> Result<Parsed, NotationError
         return parse_base64(text).map(|bytes| Parsed {
             bytes,
             notation: Notation::Base64,
+            also: None,
         });
     }
     let hex = parse_hex_family(text);
     if format == Format::Hex {
         return hex;
     }
+    detect(text, hex)
+}
+
+/// Auto-detection between the hex family and base64, saying when it had a choice
+/// ([`Parsed::also`]) and, when neither reads the text, reporting the error of the one the text
+/// looks more like.
+fn detect(text: &str, hex: Result<Parsed, NotationError>) -> Result<Parsed, NotationError> {
+    let t = text.trim();
     match hex {
-        Ok(p) => Ok(p),
+        Ok(mut p) => {
+            // Plain hex digits are base64 characters too: say the other reading exists.
+            let plain = p.notation == Notation::Hex
+                && t.bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b'\n' || b == b'\r');
+            if plain && parse_base64(text).is_ok() {
+                p.also = Some(Notation::Base64);
+            }
+            Ok(p)
+        }
         Err(e) => {
-            // Base64 may be wrapped in lines but has no spaces within a line: spaced text is
-            // hex with a typo, and the hex error (naming the typo) is the useful answer.
-            let b64_alphabet = text.trim().chars().all(|c| {
-                c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_' | '=' | '\n' | '\r')
+            let b64 = parse_base64(text).map(|bytes| Parsed {
+                bytes,
+                notation: Notation::Base64,
+                also: None,
             });
-            if b64_alphabet {
-                parse_base64(text)
-                    .map(|bytes| Parsed {
-                        bytes,
-                        notation: Notation::Base64,
-                    })
-                    .map_err(|_| NotationError {
+            // Base64 may be wrapped in lines but has no spaces within a line: spaced text is
+            // hex with a typo, and the hex error (naming the typo) is the useful answer. Text
+            // with characters only base64 has (g-z, +, /, =) was meant as base64.
+            let spaced = t.lines().any(|l| l.trim().contains([' ', '\t', ',', ':']));
+            // Mostly base64's alphabet, some characters only base64 has, and none of the hex
+            // notations' marks.
+            let in_alphabet =
+                |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_' | '=');
+            let chars = t.chars().filter(|c| !c.is_whitespace()).count().max(1);
+            let alphabet = t.chars().filter(|&c| in_alphabet(c)).count();
+            let base64_only = t.chars().any(|c| {
+                matches!(c, 'g'..='z' | 'G'..='Z' | '+' | '/' | '=') && !c.is_ascii_hexdigit()
+            }) && !["\\x", "0x", "{", "[", ";"].iter().any(|m| t.contains(m))
+                && alphabet * 10 >= chars * 8;
+            let controls = t
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'));
+            let hint = |e: NotationError| {
+                if !controls {
+                    return e;
+                }
+                NotationError {
+                    message: format!(
+                        "the input holds control characters, so it looks like raw bytes: use --format raw (read as text, {})",
+                        e.message
+                    ),
+                    ..e
+                }
+            };
+            match b64 {
+                Ok(p) if !spaced => Ok(p),
+                Err(b) if base64_only && !spaced => Err(hint(NotationError {
+                    message: format!("{} (and the text is not hex either)", b.message),
+                    ..b
+                })),
+                _ if !spaced
+                    && t.chars().all(|c| {
+                        c.is_ascii_alphanumeric()
+                            || matches!(c, '+' | '/' | '-' | '_' | '=' | '\n' | '\r')
+                    }) =>
+                {
+                    Err(hint(NotationError {
                         message: format!("{} (and the text is not valid base64 either)", e.message),
                         ..e
-                    })
-            } else {
-                Err(e)
+                    }))
+                }
+                _ => Err(hint(e)),
             }
         }
     }
@@ -189,7 +246,11 @@ fn parse_hex_family(text: &str) -> Result<Parsed, NotationError> {
         refuse_od_words(text)?;
         (parse_hex(text)?, Notation::Hex)
     };
-    Ok(Parsed { bytes, notation })
+    Ok(Parsed {
+        bytes,
+        notation,
+        also: None,
+    })
 }
 
 /// Base64 with either alphabet, padding optional, whitespace ignored.
