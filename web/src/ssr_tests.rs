@@ -37,7 +37,7 @@ fn unmask_table_rows_and_show_all_button() {
         0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
     ];
     let r = decode_all(&hello, Direction::Client, &DecodeConfig::default());
-    let rows = Rc::new(view::unmask_rows(&r.frames[0], &hello, 0, 2));
+    let rows = Rc::new(view::unmask_rows(&r.frames[0], &hello, 2));
     let html = render::<UnmaskTable>(UnmaskProps {
         rows: rows.clone(),
         total: 5,

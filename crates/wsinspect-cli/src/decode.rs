@@ -136,6 +136,9 @@ fn whole(args: &DecodeArgs, opts: &InspectOptions, input: &[u8]) -> Result<()> {
             found.notation.as_str(),
             also(found.notation_also)
         ))?;
+        for n in &report.input_notes {
+            out.text(&format!("note: {n}\n"))?;
+        }
         out.text(&render_text(&report))?;
     }
     out.done()
@@ -247,7 +250,12 @@ fn stream(
     let mut sink = Sink::new(args, p.direction);
     let d = p.direction;
     sink.start(notation, head.len(), rest.is_some())?;
+    for n in &p.notes {
+        eprintln!("wsinspect: {n}");
+    }
     let frames_to_end = p.frames.end == head.len();
+    // Offsets are the input's: the handshake before the frames counts.
+    session.skip(d, p.frames.start as u64);
     session.feed(d, &head[p.frames.clone()], None);
     sink.drain(&mut session)?;
     if let Some(mut r) = rest {

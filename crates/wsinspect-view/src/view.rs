@@ -230,16 +230,11 @@ pub fn printable(b: u8) -> char {
     }
 }
 
-/// The frame's bytes (from `input`, the bytes of the whole inspection) as rows of 16, at most
-/// `limit` bytes, each byte knowing its field.
-pub fn hex_view(
-    frame: &FrameReport,
-    input: &[u8],
-    frames_offset: usize,
-    limit: usize,
-) -> Vec<HexRow> {
-    let start = frames_offset + frame.offset as usize;
-    let end = (frames_offset + frame.range().end as usize)
+/// The frame's bytes (from `input`, the bytes of the whole inspection, where the frame's
+/// offsets point) as rows of 16, at most `limit` bytes, each byte knowing its field.
+pub fn hex_view(frame: &FrameReport, input: &[u8], limit: usize) -> Vec<HexRow> {
+    let start = frame.offset as usize;
+    let end = (frame.range().end as usize)
         .min(input.len())
         .min(start.saturating_add(limit));
     let field_of = |rel: usize| -> Part {
@@ -302,16 +297,11 @@ pub struct UnmaskRow {
 
 /// The unmasking table of a masked frame's first `limit` payload bytes (empty when unmasked).
 /// `input` is the inspection's bytes.
-pub fn unmask_rows(
-    frame: &FrameReport,
-    input: &[u8],
-    frames_offset: usize,
-    limit: usize,
-) -> Vec<UnmaskRow> {
+pub fn unmask_rows(frame: &FrameReport, input: &[u8], limit: usize) -> Vec<UnmaskRow> {
     let Some(key) = frame.header.mask_key else {
         return Vec::new();
     };
-    let start = frames_offset + frame.payload_range().start as usize;
+    let start = frame.payload_range().start as usize;
     let wire = input.get(start..).unwrap_or_default();
     frame
         .payload
@@ -963,7 +953,7 @@ mod tests {
     #[test]
     fn hex_view_links_every_byte_to_its_field() {
         let r = hello();
-        let rows = hex_view(&r.frames[0], &HELLO, 0, 1 << 20);
+        let rows = hex_view(&r.frames[0], &HELLO, 1 << 20);
         let fields: Vec<_> = rows[0].cells.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -984,7 +974,7 @@ mod tests {
     #[test]
     fn unmask_table_follows_rfc6455_5_3() {
         let r = hello();
-        let rows = unmask_rows(&r.frames[0], &HELLO, 0, 16);
+        let rows = unmask_rows(&r.frames[0], &HELLO, 16);
         assert_eq!(rows.len(), 5);
         assert_eq!(
             (
@@ -997,7 +987,7 @@ mod tests {
         );
         assert_eq!(rows[4].key_index, 0);
         assert_eq!(rows[1].xor, "10011111 ^ 11111010");
-        assert!(unmask_rows(&r.frames[0], &HELLO, 0, 2).len() == 2);
+        assert!(unmask_rows(&r.frames[0], &HELLO, 2).len() == 2);
     }
 
     #[test]
@@ -1133,7 +1123,7 @@ mod tests {
             );
             assert!(frame_row(&r, 0).preview.chars().count() <= 60);
             assert_eq!(
-                hex_view(&r.frames[0], bytes, 0, 1024)
+                hex_view(&r.frames[0], bytes, 1024)
                     .iter()
                     .map(|r| r.cells.len())
                     .sum::<usize>(),
@@ -1150,7 +1140,7 @@ mod tests {
     fn a_byte_holding_several_fields_names_them_all() {
         let r = hello();
         let rows = bit_grid(&r.frames[0]);
-        let hex = hex_view(&r.frames[0], &HELLO, 0, 16);
+        let hex = hex_view(&r.frames[0], &HELLO, 16);
         let info = field_info(&rows, &hex[0].cells[0].fields).unwrap();
         assert_eq!(info.head, "FIN = 1");
         assert_eq!(

@@ -38,7 +38,7 @@ pub fn FrameDetail(props: &Props) -> Html {
     };
     let rows = Rc::new(view::bit_grid(frame));
     let legend = Rc::new(view::legend(frame));
-    let hex = Rc::new(view::hex_view(frame, &i.bytes, i.frames_offset, HEX_LIMIT));
+    let hex = Rc::new(view::hex_view(frame, &i.bytes, HEX_LIMIT));
     let frame_len = (frame.range().end - frame.range().start) as usize;
     let note = view::shown_note(HEX_LIMIT, frame_len);
     let limit = if props.unmask_all {
@@ -46,7 +46,7 @@ pub fn FrameDetail(props: &Props) -> Html {
     } else {
         UNMASK_FIRST
     };
-    let unmask = Rc::new(view::unmask_rows(frame, &i.bytes, i.frames_offset, limit));
+    let unmask = Rc::new(view::unmask_rows(frame, &i.bytes, limit));
     let payload = Rc::new(view::payload_view(report, props.index, PAYLOAD_LIMIT));
     let row = view::frame_row(report, props.index);
     html! {

@@ -265,3 +265,53 @@ fn detection_says_when_it_had_a_choice_and_why_it_failed() {
     let e = String::from_utf8_lossy(&e.stderr);
     assert!(e.contains("use --format raw"), "{e}");
 }
+
+#[test]
+fn offsets_are_the_inputs_and_conflicts_with_the_handshake_are_stated() {
+    let file = data("real/ctx.client.bin");
+    let head = std::fs::read(&file)
+        .unwrap()
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap()
+        + 4;
+    let f = file.to_str().unwrap();
+    let out = run(&["decode", f, "--json", "--from", "server"], b"");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["frames"][0]["offset"], head as u64,
+        "frame offsets count the handshake"
+    );
+    let notes: Vec<&str> = v["input_notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("permessage-deflate was assumed")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("--from server was not used")),
+        "{notes:?}"
+    );
+    let events = lines(&run(&["decode", f, "--jsonl"], b""));
+    assert_eq!(
+        events[0]["start"], head as u64,
+        "the streamed path counts it too"
+    );
+    let ext = "permessage-deflate; client_no_context_takeover";
+    let forced = run(&["decode", f, "--json", "--extensions", ext], b"");
+    let v: Value = serde_json::from_slice(&forced.stdout).unwrap();
+    let notes = v["input_notes"].to_string();
+    assert!(
+        !notes.contains("assumed"),
+        "the option was used, nothing assumed: {notes}"
+    );
+    assert!(notes.contains("decoded with --extensions"), "{notes}");
+}

@@ -55,7 +55,7 @@ pub struct Inspection {
     pub handshake: Option<HandshakeReport>,
     /// Where the frame bytes start in the input's bytes (0 without a handshake).
     pub frames_offset: usize,
-    /// The frames, when there are frame bytes. Their offsets count from `frames_offset`.
+    /// The frames, when there are frame bytes. Their offsets are the input's.
     pub frames: Option<StreamReport>,
     /// Why the negotiated extensions could not configure the decoder (it then decodes as if
     /// none were negotiated).
@@ -141,6 +141,7 @@ pub fn inspect(input: &[u8], opts: &InspectOptions) -> Result<Inspection, Inspec
 /// `finish`: the result is the same however the steps are sized.
 pub struct Job {
     out: Inspection,
+    notes: Vec<String>,
     frames: core::ops::Range<usize>,
     fed: usize,
     decoder: Option<Decoder>,
@@ -179,7 +180,9 @@ impl Job {
     pub fn finish(mut self) -> Inspection {
         while !self.step(usize::MAX) {}
         if let Some(d) = self.decoder.take() {
-            self.out.frames = Some(d.finish());
+            let mut r = d.finish();
+            r.input_notes = std::mem::take(&mut self.notes);
+            self.out.frames = Some(r);
         }
         self.out
     }
@@ -205,6 +208,8 @@ pub struct Plan {
     /// The bytes after a response that refused the upgrade (status other than 101): its HTTP
     /// body, which is not frames and is not decoded as frames.
     pub http_body: Option<core::ops::Range<usize>>,
+    /// Where an option and the handshake disagreed, which one was used; what was assumed.
+    pub notes: Vec<String>,
 }
 
 impl Plan {
@@ -234,6 +239,7 @@ pub fn plan(bytes: &[u8], opts: &InspectOptions) -> Result<Plan, InspectError> {
         extensions_error: None,
         assumed_extensions: None,
         http_body: None,
+        notes: Vec::new(),
     };
     if starts_like_handshake(bytes) {
         let report = handshake::analyze(bytes);
@@ -254,6 +260,11 @@ pub fn plan(bytes: &[u8], opts: &InspectOptions) -> Result<Plan, InspectError> {
                         .any(|e| e.name.eq_ignore_ascii_case("permessage-deflate"))
                 })
             });
+        if offered_deflate && opts.extensions.is_none() {
+            p.notes.push(
+                "permessage-deflate was assumed: the request offered it and the response is not in the input".into(),
+            );
+        }
         if offered_deflate {
             p.assumed_extensions = Some("permessage-deflate".into());
             p.config = DecodeConfig::from_extensions("permessage-deflate")
@@ -268,11 +279,28 @@ pub fn plan(bytes: &[u8], opts: &InspectOptions) -> Result<Plan, InspectError> {
             }
             Some(f) => {
                 p.frames = f.offset..f.offset + f.len;
+                if opts.direction != Direction::Unknown && opts.direction != f.direction {
+                    p.notes.push(format!(
+                        "the frames were read as the {}'s, as the handshake says (they follow its {}); --from {} was not used",
+                        f.direction,
+                        if f.direction == Direction::Server { "response" } else { "request" },
+                        opts.direction
+                    ));
+                }
                 p.direction = f.direction;
             }
             None => p.frames = bytes.len()..bytes.len(),
         }
         p.handshake = Some(report);
+    }
+    if let (Some(c), Some(h)) = (&forced, &p.handshake) {
+        let negotiated = h.extensions_header.as_deref().unwrap_or("no extension");
+        if c.deflate != p.config.deflate {
+            p.notes.push(format!(
+                "the frames were decoded with --extensions {:?}, not with what the handshake negotiated ({negotiated})",
+                opts.extensions.as_deref().unwrap_or_default()
+            ));
+        }
     }
     if let Some(c) = forced {
         p.config = c;
@@ -298,9 +326,10 @@ fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
             (parsed.bytes, parsed.notation, parsed.also)
         };
     let p = plan(&bytes, opts)?;
+    // Frame offsets are the input's, handshake included.
     let decoder = p
         .decodes()
-        .then(|| Decoder::new(p.direction, p.config.clone()));
+        .then(|| Decoder::new(p.direction, p.config.clone()).starting_at(p.frames.start as u64));
     let out = Inspection {
         notation,
         notation_also,
@@ -315,6 +344,7 @@ fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
     };
     Ok(Job {
         out,
+        notes: p.notes,
         frames: p.frames.clone(),
         fed: p.frames.start,
         decoder,

@@ -265,6 +265,21 @@ impl Session {
         self.sides[i].phase = phase;
     }
 
+    /// The first `len` bytes of `direction` were read elsewhere (a handshake the caller
+    /// analysed itself): the offsets of what follows count them, and nothing decodes them. Call
+    /// it before feeding that direction.
+    pub fn skip(&mut self, direction: Direction, len: u64) {
+        let i = self.side(direction);
+        self.sides[i].offset += len;
+        if let Phase::Frames(r) = &mut self.sides[i].phase {
+            if r.offset() == 0 {
+                let config = self.config.decode.clone();
+                let fresh = Reader::new(direction, config, self.config.retain).starting_at(len);
+                **r = fresh;
+            }
+        }
+    }
+
     /// `len` bytes that `direction` sent were lost (a capture gap).
     pub fn gap(&mut self, direction: Direction, len: u64, time: Option<Timestamp>) {
         let i = self.side(direction);

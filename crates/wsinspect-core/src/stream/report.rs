@@ -161,6 +161,9 @@ pub struct StreamReport {
     /// Findings that belong to no frame (bytes lost where no frame could be delimited); the
     /// key is left out of JSON when empty.
     pub notes: Vec<Finding>,
+    /// How the input was read where that was a choice: an option and the handshake that
+    /// disagreed and which one was used, extensions assumed; left out of JSON when empty.
+    pub input_notes: Vec<String>,
 }
 
 impl StreamReport {
@@ -234,6 +237,11 @@ impl Serialize for StreamReport {
         } else {
             st.serialize_field("notes", &self.notes)?;
         }
+        if self.input_notes.is_empty() {
+            st.skip_field("input_notes")?;
+        } else {
+            st.serialize_field("input_notes", &self.input_notes)?;
+        }
         st.end()
     }
 }
@@ -254,6 +262,7 @@ impl Collector {
                 messages: Vec::new(),
                 incomplete: None,
                 notes: Vec::new(),
+                input_notes: Vec::new(),
             },
         }
     }
@@ -327,6 +336,13 @@ impl Decoder {
             collector: Collector::new(direction),
             events: VecDeque::new(),
         }
+    }
+
+    /// A decoder whose first byte is at `offset` of the input (after a handshake), so that the
+    /// report's offsets are the input's.
+    pub fn starting_at(mut self, offset: u64) -> Decoder {
+        self.reader = self.reader.starting_at(offset);
+        self
     }
 
     /// The frames completed so far.
