@@ -11,12 +11,14 @@ use std::ops::Range;
 use anyhow::{Context as _, Result};
 use clap::Args;
 use wsinspect_core::handshake::HandshakeReport;
-use wsinspect_core::inspect::notation::{parse_input, Format, Notation};
+use wsinspect_core::inspect::notation::{
+    looks_like_follow, parse_follow, parse_input, Format, Notation,
+};
 use wsinspect_core::inspect::{inspect, plan, starts_like_handshake, InspectOptions, Plan};
-use wsinspect_core::session::{Event, Session, SessionConfig, Summary};
+use wsinspect_core::session::{ConnectionCollector, Event, Session, SessionConfig, Summary};
 use wsinspect_core::stream::{decode_all, DecodeConfig, Keep, Retain, DEFAULT_INFLATE_BUDGET};
 use wsinspect_core::Direction;
-use wsinspect_view::render::{render_summary, render_text, StreamText};
+use wsinspect_view::render::{render_connection, render_summary, render_text, StreamText};
 
 use crate::output::Output;
 
@@ -67,27 +69,56 @@ pub fn run(args: DecodeArgs) -> Result<()> {
         || (args.format == Format::Auto
             && (starts_like_handshake(&first)
                 || std::str::from_utf8(trim_cut_char(&first)).is_err()));
-    let opts = InspectOptions {
-        format: args.format,
-        direction: args.from,
-        extensions: (!args.extensions.is_empty()).then(|| args.extensions.clone()),
-        max_inflated: args.max_inflated,
-    };
+    if !raw && matches!(args.format, Format::Auto | Format::Hex) {
+        let mut all = first;
+        input.read_to_end(&mut all).context("reading the input")?;
+        let text = String::from_utf8_lossy(&all);
+        if looks_like_follow(&text) {
+            return follow(&args, parse_follow(&text)?);
+        }
+        return text_input(&args, all);
+    }
     let streamed = args.jsonl || args.summary || (!args.json && raw && !eof);
     if !streamed {
         let mut all = first;
         input.read_to_end(&mut all).context("reading the input")?;
-        return whole(&args, &opts, &all);
+        return whole(&args, &options(&args), &all);
     }
-    // A notation other than raw is read whole (text is parsed as one piece); raw bytes stream.
-    let (head, notation, rest): (Vec<u8>, Notation, Option<Box<dyn Read>>) = if raw {
-        (first, Notation::Raw, (!eof).then_some(input))
-    } else {
-        let mut all = first;
-        input.read_to_end(&mut all).context("reading the input")?;
-        let parsed = parse_input(&all, args.format)?;
-        (parsed.bytes, parsed.notation, None)
-    };
+    // Raw bytes stream, a chunk at a time.
+    stream_input(&args, first, (!eof).then_some(input))
+}
+
+/// A text input (a notation of bytes), read whole.
+fn text_input(args: &DecodeArgs, all: Vec<u8>) -> Result<()> {
+    if !(args.jsonl || args.summary) {
+        return whole(args, &options(args), &all);
+    }
+    let parsed = parse_input(&all, args.format)?;
+    decode_stream(args, parsed.bytes, parsed.notation, None)
+}
+
+/// A raw input: `head` is its start, `rest` the rest of it, if any.
+fn stream_input(args: &DecodeArgs, head: Vec<u8>, rest: Option<Box<dyn Read>>) -> Result<()> {
+    decode_stream(args, head, Notation::Raw, rest)
+}
+
+fn options(args: &DecodeArgs) -> InspectOptions {
+    InspectOptions {
+        format: args.format,
+        direction: args.from,
+        extensions: (!args.extensions.is_empty()).then(|| args.extensions.clone()),
+        max_inflated: args.max_inflated,
+    }
+}
+
+/// Plan from the input's start, then run the session over the rest.
+fn decode_stream(
+    args: &DecodeArgs,
+    head: Vec<u8>,
+    notation: Notation,
+    rest: Option<Box<dyn Read>>,
+) -> Result<()> {
+    let opts = options(args);
     let p = plan(&head, &opts)?;
     notices(&Notices {
         handshake: p.handshake.as_ref(),
@@ -97,7 +128,74 @@ pub fn run(args: DecodeArgs) -> Result<()> {
         assumed_extensions: p.assumed_extensions.as_deref(),
         extensions_error: p.extensions_error.as_deref(),
     });
-    stream(&args, p, &head, notation, rest)
+    stream(args, p, &head, notation, rest)
+}
+
+/// Both directions of one connection ("Follow TCP Stream" output): the session engine reads
+/// them in the order the segments came, handshake first.
+fn follow(args: &DecodeArgs, segments: Vec<(Direction, Vec<u8>)>) -> Result<()> {
+    eprintln!(
+        "wsinspect: the input is a Follow TCP Stream dump of both directions ({} segments; indented lines are the server's): decoded as one connection",
+        segments.len()
+    );
+    let mut decode = DecodeConfig {
+        max_inflated: args.max_inflated,
+        inflate_budget: args.inflate_budget,
+        ..DecodeConfig::default()
+    };
+    let forced = !args.extensions.is_empty();
+    if forced {
+        decode.deflate = DecodeConfig::from_extensions(&args.extensions)
+            .map_err(|e| anyhow::anyhow!("the extensions value could not be used: {e}"))?
+            .deflate;
+    }
+    let keep = match (args.summary, args.keep) {
+        (true, _) => Keep::Nothing,
+        (false, Some(n)) => Keep::Prefix(n),
+        (false, None) => Keep::All,
+    };
+    let mut session = Session::new(SessionConfig {
+        decode,
+        handshake: true,
+        force_extensions: forced,
+        retain: Retain {
+            frames: keep,
+            messages: keep,
+        },
+        ..SessionConfig::default()
+    });
+    let mut out = Output::stdout();
+    let mut summary = Summary::default();
+    let mut report = ConnectionCollector::default();
+    let mut take = |session: &mut Session, out: &mut Output| -> Result<()> {
+        while let Some(e) = session.poll_event() {
+            if args.jsonl {
+                out.json_line(&e)?;
+            } else if args.summary {
+                summary.push(&e);
+            } else {
+                report.push(e);
+            }
+        }
+        Ok(())
+    };
+    for (d, bytes) in &segments {
+        session.feed(*d, bytes, None);
+        take(&mut session, &mut out)?;
+    }
+    session.finish(Direction::Client, None);
+    session.finish(Direction::Server, None);
+    take(&mut session, &mut out)?;
+    if args.summary && args.json {
+        out.json_pretty(&summary)?;
+    } else if args.summary {
+        out.text(&render_summary(&summary))?;
+    } else if args.json {
+        out.json_pretty(&report.finish())?;
+    } else if !args.jsonl {
+        out.text(&render_connection(&report.finish()))?;
+    }
+    out.done()
 }
 
 /// The table or JSON document of an input read whole.

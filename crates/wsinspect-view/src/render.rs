@@ -3,7 +3,8 @@
 
 use core::fmt::Write as _;
 
-use wsinspect_core::session::{EventKind, Summary};
+use wsinspect_core::common::escape_controls;
+use wsinspect_core::session::{ConnectionReport, EventKind, Summary};
 use wsinspect_core::stream::{FrameReport, MessageEvent, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::wire::encode::spaced_hex;
@@ -263,6 +264,60 @@ fn shown(bytes: &[u8], text: Option<&str>, len: u64) -> String {
         out.push_str(&format!(" ... ({} more bytes not shown)", len - n as u64));
     }
     out
+}
+
+/// A whole connection: the handshake in a few lines, then each direction's table.
+pub fn render_connection(c: &ConnectionReport) -> String {
+    let mut s = String::new();
+    for (what, head) in [("request", &c.request), ("response", &c.response)] {
+        if let Some(h) = head {
+            let _ = writeln!(s, "{what}: {}", escape_controls(&h.start_line));
+        }
+    }
+    match &c.upgrade {
+        Some(u) if u.accepted => {
+            let _ = writeln!(
+                s,
+                "upgrade: {}, subprotocol {}, extensions {}",
+                if u.assumed {
+                    "assumed (no response)".to_string()
+                } else {
+                    format!("accepted ({})", u.status)
+                },
+                u.subprotocol
+                    .as_deref()
+                    .map_or("(none)".into(), escape_controls),
+                u.extensions
+                    .as_deref()
+                    .map_or("(none)".into(), escape_controls),
+            );
+        }
+        Some(u) => {
+            let _ = writeln!(
+                s,
+                "upgrade: refused ({}); what follows is an HTTP body of {} bytes, not frames",
+                u.status, c.body[1]
+            );
+        }
+        None => {
+            let _ = writeln!(s, "upgrade: no handshake in the input");
+        }
+    }
+    if let Some(u) = &c.upgrade {
+        let _ = writeln!(
+            s,
+            "handshake checks: {} passed, {} failed, {} warnings (`wsinspect handshake` explains each)",
+            u.checks.pass, u.checks.fail, u.checks.warn
+        );
+    }
+    for (title, r) in [
+        ("client -> server", &c.client),
+        ("server -> client", &c.server),
+    ] {
+        let _ = writeln!(s, "\n== {title} ==");
+        s.push_str(&render_text(r));
+    }
+    s
 }
 
 /// Counts per direction, as a table.

@@ -315,3 +315,67 @@ fn offsets_are_the_inputs_and_conflicts_with_the_handshake_are_stated() {
     );
     assert!(notes.contains("decoded with --extensions"), "{notes}");
 }
+
+#[test]
+fn a_follow_tcp_stream_dump_is_decoded_as_one_connection() {
+    let expected: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(data("follow/messages.json")).unwrap()).unwrap();
+    let expected: Vec<Vec<u8>> = expected
+        .iter()
+        .map(|m| match (m.get("text"), m.get("hex")) {
+            (Some(t), _) => t.as_str().unwrap().as_bytes().to_vec(),
+            (_, Some(h)) => unhex(h.as_str().unwrap()),
+            _ => panic!("{m}"),
+        })
+        .collect();
+    let tshark = std::fs::read_to_string(data("follow/echo.follow.txt")).unwrap();
+    // Wireshark's window indents the server's lines with four spaces instead of a tab.
+    let window: String = tshark
+        .lines()
+        .map(|l| format!("{}\n", l.replacen('\t', "    ", 1)))
+        .collect();
+    let mut all = Vec::new();
+    for text in [&tshark, &window] {
+        let events = lines(&run(&["decode", "--jsonl"], text.as_bytes()));
+        assert!(events
+            .iter()
+            .any(|e| e["event"] == "upgrade" && e["data"]["accepted"] == true));
+        for side in ["client", "server"] {
+            let got: Vec<Vec<u8>> = events
+                .iter()
+                .filter(|e| e["event"] == "message" && e["direction"] == side)
+                .map(|e| unhex(e["data"]["payload"]["kept"].as_str().unwrap()))
+                .collect();
+            assert_eq!(got, expected, "{side}");
+        }
+        let findings: usize = events
+            .iter()
+            .filter(|e| e["event"] == "frame")
+            .map(|e| e["data"]["findings"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(findings, 0);
+        all.push(events);
+    }
+    assert_eq!(
+        all[0], all[1],
+        "tab and four-space indentation read the same"
+    );
+    let table = String::from_utf8(run(&["decode"], tshark.as_bytes()).stdout).unwrap();
+    assert!(table.contains("== client -> server ==") && table.contains("== server -> client =="));
+    // A wrong offset on the server's side is named with its line.
+    let bad = tshark.replacen("\t00000010", "\t00000011", 1);
+    let out = run(&["decode"], bad.as_bytes());
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("does not match the 16 bytes the server sent before it"),
+        "{e}"
+    );
+}
+
+fn unhex(h: &str) -> Vec<u8> {
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+        .collect()
+}

@@ -10,6 +10,8 @@
 //! the text does not say) are refused rather than guessed.
 
 use base64::Engine as _;
+
+use crate::common::Direction;
 use serde::Serialize;
 
 /// The notation to read, as chosen by the user.
@@ -834,6 +836,90 @@ fn parse_dump(text: &str, kind: DumpKind) -> Result<Vec<u8>, NotationError> {
         ));
     }
     Ok(out)
+}
+
+/// The header lines `tshark -z follow,tcp,hex` writes around the dump.
+fn is_follow_header(line: &str) -> bool {
+    let t = line.trim();
+    t.chars().all(|c| c == '=')
+        || ["Follow:", "Filter:", "Node 0:", "Node 1:"]
+            .iter()
+            .any(|h| t.starts_with(h))
+}
+
+/// A dump line of the server's side: indented by a tab (tshark) or four spaces (Wireshark's
+/// Follow TCP Stream window), without the indentation.
+fn follow_server_line(line: &str) -> Option<&str> {
+    line.strip_prefix('\t')
+        .or_else(|| line.strip_prefix("    "))
+        .filter(|rest| dump_offset(rest).is_some())
+}
+
+/// Whether `text` is Wireshark's "Follow TCP Stream" hex output of both directions: dump lines
+/// of which the server's are indented (or tshark's `Follow: tcp,hex` header).
+pub fn looks_like_follow(text: &str) -> bool {
+    let mut client = false;
+    let mut server = false;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if line.trim_start().starts_with("Follow: tcp,hex") {
+            return true;
+        }
+        if follow_server_line(line).is_some() {
+            server = true;
+        } else if dump_offset(line).is_some() {
+            client = true;
+        }
+    }
+    client && server
+}
+
+/// Read "Follow TCP Stream" hex output (Wireshark's window or `tshark -z follow,tcp,hex`) as
+/// the two directions of one connection, in the order the segments came: the lines at the
+/// margin are what the first sender (the client) sent, the indented ones the server's. Each
+/// side's offsets count that side's bytes, and each is checked.
+pub fn parse_follow(text: &str) -> Result<Vec<(Direction, Vec<u8>)>, NotationError> {
+    let mut segments: Vec<(Direction, Vec<u8>)> = Vec::new();
+    let mut sent = [0usize; 2];
+    for (l, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || is_follow_header(line) {
+            continue;
+        }
+        let (direction, body) = match follow_server_line(line) {
+            Some(rest) => (Direction::Server, rest),
+            None => (Direction::Client, line),
+        };
+        let Some((off, rest)) = dump_offset(body) else {
+            return Err(error(
+                l + 1,
+                1,
+                line.chars().take(12).collect::<String>(),
+                "a Follow TCP Stream line must start with an offset (indented for the server's bytes)",
+            ));
+        };
+        let side = usize::from(direction == Direction::Server);
+        if off != sent[side] {
+            return Err(error(
+                l + 1,
+                line.len() - body.len() + 1,
+                body[..body.len() - rest.len()].trim().to_string(),
+                &format!(
+                    "this offset does not match the {} bytes the {direction} sent before it",
+                    sent[side]
+                ),
+            ));
+        }
+        if segments.last().is_none_or(|(d, _)| *d != direction) {
+            segments.push((direction, Vec::new()));
+        }
+        let Some((_, out)) = segments.last_mut() else {
+            continue;
+        };
+        let before = out.len();
+        let col = line[..line.len() - rest.len()].chars().count();
+        dump_line(rest, DumpKind::Hex, (l + 1, col), out)?;
+        sent[side] += out.len() - before;
+    }
+    Ok(segments)
 }
 
 /// Why pasted text could not be read as bytes.

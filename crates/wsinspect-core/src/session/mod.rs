@@ -30,8 +30,10 @@ use crate::handshake::{self, detect::starts_like_handshake, Status};
 use crate::stream::event::{Bytes, FrameEvent, Incomplete, MessageEvent, StreamEvent};
 use crate::stream::{Budget, DecodeConfig, Reader, Retain};
 
+pub mod connection;
 pub mod summary;
 
+pub use connection::{ConnectionCollector, ConnectionReport};
 pub use summary::{DirectionSummary, Summary};
 
 /// The version of the event schema; it changes when a field changes meaning or goes away.
