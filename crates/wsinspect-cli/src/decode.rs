@@ -12,8 +12,9 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use wsinspect_core::handshake::HandshakeReport;
 use wsinspect_core::inspect::notation::{
-    looks_like_follow, parse_follow, parse_input, Format, Notation,
+    looks_like_follow, packet_dumps, parse_follow, parse_input, Format, Notation,
 };
+use wsinspect_core::inspect::packet::{tcp_pieces, tcp_segment, Piece};
 use wsinspect_core::inspect::{inspect, plan, starts_like_handshake, InspectOptions, Plan};
 use wsinspect_core::session::{ConnectionCollector, Event, Session, SessionConfig, Summary};
 use wsinspect_core::stream::{decode_all, DecodeConfig, Keep, Retain, DEFAULT_INFLATE_BUDGET};
@@ -74,7 +75,28 @@ pub fn run(args: DecodeArgs) -> Result<()> {
         input.read_to_end(&mut all).context("reading the input")?;
         let text = String::from_utf8_lossy(&all);
         if looks_like_follow(&text) {
-            return follow(&args, parse_follow(&text)?);
+            let segments = parse_follow(&text)?;
+            eprintln!(
+                "wsinspect: the input is a Follow TCP Stream dump of both directions ({} segments; indented lines are the server's): decoded as one connection",
+                segments.len()
+            );
+            let pieces = segments.into_iter().map(|(d, b)| Piece::Data(d, b));
+            return connection(&args, pieces.collect());
+        }
+        if let Some(packets) =
+            packet_dumps(&text).filter(|p| p.iter().any(|b| tcp_segment(b).is_some()))
+        {
+            let Some((pieces, layers)) = tcp_pieces(&packets) else {
+                anyhow::bail!(
+                    "the input is {} whole packets, and they are not all TCP segments of one connection: copy the packets of one connection (in Wireshark: Follow TCP Stream), or give the capture file to `wsinspect pcap`",
+                    packets.len()
+                );
+            };
+            eprintln!(
+                "wsinspect: the input is {} whole packet(s) ({layers}): their headers were taken off and the TCP payloads decoded as one connection",
+                packets.len()
+            );
+            return connection(&args, pieces);
         }
         return text_input(&args, all);
     }
@@ -131,13 +153,9 @@ fn decode_stream(
     stream(args, p, &head, notation, rest)
 }
 
-/// Both directions of one connection ("Follow TCP Stream" output): the session engine reads
-/// them in the order the segments came, handshake first.
-fn follow(args: &DecodeArgs, segments: Vec<(Direction, Vec<u8>)>) -> Result<()> {
-    eprintln!(
-        "wsinspect: the input is a Follow TCP Stream dump of both directions ({} segments; indented lines are the server's): decoded as one connection",
-        segments.len()
-    );
+/// Both directions of one connection (a "Follow TCP Stream" dump, pasted packets): the session
+/// engine reads them in the order they came, handshake first.
+fn connection(args: &DecodeArgs, pieces: Vec<Piece>) -> Result<()> {
     let mut decode = DecodeConfig {
         max_inflated: args.max_inflated,
         inflate_budget: args.inflate_budget,
@@ -179,8 +197,11 @@ fn follow(args: &DecodeArgs, segments: Vec<(Direction, Vec<u8>)>) -> Result<()> 
         }
         Ok(())
     };
-    for (d, bytes) in &segments {
-        session.feed(*d, bytes, None);
+    for piece in &pieces {
+        match piece {
+            Piece::Data(d, bytes) => session.feed(*d, bytes, None),
+            Piece::Gap(d, len) => session.gap(*d, *len, None),
+        }
         take(&mut session, &mut out)?;
     }
     session.finish(Direction::Client, None);

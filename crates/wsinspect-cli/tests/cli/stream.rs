@@ -379,3 +379,52 @@ fn unhex(h: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
         .collect()
 }
+
+#[test]
+fn pasted_packets_lose_their_headers_and_decode_as_one_connection() {
+    let text = std::fs::read_to_string(data("follow/echo.packets.txt")).unwrap();
+    let follow = lines(&run(
+        &["decode", "--jsonl"],
+        &std::fs::read(data("follow/echo.follow.txt")).unwrap(),
+    ));
+    let packets = lines(&run(&["decode", "--jsonl"], text.as_bytes()));
+    let messages = |events: &[Value]| -> Vec<(String, String)> {
+        events
+            .iter()
+            .filter(|e| e["event"] == "message")
+            .map(|e| {
+                (
+                    e["direction"].to_string(),
+                    e["data"]["payload"]["kept"].to_string(),
+                )
+            })
+            .collect()
+    };
+    // The same connection, from its packets and from Follow TCP Stream: the same messages.
+    assert_eq!(messages(&packets), messages(&follow));
+    assert_eq!(messages(&packets).len(), 12);
+    assert!(packets.iter().all(|e| e["event"] != "gap"));
+    // One packet not copied: a gap where it was, said so.
+    let blocks: Vec<&str> = text.split("\n\n").collect();
+    let dropped = blocks
+        .iter()
+        .position(|b| b.contains("Unmasked data"))
+        .unwrap();
+    let damaged: Vec<&str> = blocks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != dropped)
+        .map(|(_, b)| *b)
+        .collect();
+    let events = lines(&run(
+        &["decode", "--jsonl"],
+        damaged.join("\n\n").as_bytes(),
+    ));
+    assert!(events.iter().any(|e| e["event"] == "gap"), "a gap");
+    assert!(events.iter().any(|e| e.to_string().contains("bytes-lost")));
+    // Packets of several connections are not guessed at.
+    let two = format!("{text}\n\n{}", text.replace("b9 3c", "b9 3d"));
+    let out = run(&["decode"], two.as_bytes());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not all TCP segments of one connection"));
+}

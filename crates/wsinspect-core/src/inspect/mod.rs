@@ -17,6 +17,7 @@ use crate::stream::{DecodeConfig, Decoder, StreamReport, DEFAULT_MAX_INFLATED};
 use notation::{parse_input, Format, Notation, NotationError};
 
 pub mod notation;
+pub mod packet;
 
 /// How to read and decode the input.
 #[derive(Clone, Debug, PartialEq, Eq)]

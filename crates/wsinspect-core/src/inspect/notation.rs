@@ -838,6 +838,49 @@ fn parse_dump(text: &str, kind: DumpKind) -> Result<Vec<u8>, NotationError> {
     Ok(out)
 }
 
+/// Hex dumps of one or more whole packets (`tshark -x` prints one dump per packet, each from
+/// offset 0): the bytes of each, or `None` when the text is not such dumps. tshark's titled
+/// sections are understood: `Frame (N bytes):` is the packet, and the sections it derives from
+/// it (`Unmasked data`, `Decompressed payload`, `Reassembled TCP`...) are not packets; a blank
+/// line ends a packet.
+pub fn packet_dumps(text: &str) -> Option<Vec<Vec<u8>>> {
+    let mut blocks: Vec<String> = Vec::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            // tshark ends each packet with a blank line: what follows is the next packet.
+            skipping = false;
+            continue;
+        }
+        if t.ends_with("bytes):") {
+            skipping = !t.starts_with("Frame (");
+            if !skipping {
+                blocks.push(String::new());
+            }
+            continue;
+        }
+        if skipping {
+            continue;
+        }
+        let (off, _) = dump_offset(line)?;
+        if off == 0 || blocks.is_empty() {
+            blocks.push(String::new());
+        }
+        let block = blocks.last_mut()?;
+        block.push_str(line);
+        block.push('\n');
+    }
+    blocks.retain(|b| !b.is_empty());
+    if blocks.is_empty() {
+        return None;
+    }
+    blocks
+        .iter()
+        .map(|b| parse_dump(b, DumpKind::Hex).ok())
+        .collect()
+}
+
 /// The header lines `tshark -z follow,tcp,hex` writes around the dump.
 fn is_follow_header(line: &str) -> bool {
     let t = line.trim();

@@ -277,8 +277,12 @@ impl Reader {
             if len <= left {
                 f.got += len;
                 f.lost += len;
-                // The kept bytes stop at the gap: nothing is made up for the lost ones.
+                // The kept bytes stop at the gap: nothing is made up for the lost ones, and the
+                // message's bytes do not join across it.
                 f.keep_cap = self.kept.len();
+                if !f.whole {
+                    f.body_cap = self.body.len();
+                }
                 f.utf8 = None;
                 if f.got == f.header.payload_len {
                     self.complete(budget, out);
