@@ -11,6 +11,7 @@ mod accept;
 mod decode;
 mod encode;
 mod handshake;
+mod pcap;
 
 /// WebSocket protocol inspector.
 #[derive(Parser)]
@@ -30,6 +31,8 @@ enum Command {
     Encode(encode::EncodeArgs),
     /// Check an opening handshake (request, response or both) against RFC 6455, step by step.
     Handshake(handshake::HandshakeArgs),
+    /// Find the WebSocket connections in a pcap or pcapng capture and decode them.
+    Pcap(pcap::PcapArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(args),
         Command::Encode(args) => encode::run(args),
         Command::Handshake(args) => handshake::run(args),
+        Command::Pcap(args) => pcap::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
