@@ -13,5 +13,6 @@ fn accept_prints_the_rfc_6455_section_1_3_value() {
 }
 
 mod decode;
+mod pcap;
 mod real;
 mod stream;
