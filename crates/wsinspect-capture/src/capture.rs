@@ -21,7 +21,8 @@
 //! higher port (servers usually have the lower one).
 //!
 //! Memory: per open flow, the two directions' out-of-order bytes (capped), the undecided first
-//! bytes (capped), and the session's own bounded state. Closed flows are forgotten at once.
+//! bytes (at most twice `max_head`), and the session's own bounded state. Closed flows are
+//! forgotten at once; flows that never close (a SYN without an answer) stay until the end.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -581,6 +582,15 @@ fn guess_client(flow: &Flow) -> (usize, ClientBy) {
 
 /// What the first bytes say. `force`: the flow ended, decide with what there is.
 fn verdict(held: &[Held], syn_client: Option<usize>, max_head: usize, force: bool) -> Verdict {
+    // Both directions' held bytes are bounded: past two heads' worth, decide with what there is.
+    let total: usize = held
+        .iter()
+        .map(|h| match h {
+            Held::Data(_, b, _) => b.len(),
+            Held::Gap(..) => 0,
+        })
+        .sum();
+    let force = force || total > 2 * max_head;
     let Some(first) = held.iter().find_map(|h| match h {
         Held::Data(side, ..) => Some(*side),
         Held::Gap(..) => None,
@@ -695,5 +705,8 @@ mod tests {
         assert_eq!(v(&[data(0, b"220 smtp ready\r\n")], None, false), "Other");
         assert_eq!(v(&[data(0, b"\x81")], None, false), "wait");
         assert_eq!(v(&[], None, true), "Empty");
+        // A head that never ends, and the other side talking meanwhile: decided, not held.
+        let long = [data(0, b"GET / HTTP/1.1\r\nX: "), data(1, &[b'a'; 2000])];
+        assert_eq!(v(&long, None, false), "Http");
     }
 }
