@@ -114,6 +114,10 @@ impl Reassembler {
             let skip = (-start).min(data.len() as i64) as usize;
             data = &data[skip..];
             start += skip as i64;
+            if start < 0 {
+                // Wholly before it (a FIN there cannot be this stream's).
+                return;
+            }
         }
         let start = start as u64;
         if fin && self.fin_at.is_none() {
