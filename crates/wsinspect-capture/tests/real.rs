@@ -76,7 +76,7 @@ fn messages(all: &[CaptureEvent], id: u64, direction: Direction) -> Vec<Vec<u8>>
 }
 
 #[test]
-fn finds_both_websocket_connections_and_lists_the_other_flows() {
+fn finds_the_websocket_connections_over_ipv4_and_ipv6_and_lists_the_other_flows() {
     let (all, c) = read(&data("echo.pcapng"), usize::MAX);
     let conns: Vec<_> = all
         .iter()
@@ -85,10 +85,16 @@ fn finds_both_websocket_connections_and_lists_the_other_flows() {
             _ => None,
         })
         .collect();
-    assert_eq!(conns.len(), 2);
-    for (c, id) in conns.iter().zip([1, 2]) {
+    assert_eq!(conns.len(), 3);
+    for (c, id) in conns.iter().zip([1, 2, 5]) {
         assert_eq!(c.id, id);
-        assert_eq!(c.server, "127.0.0.1:47420".parse().unwrap());
+        let server = if id == 5 {
+            "[::1]:47420"
+        } else {
+            "127.0.0.1:47420"
+        };
+        assert_eq!(c.server, server.parse().unwrap());
+        assert_eq!(c.client.ip(), c.server.ip());
         assert_eq!(c.client_by, ClientBy::Syn);
         assert!(c.client.port() > 1024);
     }
@@ -107,11 +113,11 @@ fn finds_both_websocket_connections_and_lists_the_other_flows() {
         .iter()
         .filter(|e| matches!(e, CaptureEvent::Closed { .. }))
         .count();
-    assert_eq!(closed, 2);
+    assert_eq!(closed, 3);
     let t = c.totals();
     assert_eq!(
         (t.format, t.connections, t.other_flows),
-        (Some("pcapng"), 2, 2)
+        (Some("pcapng"), 3, 2)
     );
     assert_eq!(t.packets, t.tcp_segments);
     assert_eq!(t.cut_short_at, None);
@@ -121,7 +127,8 @@ fn finds_both_websocket_connections_and_lists_the_other_flows() {
 fn the_messages_are_what_the_peers_sent_with_and_without_deflate() {
     let (all, _) = read(&data("echo.pcapng"), usize::MAX);
     let want = sent();
-    for id in [1, 2] {
+    // 1: Python client, deflate; 2: Python client, none; 5: Node ws client over IPv6, deflate.
+    for id in [1, 2, 5] {
         for d in [Direction::Client, Direction::Server] {
             assert_eq!(messages(&all, id, d), want, "connection {id} {d:?}");
         }
@@ -133,7 +140,7 @@ fn the_messages_are_what_the_peers_sent_with_and_without_deflate() {
             })
             .unwrap();
         assert!(up.accepted);
-        assert_eq!(up.deflate.is_some(), id == 1, "connection {id}");
+        assert_eq!(up.deflate.is_some(), id != 2, "connection {id}");
         // No findings: real peers, nothing lost.
         for e in events(&all, id) {
             match &e.kind {
@@ -222,7 +229,7 @@ fn a_deleted_segment_is_a_gap_inside_a_payload_and_the_frames_after_it_decode() 
             _ => None,
         })
         .collect();
-    assert_eq!(lost, [3], "the 3441-byte text frame lost 500 bytes");
+    assert_eq!(lost, [3], "the 3439-byte text frame lost 500 bytes");
     let got = messages(&all, 2, Direction::Client);
     assert_eq!(got.len(), want.len());
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
@@ -352,7 +359,7 @@ fn messages_of(file: &[u8]) -> Vec<(u64, Direction, Vec<u8>)> {
 fn reordered_and_retransmitted_segments_give_the_same_messages() {
     let original = data("echo.pcapng");
     let want = messages_of(&original);
-    assert_eq!(want.len(), 24);
+    assert_eq!(want.len(), 36);
     let mut p = packets(&original);
     // Connection 2's client segments of 500 bytes: swap two, repeat one, and move one later.
     let big: Vec<usize> = (0..p.len())

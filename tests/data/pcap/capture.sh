@@ -1,7 +1,8 @@
 #!/bin/sh
 # Record the fixtures of this directory: real peers (peers.py, Python `websockets`) on loopback,
 # captured by dumpcap, then the same packets as classic pcap and with one packet deleted.
-# Needs tshark/dumpcap/editcap (apt-get install tshark) and `pip install websockets`.
+# Needs tshark/dumpcap/editcap (apt-get install tshark), `pip install websockets`, and Node with
+# `ws` (NODE_PATH naming a node_modules that holds it; install-tools.sh makes one).
 # Every process this script starts is stopped by it.
 set -e
 cd "$(dirname "$0")"

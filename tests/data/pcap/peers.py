@@ -5,6 +5,7 @@
 #      the 4000-byte binary message spans 8 segments (loopback would otherwise carry it in one)
 #   3. a plain HTTP GET without Upgrade (an "other" flow: the server refuses it)
 #   4. bytes that start like a TLS ClientHello (16 03 01 ...) to the raw sink
+#   5. a Node `ws` client (client.js) over IPv6 (::1), permessage-deflate on every message
 import asyncio, json, sys
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
@@ -40,7 +41,7 @@ async def client(compression):
     # leaving the block sends Close (1000) and waits for the server's
 
 async def main():
-    async with serve(echo, "127.0.0.1", port, max_size=None):
+    async with serve(echo, ["127.0.0.1", "::1"], port, max_size=None):
         raw = await asyncio.start_server(sink, "127.0.0.1", port + 1)
         await client("deflate")
         await asyncio.sleep(0.2)
@@ -56,6 +57,9 @@ async def main():
         await w.drain()
         await r.read()
         w.close()
+        await asyncio.sleep(0.2)
+        node = await asyncio.create_subprocess_exec("node", "client.js", str(port))
+        assert await node.wait() == 0, "the node client failed"
         await asyncio.sleep(0.3)
         raw.close()
 

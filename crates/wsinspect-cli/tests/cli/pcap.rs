@@ -17,16 +17,17 @@ fn pcap_summary_lists_connections_other_flows_and_totals() {
         "{s}"
     );
     assert!(s.contains("connection 2: "), "{s}");
-    assert_eq!(s.matches("upgrade: HTTP 101").count(), 2, "{s}");
+    assert!(s.contains("connection 5: client [::1]:"), "{s}");
+    assert_eq!(s.matches("upgrade: HTTP 101").count(), 3, "{s}");
     assert_eq!(
         s.matches("7 frame(s) (1 control), 6 message(s)").count(),
-        4,
+        6,
         "{s}"
     );
     assert!(s.contains("other flow 3: http "), "{s}");
     assert!(s.contains("other flow 4: tls "), "{s}");
     assert!(
-        s.contains("2 WebSocket connection(s), 2 other flow(s)"),
+        s.contains("3 WebSocket connection(s), 2 other flow(s)"),
         "{s}"
     );
     // --summary is the default; standard input reads the same.
@@ -57,10 +58,10 @@ fn pcap_jsonl_gives_each_event_its_connection() {
         .collect();
     assert!(lines.iter().all(|l| l["connection"].is_u64()));
     let kinds = |k: &str| lines.iter().filter(|l| l["event"] == k).count();
-    assert_eq!(kinds("connection"), 2);
-    assert_eq!(kinds("message"), 24);
+    assert_eq!(kinds("connection"), 3);
+    assert_eq!(kinds("message"), 36);
     assert_eq!(kinds("other_flow"), 2);
-    assert_eq!(kinds("closed"), 2);
+    assert_eq!(kinds("closed"), 3);
     assert_eq!(lines.last().unwrap()["event"], "totals");
     let hello = lines
         .iter()
@@ -84,7 +85,7 @@ fn pcap_json_is_one_document() {
     assert!(out.status.success(), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let conns = v["connections"].as_array().unwrap();
-    assert_eq!(conns.len(), 2);
+    assert_eq!(conns.len(), 3);
     assert_eq!(conns[0]["id"], 1);
     assert_eq!(conns[1]["server"], "127.0.0.1:47420");
     assert!(conns[1]["events"].as_array().unwrap().len() > 20);
