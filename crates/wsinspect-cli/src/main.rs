@@ -12,6 +12,7 @@ mod decode;
 mod encode;
 mod handshake;
 mod output;
+mod pcap;
 
 /// WebSocket protocol inspector.
 #[derive(Parser)]
@@ -31,6 +32,8 @@ enum Command {
     Encode(encode::EncodeArgs),
     /// Check an opening handshake (request, response or both) against RFC 6455, step by step.
     Handshake(handshake::HandshakeArgs),
+    /// Find the WebSocket connections in a pcap or pcapng capture and decode them.
+    Pcap(pcap::PcapArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(args),
         Command::Encode(args) => encode::run(args),
         Command::Handshake(args) => handshake::run(args),
+        Command::Pcap(args) => pcap::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,712 @@
+//! The whole capture: packets in, one [`Session`] per WebSocket connection out, and a list of
+//! the other TCP flows.
+//!
+//! Flows are keyed by their two endpoints; a flow starts with a SYN or with the first segment
+//! that carries data, and ends when both directions' FINs are delivered, at a RST, or at the end
+//! of the capture. What a flow is, is decided from the first bytes delivered (in order) in
+//! either direction:
+//!
+//! - `16 03`: TLS, listed, not decoded;
+//! - an HTTP request line: held until the head is whole (at most
+//!   [`SessionConfig::max_head`](wsinspect_core::session::SessionConfig)); with an `Upgrade`
+//!   header naming `websocket` it is a WebSocket connection (the session reads the handshake,
+//!   refusals included), otherwise plain HTTP, listed;
+//! - a byte that can start a WebSocket frame (a known opcode, RSV2 and RSV3 clear): a
+//!   WebSocket connection the capture joined after its handshake (the session says so);
+//! - anything else: another protocol, listed.
+//!
+//! The client is the side that sent the SYN (without ACK; or the receiver of the SYN+ACK);
+//! failing that, the side that sent the HTTP request; failing that, for frames, the side whose
+//! first frame is masked (or the other side of an unmasked one); failing that, the side with the
+//! higher port (servers usually have the lower one).
+//!
+//! Memory: per open flow, the two directions' out-of-order bytes (capped), the undecided first
+//! bytes (at most twice `max_head`), and the session's own bounded state. Closed flows are
+//! forgotten at once; flows that never close (a SYN without an answer) stay until the end.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+
+use serde::Serialize;
+use wsinspect_core::session::{Event, Session, SessionConfig, Timestamp};
+use wsinspect_core::Direction;
+
+use crate::file::{FileReader, Packet};
+use crate::link::{tcp_segment, Segment, Skip};
+use crate::tcp::{Delivery, Reassembler};
+use crate::CaptureError;
+
+/// The default cap on out-of-order bytes held per direction: 1 MiB.
+pub const DEFAULT_MAX_OUT_OF_ORDER: usize = 1 << 20;
+
+/// How a capture is read.
+#[derive(Clone, Debug)]
+pub struct CaptureConfig {
+    /// The configuration of every connection's session.
+    pub session: SessionConfig,
+    /// Out-of-order bytes held per direction before the oldest hole is declared lost.
+    pub max_out_of_order: usize,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        CaptureConfig {
+            session: SessionConfig::default(),
+            max_out_of_order: DEFAULT_MAX_OUT_OF_ORDER,
+        }
+    }
+}
+
+/// How the client of a connection was told from its server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientBy {
+    /// It sent the SYN.
+    Syn,
+    /// It sent the HTTP request.
+    Request,
+    /// Its frames are masked (or the other side's are not).
+    Mask,
+    /// It has the higher port.
+    Port,
+}
+
+/// A WebSocket connection found in the capture.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Connection {
+    /// Its id, unique in the capture (flows are numbered from 1 in the order they start, other
+    /// flows included).
+    pub id: u64,
+    /// The client's address.
+    pub client: SocketAddr,
+    /// The server's address.
+    pub server: SocketAddr,
+    /// How the client was chosen.
+    pub client_by: ClientBy,
+    /// The time of the flow's first packet.
+    pub time: Option<Timestamp>,
+}
+
+/// What a flow that is not WebSocket is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowKind {
+    /// Starts like a TLS record (`16 03`).
+    Tls,
+    /// HTTP without a WebSocket upgrade.
+    Http,
+    /// Anything else.
+    Other,
+    /// No data in either direction.
+    Empty,
+}
+
+/// A TCP flow that is not WebSocket: listed, not decoded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OtherFlow {
+    /// Its id (see [`Connection::id`]).
+    pub id: u64,
+    /// The client's address (see [`ClientBy`]).
+    pub client: SocketAddr,
+    /// The server's address.
+    pub server: SocketAddr,
+    /// How the client was chosen.
+    pub client_by: ClientBy,
+    /// What it is.
+    pub kind: FlowKind,
+    /// Bytes the client sent (in order, after reassembly).
+    pub client_bytes: u64,
+    /// Bytes the server sent.
+    pub server_bytes: u64,
+    /// Packets of the flow.
+    pub packets: u64,
+    /// The time of its first packet.
+    pub time: Option<Timestamp>,
+}
+
+/// A fact about the capture of one connection (not about its WebSocket traffic).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// The connection.
+    pub connection: u64,
+    /// The direction it is about.
+    pub direction: Direction,
+    /// `reassembly-limit` or `overlap-differs`.
+    pub code: &'static str,
+    /// What happened.
+    pub message: String,
+    /// The time of the packet that caused it.
+    pub time: Option<Timestamp>,
+}
+
+/// What [`Capture::poll_event`] hands out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaptureEvent {
+    /// A WebSocket connection starts (before its first event).
+    Connection(Connection),
+    /// One of its session's events.
+    Event {
+        /// The connection's id.
+        connection: u64,
+        /// The event.
+        event: Box<Event>,
+    },
+    /// A note on its capture.
+    Note(Note),
+    /// It ended; no more events for it.
+    Closed {
+        /// The connection's id.
+        connection: u64,
+    },
+    /// A flow that is not WebSocket ended.
+    OtherFlow(OtherFlow),
+}
+
+/// Counts over the whole capture.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// The file's format (`pcap` or `pcapng`).
+    pub format: Option<&'static str>,
+    /// Packets read.
+    pub packets: u64,
+    /// TCP segments among them.
+    pub tcp_segments: u64,
+    /// Packets of a link type we do not read.
+    pub skipped_link_type: u64,
+    /// Packets that are not TCP.
+    pub not_tcp: u64,
+    /// IP fragments (not reassembled).
+    pub ip_fragments: u64,
+    /// Packets whose headers were cut short or malformed.
+    pub malformed: u64,
+    /// Packets captured shorter than they were sent.
+    pub truncated_packets: u64,
+    /// WebSocket connections.
+    pub connections: u64,
+    /// Other flows.
+    pub other_flows: u64,
+    /// Bytes dropped as retransmitted or overlapping.
+    pub duplicate_bytes: u64,
+    /// Where the file ended inside a record, if it did.
+    pub cut_short_at: Option<u64>,
+}
+
+/// A whole capture file being read (sans-IO).
+///
+/// Call order: [`Capture::feed`] with each chunk of the file, then [`Capture::poll_event`] until
+/// it returns `None`; at the end of the file [`Capture::finish`] (which ends every open flow),
+/// and poll again. [`Capture::totals`] counts what was read.
+pub struct Capture {
+    config: CaptureConfig,
+    file: FileReader,
+    packets: Vec<Packet>,
+    flows: HashMap<(SocketAddr, SocketAddr), Flow>,
+    next_id: u64,
+    events: VecDeque<CaptureEvent>,
+    totals: Totals,
+}
+
+struct Flow {
+    id: u64,
+    /// The two endpoints: side 0 sent the flow's first packet.
+    addr: [SocketAddr; 2],
+    dirs: [Reassembler; 2],
+    /// The client side, once known from a SYN.
+    syn_client: Option<usize>,
+    client: Option<(usize, ClientBy)>,
+    state: State,
+    bytes: [u64; 2],
+    packets: u64,
+    time: Option<Timestamp>,
+    ended: [bool; 2],
+}
+
+enum State {
+    /// First bytes, held until they say what the flow is.
+    Undecided(Vec<Held>),
+    WebSocket(Box<Session>),
+    Other(FlowKind),
+}
+
+enum Held {
+    Data(usize, Vec<u8>, Option<Timestamp>),
+    Gap(usize, u64, Option<Timestamp>),
+}
+
+enum Verdict {
+    Wait,
+    WebSocket(usize, ClientBy),
+    Other(FlowKind, Option<(usize, ClientBy)>),
+}
+
+impl Capture {
+    /// A capture reader.
+    pub fn new(config: CaptureConfig) -> Capture {
+        Capture {
+            config,
+            file: FileReader::new(),
+            packets: Vec::new(),
+            flows: HashMap::new(),
+            next_id: 1,
+            events: VecDeque::new(),
+            totals: Totals::default(),
+        }
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<CaptureEvent> {
+        self.events.pop_front()
+    }
+
+    /// Counts so far.
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// Read the next bytes of the file.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), CaptureError> {
+        let mut packets = std::mem::take(&mut self.packets);
+        let result = self.file.feed(bytes, &mut packets);
+        self.totals.format = self.file.format();
+        for p in packets.drain(..) {
+            self.packet(&p);
+        }
+        self.packets = packets;
+        result
+    }
+
+    /// The file ended: end every open flow (in the order they started). A file cut inside a
+    /// record is not an error (a capture stopped abruptly): [`Totals::cut_short_at`] says so.
+    pub fn finish(&mut self) -> Result<(), CaptureError> {
+        let mut open: Vec<_> = self.flows.iter().map(|(k, f)| (f.id, *k)).collect();
+        open.sort_unstable();
+        for (_, key) in open {
+            if let Some(flow) = self.flows.remove(&key) {
+                self.end_flow(flow, None);
+            }
+        }
+        match self.file.finish() {
+            Err(CaptureError::Truncated { offset, .. }) => {
+                self.totals.cut_short_at = Some(offset);
+                Ok(())
+            }
+            r => r,
+        }
+    }
+
+    fn packet(&mut self, p: &Packet) {
+        self.totals.packets += 1;
+        if (p.data.len() as u64) < u64::from(p.orig_len) {
+            self.totals.truncated_packets += 1;
+        }
+        let seg = match tcp_segment(p.link, &p.data) {
+            Ok(s) => s,
+            Err(skip) => {
+                *match skip {
+                    Skip::LinkType => &mut self.totals.skipped_link_type,
+                    Skip::NotTcp => &mut self.totals.not_tcp,
+                    Skip::Fragment => &mut self.totals.ip_fragments,
+                    Skip::Malformed => &mut self.totals.malformed,
+                } += 1;
+                return;
+            }
+        };
+        self.totals.tcp_segments += 1;
+        self.segment(&seg, p.time);
+    }
+
+    fn segment(&mut self, seg: &Segment, time: Option<Timestamp>) {
+        let key = if seg.src <= seg.dst {
+            (seg.src, seg.dst)
+        } else {
+            (seg.dst, seg.src)
+        };
+        if !self.flows.contains_key(&key) {
+            // A flow starts with a SYN or with data; a stray ACK, FIN or RST starts nothing.
+            if !seg.syn && seg.payload.is_empty() {
+                return;
+            }
+            let flow = Flow {
+                id: self.next_id,
+                addr: [seg.src, seg.dst],
+                dirs: [
+                    Reassembler::new(self.config.max_out_of_order),
+                    Reassembler::new(self.config.max_out_of_order),
+                ],
+                syn_client: None,
+                client: None,
+                state: State::Undecided(Vec::new()),
+                bytes: [0; 2],
+                packets: 0,
+                time,
+                ended: [false; 2],
+            };
+            self.next_id += 1;
+            self.flows.insert(key, flow);
+        }
+        let mut flow = self.flows.remove(&key).expect("inserted above");
+        flow.packets += 1;
+        let side = usize::from(flow.addr[0] != seg.src);
+        if seg.syn {
+            flow.dirs[side].syn(seg.seq);
+            if flow.syn_client.is_none() {
+                flow.syn_client = Some(if seg.ack { 1 - side } else { side });
+            }
+        }
+        // The SYN's sequence number is not data: after `syn`, data starts at seq + 1.
+        let seq = if seg.syn {
+            seg.seq.wrapping_add(1)
+        } else {
+            seg.seq
+        };
+        let mut out = Vec::new();
+        flow.dirs[side].segment(seq, seg.payload, seg.fin, &mut |d| out.push(owned(d)));
+        self.deliver(&mut flow, side, out, time);
+        if seg.ack {
+            let mut out = Vec::new();
+            flow.dirs[1 - side].acked(seg.ack_number, &mut |d| out.push(owned(d)));
+            self.deliver(&mut flow, 1 - side, out, time);
+        }
+        if seg.rst {
+            self.end_flow(flow, time);
+            return;
+        }
+        if flow.dirs[side].finished() && !flow.ended[side] {
+            self.end_direction(&mut flow, side, time);
+        }
+        if flow.ended == [true, true] {
+            self.end_flow(flow, time);
+        } else {
+            self.flows.insert(key, flow);
+        }
+    }
+
+    fn deliver(&mut self, flow: &mut Flow, side: usize, out: Vec<Owned>, time: Option<Timestamp>) {
+        for d in out {
+            let dir = direction(flow, side);
+            match d {
+                Owned::Data(bytes) => {
+                    flow.bytes[side] += bytes.len() as u64;
+                    match &mut flow.state {
+                        State::Undecided(held) => {
+                            held.push(Held::Data(side, bytes, time));
+                            self.decide(flow, false);
+                        }
+                        State::WebSocket(s) => {
+                            s.feed(dir, &bytes, time);
+                            self.drain(flow);
+                        }
+                        State::Other(_) => {}
+                    }
+                }
+                Owned::Gap(len) => match &mut flow.state {
+                    State::Undecided(held) => held.push(Held::Gap(side, len, time)),
+                    State::WebSocket(s) => {
+                        s.gap(dir, len, time);
+                        self.drain(flow);
+                    }
+                    State::Other(_) => {}
+                },
+                Owned::Note(code, message) => {
+                    let note = Note {
+                        connection: flow.id,
+                        direction: dir,
+                        code,
+                        message,
+                        time,
+                    };
+                    if let State::WebSocket(_) | State::Undecided(_) = flow.state {
+                        self.events.push_back(CaptureEvent::Note(note));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Decide what an undecided flow is, if its first bytes say; `force` at its end.
+    fn decide(&mut self, flow: &mut Flow, force: bool) {
+        let State::Undecided(held) = &flow.state else {
+            return;
+        };
+        let verdict = verdict(held, flow.syn_client, self.config.session.max_head, force);
+        match verdict {
+            Verdict::Wait => {}
+            Verdict::Other(kind, client) => {
+                flow.client = client;
+                flow.state = State::Other(kind);
+            }
+            Verdict::WebSocket(client, by) => {
+                flow.client = Some((client, by));
+                let State::Undecided(held) = std::mem::replace(
+                    &mut flow.state,
+                    State::WebSocket(Box::new(Session::new(self.config.session.clone()))),
+                ) else {
+                    unreachable!("checked above")
+                };
+                self.totals.connections += 1;
+                self.events.push_back(CaptureEvent::Connection(Connection {
+                    id: flow.id,
+                    client: flow.addr[client],
+                    server: flow.addr[1 - client],
+                    client_by: by,
+                    time: flow.time,
+                }));
+                for h in held {
+                    let State::WebSocket(s) = &mut flow.state else {
+                        unreachable!("set above")
+                    };
+                    match h {
+                        Held::Data(side, bytes, t) => {
+                            let d = dir(client, side);
+                            s.feed(d, &bytes, t)
+                        }
+                        Held::Gap(side, len, t) => s.gap(dir(client, side), len, t),
+                    }
+                }
+                self.drain(flow);
+            }
+        }
+    }
+
+    fn drain(&mut self, flow: &mut Flow) {
+        if let State::WebSocket(s) = &mut flow.state {
+            while let Some(e) = s.poll_event() {
+                self.events.push_back(CaptureEvent::Event {
+                    connection: flow.id,
+                    event: Box::new(e),
+                });
+            }
+        }
+    }
+
+    fn end_direction(&mut self, flow: &mut Flow, side: usize, time: Option<Timestamp>) {
+        flow.ended[side] = true;
+        let d = direction(flow, side);
+        if let State::WebSocket(s) = &mut flow.state {
+            s.finish(d, time);
+            self.drain(flow);
+        }
+    }
+
+    fn end_flow(&mut self, mut flow: Flow, time: Option<Timestamp>) {
+        for side in 0..2 {
+            let mut out = Vec::new();
+            flow.dirs[side].close(&mut |d| out.push(owned(d)));
+            self.deliver(&mut flow, side, out, time);
+        }
+        if let State::Undecided(_) = flow.state {
+            self.decide(&mut flow, true);
+        }
+        for side in 0..2 {
+            self.totals.duplicate_bytes += flow.dirs[side].duplicate_bytes;
+            // Only a direction that sent something ends in the session.
+            if !flow.ended[side] && flow.bytes[side] > 0 {
+                self.end_direction(&mut flow, side, time);
+            }
+        }
+        if let State::WebSocket(_) = flow.state {
+            self.events.push_back(CaptureEvent::Closed {
+                connection: flow.id,
+            });
+            return;
+        }
+        let kind = match flow.state {
+            State::Other(k) => k,
+            _ => FlowKind::Empty,
+        };
+        let (client, by) = flow.client.unwrap_or_else(|| guess_client(&flow));
+        self.totals.other_flows += 1;
+        self.events.push_back(CaptureEvent::OtherFlow(OtherFlow {
+            id: flow.id,
+            client: flow.addr[client],
+            server: flow.addr[1 - client],
+            client_by: by,
+            kind,
+            client_bytes: flow.bytes[client],
+            server_bytes: flow.bytes[1 - client],
+            packets: flow.packets,
+            time: flow.time,
+        }));
+    }
+}
+
+/// A delivery with its bytes owned (the reassembler lends them only for the call).
+enum Owned {
+    Data(Vec<u8>),
+    Gap(u64),
+    Note(&'static str, String),
+}
+
+fn owned(d: Delivery) -> Owned {
+    match d {
+        Delivery::Data(b) => Owned::Data(b.to_vec()),
+        Delivery::Gap(n) => Owned::Gap(n),
+        Delivery::CapHit { cap } => Owned::Note(
+            "reassembly-limit",
+            format!(
+                "more than {cap} bytes arrived ahead of a missing segment, so the missing bytes were declared lost; this is our limit (CaptureConfig::max_out_of_order), not the peer's fault."
+            ),
+        ),
+        Delivery::OverlapDiffers { offset, len } => Owned::Note(
+            "overlap-differs",
+            format!(
+                "{len} bytes at offset {offset} were sent again with different contents; the first copy was kept."
+            ),
+        ),
+    }
+}
+
+/// The session direction of `side`, for a flow whose client is `client`.
+fn dir(client: usize, side: usize) -> Direction {
+    if side == client {
+        Direction::Client
+    } else {
+        Direction::Server
+    }
+}
+
+fn direction(flow: &Flow, side: usize) -> Direction {
+    let client = flow.client.unwrap_or_else(|| guess_client(flow)).0;
+    dir(client, side)
+}
+
+fn guess_client(flow: &Flow) -> (usize, ClientBy) {
+    match flow.syn_client {
+        Some(c) => (c, ClientBy::Syn),
+        None => (
+            usize::from(flow.addr[1].port() > flow.addr[0].port()),
+            ClientBy::Port,
+        ),
+    }
+}
+
+/// What the first bytes say. `force`: the flow ended, decide with what there is.
+fn verdict(held: &[Held], syn_client: Option<usize>, max_head: usize, force: bool) -> Verdict {
+    // Both directions' held bytes are bounded: past two heads' worth, decide with what there is.
+    let total: usize = held
+        .iter()
+        .map(|h| match h {
+            Held::Data(_, b, _) => b.len(),
+            Held::Gap(..) => 0,
+        })
+        .sum();
+    let force = force || total > 2 * max_head;
+    let Some(first) = held.iter().find_map(|h| match h {
+        Held::Data(side, ..) => Some(*side),
+        Held::Gap(..) => None,
+    }) else {
+        return if force {
+            let kind = if held.is_empty() {
+                FlowKind::Empty
+            } else {
+                FlowKind::Other
+            };
+            Verdict::Other(kind, None)
+        } else {
+            Verdict::Wait
+        };
+    };
+    // That side's bytes up to its first gap (at most a head's worth).
+    let mut p = Vec::new();
+    for h in held {
+        match h {
+            Held::Data(side, b, _) if *side == first => p.extend_from_slice(b),
+            Held::Gap(side, ..) if *side == first && !p.is_empty() => break,
+            _ => {}
+        }
+        if p.len() > max_head {
+            break;
+        }
+    }
+    if p.len() < 2 {
+        return if force {
+            Verdict::Other(FlowKind::Other, None)
+        } else {
+            Verdict::Wait
+        };
+    }
+    let by_syn = syn_client.map(|c| (c, ClientBy::Syn));
+    if p[0] == 0x16 && p[1] == 0x03 {
+        return Verdict::Other(FlowKind::Tls, by_syn);
+    }
+    if starts_like_request(&p) {
+        let client = by_syn.unwrap_or((first, ClientBy::Request));
+        let head_end = p.windows(4).position(|w| w == b"\r\n\r\n");
+        if head_end.is_none() && p.len() <= max_head && !force {
+            return Verdict::Wait;
+        }
+        let head = &p[..head_end.map_or(p.len(), |e| e + 4)];
+        return if has_websocket_upgrade(head) {
+            Verdict::WebSocket(client.0, client.1)
+        } else {
+            Verdict::Other(FlowKind::Http, Some(client))
+        };
+    }
+    if p.starts_with(b"HTTP/") {
+        let client = by_syn.unwrap_or((1 - first, ClientBy::Request));
+        return Verdict::Other(FlowKind::Http, Some(client));
+    }
+    let opcode = p[0] & 0x0f;
+    if p[0] & 0x30 == 0 && matches!(opcode, 0 | 1 | 2 | 8 | 9 | 10) {
+        let masked = p[1] & 0x80 != 0;
+        let (c, by) = by_syn.unwrap_or((if masked { first } else { 1 - first }, ClientBy::Mask));
+        return Verdict::WebSocket(c, by);
+    }
+    Verdict::Other(FlowKind::Other, by_syn)
+}
+
+/// `METHOD SP`: an upper-case token and a space.
+fn starts_like_request(p: &[u8]) -> bool {
+    let n = p.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    (3..=16).contains(&n) && p.get(n) == Some(&b' ')
+}
+
+/// An `Upgrade` header field whose value names `websocket`.
+fn has_websocket_upgrade(head: &[u8]) -> bool {
+    head.split(|&b| b == b'\n').any(|line| {
+        let line = line.to_ascii_lowercase();
+        line.starts_with(b"upgrade:") && line.windows(9).any(|w| w == b"websocket")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(side: usize, b: &[u8]) -> Held {
+        Held::Data(side, b.to_vec(), None)
+    }
+
+    #[test]
+    fn first_bytes_decide() {
+        let v = |h: &[Held], syn, force| match verdict(h, syn, 1000, force) {
+            Verdict::Wait => "wait".to_string(),
+            Verdict::WebSocket(c, by) => format!("ws {c} {by:?}"),
+            Verdict::Other(k, _) => format!("{k:?}"),
+        };
+        assert_eq!(v(&[data(1, b"\x16\x03\x01")], None, false), "Tls");
+        assert_eq!(
+            v(&[data(0, b"GET / HTTP/1.1\r\nHost: a\r\n")], None, false),
+            "wait"
+        );
+        let up = b"GET / HTTP/1.1\r\nUpgrade: WebSocket\r\n\r\n";
+        assert_eq!(v(&[data(1, up)], None, false), "ws 1 Request");
+        assert_eq!(v(&[data(1, up)], Some(0), false), "ws 0 Syn");
+        assert_eq!(
+            v(
+                &[data(0, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")],
+                None,
+                false
+            ),
+            "Http"
+        );
+        assert_eq!(v(&[data(0, b"\x81\x85abcd")], None, false), "ws 0 Mask");
+        assert_eq!(v(&[data(0, b"\x82\x05hello")], None, false), "ws 1 Mask");
+        assert_eq!(v(&[data(0, b"220 smtp ready\r\n")], None, false), "Other");
+        assert_eq!(v(&[data(0, b"\x81")], None, false), "wait");
+        assert_eq!(v(&[], None, true), "Empty");
+        // A head that never ends, and the other side talking meanwhile: decided, not held.
+        let long = [data(0, b"GET / HTTP/1.1\r\nX: "), data(1, &[b'a'; 2000])];
+        assert_eq!(v(&long, None, false), "Http");
+    }
+}

@@ -1,0 +1,288 @@
+//! Capture files, fed in chunks of any size: classic pcap (either byte order, microsecond or
+//! nanosecond timestamps) and pcapng (section headers of either byte order, interface
+//! descriptions with their own link types and timestamp resolutions, enhanced and simple packet
+//! blocks; other blocks are skipped). Parsing is `pcap-parser`'s streaming functions over a
+//! buffer that holds at most one incomplete record or block.
+//!
+//! Non-goals: the "modified" (Kuznetzov) pcap variant, pcapng's obsolete packet block, and the
+//! compressed or encrypted forms some tools write.
+
+use pcap_parser::nom;
+use pcap_parser::pcapng::Block;
+use pcap_parser::{
+    parse_block_be, parse_block_le, parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header,
+    parse_sectionheaderblock, PcapError,
+};
+use wsinspect_core::session::Timestamp;
+
+use crate::CaptureError;
+
+/// The largest record or block held while waiting for the rest of it.
+pub const MAX_BLOCK: usize = 16 << 20;
+
+/// One packet of a capture file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Packet {
+    /// The link type (`LINKTYPE_*` number) of the interface it was captured on.
+    pub link: u16,
+    /// When it was captured (pcapng's simple packet blocks have no time).
+    pub time: Option<Timestamp>,
+    /// The captured bytes (maybe fewer than were sent: see `orig_len`).
+    pub data: Vec<u8>,
+    /// The length the packet had on the wire.
+    pub orig_len: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Interface {
+    link: u16,
+    /// Timestamp units per second.
+    units: u64,
+    /// Seconds added to every timestamp.
+    offset: i64,
+}
+
+#[derive(Debug)]
+enum Format {
+    /// Not yet known: fewer than 4 bytes seen.
+    Unknown,
+    Pcap {
+        big_endian: bool,
+        nanos: bool,
+        link: u16,
+    },
+    PcapNg {
+        big_endian: bool,
+        interfaces: Vec<Interface>,
+    },
+}
+
+/// Reads a capture file's packets from chunks of any size (sans-IO).
+///
+/// Call [`FileReader::feed`] with each chunk, taking the packets it returns; call
+/// [`FileReader::finish`] at the end of the input to learn whether it was cut short.
+#[derive(Debug)]
+pub struct FileReader {
+    buf: Vec<u8>,
+    format: Format,
+    /// File offset of `buf[0]`.
+    offset: u64,
+    header_done: bool,
+}
+
+impl Default for FileReader {
+    fn default() -> Self {
+        FileReader::new()
+    }
+}
+
+impl FileReader {
+    /// A reader at the start of a file.
+    pub fn new() -> FileReader {
+        FileReader {
+            buf: Vec::new(),
+            format: Format::Unknown,
+            offset: 0,
+            header_done: false,
+        }
+    }
+
+    /// The file's format, once its first bytes are read: `"pcap"` or `"pcapng"`.
+    pub fn format(&self) -> Option<&'static str> {
+        match self.format {
+            Format::Unknown => None,
+            Format::Pcap { .. } => Some("pcap"),
+            Format::PcapNg { .. } => Some("pcapng"),
+        }
+    }
+
+    /// Read the next bytes; the packets they complete are appended to `out`.
+    pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<Packet>) -> Result<(), CaptureError> {
+        self.buf.extend_from_slice(bytes);
+        let mut used = 0;
+        let result = loop {
+            match self.next(used, out) {
+                Ok(Some(n)) => used += n,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        self.buf.drain(..used);
+        self.offset += used as u64;
+        if result.is_ok() && self.buf.len() > MAX_BLOCK {
+            return Err(CaptureError::BlockTooLarge {
+                offset: self.offset,
+            });
+        }
+        result
+    }
+
+    /// The input ended: an error if it ended inside a record or block.
+    pub fn finish(&self) -> Result<(), CaptureError> {
+        if self.buf.is_empty() && self.header_done {
+            Ok(())
+        } else if !self.header_done && self.buf.is_empty() && self.offset == 0 {
+            Err(CaptureError::Empty)
+        } else {
+            Err(CaptureError::Truncated {
+                offset: self.offset,
+                have: self.buf.len(),
+            })
+        }
+    }
+
+    /// Parse one record at `buf[at..]`: how many bytes it used, or `None` when incomplete.
+    fn next(&mut self, at: usize, out: &mut Vec<Packet>) -> Result<Option<usize>, CaptureError> {
+        let i = &self.buf[at..];
+        let offset = self.offset + at as u64;
+        let bad = |what: String| CaptureError::Malformed { offset, what };
+        if let Format::Unknown = self.format {
+            if i.len() < 4 {
+                return Ok(None);
+            }
+            let magic = [i[0], i[1], i[2], i[3]];
+            self.format = match magic {
+                [0x0a, 0x0d, 0x0d, 0x0a] => Format::PcapNg {
+                    big_endian: false,
+                    interfaces: Vec::new(),
+                },
+                [0xd4, 0xc3, 0xb2, 0xa1]
+                | [0xa1, 0xb2, 0xc3, 0xd4]
+                | [0x4d, 0x3c, 0xb2, 0xa1]
+                | [0xa1, 0xb2, 0x3c, 0x4d] => Format::Pcap {
+                    big_endian: false,
+                    nanos: false,
+                    link: 0,
+                },
+                _ => return Err(CaptureError::NotACapture { magic }),
+            };
+        }
+        match &mut self.format {
+            Format::Unknown => unreachable!("decided above"),
+            Format::Pcap {
+                big_endian,
+                nanos,
+                link,
+            } => {
+                if !self.header_done {
+                    return match parse_pcap_header(i) {
+                        Ok((rest, h)) => {
+                            *big_endian = h.is_bigendian();
+                            *nanos = h.is_nanosecond_precision();
+                            *link = h.network.0 as u16;
+                            self.header_done = true;
+                            Ok(Some(i.len() - rest.len()))
+                        }
+                        Err(nom::Err::Incomplete(_)) => Ok(None),
+                        Err(e) => Err(bad(format!("pcap file header: {e:?}"))),
+                    };
+                }
+                let parsed = if *big_endian {
+                    parse_pcap_frame_be(i)
+                } else {
+                    parse_pcap_frame(i)
+                };
+                match parsed {
+                    Ok((rest, r)) => {
+                        let sub = if *nanos { 1 } else { 1000 };
+                        let ns = r.ts_sec as u64 * 1_000_000_000 + r.ts_usec as u64 * sub;
+                        out.push(Packet {
+                            link: *link,
+                            time: Some(Timestamp(ns)),
+                            data: r.data.to_vec(),
+                            orig_len: r.origlen,
+                        });
+                        Ok(Some(i.len() - rest.len()))
+                    }
+                    Err(e) => incomplete_or(e, bad),
+                }
+            }
+            Format::PcapNg {
+                big_endian,
+                interfaces,
+            } => {
+                // A section header starts every section and gives its byte order.
+                if i.len() >= 4 && i[..4] == [0x0a, 0x0d, 0x0d, 0x0a] {
+                    return match parse_sectionheaderblock(i) {
+                        Ok((rest, shb)) => {
+                            *big_endian = shb.big_endian();
+                            interfaces.clear();
+                            self.header_done = true;
+                            Ok(Some(i.len() - rest.len()))
+                        }
+                        Err(e) => incomplete_or(e, bad),
+                    };
+                }
+                if !self.header_done {
+                    return Err(bad("pcapng without a section header block".into()));
+                }
+                let parsed = if *big_endian {
+                    parse_block_be(i)
+                } else {
+                    parse_block_le(i)
+                };
+                let (rest, block) = match parsed {
+                    Ok(v) => v,
+                    Err(e) => return incomplete_or(e, bad),
+                };
+                match block {
+                    Block::InterfaceDescription(idb) => interfaces.push(Interface {
+                        link: idb.linktype.0 as u16,
+                        units: idb.ts_resolution().unwrap_or(1_000_000),
+                        offset: idb.ts_offset(),
+                    }),
+                    Block::EnhancedPacket(epb) => {
+                        let Some(itf) = interfaces.get(epb.if_id as usize).copied() else {
+                            return Err(bad(format!(
+                                "packet block names interface {} of {}",
+                                epb.if_id,
+                                interfaces.len()
+                            )));
+                        };
+                        let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                        out.push(Packet {
+                            link: itf.link,
+                            time: Some(itf.time(ts)),
+                            data: epb.data[..(epb.caplen as usize).min(epb.data.len())].to_vec(),
+                            orig_len: epb.origlen,
+                        });
+                    }
+                    Block::SimplePacket(spb) => {
+                        let Some(itf) = interfaces.first().copied() else {
+                            return Err(bad("simple packet block before any interface".into()));
+                        };
+                        out.push(Packet {
+                            link: itf.link,
+                            time: None,
+                            data: spb.data[..(spb.origlen as usize).min(spb.data.len())].to_vec(),
+                            orig_len: spb.origlen,
+                        });
+                    }
+                    _ => {}
+                }
+                Ok(Some(i.len() - rest.len()))
+            }
+        }
+    }
+}
+
+impl Interface {
+    fn time(self, ts: u64) -> Timestamp {
+        let ns = u128::from(ts) * 1_000_000_000 / u128::from(self.units.max(1));
+        let ns = ns as i128 + i128::from(self.offset) * 1_000_000_000;
+        Timestamp(ns.clamp(0, i128::from(u64::MAX)) as u64)
+    }
+}
+
+fn incomplete_or(
+    e: nom::Err<PcapError<&[u8]>>,
+    bad: impl FnOnce(String) -> CaptureError,
+) -> Result<Option<usize>, CaptureError> {
+    match e {
+        nom::Err::Incomplete(_) => Ok(None),
+        nom::Err::Error(PcapError::Incomplete(_)) | nom::Err::Failure(PcapError::Incomplete(_)) => {
+            Ok(None)
+        }
+        nom::Err::Error(e) | nom::Err::Failure(e) => Err(bad(e.to_string())),
+    }
+}

@@ -1,0 +1,110 @@
+//! `wsinspect pcap` on the real captures of tests/data/pcap.
+
+use crate::support::{data, run};
+
+fn file(name: &str) -> String {
+    data(&format!("pcap/{name}")).display().to_string()
+}
+
+#[test]
+fn pcap_summary_lists_connections_other_flows_and_totals() {
+    let out = run(&["pcap", &file("echo.pcapng")], b"");
+    assert!(out.status.success(), "{out:?}");
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("connection 1: client 127.0.0.1:"), "{s}");
+    assert!(
+        s.contains("-> server 127.0.0.1:47420 (client by syn)"),
+        "{s}"
+    );
+    assert!(s.contains("connection 2: "), "{s}");
+    assert!(s.contains("connection 5: client [::1]:"), "{s}");
+    assert_eq!(s.matches("upgrade: HTTP 101").count(), 3, "{s}");
+    assert_eq!(
+        s.matches("7 frame(s) (1 control), 6 message(s)").count(),
+        6,
+        "{s}"
+    );
+    assert!(s.contains("other flow 3: http "), "{s}");
+    assert!(s.contains("other flow 4: tls "), "{s}");
+    assert!(
+        s.contains("3 WebSocket connection(s), 2 other flow(s)"),
+        "{s}"
+    );
+    // --summary is the default; standard input reads the same.
+    let piped = run(
+        &["pcap", "--summary", "-"],
+        &std::fs::read(file("echo.pcap")).unwrap(),
+    );
+    assert_eq!(String::from_utf8(piped.stdout).unwrap(), s);
+}
+
+#[test]
+fn pcap_summary_reports_the_deleted_segment() {
+    let out = run(&["pcap", &file("lost-segment.pcapng")], b"");
+    assert!(out.status.success(), "{out:?}");
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("500 bytes lost"), "{s}");
+    assert!(s.contains("1  bytes-lost"), "{s}");
+}
+
+#[test]
+fn pcap_jsonl_gives_each_event_its_connection() {
+    let out = run(&["pcap", "--jsonl", &file("echo.pcapng")], b"");
+    assert!(out.status.success(), "{out:?}");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.iter().all(|l| l["connection"].is_u64()));
+    let kinds = |k: &str| lines.iter().filter(|l| l["event"] == k).count();
+    assert_eq!(kinds("connection"), 3);
+    assert_eq!(kinds("message"), 36);
+    assert_eq!(kinds("other_flow"), 2);
+    assert_eq!(kinds("closed"), 3);
+    assert_eq!(lines.last().unwrap()["event"], "totals");
+    let hello = lines
+        .iter()
+        .find(|l| l["event"] == "message" && l["connection"] == 1)
+        .unwrap();
+    // "Hello, wsinspect!", inflated.
+    assert_eq!(
+        hello["data"]["payload"]["kept"],
+        "48656c6c6f2c207773696e737065637421"
+    );
+    assert_eq!(hello["data"]["compressed"], true);
+    assert_eq!(hello["v"], 1);
+}
+
+#[test]
+fn pcap_json_is_one_document() {
+    let out = run(
+        &["pcap", "--json", "--keep", "4", &file("echo-ns.pcap")],
+        b"",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let conns = v["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 3);
+    assert_eq!(conns[0]["id"], 1);
+    assert_eq!(conns[1]["server"], "127.0.0.1:47420");
+    assert!(conns[1]["events"].as_array().unwrap().len() > 20);
+    let kept = conns[0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "message")
+        .unwrap()["data"]["payload"]["kept"]
+        .clone();
+    assert_eq!(kept, "48656c6c");
+    assert_eq!(v["other_flows"].as_array().unwrap().len(), 2);
+    assert_eq!(v["totals"]["format"], "pcap");
+}
+
+#[test]
+fn pcap_rejects_what_is_not_a_capture() {
+    let out = run(&["pcap", "-"], b"GET / HTTP/1.1\r\n\r\n");
+    assert!(!out.status.success());
+    let e = String::from_utf8(out.stderr).unwrap();
+    assert!(e.contains("not a pcap or pcapng file"), "{e}");
+}
