@@ -236,7 +236,11 @@ fn a_deleted_segment_is_a_gap_inside_a_payload_and_the_frames_after_it_decode() 
         if i == 3 {
             // The message keeps the bytes before the gap, as its frame does: nothing is made
             // up for the lost ones, and what follows them is not joined on as if it followed.
-            assert!(!g.is_empty() && g.len() <= w.len() - 500, "{} bytes", g.len());
+            assert!(
+                !g.is_empty() && g.len() <= w.len() - 500,
+                "{} bytes",
+                g.len()
+            );
             assert!(w.starts_with(g));
         } else {
             assert_eq!(g, w, "message {i}, after the gap too");
