@@ -47,7 +47,8 @@ impl Output {
     }
 }
 
-fn quiet_on_closed_pipe(r: io::Result<()>) -> Result<()> {
+/// A write that failed because the reader went away ends the program quietly (status 0).
+pub fn quiet_on_closed_pipe(r: io::Result<()>) -> Result<()> {
     match r {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
         other => Ok(other?),

@@ -337,8 +337,5 @@ fn json_line<T: Serialize>(out: &mut impl io::Write, v: &T) -> Result<()> {
 
 /// A reader that went away (`| head`) ends the program quietly.
 fn quiet(r: io::Result<()>) -> Result<()> {
-    match r {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
-        other => Ok(other?),
-    }
+    crate::output::quiet_on_closed_pipe(r)
 }
