@@ -446,6 +446,18 @@ fn alive(pid: u32) -> bool {
     })
 }
 
+/// Wireshark's `tshark`, which the capture tests ask for a second opinion on every frame.
+pub fn ensure_tshark(apt: &mut Apt) -> Result<()> {
+    let ok = || output(Command::new("tshark").arg("--version")).is_some();
+    if !ok() {
+        apt.install(
+            &["tshark"],
+            "the capture tests compare every frame with Wireshark's dissector",
+        )?;
+    }
+    Ok(())
+}
+
 fn ensure_chromium(apt: &mut Apt) -> Result<PathBuf> {
     let find = || {
         ["chromium", "chromium-browser"]

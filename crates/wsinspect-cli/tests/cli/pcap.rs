@@ -108,3 +108,92 @@ fn pcap_rejects_what_is_not_a_capture() {
     let e = String::from_utf8(out.stderr).unwrap();
     assert!(e.contains("not a pcap or pcapng file"), "{e}");
 }
+
+/// Wireshark's dissector, where tshark is installed, as a second opinion on every frame of the
+/// real captures: fin, opcode, the 7-bit length and mask, and the extended lengths, compared as
+/// multisets (tshark lists a packet's frames in one row, wsinspect a frame per event).
+#[test]
+fn every_frame_agrees_with_wiresharks_dissector() {
+    let Ok(version) = std::process::Command::new("tshark")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("tshark is not installed: the comparison with Wireshark's dissector is skipped");
+        return;
+    };
+    assert!(version.status.success());
+    for name in ["pcap/echo.pcapng", "pcap/lost-segment.pcapng"] {
+        let file = data(name);
+        let f = file.to_str().unwrap();
+        let out = std::process::Command::new("tshark")
+            .args([
+                "-r",
+                f,
+                "-Y",
+                "websocket",
+                "-T",
+                "fields",
+                "-E",
+                "occurrence=a",
+            ])
+            .args(["-e", "websocket.fin", "-e", "websocket.opcode"])
+            .args(["-e", "websocket.payload_length", "-e", "websocket.mask"])
+            .args([
+                "-e",
+                "websocket.payload_length_ext_16",
+                "-e",
+                "websocket.payload_length_ext_64",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let mut theirs: Vec<(u64, u64, u64, u64)> = Vec::new();
+        let mut their_ext: Vec<u64> = Vec::new();
+        for row in String::from_utf8_lossy(&out.stdout).lines() {
+            let cols: Vec<Vec<u64>> = row
+                .split('\t')
+                .map(|c| {
+                    c.split(',')
+                        .filter(|v| !v.is_empty())
+                        .map(|v| v.parse().unwrap())
+                        .collect()
+                })
+                .collect();
+            for i in 0..cols[0].len() {
+                theirs.push((cols[0][i], cols[1][i], cols[2][i], cols[3][i]));
+            }
+            their_ext.extend(cols[4].iter().chain(&cols[5]));
+        }
+        let events = run(&["pcap", f, "--jsonl"], b"");
+        assert!(events.status.success(), "{events:?}");
+        let mut our_ext: Vec<u64> = Vec::new();
+        let mut ours: Vec<(u64, u64, u64, u64)> = String::from_utf8_lossy(&events.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|e| e["event"] == "frame")
+            .map(|e| {
+                let h = &e["data"]["header"];
+                let b = |k: &str| u64::from(h[k].as_bool().unwrap());
+                let len7 = h["len7"].as_u64().unwrap();
+                if len7 >= 126 {
+                    our_ext.push(h["payload_len"].as_u64().unwrap());
+                }
+                (b("fin"), h["opcode"].as_u64().unwrap(), len7, b("masked"))
+            })
+            .collect();
+        theirs.sort_unstable();
+        ours.sort_unstable();
+        their_ext.sort_unstable();
+        our_ext.sort_unstable();
+        assert!(!ours.is_empty(), "{name}");
+        if name.contains("lost") {
+            // Wireshark drops the frame whose segment is missing; wsinspect reads it, with the
+            // gap said: every frame Wireshark sees, wsinspect sees too.
+            assert!(theirs.iter().all(|t| ours.contains(t)), "{name}");
+            assert!(their_ext.iter().all(|t| our_ext.contains(t)), "{name}");
+        } else {
+            assert_eq!(ours, theirs, "{name}");
+            assert_eq!(our_ext, their_ext, "{name}: extended lengths");
+        }
+    }
+}
