@@ -159,9 +159,9 @@ fn every_frame_agrees_with_wiresharks_dissector() {
                         .collect()
                 })
                 .collect();
-            for i in 0..cols[0].len() {
-                theirs.push((cols[0][i], cols[1][i], cols[2][i], cols[3][i]));
-            }
+            assert!(cols[1..4].iter().all(|c| c.len() == cols[0].len()), "{row}");
+            let fields = cols[0].iter().zip(&cols[1]).zip(&cols[2]).zip(&cols[3]);
+            theirs.extend(fields.map(|(((a, b), c), d)| (*a, *b, *c, *d)));
             their_ext.extend(cols[4].iter().chain(&cols[5]));
         }
         let events = run(&["pcap", f, "--jsonl"], b"");
