@@ -7,6 +7,7 @@
 //! Layers, each using only the ones before it: [`file`] (records and blocks to packets),
 //! [`link`] (packets to TCP segments), [`tcp`] (segments to each direction's byte stream, with
 //! gaps), [`capture`] (flows: what each one is, which side is the client, the sessions).
+//! Beside them, [`har`] reads HAR files (DevTools' recordings: messages, not packets).
 //!
 //! ```
 //! use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent};
@@ -33,6 +34,7 @@
 
 pub mod capture;
 pub mod file;
+pub mod har;
 pub mod link;
 pub mod tcp;
 

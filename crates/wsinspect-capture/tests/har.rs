@@ -1,0 +1,184 @@
+//! HAR files (tests/data/har): `echo.har` and `echo.playwright.har` are one session of headless
+//! Chromium with a Python `websockets` echo server on loopback, recorded by `record.mjs` (from
+//! the DevTools Protocol's events, in Chrome's export format) and by Playwright's own recordHar;
+//! `edited.har` is `echo.har` changed by hand (an invalid UTF-8 text message, a close 1005).
+
+use wsinspect_capture::har::{self, HarError, MESSAGES_NOT_FRAMES, TIMES_IN_MS};
+use wsinspect_core::finding::Rule;
+use wsinspect_core::handshake::{CheckId, Status};
+use wsinspect_core::wire::codes::OpCode;
+use wsinspect_core::Direction;
+
+fn data(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/har")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// What the page sent, in order; the server echoes each.
+fn sent() -> Vec<(OpCode, Vec<u8>)> {
+    vec![
+        (OpCode::TEXT, b"hello".to_vec()),
+        (OpCode::BINARY, vec![0, 1, 2, 254, 255]),
+        (OpCode::TEXT, "héllo wörld 😀".as_bytes().to_vec()),
+    ]
+}
+
+#[test]
+fn chrome_format_har_gives_the_messages_in_order_with_directions() {
+    for name in ["echo.har", "echo.playwright.har"] {
+        let capture = har::read(&data(name)).unwrap();
+        assert_eq!(capture.connections.len(), 1, "{name}");
+        let c = &capture.connections[0];
+        assert!(c.url.starts_with("ws://127.0.0.1:") && c.url.ends_with("/echo"));
+        assert_eq!(c.status, Some(101));
+        let got: Vec<_> = c
+            .messages
+            .iter()
+            .map(|m| (m.direction, m.opcode, m.payload.clone()))
+            .collect();
+        let want: Vec<_> = sent()
+            .into_iter()
+            .flat_map(|(op, p)| {
+                [
+                    (Direction::Client, op, p.clone()),
+                    (Direction::Server, op, p),
+                ]
+            })
+            .collect();
+        assert_eq!(got, want, "{name}");
+        // Times in seconds since the epoch (Playwright's milliseconds converted), in order.
+        let times: Vec<f64> = c.messages.iter().map(|m| m.time.unwrap()).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{name}: {times:?}");
+        assert!(times.iter().all(|t| (1.7e9..1e10).contains(t)), "{name}");
+        assert_eq!(
+            c.notes.contains(&TIMES_IN_MS),
+            name == "echo.playwright.har"
+        );
+        assert!(c.notes.contains(&MESSAGES_NOT_FRAMES));
+        assert!(c
+            .messages
+            .iter()
+            .filter(|m| m.opcode == OpCode::TEXT)
+            .all(|m| m.utf8 == Some(true)));
+        assert_eq!(c.messages[4].text(), Some("héllo wörld 😀"));
+        assert!(c.findings.is_empty(), "{name}: {:?}", c.findings);
+    }
+}
+
+#[test]
+fn the_recorded_handshake_passes_its_checks_and_line_endings_are_not_knowable() {
+    let capture = har::read(&data("echo.har")).unwrap();
+    let c = &capture.connections[0];
+    assert!(c.request_head.starts_with("GET /echo HTTP/1.1\r\n"));
+    assert!(c
+        .response_head
+        .as_deref()
+        .unwrap()
+        .starts_with("HTTP/1.1 101 Switching Protocols\r\n"));
+    let h = &c.handshake;
+    assert_eq!(h.summary.fail, 0, "{:#?}", h.checks);
+    for id in [
+        CheckId::ResAccept,
+        CheckId::ReqKey,
+        CheckId::ResStatus,
+        CheckId::ResExtensions,
+    ] {
+        assert_eq!(h.check(id).unwrap().status, Status::Pass, "{id}");
+    }
+    for id in [CheckId::ReqLineEndings, CheckId::ResLineEndings] {
+        let check = h.check(id).unwrap();
+        assert_eq!(check.status, Status::Warn);
+        assert!(check.message.contains("not knowable"), "{}", check.message);
+    }
+    // The browser offered permessage-deflate and the server accepted it: the HAR still holds
+    // the messages as the page saw them, inflated.
+    assert!(h.permessage_deflate.is_some());
+}
+
+#[test]
+fn base64_binary_messages_are_decoded() {
+    let capture = har::read(&data("echo.har")).unwrap();
+    let m = &capture.connections[0].messages[2];
+    assert_eq!(m.opcode, OpCode::BINARY);
+    assert_eq!(m.payload, [0, 1, 2, 254, 255]);
+    assert_eq!(m.utf8, None);
+    let json = serde_json::to_value(m).unwrap();
+    assert_eq!(json["hex"], "000102feff");
+    assert_eq!(json["direction"], "client");
+}
+
+#[test]
+fn invalid_utf8_and_a_close_code_that_must_not_be_sent_are_findings() {
+    let capture = har::read(&data("edited.har")).unwrap();
+    let c = &capture.connections[0];
+    let bad = &c.messages[5];
+    assert_eq!(bad.payload, b"h\xffllo");
+    assert_eq!(bad.utf8, Some(false));
+    assert_eq!(serde_json::to_value(bad).unwrap()["hex"], "68ff6c6c6f");
+    let found: Vec<_> = c
+        .findings
+        .iter()
+        .map(|f| (f.message, f.direction, f.finding.rule))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (5, Direction::Server, Rule::InvalidUtf8),
+            (6, Direction::Server, Rule::InvalidCloseCode),
+        ]
+    );
+    assert!(c.findings[1].finding.message.contains("1005"));
+}
+
+#[test]
+fn json_that_is_not_a_har_is_rejected_clearly() {
+    let e = har::read(br#"{"hello": [1, 2]}"#).unwrap_err();
+    assert!(matches!(e, HarError::NotHar { .. }));
+    assert_eq!(
+        e.to_string(),
+        "JSON, but not a HAR: the top-level object has no \"log\""
+    );
+    let e = har::read(br#"{"log": {"version": "1.2"}}"#).unwrap_err();
+    assert!(e.to_string().contains("no \"entries\""), "{e}");
+    let e = har::read(b"{\"log\": {\"entries\": {}}}").unwrap_err();
+    assert!(e.to_string().contains("line 1, column"), "{e}");
+}
+
+#[test]
+fn a_truncated_har_says_where_it_ends() {
+    let whole = data("echo.har");
+    let cut = &whole[..1000];
+    let lines = cut.split(|b| *b == b'\n').count();
+    match har::read(cut).unwrap_err() {
+        HarError::NotJson { line, column, .. } => {
+            assert_eq!(line, lines);
+            assert!(column > 0);
+        }
+        e => panic!("{e}"),
+    }
+    let e = har::read(b"{\"log\": \n  {\"entries\": [,]}}").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("not valid JSON at line 2, column 16"),
+        "{e}"
+    );
+}
+
+#[test]
+fn entries_that_are_not_websocket_are_skipped() {
+    let h = br#"{"log": {"entries": [
+      {"request": {"method": "GET", "url": "http://h/", "headers": []}, "response": {"status": 200, "headers": []}},
+      {"request": {"method": "GET", "url": "ws://h/x", "headers": [{"name": "upgrade", "value": "WebSocket"}]}, "response": {"status": 0}}
+    ]}}"#;
+    let capture = har::read(h).unwrap();
+    assert_eq!(capture.entries, 2);
+    assert_eq!(capture.connections.len(), 1);
+    let c = &capture.connections[0];
+    assert_eq!(
+        (c.entry, c.status, c.response_head.as_deref()),
+        (1, None, None)
+    );
+    assert!(c.messages.is_empty());
+}
