@@ -196,8 +196,10 @@ impl Serialize for HarMessage {
 /// A finding on one message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HarFinding {
-    /// The index of the message it is about.
-    pub message: usize,
+    /// The index of the message it is about (serialised as `message_index`: the finding's own
+    /// `message` is its sentence).
+    #[serde(rename = "message_index")]
+    pub index: usize,
     /// Who sent that message.
     pub direction: Direction,
     /// The finding (code, severity, RFC section, sentence).
@@ -291,17 +293,23 @@ const MS_FROM: f64 = 1e11;
 /// ```
 pub fn read(bytes: &[u8]) -> Result<HarCapture, HarError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let har: Har = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => HarError::NotHar {
-            line: Some(e.line()),
-            column: Some(e.column()),
-            message: e.to_string(),
-        },
-        _ => HarError::NotJson {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        },
+    let har: Har = serde_json::from_slice(bytes).map_err(|e| {
+        // serde_json's text ends with the position, which ours puts first.
+        let text = e.to_string();
+        let at = format!(" at line {} column {}", e.line(), e.column());
+        let message = text.strip_suffix(&at).unwrap_or(&text).to_string();
+        match e.classify() {
+            serde_json::error::Category::Data => HarError::NotHar {
+                line: Some(e.line()),
+                column: Some(e.column()),
+                message,
+            },
+            _ => HarError::NotJson {
+                line: e.line(),
+                column: e.column(),
+                message,
+            },
+        }
     })?;
     let not_har = |message: &str| HarError::NotHar {
         line: None,
@@ -613,7 +621,7 @@ fn findings(messages: &[HarMessage]) -> Vec<HarFinding> {
         let side = m.direction as usize;
         let mut push = |finding: Finding| {
             out.push(HarFinding {
-                message: m.index,
+                index: m.index,
                 direction: m.direction,
                 finding,
             })

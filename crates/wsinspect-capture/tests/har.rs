@@ -120,7 +120,7 @@ fn invalid_utf8_and_a_close_code_that_must_not_be_sent_are_findings() {
     let found: Vec<_> = c
         .findings
         .iter()
-        .map(|f| (f.message, f.direction, f.finding.rule))
+        .map(|f| (f.index, f.direction, f.finding.rule))
         .collect();
     assert_eq!(
         found,

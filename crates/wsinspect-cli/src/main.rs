@@ -11,6 +11,7 @@ mod accept;
 mod decode;
 mod encode;
 mod handshake;
+mod har;
 mod output;
 mod pcap;
 
@@ -32,7 +33,7 @@ enum Command {
     Encode(encode::EncodeArgs),
     /// Check an opening handshake (request, response or both) against RFC 6455, step by step.
     Handshake(handshake::HandshakeArgs),
-    /// Find the WebSocket connections in a pcap or pcapng capture and decode them.
+    /// Find the WebSocket connections in a pcap or pcapng capture (or a HAR file) and decode them.
     Pcap(pcap::PcapArgs),
 }
 

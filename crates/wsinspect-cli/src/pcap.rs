@@ -2,7 +2,7 @@
 //! WebSocket connection in it: counts (`--summary`, the default), the session events one per
 //! line (`--jsonl`), or one JSON document (`--json`). The reading of the file format, the TCP
 //! reassembly and the decoding are wsinspect-capture's and the core's; docs/pcap.md describes
-//! the output.
+//! the output. A HAR file (a JSON object, told apart by its first byte) goes to `crate::har`.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write as _};
@@ -22,7 +22,8 @@ const CHUNK: usize = 64 << 10;
 /// Arguments of `wsinspect pcap`.
 #[derive(Args)]
 pub struct PcapArgs {
-    /// The capture file (pcap or pcapng); `-` or nothing reads standard input.
+    /// The capture file (pcap or pcapng, or a HAR file: told apart by content); `-` or nothing
+    /// reads standard input.
     file: Option<String>,
     /// Print one JSON document: every connection with its events, and the other flows.
     #[arg(long, conflicts_with_all = ["jsonl", "summary"])]
@@ -71,6 +72,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
         Some(p) => Box::new(std::fs::File::open(p).with_context(|| format!("reading {p}"))?),
     };
     let mut buf = vec![0u8; CHUNK];
+    let mut first = true;
     loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,
@@ -78,6 +80,20 @@ pub fn run(args: PcapArgs) -> Result<()> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e).context("reading the capture"),
         };
+        if std::mem::take(&mut first) && wsinspect_capture::har::looks_like_json(&buf[..n]) {
+            // A HAR is one JSON document: read it whole.
+            let mut all = buf[..n].to_vec();
+            input
+                .read_to_end(&mut all)
+                .context("reading the HAR file")?;
+            let mode = match () {
+                _ if args.jsonl => crate::har::Mode::Jsonl,
+                _ if args.json => crate::har::Mode::Json,
+                _ => crate::har::Mode::Summary,
+            };
+            crate::har::run(&all, mode, &mut out)?;
+            return quiet(out.flush());
+        }
         let fed = capture.feed(&buf[..n]);
         sink.drain(&mut capture, &mut out)?;
         fed?;

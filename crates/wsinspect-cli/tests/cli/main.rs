@@ -1,6 +1,7 @@
 //! The real `wsinspect` binary, run as a user would.
 
 mod handshake;
+mod har;
 mod support;
 
 use support::run;

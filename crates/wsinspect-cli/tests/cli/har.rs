@@ -1,0 +1,128 @@
+//! `wsinspect pcap` on the HAR files of tests/data/har (see its README): told apart from a
+//! capture by content, whatever the file is called.
+
+use crate::support::{data, run};
+
+fn file(name: &str) -> String {
+    data(&format!("har/{name}")).display().to_string()
+}
+
+fn stdout(args: &[&str], stdin: &[u8]) -> String {
+    let out = run(args, stdin);
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn har_summary_gives_the_url_status_checks_counts_and_findings() {
+    let s = stdout(&["pcap", &file("edited.har")], b"");
+    assert!(s.contains("connection 1: ws://127.0.0.1:"), "{s}");
+    assert!(
+        s.contains("/echo (HAR entry 0)\n  upgrade: HTTP 101\n"),
+        "{s}"
+    );
+    assert!(
+        s.contains("  handshake: 23 check(s) passed, 0 failed, 4 warned\n"),
+        "{s}"
+    );
+    assert!(s.contains("  client: 3 message(s), 28 bytes\n"), "{s}");
+    assert!(s.contains("  server: 4 message(s), 17 bytes\n"), "{s}");
+    assert!(
+        s.contains("  2 finding(s)\n    message 5 (server): invalid-utf8: "),
+        "{s}"
+    );
+    assert!(
+        s.contains("    message 6 (server): invalid-close-code: close code 1005"),
+        "{s}"
+    );
+    assert_eq!(
+        s.matches("a HAR holds messages, not frames").count(),
+        1,
+        "{s}"
+    );
+    assert!(
+        s.ends_with("1 entry, 1 WebSocket connection(s), 7 message(s)\n"),
+        "{s}"
+    );
+}
+
+#[test]
+fn har_is_detected_by_content_not_by_name() {
+    let bytes = std::fs::read(file("echo.har")).unwrap();
+    let named = stdout(&["pcap", &file("echo.har")], b"");
+    let piped = stdout(&["pcap", "-"], &bytes);
+    assert_eq!(named, piped);
+    assert!(
+        piped.contains("  handshake: 23 check(s) passed, 0 failed, 4 warned\n"),
+        "{piped}"
+    );
+    assert!(piped.contains("  0 finding(s)\n"), "{piped}");
+}
+
+#[test]
+fn har_jsonl_is_one_line_per_message() {
+    let s = stdout(&["pcap", "--jsonl", &file("echo.playwright.har")], b"");
+    let lines: Vec<serde_json::Value> = s
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 6);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(l["connection"], 1);
+        assert_eq!(l["index"], i);
+        let want = if i % 2 == 0 { "client" } else { "server" };
+        assert_eq!(l["direction"], want);
+        // Playwright's milliseconds, in seconds.
+        assert!(l["time"].as_f64().unwrap() < 1e10);
+    }
+    assert_eq!(lines[0]["text"], "hello");
+    assert_eq!(lines[3]["hex"], "000102feff");
+    assert_eq!(lines[3]["length"], 5);
+    assert_eq!(lines[3]["opcode"], 2);
+    assert_eq!(lines[5]["text"], "héllo wörld 😀");
+}
+
+#[test]
+fn har_json_has_the_handshake_summary_and_the_messages() {
+    let s = stdout(&["pcap", "--json", &file("edited.har")], b"");
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    assert_eq!(v["format"], "har");
+    let c = &v["connections"][0];
+    assert_eq!(c["status"], 101);
+    assert_eq!(c["handshake"]["summary"]["fail"], 0);
+    let checks = c["handshake"]["checks"].as_array().unwrap();
+    let accept = checks.iter().find(|c| c["id"] == "res-accept").unwrap();
+    assert_eq!(accept["status"], "pass");
+    let endings = checks
+        .iter()
+        .find(|c| c["id"] == "req-line-endings")
+        .unwrap();
+    assert_eq!(endings["status"], "warn");
+    assert_eq!(c["messages"][5]["hex"], "68ff6c6c6f");
+    assert_eq!(c["messages"][5]["utf8"], false);
+    assert_eq!(c["findings"][0]["code"], "invalid-utf8");
+    assert_eq!(c["findings"][0]["message_index"], 5);
+    assert_eq!(c["findings"][0]["direction"], "server");
+    assert!(c["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("UTF-8"));
+}
+
+#[test]
+fn json_that_is_not_a_har_and_a_truncated_har_fail_clearly() {
+    let out = run(&["pcap", "-"], br#"{"entries": []}"#);
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "wsinspect: JSON, but not a HAR: the top-level object has no \"log\"\n"
+    );
+    let bytes = std::fs::read(file("echo.har")).unwrap();
+    let out = run(&["pcap", "-"], &bytes[..700]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("wsinspect: not valid JSON at line 28, column 28: EOF while parsing"),
+        "{err}"
+    );
+}
