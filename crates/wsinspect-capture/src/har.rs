@@ -106,8 +106,10 @@ pub struct HarConnection {
     pub url: String,
     /// `startedDateTime`, as recorded.
     pub started: Option<String>,
-    /// The response status (`None` when the entry has none, or 0).
+    /// The response status (`None` when the entry has none, or 0 or -1: no response).
     pub status: Option<u16>,
+    /// Why the connection failed, when the tool says (Playwright's `response._failureText`).
+    pub failure: Option<String>,
     /// The request head rebuilt from the recorded headers.
     pub request_head: String,
     /// The response head rebuilt from the recorded headers, when there is a response.
@@ -259,6 +261,8 @@ struct Res {
     #[serde(rename = "httpVersion")]
     http_version: Option<String>,
     headers: Vec<Header>,
+    #[serde(rename = "_failureText")]
+    failure: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -419,6 +423,7 @@ fn connection(id: u64, index: usize, e: &Entry) -> HarConnection {
         url,
         started: e.started.clone(),
         status,
+        failure: e.response.as_ref().and_then(|r| r.failure.clone()),
         request_head,
         response_head,
         handshake,

@@ -1,7 +1,7 @@
 //! HAR files (tests/data/har): `echo.har` and `echo.playwright.har` are one session of headless
 //! Chromium with a Python `websockets` echo server on loopback, recorded by `record.mjs` (from
 //! the DevTools Protocol's events, in Chrome's export format) and by Playwright's own recordHar;
-//! `edited.har` is `echo.har` changed by hand (an invalid UTF-8 text message, a close 1005).
+//! `edited.har` is `echo.har` changed by `edit.py` (an invalid UTF-8 text message, a close 1005).
 
 use wsinspect_capture::har::{self, HarError, MESSAGES_NOT_FRAMES, TIMES_IN_MS};
 use wsinspect_core::finding::Rule;
@@ -29,7 +29,7 @@ fn sent() -> Vec<(OpCode, Vec<u8>)> {
 fn chrome_format_har_gives_the_messages_in_order_with_directions() {
     for name in ["echo.har", "echo.playwright.har"] {
         let capture = har::read(&data(name)).unwrap();
-        assert_eq!(capture.connections.len(), 1, "{name}");
+        assert_eq!(capture.connections.len(), 2, "{name}");
         let c = &capture.connections[0];
         assert!(c.url.starts_with("ws://127.0.0.1:") && c.url.ends_with("/echo"));
         assert_eq!(c.status, Some(101));
@@ -95,6 +95,34 @@ fn the_recorded_handshake_passes_its_checks_and_line_endings_are_not_knowable() 
     // The browser offered permessage-deflate and the server accepted it: the HAR still holds
     // the messages as the page saw them, inflated.
     assert!(h.permessage_deflate.is_some());
+}
+
+#[test]
+fn a_refused_socket_has_its_request_checked_and_no_response() {
+    for name in ["echo.har", "echo.playwright.har"] {
+        let capture = har::read(&data(name)).unwrap();
+        let c = &capture.connections[1];
+        assert!(c.url.ends_with("/refuse"));
+        // The server answered 403, but neither recorder kept that response: Chromium's
+        // DevTools Protocol sent no handshake response event, and Playwright wrote status -1.
+        assert_eq!((c.status, c.response_head.as_deref()), (None, None));
+        assert!(c.messages.is_empty());
+        assert!(c.handshake.response.is_none());
+        assert_eq!(c.handshake.summary.fail, 0, "{:#?}", c.handshake.checks);
+        assert_eq!(
+            c.handshake.check(CheckId::ReqKey).unwrap().status,
+            Status::Pass
+        );
+        let failure = c.failure.as_deref();
+        if name == "echo.playwright.har" {
+            assert_eq!(
+                failure,
+                Some("Error during WebSocket handshake: Unexpected response code: 403")
+            );
+        } else {
+            assert_eq!(failure, None);
+        }
+    }
 }
 
 #[test]

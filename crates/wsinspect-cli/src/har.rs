@@ -34,6 +34,8 @@ struct ConnectionDoc<'a> {
     url: &'a str,
     started: Option<&'a str>,
     status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<&'a str>,
     handshake: HandshakeDoc<'a>,
     messages: &'a [HarMessage],
     findings: &'a [HarFinding],
@@ -103,6 +105,7 @@ fn connection_doc(c: &HarConnection) -> ConnectionDoc<'_> {
         url: &c.url,
         started: c.started.as_deref(),
         status: c.status,
+        failure: c.failure.as_deref(),
         handshake: HandshakeDoc {
             kind: c.handshake.kind,
             summary: c.handshake.summary,
@@ -129,6 +132,9 @@ fn summary_text(capture: &HarCapture) -> String {
         match c.status {
             Some(status) => s.push_str(&format!("  upgrade: HTTP {status}\n")),
             None => s.push_str("  upgrade: no response recorded\n"),
+        }
+        if let Some(failure) = &c.failure {
+            s.push_str(&format!("  failure: {}\n", escape_controls(failure)));
         }
         let h = &c.handshake.summary;
         s.push_str(&format!(

@@ -1,5 +1,6 @@
 // Records echo.har: headless Chromium (Playwright drives it) opens a WebSocket to echo.py on
-// 127.0.0.1, sends text, binary and non-ASCII text, gets each echoed, and closes with 1000.
+// 127.0.0.1, sends text, binary and non-ASCII text, gets each echoed, and closes with 1000;
+// then opens a second one, which the server refuses with 403.
 // The handshake and the frames come from the Chrome DevTools Protocol's Network events
 // (webSocketWillSendHandshakeRequest, webSocketHandshakeResponseReceived, webSocketFrameSent,
 // webSocketFrameReceived), written out as a HAR entry in the format Chrome's DevTools export
@@ -62,8 +63,13 @@ try {
     const done = new Promise((resolve) => { ws.onclose = resolve; });
     ws.close(1000, 'done');
     await done;
+    // A second socket, which the server refuses (403): its handshake is recorded, no messages.
+    const refused = new WebSocket(url.replace('/echo', '/refuse'));
+    await new Promise((resolve) => { refused.onclose = resolve; });
   }, `ws://127.0.0.1:${port}/echo`);
   await closed;
+  // Let the refused socket's events arrive.
+  await page.waitForTimeout(200);
 
   const list = (headers) => Object.entries(headers || {}).flatMap(([name, v]) =>
     String(v).split('\n').map((value) => ({ name, value })));
@@ -78,8 +84,8 @@ try {
         queryString: [], cookies: [], headersSize: -1, bodySize: 0,
       },
       response: {
-        status: s.response.status, statusText: s.response.statusText, httpVersion: 'HTTP/1.1',
-        headers: list(s.response.headers), cookies: [], content: { size: 0, mimeType: 'x-unknown' },
+        status: s.response?.status ?? 0, statusText: s.response?.statusText ?? '', httpVersion: 'HTTP/1.1',
+        headers: list(s.response?.headers), cookies: [], content: { size: 0, mimeType: 'x-unknown' },
         redirectURL: '', headersSize: -1, bodySize: 0,
       },
       cache: {},

@@ -35,13 +35,18 @@ fn har_summary_gives_the_url_status_checks_counts_and_findings() {
         s.contains("    message 6 (server): invalid-close-code: close code 1005"),
         "{s}"
     );
+    assert!(s.contains("connection 2: ws://127.0.0.1:"), "{s}");
+    assert!(
+        s.contains("/refuse (HAR entry 1)\n  upgrade: no response recorded\n"),
+        "{s}"
+    );
     assert_eq!(
         s.matches("a HAR holds messages, not frames").count(),
-        1,
+        2,
         "{s}"
     );
     assert!(
-        s.ends_with("1 entry, 1 WebSocket connection(s), 7 message(s)\n"),
+        s.ends_with("2 entries, 2 WebSocket connection(s), 7 message(s)\n"),
         "{s}"
     );
 }
@@ -66,6 +71,7 @@ fn har_jsonl_is_one_line_per_message() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    // The refused second connection has no messages, so no lines.
     assert_eq!(lines.len(), 6);
     for (i, l) in lines.iter().enumerate() {
         assert_eq!(l["connection"], 1);
@@ -125,4 +131,16 @@ fn json_that_is_not_a_har_and_a_truncated_har_fail_clearly() {
         err.starts_with("wsinspect: not valid JSON at line 28, column 28: EOF while parsing"),
         "{err}"
     );
+}
+
+#[test]
+fn har_summary_in_the_docs_is_what_the_command_prints() {
+    let docs = std::fs::read_to_string(data("../../docs/pcap.md")).unwrap();
+    let s = stdout(&["pcap", &file("edited.har")], b"");
+    let start = docs
+        .find("connection 1: ws://")
+        .expect("the example in docs/pcap.md");
+    let example = &docs[start..];
+    let example = &example[..example.find("```").unwrap()];
+    assert_eq!(example, s);
 }
