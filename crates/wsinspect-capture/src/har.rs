@@ -276,7 +276,7 @@ struct Header {
 #[serde(default)]
 struct Msg {
     #[serde(rename = "type")]
-    kind: Option<String>,
+    kind: Option<Value>,
     time: Option<Value>,
     opcode: Option<Value>,
     data: Option<Box<RawValue>>,
@@ -494,18 +494,17 @@ fn not_knowable(report: &mut HandshakeReport) {
 }
 
 fn message(index: usize, m: &Msg) -> HarMessage {
-    let direction = match m.kind.as_deref() {
+    let direction = match m.kind.as_ref().and_then(Value::as_str) {
         Some("send") => Direction::Client,
         Some("receive") => Direction::Server,
         _ => Direction::Unknown,
     };
-    let opcode = OpCode(
-        m.opcode
-            .as_ref()
-            .and_then(Value::as_u64)
-            .and_then(|o| u8::try_from(o).ok())
-            .unwrap_or(1),
-    );
+    let recorded = m
+        .opcode
+        .as_ref()
+        .and_then(Value::as_u64)
+        .and_then(|o| u8::try_from(o).ok());
+    let opcode = OpCode(recorded.unwrap_or(1));
     let data = m.data.as_deref().map(data_bytes).unwrap_or_default();
     let (payload, data_note) = if opcode == OpCode::TEXT {
         (data, None)
@@ -519,6 +518,10 @@ fn message(index: usize, m: &Msg) -> HarMessage {
             Ok(bytes) => (bytes, None),
             Err(_) => (data, Some("the data is not base64: read as text")),
         }
+    };
+    let data_note = match recorded {
+        None => Some("the opcode is missing or not a number 0-255: read as text"),
+        Some(_) => data_note,
     };
     let utf8 = (opcode == OpCode::TEXT).then(|| core::str::from_utf8(&payload).is_ok());
     HarMessage {

@@ -210,3 +210,87 @@ fn entries_that_are_not_websocket_are_skipped() {
     );
     assert!(c.messages.is_empty());
 }
+
+/// An entry in the shape mitmproxy's `savehar` addon writes (mitmproxy 11.0.2,
+/// `mitmproxy/addons/savehar.py`: `type` send/receive, `time` the message's timestamp in
+/// seconds, `opcode` the message type's value, `data` text or base64), written by hand here, not
+/// by mitmproxy; with control and reserved opcodes, as other tools record them.
+#[test]
+fn control_messages_and_opcodes_other_tools_record_are_checked() {
+    let h = br#"{"log": {"version": "1.2", "creator": {"name": "mitmproxy", "version": "11.0.2"},
+      "entries": [{"request": {"method": "GET", "url": "wss://example.com/ws", "httpVersion": "HTTP/1.1",
+        "headers": [{"name": "Upgrade", "value": "websocket"}]},
+      "response": {"status": 101, "statusText": "Switching Protocols", "httpVersion": "HTTP/1.1", "headers": []},
+      "_resourceType": "websocket",
+      "_webSocketMessages": [
+        {"type": "send", "time": 1700000000.5, "opcode": 2, "data": "3q2+7w=="},
+        {"type": "receive", "time": 1700000000.6, "opcode": 9, "data": ""},
+        {"type": "receive", "time": 1700000000.7, "opcode": 10, "data": "not base64!"},
+        {"type": "receive", "time": 1700000000.8, "opcode": 3, "data": ""},
+        {"type": "receive", "time": 1700000000.9, "opcode": 9, "data": "PING126"},
+        {"type": "send", "time": 1700000001.0, "opcode": 8, "data": "A+hieWU="},
+        {"type": "send", "time": 1700000001.1, "opcode": 1, "data": "late"},
+        {"type": "receive", "time": 1700000001.2, "opcode": 8, "data": "Aw=="}
+      ]}]}}"#;
+    // 168 base64 digits: 126 bytes, one more than a control payload may hold.
+    let h = String::from_utf8(h.to_vec())
+        .unwrap()
+        .replace("PING126", &"A".repeat(168));
+    let capture = har::read(h.as_bytes()).unwrap();
+    assert_eq!(capture.creator.as_deref(), Some("mitmproxy 11.0.2"));
+    let c = &capture.connections[0];
+    assert_eq!(c.request_head.lines().next(), Some("GET /ws HTTP/1.1"));
+    let m = &c.messages;
+    assert_eq!(m[0].payload, [0xde, 0xad, 0xbe, 0xef]);
+    assert_eq!(m[2].payload, b"not base64!");
+    assert!(m[2].data_note.is_some());
+    assert_eq!(m[4].payload.len(), 126);
+    assert_eq!(&m[5].payload, b"\x03\xe8bye");
+    let found: Vec<_> = c
+        .findings
+        .iter()
+        .map(|f| (f.index, f.finding.rule))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, Rule::ReservedOpcode),
+            (4, Rule::ControlTooLong),
+            (6, Rule::FrameAfterClose),
+            (7, Rule::ClosePayloadTooShort),
+        ]
+    );
+}
+
+#[test]
+fn hostile_json_is_refused_without_panicking() {
+    let deep = "[".repeat(100_000);
+    let e = har::read(deep.as_bytes()).unwrap_err();
+    // Refused where reading stopped (an array is not the HAR object), no stack overflow.
+    assert!(
+        matches!(
+            e,
+            HarError::NotJson { line: 1, .. } | HarError::NotHar { line: Some(1), .. }
+        ),
+        "{e:?}"
+    );
+    assert!(matches!(har::read(b""), Err(HarError::NotJson { .. })));
+    assert!(matches!(har::read(b"[]"), Err(HarError::NotHar { .. })));
+    // Odd values where numbers and strings belong are read leniently or skipped, not fatal.
+    let h = br#"{"log": {"entries": [{"request": {"url": "ws://h/", "headers": []},
+      "response": {"status": "101"}, "_webSocketMessages": [
+        {"type": "send", "time": "soon", "opcode": 99999, "data": {"x": 1}},
+        {"type": 7, "opcode": -1, "data": null}]}]}}"#;
+    let capture = har::read(h).unwrap();
+    let c = &capture.connections[0];
+    assert_eq!(c.status, None);
+    let m = &c.messages;
+    assert_eq!(
+        (m.len(), m[0].time, m[1].direction),
+        (2, None, Direction::Unknown)
+    );
+    assert_eq!(m[0].opcode, OpCode::TEXT);
+    assert!(m[0].data_note.unwrap().contains("opcode"));
+    // A data value that is not a string is kept as its JSON text.
+    assert_eq!(m[0].payload, br#"{"x": 1}"#);
+}
