@@ -24,6 +24,15 @@ pub enum Tab {
     Composer,
 }
 
+/// How to read the input, besides its format: what an example sets and the user's input must
+/// not inherit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub direction: Direction,
+    pub extensions: Rc<str>,
+    pub max_inflated: usize,
+}
+
 /// Everything the page shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
@@ -34,6 +43,9 @@ pub struct State {
     /// The most bytes one message may inflate to (RFC 7692 §8.1).
     pub max_inflated: usize,
     pub example: Rc<str>,
+    /// The user's own sender, extensions and inflate limit while an example's are applied: they
+    /// come back as soon as the user edits the input, so their bytes never inherit an example's.
+    pub own: Option<Settings>,
     pub result: Option<Rc<Inspection>>,
     pub error: Option<Rc<str>>,
     pub progress: Option<(usize, usize)>,
@@ -57,6 +69,7 @@ impl State {
             extensions: "".into(),
             max_inflated: DEFAULT_MAX_INFLATED,
             example: "".into(),
+            own: None,
             result: None,
             error: None,
             progress: None,
@@ -77,6 +90,24 @@ impl State {
             s.max_inflated = sh.max_inflated;
         }
         s
+    }
+
+    fn settings(&self) -> Settings {
+        Settings {
+            direction: self.direction,
+            extensions: self.extensions.clone(),
+            max_inflated: self.max_inflated,
+        }
+    }
+
+    /// Leave the example: its settings give way to the user's own.
+    fn leave_example(&mut self) {
+        self.example = "".into();
+        if let Some(own) = self.own.take() {
+            self.direction = own.direction;
+            self.extensions = own.extensions;
+            self.max_inflated = own.max_inflated;
+        }
     }
 
     /// Whether the current result has frames to show.
@@ -147,12 +178,28 @@ impl Reducible for State {
                     return self;
                 }
                 s.input = text.into();
-                s.example = "".into();
+                s.leave_example();
             }
             Action::SetFormat(f) => s.format = f,
-            Action::SetDirection(d) => s.direction = d,
-            Action::SetExtensions(x) => s.extensions = x.into(),
-            Action::SetMaxInflated(m) => s.max_inflated = m.max(1),
+            // A setting the user changes is theirs: it stays when they leave the example.
+            Action::SetDirection(d) => {
+                s.direction = d;
+                if let Some(own) = &mut s.own {
+                    own.direction = d;
+                }
+            }
+            Action::SetExtensions(x) => {
+                s.extensions = x.into();
+                if let Some(own) = &mut s.own {
+                    own.extensions = s.extensions.clone();
+                }
+            }
+            Action::SetMaxInflated(m) => {
+                s.max_inflated = m.max(1);
+                if let Some(own) = &mut s.own {
+                    own.max_inflated = s.max_inflated;
+                }
+            }
             Action::LoadExample {
                 id,
                 input,
@@ -160,6 +207,9 @@ impl Reducible for State {
                 extensions,
                 max_inflated,
             } => {
+                if s.own.is_none() {
+                    s.own = Some(s.settings());
+                }
                 s.example = id.into();
                 s.input = input.into();
                 s.direction = direction;
@@ -220,11 +270,11 @@ impl Reducible for State {
             Action::ShowAllUnmask => s.unmask_all = true,
             Action::SetComposer(c) => s.composer = c,
             Action::SendComposed { hex, direction } => {
+                s.leave_example();
                 s.input = hex.into();
                 s.format = Format::Auto;
                 s.direction = direction;
                 s.extensions = "".into();
-                s.example = "".into();
                 s.tab = Tab::Frames;
             }
         }
@@ -326,6 +376,33 @@ mod tests {
         assert!(s.busy && s.max_inflated == 1 << 20);
         let same = s.clone().reduce(Action::SetMaxInflated(1 << 20));
         assert!(Rc::ptr_eq(&s, &same));
+    }
+
+    #[test]
+    fn editing_after_an_example_gives_back_the_users_own_settings() {
+        let load = |id: &str| {
+            let e = wsinspect_view::examples::example(id).unwrap();
+            Action::LoadExample {
+                id: id.into(),
+                input: (e.input)(),
+                direction: e.direction,
+                extensions: e.extensions.into(),
+                max_inflated: e.inflate_limit(),
+            }
+        };
+        let s = Rc::new(State::new(None)).reduce(Action::SetExtensions("x-mine".into()));
+        let s = s.reduce(load("finding-inflate-limit"));
+        let s = s.reduce(load("rfc6455-unmasked-hello"));
+        assert_eq!((s.direction, &*s.extensions), (Direction::Server, ""));
+        let s = s.reduce(Action::SetInput("81 85 37 fa 21 3d 7f 9f 4d 51 58".into()));
+        assert_eq!((s.direction, &*s.extensions), (Direction::Unknown, "x-mine"));
+        assert_eq!((s.max_inflated, &*s.example), (DEFAULT_MAX_INFLATED, ""));
+        assert!(s.own.is_none());
+        // A setting changed while the example is shown is the user's, and stays.
+        let s = s.reduce(load("rfc6455-unmasked-hello"));
+        let s = s.reduce(Action::SetMaxInflated(4096));
+        let s = s.reduce(Action::SetInput("81 05 48 65 6c 6c 6f 21".into()));
+        assert_eq!((s.direction, s.max_inflated), (Direction::Unknown, 4096));
     }
 
     #[test]
