@@ -159,8 +159,8 @@ fn every_frame_agrees_with_wiresharks_dissector() {
                         .collect()
                 })
                 .collect();
-            for i in 0..cols[0].len() {
-                theirs.push((cols[0][i], cols[1][i], cols[2][i], cols[3][i]));
+            for (i, &fin) in cols[0].iter().enumerate() {
+                theirs.push((fin, cols[1][i], cols[2][i], cols[3][i]));
             }
             their_ext.extend(cols[4].iter().chain(&cols[5]));
         }
