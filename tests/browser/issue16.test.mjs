@@ -38,3 +38,35 @@ test('pasting your own bytes after an example drops the example\'s sender, exten
   await screenshot(page, 'issue16-own-input-after-example');
   assert.deepEqual(errors, []);
 });
+
+test('text typed into the box does not warn about line endings the textarea rewrote', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  const status = (id) => page.$eval(`[data-role="check"][data-id="${id}"]`, (e) => e.dataset.status);
+  const count = (s) => page.$$eval(`[data-role="check"][data-status="${s}"]`, (es) => es.length);
+  await pickExample(page, 'handshake-rfc6455');
+  await page.waitForSelector('[data-role="handshake"]');
+  assert.equal(await status('req-line-endings'), 'pass');
+  const passed = await count('pass');
+  // Type a space and delete it: the textarea has already turned every CRLF into LF.
+  const text = await page.inputValue('[data-role="input"]');
+  await typeInput(page, text + ' ');
+  await typeInput(page, text);
+  await page.click('[data-role="tab-handshake"]');
+  await page.waitForSelector('[data-role="check"][data-id="req-line-endings"]');
+  assert.equal(await status('req-line-endings'), 'unknown');
+  assert.equal(await status('res-line-endings'), 'unknown');
+  assert.match(await page.$eval('[data-role="check"][data-id="req-line-endings"]', (e) => e.textContent),
+    /cannot be known from text typed into a page: a textarea turns CRLF into LF/);
+  assert.equal(await count('warn'), 0);
+  assert.equal(await count('pass'), passed - 2);
+  await screenshot(page, 'issue16-typed-handshake');
+  // Hex is the bytes themselves: a bare LF there is still a warning.
+  const hex = Buffer.from('GET /chat HTTP/1.1\nHost: a\n\n').toString('hex');
+  await typeInput(page, hex);
+  await page.waitForSelector('[data-role="check"][data-id="req-line-endings"][data-status="warn"]');
+  // The tutorial's bare-LF lesson (example: tutorial 003) keeps its warning.
+  await pickExample(page, 'handshake-misspelled-guid');
+  await page.click('[data-role="tab-handshake"]');
+  await page.waitForSelector('[data-role="check"][data-id="res-line-endings"][data-status="warn"]');
+  assert.deepEqual(errors, []);
+});

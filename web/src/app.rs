@@ -33,6 +33,7 @@ fn options(s: &State) -> InspectOptions {
         direction: s.direction,
         extensions: (!s.extensions.trim().is_empty()).then(|| s.extensions.trim().to_string()),
         max_inflated: s.max_inflated,
+        line_endings_known: !s.typed,
     }
 }
 
@@ -123,7 +124,7 @@ pub fn App() -> Html {
         let share_url = share_url.clone();
         use_effect_with(
             state.decode_key(),
-            move |(input, format, direction, extensions, max_inflated)| {
+            move |(input, format, direction, extensions, max_inflated, _)| {
                 let frag = if input.is_empty() {
                     String::new()
                 } else {

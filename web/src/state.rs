@@ -43,6 +43,9 @@ pub struct State {
     /// The most bytes one message may inflate to (RFC 7692 §8.1).
     pub max_inflated: usize,
     pub example: Rc<str>,
+    /// Whether the input was typed or pasted into the box: its line endings are then not the
+    /// wire's (a textarea turns CRLF into LF). Examples, share links and the composer are exact.
+    pub typed: bool,
     /// The user's own sender, extensions and inflate limit while an example's are applied: they
     /// come back as soon as the user edits the input, so their bytes never inherit an example's.
     pub own: Option<Settings>,
@@ -69,6 +72,7 @@ impl State {
             extensions: "".into(),
             max_inflated: DEFAULT_MAX_INFLATED,
             example: "".into(),
+            typed: false,
             own: None,
             result: None,
             error: None,
@@ -152,7 +156,7 @@ pub enum Action {
 
 /// Everything a decode depends on (and the share link carries): a change of any starts a new
 /// decode. Cheap to build and compare: the texts are shared `Rc`s.
-pub type DecodeKey = (Rc<str>, Format, Direction, Rc<str>, usize);
+pub type DecodeKey = (Rc<str>, Format, Direction, Rc<str>, usize, bool);
 
 impl State {
     /// What the current decode depends on.
@@ -163,6 +167,7 @@ impl State {
             self.direction,
             self.extensions.clone(),
             self.max_inflated,
+            self.typed,
         )
     }
 }
@@ -178,6 +183,7 @@ impl Reducible for State {
                     return self;
                 }
                 s.input = text.into();
+                s.typed = true;
                 s.leave_example();
             }
             Action::SetFormat(f) => s.format = f,
@@ -212,6 +218,7 @@ impl Reducible for State {
                 }
                 s.example = id.into();
                 s.input = input.into();
+                s.typed = false;
                 s.direction = direction;
                 s.extensions = extensions.into();
                 s.max_inflated = max_inflated;
@@ -272,6 +279,7 @@ impl Reducible for State {
             Action::SendComposed { hex, direction } => {
                 s.leave_example();
                 s.input = hex.into();
+                s.typed = false;
                 s.format = Format::Auto;
                 s.direction = direction;
                 s.extensions = "".into();
@@ -395,7 +403,10 @@ mod tests {
         let s = s.reduce(load("rfc6455-unmasked-hello"));
         assert_eq!((s.direction, &*s.extensions), (Direction::Server, ""));
         let s = s.reduce(Action::SetInput("81 85 37 fa 21 3d 7f 9f 4d 51 58".into()));
-        assert_eq!((s.direction, &*s.extensions), (Direction::Unknown, "x-mine"));
+        assert_eq!(
+            (s.direction, &*s.extensions),
+            (Direction::Unknown, "x-mine")
+        );
         assert_eq!((s.max_inflated, &*s.example), (DEFAULT_MAX_INFLATED, ""));
         assert!(s.own.is_none());
         // A setting changed while the example is shown is the user's, and stays.
@@ -403,6 +414,25 @@ mod tests {
         let s = s.reduce(Action::SetMaxInflated(4096));
         let s = s.reduce(Action::SetInput("81 05 48 65 6c 6c 6f 21".into()));
         assert_eq!((s.direction, s.max_inflated), (Direction::Unknown, 4096));
+    }
+
+    #[test]
+    fn only_typed_input_has_line_endings_the_page_cannot_know() {
+        let s = Rc::new(State::new(None)).reduce(Action::SetInput("GET / HTTP/1.1\n".into()));
+        assert!(s.typed);
+        let e = wsinspect_view::examples::example("handshake-rfc6455").unwrap();
+        let s = s.reduce(Action::LoadExample {
+            id: e.id.into(),
+            input: (e.input)(),
+            direction: e.direction,
+            extensions: e.extensions.into(),
+            max_inflated: e.inflate_limit(),
+        });
+        assert!(!s.typed && s.busy);
+        let shared = wsinspect_view::share::decode("#v=1&f=auto&d=server&z=AwA")
+            .unwrap()
+            .unwrap();
+        assert!(!State::new(Some(shared)).typed);
     }
 
     #[test]

@@ -731,6 +731,16 @@ fn preview_bytes(bytes: &[u8], is_text: bool, chars: usize) -> String {
     out
 }
 
+/// The checklist's counts: "25 pass, 0 warn, 0 fail", and the checks the input cannot settle
+/// when there are any ("2 unknown": the line endings of typed text).
+pub fn checks_tally(s: &wsinspect_core::handshake::Summary) -> String {
+    let mut t = format!("{} pass, {} warn, {} fail", s.pass, s.warn, s.fail);
+    if s.unknown > 0 {
+        t.push_str(&format!(", {} unknown", s.unknown));
+    }
+    t
+}
+
 /// A one-line summary of an inspection (`hex · 42 bytes · 3 frames · 1 message · 2 findings`).
 pub fn summary(i: &Inspection) -> String {
     let mut parts = vec![
@@ -738,10 +748,7 @@ pub fn summary(i: &Inspection) -> String {
         plural(i.len, "byte"),
     ];
     if let Some(h) = &i.handshake {
-        parts.push(format!(
-            "handshake: {} pass, {} warn, {} fail",
-            h.summary.pass, h.summary.warn, h.summary.fail
-        ));
+        parts.push(format!("handshake: {}", checks_tally(&h.summary)));
     }
     if let Some(r) = &i.frames {
         parts.push(plural(r.frames.len(), "frame"));
@@ -821,6 +828,7 @@ pub fn status_label(s: Status) -> &'static str {
     match s {
         Status::Pass => "pass",
         Status::Warn => "warn",
+        Status::Unknown => "unknown",
         Status::Fail => "fail",
     }
 }

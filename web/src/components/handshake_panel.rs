@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use wsinspect_core::handshake::accept::{explain, GUID};
 use wsinspect_core::handshake::HandshakeReport;
-use wsinspect_view::view::{accept_verdict, status_label};
+use wsinspect_view::view::{accept_verdict, checks_tally, status_label};
 use yew::prelude::*;
 
 /// The key of RFC 6455 §1.3, used when the input has none.
@@ -64,7 +64,7 @@ pub fn HandshakePanel(props: &Props) -> Html {
         });
         html! {
             <section class="card">
-                <h3>{ format!("Checklist: {} pass, {} warn, {} fail", r.summary.pass, r.summary.warn, r.summary.fail) }</h3>
+                <h3>{ format!("Checklist: {}", checks_tally(&r.summary)) }</h3>
                 <ul class="checks">{ for items }</ul>
             </section>
         }
