@@ -45,6 +45,7 @@ test('text typed into the box does not warn about line endings the textarea rewr
   const count = (s) => page.$$eval(`[data-role="check"][data-status="${s}"]`, (es) => es.length);
   await pickExample(page, 'handshake-rfc6455');
   await page.waitForSelector('[data-role="handshake"]');
+  await page.click('[data-role="checks-passed-toggle"]'); // unfold the passes (they stay unfolded)
   assert.equal(await status('req-line-endings'), 'pass');
   const passed = await count('pass');
   // Type a space and delete it: the textarea has already turned every CRLF into LF.
@@ -68,5 +69,30 @@ test('text typed into the box does not warn about line endings the textarea rewr
   await pickExample(page, 'handshake-misspelled-guid');
   await page.click('[data-role="tab-handshake"]');
   await page.waitForSelector('[data-role="check"][data-id="res-line-endings"][data-status="warn"]');
+  assert.deepEqual(errors, []);
+});
+
+test('the checklist shows failures first, folds the passes, and the tab counts the failures', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await pickExample(page, 'handshake-misspelled-guid');
+  await page.click('[data-role="tab-handshake"]');
+  await page.waitForSelector('[data-role="check"]');
+  assert.match(await page.$eval('[data-role="tab-handshake"]', (e) => e.textContent), /^Handshake \(1 failed\)$/);
+  const shown = () => page.$$eval('[data-role="check"]', (es) => es.map((e) => e.dataset.status));
+  const first = await shown();
+  assert.equal(first[0], 'fail');
+  assert.ok(!first.includes('pass'), `${first}`);
+  assert.deepEqual(first, [...first].sort((a, b) => ['fail', 'warn', 'unknown'].indexOf(a) - ['fail', 'warn', 'unknown'].indexOf(b)));
+  const toggle = '[data-role="checks-passed-toggle"]';
+  const passes = Number((await page.$eval(toggle, (e) => e.textContent)).match(/^(\d+) passed - show$/)[1]);
+  assert.ok(passes > 20, `${passes}`);
+  await page.click(toggle);
+  await page.waitForSelector('[data-role="check"][data-status="pass"]');
+  assert.equal((await shown()).filter((s) => s === 'pass').length, passes);
+  assert.match(await page.$eval(toggle, (e) => e.textContent), /passed - hide$/);
+  await screenshot(page, 'issue16-checklist');
+  // A passing handshake: no count on the tab.
+  await pickExample(page, 'handshake-rfc6455');
+  assert.equal(await page.$eval('[data-role="tab-handshake"]', (e) => e.textContent), 'Handshake');
   assert.deepEqual(errors, []);
 });

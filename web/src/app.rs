@@ -199,7 +199,7 @@ pub fn App() -> Html {
             }
         })
     };
-    let tab = |t: Tab, label: &'static str, role: &'static str| {
+    let tab = |t: Tab, label: String, role: &'static str| {
         let onclick = dispatch.reform(move |_: MouseEvent| Action::SetTab(t));
         let on = state.tab == t;
         html! {
@@ -226,7 +226,9 @@ pub fn App() -> Html {
         Tab::Handshake => html! {
             <HandshakePanel report={result.as_ref().and_then(|i| i.handshake.clone()).map(Rc::new)}
                 key_override={state.accept_key.clone()}
-                on_key={dispatch.reform(Action::SetAcceptKey)} />
+                on_key={dispatch.reform(Action::SetAcceptKey)}
+                show_passed={state.show_passed}
+                on_toggle_passed={dispatch.reform(|()| Action::TogglePassed)} />
         },
         Tab::Composer => html! {
             <Composer spec={state.composer.clone()} on_change={dispatch.reform(Action::SetComposer)}
@@ -263,9 +265,9 @@ pub fn App() -> Html {
                 </div>
                 <div class="right">
                     <nav class="tabs" role="tablist" aria-label="Views">
-                        { tab(Tab::Frames, "Frame", "tab-frames") }
-                        { tab(Tab::Handshake, "Handshake", "tab-handshake") }
-                        { tab(Tab::Composer, "Composer", "tab-composer") }
+                        { tab(Tab::Frames, "Frame".into(), "tab-frames") }
+                        { tab(Tab::Handshake, view::handshake_tab_label(result.as_ref().and_then(|i| i.handshake.as_ref())), "tab-handshake") }
+                        { tab(Tab::Composer, "Composer".into(), "tab-composer") }
                     </nav>
                     <div role="tabpanel">{ main_view }</div>
                 </div>

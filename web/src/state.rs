@@ -57,6 +57,8 @@ pub struct State {
     pub tab: Tab,
     pub accept_key: Option<Rc<str>>,
     pub unmask_all: bool,
+    /// Whether the handshake checklist's passed checks are unfolded.
+    pub show_passed: bool,
     pub composer: ComposerSpec,
     /// True from an input change until its decode arrives.
     pub busy: bool,
@@ -82,6 +84,7 @@ impl State {
             tab: Tab::Frames,
             accept_key: None,
             unmask_all: false,
+            show_passed: false,
             composer: ComposerSpec::default(),
             busy: false,
         };
@@ -147,6 +150,7 @@ pub enum Action {
     SetTab(Tab),
     SetAcceptKey(String),
     ShowAllUnmask,
+    TogglePassed,
     SetComposer(ComposerSpec),
     SendComposed {
         hex: String,
@@ -275,6 +279,7 @@ impl Reducible for State {
             Action::SetTab(t) => s.tab = t,
             Action::SetAcceptKey(k) => s.accept_key = Some(k.into()),
             Action::ShowAllUnmask => s.unmask_all = true,
+            Action::TogglePassed => s.show_passed = !s.show_passed,
             Action::SetComposer(c) => s.composer = c,
             Action::SendComposed { hex, direction } => {
                 s.leave_example();
@@ -433,6 +438,15 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(!State::new(Some(shared)).typed);
+    }
+
+    #[test]
+    fn the_passed_checks_fold_and_unfold() {
+        let s = Rc::new(State::new(None));
+        assert!(!s.show_passed);
+        let s = s.reduce(Action::TogglePassed);
+        assert!(s.show_passed && !s.busy);
+        assert!(!s.reduce(Action::TogglePassed).show_passed);
     }
 
     #[test]

@@ -833,6 +833,50 @@ pub fn status_label(s: Status) -> &'static str {
     }
 }
 
+/// A handshake checklist arranged for reading: what needs attention first (failures, then
+/// warnings, then what the input cannot settle, each in protocol order), the passes apart so they
+/// can be folded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checklist<'a> {
+    /// Failures, warnings and unknowns, in that order.
+    pub attention: Vec<&'a wsinspect_core::handshake::CheckResult>,
+    /// The passed checks, in protocol order.
+    pub passed: Vec<&'a wsinspect_core::handshake::CheckResult>,
+}
+
+impl<'a> Checklist<'a> {
+    /// Group `checks` (given in protocol order).
+    pub fn of(checks: &'a [wsinspect_core::handshake::CheckResult]) -> Checklist<'a> {
+        let rank = |s: Status| match s {
+            Status::Fail => 0,
+            Status::Warn => 1,
+            Status::Unknown => 2,
+            Status::Pass => 3,
+        };
+        let mut attention: Vec<_> = checks.iter().filter(|c| c.status != Status::Pass).collect();
+        attention.sort_by_key(|c| rank(c.status)); // stable: protocol order within a status
+        let passed = checks.iter().filter(|c| c.status == Status::Pass).collect();
+        Checklist { attention, passed }
+    }
+
+    /// The fold's button: "25 passed - show" or "25 passed - hide".
+    pub fn passed_toggle(&self, shown: bool) -> String {
+        format!(
+            "{} passed - {}",
+            self.passed.len(),
+            if shown { "hide" } else { "show" }
+        )
+    }
+}
+
+/// The Handshake tab's label: "Handshake", or "Handshake (1 failed)" when checks failed.
+pub fn handshake_tab_label(report: Option<&wsinspect_core::handshake::HandshakeReport>) -> String {
+    match report.map_or(0, |r| r.summary.fail) {
+        0 => "Handshake".into(),
+        n => format!("Handshake ({n} failed)"),
+    }
+}
+
 /// The Accept verdict: (`match`, `mismatch` or `none`, a sentence).
 pub fn accept_verdict(
     steps: &wsinspect_core::handshake::accept::AcceptSteps,
@@ -1221,5 +1265,28 @@ mod tests {
         assert!(export(&i, "json")
             .unwrap()
             .starts_with("{\n  \"direction\""));
+    }
+
+    #[test]
+    fn the_checklist_puts_failures_first_and_folds_the_passes() {
+        // The misspelled GUID (tutorial 003): one failure late in protocol order, one warning.
+        let input = crate::examples::example("handshake-misspelled-guid").unwrap();
+        let h = wsinspect_core::handshake::analyze((input.input)().as_bytes());
+        let list = Checklist::of(&h.checks);
+        let statuses: Vec<Status> = list.attention.iter().map(|c| c.status).collect();
+        assert_eq!(statuses.first(), Some(&Status::Fail));
+        assert!(statuses.windows(2).all(|w| w[0] >= w[1]), "{statuses:?}");
+        assert!(list.passed.iter().all(|c| c.status == Status::Pass));
+        assert_eq!(list.attention.len() + list.passed.len(), h.checks.len());
+        assert_eq!(
+            list.passed_toggle(false),
+            format!("{} passed - show", h.summary.pass)
+        );
+        assert!(list.passed_toggle(true).ends_with("- hide"));
+        assert_eq!(
+            handshake_tab_label(Some(&h)),
+            format!("Handshake ({} failed)", h.summary.fail)
+        );
+        assert_eq!(handshake_tab_label(None), "Handshake");
     }
 }
