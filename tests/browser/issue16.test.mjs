@@ -96,3 +96,35 @@ test('the checklist shows failures first, folds the passes, and the tab counts t
   assert.equal(await page.$eval('[data-role="tab-handshake"]', (e) => e.textContent), 'Handshake');
   assert.deepEqual(errors, []);
 });
+
+test('an error keeps the last good decode (marked stale), marks the box invalid and speaks plainly', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  const box = '[data-role="input"]';
+  await typeInput(page, '81 85 37 fa 21 3d 7f 9f 4d 51 58');
+  await page.waitForSelector('[data-field="mask_key"]');
+  assert.equal(await page.$('[data-role="stale"]'), null);
+  // One bad character: the error shows, and the decode it replaced stays, marked stale.
+  await typeInput(page, '81 85 37 fa 21 3d 7f 9f 4d 51 5g');
+  await page.waitForSelector('[data-role="error"]');
+  assert.match(await page.$eval('[data-role="error"]', (e) => e.textContent), /line 1, column 32/);
+  assert.ok(await page.$('[data-field="mask_key"]'), 'the last good decode is still shown');
+  assert.ok(await page.$('[data-role="stale"]'));
+  assert.equal(await page.$eval(box, (e) => e.getAttribute('aria-invalid')), 'true');
+  const describedBy = await page.$eval(box, (e) => e.getAttribute('aria-describedby'));
+  assert.equal(await page.$eval(`#${describedBy}`, (e) => e.dataset.role), 'error');
+  await screenshot(page, 'issue16-stale-decode');
+  // Base64 errors are sentences with the place, not the library's words.
+  await typeInput(page, 'gYU3+iE9f59NUVh');
+  const b64 = await page.$eval('[data-role="error"]', (e) => e.textContent);
+  assert.match(b64, /line 1, column 15/);
+  assert.doesNotMatch(b64, /Invalid|offset|symbol/);
+  // Words are not frame bytes: the error points to the composer.
+  await typeInput(page, 'hello world');
+  assert.match(await page.$eval('[data-role="error"]', (e) => e.textContent), /Composer tab/);
+  // Fixed input: no error, nothing stale, the box valid again.
+  await typeInput(page, '81 05 48 65 6c 6c 6f');
+  await page.waitForSelector('[data-role="error"]', { state: 'detached' });
+  assert.equal(await page.$('[data-role="stale"]'), null);
+  assert.notEqual(await page.$eval(box, (e) => e.getAttribute('aria-invalid')), 'true');
+  assert.deepEqual(errors, []);
+});

@@ -229,6 +229,12 @@ impl Reducible for State {
                 s.format = Format::Auto;
                 s.tab = Tab::Frames;
             }
+            // An error keeps the last good decode (and where the user was in it) on screen.
+            Action::Decoded(Some(Err(e))) => {
+                s.busy = false;
+                s.progress = None;
+                s.error = Some(e.into());
+            }
             Action::Decoded(r) => {
                 s.busy = false;
                 s.progress = None;
@@ -252,10 +258,7 @@ impl Reducible for State {
                             s.tab = Tab::Frames;
                         }
                     }
-                    Some(Err(e)) => {
-                        s.result = None;
-                        s.error = Some(e.into());
-                    }
+                    Some(Err(_)) => unreachable!("handled above"),
                 }
             }
             Action::Progress(done, all) => s.progress = Some((done, all)),
@@ -447,6 +450,21 @@ mod tests {
         let s = s.reduce(Action::TogglePassed);
         assert!(s.show_passed && !s.busy);
         assert!(!s.reduce(Action::TogglePassed).show_passed);
+    }
+
+    #[test]
+    fn an_error_keeps_the_last_good_decode() {
+        let i =
+            wsinspect_core::inspect::inspect(b"01 03 48 65 6c 80 02 6c 6f", &Default::default())
+                .unwrap();
+        let s = Rc::new(State::new(None)).reduce(Action::Decoded(Some(Ok(Rc::new(i)))));
+        let s = s.reduce(Action::Select(1));
+        let s = s.reduce(Action::SetInput("01 03 48 65 6g".into()));
+        let s = s.reduce(Action::Decoded(Some(Err("line 1, column 14".into()))));
+        assert!(s.result.is_some() && s.error.is_some() && !s.busy);
+        assert_eq!(s.selected, 1);
+        let s = s.reduce(Action::Decoded(None));
+        assert!(s.result.is_none() && s.error.is_none());
     }
 
     #[test]

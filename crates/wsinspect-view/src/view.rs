@@ -877,6 +877,32 @@ pub fn handshake_tab_label(report: Option<&wsinspect_core::handshake::HandshakeR
     }
 }
 
+/// What the page says when the input cannot be read: the error, and for words (`hello world`),
+/// where to go to put text in a frame.
+pub fn input_error(e: &wsinspect_core::inspect::InspectError, input: &str) -> String {
+    let mut m = e.to_string();
+    if matches!(e, wsinspect_core::inspect::InspectError::Notation(_)) && looks_like_words(input) {
+        m.push_str(". This looks like plain text, not frame bytes: to build a frame carrying it, use the Composer tab.");
+    }
+    m
+}
+
+/// Whether text reads as words rather than bytes: two or more words, most of them letters with
+/// at least one that is not a hex digit.
+fn looks_like_words(input: &str) -> bool {
+    let words: Vec<&str> = input.split_whitespace().collect();
+    let wordy = words
+        .iter()
+        .filter(|w| {
+            let w = w.trim_matches(|c: char| c.is_ascii_punctuation());
+            !w.is_empty()
+                && w.chars().all(char::is_alphabetic)
+                && w.chars().any(|c| !c.is_ascii_hexdigit())
+        })
+        .count();
+    words.len() >= 2 && wordy * 2 > words.len()
+}
+
 /// The Accept verdict: (`match`, `mismatch` or `none`, a sentence).
 pub fn accept_verdict(
     steps: &wsinspect_core::handshake::accept::AcceptSteps,
@@ -1288,5 +1314,19 @@ mod tests {
             format!("Handshake ({} failed)", h.summary.fail)
         );
         assert_eq!(handshake_tab_label(None), "Handshake");
+    }
+
+    #[test]
+    fn words_get_a_hint_to_the_composer() {
+        let err = |t: &str| {
+            input_error(
+                &inspect(t.as_bytes(), &InspectOptions::default()).unwrap_err(),
+                t,
+            )
+        };
+        assert!(err("hello world").ends_with("use the Composer tab."));
+        assert!(err("Hello, world!").contains("Composer tab"));
+        assert!(!err("81 05 4z").contains("Composer"));
+        assert!(!err("81 85 37 fa 21 3d 7f 9f 4d 51 5g").contains("Composer"));
     }
 }
