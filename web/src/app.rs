@@ -33,6 +33,7 @@ fn options(s: &State) -> InspectOptions {
         direction: s.direction,
         extensions: (!s.extensions.trim().is_empty()).then(|| s.extensions.trim().to_string()),
         max_inflated: s.max_inflated,
+        line_endings_known: !s.typed,
     }
 }
 
@@ -100,7 +101,7 @@ pub fn App() -> Html {
                 } else if input.len() <= SYNC_LIMIT {
                     let r = inspect(input.as_bytes(), &opts)
                         .map(Rc::new)
-                        .map_err(|e| e.to_string());
+                        .map_err(|e| view::input_error(&e, &input));
                     dispatch.emit(Action::Decoded(Some(r)));
                 } else {
                     match Job::new(input.as_bytes(), &opts) {
@@ -110,7 +111,9 @@ pub fn App() -> Html {
                             let job = Rc::new(RefCell::new(Some(j)));
                             Timeout::new(0, move || run_slices(job, live, me, dispatch)).forget();
                         }
-                        Err(e) => dispatch.emit(Action::Decoded(Some(Err(e.to_string())))),
+                        Err(e) => {
+                            dispatch.emit(Action::Decoded(Some(Err(view::input_error(&e, &input)))))
+                        }
                     }
                 }
             });
@@ -123,7 +126,7 @@ pub fn App() -> Html {
         let share_url = share_url.clone();
         use_effect_with(
             state.decode_key(),
-            move |(input, format, direction, extensions, max_inflated)| {
+            move |(input, format, direction, extensions, max_inflated, _)| {
                 let frag = if input.is_empty() {
                     String::new()
                 } else {
@@ -198,7 +201,7 @@ pub fn App() -> Html {
             }
         })
     };
-    let tab = |t: Tab, label: &'static str, role: &'static str| {
+    let tab = |t: Tab, label: String, role: &'static str| {
         let onclick = dispatch.reform(move |_: MouseEvent| Action::SetTab(t));
         let on = state.tab == t;
         html! {
@@ -207,6 +210,8 @@ pub fn App() -> Html {
         }
     };
     let result = state.result.clone();
+    // The last good decode stays on screen while the input has an error, marked stale.
+    let stale = state.error.is_some() && result.is_some();
     let summary = result.as_ref().map(|i| view::summary(i));
     let main_view = match state.tab {
         Tab::Frames => match &result {
@@ -225,7 +230,9 @@ pub fn App() -> Html {
         Tab::Handshake => html! {
             <HandshakePanel report={result.as_ref().and_then(|i| i.handshake.clone()).map(Rc::new)}
                 key_override={state.accept_key.clone()}
-                on_key={dispatch.reform(Action::SetAcceptKey)} />
+                on_key={dispatch.reform(Action::SetAcceptKey)}
+                show_passed={state.show_passed}
+                on_toggle_passed={dispatch.reform(|()| Action::TogglePassed)} />
         },
         Tab::Composer => html! {
             <Composer spec={state.composer.clone()} on_change={dispatch.reform(Action::SetComposer)}
@@ -237,10 +244,10 @@ pub fn App() -> Html {
         <div class="app" data-busy={state.busy.to_string()}>
             <header class="top">
                 <h1><span class="logo">{ "ws" }</span>{ "inspect" }<small>{ " WebSocket protocol inspector" }</small></h1>
-                <ShareBar url={(*share_url).clone()} status={(*status).clone()} has_result={result.is_some()}
+                <ShareBar url={(*share_url).clone()} status={(*status).clone()} has_result={result.is_some() && !stale}
                     on_copy={on_copy} on_download={on_download} />
             </header>
-            <main class="layout">
+            <main class={classes!("layout", stale.then_some("stale"))}>
                 <div class="left">
                     <InputPanel input={state.input.clone()} format={state.format} direction={state.direction}
                         extensions={state.extensions.clone()} max_inflated={state.max_inflated}
@@ -253,6 +260,9 @@ pub fn App() -> Html {
                         on_extensions={dispatch.reform(Action::SetExtensions)}
                         on_max_inflated={dispatch.reform(Action::SetMaxInflated)}
                         on_example={on_example} />
+                    if stale {
+                        <p class="stale-note" data-role="stale">{ "Showing the last input that could be read; fix the error above to update it." }</p>
+                    }
                     if let Some(s) = summary { <p class="summary" data-role="summary">{ s }</p> }
                     if let Some(i) = result.as_ref().filter(|_| state.has_frames()) {
                         <FrameList inspection={i.clone()} selected={state.selected} scroll_top={state.scroll_top}
@@ -262,9 +272,9 @@ pub fn App() -> Html {
                 </div>
                 <div class="right">
                     <nav class="tabs" role="tablist" aria-label="Views">
-                        { tab(Tab::Frames, "Frame", "tab-frames") }
-                        { tab(Tab::Handshake, "Handshake", "tab-handshake") }
-                        { tab(Tab::Composer, "Composer", "tab-composer") }
+                        { tab(Tab::Frames, "Frame".into(), "tab-frames") }
+                        { tab(Tab::Handshake, view::handshake_tab_label(result.as_ref().and_then(|i| i.handshake.as_ref())), "tab-handshake") }
+                        { tab(Tab::Composer, "Composer".into(), "tab-composer") }
                     </nav>
                     <div role="tabpanel">{ main_view }</div>
                 </div>

@@ -24,6 +24,15 @@ pub enum Tab {
     Composer,
 }
 
+/// How to read the input, besides its format: what an example sets and the user's input must
+/// not inherit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub direction: Direction,
+    pub extensions: Rc<str>,
+    pub max_inflated: usize,
+}
+
 /// Everything the page shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
@@ -34,6 +43,12 @@ pub struct State {
     /// The most bytes one message may inflate to (RFC 7692 §8.1).
     pub max_inflated: usize,
     pub example: Rc<str>,
+    /// Whether the input was typed or pasted into the box: its line endings are then not the
+    /// wire's (a textarea turns CRLF into LF). Examples, share links and the composer are exact.
+    pub typed: bool,
+    /// The user's own sender, extensions and inflate limit while an example's are applied: they
+    /// come back as soon as the user edits the input, so their bytes never inherit an example's.
+    pub own: Option<Settings>,
     pub result: Option<Rc<Inspection>>,
     pub error: Option<Rc<str>>,
     pub progress: Option<(usize, usize)>,
@@ -42,6 +57,8 @@ pub struct State {
     pub tab: Tab,
     pub accept_key: Option<Rc<str>>,
     pub unmask_all: bool,
+    /// Whether the handshake checklist's passed checks are unfolded.
+    pub show_passed: bool,
     pub composer: ComposerSpec,
     /// True from an input change until its decode arrives.
     pub busy: bool,
@@ -57,6 +74,8 @@ impl State {
             extensions: "".into(),
             max_inflated: DEFAULT_MAX_INFLATED,
             example: "".into(),
+            typed: false,
+            own: None,
             result: None,
             error: None,
             progress: None,
@@ -65,6 +84,7 @@ impl State {
             tab: Tab::Frames,
             accept_key: None,
             unmask_all: false,
+            show_passed: false,
             composer: ComposerSpec::default(),
             busy: false,
         };
@@ -77,6 +97,24 @@ impl State {
             s.max_inflated = sh.max_inflated;
         }
         s
+    }
+
+    fn settings(&self) -> Settings {
+        Settings {
+            direction: self.direction,
+            extensions: self.extensions.clone(),
+            max_inflated: self.max_inflated,
+        }
+    }
+
+    /// Leave the example: its settings give way to the user's own.
+    fn leave_example(&mut self) {
+        self.example = "".into();
+        if let Some(own) = self.own.take() {
+            self.direction = own.direction;
+            self.extensions = own.extensions;
+            self.max_inflated = own.max_inflated;
+        }
     }
 
     /// Whether the current result has frames to show.
@@ -112,6 +150,7 @@ pub enum Action {
     SetTab(Tab),
     SetAcceptKey(String),
     ShowAllUnmask,
+    TogglePassed,
     SetComposer(ComposerSpec),
     SendComposed {
         hex: String,
@@ -121,7 +160,7 @@ pub enum Action {
 
 /// Everything a decode depends on (and the share link carries): a change of any starts a new
 /// decode. Cheap to build and compare: the texts are shared `Rc`s.
-pub type DecodeKey = (Rc<str>, Format, Direction, Rc<str>, usize);
+pub type DecodeKey = (Rc<str>, Format, Direction, Rc<str>, usize, bool);
 
 impl State {
     /// What the current decode depends on.
@@ -132,6 +171,7 @@ impl State {
             self.direction,
             self.extensions.clone(),
             self.max_inflated,
+            self.typed,
         )
     }
 }
@@ -147,12 +187,29 @@ impl Reducible for State {
                     return self;
                 }
                 s.input = text.into();
-                s.example = "".into();
+                s.typed = true;
+                s.leave_example();
             }
             Action::SetFormat(f) => s.format = f,
-            Action::SetDirection(d) => s.direction = d,
-            Action::SetExtensions(x) => s.extensions = x.into(),
-            Action::SetMaxInflated(m) => s.max_inflated = m.max(1),
+            // A setting the user changes is theirs: it stays when they leave the example.
+            Action::SetDirection(d) => {
+                s.direction = d;
+                if let Some(own) = &mut s.own {
+                    own.direction = d;
+                }
+            }
+            Action::SetExtensions(x) => {
+                s.extensions = x.into();
+                if let Some(own) = &mut s.own {
+                    own.extensions = s.extensions.clone();
+                }
+            }
+            Action::SetMaxInflated(m) => {
+                s.max_inflated = m.max(1);
+                if let Some(own) = &mut s.own {
+                    own.max_inflated = s.max_inflated;
+                }
+            }
             Action::LoadExample {
                 id,
                 input,
@@ -160,13 +217,23 @@ impl Reducible for State {
                 extensions,
                 max_inflated,
             } => {
+                if s.own.is_none() {
+                    s.own = Some(s.settings());
+                }
                 s.example = id.into();
                 s.input = input.into();
+                s.typed = false;
                 s.direction = direction;
                 s.extensions = extensions.into();
                 s.max_inflated = max_inflated;
                 s.format = Format::Auto;
                 s.tab = Tab::Frames;
+            }
+            // An error keeps the last good decode (and where the user was in it) on screen.
+            Action::Decoded(Some(Err(e))) => {
+                s.busy = false;
+                s.progress = None;
+                s.error = Some(e.into());
             }
             Action::Decoded(r) => {
                 s.busy = false;
@@ -191,10 +258,7 @@ impl Reducible for State {
                             s.tab = Tab::Frames;
                         }
                     }
-                    Some(Err(e)) => {
-                        s.result = None;
-                        s.error = Some(e.into());
-                    }
+                    Some(Err(_)) => unreachable!("handled above"),
                 }
             }
             Action::Progress(done, all) => s.progress = Some((done, all)),
@@ -218,13 +282,15 @@ impl Reducible for State {
             Action::SetTab(t) => s.tab = t,
             Action::SetAcceptKey(k) => s.accept_key = Some(k.into()),
             Action::ShowAllUnmask => s.unmask_all = true,
+            Action::TogglePassed => s.show_passed = !s.show_passed,
             Action::SetComposer(c) => s.composer = c,
             Action::SendComposed { hex, direction } => {
+                s.leave_example();
                 s.input = hex.into();
+                s.typed = false;
                 s.format = Format::Auto;
                 s.direction = direction;
                 s.extensions = "".into();
-                s.example = "".into();
                 s.tab = Tab::Frames;
             }
         }
@@ -326,6 +392,79 @@ mod tests {
         assert!(s.busy && s.max_inflated == 1 << 20);
         let same = s.clone().reduce(Action::SetMaxInflated(1 << 20));
         assert!(Rc::ptr_eq(&s, &same));
+    }
+
+    #[test]
+    fn editing_after_an_example_gives_back_the_users_own_settings() {
+        let load = |id: &str| {
+            let e = wsinspect_view::examples::example(id).unwrap();
+            Action::LoadExample {
+                id: id.into(),
+                input: (e.input)(),
+                direction: e.direction,
+                extensions: e.extensions.into(),
+                max_inflated: e.inflate_limit(),
+            }
+        };
+        let s = Rc::new(State::new(None)).reduce(Action::SetExtensions("x-mine".into()));
+        let s = s.reduce(load("finding-inflate-limit"));
+        let s = s.reduce(load("rfc6455-unmasked-hello"));
+        assert_eq!((s.direction, &*s.extensions), (Direction::Server, ""));
+        let s = s.reduce(Action::SetInput("81 85 37 fa 21 3d 7f 9f 4d 51 58".into()));
+        assert_eq!(
+            (s.direction, &*s.extensions),
+            (Direction::Unknown, "x-mine")
+        );
+        assert_eq!((s.max_inflated, &*s.example), (DEFAULT_MAX_INFLATED, ""));
+        assert!(s.own.is_none());
+        // A setting changed while the example is shown is the user's, and stays.
+        let s = s.reduce(load("rfc6455-unmasked-hello"));
+        let s = s.reduce(Action::SetMaxInflated(4096));
+        let s = s.reduce(Action::SetInput("81 05 48 65 6c 6c 6f 21".into()));
+        assert_eq!((s.direction, s.max_inflated), (Direction::Unknown, 4096));
+    }
+
+    #[test]
+    fn only_typed_input_has_line_endings_the_page_cannot_know() {
+        let s = Rc::new(State::new(None)).reduce(Action::SetInput("GET / HTTP/1.1\n".into()));
+        assert!(s.typed);
+        let e = wsinspect_view::examples::example("handshake-rfc6455").unwrap();
+        let s = s.reduce(Action::LoadExample {
+            id: e.id.into(),
+            input: (e.input)(),
+            direction: e.direction,
+            extensions: e.extensions.into(),
+            max_inflated: e.inflate_limit(),
+        });
+        assert!(!s.typed && s.busy);
+        let shared = wsinspect_view::share::decode("#v=1&f=auto&d=server&z=AwA")
+            .unwrap()
+            .unwrap();
+        assert!(!State::new(Some(shared)).typed);
+    }
+
+    #[test]
+    fn the_passed_checks_fold_and_unfold() {
+        let s = Rc::new(State::new(None));
+        assert!(!s.show_passed);
+        let s = s.reduce(Action::TogglePassed);
+        assert!(s.show_passed && !s.busy);
+        assert!(!s.reduce(Action::TogglePassed).show_passed);
+    }
+
+    #[test]
+    fn an_error_keeps_the_last_good_decode() {
+        let i =
+            wsinspect_core::inspect::inspect(b"01 03 48 65 6c 80 02 6c 6f", &Default::default())
+                .unwrap();
+        let s = Rc::new(State::new(None)).reduce(Action::Decoded(Some(Ok(Rc::new(i)))));
+        let s = s.reduce(Action::Select(1));
+        let s = s.reduce(Action::SetInput("01 03 48 65 6g".into()));
+        let s = s.reduce(Action::Decoded(Some(Err("line 1, column 14".into()))));
+        assert!(s.result.is_some() && s.error.is_some() && !s.busy);
+        assert_eq!(s.selected, 1);
+        let s = s.reduce(Action::Decoded(None));
+        assert!(s.result.is_none() && s.error.is_none());
     }
 
     #[test]

@@ -130,6 +130,7 @@ fn options(args: &DecodeArgs) -> InspectOptions {
         direction: args.from,
         extensions: (!args.extensions.is_empty()).then(|| args.extensions.clone()),
         max_inflated: args.max_inflated,
+        line_endings_known: true,
     }
 }
 

@@ -731,6 +731,16 @@ fn preview_bytes(bytes: &[u8], is_text: bool, chars: usize) -> String {
     out
 }
 
+/// The checklist's counts: "25 pass, 0 warn, 0 fail", and the checks the input cannot settle
+/// when there are any ("2 unknown": the line endings of typed text).
+pub fn checks_tally(s: &wsinspect_core::handshake::Summary) -> String {
+    let mut t = format!("{} pass, {} warn, {} fail", s.pass, s.warn, s.fail);
+    if s.unknown > 0 {
+        t.push_str(&format!(", {} unknown", s.unknown));
+    }
+    t
+}
+
 /// A one-line summary of an inspection (`hex · 42 bytes · 3 frames · 1 message · 2 findings`).
 pub fn summary(i: &Inspection) -> String {
     let mut parts = vec![
@@ -738,10 +748,7 @@ pub fn summary(i: &Inspection) -> String {
         plural(i.len, "byte"),
     ];
     if let Some(h) = &i.handshake {
-        parts.push(format!(
-            "handshake: {} pass, {} warn, {} fail",
-            h.summary.pass, h.summary.warn, h.summary.fail
-        ));
+        parts.push(format!("handshake: {}", checks_tally(&h.summary)));
     }
     if let Some(r) = &i.frames {
         parts.push(plural(r.frames.len(), "frame"));
@@ -821,8 +828,79 @@ pub fn status_label(s: Status) -> &'static str {
     match s {
         Status::Pass => "pass",
         Status::Warn => "warn",
+        Status::Unknown => "unknown",
         Status::Fail => "fail",
     }
+}
+
+/// A handshake checklist arranged for reading: what needs attention first (failures, then
+/// warnings, then what the input cannot settle, each in protocol order), the passes apart so they
+/// can be folded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checklist<'a> {
+    /// Failures, warnings and unknowns, in that order.
+    pub attention: Vec<&'a wsinspect_core::handshake::CheckResult>,
+    /// The passed checks, in protocol order.
+    pub passed: Vec<&'a wsinspect_core::handshake::CheckResult>,
+}
+
+impl<'a> Checklist<'a> {
+    /// Group `checks` (given in protocol order).
+    pub fn of(checks: &'a [wsinspect_core::handshake::CheckResult]) -> Checklist<'a> {
+        let rank = |s: Status| match s {
+            Status::Fail => 0,
+            Status::Warn => 1,
+            Status::Unknown => 2,
+            Status::Pass => 3,
+        };
+        let mut attention: Vec<_> = checks.iter().filter(|c| c.status != Status::Pass).collect();
+        attention.sort_by_key(|c| rank(c.status)); // stable: protocol order within a status
+        let passed = checks.iter().filter(|c| c.status == Status::Pass).collect();
+        Checklist { attention, passed }
+    }
+
+    /// The fold's button: "25 passed - show" or "25 passed - hide".
+    pub fn passed_toggle(&self, shown: bool) -> String {
+        format!(
+            "{} passed - {}",
+            self.passed.len(),
+            if shown { "hide" } else { "show" }
+        )
+    }
+}
+
+/// The Handshake tab's label: "Handshake", or "Handshake (1 failed)" when checks failed.
+pub fn handshake_tab_label(report: Option<&wsinspect_core::handshake::HandshakeReport>) -> String {
+    match report.map_or(0, |r| r.summary.fail) {
+        0 => "Handshake".into(),
+        n => format!("Handshake ({n} failed)"),
+    }
+}
+
+/// What the page says when the input cannot be read: the error, and for words (`hello world`),
+/// where to go to put text in a frame.
+pub fn input_error(e: &wsinspect_core::inspect::InspectError, input: &str) -> String {
+    let mut m = e.to_string();
+    if matches!(e, wsinspect_core::inspect::InspectError::Notation(_)) && looks_like_words(input) {
+        m.push_str(". This looks like plain text, not frame bytes: to build a frame carrying it, use the Composer tab.");
+    }
+    m
+}
+
+/// Whether text reads as words rather than bytes: two or more words, most of them letters with
+/// at least one that is not a hex digit.
+fn looks_like_words(input: &str) -> bool {
+    let words: Vec<&str> = input.split_whitespace().collect();
+    let wordy = words
+        .iter()
+        .filter(|w| {
+            let w = w.trim_matches(|c: char| c.is_ascii_punctuation());
+            !w.is_empty()
+                && w.chars().all(char::is_alphabetic)
+                && w.chars().any(|c| !c.is_ascii_hexdigit())
+        })
+        .count();
+    words.len() >= 2 && wordy * 2 > words.len()
 }
 
 /// The Accept verdict: (`match`, `mismatch` or `none`, a sentence).
@@ -1213,5 +1291,42 @@ mod tests {
         assert!(export(&i, "json")
             .unwrap()
             .starts_with("{\n  \"direction\""));
+    }
+
+    #[test]
+    fn the_checklist_puts_failures_first_and_folds_the_passes() {
+        // The misspelled GUID (tutorial 003): one failure late in protocol order, one warning.
+        let input = crate::examples::example("handshake-misspelled-guid").unwrap();
+        let h = wsinspect_core::handshake::analyze((input.input)().as_bytes());
+        let list = Checklist::of(&h.checks);
+        let statuses: Vec<Status> = list.attention.iter().map(|c| c.status).collect();
+        assert_eq!(statuses.first(), Some(&Status::Fail));
+        assert!(statuses.windows(2).all(|w| w[0] >= w[1]), "{statuses:?}");
+        assert!(list.passed.iter().all(|c| c.status == Status::Pass));
+        assert_eq!(list.attention.len() + list.passed.len(), h.checks.len());
+        assert_eq!(
+            list.passed_toggle(false),
+            format!("{} passed - show", h.summary.pass)
+        );
+        assert!(list.passed_toggle(true).ends_with("- hide"));
+        assert_eq!(
+            handshake_tab_label(Some(&h)),
+            format!("Handshake ({} failed)", h.summary.fail)
+        );
+        assert_eq!(handshake_tab_label(None), "Handshake");
+    }
+
+    #[test]
+    fn words_get_a_hint_to_the_composer() {
+        let err = |t: &str| {
+            input_error(
+                &inspect(t.as_bytes(), &InspectOptions::default()).unwrap_err(),
+                t,
+            )
+        };
+        assert!(err("hello world").ends_with("use the Composer tab."));
+        assert!(err("Hello, world!").contains("Composer tab"));
+        assert!(!err("81 05 4z").contains("Composer"));
+        assert!(!err("81 85 37 fa 21 3d 7f 9f 4d 51 5g").contains("Composer"));
     }
 }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use wsinspect_core::handshake::accept::{explain, GUID};
 use wsinspect_core::handshake::HandshakeReport;
-use wsinspect_view::view::{accept_verdict, status_label};
+use wsinspect_view::view::{accept_verdict, checks_tally, status_label, Checklist};
 use yew::prelude::*;
 
 /// The key of RFC 6455 §1.3, used when the input has none.
@@ -17,6 +17,21 @@ pub struct Props {
     /// The key as edited, if the user edited it.
     pub key_override: Option<Rc<str>>,
     pub on_key: Callback<String>,
+    /// Whether the passed checks are unfolded.
+    pub show_passed: bool,
+    pub on_toggle_passed: Callback<()>,
+}
+
+fn check_item(c: &wsinspect_core::handshake::CheckResult) -> Html {
+    let status = status_label(c.status);
+    html! {
+        <li class={classes!("check", status)} data-role="check" data-id={c.id.as_str()} data-status={status}>
+            <span class={classes!("badge", status)}>{ status }</span>
+            <code>{ c.id.as_str() }</code>
+            <span class="rfc">{ c.rfc }</span>
+            <p>{ c.message.clone() }</p>
+        </li>
+    }
 }
 
 fn headers(title: &str, first: String, list: &[(String, String)]) -> Html {
@@ -51,21 +66,19 @@ pub fn HandshakePanel(props: &Props) -> Html {
         el.value()
     });
     let checks = report.map(|r| {
-        let items = r.checks.iter().map(|c| {
-            let status = status_label(c.status);
-            html! {
-                <li class={classes!("check", status)} data-role="check" data-id={c.id.as_str()} data-status={status}>
-                    <span class={classes!("badge", status)}>{ status }</span>
-                    <code>{ c.id.as_str() }</code>
-                    <span class="rfc">{ c.rfc }</span>
-                    <p>{ c.message.clone() }</p>
-                </li>
-            }
-        });
+        let list = Checklist::of(&r.checks);
+        let toggle = props.on_toggle_passed.reform(|_: MouseEvent| ());
         html! {
             <section class="card">
-                <h3>{ format!("Checklist: {} pass, {} warn, {} fail", r.summary.pass, r.summary.warn, r.summary.fail) }</h3>
-                <ul class="checks">{ for items }</ul>
+                <h3>{ format!("Checklist: {}", checks_tally(&r.summary)) }</h3>
+                <ul class="checks">{ for list.attention.iter().map(|c| check_item(c)) }</ul>
+                if !list.passed.is_empty() {
+                    <button class="passed-toggle" data-role="checks-passed-toggle" onclick={toggle}
+                        aria-expanded={props.show_passed.to_string()}>{ list.passed_toggle(props.show_passed) }</button>
+                    if props.show_passed {
+                        <ul class="checks">{ for list.passed.iter().map(|c| check_item(c)) }</ul>
+                    }
+                }
             </section>
         }
     });

@@ -97,6 +97,8 @@ pub fn InputPanel(props: &Props) -> Html {
             </div>
             <label for="input" class="sr-only">{ "Input: frame bytes (hex, base64, dumps), a handshake, or a whole captured stream" }</label>
             <textarea id="input" data-role="input" rows="7" spellcheck="false" {value} {oninput}
+                aria-invalid={props.error.is_some().then_some("true")}
+                aria-describedby={props.error.is_some().then_some("input-error")}
                 placeholder="Paste frame bytes in any hex notation or base64, a handshake, or a captured stream. e.g. 81 85 37 fa 21 3d 7f 9f 4d 51 58" />
             <div class="toolbar">
                 <label>{ "Format " }
@@ -111,7 +113,7 @@ pub fn InputPanel(props: &Props) -> Html {
                         aria-label="Inflate limit: the most bytes one compressed message may inflate to">{ for limits }</select></label>
             </div>
             if let Some(e) = &props.error {
-                <p class="error" data-role="error" role="alert">{ e.to_string() }</p>
+                <p class="error" id="input-error" data-role="error" role="alert">{ e.to_string() }</p>
             }
             if let Some((done, all)) = props.progress {
                 <div class="progress-row">

@@ -40,6 +40,9 @@ use context::Ctx;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Cannot be checked from this input (the line endings of text typed into a page, which a
+    /// textarea rewrites); neither a pass nor a problem.
+    Unknown,
     /// The requirement is met.
     Pass,
     /// Not a violation a peer must fail on, but worth knowing (or not checkable here).
@@ -185,7 +188,35 @@ pub struct Summary {
     pub fail: usize,
     /// Warnings.
     pub warn: usize,
+    /// Checks this input cannot settle (only when [`AnalyzeOptions::line_endings_known`] is off).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unknown: usize,
 }
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// How to analyse a handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnalyzeOptions {
+    /// Whether the input's line endings are the ones that went on the wire. Text typed or pasted
+    /// into a page's textarea is not: the browser turns every CRLF into LF, so a bare LF there
+    /// says nothing, and the line-ending checks are [`Status::Unknown`] instead of a warning.
+    pub line_endings_known: bool,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            line_endings_known: true,
+        }
+    }
+}
+
+/// What the line-ending checks say when the line endings cannot be known.
+pub const LINE_ENDINGS_UNKNOWN: &str =
+    "cannot be known from text typed into a page: a textarea turns CRLF into LF (paste the bytes as hex or base64 to check them)";
 
 impl HandshakeReport {
     /// The result of the check `id`, if it applied.
@@ -216,6 +247,11 @@ impl HandshakeReport {
 /// assert!(r.checks.iter().all(|c| c.status == Status::Pass));
 /// ```
 pub fn analyze(input: &[u8]) -> HandshakeReport {
+    analyze_with(input, AnalyzeOptions::default())
+}
+
+/// [`analyze`], with options.
+pub fn analyze_with(input: &[u8], opts: AnalyzeOptions) -> HandshakeReport {
     let split = split_stream(input);
     let (request, response, issues) = read_heads(input, &split);
     let mut ctx = Ctx {
@@ -251,6 +287,16 @@ pub fn analyze(input: &[u8]) -> HandshakeReport {
             None,
             "the input is empty: paste a request, a response, or both",
         );
+    }
+    if !opts.line_endings_known {
+        for i in &mut ctx.issues {
+            if matches!(i.id, CheckId::ReqLineEndings | CheckId::ResLineEndings)
+                && i.status == Status::Warn
+            {
+                i.status = Status::Unknown;
+                i.message = LINE_ENDINGS_UNKNOWN.to_string();
+            }
+        }
     }
     let checks = finish(ctx.issues);
     HandshakeReport {
@@ -303,6 +349,7 @@ impl Summary {
                 Status::Pass => summary.pass += 1,
                 Status::Fail => summary.fail += 1,
                 Status::Warn => summary.warn += 1,
+                Status::Unknown => summary.unknown += 1,
             }
         }
         summary

@@ -195,6 +195,31 @@ fn whole_streams_split_into_handshake_and_frames() {
 }
 
 #[test]
+fn line_endings_a_textarea_rewrote_are_unknown_not_a_warning() {
+    let lf = format!("{REQ}{RES}").replace("\r\n", "\n");
+    let opts = super::AnalyzeOptions {
+        line_endings_known: false,
+    };
+    let r = super::analyze_with(lf.as_bytes(), opts);
+    for id in [CheckId::ReqLineEndings, CheckId::ResLineEndings] {
+        let c = r.check(id).unwrap();
+        assert_eq!(c.status, Status::Unknown);
+        assert!(c
+            .message
+            .starts_with("cannot be known from text typed into a page"));
+    }
+    assert_eq!((r.summary.warn, r.summary.unknown), (0, 2));
+    // CRLF text still passes, and known line endings still warn.
+    let r = super::analyze_with(format!("{REQ}{RES}").as_bytes(), opts);
+    assert_eq!(status(&r, CheckId::ReqLineEndings), Status::Pass);
+    assert_eq!(r.summary.unknown, 0);
+    assert_eq!(
+        status(&analyze(lf.as_bytes()), CheckId::ReqLineEndings),
+        Status::Warn
+    );
+}
+
+#[test]
 fn lf_only_and_mixed_line_endings() {
     let lf = format!("{REQ}{RES}").replace("\r\n", "\n");
     let r = analyze(lf.as_bytes());

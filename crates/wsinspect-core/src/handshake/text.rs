@@ -73,6 +73,7 @@ impl HandshakeReport {
                 Status::Pass => "pass",
                 Status::Fail => "FAIL",
                 Status::Warn => "warn",
+                Status::Unknown => "unknown",
             };
             let _ = writeln!(o, "  {s}  {:<18} {:<24} {}", c.id, c.rfc, c.message);
         }

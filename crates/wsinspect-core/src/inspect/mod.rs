@@ -30,6 +30,10 @@ pub struct InspectOptions {
     pub extensions: Option<String>,
     /// The most bytes one message may inflate to.
     pub max_inflated: usize,
+    /// Whether handshake text (notation raw) has the line endings it had on the wire; false for
+    /// text typed into a page, where a textarea turns CRLF into LF. Hex, base64 and dumps are
+    /// exact bytes whatever this says.
+    pub line_endings_known: bool,
 }
 
 impl Default for InspectOptions {
@@ -39,6 +43,7 @@ impl Default for InspectOptions {
             direction: Direction::Unknown,
             extensions: None,
             max_inflated: DEFAULT_MAX_INFLATED,
+            line_endings_known: true,
         }
     }
 }
@@ -243,7 +248,12 @@ pub fn plan(bytes: &[u8], opts: &InspectOptions) -> Result<Plan, InspectError> {
         notes: Vec::new(),
     };
     if starts_like_handshake(bytes) {
-        let report = handshake::analyze(bytes);
+        let report = handshake::analyze_with(
+            bytes,
+            handshake::AnalyzeOptions {
+                line_endings_known: opts.line_endings_known,
+            },
+        );
         if let Some(value) = &report.extensions_header {
             match DecodeConfig::from_extensions(value) {
                 Ok(c) => p.config = c,
@@ -326,7 +336,18 @@ fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
             let parsed = parse_input(input, opts.format).map_err(InspectError::Notation)?;
             (parsed.bytes, parsed.notation, parsed.also)
         };
-    let p = plan(&bytes, opts)?;
+    // Only text can have lost its CRs; decoded notations are the bytes themselves.
+    let p = if notation == Notation::Raw || opts.line_endings_known {
+        plan(&bytes, opts)?
+    } else {
+        plan(
+            &bytes,
+            &InspectOptions {
+                line_endings_known: true,
+                ..opts.clone()
+            },
+        )?
+    };
     // Frame offsets are the input's, handshake included.
     let decoder = p
         .decodes()
@@ -355,6 +376,27 @@ fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_line_endings_apply_to_text_only() {
+        use crate::handshake::{CheckId, Status};
+        let text = "GET /chat HTTP/1.1\nHost: a\n\n";
+        let opts = InspectOptions {
+            line_endings_known: false,
+            ..Default::default()
+        };
+        let status = |input: &[u8]| {
+            let i = inspect(input, &opts).unwrap();
+            i.handshake
+                .unwrap()
+                .check(CheckId::ReqLineEndings)
+                .unwrap()
+                .status
+        };
+        assert_eq!(status(text.as_bytes()), Status::Unknown);
+        let hex: String = text.bytes().map(|b| format!("{b:02x} ")).collect();
+        assert_eq!(status(hex.as_bytes()), Status::Warn);
+    }
 
     #[test]
     fn recognises_handshake_text_and_not_hex() {

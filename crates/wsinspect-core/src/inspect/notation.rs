@@ -286,13 +286,34 @@ pub fn parse_base64(text: &str) -> Result<Vec<u8>, NotationError> {
                 _ => pos.len().saturating_sub(1),
             };
             let (line, column, ch) = pos.get(at).copied().unwrap_or((1, 1, ' '));
-            error(
-                line,
-                column,
-                ch.to_string(),
-                &format!("not valid base64 ({e})"),
-            )
+            error(line, column, ch.to_string(), &base64_problem(&e, ch, url))
         })
+}
+
+/// What is wrong with base64 text, as a plain sentence (the base64 crate's own messages, e.g.
+/// "Invalid last symbol 54, offset 97.", name bytes and offsets a reader has no use for).
+fn base64_problem(e: &base64::DecodeError, ch: char, url: bool) -> String {
+    use base64::DecodeError as E;
+    let alphabet = if url {
+        "the URL-safe alphabet is A-Z, a-z, 0-9, - and _ (it was chosen because the text has - or _)"
+    } else {
+        "the alphabet is A-Z, a-z, 0-9, + and /"
+    };
+    match e {
+        E::InvalidByte(_, b'=') => {
+            "not valid base64: the = padding may only end the text".to_string()
+        }
+        E::InvalidByte(..) => format!("not valid base64: {ch:?} is not a base64 character; {alphabet}"),
+        E::InvalidLength(n) => format!(
+            "not valid base64: {n} characters cannot make whole bytes (base64 comes in groups of 4); a character is missing or one too many"
+        ),
+        E::InvalidLastSymbol(..) => format!(
+            "not valid base64: the last character {ch:?} leaves bits over, so the text was probably cut short or has a character too many"
+        ),
+        E::InvalidPadding => {
+            "not valid base64: the = padding at the end is not the length the text needs".to_string()
+        }
+    }
 }
 
 /// `\x81\x05`, possibly inside quoted strings (`b"\x81\x05Hi"`, Python's `b'\x81\x05Hi'`),
@@ -1050,6 +1071,28 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, NotationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_errors_are_plain_sentences_with_the_place() {
+        let e = parse_base64("gYU3+iE9f59NUVh").unwrap_err();
+        assert_eq!((e.line, e.column, e.found.as_str()), (1, 15, "h"));
+        assert!(
+            e.message
+                .contains("the last character 'h' leaves bits over"),
+            "{e}"
+        );
+        let e = parse_base64("gYU3+iE9\nf59N-Vg=").unwrap_err();
+        assert_eq!((e.line, e.column, e.found.as_str()), (1, 5, "+"));
+        assert!(
+            e.message
+                .contains("'+' is not a base64 character; the URL-safe alphabet"),
+            "{e}"
+        );
+        for e in ["gYU3*iE9", "gYU3iE9f5", "gY=U3iE9", "gYU3iE9f59NUVg==="].map(parse_base64) {
+            let m = e.unwrap_err().to_string();
+            assert!(!m.contains("Invalid") && !m.contains("offset"), "{m}");
+        }
+    }
 
     #[test]
     fn reads_common_spellings() {
