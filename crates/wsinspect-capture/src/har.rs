@@ -465,8 +465,8 @@ fn push_headers(head: &mut String, headers: &[Header]) {
     head.push_str("\r\n");
 }
 
-/// The checks a HAR cannot decide (we wrote the line endings and the empty line) become
-/// warnings that say so.
+/// The checks a HAR cannot decide (we wrote the line endings and the empty line) are unknown,
+/// and say why.
 fn not_knowable(report: &mut HandshakeReport) {
     for c in &mut report.checks {
         if matches!(
@@ -476,7 +476,7 @@ fn not_knowable(report: &mut HandshakeReport) {
                 | CheckId::ReqHeadEnd
                 | CheckId::ResHeadEnd
         ) {
-            c.status = Status::Warn;
+            c.status = Status::Unknown;
             c.message = "not knowable from a HAR: the head was rebuilt from the recorded headers"
                 .to_string();
             c.line = None;
@@ -488,6 +488,7 @@ fn not_knowable(report: &mut HandshakeReport) {
             Status::Pass => summary.pass += 1,
             Status::Fail => summary.fail += 1,
             Status::Warn => summary.warn += 1,
+            Status::Unknown => summary.unknown += 1,
         }
     }
     report.summary = summary;

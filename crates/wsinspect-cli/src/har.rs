@@ -138,8 +138,8 @@ fn summary_text(capture: &HarCapture) -> String {
         }
         let h = &c.handshake.summary;
         s.push_str(&format!(
-            "  handshake: {} check(s) passed, {} failed, {} warned\n",
-            h.pass, h.fail, h.warn
+            "  handshake: {} check(s) passed, {} failed, {} warned, {} not knowable from a HAR\n",
+            h.pass, h.fail, h.warn, h.unknown
         ));
         for check in c
             .handshake

@@ -22,7 +22,9 @@ fn har_summary_gives_the_url_status_checks_counts_and_findings() {
         "{s}"
     );
     assert!(
-        s.contains("  handshake: 23 check(s) passed, 0 failed, 4 warned\n"),
+        s.contains(
+            "  handshake: 23 check(s) passed, 0 failed, 0 warned, 4 not knowable from a HAR\n"
+        ),
         "{s}"
     );
     assert!(s.contains("  client: 3 message(s), 28 bytes\n"), "{s}");
@@ -58,7 +60,9 @@ fn har_is_detected_by_content_not_by_name() {
     let piped = stdout(&["pcap", "-"], &bytes);
     assert_eq!(named, piped);
     assert!(
-        piped.contains("  handshake: 23 check(s) passed, 0 failed, 4 warned\n"),
+        piped.contains(
+            "  handshake: 23 check(s) passed, 0 failed, 0 warned, 4 not knowable from a HAR\n"
+        ),
         "{piped}"
     );
     assert!(piped.contains("  0 finding(s)\n"), "{piped}");
@@ -103,7 +107,7 @@ fn har_json_has_the_handshake_summary_and_the_messages() {
         .iter()
         .find(|c| c["id"] == "req-line-endings")
         .unwrap();
-    assert_eq!(endings["status"], "warn");
+    assert_eq!(endings["status"], "unknown");
     assert_eq!(c["messages"][5]["hex"], "68ff6c6c6f");
     assert_eq!(c["messages"][5]["utf8"], false);
     assert_eq!(c["findings"][0]["code"], "invalid-utf8");
