@@ -642,15 +642,66 @@ pub struct FrameRow {
     pub group: Option<String>,
     /// Where in a fragmented message: `first`, `middle`, `last`, or `none`.
     pub group_pos: &'static str,
+    /// Whether this is the trailing frame the input ends inside (its findings are known from its
+    /// header; its payload is not all there).
+    pub incomplete: bool,
+}
+
+/// Rows in the frame list: every complete frame, then the trailing incomplete one if any.
+pub fn row_count(report: &StreamReport) -> usize {
+    report.frames.len() + usize::from(report.incomplete.is_some())
+}
+
+/// The findings of frame-list row `index` (the incomplete frame's too).
+pub fn row_findings(report: &StreamReport, index: usize) -> &[wsinspect_core::finding::Finding] {
+    match report.frames.get(index) {
+        Some(f) => &f.findings,
+        None if index == report.frames.len() => {
+            report.incomplete.as_ref().map_or(&[], |i| &i.findings)
+        }
+        None => &[],
+    }
+}
+
+/// The first row with a finding (0 when none has one): where an example opens.
+pub fn first_finding_row(report: &StreamReport) -> usize {
+    (0..row_count(report))
+        .find(|&i| !row_findings(report, i).is_empty())
+        .unwrap_or(0)
 }
 
 /// The frame list's row for frame `index`.
 pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
-    let f = &report.frames[index];
     let (direction, arrow) = match report.direction.as_str() {
         "client" => ("client", "→"),
         "server" => ("server", "←"),
         _ => ("?", "·"),
+    };
+    let badges = |fs: &[wsinspect_core::finding::Finding]| {
+        fs.iter()
+            .map(|x| Badge {
+                code: x.rule,
+                severity: severity(x.severity),
+            })
+            .collect()
+    };
+    let Some(f) = report.frames.get(index) else {
+        // The trailing frame the input ends inside.
+        let inc = report.incomplete.as_ref();
+        let (have, need) = inc.map_or((0, 0), |i| (i.have, i.need));
+        return FrameRow {
+            index,
+            direction,
+            arrow,
+            opcode: "incomplete",
+            fin: "?",
+            len: "?".to_string(),
+            preview: format!("incomplete: {have} bytes, {need} more needed"),
+            badges: badges(inc.map_or(&[], |i| &i.findings)),
+            group: None,
+            group_pos: "none",
+            incomplete: true,
+        };
     };
     let msg = f.message.and_then(|m| report.messages.get(m));
     let (group, group_pos) = match msg {
@@ -684,16 +735,10 @@ pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
             ),
             _ => preview(f, 40),
         },
-        badges: f
-            .findings
-            .iter()
-            .map(|x| Badge {
-                code: x.rule,
-                severity: severity(x.severity),
-            })
-            .collect(),
+        badges: badges(&f.findings),
         group,
         group_pos,
+        incomplete: false,
     }
 }
 
@@ -1264,6 +1309,38 @@ mod tests {
         );
         assert_eq!(frame_row(&deflated, 0).preview, "inflated: Hello");
         assert_eq!(frame_row(&deflated, 1).preview, "(compressed, 4 bytes)");
+    }
+
+    #[test]
+    fn the_incomplete_frame_is_a_row_with_its_findings() {
+        let cfg = DecodeConfig::default();
+        // A 64-bit length with its most significant bit set, and only 5 payload bytes.
+        let msb = decode_all(
+            &[0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 5, 1, 2, 3, 4, 5],
+            Direction::Server,
+            &cfg,
+        );
+        assert_eq!(row_count(&msb), 1);
+        let row = frame_row(&msb, 0);
+        assert!(row.incomplete);
+        assert_eq!(row.badges[0].code, Rule::LengthMsbSet);
+        assert_eq!(row_findings(&msb, 0)[0].rule, Rule::LengthMsbSet);
+        assert_eq!(first_finding_row(&msb), 0);
+        // One complete frame, then a masked server frame a byte short: its header's finding.
+        let short = decode_all(b"\x81\x00\x81\x82abcdh", Direction::Server, &cfg);
+        assert_eq!(row_count(&short), 2);
+        assert!(!frame_row(&short, 0).incomplete && frame_row(&short, 1).incomplete);
+        assert_eq!(
+            frame_row(&short, 1).preview,
+            "incomplete: 7 bytes, 1 more needed"
+        );
+        assert_eq!(row_findings(&short, 1)[0].rule, Rule::MaskedServerFrame);
+        assert_eq!(first_finding_row(&short), 1);
+        // An example opens on its first frame with a finding.
+        let after_close = decode_all(&[0x88, 0, 0x81, 0], Direction::Server, &cfg);
+        assert_eq!(first_finding_row(&after_close), 1);
+        let clean = decode_all(b"\x81\x00", Direction::Server, &cfg);
+        assert_eq!(first_finding_row(&clean), 0);
     }
 
     #[test]
