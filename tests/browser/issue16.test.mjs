@@ -168,3 +168,36 @@ test('an incomplete frame is a row with its findings, and an example opens on it
   await screenshot(page, 'issue16-findings-above-bytes');
   assert.deepEqual(errors, []);
 });
+
+test('bit-grid labels fit from 1280 to 1680 px, with byte boundaries and each byte in hex', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await pickExample(page, 'rfc6455-masked-hello');
+  await page.waitForSelector('[data-field="mask_key"]');
+  for (const width of [1280, 1440, 1680]) {
+    await page.setViewportSize({ width, height: 900 });
+    const labels = await page.$$eval('[data-role="bit-grid"] [data-field]', (es) => es.map((e) => {
+      const n = e.querySelector('.fname');
+      return { field: e.dataset.field, text: n.textContent, cut: n.scrollWidth > n.clientWidth, title: e.title };
+    }));
+    const by = Object.fromEntries(labels.map((l) => [l.field, l]));
+    assert.deepEqual(['fin', 'rsv1', 'rsv2', 'rsv3', 'mask'].map((f) => by[f].text), ['F', 'R1', 'R2', 'R3', 'M']);
+    for (const l of labels) assert.ok(!l.cut, `${width} px: the ${l.field} label "${l.text}" is cut`);
+    // The full name is in the title (and the legend).
+    assert.match(by.rsv1.title, /^RSV1 = 0\n/);
+    assert.match(by.mask.title, /^MASK = 1\n/);
+    if (width === 1440) await screenshot(page, 'issue16-bit-grid-1440');
+  }
+  const legend = await page.$$eval('[data-role="bit-grid"] ~ .legend .legend-item', (es) => es.map((e) => e.textContent));
+  assert.ok(legend.some((t) => t.startsWith('RSV3')), `${legend}`);
+  // Each byte's value in hex over its 8 bits, and a separator at every byte boundary.
+  const bytes = await page.$$eval('[data-role="grid-byte"]', (es) => es.map((e) => [e.dataset.offset, e.textContent]));
+  assert.deepEqual(bytes, [['0', '81'], ['1', '85'], ['2', '37'], ['3', 'fa'], ['4', '21'], ['5', '3d']]);
+  const seps = await page.$$eval('[data-role="bit-grid"] [data-role="byte-sep"]', (es) =>
+    es.map((e) => [e.dataset.bit, getComputedStyle(e).borderLeftWidth]));
+  assert.deepEqual(seps.map((s) => s[0]), ['8', '16', '24', '40']);
+  for (const [, w] of seps) assert.notEqual(w, '0px');
+  await screenshot(page, 'issue16-bit-grid-1680');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await screenshot(page, 'issue16-bit-grid-1280');
+  assert.deepEqual(errors, []);
+});

@@ -29,6 +29,9 @@ pub struct GridCell {
     pub key: FieldId,
     /// The field's display name.
     pub name: &'static str,
+    /// The name as the grid shows it: short for a 1-bit field (`F`, `R1`, `R2`, `R3`, `M`), so
+    /// it fits one bit's cell; the full name stays in the title and the legend.
+    pub label: &'static str,
     /// True for the field's first piece (the one that carries its name and value).
     pub first: bool,
     /// The field's value as the decoder states it (the `data-value` hook).
@@ -54,6 +57,33 @@ pub struct GridRow {
     pub byte: usize,
     /// The pieces of fields in this row, left to right.
     pub cells: Vec<GridCell>,
+    /// The header bytes in this row, each over its 8 bits.
+    pub bytes: Vec<GridByte>,
+    /// The columns (1..32) where a byte starts inside this row: a separator goes before each.
+    pub boundaries: Vec<usize>,
+}
+
+/// One header byte in the bit grid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GridByte {
+    /// Its offset from the frame start.
+    pub offset: usize,
+    /// Its first column in the row (0, 8, 16 or 24).
+    pub column: usize,
+    /// Its value in hex (`81`).
+    pub hex: String,
+}
+
+/// The short label of a 1-bit field; other fields keep their name.
+fn grid_label(key: FieldId, name: &'static str) -> &'static str {
+    match key {
+        FieldId::Fin => "F",
+        FieldId::Rsv1 => "R1",
+        FieldId::Rsv2 => "R2",
+        FieldId::Rsv3 => "R3",
+        FieldId::Mask => "M",
+        _ => name,
+    }
 }
 
 /// The shown value of a header field.
@@ -98,11 +128,14 @@ pub fn bit_grid(frame: &FrameReport) -> Vec<GridRow> {
                 rows.push(GridRow {
                     byte: rows.len() * GRID_BITS / 8,
                     cells: Vec::new(),
+                    bytes: Vec::new(),
+                    boundaries: Vec::new(),
                 });
             }
             rows[row].cells.push(GridCell {
                 key: f.key,
                 name: def.name,
+                label: grid_label(f.key, def.name),
                 first: at == f.bits.start,
                 value: f.text.clone(),
                 shown: shown(frame, f.key, &f.text),
@@ -114,6 +147,35 @@ pub fn bit_grid(frame: &FrameReport) -> Vec<GridRow> {
             });
             at = end;
         }
+    }
+    // The header's bytes, put back together from its fields' bits.
+    let len = frame
+        .fields
+        .iter()
+        .map(|f| f.bits.end)
+        .max()
+        .unwrap_or(0)
+        .div_ceil(8);
+    let mut bytes = vec![0u8; len];
+    for f in &frame.fields {
+        let width = f.bits.len();
+        for (i, bit) in f.bits.clone().enumerate() {
+            if (f.value >> (width - 1 - i)) & 1 == 1 {
+                bytes[bit / 8] |= 0x80 >> (bit % 8);
+            }
+        }
+    }
+    for (offset, b) in bytes.iter().enumerate() {
+        let row = &mut rows[offset * 8 / GRID_BITS];
+        let column = offset * 8 % GRID_BITS;
+        if column > 0 {
+            row.boundaries.push(column);
+        }
+        row.bytes.push(GridByte {
+            offset,
+            column,
+            hex: format!("{b:02x}"),
+        });
     }
     rows
 }
@@ -1052,6 +1114,42 @@ mod tests {
             .filter(|c| c.first)
             .count();
         assert_eq!(firsts, r.frames[0].fields.len());
+        // 1-bit fields have short labels; the others keep their names.
+        let labels: Vec<_> = rows[0].cells.iter().map(|c| c.label).collect();
+        assert_eq!(
+            labels,
+            [
+                "F",
+                "R1",
+                "R2",
+                "R3",
+                "Opcode",
+                "M",
+                "Payload length",
+                "Masking key"
+            ]
+        );
+        // Each header byte in hex over its 8 bits, and where bytes start inside a row.
+        let hex = |r: &GridRow| {
+            r.bytes
+                .iter()
+                .map(|b| (b.offset, b.column, b.hex.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            hex(&rows[0]),
+            [
+                (0, 0, "81".into()),
+                (1, 8, "85".into()),
+                (2, 16, "37".into()),
+                (3, 24, "fa".into())
+            ]
+        );
+        assert_eq!(hex(&rows[1]), [(4, 0, "21".into()), (5, 8, "3d".into())]);
+        assert_eq!(
+            (rows[0].boundaries.as_slice(), rows[1].boundaries.as_slice()),
+            (&[8, 16, 24][..], &[8][..])
+        );
     }
 
     #[test]
