@@ -128,3 +128,76 @@ test('an error keeps the last good decode (marked stale), marks the box invalid 
   assert.notEqual(await page.$eval(box, (e) => e.getAttribute('aria-invalid')), 'true');
   assert.deepEqual(errors, []);
 });
+
+test('an incomplete frame is a row with its findings, and an example opens on its finding', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  const detail = '[data-role="frame-detail"]';
+  // length-msb-set: the only frame is incomplete; it is listed, selected, and its finding shown.
+  await pickExample(page, 'finding-length-msb-set');
+  await page.waitForSelector('[data-role="frame-row"][data-incomplete="true"]');
+  assert.equal(await page.$eval('[data-role="frame-list"]', (e) => e.dataset.count), '1');
+  assert.equal(await page.$eval(`${detail}`, (e) => e.dataset.incomplete), 'true');
+  await page.waitForSelector(`${detail} [data-role="finding"][data-code="length-msb-set"]`);
+  assert.match(await page.$eval(detail, (e) => e.textContent), /15 bytes from offset 0 are here/);
+  await screenshot(page, 'issue16-incomplete-frame');
+  // A frame a byte short after a complete one: a second, selectable row with its header's finding.
+  await typeInput(page, '81 00 81 82 61 62 63 64 68');
+  await page.selectOption('[data-role="direction"]', 'server');
+  await page.waitForSelector('.app[data-busy="false"]');
+  await page.waitForSelector('[data-role="frame-row"][data-index="1"][data-incomplete="true"]');
+  assert.equal(await page.$eval(detail, (e) => e.dataset.index), '0');
+  await page.click('[data-role="frame-row"][data-index="1"]');
+  await page.waitForSelector(`${detail}[data-index="1"] [data-role="finding"][data-code="masked-server-frame"]`);
+  // The keyboard reaches it too.
+  await page.click('[data-role="frame-row"][data-index="0"]');
+  await page.focus('[data-role="frame-list"]');
+  await page.keyboard.press('End');
+  await page.waitForSelector(`${detail}[data-index="1"]`);
+  // Examples whose finding is on frame 1 open on frame 1.
+  for (const [id, code] of [['finding-expected-continuation', 'expected-continuation'], ['finding-frame-after-close', 'frame-after-close']]) {
+    await pickExample(page, id);
+    await page.waitForSelector(`${detail}[data-index="1"] [data-role="finding"][data-code="${code}"]`);
+    assert.equal(await page.$eval('[data-role="frame-row"][aria-selected="true"]', (e) => e.dataset.index), '1');
+  }
+  // The Findings card comes right after the bit grid, before the bytes and the unmasking.
+  await pickExample(page, 'rfc6455-masked-hello');
+  await page.waitForSelector('[data-role="unmask-table"]');
+  const order = await page.$$eval(`${detail} [data-role="bit-grid"], ${detail} [data-role="findings"], ${detail} [data-role="hex-view"], ${detail} [data-role="unmask-table"]`,
+    (es) => es.map((e) => e.dataset.role));
+  assert.deepEqual(order, ['bit-grid', 'findings', 'hex-view', 'unmask-table']);
+  await screenshot(page, 'issue16-findings-above-bytes');
+  assert.deepEqual(errors, []);
+});
+
+test('bit-grid labels fit from 1280 to 1680 px, with byte boundaries and each byte in hex', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await pickExample(page, 'rfc6455-masked-hello');
+  await page.waitForSelector('[data-field="mask_key"]');
+  for (const width of [1280, 1440, 1680]) {
+    await page.setViewportSize({ width, height: 900 });
+    const labels = await page.$$eval('[data-role="bit-grid"] [data-field]', (es) => es.map((e) => {
+      const n = e.querySelector('.fname');
+      return { field: e.dataset.field, text: n.textContent, cut: n.scrollWidth > n.clientWidth, title: e.title };
+    }));
+    const by = Object.fromEntries(labels.map((l) => [l.field, l]));
+    assert.deepEqual(['fin', 'rsv1', 'rsv2', 'rsv3', 'mask'].map((f) => by[f].text), ['F', 'R1', 'R2', 'R3', 'M']);
+    for (const l of labels) assert.ok(!l.cut, `${width} px: the ${l.field} label "${l.text}" is cut`);
+    // The full name is in the title (and the legend).
+    assert.match(by.rsv1.title, /^RSV1 = 0\n/);
+    assert.match(by.mask.title, /^MASK = 1\n/);
+    if (width === 1440) await screenshot(page, 'issue16-bit-grid-1440');
+  }
+  const legend = await page.$$eval('[data-role="bit-grid"] ~ .legend .legend-item', (es) => es.map((e) => e.textContent));
+  assert.ok(legend.some((t) => t.startsWith('RSV3')), `${legend}`);
+  // Each byte's value in hex over its 8 bits, and a separator at every byte boundary.
+  const bytes = await page.$$eval('[data-role="grid-byte"]', (es) => es.map((e) => [e.dataset.offset, e.textContent]));
+  assert.deepEqual(bytes, [['0', '81'], ['1', '85'], ['2', '37'], ['3', 'fa'], ['4', '21'], ['5', '3d']]);
+  const seps = await page.$$eval('[data-role="bit-grid"] [data-role="byte-sep"]', (es) =>
+    es.map((e) => [e.dataset.bit, getComputedStyle(e).borderLeftWidth]));
+  assert.deepEqual(seps.map((s) => s[0]), ['8', '16', '24', '40']);
+  for (const [, w] of seps) assert.notEqual(w, '0px');
+  await screenshot(page, 'issue16-bit-grid-1680');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await screenshot(page, 'issue16-bit-grid-1280');
+  assert.deepEqual(errors, []);
+});

@@ -10,7 +10,7 @@ use wsinspect_core::wire::field::FieldId;
 use wsinspect_core::Direction;
 use wsinspect_view::compose::ComposerSpec;
 use wsinspect_view::share::Shared;
-use wsinspect_view::view::Part;
+use wsinspect_view::view::{self, Part};
 use yew::prelude::*;
 
 /// The right-hand view.
@@ -117,12 +117,17 @@ impl State {
         }
     }
 
-    /// Whether the current result has frames to show.
+    /// Whether the current result has frames to show (the trailing incomplete one counts).
     pub fn has_frames(&self) -> bool {
+        self.frame_rows() > 0
+    }
+
+    /// Rows in the frame list: the complete frames, then the incomplete one if any.
+    pub fn frame_rows(&self) -> usize {
         self.result
             .as_ref()
             .and_then(|r| r.frames.as_ref())
-            .is_some_and(|f| !f.frames.is_empty())
+            .map_or(0, view::row_count)
     }
 }
 
@@ -249,6 +254,10 @@ impl Reducible for State {
                     }
                     Some(Ok(i)) => {
                         s.error = None;
+                        // An example opens on the frame its finding is about.
+                        if !s.example.is_empty() {
+                            s.selected = i.frames.as_ref().map_or(0, view::first_finding_row);
+                        }
                         s.result = Some(i);
                         let frames = s.has_frames();
                         let handshake = s.result.as_ref().is_some_and(|r| r.handshake.is_some());
@@ -267,11 +276,7 @@ impl Reducible for State {
                 s.unmask_all = false;
             }
             Action::Move(by) => {
-                let n = s
-                    .result
-                    .as_ref()
-                    .and_then(|r| r.frames.as_ref())
-                    .map_or(0, |f| f.frames.len());
+                let n = s.frame_rows();
                 if n == 0 {
                     return self;
                 }
@@ -441,6 +446,38 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(!State::new(Some(shared)).typed);
+    }
+
+    #[test]
+    fn an_example_opens_on_its_first_frame_with_a_finding_and_the_incomplete_frame_is_a_row() {
+        let decoded = |id: &str| {
+            let e = wsinspect_view::examples::example(id).unwrap();
+            let opts = wsinspect_core::inspect::InspectOptions {
+                direction: e.direction,
+                ..Default::default()
+            };
+            let i = wsinspect_core::inspect::inspect((e.input)().as_bytes(), &opts).unwrap();
+            Rc::new(State::new(None))
+                .reduce(Action::LoadExample {
+                    id: id.into(),
+                    input: (e.input)(),
+                    direction: e.direction,
+                    extensions: e.extensions.into(),
+                    max_inflated: e.inflate_limit(),
+                })
+                .reduce(Action::Decoded(Some(Ok(Rc::new(i)))))
+        };
+        assert_eq!(decoded("finding-frame-after-close").selected, 1);
+        assert_eq!(decoded("finding-expected-continuation").selected, 1);
+        let msb = decoded("finding-length-msb-set");
+        assert!(msb.has_frames());
+        assert_eq!((msb.selected, msb.frame_rows()), (0, 1));
+        // Typed input opens on frame 0.
+        let i = wsinspect_core::inspect::inspect(b"88 00 81 00", &Default::default()).unwrap();
+        let s = Rc::new(State::new(None))
+            .reduce(Action::SetInput("88 00 81 00".into()))
+            .reduce(Action::Decoded(Some(Ok(Rc::new(i)))));
+        assert_eq!(s.selected, 0);
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct GridCell {
     pub key: FieldId,
     /// The field's display name.
     pub name: &'static str,
+    /// The name as the grid shows it: short for a 1-bit field (`F`, `R1`, `R2`, `R3`, `M`), so
+    /// it fits one bit's cell; the full name stays in the title and the legend.
+    pub label: &'static str,
     /// True for the field's first piece (the one that carries its name and value).
     pub first: bool,
     /// The field's value as the decoder states it (the `data-value` hook).
@@ -54,6 +57,33 @@ pub struct GridRow {
     pub byte: usize,
     /// The pieces of fields in this row, left to right.
     pub cells: Vec<GridCell>,
+    /// The header bytes in this row, each over its 8 bits.
+    pub bytes: Vec<GridByte>,
+    /// The columns (1..32) where a byte starts inside this row: a separator goes before each.
+    pub boundaries: Vec<usize>,
+}
+
+/// One header byte in the bit grid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GridByte {
+    /// Its offset from the frame start.
+    pub offset: usize,
+    /// Its first column in the row (0, 8, 16 or 24).
+    pub column: usize,
+    /// Its value in hex (`81`).
+    pub hex: String,
+}
+
+/// The short label of a 1-bit field; other fields keep their name.
+fn grid_label(key: FieldId, name: &'static str) -> &'static str {
+    match key {
+        FieldId::Fin => "F",
+        FieldId::Rsv1 => "R1",
+        FieldId::Rsv2 => "R2",
+        FieldId::Rsv3 => "R3",
+        FieldId::Mask => "M",
+        _ => name,
+    }
 }
 
 /// The shown value of a header field.
@@ -98,11 +128,14 @@ pub fn bit_grid(frame: &FrameReport) -> Vec<GridRow> {
                 rows.push(GridRow {
                     byte: rows.len() * GRID_BITS / 8,
                     cells: Vec::new(),
+                    bytes: Vec::new(),
+                    boundaries: Vec::new(),
                 });
             }
             rows[row].cells.push(GridCell {
                 key: f.key,
                 name: def.name,
+                label: grid_label(f.key, def.name),
                 first: at == f.bits.start,
                 value: f.text.clone(),
                 shown: shown(frame, f.key, &f.text),
@@ -114,6 +147,35 @@ pub fn bit_grid(frame: &FrameReport) -> Vec<GridRow> {
             });
             at = end;
         }
+    }
+    // The header's bytes, put back together from its fields' bits.
+    let len = frame
+        .fields
+        .iter()
+        .map(|f| f.bits.end)
+        .max()
+        .unwrap_or(0)
+        .div_ceil(8);
+    let mut bytes = vec![0u8; len];
+    for f in &frame.fields {
+        let width = f.bits.len();
+        for (i, bit) in f.bits.clone().enumerate() {
+            if (f.value >> (width - 1 - i)) & 1 == 1 {
+                bytes[bit / 8] |= 0x80 >> (bit % 8);
+            }
+        }
+    }
+    for (offset, b) in bytes.iter().enumerate() {
+        let row = &mut rows[offset * 8 / GRID_BITS];
+        let column = offset * 8 % GRID_BITS;
+        if column > 0 {
+            row.boundaries.push(column);
+        }
+        row.bytes.push(GridByte {
+            offset,
+            column,
+            hex: format!("{b:02x}"),
+        });
     }
     rows
 }
@@ -642,15 +704,66 @@ pub struct FrameRow {
     pub group: Option<String>,
     /// Where in a fragmented message: `first`, `middle`, `last`, or `none`.
     pub group_pos: &'static str,
+    /// Whether this is the trailing frame the input ends inside (its findings are known from its
+    /// header; its payload is not all there).
+    pub incomplete: bool,
+}
+
+/// Rows in the frame list: every complete frame, then the trailing incomplete one if any.
+pub fn row_count(report: &StreamReport) -> usize {
+    report.frames.len() + usize::from(report.incomplete.is_some())
+}
+
+/// The findings of frame-list row `index` (the incomplete frame's too).
+pub fn row_findings(report: &StreamReport, index: usize) -> &[wsinspect_core::finding::Finding] {
+    match report.frames.get(index) {
+        Some(f) => &f.findings,
+        None if index == report.frames.len() => {
+            report.incomplete.as_ref().map_or(&[], |i| &i.findings)
+        }
+        None => &[],
+    }
+}
+
+/// The first row with a finding (0 when none has one): where an example opens.
+pub fn first_finding_row(report: &StreamReport) -> usize {
+    (0..row_count(report))
+        .find(|&i| !row_findings(report, i).is_empty())
+        .unwrap_or(0)
 }
 
 /// The frame list's row for frame `index`.
 pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
-    let f = &report.frames[index];
     let (direction, arrow) = match report.direction.as_str() {
         "client" => ("client", "→"),
         "server" => ("server", "←"),
         _ => ("?", "·"),
+    };
+    let badges = |fs: &[wsinspect_core::finding::Finding]| {
+        fs.iter()
+            .map(|x| Badge {
+                code: x.rule,
+                severity: severity(x.severity),
+            })
+            .collect()
+    };
+    let Some(f) = report.frames.get(index) else {
+        // The trailing frame the input ends inside.
+        let inc = report.incomplete.as_ref();
+        let (have, need) = inc.map_or((0, 0), |i| (i.have, i.need));
+        return FrameRow {
+            index,
+            direction,
+            arrow,
+            opcode: "incomplete",
+            fin: "?",
+            len: "?".to_string(),
+            preview: format!("incomplete: {have} bytes, {need} more needed"),
+            badges: badges(inc.map_or(&[], |i| &i.findings)),
+            group: None,
+            group_pos: "none",
+            incomplete: true,
+        };
     };
     let msg = f.message.and_then(|m| report.messages.get(m));
     let (group, group_pos) = match msg {
@@ -684,16 +797,10 @@ pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
             ),
             _ => preview(f, 40),
         },
-        badges: f
-            .findings
-            .iter()
-            .map(|x| Badge {
-                code: x.rule,
-                severity: severity(x.severity),
-            })
-            .collect(),
+        badges: badges(&f.findings),
         group,
         group_pos,
+        incomplete: false,
     }
 }
 
@@ -1007,6 +1114,42 @@ mod tests {
             .filter(|c| c.first)
             .count();
         assert_eq!(firsts, r.frames[0].fields.len());
+        // 1-bit fields have short labels; the others keep their names.
+        let labels: Vec<_> = rows[0].cells.iter().map(|c| c.label).collect();
+        assert_eq!(
+            labels,
+            [
+                "F",
+                "R1",
+                "R2",
+                "R3",
+                "Opcode",
+                "M",
+                "Payload length",
+                "Masking key"
+            ]
+        );
+        // Each header byte in hex over its 8 bits, and where bytes start inside a row.
+        let hex = |r: &GridRow| {
+            r.bytes
+                .iter()
+                .map(|b| (b.offset, b.column, b.hex.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            hex(&rows[0]),
+            [
+                (0, 0, "81".into()),
+                (1, 8, "85".into()),
+                (2, 16, "37".into()),
+                (3, 24, "fa".into())
+            ]
+        );
+        assert_eq!(hex(&rows[1]), [(4, 0, "21".into()), (5, 8, "3d".into())]);
+        assert_eq!(
+            (rows[0].boundaries.as_slice(), rows[1].boundaries.as_slice()),
+            (&[8, 16, 24][..], &[8][..])
+        );
     }
 
     #[test]
@@ -1264,6 +1407,38 @@ mod tests {
         );
         assert_eq!(frame_row(&deflated, 0).preview, "inflated: Hello");
         assert_eq!(frame_row(&deflated, 1).preview, "(compressed, 4 bytes)");
+    }
+
+    #[test]
+    fn the_incomplete_frame_is_a_row_with_its_findings() {
+        let cfg = DecodeConfig::default();
+        // A 64-bit length with its most significant bit set, and only 5 payload bytes.
+        let msb = decode_all(
+            &[0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 5, 1, 2, 3, 4, 5],
+            Direction::Server,
+            &cfg,
+        );
+        assert_eq!(row_count(&msb), 1);
+        let row = frame_row(&msb, 0);
+        assert!(row.incomplete);
+        assert_eq!(row.badges[0].code, Rule::LengthMsbSet);
+        assert_eq!(row_findings(&msb, 0)[0].rule, Rule::LengthMsbSet);
+        assert_eq!(first_finding_row(&msb), 0);
+        // One complete frame, then a masked server frame a byte short: its header's finding.
+        let short = decode_all(b"\x81\x00\x81\x82abcdh", Direction::Server, &cfg);
+        assert_eq!(row_count(&short), 2);
+        assert!(!frame_row(&short, 0).incomplete && frame_row(&short, 1).incomplete);
+        assert_eq!(
+            frame_row(&short, 1).preview,
+            "incomplete: 7 bytes, 1 more needed"
+        );
+        assert_eq!(row_findings(&short, 1)[0].rule, Rule::MaskedServerFrame);
+        assert_eq!(first_finding_row(&short), 1);
+        // An example opens on its first frame with a finding.
+        let after_close = decode_all(&[0x88, 0, 0x81, 0], Direction::Server, &cfg);
+        assert_eq!(first_finding_row(&after_close), 1);
+        let clean = decode_all(b"\x81\x00", Direction::Server, &cfg);
+        assert_eq!(first_finding_row(&clean), 0);
     }
 
     #[test]

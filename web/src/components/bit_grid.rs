@@ -34,7 +34,7 @@ pub fn BitGrid(props: &Props) -> Html {
             let title = format!("{} = {}\n{}\n{}", c.name, c.shown, c.doc, c.rfc);
             let bits = c.bits.chars().map(|b| html! { <span class="bit">{ b }</span> });
             let label = if c.first {
-                c.name.to_string()
+                c.label.to_string()
             } else {
                 format!("{} (cont.)", c.name)
             };
@@ -60,7 +60,20 @@ pub fn BitGrid(props: &Props) -> Html {
                 }
             }
         });
-        html! { <div class="grid-row">{ for cells }</div> }
+        // Each byte's value over its 8 bits, and a separator where a byte starts.
+        let bytes = row.bytes.iter().map(|b| html! {
+            <span class="byteval" style={format!("grid-column: {} / span 8", b.column + 1)}
+                data-role="grid-byte" data-offset={b.offset.to_string()}
+                title={format!("byte {} = 0x{}", b.offset, b.hex)}>{ b.hex.clone() }</span>
+        });
+        let seps = row.boundaries.iter().map(|&col| html! {
+            <span class="byte-sep" aria-hidden="true" data-role="byte-sep"
+                data-bit={(row.byte * 8 + col).to_string()} style={format!("grid-column: {}", col + 1)}></span>
+        });
+        html! { <>
+            <div class="grid-row bytes-row" aria-hidden="true">{ for bytes }</div>
+            <div class="grid-row">{ for cells }{ for seps }</div>
+        </> }
     });
     let legend = props.legend.iter().map(|l| {
         let key = l.key;

@@ -1,4 +1,5 @@
-//! One frame in detail: bit grid, bytes, unmasking, payload views and findings.
+//! One frame in detail: bit grid, findings, bytes, unmasking and payload views (or, for the
+//! trailing incomplete frame, what its header already makes certain).
 
 use std::rc::Rc;
 
@@ -34,7 +35,24 @@ pub fn FrameDetail(props: &Props) -> Html {
         return html! {};
     };
     let Some(frame) = report.frames.get(props.index) else {
-        return html! {};
+        // The trailing frame the input ends inside: what its header already makes certain.
+        let Some(inc) = report
+            .incomplete
+            .as_ref()
+            .filter(|_| props.index == report.frames.len())
+        else {
+            return html! {};
+        };
+        return html! {
+            <div class="detail" data-role="frame-detail" data-index={props.index.to_string()} data-incomplete="true">
+                <h2 class="detail-title">{ format!("Frame {} · incomplete", props.index) }</h2>
+                <p class="muted incomplete-note" tabindex="0">{ format!(
+                    "The input ends inside this frame: {} bytes from offset {} are here, {} more are needed.",
+                    inc.have, inc.offset, inc.need
+                ) }</p>
+                <Findings findings={inc.findings.clone()} />
+            </div>
+        };
     };
     let rows = Rc::new(view::bit_grid(frame));
     let legend = Rc::new(view::legend(frame));
@@ -56,11 +74,11 @@ pub fn FrameDetail(props: &Props) -> Html {
                 if let Some(g) = &row.group { <span class="group-tag">{ g.clone() }</span> }
             </h2>
             <BitGrid rows={rows} legend={legend} />
+            <Findings findings={frame.findings.clone()} />
             <HexView rows={hex} note={note} />
             if frame.header.masked {
                 <UnmaskTable rows={unmask} total={frame.payload.len()} all={props.unmask_all} on_all={props.on_unmask_all.clone()} />
             }
-            <Findings findings={frame.findings.clone()} />
             <PayloadView view={payload} />
         </div>
     }

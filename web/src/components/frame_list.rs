@@ -28,7 +28,7 @@ pub fn FrameList(props: &Props) -> Html {
     let Some(report) = props.inspection.frames.as_ref() else {
         return html! {};
     };
-    let total = report.frames.len();
+    let total = view::row_count(report);
     {
         // Keep the selected row in view when the keyboard moves the selection.
         let node = node.clone();
@@ -51,7 +51,8 @@ pub fn FrameList(props: &Props) -> Html {
             <span class={classes!("badge", b.severity)} title={b.code.as_str()}>{ b.code.as_str() }</span>
         });
         html! {
-            <div key={i} class={classes!("frame-row", selected.then_some("sel"), format!("g-{}", r.group_pos))}
+            <div key={i} class={classes!("frame-row", selected.then_some("sel"), format!("g-{}", r.group_pos), r.incomplete.then_some("incomplete"))}
+                data-incomplete={r.incomplete.then_some("true")}
                 data-role="frame-row" data-index={i.to_string()} role="option" id={format!("frame-{i}")}
                 aria-selected={selected.to_string()} {style} {onclick}>
                 <span class="idx">{ r.index }</span>
