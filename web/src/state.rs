@@ -247,11 +247,8 @@ impl Reducible for State {
                 s.scroll_top = 0.0;
                 s.unmask_all = false;
                 s.accept_key = None;
+                // Errors were taken by the arm above: what is left is a decode or nothing.
                 match r {
-                    None => {
-                        s.result = None;
-                        s.error = None;
-                    }
                     Some(Ok(i)) => {
                         s.error = None;
                         // An example opens on the frame its finding is about.
@@ -267,7 +264,10 @@ impl Reducible for State {
                             s.tab = Tab::Frames;
                         }
                     }
-                    Some(Err(_)) => unreachable!("handled above"),
+                    _ => {
+                        s.result = None;
+                        s.error = None;
+                    }
                 }
             }
             Action::Progress(done, all) => s.progress = Some((done, all)),
@@ -373,22 +373,24 @@ mod tests {
         assert_eq!(s.selected, 0);
     }
 
+    /// The action that loading the example `id` dispatches.
+    fn load_example(id: &str) -> Action {
+        let e = wsinspect_view::examples::example(id).unwrap();
+        Action::LoadExample {
+            id: id.into(),
+            input: (e.input)(),
+            direction: e.direction,
+            extensions: e.extensions.into(),
+            max_inflated: e.inflate_limit(),
+        }
+    }
+
     #[test]
     fn examples_set_their_inflate_limit_and_others_reset_it() {
-        let load = |id: &str| {
-            let e = wsinspect_view::examples::example(id).unwrap();
-            Action::LoadExample {
-                id: id.into(),
-                input: (e.input)(),
-                direction: e.direction,
-                extensions: e.extensions.into(),
-                max_inflated: e.inflate_limit(),
-            }
-        };
-        let s = Rc::new(State::new(None)).reduce(load("finding-inflate-limit"));
+        let s = Rc::new(State::new(None)).reduce(load_example("finding-inflate-limit"));
         assert_eq!(s.max_inflated, 64 << 10);
         assert!(s.busy);
-        let s = s.reduce(load("rfc7692-hello"));
+        let s = s.reduce(load_example("rfc7692-hello"));
         assert_eq!(s.max_inflated, DEFAULT_MAX_INFLATED);
         // Changing the limit alone decodes again.
         let s = s.reduce(Action::Decoded(None));
@@ -401,19 +403,9 @@ mod tests {
 
     #[test]
     fn editing_after_an_example_gives_back_the_users_own_settings() {
-        let load = |id: &str| {
-            let e = wsinspect_view::examples::example(id).unwrap();
-            Action::LoadExample {
-                id: id.into(),
-                input: (e.input)(),
-                direction: e.direction,
-                extensions: e.extensions.into(),
-                max_inflated: e.inflate_limit(),
-            }
-        };
         let s = Rc::new(State::new(None)).reduce(Action::SetExtensions("x-mine".into()));
-        let s = s.reduce(load("finding-inflate-limit"));
-        let s = s.reduce(load("rfc6455-unmasked-hello"));
+        let s = s.reduce(load_example("finding-inflate-limit"));
+        let s = s.reduce(load_example("rfc6455-unmasked-hello"));
         assert_eq!((s.direction, &*s.extensions), (Direction::Server, ""));
         let s = s.reduce(Action::SetInput("81 85 37 fa 21 3d 7f 9f 4d 51 58".into()));
         assert_eq!(
@@ -423,7 +415,7 @@ mod tests {
         assert_eq!((s.max_inflated, &*s.example), (DEFAULT_MAX_INFLATED, ""));
         assert!(s.own.is_none());
         // A setting changed while the example is shown is the user's, and stays.
-        let s = s.reduce(load("rfc6455-unmasked-hello"));
+        let s = s.reduce(load_example("rfc6455-unmasked-hello"));
         let s = s.reduce(Action::SetMaxInflated(4096));
         let s = s.reduce(Action::SetInput("81 05 48 65 6c 6c 6f 21".into()));
         assert_eq!((s.direction, s.max_inflated), (Direction::Unknown, 4096));

@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer};
 use super::event::{CloseInfo, FrameEvent, Incomplete, MessageEvent, StreamEvent};
 use super::reader::{Budget, Reader, Retain};
 use super::DecodeConfig;
-use crate::common::{Direction, HexDisplay};
+use crate::common::{hex, Direction, HexDisplay};
 use crate::finding::Finding;
 use crate::wire::codes::OpCode;
 use crate::wire::header::{FieldValue, Header};
@@ -24,10 +24,6 @@ impl Serialize for HexStr<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&HexDisplay(self.0))
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    crate::common::hex(b)
 }
 
 /// One complete frame.
