@@ -26,13 +26,14 @@
 //! assert_eq!(capture.totals().format, Some("pcap"));
 //! ```
 //!
-//! Non-goals for now: IPv4 fragments and IPv6 fragment headers are counted, not reassembled;
-//! TLS is listed, not decrypted; only TCP.
+//! IP fragments are put back together ([`defrag`], between [`link`] and [`tcp`]). Non-goals for
+//! now: TLS is listed, not decrypted; only TCP.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod capture;
+pub mod defrag;
 pub mod file;
 pub mod har;
 pub mod link;

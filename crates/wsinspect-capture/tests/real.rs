@@ -509,3 +509,18 @@ fn a_capture_that_starts_mid_connection_reads_frames() {
     assert_eq!(messages(&all, conn.id, Direction::Client), want);
     assert_eq!(messages(&all, conn.id, Direction::Server), want);
 }
+
+#[test]
+fn ip_fragments_in_any_order_give_the_same_connections() {
+    // fragment.py split every packet of echo.pcap over 512 bytes of IP payload into IPv4
+    // fragments or IPv6 Fragment headers, every other one in reverse order.
+    let (whole, _) = read(&data("echo.pcap"), usize::MAX);
+    for chunk in [7, usize::MAX] {
+        let (fragmented, c) = read(&data("fragmented.pcap"), chunk);
+        assert!(fragmented == whole, "chunks of {chunk}");
+        let f = c.totals().ip_fragments;
+        assert_eq!((f.reassembled, f.incomplete), (16, 0));
+        assert!(f.fragments > 32);
+        assert_eq!(c.totals().malformed, 0);
+    }
+}

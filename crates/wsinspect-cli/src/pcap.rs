@@ -12,8 +12,9 @@ use clap::Args;
 use serde::Serialize;
 use wsinspect_capture::capture::DEFAULT_MAX_OUT_OF_ORDER;
 use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, Connection, Note, OtherFlow};
-use wsinspect_core::session::{Event, SessionConfig, Summary};
+use wsinspect_core::session::{SessionConfig, Summary};
 use wsinspect_core::stream::{Keep, Retain};
+use wsinspect_view::connection_doc::ConnectionDoc;
 use wsinspect_view::render::render_summary;
 
 /// The size of the chunks read from the file.
@@ -57,6 +58,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
             ..SessionConfig::default()
         },
         max_out_of_order: args.max_out_of_order,
+        ..CaptureConfig::default()
     };
     let mut capture = Capture::new(config);
     let mut sink = if args.jsonl {
@@ -119,17 +121,19 @@ enum Sink {
 /// `--json`.
 #[derive(Default, Serialize)]
 struct Document {
-    connections: Vec<ConnectionDoc>,
+    /// Each connection's document, once it has ended.
+    connections: Vec<serde_json::Value>,
     other_flows: Vec<OtherFlow>,
     totals: Option<wsinspect_capture::Totals>,
+    #[serde(skip)]
+    open: HashMap<u64, Open>,
 }
 
-#[derive(Serialize)]
-struct ConnectionDoc {
-    #[serde(flatten)]
+/// A connection being collected for `--json`.
+struct Open {
     connection: Connection,
-    events: Vec<Event>,
     notes: Vec<Note>,
+    doc: ConnectionDoc,
 }
 
 struct Counts {
@@ -176,22 +180,29 @@ impl Sink {
                     CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", f))?,
                 },
                 Sink::Json(doc) => match e {
-                    CaptureEvent::Connection(connection) => doc.connections.push(ConnectionDoc {
-                        connection,
-                        events: Vec::new(),
-                        notes: Vec::new(),
-                    }),
+                    CaptureEvent::Connection(connection) => {
+                        let open = Open {
+                            connection,
+                            notes: Vec::new(),
+                            doc: ConnectionDoc::default(),
+                        };
+                        doc.open.insert(open.connection.id, open);
+                    }
                     CaptureEvent::Event { connection, event } => {
-                        if let Some(c) = doc.find(connection) {
-                            c.events.push(*event);
+                        if let Some(c) = doc.open.get_mut(&connection) {
+                            c.doc.push(*event);
                         }
                     }
                     CaptureEvent::Note(n) => {
-                        if let Some(c) = doc.find(n.connection) {
+                        if let Some(c) = doc.open.get_mut(&n.connection) {
                             c.notes.push(n);
                         }
                     }
-                    CaptureEvent::Closed { .. } => {}
+                    CaptureEvent::Closed { connection } => {
+                        if let Some(c) = doc.open.remove(&connection) {
+                            doc.connections.push(c.finish());
+                        }
+                    }
                     CaptureEvent::OtherFlow(f) => doc.other_flows.push(f),
                 },
                 Sink::Summary(open) => match e {
@@ -239,6 +250,8 @@ impl Sink {
             Sink::Jsonl => json_line(out, &other(0, "totals", totals)),
             Sink::Json(mut doc) => {
                 doc.totals = Some(totals.clone());
+                doc.connections
+                    .sort_by_key(|c| c.get("id").and_then(serde_json::Value::as_u64));
                 quiet(
                     serde_json::to_writer_pretty(&mut *out, &doc)
                         .map_err(io::Error::from)
@@ -263,12 +276,15 @@ impl Sink {
     }
 }
 
-impl Document {
-    fn find(&mut self, id: u64) -> Option<&mut ConnectionDoc> {
-        self.connections
-            .iter_mut()
-            .rev()
-            .find(|c| c.connection.id == id)
+impl Open {
+    /// The connection's document: its endpoints and capture notes, then the decode.
+    fn finish(self) -> serde_json::Value {
+        let mut fields = match serde_json::to_value(&self.connection) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        fields.insert("notes".into(), serde_json::json!(self.notes));
+        self.doc.finish(fields)
     }
 }
 
@@ -324,7 +340,14 @@ fn skipped_text(t: &wsinspect_capture::Totals) -> String {
     for (n, what) in [
         (t.skipped_link_type, "of a link type not read"),
         (t.not_tcp, "not TCP"),
-        (t.ip_fragments, "IP fragments (not reassembled)"),
+        (
+            t.ip_fragments.reassembled,
+            "IP datagram(s) put back from fragments",
+        ),
+        (
+            t.ip_fragments.incomplete,
+            "IP datagram(s) whose fragments never all arrived (their bytes are gaps)",
+        ),
         (t.malformed, "malformed"),
         (t.truncated_packets, "captured shorter than sent"),
         (

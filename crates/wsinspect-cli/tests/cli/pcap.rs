@@ -88,15 +88,22 @@ fn pcap_json_is_one_document() {
     assert_eq!(conns.len(), 3);
     assert_eq!(conns[0]["id"], 1);
     assert_eq!(conns[1]["server"], "127.0.0.1:47420");
-    assert!(conns[1]["events"].as_array().unwrap().len() > 20);
-    let kept = conns[0]["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["event"] == "message")
-        .unwrap()["data"]["payload"]["kept"]
-        .clone();
-    assert_eq!(kept, "48656c6c");
+    // Frames and messages as `decode --json` shows them, with their side and time, in the
+    // order they were read: the client's first message, then the server's echo of it.
+    let frames = conns[1]["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 14);
+    assert_eq!(
+        (&frames[0]["direction"], &frames[1]["direction"]),
+        (&"client".into(), &"server".into())
+    );
+    assert!(frames[0]["time"].as_f64().unwrap() > 1.7e9);
+    assert!(frames[0]["masked"] == true && frames[1]["masked"] == false);
+    let message = &conns[0]["messages"][0];
+    assert_eq!(message["payload"], "48656c6c", "--keep 4 keeps 4 bytes");
+    assert_eq!(message["compressed"], true);
+    assert_eq!(conns[0]["handshake"]["accept"]["matches"], true);
+    assert_eq!(conns[0]["upgrade"]["status"], 101);
+    assert_eq!(conns[0]["findings"].as_array().unwrap().len(), 0);
     assert_eq!(v["other_flows"].as_array().unwrap().len(), 2);
     assert_eq!(v["totals"]["format"], "pcap");
 }
