@@ -37,6 +37,7 @@ pub mod defrag;
 pub mod file;
 pub mod har;
 pub mod link;
+pub mod select;
 pub mod tcp;
 
 pub use capture::{

@@ -4,13 +4,14 @@
 //! reassembly and the decoding are wsinspect-capture's and the core's; docs/pcap.md describes
 //! the output. A HAR file (a JSON object, told apart by its first byte) goes to `crate::har`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Write as _};
 
 use anyhow::{Context as _, Result};
 use clap::Args;
 use serde::Serialize;
 use wsinspect_capture::capture::DEFAULT_MAX_OUT_OF_ORDER;
+use wsinspect_capture::select::{Select, Term};
 use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, Connection, Note, OtherFlow};
 use wsinspect_core::session::{SessionConfig, Summary};
 use wsinspect_core::stream::{Keep, Retain};
@@ -41,6 +42,13 @@ pub struct PcapArgs {
     /// Out-of-order bytes held per direction before a missing segment is declared lost.
     #[arg(long, default_value_t = DEFAULT_MAX_OUT_OF_ORDER)]
     max_out_of_order: usize,
+    /// Show only the connection (or other flow) with this id; may be given more than once.
+    #[arg(long = "connection", value_name = "ID")]
+    connections: Vec<u64>,
+    /// Show only flows that match: port=PORT, host=ADDR, client=ADDR[:PORT], server=ADDR[:PORT];
+    /// may be given more than once (all must match).
+    #[arg(long = "filter", value_name = "TERM")]
+    filters: Vec<Term>,
 }
 
 pub fn run(args: PcapArgs) -> Result<()> {
@@ -61,6 +69,10 @@ pub fn run(args: PcapArgs) -> Result<()> {
         ..CaptureConfig::default()
     };
     let mut capture = Capture::new(config);
+    let mut shown = Shown::new(Select {
+        ids: args.connections.clone(),
+        terms: args.filters.clone(),
+    });
     let mut sink = if args.jsonl {
         Sink::Jsonl
     } else if args.json {
@@ -69,10 +81,15 @@ pub fn run(args: PcapArgs) -> Result<()> {
         Sink::Summary(HashMap::new())
     };
     let mut out = io::BufWriter::with_capacity(CHUNK, io::stdout());
-    let mut input: Box<dyn Read> = match args.file.as_deref() {
-        None | Some("-") => Box::new(io::stdin()),
-        Some(p) => Box::new(std::fs::File::open(p).with_context(|| format!("reading {p}"))?),
+    let (mut input, size): (Box<dyn Read>, Option<u64>) = match args.file.as_deref() {
+        None | Some("-") => (Box::new(io::stdin()), None),
+        Some(p) => {
+            let f = std::fs::File::open(p).with_context(|| format!("reading {p}"))?;
+            let size = f.metadata().ok().map(|m| m.len());
+            (Box::new(f), size)
+        }
     };
+    let mut progress = Progress::new(size);
     let mut buf = vec![0u8; CHUNK];
     let mut first = true;
     loop {
@@ -88,6 +105,11 @@ pub fn run(args: PcapArgs) -> Result<()> {
             input
                 .read_to_end(&mut all)
                 .context("reading the HAR file")?;
+            if !shown.select.is_all() {
+                anyhow::bail!(
+                    "--connection and --filter apply to pcap and pcapng files; this is a HAR file"
+                );
+            }
             let mode = match () {
                 _ if args.jsonl => crate::har::Mode::Jsonl,
                 _ if args.json => crate::har::Mode::Json,
@@ -97,17 +119,99 @@ pub fn run(args: PcapArgs) -> Result<()> {
             return quiet(out.flush());
         }
         let fed = capture.feed(&buf[..n]);
-        sink.drain(&mut capture, &mut out)?;
+        sink.drain(&mut capture, &mut shown, &mut out)?;
         fed?;
+        progress.read(n as u64, capture.totals());
     }
+    progress.done();
     capture.finish()?;
-    sink.drain(&mut capture, &mut out)?;
+    sink.drain(&mut capture, &mut shown, &mut out)?;
     sink.finish(&capture, &mut out)?;
     quiet(out.flush())?;
     if let Some(at) = capture.totals().cut_short_at {
         eprintln!("wsinspect: the capture file ends inside the record at byte {at} (cut short?)");
     }
     Ok(())
+}
+
+/// The flows `--connection` and `--filter` let through.
+struct Shown {
+    select: Select,
+    /// The connections shown that are still open.
+    open: HashSet<u64>,
+}
+
+impl Shown {
+    fn new(select: Select) -> Shown {
+        Shown {
+            select,
+            open: HashSet::new(),
+        }
+    }
+
+    /// Whether this event is shown.
+    fn admit(&mut self, e: &CaptureEvent) -> bool {
+        match e {
+            CaptureEvent::Connection(c) => {
+                let yes = self.select.matches(c.id, c.client, c.server);
+                if yes {
+                    self.open.insert(c.id);
+                }
+                yes
+            }
+            CaptureEvent::Event { connection, .. } => self.open.contains(connection),
+            CaptureEvent::Note(n) => self.open.contains(&n.connection),
+            CaptureEvent::Closed { connection } => self.open.remove(connection),
+            CaptureEvent::OtherFlow(f) => self.select.matches(f.id, f.client, f.server),
+        }
+    }
+}
+
+/// Progress on standard error while a large file is read, when standard error is a terminal.
+struct Progress {
+    /// The file's size, when it is worth reporting on.
+    size: Option<u64>,
+    read: u64,
+    last: std::time::Instant,
+}
+
+/// Files smaller than this are read without a progress line.
+const PROGRESS_FROM: u64 = 50_000_000;
+
+impl Progress {
+    fn new(size: Option<u64>) -> Progress {
+        use std::io::IsTerminal as _;
+        let size = size.filter(|&s| s > PROGRESS_FROM && io::stderr().is_terminal());
+        Progress {
+            size,
+            read: 0,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn read(&mut self, n: u64, totals: &wsinspect_capture::Totals) {
+        self.read += n;
+        let Some(size) = self.size else { return };
+        if self.last.elapsed() < std::time::Duration::from_millis(250) {
+            return;
+        }
+        self.last = std::time::Instant::now();
+        eprint!(
+            "\rwsinspect: {} of {} MB read ({}%), {} packets, {} WebSocket connection(s)\x1b[K",
+            self.read / 1_000_000,
+            size / 1_000_000,
+            self.read * 100 / size.max(1),
+            totals.packets,
+            totals.connections
+        );
+    }
+
+    /// Clear the line.
+    fn done(&self) {
+        if self.size.is_some() {
+            eprint!("\r\x1b[K");
+        }
+    }
 }
 
 /// Where the events go, by output mode.
@@ -159,8 +263,16 @@ struct Other<'a, T: Serialize> {
 }
 
 impl Sink {
-    fn drain(&mut self, capture: &mut Capture, out: &mut impl io::Write) -> Result<()> {
+    fn drain(
+        &mut self,
+        capture: &mut Capture,
+        shown: &mut Shown,
+        out: &mut impl io::Write,
+    ) -> Result<()> {
         while let Some(e) = capture.poll_event() {
+            if !shown.admit(&e) {
+                continue;
+            }
             match self {
                 Sink::Jsonl => match &e {
                     CaptureEvent::Connection(c) => json_line(out, &other(c.id, "connection", c))?,

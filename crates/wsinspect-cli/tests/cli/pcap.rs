@@ -204,3 +204,41 @@ fn every_frame_agrees_with_wiresharks_dissector() {
         }
     }
 }
+
+#[test]
+fn connection_and_filter_pick_the_flows_shown() {
+    let ids = |args: &[&str]| -> Vec<u64> {
+        let f = file("echo.pcapng");
+        let out = run(&[&["pcap", "--jsonl", &f], args].concat(), b"");
+        assert!(out.status.success(), "{out:?}");
+        let mut ids: Vec<u64> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["event"] == "connection" || v["event"] == "other_flow")
+            .map(|v| v["connection"].as_u64().unwrap())
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(ids(&[]), [1, 2, 3, 4, 5]);
+    assert_eq!(ids(&["--connection", "2"]), [2]);
+    assert_eq!(ids(&["--connection", "5", "--connection", "3"]), [3, 5]);
+    assert_eq!(ids(&["--filter", "host=::1"]), [5]);
+    // The TLS-looking flow went to another port; the others to the echo server's.
+    assert_eq!(ids(&["--filter", "server=127.0.0.1:47420"]), [1, 2, 3]);
+    assert_eq!(ids(&["--filter", "port=47420", "--connection", "1"]), [1]);
+    let summary = run(&["pcap", &file("echo.pcapng"), "--connection", "2"], b"");
+    let summary = String::from_utf8(summary.stdout).unwrap();
+    assert!(summary.contains("connection 2:") && !summary.contains("connection 1:"));
+    assert!(
+        summary.contains("3 WebSocket connection(s)"),
+        "totals count the whole file"
+    );
+    let bad = run(&["pcap", &file("echo.pcapng"), "--filter", "port=web"], b"");
+    let e = String::from_utf8(bad.stderr).unwrap();
+    assert!(
+        !bad.status.success() && e.contains("expected a port number"),
+        "{e}"
+    );
+}
