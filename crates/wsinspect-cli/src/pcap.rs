@@ -105,9 +105,9 @@ pub fn run(args: PcapArgs) -> Result<()> {
             input
                 .read_to_end(&mut all)
                 .context("reading the HAR file")?;
-            if !shown.select.is_all() {
+            if !shown.select.terms.is_empty() {
                 anyhow::bail!(
-                    "--connection and --filter apply to pcap and pcapng files; this is a HAR file"
+                    "--filter applies to pcap and pcapng files (a HAR has no endpoints); --connection ID works"
                 );
             }
             let mode = match () {
@@ -115,7 +115,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
                 _ if args.json => crate::har::Mode::Json,
                 _ => crate::har::Mode::Summary,
             };
-            crate::har::run(&all, mode, &mut out)?;
+            crate::har::run(&all, mode, &shown.select.ids, &mut out)?;
             return quiet(out.flush());
         }
         let fed = capture.feed(&buf[..n]);
