@@ -174,7 +174,7 @@ impl FileReader {
                             Ok(Some(i.len() - rest.len()))
                         }
                         Err(nom::Err::Incomplete(_)) => Ok(None),
-                        Err(e) => Err(bad(format!("pcap file header: {e:?}"))),
+                        Err(e) => incomplete_or(e, |what| bad(format!("pcap file header: {what}"))),
                     };
                 }
                 let parsed = if *big_endian {
@@ -283,6 +283,21 @@ fn incomplete_or(
         nom::Err::Error(PcapError::Incomplete(_)) | nom::Err::Failure(PcapError::Incomplete(_)) => {
             Ok(None)
         }
-        nom::Err::Error(e) | nom::Err::Failure(e) => Err(bad(e.to_string())),
+        nom::Err::Error(e) | nom::Err::Failure(e) => Err(bad(describe(&e))),
+    }
+}
+
+/// What a parser error says, without the input bytes pcap-parser's own message quotes (which
+/// would print a buffer, and differ with the size of the chunks read).
+fn describe(e: &PcapError<&[u8]>) -> String {
+    match e {
+        PcapError::NomError(_, kind) => format!("a field fails pcap-parser's {kind:?} check"),
+        PcapError::OwnedNomError(_, kind) => format!("a field fails pcap-parser's {kind:?} check"),
+        PcapError::HeaderNotRecognized => "the header is not a pcap or pcapng header".into(),
+        PcapError::BufferTooSmall => "a block is larger than the reader's buffer".into(),
+        PcapError::Eof | PcapError::UnexpectedEof | PcapError::Incomplete(_) => {
+            "the block ends early".into()
+        }
+        PcapError::ReadError => "the block could not be read".into(),
     }
 }
