@@ -99,13 +99,18 @@ fuzz_target!(|data: &[u8]| {
     let (w, c) = (per_direction(&whole), per_direction(&chunked));
     for d in 0..2 {
         let at = w[d].iter().zip(&c[d]).position(|(a, b)| a != b);
+        let brief = |e: Option<&&Event>| {
+            let mut j = e.map(|e| serde_json::to_string(e).unwrap()).unwrap_or_default();
+            j.truncate(j.char_indices().nth(400).map_or(j.len(), |(i, _)| i));
+            j
+        };
         assert!(
             at.is_none() && w[d].len() == c[d].len(),
-            "direction {d}: chunking changed the events at {at:?}: {:?} vs {:?} ({} vs {} events)",
-            at.map(|i| w[d][i]),
-            at.map(|i| c[d][i]),
+            "direction {d}: chunking changed the events at {at:?} ({} vs {} events):\n{}\n{}",
             w[d].len(),
-            c[d].len()
+            c[d].len(),
+            brief(at.map(|i| &w[d][i])),
+            brief(at.map(|i| &c[d][i])),
         );
     }
     let mut held = 0u64;
