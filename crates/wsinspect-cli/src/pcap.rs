@@ -12,7 +12,7 @@ use clap::Args;
 use serde::Serialize;
 use wsinspect_capture::capture::DEFAULT_MAX_OUT_OF_ORDER;
 use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, Connection, Note, OtherFlow};
-use wsinspect_core::session::{Event, SessionConfig, Summary};
+use wsinspect_core::session::{SessionConfig, Summary};
 use wsinspect_core::stream::{Keep, Retain};
 use wsinspect_view::render::render_summary;
 
@@ -40,6 +40,8 @@ pub struct PcapArgs {
     /// Out-of-order bytes held per direction before a missing segment is declared lost.
     #[arg(long, default_value_t = DEFAULT_MAX_OUT_OF_ORDER)]
     max_out_of_order: usize,
+    #[command(flatten)]
+    payload: crate::payload::PayloadArgs,
 }
 
 pub fn run(args: PcapArgs) -> Result<()> {
@@ -62,7 +64,10 @@ pub fn run(args: PcapArgs) -> Result<()> {
     let mut sink = if args.jsonl {
         Sink::Jsonl
     } else if args.json {
-        Sink::Json(Box::default())
+        Sink::Json(
+            Box::default(),
+            crate::payload::Connections::new(args.payload),
+        )
     } else {
         Sink::Summary(HashMap::new())
     };
@@ -111,7 +116,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
 /// Where the events go, by output mode.
 enum Sink {
     Jsonl,
-    Json(Box<Document>),
+    Json(Box<Document>, crate::payload::Connections),
     /// The open connections' counts, printed when each one closes.
     Summary(HashMap<u64, Counts>),
 }
@@ -128,7 +133,7 @@ struct Document {
 struct ConnectionDoc {
     #[serde(flatten)]
     connection: Connection,
-    events: Vec<Event>,
+    events: Vec<crate::payload::Annotated>,
     notes: Vec<Note>,
 }
 
@@ -175,7 +180,7 @@ impl Sink {
                     }
                     CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", f))?,
                 },
-                Sink::Json(doc) => match e {
+                Sink::Json(doc, payloads) => match e {
                     CaptureEvent::Connection(connection) => doc.connections.push(ConnectionDoc {
                         connection,
                         events: Vec::new(),
@@ -183,7 +188,7 @@ impl Sink {
                     }),
                     CaptureEvent::Event { connection, event } => {
                         if let Some(c) = doc.find(connection) {
-                            c.events.push(*event);
+                            c.events.push(payloads.annotate(connection, *event));
                         }
                     }
                     CaptureEvent::Note(n) => {
@@ -191,7 +196,7 @@ impl Sink {
                             c.notes.push(n);
                         }
                     }
-                    CaptureEvent::Closed { .. } => {}
+                    CaptureEvent::Closed { connection } => payloads.closed(connection),
                     CaptureEvent::OtherFlow(f) => doc.other_flows.push(f),
                 },
                 Sink::Summary(open) => match e {
@@ -237,7 +242,7 @@ impl Sink {
         let totals = capture.totals();
         match self {
             Sink::Jsonl => json_line(out, &other(0, "totals", totals)),
-            Sink::Json(mut doc) => {
+            Sink::Json(mut doc, _) => {
                 doc.totals = Some(totals.clone());
                 quiet(
                     serde_json::to_writer_pretty(&mut *out, &doc)

@@ -170,7 +170,7 @@ pub fn decode(
 /// that continues in the next message) and the decoder detection settled on.
 ///
 /// Call [`PayloadSession::message`] once per data message, in order. A pair of sessions (the
-/// two directions) may share what was detected with [`PayloadSession::hint`].
+/// two directions) share what each found with [`PayloadSession::learn`].
 #[derive(Debug, Default)]
 pub struct PayloadSession {
     choice: Choice,
@@ -196,10 +196,15 @@ impl PayloadSession {
         self.settled
     }
 
-    /// Tells this session what the other direction settled on.
-    pub fn hint(&mut self, d: Decoder) {
-        if self.settled.is_none() && detect::sticky(d) {
-            self.settled = Some(d);
+    /// Learns what the other direction of the connection found: the decoder detection settled
+    /// on (a Socket.IO server's OPEN settles the client's side too) and the MQTT protocol level
+    /// (the client's CONNECT says whether the server's packets carry MQTT 5 properties).
+    pub fn learn(&mut self, other: &PayloadSession) {
+        if self.settled.is_none() {
+            self.settled = other.settled;
+        }
+        if self.mqtt.version.is_none() {
+            self.mqtt.version = other.mqtt.version;
         }
     }
 
