@@ -308,5 +308,8 @@ mod tests {
         }
         assert!("yaml".parse::<Decoder>().unwrap_err().contains("socketio"));
         assert_eq!("none".parse::<Choice>().unwrap(), Choice::None);
+        for k in [Kind::Packet, Kind::Inflated, Kind::Int, Kind::Null] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
     }
 }

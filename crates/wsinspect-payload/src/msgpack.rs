@@ -26,6 +26,16 @@ pub fn decode(b: &[u8], out: &mut Out) -> String {
                 break;
             }
         }
+        if n == 0 && r.pos < b.len() {
+            out.finding(Finding::new(
+                Code::Trailing,
+                format!(
+                    "bytes after the MessagePack value at offset {} (read on as a sequence)",
+                    r.pos
+                ),
+                [r.pos, b.len()],
+            ));
+        }
         n += 1;
     }
     match out.nodes.as_slice() {

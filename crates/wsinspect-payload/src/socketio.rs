@@ -266,12 +266,16 @@ impl State {
         if let (b'2' | b'5', Some(arr)) = (t, data.as_ref()) {
             match arr.children.first() {
                 Some(first) if arr.kind == Kind::Array && first.kind == Kind::String => {
-                    kids.push(Node::value(
-                        "event",
-                        Kind::String,
-                        first.value.clone().unwrap_or_default(),
-                        first.span,
-                    ));
+                    let at = kids.len() - 1;
+                    kids.insert(
+                        at,
+                        Node::value(
+                            "event",
+                            Kind::String,
+                            first.value.clone().unwrap_or_default(),
+                            first.span,
+                        ),
+                    );
                     event = json::string_of(first);
                 }
                 _ => out.finding(Finding::new(
@@ -281,7 +285,7 @@ impl State {
                 )),
             }
         }
-        if let Some(d) = kids.last_mut().filter(|n| n.name == "data") {
+        if let Some(d) = kids.iter_mut().find(|n| n.name == "data") {
             mark_placeholders(d);
         }
         let mut summary = match (&event, t) {
@@ -451,6 +455,15 @@ mod tests {
             )
             .unwrap();
         assert_eq!(d.summary, r#"BINARY_EVENT "upload" +2 attachment(s)"#);
+        let data = d.tree.children[1]
+            .children
+            .iter()
+            .find(|n| n.name == "data")
+            .unwrap();
+        assert_eq!(
+            data.children[2].value.as_deref(),
+            Some("binary attachment 1 (a following binary message)")
+        );
         let first = s.message(MessageKind::Binary, &[1, 2, 3]).unwrap();
         assert_eq!(first.decoder, Decoder::SocketIo);
         assert_eq!(

@@ -37,6 +37,28 @@ pub enum Kind {
     Inflated,
 }
 
+impl Kind {
+    /// Its name, as JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Packet => "packet",
+            Kind::Field => "field",
+            Kind::Header => "header",
+            Kind::Object => "object",
+            Kind::Array => "array",
+            Kind::String => "string",
+            Kind::Number => "number",
+            Kind::Int => "int",
+            Kind::Float => "float",
+            Kind::Bool => "bool",
+            Kind::Null => "null",
+            Kind::Bytes => "bytes",
+            Kind::Tag => "tag",
+            Kind::Inflated => "inflated",
+        }
+    }
+}
+
 /// One decoded value.
 ///
 /// INVARIANT: `span` lies inside the message payload (`span[0] <= span[1] <= len`) and inside
@@ -114,8 +136,12 @@ impl Node {
         use core::fmt::Write as _;
         let _ = write!(
             out,
-            "{:indent$}{} ({:?}) [{}..{}]",
-            "", self.name, self.kind, self.span[0], self.span[1]
+            "{:indent$}{} ({}) [{}..{}]",
+            "",
+            self.name,
+            self.kind.as_str(),
+            self.span[0],
+            self.span[1]
         );
         if let Some(v) = &self.value {
             let _ = write!(out, ": {}", clip(v, 200));

@@ -1,0 +1,313 @@
+//! `--payload`: the application protocols inside real captures (tests/data/payload, made by its
+//! capture.sh with the real libraries on loopback) decoded as a user would see them.
+
+use crate::support::{data, run};
+use serde_json::Value;
+
+/// `wsinspect pcap --json FILE [extra]`.
+fn pcap_json(name: &str, extra: &[&str]) -> Value {
+    let path = data(&format!("payload/{name}"));
+    let mut args = vec!["pcap", "--json", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = run(&args, b"");
+    assert!(out.status.success(), "{out:?}");
+    serde_json::from_slice(&out.stdout).expect("one JSON document")
+}
+
+/// Every message event of connection `i` (0-based), in order: (direction, payload, decoded).
+fn messages(v: &Value, i: usize) -> Vec<(String, Vec<u8>, Value)> {
+    v["connections"][i]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "message")
+        .map(|e| {
+            let hex = e["data"]["payload"]["kept"].as_str().unwrap();
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            (
+                e["direction"].as_str().unwrap().to_string(),
+                bytes,
+                e["decoded"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn summaries(ms: &[(String, Vec<u8>, Value)]) -> Vec<String> {
+    ms.iter()
+        .map(|(d, _, x)| format!("{d}: {}", x["summary"].as_str().unwrap_or("-")))
+        .collect()
+}
+
+/// The first node named `name` in the tree, depth first.
+fn find<'a>(n: &'a Value, name: &str) -> Option<&'a Value> {
+    if n["name"] == name {
+        return Some(n);
+    }
+    n["children"].as_array()?.iter().find_map(|c| find(c, name))
+}
+
+/// The bytes a node's span covers.
+fn bytes<'a>(payload: &'a [u8], n: &Value) -> &'a [u8] {
+    let s = n["span"].as_array().unwrap();
+    &payload[s[0].as_u64().unwrap() as usize..s[1].as_u64().unwrap() as usize]
+}
+
+/// Every span inside the payload and inside its parent.
+fn spans_nest(n: &Value, lo: u64, hi: u64) {
+    let s = n["span"].as_array().unwrap();
+    let (a, b) = (s[0].as_u64().unwrap(), s[1].as_u64().unwrap());
+    assert!(
+        lo <= a && a <= b && b <= hi,
+        "{} {a}..{b} outside {lo}..{hi}",
+        n["name"]
+    );
+    for c in n["children"].as_array().unwrap() {
+        spans_nest(c, a, b);
+    }
+}
+
+#[test]
+fn socketio_chat_shows_events_namespaces_acks_and_attachments() {
+    let v = pcap_json("socketio.pcapng", &[]);
+    let ms = messages(&v, 0);
+    let s = summaries(&ms);
+    for want in [
+        "server: OPEN sid=",
+        "client: CONNECT /chat",
+        "client: EVENT \"login\" ack 0",
+        "server: ACK ack 0",
+        "client: EVENT \"chat message\" /chat",
+        "server: EVENT \"chat message\" /chat",
+        "client: BINARY_EVENT \"upload\" ack 1 +1 attachment(s)",
+        "client: ATTACHMENT 1 of 1 for BINARY_EVENT \"upload\" ack 1 +1 attachment(s)",
+        "server: BINARY_ACK ack 1 +1 attachment(s)",
+        "client: DISCONNECT /chat",
+    ] {
+        assert!(
+            s.iter().any(|x| x.starts_with(want)),
+            "{want:?} not in {s:#?}"
+        );
+    }
+    for (_, payload, d) in &ms {
+        assert_eq!(d["decoder"], "socketio");
+        assert_eq!(d["findings"], serde_json::json!([]), "{d}");
+        spans_nest(&d["tree"], 0, payload.len() as u64);
+    }
+    // The login's event name and argument point at their bytes.
+    let (_, payload, login) = ms
+        .iter()
+        .find(|(_, _, d)| d["summary"] == "EVENT \"login\" ack 0")
+        .unwrap();
+    assert_eq!(
+        bytes(payload, find(&login["tree"], "event").unwrap()),
+        b"\"login\""
+    );
+    let arg = find(&login["tree"], "name").unwrap();
+    assert_eq!(arg["value"], "\"alice\"");
+    assert_eq!(bytes(payload, arg), b"\"alice\"");
+    // The broadcast carries the sender and the text the client sent.
+    let (_, _, chat) = ms
+        .iter()
+        .find(|(dir, _, d)| dir == "server" && d["summary"] == "EVENT \"chat message\" /chat")
+        .unwrap();
+    assert_eq!(find(&chat["tree"], "from").unwrap()["value"], "\"alice\"");
+    assert_eq!(
+        find(&chat["tree"], "text").unwrap()["value"],
+        "\"hi everyone\""
+    );
+    // The upload's placeholder names its attachment, which is the next client message.
+    let i = ms
+        .iter()
+        .position(|(_, _, d)| d["summary"].as_str().unwrap().starts_with("BINARY_EVENT"))
+        .unwrap();
+    let placeholder = &find(&ms[i].2["tree"], "data").unwrap()["children"][2];
+    assert!(placeholder["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("binary attachment 0"));
+    let (dir, payload, att) = &ms[i + 1];
+    assert_eq!(dir, "client");
+    assert_eq!(payload, &[1, 2, 3, 4, 5]);
+    assert_eq!(find(&att["tree"], "data").unwrap()["value"], "0102030405");
+}
+
+#[test]
+fn mqtt_311_and_5_show_connect_subscribe_publish_with_topics_and_payloads() {
+    let v = pcap_json("mqtt.pcapng", &[]);
+    for (i, level, version) in [(0, "3.1.1", 4), (1, "5.0", 5)] {
+        let ms = messages(&v, i);
+        let s = summaries(&ms);
+        for want in [
+            format!("client: CONNECT {level} client \"wsinspect-"),
+            "server: CONNACK ".into(),
+            "client: SUBSCRIBE sensors/# id".into(),
+            "server: SUBACK id".into(),
+            "client: PUBLISH sensors/t1 (16 bytes)".into(),
+            "server: PUBLISH sensors/t1 (16 bytes)".into(),
+            "server: PUBLISH sensors/door (4 bytes)".into(),
+            "client: DISCONNECT".into(),
+        ] {
+            assert!(
+                s.iter().any(|x| x.starts_with(&want)),
+                "{want:?} not in {s:#?}"
+            );
+        }
+        // MQTT.js writes a packet's pieces as separate messages: joined, nothing is left over.
+        assert!(ms
+            .iter()
+            .all(|(_, _, d)| d["findings"] == serde_json::json!([])));
+        let (_, payload, p) = ms
+            .iter()
+            .find(|(dir, _, d)| dir == "server" && d["summary"] == "PUBLISH sensors/t1 (16 bytes)")
+            .unwrap();
+        let body = find(&p["tree"], "payload").unwrap();
+        let want = format!("{{\"t\":21.5,\"v\":{version}}}");
+        assert_eq!(bytes(payload, body), want.as_bytes());
+        assert_eq!(find(body, "t").unwrap()["value"], "21.5");
+        assert_eq!(
+            find(&p["tree"], "topic").unwrap()["value"],
+            "\"sensors/t1\""
+        );
+        if version == 5 {
+            assert_eq!(
+                find(&p["tree"], "Content Type").unwrap()["value"],
+                "\"application/json\""
+            );
+            assert_eq!(
+                find(&p["tree"], "User Property").unwrap()["value"],
+                "\"unit\" = \"celsius\""
+            );
+        } else {
+            assert!(find(&p["tree"], "properties").is_none());
+        }
+    }
+}
+
+#[test]
+fn stomp_frames_headers_escapes_and_bodies() {
+    let v = pcap_json("stomp.pcapng", &[]);
+    let ms = messages(&v, 0);
+    assert_eq!(
+        summaries(&ms),
+        [
+            "client: CONNECT 1.2,1.1,1.0",
+            "server: CONNECTED 1.2",
+            "client: SUBSCRIBE /topic/prices",
+            "client: SEND /topic/prices",
+            "server: MESSAGE /topic/prices",
+            "client: DISCONNECT",
+            "server: RECEIPT close-1",
+        ]
+    );
+    let (_, payload, send) = &ms[3];
+    // stompjs escaped the backslash of "a\cb" as "\\": shown unescaped, spanning the raw line.
+    let note = find(&send["tree"], "note").unwrap();
+    assert_eq!(note["value"], "\"a\\\\cb\"");
+    assert_eq!(bytes(payload, note), b"note:a\\\\cb");
+    let body = find(&send["tree"], "body").unwrap();
+    assert_eq!(bytes(payload, body), br#"{"sym":"ABC","price":101.5}"#);
+    assert_eq!(find(body, "price").unwrap()["value"], "101.5");
+}
+
+#[test]
+fn binary_formats_made_by_their_libraries() {
+    let v = pcap_json("binary.pcapng", &[]);
+    let ms: Vec<_> = messages(&v, 0)
+        .into_iter()
+        .filter(|m| m.0 == "client")
+        .collect();
+    let decoders: Vec<_> = ms
+        .iter()
+        .map(|m| m.2["decoder"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        decoders,
+        ["msgpack", "cbor", "protobuf", "protobuf", "gzip"]
+    );
+    for (_, payload, d) in &ms {
+        assert_eq!(d["findings"], serde_json::json!([]), "{d}");
+        if d["decoder"] != "gzip" {
+            spans_nest(&d["tree"], 0, payload.len() as u64);
+        }
+    }
+    let (_, mp, msgpack) = &ms[0];
+    let t = find(&msgpack["tree"], "temperature").unwrap();
+    assert_eq!(t["value"], "21.5");
+    assert_eq!(bytes(mp, t), [0xcb, 0x40, 0x35, 0x80, 0, 0, 0, 0, 0]);
+    let at = find(&ms[1].2["tree"], "at").unwrap();
+    assert_eq!(at["value"], "tag 0 (date/time string)");
+    assert_eq!(at["children"][0]["value"], "\"2026-11-28T12:00:00Z\"");
+    // google.protobuf.Struct: field 1 (map entries), each a key (1) and a Value (2).
+    let s = &ms[2].2["tree"];
+    let mut keys: Vec<_> = s["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["children"][0]["value"].as_str().unwrap().to_string())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["\"ok\"", "\"sensor\"", "\"tags\"", "\"temperature\""]
+    );
+    // google.protobuf.Timestamp{seconds: 1795864648, nanos: 5000}.
+    let ts = &ms[3].2["tree"]["children"];
+    assert_eq!(ts[0]["value"], "varint 1795864648");
+    assert_eq!(ts[1]["value"], "varint 5000");
+    let gz = &ms[4].2;
+    assert!(
+        gz["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with("json object (4 keys)"),
+        "{gz}"
+    );
+    assert_eq!(find(&gz["tree"], "sensor").unwrap()["value"], "\"t1\"");
+}
+
+#[test]
+fn payload_none_and_forced_decoders() {
+    let v = pcap_json("socketio.pcapng", &["--payload", "none"]);
+    assert!(messages(&v, 0).iter().all(|m| m.2.is_null()));
+    // Forced onto messages it does not fit, a decoder reports findings with positions.
+    let v = pcap_json("stomp.pcapng", &["--payload", "msgpack"]);
+    let ms = messages(&v, 0);
+    assert!(ms.iter().all(|m| m.2["decoder"] == "msgpack"));
+    assert!(ms
+        .iter()
+        .any(|m| !m.2["findings"].as_array().unwrap().is_empty()));
+    let out = run(&["pcap", "--payload", "yaml"], b"");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("socketio"));
+}
+
+#[test]
+fn decode_text_shows_the_tree_under_the_message() {
+    // An unmasked text frame holding a Socket.IO event.
+    let text = br#"42["chat message","hi"]"#;
+    let mut frame = vec![0x81, text.len() as u8];
+    frame.extend_from_slice(text);
+    let hex: String = frame.iter().map(|b| format!("{b:02x} ")).collect();
+    let out = run(&["decode", "--from", "server"], hex.as_bytes());
+    assert!(out.status.success(), "{out:?}");
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.contains("decoded (socketio): EVENT \"chat message\""),
+        "{s}"
+    );
+    assert!(
+        s.contains("      engine.io MESSAGE (packet) [0..23]"),
+        "{s}"
+    );
+    assert!(
+        s.contains("event (string) [3..17]: \"chat message\""),
+        "{s}"
+    );
+    let out = run(&["decode", "--json", "--from", "server"], hex.as_bytes());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["messages"][0]["decoded"]["decoder"], "socketio");
+}
