@@ -206,6 +206,9 @@ impl PayloadSession {
         if self.mqtt.version.is_none() {
             self.mqtt.version = other.mqtt.version;
         }
+        if self.socketio.engine_v3.is_none() {
+            self.socketio.engine_v3 = other.socketio.engine_v3;
+        }
     }
 
     /// Decodes the next message of this direction; `None` when no decoder applies (or the

@@ -849,6 +849,23 @@ mod tests {
     }
 
     #[test]
+    fn the_server_side_learns_mqtt_5_from_the_client() {
+        let mut client = mqtt();
+        client.message(
+            MessageKind::Binary,
+            b"\x10\x10\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x03abc",
+        );
+        let mut server = mqtt();
+        server.learn(&client);
+        // PUBLISH "t" QoS 0 with an empty property list, payload "x".
+        let d = server
+            .message(MessageKind::Binary, b"\x30\x05\x00\x01t\x00x")
+            .unwrap();
+        assert_eq!(d.summary, "PUBLISH t (1 bytes)");
+        assert!(d.tree.children.iter().any(|c| c.name == "properties"));
+    }
+
+    #[test]
     fn truncated_fields_are_findings() {
         let d = mqtt()
             .message(MessageKind::Binary, b"\x10\x04\x00\x04MQ")

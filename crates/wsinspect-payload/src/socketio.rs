@@ -39,6 +39,9 @@ struct Owed {
 #[derive(Debug, Default)]
 pub struct State {
     owed: Option<Owed>,
+    /// Engine.IO v3 (`true`: binary packets start with a 0x04 type byte) or v4 (`false`), once
+    /// an OPEN said (v4's carries `maxPayload`).
+    pub engine_v3: Option<bool>,
 }
 
 impl State {
@@ -65,47 +68,52 @@ impl State {
     }
 
     fn binary(&mut self, b: &[u8], out: &mut Out) -> String {
-        let Some(o) = self.owed.as_mut() else {
-            let (body, v3) = match b.first() {
-                Some(4) => (&b[1..], true),
-                _ => (b, false),
-            };
-            let mut children = Vec::new();
-            if v3 {
-                children.push(Node::value(
+        // Engine.IO v3 sends a binary packet (an attachment too) after a 0x04 (MESSAGE) byte;
+        // v4 sends it bare.
+        let mut kids = Vec::new();
+        let body = match (self.engine_v3, b.first()) {
+            (Some(true), Some(4)) => {
+                kids.push(Node::value(
                     "engine.io type",
                     Kind::Field,
                     "4 MESSAGE (binary, v3)",
                     [0, 1],
                 ));
+                &b[1..]
             }
-            children.push(Node::value(
-                "data",
-                Kind::Bytes,
-                hex(body, 256),
-                [b.len() - body.len(), b.len()],
-            ));
+            (Some(true), _) => {
+                out.finding(Finding::new(
+                    Code::BadValue,
+                    "an Engine.IO v3 binary packet starts with 0x04 (MESSAGE)",
+                    [0, b.len().min(1)],
+                ));
+                b
+            }
+            _ => b,
+        };
+        let at = b.len() - body.len();
+        let data = Node::value("data", Kind::Bytes, hex(body, 256), [at, b.len()]);
+        let Some(o) = self.owed.as_mut() else {
+            kids.push(data);
             out.nodes.push(Node::parent(
                 "engine.io binary MESSAGE",
                 Kind::Packet,
                 [0, b.len()],
-                children,
+                kids,
             ));
             return format!("binary MESSAGE ({} bytes)", body.len());
         };
-        // Engine.IO v3 sends an attachment with a leading 0x04 (MESSAGE); v4 sends it bare.
         let n = o.got;
         o.got += 1;
         let summary = format!("ATTACHMENT {} of {} for {}", n + 1, o.total, o.what);
+        kids.push(Node::value("of", Kind::Field, o.what.clone(), [0, 0]));
+        kids.push(Node::value("num", Kind::Int, n.to_string(), [0, 0]));
+        kids.push(data);
         out.nodes.push(Node::parent(
             format!("binary attachment {n}"),
             Kind::Packet,
             [0, b.len()],
-            vec![
-                Node::value("of", Kind::Field, o.what.clone(), [0, 0]),
-                Node::value("num", Kind::Int, n.to_string(), [0, 0]),
-                Node::value("data", Kind::Bytes, hex(b, 256), [0, b.len()]),
-            ],
+            kids,
         ));
         if o.got >= o.total {
             self.owed = None;
@@ -149,6 +157,9 @@ impl State {
             }
             b'0' => {
                 let s = data_json(rest, 1, &mut children, out);
+                if let Some(open) = &s {
+                    self.engine_v3 = Some(json::get(open, "maxPayload").is_none());
+                }
                 let sid = s
                     .as_ref()
                     .and_then(|n| json::get(n, "sid"))
@@ -475,6 +486,28 @@ mod tests {
         // Nothing is owed any more: the next binary message is plain data.
         let third = s.message(MessageKind::Binary, &[5]).unwrap();
         assert!(third.summary.starts_with("binary MESSAGE"));
+    }
+
+    #[test]
+    fn engine_io_v3_attachments_lose_their_type_byte() {
+        // Socket.IO 2 (Engine.IO v3): OPEN without maxPayload; the attachment is 04 + bytes.
+        let mut server = session();
+        server.message(
+            MessageKind::Text,
+            br#"0{"sid":"x","upgrades":[],"pingInterval":25000,"pingTimeout":5000}"#,
+        );
+        let mut client = session();
+        client.learn(&server);
+        client.message(
+            MessageKind::Text,
+            br#"451-["up",{"_placeholder":true,"num":0}]"#,
+        );
+        let d = client
+            .message(MessageKind::Binary, &[4, 0xaa, 0xbb])
+            .unwrap();
+        assert!(d.summary.starts_with("ATTACHMENT 1 of 1"), "{}", d.summary);
+        let data = d.tree.children.iter().find(|c| c.name == "data").unwrap();
+        assert_eq!((data.value.as_deref(), data.span), (Some("aabb"), [1, 3]));
     }
 
     #[test]
