@@ -216,14 +216,14 @@ fn connection(args: &DecodeArgs, pieces: Vec<Piece>) -> Result<()> {
         out.text(&render_summary(&summary))?;
     } else if args.json {
         out.json_pretty(&crate::payload::connection_json(
-            args.payload,
+            &args.payload,
             &report.finish(),
-        ))?;
+        )?)?;
     } else if !args.jsonl {
         out.text(&crate::payload::connection_text(
-            args.payload,
+            &args.payload,
             &report.finish(),
-        ))?;
+        )?)?;
     }
     out.done()
 }
@@ -260,7 +260,7 @@ fn whole(args: &DecodeArgs, opts: &InspectOptions, input: &[u8]) -> Result<()> {
         .and_then(|h| h.subprotocol.as_deref());
     let mut out = Output::stdout();
     if args.json {
-        out.json_pretty(&crate::payload::report_json(args.payload, &report, sub))?;
+        out.json_pretty(&crate::payload::report_json(&args.payload, &report, sub)?)?;
     } else {
         out.text(&format!(
             "input: {} bytes read as {}{}\n",
@@ -271,7 +271,7 @@ fn whole(args: &DecodeArgs, opts: &InspectOptions, input: &[u8]) -> Result<()> {
         for n in &report.input_notes {
             out.text(&format!("note: {n}\n"))?;
         }
-        out.text(&crate::payload::report_text(args.payload, &report, sub))?;
+        out.text(&crate::payload::report_text(&args.payload, &report, sub)?)?;
     }
     out.done()
 }

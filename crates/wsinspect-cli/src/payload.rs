@@ -5,6 +5,9 @@
 
 use std::collections::HashMap;
 
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
 use clap::Args;
 use serde::Serialize;
 use serde_json::Value;
@@ -12,21 +15,70 @@ use wsinspect_core::session::{ConnectionReport, Event, EventKind};
 use wsinspect_core::stream::{MessageReport, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::Direction;
-use wsinspect_payload::{Choice, Decoded, MessageKind, PayloadSession};
+use wsinspect_payload::protobuf::Schema;
+use wsinspect_payload::{Choice, Decoded, MessageDescriptor, MessageKind, PayloadSession};
 
-/// The `--payload` option of `decode` and `pcap`.
-#[derive(Args, Clone, Copy)]
+/// The `--payload` options of `decode` and `pcap`.
+#[derive(Args, Clone)]
 pub struct PayloadArgs {
     /// Decode each message's payload: auto (by the negotiated subprotocol, then by content),
     /// none, or a decoder: json, socketio, sockjs, signalr, stomp, mqtt, wamp, graphql,
-    /// actioncable, msgpack, cbor, protobuf, gzip, zlib.
+    /// actioncable, msgpack, cbor, protobuf, gzip, zlib, zstd.
     #[arg(long = "payload", default_value = "auto", value_name = "DECODER")]
     pub choice: Choice,
+    /// A .proto file for Protobuf messages (repeat for the files it imports; the well-known
+    /// google/protobuf types are built in).
+    #[arg(long = "proto", value_name = "FILE")]
+    pub proto: Vec<PathBuf>,
+    /// The message type binary messages are (e.g. chat.Message); optional when the .proto
+    /// files define only one.
+    #[arg(long = "message", value_name = "TYPE", requires = "proto")]
+    pub message: Option<String>,
+}
+
+/// The options made ready: the choice and the user's message type, compiled once.
+#[derive(Clone)]
+pub struct Setup {
+    choice: Choice,
+    proto: Option<MessageDescriptor>,
+}
+
+impl PayloadArgs {
+    /// Reads and compiles the .proto files, if any, and finds the message type.
+    pub fn setup(&self) -> Result<Setup> {
+        let proto = if self.proto.is_empty() {
+            None
+        } else {
+            let mut files = Vec::new();
+            for p in &self.proto {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading {}", p.display()))?;
+                let name = p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                files.push((name, text));
+            }
+            let schema = Schema::compile(&files)
+                .map_err(|e| anyhow::anyhow!("compiling the .proto files: {e}"))?;
+            let name = match &self.message {
+                Some(m) => m.clone(),
+                None => schema
+                    .only_message()
+                    .map_err(|e| anyhow::anyhow!("{e}: name one with --message"))?,
+            };
+            Some(schema.message(&name).map_err(|e| anyhow::anyhow!(e))?)
+        };
+        Ok(Setup {
+            choice: self.choice,
+            proto,
+        })
+    }
 }
 
 /// The decoded messages of one connection: a session per direction, sharing what they learn.
 pub struct Payloads {
-    choice: Choice,
+    setup: Setup,
     subprotocol: Option<String>,
     client: PayloadSession,
     server: PayloadSession,
@@ -34,24 +86,26 @@ pub struct Payloads {
 
 impl Payloads {
     /// Both directions' sessions, with the subprotocol the server selected.
-    pub fn new(args: PayloadArgs, subprotocol: Option<&str>) -> Self {
+    pub fn new(setup: &Setup, subprotocol: Option<&str>) -> Self {
+        let session = || {
+            let s = PayloadSession::new(setup.choice, subprotocol);
+            match &setup.proto {
+                Some(m) => s.with_proto(m.clone()),
+                None => s,
+            }
+        };
         Payloads {
-            choice: args.choice,
+            setup: setup.clone(),
             subprotocol: subprotocol.map(str::to_string),
-            client: PayloadSession::new(args.choice, subprotocol),
-            server: PayloadSession::new(args.choice, subprotocol),
+            client: session(),
+            server: session(),
         }
     }
 
     /// The server selected a subprotocol (an upgrade seen after the sessions began).
     fn upgraded(&mut self, subprotocol: Option<&str>) {
         if self.subprotocol.as_deref() != subprotocol {
-            *self = Payloads::new(
-                PayloadArgs {
-                    choice: self.choice,
-                },
-                subprotocol,
-            );
+            *self = Payloads::new(&self.setup.clone(), subprotocol);
         }
     }
 
@@ -84,58 +138,75 @@ fn decode_report(p: &mut Payloads, r: &StreamReport) -> Vec<Option<Decoded>> {
 }
 
 /// `decode --json` of one direction: the report with `"decoded"` on each message.
-pub fn report_json(args: PayloadArgs, r: &StreamReport, subprotocol: Option<&str>) -> Value {
-    let decoded = decode_report(&mut Payloads::new(args, subprotocol), r);
-    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+pub fn report_json(
+    args: &PayloadArgs,
+    r: &StreamReport,
+    subprotocol: Option<&str>,
+) -> Result<Value> {
+    let decoded = decode_report(&mut Payloads::new(&args.setup()?, subprotocol), r);
+    let mut v = serde_json::to_value(r)?;
     add(&mut v, &decoded);
-    v
+    Ok(v)
 }
 
 /// The text of one direction with each message's tree under it.
-pub fn report_text(args: PayloadArgs, r: &StreamReport, subprotocol: Option<&str>) -> String {
-    let decoded = decode_report(&mut Payloads::new(args, subprotocol), r);
-    wsinspect_view::render::render_text_with(r, &|m| under(&decoded, m))
+pub fn report_text(
+    args: &PayloadArgs,
+    r: &StreamReport,
+    subprotocol: Option<&str>,
+) -> Result<String> {
+    let decoded = decode_report(&mut Payloads::new(&args.setup()?, subprotocol), r);
+    Ok(wsinspect_view::render::render_text_with(r, &|m| {
+        under(&decoded, m)
+    }))
 }
 
 /// Both directions of a connection. The report does not say how the two directions' messages
 /// interleave, so a first pass finds what each side settles on (a Socket.IO server's OPEN, the
 /// MQTT level in the client's CONNECT) and the second pass starts both sides knowing it.
-fn decode_connection(args: PayloadArgs, c: &ConnectionReport) -> [Vec<Option<Decoded>>; 2] {
+fn decode_connection(
+    args: &PayloadArgs,
+    c: &ConnectionReport,
+) -> Result<[Vec<Option<Decoded>>; 2]> {
+    let setup = args.setup()?;
     let sub = c.upgrade.as_ref().and_then(|u| u.subprotocol.as_deref());
-    let mut first = Payloads::new(args, sub);
+    let mut first = Payloads::new(&setup, sub);
     decode_report(&mut first, &c.client);
     decode_report(&mut first, &c.server);
-    let mut p = Payloads::new(args, sub);
+    let mut p = Payloads::new(&setup, sub);
     for side in [&mut p.client, &mut p.server] {
         side.learn(&first.client);
         side.learn(&first.server);
     }
-    [
+    Ok([
         decode_report(&mut p, &c.client),
         decode_report(&mut p, &c.server),
-    ]
+    ])
 }
 
 /// `decode --json` of a connection: both directions' messages with `"decoded"`.
-pub fn connection_json(args: PayloadArgs, c: &ConnectionReport) -> Value {
-    let [client, server] = decode_connection(args, c);
-    let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+pub fn connection_json(args: &PayloadArgs, c: &ConnectionReport) -> Result<Value> {
+    let [client, server] = decode_connection(args, c)?;
+    let mut v = serde_json::to_value(c)?;
     if let Some(side) = v.get_mut("client") {
         add(side, &client);
     }
     if let Some(side) = v.get_mut("server") {
         add(side, &server);
     }
-    v
+    Ok(v)
 }
 
 /// The text of a connection with each message's tree under it.
-pub fn connection_text(args: PayloadArgs, c: &ConnectionReport) -> String {
-    let [client, server] = decode_connection(args, c);
-    wsinspect_view::render::render_connection_with(c, &|d, m| match d {
-        Direction::Server => under(&server, m),
-        _ => under(&client, m),
-    })
+pub fn connection_text(args: &PayloadArgs, c: &ConnectionReport) -> Result<String> {
+    let [client, server] = decode_connection(args, c)?;
+    Ok(wsinspect_view::render::render_connection_with(
+        c,
+        &|d, m| match d {
+            Direction::Server => under(&server, m),
+            _ => under(&client, m),
+        },
+    ))
 }
 
 fn add(report: &mut Value, decoded: &[Option<Decoded>]) {
@@ -192,17 +263,17 @@ pub struct Annotated {
 
 /// The connections of a capture, each with its sessions (`pcap`).
 pub struct Connections {
-    args: PayloadArgs,
+    setup: Setup,
     open: HashMap<u64, Payloads>,
 }
 
 impl Connections {
     /// No connection yet.
-    pub fn new(args: PayloadArgs) -> Self {
-        Connections {
-            args,
+    pub fn new(args: &PayloadArgs) -> Result<Self> {
+        Ok(Connections {
+            setup: args.setup()?,
             open: HashMap::new(),
-        }
+        })
     }
 
     /// An event of connection `id`, with its message decoded.
@@ -210,7 +281,7 @@ impl Connections {
         let p = self
             .open
             .entry(id)
-            .or_insert_with(|| Payloads::new(self.args, None));
+            .or_insert_with(|| Payloads::new(&self.setup, None));
         let decoded = match &event.kind {
             EventKind::Upgrade(u) => {
                 p.upgraded(u.subprotocol.as_deref());

@@ -66,7 +66,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
     } else if args.json {
         Sink::Json(
             Box::default(),
-            crate::payload::Connections::new(args.payload),
+            crate::payload::Connections::new(&args.payload)?,
         )
     } else {
         Sink::Summary(HashMap::new())

@@ -1,4 +1,4 @@
-//! gzip (RFC 1952) and zlib (RFC 1950) bodies inside a message, found by their magic bytes,
+//! gzip (RFC 1952), zlib (RFC 1950) and Zstandard (RFC 8878) bodies inside a message, found by their magic bytes,
 //! inflated (at most [`MAX_INFLATED`] bytes, like permessage-deflate's limit) and decoded again
 //! by content. The inflated bytes are not in the message: the `inflated` node's descendants
 //! count their spans in them (see [`crate::Node`]); findings of the inner decoding are placed
@@ -21,12 +21,15 @@ pub enum Format {
     Gzip,
     /// zlib: `78` then a check byte (no preset dictionary).
     Zlib,
+    /// Zstandard: `28 b5 2f fd`.
+    Zstd,
 }
 
 /// The container `b` starts with, if any.
 pub fn sniff(b: &[u8]) -> Option<Format> {
     match b {
         [0x1f, 0x8b, 8, ..] if b.len() >= 18 => Some(Format::Gzip),
+        [0x28, 0xb5, 0x2f, 0xfd, ..] if b.len() >= 9 => Some(Format::Zstd),
         [0x78, f, ..] if b.len() >= 6 && (0x7800 | u16::from(*f)) % 31 == 0 && f & 0x20 == 0 => {
             Some(Format::Zlib)
         }
@@ -69,10 +72,23 @@ pub fn decode(f: Format, b: &[u8], nesting: usize, out: &mut Out) -> String {
             ));
             (2, b.len() - 4)
         }
+        Format::Zstd => {
+            if !b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+                out.finding(Finding::new(
+                    Code::Syntax,
+                    "not a Zstandard frame (28 b5 2f fd)",
+                    [0, b.len().min(4)],
+                ));
+                return "zstd (no magic)".into();
+            }
+            kids.push(Node::value("magic", Kind::Field, "28 b5 2f fd", [0, 4]));
+            (4, b.len())
+        }
     };
     let result = match f {
         Format::Gzip => decompress_to_vec_with_limit(&b[data_start..data_end], MAX_INFLATED),
         Format::Zlib => decompress_to_vec_zlib_with_limit(b, MAX_INFLATED),
+        Format::Zstd => zstd(b),
     };
     let inflated = match result {
         Ok(v) => v,
@@ -177,6 +193,34 @@ fn name(f: Format) -> &'static str {
     match f {
         Format::Gzip => "gzip",
         Format::Zlib => "zlib",
+        Format::Zstd => "zstd",
+    }
+}
+
+/// A Zstandard frame decompressed by ruzstd, at most [`MAX_INFLATED`] bytes; errors in
+/// miniz_oxide's shape so one path reports them.
+fn zstd(b: &[u8]) -> Result<Vec<u8>, DecompressError> {
+    use std::io::Read as _;
+    let mut src = b;
+    let mut output = Vec::new();
+    let fail = |status, output| Err(DecompressError { status, output });
+    let mut dec = match ruzstd::decoding::StreamingDecoder::new(&mut src) {
+        Ok(d) => d,
+        Err(_) => return fail(TINFLStatus::Failed, output),
+    };
+    match (&mut dec)
+        .take(MAX_INFLATED as u64 + 1)
+        .read_to_end(&mut output)
+    {
+        Ok(_) if output.len() > MAX_INFLATED => {
+            output.truncate(MAX_INFLATED);
+            fail(TINFLStatus::HasMoreOutput, output)
+        }
+        Ok(_) => Ok(output),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            fail(TINFLStatus::FailedCannotMakeProgress, output)
+        }
+        Err(_) => fail(TINFLStatus::Failed, output),
     }
 }
 
@@ -304,6 +348,26 @@ mod tests {
             .find(|c| c.kind == Kind::Inflated)
             .unwrap();
         assert_eq!(inflated.children[0].children[0].name, "price");
+    }
+
+    #[test]
+    fn zstd_msgpack_is_decoded_again() {
+        let packed = [0x81, 0xa1, b'a', 0x01];
+        let m = ruzstd::encoding::compress_to_vec(
+            &packed[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        let d = decode_msg(Choice::Auto, None, MessageKind::Binary, &m).unwrap();
+        assert_eq!(d.decoder, Decoder::Zstd);
+        assert!(d.findings.is_empty(), "{:?}", d.findings);
+        assert!(
+            d.summary.ends_with("msgpack map (1 entries)"),
+            "{}",
+            d.summary
+        );
+        let cut = &m[..m.len() - 2];
+        let d = decode_msg(Choice::Force(Decoder::Zstd), None, MessageKind::Binary, cut).unwrap();
+        assert_eq!(d.findings[0].code, Code::Inflate);
     }
 
     #[test]

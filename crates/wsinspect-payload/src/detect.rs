@@ -80,6 +80,7 @@ pub fn by_content(kind: MessageKind, b: &[u8]) -> Option<Decoder> {
         return Some(match f {
             compress::Format::Gzip => Decoder::Gzip,
             compress::Format::Zlib => Decoder::Zlib,
+            compress::Format::Zstd => Decoder::Zstd,
         });
     }
     match kind {

@@ -30,6 +30,7 @@ use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use prost_reflect::MessageDescriptor;
 pub use tree::{Code, Finding, Kind, Node};
 
 /// How deep decoders call each other (a compressed body decoded again, a Protobuf field read as
@@ -88,6 +89,8 @@ decoders! {
     Gzip = "gzip",
     /// A zlib stream (RFC 1950), inflated and decoded again.
     Zlib = "zlib",
+    /// A Zstandard frame (RFC 8878), decompressed and decoded again.
+    Zstd = "zstd",
 }
 
 impl fmt::Display for Decoder {
@@ -179,6 +182,8 @@ pub struct PayloadSession {
     settled: Option<Decoder>,
     socketio: socketio::State,
     mqtt: mqtt::State,
+    /// The user's Protobuf message type, from their `.proto` ([`protobuf::Schema`]).
+    proto: Option<MessageDescriptor>,
 }
 
 impl PayloadSession {
@@ -189,6 +194,13 @@ impl PayloadSession {
             subprotocol: subprotocol.map(str::to_string),
             ..Default::default()
         }
+    }
+
+    /// Reads Protobuf as this message type (from the user's `.proto`): with [`Choice::Auto`],
+    /// binary messages that are not a compressed body or a detected protocol are read as it.
+    pub fn with_proto(mut self, message: MessageDescriptor) -> Self {
+        self.proto = Some(message);
+        self
     }
 
     /// What detection settled on so far (to share with the other direction).
@@ -218,7 +230,26 @@ impl PayloadSession {
             Choice::None => return None,
             Choice::Force(d) => d,
             Choice::Auto => {
-                let d = detect::detect(self.subprotocol.as_deref(), self.settled, kind, payload)?;
+                let found =
+                    detect::detect(self.subprotocol.as_deref(), self.settled, kind, payload);
+                // With the user's .proto, binary messages are theirs unless they are a
+                // compressed body or a protocol detection is sure of.
+                let framing = |d| {
+                    matches!(
+                        d,
+                        Decoder::Gzip
+                            | Decoder::Zlib
+                            | Decoder::Zstd
+                            | Decoder::Mqtt
+                            | Decoder::SocketIo
+                    )
+                };
+                let theirs = self.proto.is_some() && kind == MessageKind::Binary;
+                let d = match found {
+                    Some(d) if !theirs || framing(d) => d,
+                    _ if theirs => Decoder::Protobuf,
+                    _ => return None,
+                };
                 if self.settled.is_none() && detect::sticky(d) {
                     self.settled = Some(d);
                 }
@@ -229,6 +260,7 @@ impl PayloadSession {
         let summary = match d {
             Decoder::SocketIo => self.socketio.message(kind, payload, &mut out),
             Decoder::Mqtt => self.mqtt.message(payload, &mut out),
+            Decoder::Protobuf => protobuf::decode_as(payload, self.proto.as_ref(), 0, &mut out),
             Decoder::Wamp => {
                 let serializer = match self.subprotocol.as_deref() {
                     Some(p) if p.starts_with("wamp.2.cbor") => Some(Decoder::Cbor),
@@ -294,6 +326,7 @@ pub fn decode_with(d: Decoder, bytes: &[u8], nesting: usize, out: &mut Out) -> S
         Decoder::Protobuf => protobuf::decode(bytes, nesting, out),
         Decoder::Gzip => compress::decode(compress::Format::Gzip, bytes, nesting, out),
         Decoder::Zlib => compress::decode(compress::Format::Zlib, bytes, nesting, out),
+        Decoder::Zstd => compress::decode(compress::Format::Zstd, bytes, nesting, out),
         Decoder::SocketIo => socketio::State::default().message(MessageKind::Text, bytes, out),
         Decoder::Mqtt => mqtt::State::default().message(bytes, out),
     }

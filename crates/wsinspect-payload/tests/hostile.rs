@@ -71,6 +71,8 @@ fn interesting() -> impl Strategy<Value = Vec<u8>> {
         b"\x08",
         b"{\"type\":",
         b"a[",
+        b"\x28\xb5\x2f\xfd",
+        b"\x0a\x07\x0a\x03ann\x10",
         b"[16,",
     ];
     (
@@ -106,6 +108,29 @@ proptest! {
                 if let Some(d) = s.message(kind(*text), m) {
                     check_decoded(&d, m.len());
                 }
+            }
+        }
+    }
+}
+
+fn chat_schema() -> wsinspect_payload::protobuf::Schema {
+    let proto = r#"syntax = "proto3"; package chat;
+        enum Kind { K = 0; TEXT = 1; }
+        message User { string name = 1; sint32 karma = 2; repeated User friends = 3; }
+        message Message { User from = 1; string text = 2; Kind kind = 3; repeated int32 r = 4; bytes b = 5; double d = 6; }"#;
+    wsinspect_payload::protobuf::Schema::compile(&[("chat.proto".into(), proto.into())]).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn protobuf_with_a_schema_never_panics(bytes in interesting()) {
+        let m = chat_schema().message("chat.Message").unwrap();
+        for choice in [Choice::Auto, Choice::Force(Decoder::Protobuf)] {
+            let mut s = PayloadSession::new(choice, None).with_proto(m.clone());
+            if let Some(d) = s.message(MessageKind::Binary, &bytes) {
+                check_decoded(&d, bytes.len());
             }
         }
     }
