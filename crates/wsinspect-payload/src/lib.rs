@@ -203,6 +203,13 @@ impl PayloadSession {
         self
     }
 
+    /// Whether `payload` is the user's Protobuf type without a finding.
+    fn reads_as_proto(&self, payload: &[u8]) -> bool {
+        let mut out = Out::default();
+        protobuf::decode_as(payload, self.proto.as_ref(), 0, &mut out);
+        out.findings.is_empty()
+    }
+
     /// What detection settled on so far (to share with the other direction).
     pub fn settled(&self) -> Option<Decoder> {
         self.settled
@@ -226,6 +233,7 @@ impl PayloadSession {
     /// Decodes the next message of this direction; `None` when no decoder applies (or the
     /// choice is [`Choice::None`]).
     pub fn message(&mut self, kind: MessageKind, payload: &[u8]) -> Option<Decoded> {
+        let mut raw = false;
         let d = match self.choice {
             Choice::None => return None,
             Choice::Force(d) => d,
@@ -247,6 +255,12 @@ impl PayloadSession {
                 let theirs = self.proto.is_some() && kind == MessageKind::Binary;
                 let d = match found {
                     Some(d) if !theirs || framing(d) => d,
+                    // Detection saw another format (or Protobuf of another type): the user's
+                    // type only if it reads cleanly.
+                    Some(d) if !self.reads_as_proto(payload) => {
+                        raw = true;
+                        d
+                    }
                     _ if theirs => Decoder::Protobuf,
                     _ => return None,
                 };
@@ -260,7 +274,10 @@ impl PayloadSession {
         let summary = match d {
             Decoder::SocketIo => self.socketio.message(kind, payload, &mut out),
             Decoder::Mqtt => self.mqtt.message(payload, &mut out),
-            Decoder::Protobuf => protobuf::decode_as(payload, self.proto.as_ref(), 0, &mut out),
+            Decoder::Protobuf => {
+                let schema = self.proto.as_ref().filter(|_| !raw);
+                protobuf::decode_as(payload, schema, 0, &mut out)
+            }
             Decoder::Wamp => {
                 let serializer = match self.subprotocol.as_deref() {
                     Some(p) if p.starts_with("wamp.2.cbor") => Some(Decoder::Cbor),

@@ -1,7 +1,8 @@
 """Binary payloads made by the real libraries, sent over Python `websockets` on 127.0.0.1 to an
 echo server: MessagePack (`msgpack`), CBOR (`cbor2`, with a datetime tag), Protobuf (`protobuf`'s
-well-known Struct and Timestamp messages, serialised) and gzip-compressed JSON (`gzip`). The
-client sends each as a binary message and waits for its echo."""
+well-known Struct and Timestamp messages, and a `chat.Message` of chat.proto, compiled by
+capture.sh with grpc_tools.protoc) and gzip-compressed JSON (`gzip`). The client sends each as
+a binary message and waits for its echo."""
 
 import asyncio
 import datetime
@@ -13,6 +14,8 @@ import cbor2
 import msgpack
 import websockets
 from google.protobuf import struct_pb2, timestamp_pb2
+
+import chat_pb2  # generated from chat.proto by capture.sh
 
 READING = {"sensor": "t1", "temperature": 21.5, "tags": ["lab", "north"], "ok": True}
 
@@ -27,6 +30,15 @@ def payloads():
         cbor2.dumps({**READING, "at": when}),
         s.SerializeToString(),
         ts.SerializeToString(),
+        chat_pb2.Message(
+            **{"from": chat_pb2.User(name="ann", karma=-3)},
+            text="hello from protobuf",
+            kind=chat_pb2.IMAGE,
+            reactions=[1, 300, -2],
+            at=ts,
+            score=0.5,
+            meta={"room": "lobby"},
+        ).SerializeToString(),
         gzip.compress(json.dumps(READING).encode(), mtime=0),
     ]
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Record the fixtures of this directory: real application protocols over WebSocket on loopback,
 # captured by dumpcap, one pcapng per protocol. See README.md for what each holds.
-# Needs what install-tools.sh installs (dumpcap, mosquitto, Python msgpack/cbor2/protobuf/
+# Needs what install-tools.sh installs (dumpcap, mosquitto, Python msgpack/cbor2/protobuf/grpcio-tools/
 # websockets, Node with socket.io, socket.io-client, mqtt, @stomp/stompjs and ws in a temporary
 # directory named by NODE_PATH). Every process this script starts is stopped by it.
 set -e
@@ -50,5 +50,6 @@ kill $broker; wait $broker || true
 broker=
 
 record stomp $((port + 2)) node stomp.js $((port + 2))
-record binary $((port + 3)) python3 binary.py $((port + 3))
+python3 -m grpc_tools.protoc -I. --python_out="$tmp" chat.proto
+PYTHONPATH="$tmp" record binary $((port + 3)) python3 binary.py $((port + 3))
 ls -l ./*.pcapng

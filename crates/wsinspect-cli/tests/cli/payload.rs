@@ -226,7 +226,7 @@ fn binary_formats_made_by_their_libraries() {
         .collect();
     assert_eq!(
         decoders,
-        ["msgpack", "cbor", "protobuf", "protobuf", "gzip"]
+        ["msgpack", "cbor", "protobuf", "protobuf", "protobuf", "gzip"]
     );
     for (_, payload, d) in &ms {
         assert_eq!(d["findings"], serde_json::json!([]), "{d}");
@@ -258,7 +258,7 @@ fn binary_formats_made_by_their_libraries() {
     let ts = &ms[3].2["tree"]["children"];
     assert_eq!(ts[0]["value"], "varint 1795864648");
     assert_eq!(ts[1]["value"], "varint 5000");
-    let gz = &ms[4].2;
+    let gz = &ms[5].2;
     assert!(
         gz["summary"]
             .as_str()
@@ -310,4 +310,90 @@ fn decode_text_shows_the_tree_under_the_message() {
     let out = run(&["decode", "--json", "--from", "server"], hex.as_bytes());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["messages"][0]["decoded"]["decoder"], "socketio");
+}
+
+#[test]
+fn protobuf_with_the_users_proto_names_fields() {
+    let proto = data("payload/chat.proto");
+    let proto = proto.to_str().unwrap();
+    let v = pcap_json(
+        "binary.pcapng",
+        &["--proto", proto, "--message", "chat.Message"],
+    );
+    let ms: Vec<_> = messages(&v, 0)
+        .into_iter()
+        .filter(|m| m.0 == "client")
+        .collect();
+    // Only the chat.Message is read as it; the other formats are still detected.
+    let summaries: Vec<_> = ms
+        .iter()
+        .map(|m| m.2["summary"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(summaries[4], "chat.Message (7 field(s))");
+    assert_eq!(summaries[0], "map (4 entries)");
+    assert_eq!(summaries[2], "4 field(s)");
+    let (_, payload, d) = &ms[4];
+    assert_eq!(d["findings"], serde_json::json!([]));
+    spans_nest(&d["tree"], 0, payload.len() as u64);
+    let t = &d["tree"];
+    let from = find(t, "from").unwrap();
+    assert_eq!(from["value"], "chat.User");
+    assert_eq!(find(from, "name").unwrap()["value"], "\"ann\"");
+    assert_eq!(find(from, "karma").unwrap()["value"], "-3");
+    let text = find(t, "text").unwrap();
+    assert_eq!(text["value"], "\"hello from protobuf\"");
+    assert!(bytes(payload, text).ends_with(b"hello from protobuf"));
+    assert_eq!(find(t, "kind").unwrap()["value"], "IMAGE (2)");
+    let r: Vec<_> = find(t, "reactions").unwrap()["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].clone())
+        .collect();
+    assert_eq!(r, ["1", "300", "-2"]);
+    assert_eq!(find(t, "seconds").unwrap()["value"], "1795864648");
+    assert_eq!(find(t, "score").unwrap()["value"], "0.5");
+    assert_eq!(
+        find(find(t, "meta").unwrap(), "value").unwrap()["value"],
+        "\"lobby\""
+    );
+}
+
+#[test]
+fn proto_errors_name_the_place() {
+    let proto = data("payload/chat.proto");
+    let file = data("payload/binary.pcapng");
+    let out = run(
+        &[
+            "pcap",
+            "--json",
+            "--proto",
+            proto.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("2 message types (chat.User, chat.Message): name one with --message"),
+        "{e}"
+    );
+    let dir = std::env::temp_dir().join(format!("wsinspect-proto-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.proto");
+    std::fs::write(&bad, "syntax = \"proto3\";\nmessage A { int32 x = 1 }\n").unwrap();
+    let out = run(
+        &[
+            "pcap",
+            "--json",
+            "--proto",
+            bad.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
+        b"",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("bad.proto:2:25:"), "{e}");
 }
