@@ -92,6 +92,9 @@ impl State {
         let mut pos = 0;
         let mut nodes = Vec::new();
         let mut findings = Vec::new();
+        // Where the unfinished packet starts, kept for the next message (moved, not copied, so
+        // a packet split into many messages costs linear time).
+        let mut keep_from = None;
         while pos < buf.len() {
             let head = varint(buf.get(pos + 1..).unwrap_or_default());
             let (len, n) = match head {
@@ -105,7 +108,7 @@ impl State {
                     break;
                 }
                 None => {
-                    self.carry = buf[pos..].to_vec();
+                    keep_from = Some(pos);
                     nodes.push(Node::value(
                         "packet start",
                         Kind::Bytes,
@@ -128,7 +131,7 @@ impl State {
                     ));
                     self.skip = end - buf.len();
                 } else {
-                    self.carry = buf[pos..].to_vec();
+                    keep_from = Some(pos);
                     nodes.push(Node::value(
                         "packet start",
                         Kind::Bytes,
@@ -153,6 +156,10 @@ impl State {
             nodes.push(node);
             summaries.push(summary);
             pos = end;
+        }
+        if let Some(p) = keep_from {
+            buf.drain(..p);
+            self.carry = buf;
         }
         let map = |s: [usize; 2]| {
             let f = |x: usize| (x as isize + base).max(0) as usize;
@@ -863,6 +870,29 @@ mod tests {
             .unwrap();
         assert_eq!(d.summary, "PUBLISH t (1 bytes)");
         assert!(d.tree.children.iter().any(|c| c.name == "properties"));
+    }
+
+    #[test]
+    fn a_packet_in_many_small_messages_takes_linear_time() {
+        // A 300 kB PUBLISH, one byte per message: each message appends, none copies the rest.
+        let body = vec![b'x'; 300_000];
+        let mut p = vec![0x30];
+        let len = 3 + body.len();
+        p.extend([
+            (len & 0x7f) as u8 | 0x80,
+            ((len >> 7) & 0x7f) as u8 | 0x80,
+            (len >> 14) as u8,
+        ]);
+        p.extend(b"\x00\x01t");
+        p.extend(&body);
+        let mut s = mqtt();
+        let start = std::time::Instant::now();
+        let mut last = None;
+        for b in p.chunks(1) {
+            last = s.message(MessageKind::Binary, b);
+        }
+        assert_eq!(last.unwrap().summary, "PUBLISH t (300000 bytes)");
+        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
     }
 
     #[test]

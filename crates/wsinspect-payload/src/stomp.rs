@@ -116,6 +116,7 @@ fn frame(b: &[u8], start: usize, out: &mut Out) -> Option<(Node, String, usize)>
         }
     };
     let mut headers = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut length = None;
     let mut key_value = None;
     let key_name = KEY_HEADER
@@ -142,7 +143,7 @@ fn frame(b: &[u8], start: usize, out: &mut Out) -> Option<(Node, String, usize)>
         let value = unescape(&raw[colon + 1..], pos + colon + 1, escaped, out);
         let mut h = Node::value(name.clone(), Kind::Header, quote(&value), [pos, end]);
         // The first of repeated headers counts (1.2 §Repeated Header Entries).
-        if !headers.iter().any(|n: &Node| n.name == name) {
+        if seen.insert(name.clone()) {
             if name == "content-length" {
                 match value.trim().parse::<usize>() {
                     Ok(n) => length = Some(n),
