@@ -62,7 +62,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
     };
     let mut capture = Capture::new(config);
     let mut sink = if args.jsonl {
-        Sink::Jsonl
+        Sink::Jsonl(crate::payload::Connections::new(&args.payload)?)
     } else if args.json {
         Sink::Json(
             Box::default(),
@@ -115,7 +115,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
 
 /// Where the events go, by output mode.
 enum Sink {
-    Jsonl,
+    Jsonl(crate::payload::Connections),
     Json(Box<Document>, crate::payload::Connections),
     /// The open connections' counts, printed when each one closes.
     Summary(HashMap<u64, Counts>),
@@ -163,19 +163,20 @@ impl Sink {
     fn drain(&mut self, capture: &mut Capture, out: &mut impl io::Write) -> Result<()> {
         while let Some(e) = capture.poll_event() {
             match self {
-                Sink::Jsonl => match &e {
+                Sink::Jsonl(payloads) => match &e {
                     CaptureEvent::Connection(c) => json_line(out, &other(c.id, "connection", c))?,
                     CaptureEvent::Event { connection, event } => json_line(
                         out,
                         &Line {
                             connection: *connection,
-                            inner: event.as_ref(),
+                            inner: &payloads.annotate(*connection, event.as_ref().clone()),
                         },
                     )?,
                     CaptureEvent::Note(n) => {
                         json_line(out, &other(n.connection, "capture_note", n))?
                     }
                     CaptureEvent::Closed { connection } => {
+                        payloads.closed(*connection);
                         json_line(out, &other(*connection, "closed", &()))?
                     }
                     CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", f))?,
@@ -241,7 +242,7 @@ impl Sink {
     fn finish(self, capture: &Capture, out: &mut impl io::Write) -> Result<()> {
         let totals = capture.totals();
         match self {
-            Sink::Jsonl => json_line(out, &other(0, "totals", totals)),
+            Sink::Jsonl(_) => json_line(out, &other(0, "totals", totals)),
             Sink::Json(mut doc, _) => {
                 doc.totals = Some(totals.clone());
                 quiet(

@@ -397,3 +397,26 @@ fn proto_errors_name_the_place() {
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("bad.proto:2:25:"), "{e}");
 }
+
+#[test]
+fn pcap_jsonl_messages_carry_decoded_too() {
+    let path = data("payload/stomp.pcapng");
+    let out = run(&["pcap", "--jsonl", path.to_str().unwrap()], b"");
+    assert!(out.status.success(), "{out:?}");
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summaries: Vec<_> = lines
+        .iter()
+        .filter(|l| l["event"] == "message")
+        .map(|l| l["decoded"]["summary"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(summaries.len(), 7);
+    assert_eq!(summaries[3], "SEND /topic/prices");
+    // Other events have no "decoded" key.
+    assert!(lines
+        .iter()
+        .filter(|l| l["event"] == "frame")
+        .all(|l| l.get("decoded").is_none()));
+}
