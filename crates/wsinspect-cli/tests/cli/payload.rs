@@ -420,3 +420,35 @@ fn pcap_jsonl_messages_carry_decoded_too() {
         .filter(|l| l["event"] == "frame")
         .all(|l| l.get("decoded").is_none()));
 }
+
+#[test]
+fn graphql_ws_subscription_by_its_subprotocol() {
+    let v = pcap_json("graphql.pcapng", &[]);
+    // graphql-ws's lazy client connects once per operation: the query, then the subscription.
+    let ms = messages(&v, 1);
+    let s = summaries(&ms);
+    assert_eq!(s[0], "client: connection_init");
+    assert_eq!(s[1], "server: connection_ack");
+    assert!(
+        s[2].starts_with("client: subscribe id ") && s[2].ends_with(" Greetings"),
+        "{s:?}"
+    );
+    let greetings: Vec<_> = ms
+        .iter()
+        .filter(|m| m.2["summary"].as_str().unwrap().starts_with("next"))
+        .map(|(_, payload, d)| {
+            assert_eq!(d["decoder"], "graphql");
+            let g = find(&d["tree"], "greetings").unwrap();
+            assert_eq!(bytes(payload, g), g["value"].as_str().unwrap().as_bytes());
+            g["value"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(greetings, ["\"Hi\"", "\"Bonjour\"", "\"Hola\""]);
+    assert!(s.last().unwrap().starts_with("server: complete id "));
+    let first = summaries(&messages(&v, 0));
+    assert!(first.iter().any(|x| x.starts_with("server: next id ")));
+    assert_eq!(
+        find(&messages(&v, 0)[3].2["tree"], "hello").unwrap()["value"],
+        "\"world\""
+    );
+}
