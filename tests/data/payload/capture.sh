@@ -53,4 +53,5 @@ record stomp $((port + 2)) node stomp.js $((port + 2))
 python3 -m grpc_tools.protoc -I. --python_out="$tmp" chat.proto
 PYTHONPATH="$tmp" record binary $((port + 3)) python3 binary.py $((port + 3))
 record graphql $((port + 4)) node graphql.js $((port + 4))
+record socketio2 $((port + 5)) node socketio2.js $((port + 5))
 ls -l ./*.pcapng

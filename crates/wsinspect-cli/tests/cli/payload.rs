@@ -452,3 +452,35 @@ fn graphql_ws_subscription_by_its_subprotocol() {
         "\"world\""
     );
 }
+
+#[test]
+fn socketio_2_attachments_lose_their_engine_io_v3_type_byte() {
+    let v = pcap_json("socketio2.pcapng", &[]);
+    let ms = messages(&v, 0);
+    let s = summaries(&ms);
+    for want in [
+        "client: EVENT \"login\" ack 0",
+        "client: EVENT \"chat message\" /chat",
+        "server: EVENT \"chat message\" /chat",
+        "client: BINARY_EVENT \"upload\" ack 1 +1 attachment(s)",
+    ] {
+        assert!(
+            s.iter().any(|x| x.starts_with(want)),
+            "{want:?} not in {s:#?}"
+        );
+    }
+    let (_, payload, att) = ms
+        .iter()
+        .find(|m| {
+            m.2["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("ATTACHMENT 1 of 1")
+        })
+        .unwrap();
+    assert_eq!(payload, &[4, 9, 8, 7]);
+    let data = find(&att["tree"], "data").unwrap();
+    assert_eq!(data["value"], "090807");
+    assert_eq!(bytes(payload, data), [9, 8, 7]);
+    assert!(ms.iter().all(|m| m.2["findings"] == serde_json::json!([])));
+}
