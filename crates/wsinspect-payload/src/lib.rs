@@ -327,6 +327,44 @@ impl Out {
     }
 }
 
+/// A body inside a packet (an MQTT payload, a STOMP body) decoded by content when it is a data
+/// format (JSON; binary: MessagePack, CBOR, Protobuf, compressed): the decoder, its nodes and
+/// findings, spans moved to `base`.
+pub(crate) fn nested(
+    bytes: &[u8],
+    base: usize,
+    nesting: usize,
+) -> Option<(Decoder, Vec<Node>, Vec<Finding>)> {
+    if bytes.is_empty() || nesting >= MAX_NESTING {
+        return None;
+    }
+    let d = if core::str::from_utf8(bytes).is_ok() {
+        json::is_json(bytes).then_some(Decoder::Json)?
+    } else {
+        detect::by_content(MessageKind::Binary, bytes).filter(|d| {
+            matches!(
+                d,
+                Decoder::Json
+                    | Decoder::MsgPack
+                    | Decoder::Cbor
+                    | Decoder::Protobuf
+                    | Decoder::Gzip
+                    | Decoder::Zlib
+                    | Decoder::Zstd
+            )
+        })?
+    };
+    let mut out = Out::default();
+    decode_with(d, bytes, nesting + 1, &mut out);
+    for n in &mut out.nodes {
+        n.shift(base);
+    }
+    for f in &mut out.findings {
+        f.span = [f.span[0] + base, f.span[1] + base];
+    }
+    Some((d, out.nodes, out.findings))
+}
+
 /// Runs a stateless decoder on `bytes`; `nesting` counts decoders above this one. Returns the
 /// summary line; nodes and findings go to `out`.
 pub fn decode_with(d: Decoder, bytes: &[u8], nesting: usize, out: &mut Out) -> String {

@@ -367,11 +367,12 @@ impl State {
         let body = &r.b[start..end];
         let (kind, value) = text_or_hex(body);
         let mut payload = Node::value("payload", kind, value, [start, end]);
-        if !body.is_empty() && crate::json::is_json(body) {
-            if let Ok(mut j) = crate::json::parse(body, "json") {
-                j.shift(start);
-                payload.children.push(j);
-            }
+        if let Some((d, nodes, findings)) = crate::nested(body, start, 0) {
+            payload.children.extend(nodes.into_iter().map(|mut n| {
+                n.name = d.as_str().to_string();
+                n
+            }));
+            r.findings.extend(findings);
         }
         kids.push(payload);
         r.pos = end;
@@ -762,8 +763,11 @@ impl R<'_, '_> {
 
 fn remap(n: &mut Node, map: &impl Fn([usize; 2]) -> [usize; 2]) {
     n.span = map(n.span);
-    for c in &mut n.children {
-        remap(c, map);
+    // Below an inflated node, spans count in the inflated bytes: they stay.
+    if n.kind != Kind::Inflated {
+        for c in &mut n.children {
+            remap(c, map);
+        }
     }
 }
 
@@ -853,6 +857,27 @@ mod tests {
             .find(|c| c.name == "payload")
             .unwrap();
         assert_eq!(payload.children[0].kind, Kind::Object);
+        assert_eq!(payload.children[0].name, "json");
+    }
+
+    #[test]
+    fn binary_payloads_are_decoded_inside() {
+        // PUBLISH "s" with a MessagePack payload {"t": 21}, split across two messages.
+        let p = b"\x30\x07\x00\x01s\x81\xa1t\x15";
+        let mut s = mqtt();
+        s.message(MessageKind::Binary, &p[..6]);
+        let d = s.message(MessageKind::Binary, &p[6..]).unwrap();
+        let payload = d
+            .tree
+            .children
+            .iter()
+            .find(|c| c.name == "payload")
+            .unwrap();
+        let m = &payload.children[0];
+        assert_eq!((m.name.as_str(), m.kind), ("msgpack", Kind::Object));
+        assert_eq!(m.children[0].value.as_deref(), Some("21"));
+        // Its bytes: the map starts in the first message, the value is in the second.
+        assert_eq!(m.children[0].span, [2, 3]);
     }
 
     #[test]

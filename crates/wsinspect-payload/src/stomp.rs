@@ -213,9 +213,12 @@ fn frame(b: &[u8], start: usize, out: &mut Out) -> Option<(Node, String, usize)>
         let body = &b[body_start..body_end];
         let (k, v) = text_or_hex(body);
         let mut node = Node::value("body", k, v, [body_start, body_end]);
-        if let Ok(mut j) = crate::json::parse(body, "json") {
-            j.shift(body_start);
-            node.children.push(j);
+        if let Some((d, nodes, findings)) = crate::nested(body, body_start, 0) {
+            node.children.extend(nodes.into_iter().map(|mut n| {
+                n.name = d.as_str().to_string();
+                n
+            }));
+            out.findings.extend(findings);
         }
         kids.push(node);
     }
