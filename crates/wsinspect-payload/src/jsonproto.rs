@@ -46,8 +46,25 @@ pub fn json(b: &[u8], out: &mut Out) -> String {
     }
 }
 
-/// SockJS: `o` open, `h` heartbeat, `a[...]` messages, `m"..."` one message, `c[code,"reason"]`.
+/// SockJS: from the server `o` open, `h` heartbeat, `a[...]` messages, `m"..."` one message,
+/// `c[code,"reason"]`; from the client a bare JSON array of the messages sent.
 pub fn sockjs(b: &[u8], out: &mut Out) -> String {
+    if b.first() == Some(&b'[') {
+        let Some(n) = json_at(b, 0, "sent", out) else {
+            return "SockJS JSON error".into();
+        };
+        let first = n.children.first().and_then(string_of).unwrap_or_default();
+        let summary = format!("send ({}) {}", n.children.len(), clip(&first, 60));
+        if n.kind != Kind::Array || n.children.iter().any(|c| c.kind != Kind::String) {
+            out.finding(Finding::new(
+                Code::BadValue,
+                "a SockJS client frame is an array of strings",
+                n.span,
+            ));
+        }
+        out.nodes.push(n);
+        return summary;
+    }
     let Some(&t) = b.first() else {
         out.finding(Finding::new(
             Code::Truncated,

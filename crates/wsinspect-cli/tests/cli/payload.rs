@@ -484,3 +484,26 @@ fn socketio_2_attachments_lose_their_engine_io_v3_type_byte() {
     assert_eq!(bytes(payload, data), [9, 8, 7]);
     assert!(ms.iter().all(|m| m.2["findings"] == serde_json::json!([])));
 }
+
+#[test]
+fn sockjs_frames_from_both_sides() {
+    let v = pcap_json("sockjs.pcapng", &[]);
+    // Connection 1 is sockjs-client's GET /info, not a WebSocket.
+    assert_eq!(v["connections"].as_array().unwrap().len(), 1);
+    let ms = messages(&v, 0);
+    assert_eq!(
+        summaries(&ms),
+        [
+            "server: open",
+            "client: send (1) hello",
+            "client: send (1) {\"room\":\"lobby\",\"text\":\"hi\"}",
+            "server: messages (1) echo: hello",
+            "server: messages (1) echo: {\"room\":\"lobby\",\"text\":\"hi\"}",
+        ]
+    );
+    for (_, payload, d) in &ms {
+        assert_eq!(d["decoder"], "sockjs");
+        assert_eq!(d["findings"], serde_json::json!([]));
+        spans_nest(&d["tree"], 0, payload.len() as u64);
+    }
+}
