@@ -59,7 +59,8 @@ pub fn detect(
     }
     if let Some(d) = settled {
         let fits = match d {
-            Decoder::SocketIo | Decoder::Wamp => true,
+            // SignalR's MessagePack protocol is binary after a JSON handshake.
+            Decoder::SocketIo | Decoder::Wamp | Decoder::SignalR => true,
             Decoder::Mqtt => kind == MessageKind::Binary,
             _ => kind == MessageKind::Text,
         };

@@ -147,6 +147,9 @@ const SIGNALR_TYPES: [&str; 10] = [
 
 /// SignalR's JSON hub protocol: records ended by the record separator 0x1E.
 pub fn signalr(b: &[u8], out: &mut Out) -> String {
+    if b.last() != Some(&0x1e) && core::str::from_utf8(b).is_err() {
+        return signalr_msgpack(b, out);
+    }
     let mut pos = 0;
     let mut summaries = Vec::new();
     while pos < b.len() {
@@ -178,6 +181,75 @@ pub fn signalr(b: &[u8], out: &mut Out) -> String {
             out.nodes.push(n);
         }
         pos = end + 1;
+    }
+    summaries.join("; ")
+}
+
+/// SignalR's MessagePack hub protocol: records, each a varint length (7 bits a byte, at most 5
+/// bytes) then a MessagePack array `[type, headers, invocationId, target, arguments, ...]`.
+fn signalr_msgpack(b: &[u8], out: &mut Out) -> String {
+    let mut pos = 0;
+    let mut summaries = Vec::new();
+    while pos < b.len() {
+        let mut len = 0usize;
+        let mut n = 0;
+        while let Some(&c) = b.get(pos + n).filter(|_| n < 5) {
+            len |= usize::from(c & 0x7f) << (7 * n);
+            n += 1;
+            if c & 0x80 == 0 {
+                break;
+            }
+        }
+        let start = pos + n;
+        if n == 0 || b[pos + n - 1] & 0x80 != 0 || len > b.len() - start {
+            out.finding(Finding::new(
+                Code::Truncated,
+                format!("a SignalR MessagePack record at offset {pos}: its length prefix or body runs past the message"),
+                [pos, b.len()],
+            ));
+            break;
+        }
+        let end = start + len;
+        let mut inner = Out::default();
+        crate::msgpack::decode(&b[start..end], &mut inner);
+        let mut kids = vec![Node::value(
+            "length",
+            Kind::Int,
+            len.to_string(),
+            [pos, start],
+        )];
+        let mut name = "record";
+        let mut target = None;
+        for mut node in inner.nodes {
+            node.shift(start);
+            if node.kind == Kind::Array {
+                let ty = node
+                    .children
+                    .first()
+                    .and_then(|t| t.value.as_deref())
+                    .and_then(|v| v.parse::<usize>().ok());
+                name = ty
+                    .and_then(|t| SIGNALR_TYPES.get(t))
+                    .copied()
+                    .unwrap_or("unknown type");
+                // Invocation and StreamInvocation: [type, headers, id, target, args, ...].
+                if matches!(ty, Some(1 | 4)) {
+                    target = node.children.get(3).and_then(string_of);
+                }
+            }
+            kids.push(node);
+        }
+        for mut f in inner.findings {
+            f.span = [f.span[0] + start, f.span[1] + start];
+            out.finding(f);
+        }
+        summaries.push(match target {
+            Some(t) => format!("{name} {t}"),
+            None => name.to_string(),
+        });
+        out.nodes
+            .push(Node::parent(name, Kind::Packet, [pos, end], kids));
+        pos = end;
     }
     summaries.join("; ")
 }
@@ -341,6 +413,36 @@ mod tests {
         assert_eq!(d.decoder, Decoder::SignalR);
         assert_eq!(d.summary, "Invocation Send; Ping");
         assert_eq!(d.tree.children[1].span, [46, 57]);
+    }
+
+    #[test]
+    fn signalr_messagepack_records() {
+        // Two records: Invocation [1, {}, "xyz", "method", [42, true]] and Ping [6].
+        let inv = [
+            0x95, 0x01, 0x80, 0xa3, b'x', b'y', b'z', 0xa6, b'm', b'e', b't', b'h', b'o', b'd',
+            0x92, 0x2a, 0xc3,
+        ];
+        let mut m = vec![inv.len() as u8];
+        m.extend(inv);
+        m.extend([0x02, 0x91, 0x06]);
+        let d = decode(
+            Choice::Force(Decoder::SignalR),
+            None,
+            MessageKind::Binary,
+            &m,
+        )
+        .unwrap();
+        assert_eq!(d.summary, "Invocation method; Ping");
+        assert!(d.findings.is_empty(), "{:?}", d.findings);
+        assert_eq!(d.tree.children[1].span, [18, 21]);
+        let cut = decode(
+            Choice::Force(Decoder::SignalR),
+            None,
+            MessageKind::Binary,
+            &m[..10],
+        )
+        .unwrap();
+        assert_eq!(cut.findings[0].code, crate::Code::Truncated);
     }
 
     #[test]
