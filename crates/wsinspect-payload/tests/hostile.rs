@@ -152,3 +152,49 @@ fn deep_nesting_is_bounded_everywhere() {
         }
     }
 }
+
+/// Real MQTT 3.1.1 packets (as MQTT.js writes them): CONNECT, SUBSCRIBE, PUBLISH QoS 1 with a
+/// JSON payload, PUBLISH QoS 0, PUBACK, PINGREQ, DISCONNECT.
+const MQTT_STREAM: &[&[u8]] = &[
+    b"\x10\x14\x00\x04MQTT\x04\x02\x00\x3c\x00\x08mqttjs_1",
+    b"\x82\x0e\x00\x01\x00\x09sensors/#\x01",
+    b"\x32\x1e\x00\x0asensors/t1\x00\x02{\"t\":21.5,\"v\":4}",
+    b"\x30\x12\x00\x0csensors/dooropen",
+    b"\x40\x02\x00\x02",
+    b"\xc0\x00",
+    b"\xe0\x00",
+];
+
+/// The packets' summaries, in order, from messages holding `stream` cut at `cuts`.
+fn mqtt_summaries(stream: &[u8], cuts: &[usize]) -> Vec<String> {
+    let mut s = PayloadSession::new(Choice::Auto, Some("mqtt"));
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &c in cuts.iter().chain([&stream.len()]) {
+        let d = s.message(MessageKind::Binary, &stream[at..c]).unwrap();
+        assert!(d.findings.is_empty(), "{:?}", d.findings);
+        check_decoded(&d, c - at);
+        out.extend(
+            d.summary
+                .split("; ")
+                .filter(|x| *x != "part of a packet")
+                .map(str::to_string),
+        );
+        at = c;
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn mqtt_packets_read_the_same_however_messages_cut_them(
+        order in proptest::sample::subsequence((0..MQTT_STREAM.len()).collect::<Vec<_>>(), 1..=MQTT_STREAM.len()),
+        cuts in proptest::collection::btree_set(1usize..150, 0..12),
+    ) {
+        let stream: Vec<u8> = order.iter().flat_map(|&i| MQTT_STREAM[i].iter().copied()).collect();
+        let cuts: Vec<_> = cuts.into_iter().filter(|&c| c < stream.len()).collect();
+        let whole = mqtt_summaries(&stream, &[]);
+        prop_assert_eq!(whole.len(), order.len());
+        prop_assert_eq!(mqtt_summaries(&stream, &cuts), whole);
+    }
+}
