@@ -1,7 +1,7 @@
 #!/bin/sh
 # Record the fixtures of this directory: real application protocols over WebSocket on loopback,
 # captured by dumpcap, one pcapng per protocol. See README.md for what each holds.
-# Needs what install-tools.sh installs (dumpcap, mosquitto, Python msgpack/cbor2/protobuf/grpcio-tools/
+# Needs what install-tools.sh installs (dumpcap, mosquitto, Python msgpack/cbor2/protobuf/grpcio-tools/autobahn/
 # websockets, Node with socket.io, socket.io-client, mqtt, @stomp/stompjs, graphql, graphql-ws, sockjs, sockjs-client and ws in a temporary
 # directory named by NODE_PATH). Every process this script starts is stopped by it.
 set -e
@@ -55,4 +55,5 @@ PYTHONPATH="$tmp" record binary $((port + 3)) python3 binary.py $((port + 3))
 record graphql $((port + 4)) node graphql.js $((port + 4))
 record socketio2 $((port + 5)) node socketio2.js $((port + 5))
 record sockjs $((port + 6)) node sockjs.js $((port + 6))
+record wamp $((port + 7)) python3 wamp.py $((port + 7))
 ls -l ./*.pcapng

@@ -1,6 +1,6 @@
 #!/bin/sh
 # What capture.sh needs: dumpcap and editcap (Debian's tshark), mosquitto (Debian), Python
-# websockets, msgpack, cbor2, protobuf and grpcio-tools (its protoc) (PyPI), and Node packages in ${NODE_DIR:-/tmp/wsinspect-payload-node}
+# websockets, msgpack, cbor2, protobuf, grpcio-tools (its protoc) and autobahn (PyPI), and Node packages in ${NODE_DIR:-/tmp/wsinspect-payload-node}
 # (set NODE_PATH to its node_modules for capture.sh). Asks nothing; run as root.
 set -e
 export DEBIAN_FRONTEND=noninteractive
@@ -8,7 +8,7 @@ command -v dumpcap >/dev/null && command -v editcap >/dev/null && command -v mos
   apt-get update
   apt-get install -y tshark mosquitto
 }
-pkgs="websockets msgpack cbor2 protobuf grpcio-tools"
+pkgs="websockets msgpack cbor2 protobuf grpcio-tools autobahn"
 pip install $pkgs || pip install --break-system-packages $pkgs
 command -v node >/dev/null || apt-get install -y nodejs npm
 dir=${NODE_DIR:-/tmp/wsinspect-payload-node}

@@ -507,3 +507,51 @@ fn sockjs_frames_from_both_sides() {
         spans_nest(&d["tree"], 0, payload.len() as u64);
     }
 }
+
+#[test]
+fn wamp_in_json_and_msgpack_by_subprotocol() {
+    let v = pcap_json("wamp.pcapng", &[]);
+    for i in 0..2 {
+        let ms = messages(&v, i);
+        let s = summaries(&ms);
+        for want in [
+            "client: HELLO realm1",
+            "server: WELCOME",
+            "client: SUBSCRIBE com.example.prices",
+            "client: PUBLISH com.example.prices",
+            "server: PUBLISHED",
+            "server: EVENT",
+            "client: REGISTER com.example.add",
+            "client: CALL com.example.add",
+            "server: INVOCATION",
+            "client: YIELD",
+            "server: RESULT",
+            "client: GOODBYE wamp.close.normal",
+        ] {
+            assert!(s.contains(&want.to_string()), "{want:?} not in {s:#?}");
+        }
+        for (_, payload, d) in &ms {
+            assert_eq!(d["decoder"], "wamp");
+            assert_eq!(d["findings"], serde_json::json!([]));
+            spans_nest(&d["tree"], 0, payload.len() as u64);
+        }
+        // The EVENT carries the published arguments: ["ABC", 101.5]; the RESULT [5].
+        let event = &ms.iter().find(|m| m.2["summary"] == "EVENT").unwrap().2["tree"];
+        let args = event["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "array")
+            .unwrap();
+        let shown: Vec<_> = args["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["value"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(shown, ["\"ABC\"", "101.5"]);
+        let result = &ms.iter().find(|m| m.2["summary"] == "RESULT").unwrap().2["tree"];
+        let last = result["children"].as_array().unwrap().last().unwrap();
+        assert_eq!(last["children"][0]["value"], "5");
+    }
+}
