@@ -373,12 +373,19 @@ pub fn actioncable(b: &[u8], out: &mut Out) -> String {
                 "unknown".into()
             }
         });
+    // A client's "message" command carries its action inside the `data` string.
+    let action = get(&n, "data").and_then(string_of).and_then(|s| {
+        json::parse(s.as_bytes(), "")
+            .ok()
+            .and_then(|d| get(&d, "action").and_then(string_of))
+    });
     n.name = head.clone();
     out.nodes.push(n);
-    match channel {
-        Some(c) => format!("{head} {c}"),
-        None => head,
-    }
+    [Some(head), channel, action]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 # Record the fixtures of this directory: real application protocols over WebSocket on loopback,
 # captured by dumpcap, one pcapng per protocol. See README.md for what each holds.
 # Needs what install-tools.sh installs (dumpcap, mosquitto, Python msgpack/cbor2/protobuf/grpcio-tools/autobahn/
-# websockets, Node with socket.io, socket.io-client, mqtt, @stomp/stompjs, graphql, graphql-ws, sockjs, sockjs-client and ws in a temporary
+# websockets, Node with socket.io, socket.io-client, mqtt, @stomp/stompjs, graphql, graphql-ws, sockjs, sockjs-client, @rails/actioncable and ws in a temporary
 # directory named by NODE_PATH). Every process this script starts is stopped by it.
 set -e
 cd "$(dirname "$0")"
@@ -56,4 +56,5 @@ record graphql $((port + 4)) node graphql.js $((port + 4))
 record socketio2 $((port + 5)) node socketio2.js $((port + 5))
 record sockjs $((port + 6)) node sockjs.js $((port + 6))
 record wamp $((port + 7)) python3 wamp.py $((port + 7))
+record actioncable $((port + 8)) node actioncable.js $((port + 8))
 ls -l ./*.pcapng

@@ -555,3 +555,25 @@ fn wamp_in_json_and_msgpack_by_subprotocol() {
         assert_eq!(last["children"][0]["value"], "5");
     }
 }
+
+#[test]
+fn actioncable_channel_actions_and_broadcasts() {
+    let v = pcap_json("actioncable.pcapng", &[]);
+    let ms = messages(&v, 0);
+    assert_eq!(
+        summaries(&ms),
+        [
+            "server: welcome",
+            "client: subscribe ChatChannel",
+            "server: confirm_subscription ChatChannel",
+            "server: ping",
+            "client: message ChatChannel speak",
+            "server: message ChatChannel",
+        ]
+    );
+    let (_, payload, d) = &ms[5];
+    let text = find(&d["tree"], "text").unwrap();
+    assert_eq!(text["value"], "\"hello cable\"");
+    assert_eq!(bytes(payload, text), b"\"hello cable\"");
+    assert!(ms.iter().all(|m| m.2["decoder"] == "actioncable"));
+}
