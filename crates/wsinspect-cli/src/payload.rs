@@ -34,6 +34,10 @@ pub struct PayloadArgs {
     /// files define only one.
     #[arg(long = "message", value_name = "TYPE", requires = "proto")]
     pub message: Option<String>,
+    /// The subprotocol to decode as when the input has no handshake that names one (e.g. mqtt,
+    /// v12.stomp, wamp.2.msgpack).
+    #[arg(long = "subprotocol", value_name = "NAME")]
+    pub subprotocol: Option<String>,
 }
 
 /// The options made ready: the choice and the user's message type, compiled once.
@@ -41,6 +45,7 @@ pub struct PayloadArgs {
 pub struct Setup {
     choice: Choice,
     proto: Option<MessageDescriptor>,
+    subprotocol: Option<String>,
 }
 
 impl PayloadArgs {
@@ -72,6 +77,7 @@ impl PayloadArgs {
         Ok(Setup {
             choice: self.choice,
             proto,
+            subprotocol: self.subprotocol.clone(),
         })
     }
 }
@@ -87,6 +93,7 @@ pub struct Payloads {
 impl Payloads {
     /// Both directions' sessions, with the subprotocol the server selected.
     pub fn new(setup: &Setup, subprotocol: Option<&str>) -> Self {
+        let subprotocol = subprotocol.or(setup.subprotocol.as_deref());
         let session = || {
             let s = PayloadSession::new(setup.choice, subprotocol);
             match &setup.proto {

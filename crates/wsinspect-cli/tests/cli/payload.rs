@@ -577,3 +577,30 @@ fn actioncable_channel_actions_and_broadcasts() {
     assert_eq!(bytes(payload, text), b"\"hello cable\"");
     assert!(ms.iter().all(|m| m.2["decoder"] == "actioncable"));
 }
+
+#[test]
+fn subprotocol_option_for_frames_without_a_handshake() {
+    // A server frame holding an MQTT SUBSCRIBE: not recognisable by content, so named.
+    let frame = "82 0a 82 08 00 01 00 03 61 2f 62 01";
+    let out = run(&["decode", "--json", "--from", "server"], frame.as_bytes());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(v["messages"][0]["decoded"]["decoder"], "mqtt");
+    let out = run(
+        &[
+            "decode",
+            "--json",
+            "--from",
+            "server",
+            "--subprotocol",
+            "mqtt",
+        ],
+        frame.as_bytes(),
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["messages"][0]["decoded"];
+    assert_eq!(d["summary"], "SUBSCRIBE a/b id 1");
+    assert_eq!(
+        find(&d["tree"], "topic filter").unwrap()["span"],
+        serde_json::json!([4, 9])
+    );
+}
