@@ -61,6 +61,8 @@ pub fn run(args: PcapArgs) -> Result<()> {
         max_out_of_order: args.max_out_of_order,
     };
     let mut capture = Capture::new(config);
+    // A bad --proto is an error in every output mode, not only where payloads are shown.
+    args.payload.setup()?;
     let mut sink = if args.jsonl {
         Sink::Jsonl(crate::payload::Connections::new(&args.payload)?)
     } else if args.json {
