@@ -19,7 +19,7 @@ use wsinspect_core::inspect::{inspect, plan, starts_like_handshake, InspectOptio
 use wsinspect_core::session::{ConnectionCollector, Event, Session, SessionConfig, Summary};
 use wsinspect_core::stream::{decode_all, DecodeConfig, Keep, Retain, DEFAULT_INFLATE_BUDGET};
 use wsinspect_core::Direction;
-use wsinspect_view::render::{render_connection, render_summary, render_text, StreamText};
+use wsinspect_view::render::{render_summary, StreamText};
 
 use crate::output::Output;
 
@@ -61,6 +61,8 @@ pub struct DecodeArgs {
     /// With --jsonl: keep at most this many payload bytes in each event (default: all).
     #[arg(long, requires = "jsonl")]
     keep: Option<usize>,
+    #[command(flatten)]
+    payload: crate::payload::PayloadArgs,
 }
 
 pub fn run(args: DecodeArgs) -> Result<()> {
@@ -213,9 +215,15 @@ fn connection(args: &DecodeArgs, pieces: Vec<Piece>) -> Result<()> {
     } else if args.summary {
         out.text(&render_summary(&summary))?;
     } else if args.json {
-        out.json_pretty(&report.finish())?;
+        out.json_pretty(&crate::payload::connection_json(
+            &args.payload,
+            &report.finish(),
+        )?)?;
     } else if !args.jsonl {
-        out.text(&render_connection(&report.finish()))?;
+        out.text(&crate::payload::connection_text(
+            &args.payload,
+            &report.finish(),
+        )?)?;
     }
     out.done()
 }
@@ -246,9 +254,13 @@ fn whole(args: &DecodeArgs, opts: &InspectOptions, input: &[u8]) -> Result<()> {
     let report = found
         .frames
         .unwrap_or_else(|| decode_all(&[], args.from, &DecodeConfig::default()));
+    let sub = found
+        .handshake
+        .as_ref()
+        .and_then(|h| h.subprotocol.as_deref());
     let mut out = Output::stdout();
     if args.json {
-        out.json_pretty(&report)?;
+        out.json_pretty(&crate::payload::report_json(&args.payload, &report, sub)?)?;
     } else {
         out.text(&format!(
             "input: {} bytes read as {}{}\n",
@@ -259,7 +271,7 @@ fn whole(args: &DecodeArgs, opts: &InspectOptions, input: &[u8]) -> Result<()> {
         for n in &report.input_notes {
             out.text(&format!("note: {n}\n"))?;
         }
-        out.text(&render_text(&report))?;
+        out.text(&crate::payload::report_text(&args.payload, &report, sub)?)?;
     }
     out.done()
 }

@@ -13,6 +13,7 @@ mod encode;
 mod handshake;
 mod har;
 mod output;
+mod payload;
 mod pcap;
 
 /// WebSocket protocol inspector.

@@ -49,6 +49,8 @@ pub struct PcapArgs {
     /// may be given more than once (all must match).
     #[arg(long = "filter", value_name = "TERM")]
     filters: Vec<Term>,
+    #[command(flatten)]
+    payload: crate::payload::PayloadArgs,
 }
 
 pub fn run(args: PcapArgs) -> Result<()> {
@@ -73,10 +75,15 @@ pub fn run(args: PcapArgs) -> Result<()> {
         ids: args.connections.clone(),
         terms: args.filters.clone(),
     });
+    // A bad --proto is an error in every output mode, not only where payloads are shown.
+    args.payload.setup()?;
     let mut sink = if args.jsonl {
-        Sink::Jsonl
+        Sink::Jsonl(crate::payload::Connections::new(&args.payload)?)
     } else if args.json {
-        Sink::Json(Box::default())
+        Sink::Json(
+            Box::default(),
+            crate::payload::Connections::new(&args.payload)?,
+        )
     } else {
         Sink::Summary(HashMap::new())
     };
@@ -216,8 +223,8 @@ impl Progress {
 
 /// Where the events go, by output mode.
 enum Sink {
-    Jsonl,
-    Json(Box<Document>),
+    Jsonl(crate::payload::Connections),
+    Json(Box<Document>, crate::payload::Connections),
     /// The open connections' counts, printed when each one closes.
     Summary(HashMap<u64, Counts>),
 }
@@ -236,6 +243,8 @@ struct Document {
 /// A connection being collected for `--json`.
 struct Open {
     connection: Connection,
+    /// Each message's decoded payload, in the order of its messages.
+    decoded: Vec<Option<wsinspect_payload::Decoded>>,
     notes: Vec<Note>,
     doc: ConnectionDoc,
 }
@@ -274,27 +283,29 @@ impl Sink {
                 continue;
             }
             match self {
-                Sink::Jsonl => match &e {
+                Sink::Jsonl(payloads) => match &e {
                     CaptureEvent::Connection(c) => json_line(out, &other(c.id, "connection", c))?,
                     CaptureEvent::Event { connection, event } => json_line(
                         out,
                         &Line {
                             connection: *connection,
-                            inner: event.as_ref(),
+                            inner: &payloads.annotate(*connection, event.as_ref().clone()),
                         },
                     )?,
                     CaptureEvent::Note(n) => {
                         json_line(out, &other(n.connection, "capture_note", n))?
                     }
                     CaptureEvent::Closed { connection } => {
+                        payloads.closed(*connection);
                         json_line(out, &other(*connection, "closed", &()))?
                     }
                     CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", f))?,
                 },
-                Sink::Json(doc) => match e {
+                Sink::Json(doc, payloads) => match e {
                     CaptureEvent::Connection(connection) => {
                         let open = Open {
                             connection,
+                            decoded: Vec::new(),
                             notes: Vec::new(),
                             doc: ConnectionDoc::default(),
                         };
@@ -302,7 +313,12 @@ impl Sink {
                     }
                     CaptureEvent::Event { connection, event } => {
                         if let Some(c) = doc.open.get_mut(&connection) {
-                            c.doc.push(*event);
+                            let (event, decoded) =
+                                payloads.annotate(connection, *event).into_parts();
+                            if let Some(d) = decoded {
+                                c.decoded.push(d);
+                            }
+                            c.doc.push(event);
                         }
                     }
                     CaptureEvent::Note(n) => {
@@ -311,6 +327,7 @@ impl Sink {
                         }
                     }
                     CaptureEvent::Closed { connection } => {
+                        payloads.closed(connection);
                         if let Some(c) = doc.open.remove(&connection) {
                             doc.connections.push(c.finish());
                         }
@@ -359,8 +376,8 @@ impl Sink {
     fn finish(self, capture: &Capture, out: &mut impl io::Write) -> Result<()> {
         let totals = capture.totals();
         match self {
-            Sink::Jsonl => json_line(out, &other(0, "totals", totals)),
-            Sink::Json(mut doc) => {
+            Sink::Jsonl(_) => json_line(out, &other(0, "totals", totals)),
+            Sink::Json(mut doc, _) => {
                 doc.totals = Some(totals.clone());
                 doc.connections
                     .sort_by_key(|c| c.get("id").and_then(serde_json::Value::as_u64));
@@ -396,7 +413,17 @@ impl Open {
             _ => serde_json::Map::new(),
         };
         fields.insert("notes".into(), serde_json::json!(self.notes));
-        self.doc.finish(fields)
+        let mut doc = self.doc.finish(fields);
+        // Each message's "decoded" (null when none applies), in the order of the messages.
+        if let Some(messages) = doc
+            .get_mut("messages")
+            .and_then(serde_json::Value::as_array_mut)
+        {
+            for (m, d) in messages.iter_mut().zip(self.decoded) {
+                m["decoded"] = serde_json::to_value(d).unwrap_or_default();
+            }
+        }
+        doc
     }
 }
 

@@ -5,7 +5,7 @@ use core::fmt::Write as _;
 
 use wsinspect_core::common::escape_controls;
 use wsinspect_core::session::{ConnectionReport, EventKind, Summary};
-use wsinspect_core::stream::{FrameReport, MessageEvent, StreamReport};
+use wsinspect_core::stream::{FrameReport, MessageEvent, MessageReport, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::wire::encode::spaced_hex;
 use wsinspect_core::wire::field::FieldId;
@@ -14,6 +14,12 @@ use wsinspect_core::Direction;
 /// Render a report as a readable table: one block per frame (every header field with its value
 /// and byte span, the payload, findings), then the messages.
 pub fn render_text(r: &StreamReport) -> String {
+    render_text_with(r, &|_| String::new())
+}
+
+/// [`render_text`] with `under(message)`'s lines printed under each message (the CLI puts the
+/// decoded payload there).
+pub fn render_text_with(r: &StreamReport, under: &dyn Fn(&MessageReport) -> String) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -45,6 +51,7 @@ pub fn render_text(r: &StreamReport) -> String {
             .then(|| core::str::from_utf8(&payload).ok())
             .flatten();
         let _ = writeln!(s, ": {}", shown(&payload, text, payload.len() as u64));
+        s.push_str(&under(m));
     }
     if let Some(i) = &r.incomplete {
         let _ = writeln!(
@@ -268,6 +275,14 @@ fn shown(bytes: &[u8], text: Option<&str>, len: u64) -> String {
 
 /// A whole connection: the handshake in a few lines, then each direction's table.
 pub fn render_connection(c: &ConnectionReport) -> String {
+    render_connection_with(c, &|_, _| String::new())
+}
+
+/// [`render_connection`] with `under(direction, message)`'s lines under each message.
+pub fn render_connection_with(
+    c: &ConnectionReport,
+    under: &dyn Fn(Direction, &MessageReport) -> String,
+) -> String {
     let mut s = String::new();
     for (what, head) in [("request", &c.request), ("response", &c.response)] {
         if let Some(h) = head {
@@ -315,7 +330,7 @@ pub fn render_connection(c: &ConnectionReport) -> String {
         ("server -> client", &c.server),
     ] {
         let _ = writeln!(s, "\n== {title} ==");
-        s.push_str(&render_text(r));
+        s.push_str(&render_text_with(r, &|m| under(r.direction, m)));
     }
     s
 }

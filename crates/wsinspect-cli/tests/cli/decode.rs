@@ -38,7 +38,8 @@ fn decode_json_rfc6455_5_7_masked_hello_has_the_documented_schema() {
             }],
             "messages": [{
                 "index": 0, "opcode": 1, "frames": [0], "compressed": false,
-                "payload": "48656c6c6f", "text": "Hello", "complete": true
+                "payload": "48656c6c6f", "text": "Hello", "complete": true,
+                "decoded": null
             }],
             "incomplete": null
         })

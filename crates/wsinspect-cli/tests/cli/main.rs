@@ -15,6 +15,7 @@ fn accept_prints_the_rfc_6455_section_1_3_value() {
 
 mod decode;
 mod notation;
+mod payload;
 mod pcap;
 mod real;
 mod stream;
