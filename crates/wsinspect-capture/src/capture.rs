@@ -6,7 +6,11 @@
 //! of the capture. What a flow is, is decided from the first bytes delivered (in order) in
 //! either direction:
 //!
-//! - `16 03`: TLS, listed, not decoded;
+//! - `16 03`: TLS: its records are read by a [`TlsConn`] (version, suite, SNI, ALPN) and, with
+//!   the secrets of a key log ([`Capture::add_keylog`], or the file's Decryption Secrets
+//!   Blocks), decrypted; the plaintext is then decided on like a cleartext flow's first bytes
+//!   (below), so a wss connection is a WebSocket connection. Its [`TlsReport`] comes as a
+//!   [`CaptureEvent::Tls`] before the connection's `Closed`, or in [`OtherFlow::tls`];
 //! - an HTTP request line: held until the head is whole (at most
 //!   [`SessionConfig::max_head`](wsinspect_core::session::SessionConfig)); with an `Upgrade`
 //!   header naming `websocket` it is a WebSocket connection (the session reads the handshake,
@@ -34,6 +38,7 @@ use wsinspect_core::Direction;
 use crate::file::{FileReader, Packet};
 use crate::link::{tcp_segment, Segment, Skip};
 use crate::tcp::{Delivery, Reassembler};
+use crate::tls::{KeyLog, KeyLogError, TlsConn, TlsOut, TlsReport};
 use crate::CaptureError;
 
 /// The default cap on out-of-order bytes held per direction: 1 MiB.
@@ -69,6 +74,8 @@ pub enum ClientBy {
     Mask,
     /// It has the higher port.
     Port,
+    /// It sent the TLS ClientHello.
+    ClientHello,
 }
 
 /// A WebSocket connection found in the capture.
@@ -122,6 +129,9 @@ pub struct OtherFlow {
     pub packets: u64,
     /// The time of its first packet.
     pub time: Option<Timestamp>,
+    /// A TLS flow's report (what it was, why it was not decrypted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Box<TlsReport>>,
 }
 
 /// A fact about the capture of one connection (not about its WebSocket traffic).
@@ -160,6 +170,14 @@ pub enum CaptureEvent {
     },
     /// A flow that is not WebSocket ended.
     OtherFlow(OtherFlow),
+    /// What a WebSocket connection's TLS was and how far it was decrypted: sent when it
+    /// ends, before its `Closed` (an other flow's is in its [`OtherFlow::tls`]).
+    Tls {
+        /// The connection's id.
+        connection: u64,
+        /// The report.
+        tls: Box<TlsReport>,
+    },
 }
 
 /// Counts over the whole capture.
@@ -189,6 +207,10 @@ pub struct Totals {
     pub duplicate_bytes: u64,
     /// Where the file ended inside a record, if it did.
     pub cut_short_at: Option<u64>,
+    /// TLS secrets read from the file's Decryption Secrets Blocks.
+    pub embedded_secrets: u64,
+    /// Why a Decryption Secrets Block's key log could not be read, if one could not.
+    pub embedded_secrets_error: Option<String>,
 }
 
 /// A whole capture file being read (sans-IO).
@@ -204,6 +226,7 @@ pub struct Capture {
     next_id: u64,
     events: VecDeque<CaptureEvent>,
     totals: Totals,
+    keylog: KeyLog,
 }
 
 struct Flow {
@@ -219,6 +242,8 @@ struct Flow {
     packets: u64,
     time: Option<Timestamp>,
     ended: [bool; 2],
+    /// A TLS flow's record layer: `state` is then about the plaintext.
+    tls: Option<Box<TlsConn>>,
 }
 
 enum State {
@@ -250,7 +275,14 @@ impl Capture {
             next_id: 1,
             events: VecDeque::new(),
             totals: Totals::default(),
+            keylog: KeyLog::new(),
         }
+    }
+
+    /// Add the secrets of a key log (NSS format, as `SSLKEYLOGFILE` writes it) to decrypt TLS
+    /// flows with; returns how many it held. Call before feeding the flows it is for.
+    pub fn add_keylog(&mut self, text: &[u8]) -> Result<usize, KeyLogError> {
+        self.keylog.add(text)
     }
 
     /// The next event, if any.
@@ -268,6 +300,12 @@ impl Capture {
         let mut packets = std::mem::take(&mut self.packets);
         let result = self.file.feed(bytes, &mut packets);
         self.totals.format = self.file.format();
+        for text in self.file.take_secrets() {
+            match self.keylog.add(&text) {
+                Ok(n) => self.totals.embedded_secrets += n as u64,
+                Err(e) => self.totals.embedded_secrets_error = Some(e.to_string()),
+            }
+        }
         for p in packets.drain(..) {
             self.packet(&p);
         }
@@ -340,6 +378,7 @@ impl Capture {
                 packets: 0,
                 time,
                 ended: [false; 2],
+                tls: None,
             };
             self.next_id += 1;
             self.flows.insert(key, flow);
@@ -382,23 +421,64 @@ impl Capture {
     }
 
     fn deliver(&mut self, flow: &mut Flow, side: usize, out: Vec<Owned>, time: Option<Timestamp>) {
+        for d in &out {
+            if let Owned::Data(bytes) = d {
+                flow.bytes[side] += bytes.len() as u64;
+            }
+        }
+        self.route(flow, side, out, time);
+    }
+
+    /// A TLS flow's bytes go through its record layer, the plaintext on.
+    fn route(&mut self, flow: &mut Flow, side: usize, out: Vec<Owned>, time: Option<Timestamp>) {
+        let Some(tls) = flow.tls.as_mut() else {
+            return self.deliver_plain(flow, side, out, time);
+        };
+        let mut plain = Vec::new();
+        let mut notes = Vec::new();
+        for d in out {
+            match d {
+                Owned::Data(bytes) => tls.feed(side, &bytes, &self.keylog, &mut plain),
+                Owned::Gap(len) => tls.gap(side, len, &mut plain),
+                note => notes.push(note),
+            }
+        }
+        if flow.client.is_none() {
+            if let Some(c) = tls.client() {
+                flow.client = Some((c, ClientBy::ClientHello));
+            }
+        }
+        self.deliver_plain(flow, side, notes, time);
+        for p in plain {
+            let (s, o) = match p {
+                TlsOut::Data(s, b) => (s, Owned::Data(b)),
+                TlsOut::Gap(s, n) => (s, Owned::Gap(n)),
+            };
+            self.deliver_plain(flow, s, vec![o], time);
+        }
+    }
+
+    fn deliver_plain(
+        &mut self,
+        flow: &mut Flow,
+        side: usize,
+        out: Vec<Owned>,
+        time: Option<Timestamp>,
+    ) {
         for d in out {
             let dir = direction(flow, side);
             match d {
-                Owned::Data(bytes) => {
-                    flow.bytes[side] += bytes.len() as u64;
-                    match &mut flow.state {
-                        State::Undecided(held) => {
-                            held.push(Held::Data(side, bytes, time));
-                            self.decide(flow, false);
-                        }
-                        State::WebSocket(s) => {
-                            s.feed(dir, &bytes, time);
-                            self.drain(flow);
-                        }
-                        State::Other(_) => {}
+                Owned::Data(bytes) => match &mut flow.state {
+                    State::Undecided(held) => {
+                        held.push(Held::Data(side, bytes, time));
+                        self.decide(flow, false);
                     }
-                }
+                    State::WebSocket(s) => {
+                        s.feed(dir, &bytes, time);
+                        self.drain(flow);
+                    }
+                    State::Other(_) => {}
+                },
                 Owned::Gap(len) => match &mut flow.state {
                     State::Undecided(held) => held.push(Held::Gap(side, len, time)),
                     State::WebSocket(s) => {
@@ -431,6 +511,24 @@ impl Capture {
         let verdict = verdict(held, flow.syn_client, self.config.session.max_head, force);
         match verdict {
             Verdict::Wait => {}
+            Verdict::Other(FlowKind::Tls, client) if flow.tls.is_none() => {
+                // The held bytes go through the record layer; the plaintext is decided anew.
+                flow.client = client;
+                flow.tls = Some(Box::new(TlsConn::new()));
+                let State::Undecided(held) =
+                    std::mem::replace(&mut flow.state, State::Undecided(Vec::new()))
+                else {
+                    unreachable!("checked above")
+                };
+                for h in held {
+                    match h {
+                        Held::Data(side, bytes, t) => {
+                            self.route(flow, side, vec![Owned::Data(bytes)], t)
+                        }
+                        Held::Gap(side, len, t) => self.route(flow, side, vec![Owned::Gap(len)], t),
+                    }
+                }
+            }
             Verdict::Other(kind, client) => {
                 flow.client = client;
                 flow.state = State::Other(kind);
@@ -494,6 +592,10 @@ impl Capture {
             flow.dirs[side].close(&mut |d| out.push(owned(d)));
             self.deliver(&mut flow, side, out, time);
         }
+        if let Some(tls) = flow.tls.as_mut() {
+            tls.finish(0);
+            tls.finish(1);
+        }
         if let State::Undecided(_) = flow.state {
             self.decide(&mut flow, true);
         }
@@ -504,13 +606,24 @@ impl Capture {
                 self.end_direction(&mut flow, side, time);
             }
         }
+        let tls = flow.tls.as_ref().map(|t| Box::new(t.report()));
         if let State::WebSocket(_) = flow.state {
+            if let Some(tls) = tls {
+                self.events.push_back(CaptureEvent::Tls {
+                    connection: flow.id,
+                    tls,
+                });
+            }
             self.events.push_back(CaptureEvent::Closed {
                 connection: flow.id,
             });
             return;
         }
         let kind = match flow.state {
+            // A TLS flow whose plaintext never came (or was empty) is listed as TLS.
+            State::Other(FlowKind::Empty) | State::Undecided(_) if flow.tls.is_some() => {
+                FlowKind::Tls
+            }
             State::Other(k) => k,
             _ => FlowKind::Empty,
         };
@@ -526,6 +639,7 @@ impl Capture {
             server_bytes: flow.bytes[1 - client],
             packets: flow.packets,
             time: flow.time,
+            tls,
         }));
     }
 }
@@ -573,6 +687,10 @@ fn direction(flow: &Flow, side: usize) -> Direction {
 fn guess_client(flow: &Flow) -> (usize, ClientBy) {
     match flow.syn_client {
         Some(c) => (c, ClientBy::Syn),
+        None if flow.tls.as_ref().and_then(|t| t.client()).is_some() => {
+            let c = flow.tls.as_ref().and_then(|t| t.client()).expect("checked");
+            (c, ClientBy::ClientHello)
+        }
         None => (
             usize::from(flow.addr[1].port() > flow.addr[0].port()),
             ClientBy::Port,

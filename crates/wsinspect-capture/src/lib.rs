@@ -6,7 +6,8 @@
 //!
 //! Layers, each using only the ones before it: [`file`] (records and blocks to packets),
 //! [`link`] (packets to TCP segments), [`tcp`] (segments to each direction's byte stream, with
-//! gaps), [`capture`] (flows: what each one is, which side is the client, the sessions).
+//! gaps), [`tls`] (a TLS flow's records, handshake and, with a key log, its plaintext),
+//! [`capture`] (flows: what each one is, which side is the client, the sessions).
 //! Beside them, [`har`] reads HAR files (DevTools' recordings: messages, not packets).
 //!
 //! ```
@@ -27,7 +28,7 @@
 //! ```
 //!
 //! Non-goals for now: IPv4 fragments and IPv6 fragment headers are counted, not reassembled;
-//! TLS is listed, not decrypted; only TCP.
+//! TLS is decrypted only with a key log and only for the suites [`tls`] names; only TCP.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -37,6 +38,7 @@ pub mod file;
 pub mod har;
 pub mod link;
 pub mod tcp;
+pub mod tls;
 
 pub use capture::{
     Capture, CaptureConfig, CaptureEvent, ClientBy, Connection, FlowKind, Note, OtherFlow, Totals,

@@ -14,6 +14,7 @@ mod handshake;
 mod har;
 mod output;
 mod pcap;
+mod tls;
 
 /// WebSocket protocol inspector.
 #[derive(Parser)]

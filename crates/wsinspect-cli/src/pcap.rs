@@ -11,10 +11,13 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use serde::Serialize;
 use wsinspect_capture::capture::DEFAULT_MAX_OUT_OF_ORDER;
+use wsinspect_capture::tls::TlsReport;
 use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, Connection, Note, OtherFlow};
 use wsinspect_core::session::{Event, SessionConfig, Summary};
 use wsinspect_core::stream::{Keep, Retain};
 use wsinspect_view::render::render_summary;
+
+use crate::tls::tls_text;
 
 /// The size of the chunks read from the file.
 const CHUNK: usize = 64 << 10;
@@ -40,6 +43,10 @@ pub struct PcapArgs {
     /// Out-of-order bytes held per direction before a missing segment is declared lost.
     #[arg(long, default_value_t = DEFAULT_MAX_OUT_OF_ORDER)]
     max_out_of_order: usize,
+    /// A TLS key log (SSLKEYLOGFILE's NSS format) to decrypt wss connections with; secrets
+    /// embedded in a pcapng (Decryption Secrets Blocks) are used without it.
+    #[arg(long, value_name = "KEYLOGFILE")]
+    keylog: Option<String>,
 }
 
 pub fn run(args: PcapArgs) -> Result<()> {
@@ -59,6 +66,12 @@ pub fn run(args: PcapArgs) -> Result<()> {
         max_out_of_order: args.max_out_of_order,
     };
     let mut capture = Capture::new(config);
+    if let Some(p) = &args.keylog {
+        let text = std::fs::read(p).with_context(|| format!("reading {p}"))?;
+        capture
+            .add_keylog(&text)
+            .with_context(|| format!("reading {p}"))?;
+    }
     let mut sink = if args.jsonl {
         Sink::Jsonl
     } else if args.json {
@@ -102,6 +115,9 @@ pub fn run(args: PcapArgs) -> Result<()> {
     sink.drain(&mut capture, &mut out)?;
     sink.finish(&capture, &mut out)?;
     quiet(out.flush())?;
+    if let Some(e) = &capture.totals().embedded_secrets_error {
+        eprintln!("wsinspect: the key log embedded in the capture: {e}");
+    }
     if let Some(at) = capture.totals().cut_short_at {
         eprintln!("wsinspect: the capture file ends inside the record at byte {at} (cut short?)");
     }
@@ -130,12 +146,15 @@ struct ConnectionDoc {
     connection: Connection,
     events: Vec<Event>,
     notes: Vec<Note>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls: Option<Box<TlsReport>>,
 }
 
 struct Counts {
     connection: Connection,
     summary: Summary,
     notes: Vec<Note>,
+    tls: Option<Box<TlsReport>>,
 }
 
 /// One `--jsonl` line: the connection's id, then the event's own fields.
@@ -174,12 +193,16 @@ impl Sink {
                         json_line(out, &other(*connection, "closed", &()))?
                     }
                     CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", f))?,
+                    CaptureEvent::Tls { connection, tls } => {
+                        json_line(out, &other(*connection, "tls", tls))?
+                    }
                 },
                 Sink::Json(doc) => match e {
                     CaptureEvent::Connection(connection) => doc.connections.push(ConnectionDoc {
                         connection,
                         events: Vec::new(),
                         notes: Vec::new(),
+                        tls: None,
                     }),
                     CaptureEvent::Event { connection, event } => {
                         if let Some(c) = doc.find(connection) {
@@ -193,6 +216,11 @@ impl Sink {
                     }
                     CaptureEvent::Closed { .. } => {}
                     CaptureEvent::OtherFlow(f) => doc.other_flows.push(f),
+                    CaptureEvent::Tls { connection, tls } => {
+                        if let Some(c) = doc.find(connection) {
+                            c.tls = Some(tls);
+                        }
+                    }
                 },
                 Sink::Summary(open) => match e {
                     CaptureEvent::Connection(connection) => {
@@ -201,6 +229,7 @@ impl Sink {
                             connection,
                             summary: Summary::default(),
                             notes: Vec::new(),
+                            tls: None,
                         };
                         open.insert(id, counts);
                     }
@@ -227,6 +256,11 @@ impl Sink {
                         }
                     }
                     CaptureEvent::OtherFlow(f) => text(out, &other_flow_text(&f))?,
+                    CaptureEvent::Tls { connection, tls } => {
+                        if let Some(c) = open.get_mut(&connection) {
+                            c.tls = Some(tls);
+                        }
+                    }
                 },
             }
         }
@@ -292,6 +326,9 @@ fn connection_text(c: &Counts) -> String {
             |v| v.as_str().unwrap_or_default().to_string()
         )
     );
+    if let Some(t) = &c.tls {
+        s.push_str(&tls_text(t));
+    }
     for line in render_summary(&c.summary).lines() {
         s.push_str("  ");
         s.push_str(line);
@@ -313,10 +350,14 @@ fn other_flow_text(f: &OtherFlow) -> String {
         |_| String::new(),
         |v| v.as_str().unwrap_or_default().to_string(),
     );
-    format!(
+    let mut s = format!(
         "other flow {}: {} {} -> {}: {} byte(s) from the client, {} from the server, {} packet(s)\n",
         f.id, kind, f.client, f.server, f.client_bytes, f.server_bytes, f.packets
-    )
+    );
+    if let Some(t) = &f.tls {
+        s.push_str(&tls_text(t));
+    }
+    s
 }
 
 fn skipped_text(t: &wsinspect_capture::Totals) -> String {

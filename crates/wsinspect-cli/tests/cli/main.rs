@@ -18,3 +18,4 @@ mod notation;
 mod pcap;
 mod real;
 mod stream;
+mod tls;

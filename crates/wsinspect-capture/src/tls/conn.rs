@@ -1,0 +1,505 @@
+//! One TLS connection: both directions' byte streams in (as the TCP reassembly delivers them),
+//! records split out, the handshake read, each record decrypted with the keys of its moment,
+//! the application data out.
+//!
+//! Which records are encrypted: in TLS 1.3 every record of outer type `application_data` (23)
+//! (the handshake ones too: the inner type says), none of the others (the ClientHello,
+//! ServerHello, the compatibility ChangeCipherSpec); in TLS 1.2 every record after that
+//! direction's ChangeCipherSpec. Which keys: TLS 1.3 uses a direction's handshake traffic
+//! secret until its Finished, then its application traffic secret, replaced at each KeyUpdate;
+//! TLS 1.2 the key block's half of that direction.
+//!
+//! Memory per direction: the bytes of at most one record (a record is at most 2^14 + 2048
+//! bytes, larger ones are malformed) and one handshake message we read (at most
+//! [`MAX_MESSAGE`]; larger ones, like certificate chains, are skipped as they pass).
+
+use wsinspect_core::Direction;
+
+use super::cipher::{self, expand_label, RecordKey, Suite};
+use super::hello::{self, ClientHello, ServerHello};
+use super::keylog::KeyLog;
+use super::{ProblemKind, TlsProblem, TlsReport};
+
+/// The largest record body accepted (RFC 5246 §6.2.3: 2^14 + 2048).
+pub const MAX_RECORD: usize = (1 << 14) + 2048;
+/// The largest handshake message kept to read (the ones we read are small).
+pub const MAX_MESSAGE: usize = 1 << 16;
+
+const CHANGE_CIPHER_SPEC: u8 = 20;
+const HANDSHAKE: u8 = 22;
+const APPLICATION_DATA: u8 = 23;
+
+/// What the connection hands on, for side 0 or 1 (the caller's numbering).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsOut {
+    /// Decrypted application data.
+    Data(usize, Vec<u8>),
+    /// The TCP stream lost `len` bytes; nothing more comes from this side.
+    Gap(usize, u64),
+}
+
+/// One TLS connection being read (sans-IO). Sides are the caller's 0 and 1; the client is
+/// the side whose first handshake message is a ClientHello.
+///
+/// Call order: [`TlsConn::feed`] and [`TlsConn::gap`] with each side's bytes in stream order
+/// (the key log as it is by then), [`TlsConn::finish`] at each side's end, then
+/// [`TlsConn::report`].
+#[derive(Default)]
+pub struct TlsConn {
+    sides: [Side; 2],
+    client: Option<usize>,
+    client_hello: Option<ClientHello>,
+    server_hello: Option<ServerHello>,
+    /// The suite, once the ServerHello named one we decrypt.
+    suite: Option<&'static Suite>,
+    tls13: bool,
+    alpn: Option<String>,
+    secrets_found: Option<bool>,
+    key_updates: u64,
+    problems: Vec<TlsProblem>,
+    /// Nothing more is decrypted on either side (no secrets, an unsupported suite...).
+    stopped: bool,
+}
+
+#[derive(Default)]
+struct Side {
+    /// Bytes of the record being gathered, from stream offset `at`.
+    buf: Vec<u8>,
+    at: u64,
+    hs: Messages,
+    /// TLS 1.2: a ChangeCipherSpec was seen, the records after it are encrypted.
+    encrypted: bool,
+    /// This side's handshake is over (its Finished was read).
+    finished: bool,
+    key: Option<RecordKey>,
+    /// TLS 1.3: the current application traffic secret (for KeyUpdate).
+    secret: Option<Vec<u8>>,
+    stopped: bool,
+    records: u64,
+    plaintext: u64,
+}
+
+/// Handshake messages gathered from records' bytes.
+#[derive(Default)]
+struct Messages {
+    head: Vec<u8>,
+    kind: u8,
+    left: usize,
+    keep: bool,
+    body: Vec<u8>,
+}
+
+impl Messages {
+    /// Take `data`; complete messages we read go to `out` as (type, body).
+    fn push(&mut self, mut data: &[u8], out: &mut Vec<(u8, Vec<u8>)>) {
+        while !data.is_empty() {
+            if self.head.len() < 4 {
+                let n = (4 - self.head.len()).min(data.len());
+                self.head.extend_from_slice(&data[..n]);
+                data = &data[n..];
+                if self.head.len() < 4 {
+                    return;
+                }
+                self.kind = self.head[0];
+                self.left = usize::from(self.head[1]) << 16
+                    | usize::from(self.head[2]) << 8
+                    | usize::from(self.head[3]);
+                self.keep = self.left <= MAX_MESSAGE
+                    && matches!(
+                        self.kind,
+                        hello::CLIENT_HELLO
+                            | hello::SERVER_HELLO
+                            | hello::ENCRYPTED_EXTENSIONS
+                            | hello::FINISHED
+                            | hello::KEY_UPDATE
+                            | 0
+                    );
+                self.body.clear();
+            }
+            let n = self.left.min(data.len());
+            if self.keep {
+                self.body.extend_from_slice(&data[..n]);
+            }
+            self.left -= n;
+            data = &data[n..];
+            if self.left == 0 {
+                out.push((self.kind, std::mem::take(&mut self.body)));
+                self.head.clear();
+            }
+        }
+    }
+}
+
+impl TlsConn {
+    /// A connection before its first byte.
+    pub fn new() -> TlsConn {
+        TlsConn::default()
+    }
+
+    /// The side that sent the ClientHello, once seen.
+    pub fn client(&self) -> Option<usize> {
+        self.client
+    }
+
+    /// The next bytes of `side`'s stream.
+    pub fn feed(&mut self, side: usize, bytes: &[u8], keys: &KeyLog, out: &mut Vec<TlsOut>) {
+        if self.stopped || self.sides[side].stopped {
+            return;
+        }
+        let mut buf = std::mem::take(&mut self.sides[side].buf);
+        buf.extend_from_slice(bytes);
+        let mut used = 0;
+        while buf.len() - used >= 5 {
+            let at = self.sides[side].at + used as u64;
+            let header: [u8; 5] = buf[used..used + 5].try_into().expect("5 bytes");
+            let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+            if !(CHANGE_CIPHER_SPEC..=24).contains(&header[0]) || header[1] != 3 || len > MAX_RECORD
+            {
+                let what = format!(
+                    "bytes {:02x} {:02x} {:02x} {:02x} {:02x} are not a TLS record header",
+                    header[0], header[1], header[2], header[3], header[4]
+                );
+                self.stop_side(side, ProblemKind::Malformed, Some(at), what);
+                return;
+            }
+            if buf.len() - used < 5 + len {
+                break;
+            }
+            self.record(side, at, &header, &buf[used + 5..used + 5 + len], keys, out);
+            used += 5 + len;
+            if self.stopped || self.sides[side].stopped {
+                return;
+            }
+        }
+        buf.drain(..used);
+        let s = &mut self.sides[side];
+        s.at += used as u64;
+        s.buf = buf;
+    }
+
+    /// `side`'s stream lost `len` bytes: records cannot be followed past them.
+    pub fn gap(&mut self, side: usize, len: u64, out: &mut Vec<TlsOut>) {
+        if self.stopped || self.sides[side].stopped {
+            return;
+        }
+        let at = self.sides[side].at + self.sides[side].buf.len() as u64;
+        let what = format!(
+            "{len} bytes at offset {at} were not captured; the records after them cannot be followed"
+        );
+        self.stop_side(side, ProblemKind::Gap, Some(at), what);
+        out.push(TlsOut::Gap(side, len));
+    }
+
+    /// `side`'s stream ended.
+    pub fn finish(&mut self, side: usize) {
+        let s = &self.sides[side];
+        if !self.stopped && !s.stopped && !s.buf.is_empty() {
+            let (at, n) = (s.at, s.buf.len());
+            let what =
+                format!("the stream ends inside the record at offset {at} ({n} bytes of it)");
+            self.stop_side(side, ProblemKind::Truncated, Some(at), what);
+        }
+    }
+
+    /// What was found.
+    pub fn report(&self) -> TlsReport {
+        let (c, s) = match self.client {
+            Some(c) => (&self.sides[c], &self.sides[1 - c]),
+            None => (&self.sides[0], &self.sides[1]),
+        };
+        let sh = self.server_hello.as_ref();
+        TlsReport {
+            version: sh.map(|h| hello::version_name(h.version)),
+            suite: sh.map(|h| cipher::name(h.suite)),
+            sni: self.client_hello.as_ref().and_then(|h| h.sni.clone()),
+            alpn: self.alpn.clone(),
+            alpn_offered: self
+                .client_hello
+                .as_ref()
+                .map(|h| h.alpn.clone())
+                .unwrap_or_default(),
+            client_random: self.client_hello.as_ref().map(|h| hex(&h.random)),
+            secrets_found: self.secrets_found,
+            client_records: c.records,
+            server_records: s.records,
+            client_plaintext: c.plaintext,
+            server_plaintext: s.plaintext,
+            key_updates: self.key_updates,
+            problems: self.problems.clone(),
+        }
+    }
+
+    fn direction(&self, side: usize) -> Direction {
+        match self.client {
+            Some(c) if c == side => Direction::Client,
+            Some(_) => Direction::Server,
+            None => Direction::Unknown,
+        }
+    }
+
+    fn problem(
+        &mut self,
+        kind: ProblemKind,
+        side: Option<usize>,
+        offset: Option<u64>,
+        message: String,
+    ) {
+        let direction = side.map(|s| self.direction(s));
+        self.problems.push(TlsProblem {
+            kind,
+            direction,
+            offset,
+            message,
+        });
+    }
+
+    fn stop_side(&mut self, side: usize, kind: ProblemKind, at: Option<u64>, what: String) {
+        self.problem(kind, Some(side), at, what);
+        let s = &mut self.sides[side];
+        s.stopped = true;
+        s.buf = Vec::new();
+    }
+
+    fn stop_all(&mut self, kind: ProblemKind, what: String) {
+        self.problem(kind, None, None, what);
+        self.stopped = true;
+        for s in &mut self.sides {
+            s.buf = Vec::new();
+        }
+    }
+
+    fn record(
+        &mut self,
+        side: usize,
+        at: u64,
+        header: &[u8; 5],
+        body: &[u8],
+        keys: &KeyLog,
+        out: &mut Vec<TlsOut>,
+    ) {
+        let known = self.server_hello.is_some();
+        let encrypted = if self.tls13 && known {
+            header[0] == APPLICATION_DATA
+        } else {
+            self.sides[side].encrypted || (header[0] == APPLICATION_DATA)
+        };
+        if !encrypted {
+            match header[0] {
+                HANDSHAKE => self.handshake(side, at, body),
+                CHANGE_CIPHER_SPEC if known && !self.tls13 => {
+                    let s = &mut self.sides[side];
+                    s.encrypted = true;
+                    s.key = None;
+                }
+                _ => {}
+            }
+            return;
+        }
+        if !known {
+            let what =
+                "application data before the ServerHello (0-RTT early data?) is not decrypted"
+                    .into();
+            if !self
+                .problems
+                .iter()
+                .any(|p| p.kind == ProblemKind::EarlyData)
+            {
+                self.problem(ProblemKind::EarlyData, Some(side), Some(at), what);
+            }
+            return;
+        }
+        if self.sides[side].key.is_none() {
+            match self.key(side, keys) {
+                Some(k) => self.sides[side].key = Some(k),
+                None => return,
+            }
+        }
+        let key = self.sides[side].key.as_mut().expect("set above");
+        let Some(opened) = key.open(header, body) else {
+            let what = format!(
+                "the record at offset {at} ({} bytes) does not authenticate: the secrets are not this connection's, or the bytes were changed",
+                body.len()
+            );
+            self.stop_side(side, ProblemKind::NotAuthentic, Some(at), what);
+            return;
+        };
+        self.sides[side].records += 1;
+        match opened.content_type {
+            APPLICATION_DATA if !opened.data.is_empty() => {
+                self.sides[side].plaintext += opened.data.len() as u64;
+                out.push(TlsOut::Data(side, opened.data));
+            }
+            HANDSHAKE => self.handshake(side, at, &opened.data),
+            _ => {}
+        }
+    }
+
+    /// The keys `side` uses now, derived from the key log; `None` (and the reason recorded,
+    /// decryption stopped) when they cannot be.
+    fn key(&mut self, side: usize, keys: &KeyLog) -> Option<RecordKey> {
+        let (Some(ch), Some(sh)) = (&self.client_hello, &self.server_hello) else {
+            let what = "encrypted records without a ClientHello (the capture began mid-connection): no client random to find the secrets by".to_string();
+            self.stop_all(ProblemKind::NoSecrets, what);
+            return None;
+        };
+        let suite = self.suite?;
+        let Some(secrets) = keys.get(&ch.random) else {
+            self.secrets_found = Some(false);
+            let what = if keys.is_empty() {
+                "no key log was given (or it was empty), so this connection is not decrypted"
+                    .to_string()
+            } else {
+                format!(
+                    "the key log has no secrets for client random {}",
+                    hex(&ch.random)
+                )
+            };
+            self.stop_all(ProblemKind::NoSecrets, what);
+            return None;
+        };
+        self.secrets_found = Some(true);
+        let client = Some(side) == self.client;
+        if !self.tls13 {
+            let Some(master) = &secrets.master else {
+                let what = "the key log has TLS 1.3 secrets for this client random but no CLIENT_RANDOM line (the TLS 1.2 master secret)".to_string();
+                self.stop_all(ProblemKind::MissingSecret, what);
+                return None;
+            };
+            return Some(RecordKey::tls12(
+                suite, master, &ch.random, &sh.random, client,
+            ));
+        }
+        let finished = self.sides[side].finished;
+        let (secret, label) = match (client, finished) {
+            (true, false) => (&secrets.client_handshake, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"),
+            (false, false) => (&secrets.server_handshake, "SERVER_HANDSHAKE_TRAFFIC_SECRET"),
+            (true, true) => (&secrets.client_traffic, "CLIENT_TRAFFIC_SECRET_0"),
+            (false, true) => (&secrets.server_traffic, "SERVER_TRAFFIC_SECRET_0"),
+        };
+        let Some(secret) = secret.clone() else {
+            let what = format!("the key log has no {label} for this client random");
+            self.stop_side(side, ProblemKind::MissingSecret, None, what);
+            return None;
+        };
+        if finished {
+            self.sides[side].secret = Some(secret.clone());
+        }
+        Some(RecordKey::tls13(suite, &secret))
+    }
+
+    fn handshake(&mut self, side: usize, at: u64, data: &[u8]) {
+        let mut msgs = Vec::new();
+        self.sides[side].hs.push(data, &mut msgs);
+        for (kind, body) in msgs {
+            self.message(side, at, kind, &body);
+            if self.stopped || self.sides[side].stopped {
+                return;
+            }
+        }
+    }
+
+    fn message(&mut self, side: usize, at: u64, kind: u8, body: &[u8]) {
+        let after = self.sides[side].finished;
+        match kind {
+            0 | hello::CLIENT_HELLO | hello::SERVER_HELLO if after && !self.tls13 => {
+                let what =
+                    "a renegotiation (a new handshake inside the connection) is not followed"
+                        .into();
+                self.stop_side(side, ProblemKind::Renegotiation, Some(at), what);
+            }
+            hello::CLIENT_HELLO => {
+                let Some(h) = hello::client_hello(body) else {
+                    self.stop_all(
+                        ProblemKind::Malformed,
+                        format!("the ClientHello in the record at offset {at} is cut short"),
+                    );
+                    return;
+                };
+                self.client.get_or_insert(side);
+                // After a HelloRetryRequest the second ClientHello keeps the random.
+                self.client_hello.get_or_insert(h);
+            }
+            hello::SERVER_HELLO => {
+                let Some(h) = hello::server_hello(body) else {
+                    self.stop_all(
+                        ProblemKind::Malformed,
+                        format!("the ServerHello in the record at offset {at} is cut short"),
+                    );
+                    return;
+                };
+                if self.client.is_none() {
+                    self.client = Some(1 - side);
+                }
+                if h.random == hello::HELLO_RETRY_RANDOM {
+                    return;
+                }
+                self.server_hello(h);
+            }
+            hello::ENCRYPTED_EXTENSIONS => {
+                if let Some(p) = hello::encrypted_extensions_alpn(body) {
+                    self.set_alpn(p);
+                }
+            }
+            hello::FINISHED => {
+                let s = &mut self.sides[side];
+                s.finished = true;
+                if self.tls13 {
+                    // The next record uses the application traffic secret.
+                    s.key = None;
+                }
+            }
+            hello::KEY_UPDATE if self.tls13 && after => {
+                let (Some(suite), Some(old)) = (self.suite, self.sides[side].secret.take()) else {
+                    return;
+                };
+                let next = expand_label(suite.hash, &old, b"traffic upd", suite.hash.output_len());
+                let s = &mut self.sides[side];
+                s.key = Some(RecordKey::tls13(suite, &next));
+                s.secret = Some(next);
+                self.key_updates += 1;
+            }
+            _ => {}
+        }
+    }
+
+    fn server_hello(&mut self, h: ServerHello) {
+        self.tls13 = h.version == 0x0304;
+        let version = h.version;
+        let suite = h.suite;
+        if let Some(p) = h.alpn.clone() {
+            self.set_alpn(p);
+        }
+        self.server_hello = Some(h);
+        if !matches!(version, 0x0303 | 0x0304) {
+            let what = format!(
+                "{} is not decrypted (only TLS 1.2 and 1.3)",
+                hello::version_name(version)
+            );
+            self.stop_all(ProblemKind::UnsupportedVersion, what);
+            return;
+        }
+        match cipher::find(suite) {
+            Some(s) if s.tls13 == self.tls13 => self.suite = Some(s),
+            _ => {
+                let what = format!(
+                    "the suite {} is not one we decrypt (TLS 1.3: AES-GCM, ChaCha20-Poly1305; TLS 1.2: the AES-GCM and ChaCha20-Poly1305 suites)",
+                    cipher::name(suite)
+                );
+                self.stop_all(ProblemKind::UnsupportedSuite, what);
+            }
+        }
+    }
+
+    fn set_alpn(&mut self, p: String) {
+        if p == "h2" {
+            let what = "ALPN h2: the connection carries HTTP/2; WebSocket over HTTP/2 (RFC 8441) streams are not decoded".into();
+            self.problem(ProblemKind::Http2, None, None, what);
+        }
+        self.alpn = Some(p);
+    }
+}
+
+/// Bytes as lower-case hex.
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

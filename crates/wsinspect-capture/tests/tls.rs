@@ -1,0 +1,373 @@
+//! Real TLS captures (tests/data/tls, recorded on loopback by capture.sh: Python `websockets`
+//! and Node `ws` clients of a Python `websockets` server, TLS 1.2 and 1.3, with and without
+//! permessage-deflate): decrypted with the key log the clients wrote, or with the secrets
+//! embedded in the pcapng, the messages equal what the peers sent; the connection whose
+//! secrets are not in the key log says so; a changed byte is a record that does not
+//! authenticate, at its offset; without a key log, the handshakes are still described.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use wsinspect_capture::file::{FileReader, Packet};
+use wsinspect_capture::link::tcp_segment;
+use wsinspect_capture::tls::{ProblemKind, TlsReport};
+use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, ClientBy, FlowKind};
+use wsinspect_core::session::EventKind;
+use wsinspect_core::Direction;
+
+fn data(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/tls")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn unhex(h: &str) -> Vec<u8> {
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// One connection of messages.json.
+struct Sent {
+    name: String,
+    version: String,
+    suite: String,
+    keylog: bool,
+    deflate: bool,
+    messages: Vec<Vec<u8>>,
+}
+
+fn sent() -> Vec<Sent> {
+    let v: serde_json::Value = serde_json::from_slice(&data("messages.json")).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| Sent {
+            name: c["name"].as_str().unwrap().into(),
+            version: format!("TLS {}", c["version"].as_str().unwrap()),
+            suite: c["suite"].as_str().unwrap().into(),
+            keylog: c["keylog"].as_bool().unwrap(),
+            deflate: c["deflate"].as_bool().unwrap(),
+            messages: c["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| match (m.get("text"), m.get("hex")) {
+                    (Some(t), _) => t.as_str().unwrap().as_bytes().to_vec(),
+                    (_, Some(h)) => unhex(h.as_str().unwrap()),
+                    _ => panic!("{m}"),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// What a capture gave, per flow id.
+#[derive(Default)]
+struct Flow {
+    websocket: bool,
+    other: Option<FlowKind>,
+    client_by: Option<ClientBy>,
+    tls: Option<TlsReport>,
+    messages: HashMap<Direction, Vec<Vec<u8>>>,
+    deflate: bool,
+}
+
+fn read(file: &[u8], keylog: Option<&[u8]>, chunk: usize) -> (Vec<Flow>, Capture) {
+    let mut c = Capture::new(CaptureConfig::default());
+    if let Some(k) = keylog {
+        c.add_keylog(k).unwrap();
+    }
+    let mut flows: HashMap<u64, Flow> = HashMap::new();
+    let mut take = |c: &mut Capture| {
+        while let Some(e) = c.poll_event() {
+            match e {
+                CaptureEvent::Connection(k) => {
+                    let f = flows.entry(k.id).or_default();
+                    f.websocket = true;
+                    f.client_by = Some(k.client_by);
+                }
+                CaptureEvent::Event { connection, event } => {
+                    let f = flows.entry(connection).or_default();
+                    match event.kind {
+                        EventKind::Message(m) => f
+                            .messages
+                            .entry(event.direction)
+                            .or_default()
+                            .push(m.payload.kept.0.clone()),
+                        EventKind::Upgrade(u) => f.deflate = u.deflate.is_some(),
+                        _ => {}
+                    }
+                }
+                CaptureEvent::OtherFlow(o) => {
+                    let f = flows.entry(o.id).or_default();
+                    f.other = Some(o.kind);
+                    f.client_by = Some(o.client_by);
+                    f.tls = o.tls.map(|t| *t);
+                }
+                CaptureEvent::Tls { connection, tls } => {
+                    flows.entry(connection).or_default().tls = Some(*tls)
+                }
+                _ => {}
+            }
+        }
+    };
+    for part in file.chunks(chunk) {
+        c.feed(part).unwrap();
+        take(&mut c);
+    }
+    c.finish().unwrap();
+    take(&mut c);
+    let mut ids: Vec<_> = flows.keys().copied().collect();
+    ids.sort_unstable();
+    let flows = ids.into_iter().map(|i| flows.remove(&i).unwrap()).collect();
+    (flows, c)
+}
+
+/// Every connection with secrets decrypts to the messages sent (both ways: the server echoes);
+/// the one without is a TLS flow whose report says why.
+fn check_decrypted(flows: &[Flow]) {
+    let sent = sent();
+    assert_eq!(flows.len(), sent.len());
+    for (f, s) in flows.iter().zip(&sent) {
+        let tls = f
+            .tls
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: no TLS report", s.name));
+        assert_eq!(tls.version.as_deref(), Some(&*s.version), "{}", s.name);
+        assert_eq!(tls.suite.as_deref(), Some(&*s.suite), "{}", s.name);
+        assert_eq!(tls.sni.as_deref(), Some("localhost"), "{}", s.name);
+        assert_eq!(tls.alpn_offered, ["http/1.1"], "{}", s.name);
+        if !s.keylog {
+            assert!(!f.websocket, "{}", s.name);
+            assert_eq!(f.other, Some(FlowKind::Tls), "{}", s.name);
+            assert_eq!(f.client_by, Some(ClientBy::Syn));
+            assert_eq!(tls.secrets_found, Some(false));
+            assert_eq!(tls.problems.len(), 1, "{:?}", tls.problems);
+            assert_eq!(tls.problems[0].kind, ProblemKind::NoSecrets);
+            let random = tls.client_random.as_deref().unwrap();
+            assert!(
+                tls.problems[0].message.contains(random),
+                "{:?}",
+                tls.problems
+            );
+            assert_eq!(tls.client_records + tls.server_records, 0);
+            continue;
+        }
+        assert!(
+            f.websocket,
+            "{}: not decrypted to WebSocket: {tls:?}",
+            s.name
+        );
+        assert_eq!(tls.secrets_found, Some(true), "{}", s.name);
+        assert!(tls.problems.is_empty(), "{}: {:?}", s.name, tls.problems);
+        assert_eq!(tls.alpn.as_deref(), Some("http/1.1"), "{}", s.name);
+        assert_eq!(f.deflate, s.deflate, "{}", s.name);
+        for d in [Direction::Client, Direction::Server] {
+            assert_eq!(
+                f.messages.get(&d).map_or(0, Vec::len),
+                s.messages.len(),
+                "{} {d}",
+                s.name
+            );
+            assert!(
+                f.messages[&d] == s.messages,
+                "{} {d}: messages differ",
+                s.name
+            );
+        }
+    }
+}
+
+#[test]
+fn decrypts_every_connection_with_the_key_log_and_says_which_had_no_secrets() {
+    let (flows, c) = read(
+        &data("capture.pcapng"),
+        Some(&data("keylog.txt")),
+        usize::MAX,
+    );
+    check_decrypted(&flows);
+    assert_eq!(c.totals().connections, 6);
+    assert_eq!(c.totals().embedded_secrets, 0);
+}
+
+#[test]
+fn decrypts_with_the_secrets_embedded_in_the_pcapng() {
+    let (flows, c) = read(&data("embedded.pcapng"), None, usize::MAX);
+    check_decrypted(&flows);
+    // Every secret line of the key log was read from the block (EXPORTER_SECRET lines skip).
+    let keylog = String::from_utf8(data("keylog.txt")).unwrap();
+    let used = keylog
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("EXPORTER_SECRET"))
+        .count();
+    assert_eq!(c.totals().embedded_secrets, used as u64);
+    assert_eq!(c.totals().embedded_secrets_error, None);
+}
+
+#[test]
+fn any_chunking_gives_the_same_plaintext() {
+    let file = data("capture.pcapng");
+    let keys = data("keylog.txt");
+    for chunk in [1, 7, 1500, 4096] {
+        let (flows, _) = read(&file, Some(&keys), chunk);
+        check_decrypted(&flows);
+    }
+}
+
+#[test]
+fn without_a_key_log_the_handshakes_are_described_and_nothing_is_decoded() {
+    let (flows, c) = read(&data("capture.pcapng"), None, usize::MAX);
+    assert_eq!(c.totals().connections, 0);
+    for (f, s) in flows.iter().zip(sent()) {
+        assert_eq!(f.other, Some(FlowKind::Tls), "{}", s.name);
+        let tls = f.tls.as_ref().unwrap();
+        assert_eq!(tls.suite.as_deref(), Some(&*s.suite));
+        assert_eq!(tls.version.as_deref(), Some(&*s.version));
+        assert_eq!(tls.problems[0].kind, ProblemKind::NoSecrets);
+        assert!(
+            tls.problems[0].message.contains("no key log"),
+            "{:?}",
+            tls.problems
+        );
+        // TLS 1.2 says its ALPN in the clear; TLS 1.3 only inside.
+        let alpn = (s.version == "TLS 1.2").then_some("http/1.1");
+        assert_eq!(tls.alpn.as_deref(), alpn, "{}", s.name);
+    }
+}
+
+/// The packets of a capture, and a classic pcap made of them.
+fn packets(file: &[u8]) -> Vec<Packet> {
+    let mut r = FileReader::new();
+    let mut out = Vec::new();
+    r.feed(file, &mut out).unwrap();
+    out
+}
+
+fn pcap(packets: &[Packet]) -> Vec<u8> {
+    let link = u32::from(packets[0].link);
+    let mut f = vec![
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0,
+    ];
+    f.extend_from_slice(&link.to_le_bytes());
+    for (i, p) in packets.iter().enumerate() {
+        f.extend_from_slice(&(i as u32).to_le_bytes());
+        f.extend_from_slice(&0u32.to_le_bytes());
+        f.extend_from_slice(&(p.data.len() as u32).to_le_bytes());
+        f.extend_from_slice(&(p.data.len() as u32).to_le_bytes());
+        f.extend_from_slice(&p.data);
+    }
+    f
+}
+
+#[test]
+fn a_changed_byte_is_a_record_that_does_not_authenticate_at_its_offset() {
+    let mut pk = packets(&data("capture.pcapng"));
+    // The second connection (py12-aes128, TLS 1.2 AES-128-GCM): the server's largest segment
+    // (inside the echo of the 17000-byte message). Its stream offset: its sequence number from
+    // the server's SYN+ACK; then walk the server's records to the one holding the changed byte.
+    let seg = |p: &Packet| {
+        let s = tcp_segment(p.link, &p.data).unwrap();
+        (
+            s.src,
+            s.dst,
+            s.seq,
+            s.syn,
+            s.payload.to_vec(),
+            p.data.len() - s.payload.len(),
+        )
+    };
+    let syns: Vec<usize> = (0..pk.len())
+        .filter(|&i| {
+            let (_, _, _, syn, _, _) = seg(&pk[i]);
+            syn && tcp_segment(pk[i].link, &pk[i].data).unwrap().ack
+        })
+        .collect();
+    let synack = syns[1];
+    let (server, client, isn, ..) = seg(&pk[synack]);
+    let mine: Vec<usize> = (synack..pk.len())
+        .filter(|&i| {
+            let (src, dst, _, _, payload, _) = seg(&pk[i]);
+            src == server && dst == client && !payload.is_empty()
+        })
+        .collect();
+    let stream: Vec<u8> = mine.iter().flat_map(|&i| seg(&pk[i]).4).collect();
+    let target = *mine.iter().max_by_key(|&&i| seg(&pk[i]).4.len()).unwrap();
+    let (_, _, seq, _, payload, header_len) = seg(&pk[target]);
+    let changed = u64::from(seq.wrapping_sub(isn).wrapping_sub(1)) + payload.len() as u64 / 2;
+    let mut record_at = 0u64;
+    loop {
+        let at = record_at as usize;
+        let len = u64::from(u16::from_be_bytes([stream[at + 3], stream[at + 4]]));
+        if record_at + 5 + len > changed {
+            break;
+        }
+        record_at += 5 + len;
+    }
+    let byte = header_len + payload.len() / 2;
+    pk[target].data[byte] ^= 0x20;
+    let (flows, _) = read(&pcap(&pk), Some(&data("keylog.txt")), usize::MAX);
+    let f = &flows[1];
+    let tls = f.tls.as_ref().unwrap();
+    assert_eq!(tls.problems.len(), 1, "{:?}", tls.problems);
+    let p = &tls.problems[0];
+    assert_eq!(p.kind, ProblemKind::NotAuthentic);
+    assert_eq!(p.direction, Some(Direction::Server));
+    assert_eq!(p.offset, Some(record_at));
+    assert!(
+        p.message.contains(&format!("offset {record_at}")),
+        "{}",
+        p.message
+    );
+    // The client's messages all came through; the server's stop before the changed one, and
+    // nothing after it is decoded.
+    let s = &sent()[1];
+    assert_eq!(f.messages[&Direction::Client], s.messages);
+    let server = &f.messages[&Direction::Server];
+    assert!(server.len() < s.messages.len());
+    assert_eq!(server[..], s.messages[..server.len()]);
+    // The other connections are untouched.
+    assert!(flows[0].tls.as_ref().unwrap().problems.is_empty());
+    assert!(flows[2].tls.as_ref().unwrap().problems.is_empty());
+}
+
+#[test]
+fn a_key_log_missing_the_tls13_application_secrets_says_which() {
+    // Only the handshake secrets of py13-aes256: the handshake is read (ALPN in the encrypted
+    // extensions), the application data is not.
+    let keys = String::from_utf8(data("keylog.txt")).unwrap();
+    let (flows, _) = read(&data("capture.pcapng"), None, usize::MAX);
+    let random = flows[0]
+        .tls
+        .as_ref()
+        .unwrap()
+        .client_random
+        .clone()
+        .unwrap();
+    let partial: String = keys
+        .lines()
+        .filter(|l| l.contains(&random) && l.contains("HANDSHAKE"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let (flows, _) = read(
+        &data("capture.pcapng"),
+        Some(partial.as_bytes()),
+        usize::MAX,
+    );
+    let tls = flows[0].tls.as_ref().unwrap();
+    assert_eq!(tls.alpn.as_deref(), Some("http/1.1"));
+    assert_eq!(tls.secrets_found, Some(true));
+    let kinds: Vec<_> = tls.problems.iter().map(|p| (p.kind, p.direction)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (ProblemKind::MissingSecret, Some(Direction::Client)),
+            (ProblemKind::MissingSecret, Some(Direction::Server))
+        ]
+    );
+    assert!(tls.problems[0].message.contains("CLIENT_TRAFFIC_SECRET_0"));
+    assert!(tls.problems[1].message.contains("SERVER_TRAFFIC_SECRET_0"));
+    assert!(!flows[0].websocket);
+}

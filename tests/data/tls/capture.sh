@@ -1,0 +1,30 @@
+#!/bin/sh
+# Record the fixtures of this directory: real TLS WebSocket peers (peers.py: Python `websockets`
+# server and clients, Node `ws` clients from client.js) on loopback, captured by dumpcap, with
+# the clients' TLS secrets written to key logs (NSS key log format).
+#   capture.pcapng   the packets, no secrets
+#   keylog.txt       every connection's secrets except py13-nokeys's (left out on purpose)
+#   embedded.pcapng  capture.pcapng with keylog.txt in a Decryption Secrets Block
+#                    (editcap --inject-secrets)
+# cert.pem/key.pem (self-signed, CN and SAN localhost + 127.0.0.1) are made by cert.sh once and
+# committed. Needs what ../pcap/install-tools.sh installs (dumpcap, editcap, tshark, Python
+# websockets, NODE_PATH naming a node_modules with `ws`). Every process it starts is stopped by it.
+set -e
+cd "$(dirname "$0")"
+port=47440
+keys=/tmp/wsinspect-tls-keys-$$
+mkdir -p $keys
+python3 messages.py > messages.json
+dumpcap -q -i lo -f "tcp port $port" -w /tmp/wsinspect-tls-$$.pcapng & cap=$!
+trap 'kill $cap 2>/dev/null || true; rm -rf $keys' EXIT
+sleep 2
+python3 peers.py $port $keys
+sleep 1
+kill -INT $cap; wait $cap || true
+# One key log, in the order of the connections (py13-nokeys wrote none).
+for name in $(python3 -c 'import json; print(" ".join(c["name"] for c in json.load(open("messages.json")) if c["keylog"]))'); do
+  cat $keys/$name.log
+done > keylog.txt
+editcap -F pcapng /tmp/wsinspect-tls-$$.pcapng capture.pcapng
+editcap --inject-secrets tls,keylog.txt capture.pcapng embedded.pcapng
+rm -f /tmp/wsinspect-tls-$$.pcapng

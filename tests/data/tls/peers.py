@@ -1,0 +1,69 @@
+# Real TLS peers on loopback for capture.sh: a Python `websockets` echo server with an ssl
+# context (cert.pem/key.pem, ALPN http/1.1), and the clients of messages.json, one connection
+# each, in order: Python `websockets` clients writing their secrets with
+# SSLContext.keylog_filename (TLS 1.2 forced with maximum_version and one cipher), and Node `ws`
+# clients (client.js) run with `node --tls-keylog`. Everything stops by itself.
+import asyncio, json, ssl, sys
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import serve
+
+port, keydir = int(sys.argv[1]), sys.argv[2]
+CONNECTIONS = json.load(open("messages.json"))
+OPENSSL = {
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256": "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384": "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256": "ECDHE-ECDSA-CHACHA20-POLY1305",
+}
+
+
+def decode(m):
+    return bytes.fromhex(m["hex"]) if "hex" in m else m["text"]
+
+
+async def echo(ws):
+    async for m in ws:
+        await ws.send(m)
+
+
+def server_context():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain("cert.pem", "key.pem")
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+def client_context(c):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations("cert.pem")
+    ctx.set_alpn_protocols(["http/1.1"])
+    if c["version"] == "1.2":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers(OPENSSL[c["suite"]])
+    if c["keylog"]:
+        ctx.keylog_filename = f"{keydir}/{c['name']}.log"
+    return ctx
+
+
+async def python_client(c):
+    url = f"wss://127.0.0.1:{port}/{c['name']}"
+    compression = "deflate" if c["deflate"] else None
+    async with connect(url, ssl=client_context(c), server_hostname="localhost",
+                       compression=compression, max_size=None) as ws:
+        for m in c["messages"]:
+            await ws.send(decode(m))
+            assert await ws.recv() == decode(m)
+
+
+async def node_client(c):
+    node = await asyncio.create_subprocess_exec(
+        "node", f"--tls-keylog={keydir}/{c['name']}.log", "client.js", str(port), c["name"])
+    assert await node.wait() == 0, f"the node client {c['name']} failed"
+
+
+async def main():
+    async with serve(echo, "127.0.0.1", port, ssl=server_context(), max_size=None):
+        for c in CONNECTIONS:
+            await (node_client if c["client"] == "node" else python_client)(c)
+            await asyncio.sleep(0.2)
+
+asyncio.run(asyncio.wait_for(main(), 30))
