@@ -32,6 +32,7 @@ fn unhex(h: &str) -> Vec<u8> {
 /// One connection of messages.json.
 struct Sent {
     name: String,
+    client: String,
     version: String,
     suite: String,
     keylog: bool,
@@ -39,13 +40,22 @@ struct Sent {
     messages: Vec<Vec<u8>>,
 }
 
+/// The connections of capture.pcapng (Chromium's are in chromium.pcapng).
 fn sent() -> Vec<Sent> {
+    all_sent()
+        .into_iter()
+        .filter(|s| s.client != "chromium")
+        .collect()
+}
+
+fn all_sent() -> Vec<Sent> {
     let v: serde_json::Value = serde_json::from_slice(&data("messages.json")).unwrap();
     v.as_array()
         .unwrap()
         .iter()
         .map(|c| Sent {
             name: c["name"].as_str().unwrap().into(),
+            client: c["client"].as_str().unwrap().into(),
             version: format!("TLS {}", c["version"].as_str().unwrap()),
             suite: c["suite"].as_str().unwrap().into(),
             keylog: c["keylog"].as_bool().unwrap(),
@@ -370,4 +380,44 @@ fn a_key_log_missing_the_tls13_application_secrets_says_which() {
     assert!(tls.problems[0].message.contains("CLIENT_TRAFFIC_SECRET_0"));
     assert!(tls.problems[1].message.contains("SERVER_TRAFFIC_SECRET_0"));
     assert!(!flows[0].websocket);
+}
+
+#[test]
+fn decrypts_headless_chromiums_wss_connection_and_its_page_loads() {
+    let (flows, c) = read(
+        &data("chromium.pcapng"),
+        Some(&data("chromium-keylog.txt")),
+        usize::MAX,
+    );
+    let s = all_sent()
+        .into_iter()
+        .find(|s| s.client == "chromium")
+        .unwrap();
+    assert_eq!(c.totals().connections, 1);
+    let ws: Vec<&Flow> = flows.iter().filter(|f| f.websocket).collect();
+    let f = ws[0];
+    let tls = f.tls.as_ref().unwrap();
+    assert_eq!(tls.version.as_deref(), Some(&*s.version));
+    assert_eq!(tls.suite.as_deref(), Some(&*s.suite));
+    assert_eq!(tls.sni.as_deref(), Some("localhost"));
+    assert_eq!(tls.alpn.as_deref(), Some("http/1.1"));
+    // For a WebSocket Chromium offers HTTP/1.1 only; for the page HTTP/2 too.
+    assert_eq!(tls.alpn_offered, ["http/1.1"]);
+    assert!(tls.problems.is_empty(), "{:?}", tls.problems);
+    assert!(f.deflate);
+    for d in [Direction::Client, Direction::Server] {
+        assert!(f.messages[&d] == s.messages, "{d}");
+    }
+    // The page (and its favicon) over HTTPS: decrypted, HTTP, not WebSocket.
+    let others: Vec<&Flow> = flows.iter().filter(|f| !f.websocket).collect();
+    assert!(!others.is_empty());
+    for o in others {
+        assert_eq!(o.other, Some(FlowKind::Http));
+        let t = o.tls.as_ref().unwrap();
+        assert_eq!(t.secrets_found, Some(true));
+        assert!(t.problems.is_empty(), "{:?}", t.problems);
+        assert!(t.server_plaintext > 0);
+        assert_eq!(t.alpn_offered, ["h2", "http/1.1"]);
+        assert_eq!(t.alpn.as_deref(), Some("http/1.1"));
+    }
 }

@@ -6,9 +6,11 @@
 #   keylog.txt       every connection's secrets except py13-nokeys's (left out on purpose)
 #   embedded.pcapng  capture.pcapng with keylog.txt in a Decryption Secrets Block
 #                    (editcap --inject-secrets)
+#   chromium.pcapng, chromium-keylog.txt: headless Chromium (browser.py), below
 # cert.pem/key.pem (self-signed, CN and SAN localhost + 127.0.0.1) are made by cert.sh once and
 # committed. Needs what ../pcap/install-tools.sh installs (dumpcap, editcap, tshark, Python
-# websockets, NODE_PATH naming a node_modules with `ws`). Every process it starts is stopped by it.
+# websockets, NODE_PATH naming a node_modules with `ws`) and Chromium (apt-get install chromium;
+# CHROMIUM names another binary). Every process it starts is stopped by it.
 set -e
 cd "$(dirname "$0")"
 port=47440
@@ -22,9 +24,23 @@ python3 peers.py $port $keys
 sleep 1
 kill -INT $cap; wait $cap || true
 # One key log, in the order of the connections (py13-nokeys wrote none).
-for name in $(python3 -c 'import json; print(" ".join(c["name"] for c in json.load(open("messages.json")) if c["keylog"]))'); do
+for name in $(python3 -c 'import json; print(" ".join(c["name"] for c in json.load(open("messages.json")) if c["keylog"] and c["client"] != "chromium"))'); do
   cat $keys/$name.log
 done > keylog.txt
 editcap -F pcapng /tmp/wsinspect-tls-$$.pcapng capture.pcapng
 editcap --inject-secrets tls,keylog.txt capture.pcapng embedded.pcapng
 rm -f /tmp/wsinspect-tls-$$.pcapng
+# A real browser on its own: headless Chromium with SSLKEYLOGFILE (browser.py), the page's
+# HTTPS connection and its wss connection.
+#   chromium.pcapng       the packets, no secrets
+#   chromium-keylog.txt   Chromium's key log
+port=47441
+rm -f $keys/chromium.log
+dumpcap -q -i lo -f "tcp port $port" -w /tmp/wsinspect-tls-chromium-$$.pcapng & cap=$!
+sleep 2
+SSLKEYLOGFILE=$keys/chromium.log python3 browser.py $port ${CHROMIUM:-chromium}
+sleep 1
+kill -INT $cap; wait $cap || true
+cp $keys/chromium.log chromium-keylog.txt
+editcap -F pcapng /tmp/wsinspect-tls-chromium-$$.pcapng chromium.pcapng
+rm -f /tmp/wsinspect-tls-chromium-$$.pcapng

@@ -28,6 +28,8 @@ CONNECTIONS = [
     conn("node13-chacha", "node", "1.3", "TLS_CHACHA20_POLY1305_SHA256", True),
     conn("node13-aes128", "node", "1.3", "TLS_AES_128_GCM_SHA256", False, big=True),
     conn("py13-nokeys", "python", "1.3", "TLS_AES_256_GCM_SHA384", False, keylog=False),
+    # Recorded on its own (chromium.pcapng): the page's HTTPS connection(s) come with it.
+    conn("chromium", "chromium", "1.3", "TLS_AES_256_GCM_SHA384", True),
 ]
 
 if __name__ == "__main__":

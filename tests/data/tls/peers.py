@@ -8,7 +8,7 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 
 port, keydir = int(sys.argv[1]), sys.argv[2]
-CONNECTIONS = json.load(open("messages.json"))
+CONNECTIONS = [c for c in json.load(open("messages.json")) if c["client"] != "chromium"]
 OPENSSL = {
     "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256": "ECDHE-ECDSA-AES128-GCM-SHA256",
     "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384": "ECDHE-ECDSA-AES256-GCM-SHA384",

@@ -78,7 +78,12 @@ fn pcap_keylog_jsonl_messages_are_what_the_peers_sent() {
             args.extend(["--keylog", &*keylog]);
         }
         let lines = jsonl(&args);
-        for (i, conn) in sent.as_array().unwrap().iter().enumerate() {
+        let in_capture = sent
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["client"] != "chromium");
+        for (i, conn) in in_capture.enumerate() {
             let id = i as u64 + 1;
             let want: Vec<Vec<u8>> = conn["messages"]
                 .as_array()
