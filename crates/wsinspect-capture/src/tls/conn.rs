@@ -503,3 +503,198 @@ impl TlsConn {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    //! A TLS 1.3 connection made here (records sealed with RustCrypto's AES-GCM under keys from
+    //! `expand_label`): what no real fixture has, a KeyUpdate, and the problems of a gap and of
+    //! bytes that are not records.
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use aes_gcm::Aes128Gcm;
+
+    use super::*;
+    use crate::tls::cipher::Hash;
+
+    const RANDOM: [u8; 32] = [7; 32];
+
+    fn handshake(kind: u8, body: &[u8]) -> Vec<u8> {
+        let mut m = vec![kind, 0, (body.len() >> 8) as u8, body.len() as u8];
+        m.extend_from_slice(body);
+        m
+    }
+
+    fn record(kind: u8, body: &[u8]) -> Vec<u8> {
+        let mut r = vec![kind, 3, 3, (body.len() >> 8) as u8, body.len() as u8];
+        r.extend_from_slice(body);
+        r
+    }
+
+    fn client_hello() -> Vec<u8> {
+        let mut b = vec![3, 3];
+        b.extend_from_slice(&RANDOM);
+        b.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
+        // Extensions: SNI "example.com", supported_versions [1.3].
+        let mut ext = vec![0, 0, 0, 16, 0, 14, 0, 0, 11];
+        ext.extend_from_slice(b"example.com");
+        ext.extend_from_slice(&[0, 43, 0, 3, 2, 3, 4]);
+        b.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+        b.extend_from_slice(&ext);
+        record(HANDSHAKE, &handshake(hello::CLIENT_HELLO, &b))
+    }
+
+    fn server_hello() -> Vec<u8> {
+        let mut b = vec![3, 3];
+        b.extend_from_slice(&[9; 32]);
+        b.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 43, 0, 2, 3, 4]);
+        record(HANDSHAKE, &handshake(hello::SERVER_HELLO, &b))
+    }
+
+    /// A TLS 1.3 record: `inner` of type `kind` sealed under `secret` at sequence `seq`.
+    fn sealed(secret: &[u8], seq: u64, kind: u8, inner: &[u8]) -> Vec<u8> {
+        sealed_padded(secret, seq, kind, inner, 0)
+    }
+
+    /// The same with `pad` zeros after the content type (RFC 8446 §5.4).
+    fn sealed_padded(secret: &[u8], seq: u64, kind: u8, inner: &[u8], pad: usize) -> Vec<u8> {
+        let key = expand_label(Hash::Sha256, secret, b"key", 16);
+        let mut nonce: [u8; 12] = expand_label(Hash::Sha256, secret, b"iv", 12)
+            .try_into()
+            .unwrap();
+        for (n, s) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+            *n ^= s;
+        }
+        let mut msg = inner.to_vec();
+        msg.push(kind);
+        msg.resize(msg.len() + pad, 0);
+        let len = (msg.len() + 16) as u16;
+        let header = [APPLICATION_DATA, 3, 3, (len >> 8) as u8, len as u8];
+        let aead = Aes128Gcm::new_from_slice(&key).unwrap();
+        let ct = aead
+            .encrypt(
+                (&nonce).into(),
+                Payload {
+                    msg: &msg,
+                    aad: &header,
+                },
+            )
+            .unwrap();
+        record(APPLICATION_DATA, &ct)
+    }
+
+    fn keylog(hs: &[u8], app: &[u8]) -> KeyLog {
+        let h = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let r = h(&RANDOM);
+        let text = format!(
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET {r} {}\nSERVER_TRAFFIC_SECRET_0 {r} {}\n",
+            h(hs),
+            h(app)
+        );
+        let mut log = KeyLog::new();
+        log.add(text.as_bytes()).unwrap();
+        log
+    }
+
+    fn data(out: &[TlsOut]) -> Vec<Vec<u8>> {
+        out.iter()
+            .filter_map(|o| match o {
+                TlsOut::Data(1, d) => Some(d.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn follows_a_key_update() {
+        let (hs, app) = ([1u8; 32], [2u8; 32]);
+        let next = expand_label(Hash::Sha256, &app, b"traffic upd", 32);
+        let mut alpn = vec![0, 9, 0, 16, 0, 5, 0, 3, 2];
+        alpn.extend_from_slice(b"h2");
+        let mut flight = handshake(hello::ENCRYPTED_EXTENSIONS, &alpn);
+        flight.extend_from_slice(&handshake(hello::FINISHED, &[0; 32]));
+        let mut server = server_hello();
+        server.extend_from_slice(&record(CHANGE_CIPHER_SPEC, &[1]));
+        server.extend_from_slice(&sealed(&hs, 0, HANDSHAKE, &flight));
+        server.extend_from_slice(&sealed(&app, 0, APPLICATION_DATA, b"before"));
+        server.extend_from_slice(&sealed(
+            &app,
+            1,
+            HANDSHAKE,
+            &handshake(hello::KEY_UPDATE, &[0]),
+        ));
+        // Padding after the content: the real type is the last non-zero byte.
+        server.extend_from_slice(&sealed_padded(&next, 0, APPLICATION_DATA, b"after", 3));
+        server.extend_from_slice(&sealed(&next, 1, APPLICATION_DATA, b"again"));
+        let keys = keylog(&hs, &app);
+        // Whole, and a byte at a time: the same.
+        for step in [server.len(), 1] {
+            let mut c = TlsConn::new();
+            let mut out = Vec::new();
+            c.feed(0, &client_hello(), &keys, &mut out);
+            for part in server.chunks(step) {
+                c.feed(1, part, &keys, &mut out);
+            }
+            c.finish(1);
+            assert_eq!(data(&out), [&b"before"[..], b"after", b"again"]);
+            let r = c.report();
+            assert_eq!(r.key_updates, 1);
+            assert_eq!(r.sni.as_deref(), Some("example.com"));
+            assert_eq!(r.alpn.as_deref(), Some("h2"));
+            assert_eq!(r.server_records, 5);
+            let kinds: Vec<_> = r.problems.iter().map(|p| p.kind).collect();
+            assert_eq!(kinds, [ProblemKind::Http2]);
+        }
+        // Without following the update, the record after it would not authenticate: a stale
+        // key is caught, not decoded.
+        let mut stale = server_hello();
+        stale.extend_from_slice(&sealed(&hs, 0, HANDSHAKE, &flight));
+        stale.extend_from_slice(&sealed(&app, 0, APPLICATION_DATA, b"before"));
+        stale.extend_from_slice(&sealed(&next, 0, APPLICATION_DATA, b"after"));
+        let mut c = TlsConn::new();
+        let mut out = Vec::new();
+        c.feed(0, &client_hello(), &keys, &mut out);
+        c.feed(1, &stale, &keys, &mut out);
+        assert_eq!(data(&out), [b"before"]);
+        let p = c.report().problems.pop().unwrap();
+        assert_eq!(p.kind, ProblemKind::NotAuthentic);
+        assert_eq!(p.direction, Some(Direction::Server));
+        let at = stale.len() - sealed(&next, 0, APPLICATION_DATA, b"after").len();
+        assert_eq!(p.offset, Some(at as u64));
+    }
+
+    #[test]
+    fn a_gap_and_bytes_that_are_not_records_stop_their_direction() {
+        let keys = KeyLog::new();
+        let mut c = TlsConn::new();
+        let mut out = Vec::new();
+        c.feed(0, &client_hello(), &keys, &mut out);
+        c.feed(1, &server_hello(), &keys, &mut out);
+        c.gap(1, 100, &mut out);
+        c.feed(1, &[0x17, 3, 3, 0, 1, 0], &keys, &mut out);
+        assert_eq!(out, [TlsOut::Gap(1, 100)]);
+        c.feed(0, b"GET / HTTP/1.1\r\n", &keys, &mut out);
+        let r = c.report();
+        let kinds: Vec<_> = r
+            .problems
+            .iter()
+            .map(|p| (p.kind, p.direction, p.offset))
+            .collect();
+        let hello_len = client_hello().len() as u64;
+        assert_eq!(
+            kinds,
+            [
+                (
+                    ProblemKind::Gap,
+                    Some(Direction::Server),
+                    Some(server_hello().len() as u64)
+                ),
+                (
+                    ProblemKind::Malformed,
+                    Some(Direction::Client),
+                    Some(hello_len)
+                ),
+            ]
+        );
+        assert_eq!(r.version.as_deref(), Some("TLS 1.3"));
+        assert_eq!(r.suite.as_deref(), Some("TLS_AES_128_GCM_SHA256"));
+    }
+}
