@@ -421,3 +421,60 @@ fn decrypts_headless_chromiums_wss_connection_and_its_page_loads() {
         assert_eq!(t.alpn.as_deref(), Some("http/1.1"));
     }
 }
+
+/// A byte changed anywhere in the TCP payloads (120 places, chosen by a fixed xorshift): no
+/// panic, and every connection's messages in each direction are the first ones the peers sent,
+/// never different ones; a direction that lost messages has a problem saying why.
+#[test]
+fn changed_bytes_never_decode_to_messages_that_were_not_sent() {
+    let pk = packets(&data("capture.pcapng"));
+    let keys = data("keylog.txt");
+    let sent = sent();
+    let payloads: Vec<(usize, usize, usize)> = pk
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let s = tcp_segment(p.link, &p.data).ok()?;
+            let n = s.payload.len();
+            (n > 0).then(|| (i, p.data.len() - n, n))
+        })
+        .collect();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut stopped = 0;
+    for _ in 0..120 {
+        let (i, start, n) = payloads[(next() % payloads.len() as u64) as usize];
+        let at = start + (next() % n as u64) as usize;
+        let flip = (next() % 255 + 1) as u8;
+        let mut changed = pk.clone();
+        changed[i].data[at] ^= flip;
+        let (flows, _) = read(&pcap(&changed), Some(&keys), usize::MAX);
+        assert_eq!(flows.len(), sent.len(), "packet {i} byte {at}");
+        for (f, s) in flows.iter().zip(&sent) {
+            for d in [Direction::Client, Direction::Server] {
+                let got = f.messages.get(&d).map_or(&[][..], Vec::as_slice);
+                assert!(
+                    got.len() <= s.messages.len() && got == &s.messages[..got.len()],
+                    "packet {i} byte {at} ^ {flip:#04x}: {} {d} decoded messages not sent",
+                    s.name
+                );
+                if f.websocket && got.len() < s.messages.len() {
+                    stopped += 1;
+                    let tls = f.tls.as_ref().unwrap();
+                    assert!(
+                        !tls.problems.is_empty(),
+                        "packet {i} byte {at} ^ {flip:#04x}: {} {d} lost messages silently",
+                        s.name
+                    );
+                }
+            }
+        }
+    }
+    // Most changes land in encrypted records and stop a direction early.
+    assert!(stopped > 30, "only {stopped} directions stopped early");
+}

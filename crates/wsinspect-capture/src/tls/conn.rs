@@ -430,7 +430,9 @@ impl TlsConn {
                 if self.client.is_none() {
                     self.client = Some(1 - side);
                 }
-                if h.random == hello::HELLO_RETRY_RANDOM {
+                // A HelloRetryRequest is followed by the real ServerHello; a second one after
+                // that is not a handshake we follow.
+                if h.random == hello::HELLO_RETRY_RANDOM || self.server_hello.is_some() {
                     return;
                 }
                 self.server_hello(h);
