@@ -6,7 +6,7 @@
 //! of the capture. What a flow is, is decided from the first bytes delivered (in order) in
 //! either direction:
 //!
-//! - `16 03`: TLS: its records are read by a [`TlsConn`] (version, suite, SNI, ALPN) and, with
+//! - `16 03` (or `14`-`17` `03`, a capture begun mid-connection): TLS: its records are read by a [`TlsConn`] (version, suite, SNI, ALPN) and, with
 //!   the secrets of a key log ([`Capture::add_keylog`], or the file's Decryption Secrets
 //!   Blocks), decrypted; the plaintext is then decided on like a cleartext flow's first bytes
 //!   (below), so a wss connection is a WebSocket connection. Its [`TlsReport`] comes as a
@@ -744,7 +744,9 @@ fn verdict(held: &[Held], syn_client: Option<usize>, max_head: usize, force: boo
         };
     }
     let by_syn = syn_client.map(|c| (c, ClientBy::Syn));
-    if p[0] == 0x16 && p[1] == 0x03 {
+    // A handshake record, or (a capture that began mid-connection) a ChangeCipherSpec, alert
+    // or application data record: none of these bytes can start a WebSocket frame.
+    if (0x14..=0x17).contains(&p[0]) && p[1] == 0x03 {
         return Verdict::Other(FlowKind::Tls, by_syn);
     }
     if starts_like_request(&p) {
@@ -803,6 +805,7 @@ mod tests {
             Verdict::Other(k, _) => format!("{k:?}"),
         };
         assert_eq!(v(&[data(1, b"\x16\x03\x01")], None, false), "Tls");
+        assert_eq!(v(&[data(1, b"\x17\x03\x03")], None, false), "Tls");
         assert_eq!(
             v(&[data(0, b"GET / HTTP/1.1\r\nHost: a\r\n")], None, false),
             "wait"

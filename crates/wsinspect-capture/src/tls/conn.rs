@@ -295,6 +295,11 @@ impl TlsConn {
             }
             return;
         }
+        if self.client_hello.is_none() {
+            let what = "the capture began after the handshake: without the ClientHello there is no client random to find the secrets by".to_string();
+            self.stop_all(ProblemKind::NoHandshake, what);
+            return;
+        }
         if !known {
             let what =
                 "application data before the ServerHello (0-RTT early data?) is not decrypted"
@@ -661,6 +666,23 @@ mod tests {
         assert_eq!(p.direction, Some(Direction::Server));
         let at = stale.len() - sealed(&next, 0, APPLICATION_DATA, b"after").len();
         assert_eq!(p.offset, Some(at as u64));
+    }
+
+    #[test]
+    fn a_capture_begun_after_the_handshake_says_so() {
+        let mut c = TlsConn::new();
+        let mut out = Vec::new();
+        let keys = keylog(&[1; 32], &[2; 32]);
+        c.feed(
+            1,
+            &sealed(&[2; 32], 5, APPLICATION_DATA, b"x"),
+            &keys,
+            &mut out,
+        );
+        assert!(out.is_empty());
+        let r = c.report();
+        assert_eq!(r.problems[0].kind, ProblemKind::NoHandshake);
+        assert_eq!(r.version, None);
     }
 
     #[test]

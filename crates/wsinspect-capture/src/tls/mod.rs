@@ -79,6 +79,8 @@ pub struct TlsProblem {
 pub enum ProblemKind {
     /// The key log has nothing for this client random.
     NoSecrets,
+    /// The capture began after the handshake: no client random to look secrets up by.
+    NoHandshake,
     /// The key log has some secrets for it but not the one needed here.
     MissingSecret,
     /// A record did not authenticate with the keys derived: wrong secrets, or the bytes were
