@@ -362,6 +362,12 @@ fn other_flow_text(f: &OtherFlow) -> String {
 
 fn skipped_text(t: &wsinspect_capture::Totals) -> String {
     let mut parts = Vec::new();
+    if t.embedded_secrets > 0 {
+        parts.push(format!(
+            "  {} TLS secret(s) read from the file's Decryption Secrets Blocks\n",
+            t.embedded_secrets
+        ));
+    }
     for (n, what) in [
         (t.skipped_link_type, "of a link type not read"),
         (t.not_tcp, "not TCP"),

@@ -63,6 +63,21 @@ fn pcap_keylog_summary_says_what_each_tls_connection_was() {
     );
 }
 
+#[test]
+fn pcap_uses_the_secrets_embedded_in_the_pcapng_without_keylog() {
+    let out = run(&["pcap", &file("embedded.pcapng")], b"");
+    assert!(out.status.success(), "{out:?}");
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        s.contains("6 WebSocket connection(s), 1 other flow(s)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("TLS secret(s) read from the file's Decryption Secrets Blocks"),
+        "{s}"
+    );
+}
+
 /// The messages of messages.json, per connection, against the `message` events.
 #[test]
 fn pcap_keylog_jsonl_messages_are_what_the_peers_sent() {
