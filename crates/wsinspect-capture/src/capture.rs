@@ -508,7 +508,10 @@ impl Capture {
         let State::Undecided(held) = &flow.state else {
             return;
         };
-        let verdict = verdict(held, flow.syn_client, self.config.session.max_head, force);
+        let mut verdict = verdict(held, flow.syn_client, self.config.session.max_head, force);
+        if let Some(tls) = &flow.tls {
+            verdict = plaintext_verdict(verdict, tls, held);
+        }
         match verdict {
             Verdict::Wait => {}
             Verdict::Other(FlowKind::Tls, client) if flow.tls.is_none() => {
@@ -773,6 +776,26 @@ fn verdict(held: &[Held], syn_client: Option<usize>, max_head: usize, force: boo
         return Verdict::WebSocket(c, by);
     }
     Verdict::Other(FlowKind::Other, by_syn)
+}
+
+/// A TLS flow's plaintext starts at the start of its application data: it is WebSocket only
+/// when it starts with the client's HTTP request (the frame-start guess is for captures joined
+/// mid-connection), and never with ALPN h2 (HTTP/2, whose frames are not WebSocket frames).
+fn plaintext_verdict(v: Verdict, tls: &TlsConn, held: &[Held]) -> Verdict {
+    let first = held.iter().find_map(|h| match h {
+        Held::Data(side, b, _) => Some((*side, b)),
+        Held::Gap(..) => None,
+    });
+    match v {
+        Verdict::WebSocket(..) | Verdict::Other(..) if tls.alpn() == Some("h2") => Verdict::Other(
+            FlowKind::Http,
+            tls.client().map(|c| (c, ClientBy::ClientHello)),
+        ),
+        Verdict::WebSocket(c, by) if !first.is_some_and(|(_, b)| starts_like_request(b)) => {
+            Verdict::Other(FlowKind::Other, Some((c, by)))
+        }
+        v => v,
+    }
 }
 
 /// `METHOD SP`: an upper-case token and a space.

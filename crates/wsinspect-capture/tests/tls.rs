@@ -478,3 +478,37 @@ fn changed_bytes_never_decode_to_messages_that_were_not_sent() {
     // Most changes land in encrypted records and stop a direction early.
     assert!(stopped > 30, "only {stopped} directions stopped early");
 }
+
+/// Chromium and Hypercorn over HTTP/2 (ALPN h2): the page's wss connection is an RFC 8441
+/// stream inside the HTTP/2 connection. Decrypted, the connections are HTTP (never HTTP/2
+/// frames read as WebSocket frames), and the one whose server offered extended CONNECT says so.
+#[test]
+fn http2_connections_are_said_so_and_never_read_as_websocket_frames() {
+    let (flows, c) = read(&data("h2.pcapng"), Some(&data("h2-keylog.txt")), usize::MAX);
+    assert_eq!(c.totals().connections, 0);
+    assert!(!flows.is_empty());
+    let mut offered = 0;
+    for f in &flows {
+        assert!(!f.websocket && f.messages.is_empty());
+        assert_eq!(f.other, Some(FlowKind::Http));
+        let t = f.tls.as_ref().unwrap();
+        assert_eq!(t.alpn.as_deref(), Some("h2"));
+        assert_eq!(t.secrets_found, Some(true));
+        assert_eq!(t.problems.len(), 1, "{:?}", t.problems);
+        assert_eq!(t.problems[0].kind, ProblemKind::Http2);
+        if t.problems[0]
+            .message
+            .contains("SETTINGS_ENABLE_CONNECT_PROTOCOL = 1")
+        {
+            offered += 1;
+            // The WebSocket stream went over it: a record at least for each message (they
+            // are permessage-deflate compressed, so their sizes say little).
+            let sent = all_sent()
+                .into_iter()
+                .find(|s| s.name == "chromium-h2")
+                .unwrap();
+            assert!(t.client_records as usize > sent.messages.len(), "{t:?}");
+        }
+    }
+    assert!(offered >= 1);
+}

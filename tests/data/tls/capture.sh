@@ -7,10 +7,12 @@
 #   embedded.pcapng  capture.pcapng with keylog.txt in a Decryption Secrets Block
 #                    (editcap --inject-secrets)
 #   chromium.pcapng, chromium-keylog.txt: headless Chromium (browser.py), below
+#   h2.pcapng, h2-keylog.txt: Chromium and a Hypercorn server over HTTP/2 (over_h2.py), below
 # cert.pem/key.pem (self-signed, CN and SAN localhost + 127.0.0.1) are made by cert.sh once and
 # committed. Needs what ../pcap/install-tools.sh installs (dumpcap, editcap, tshark, Python
-# websockets, NODE_PATH naming a node_modules with `ws`) and Chromium (apt-get install chromium;
-# CHROMIUM names another binary). Every process it starts is stopped by it.
+# websockets, NODE_PATH naming a node_modules with `ws`), Chromium (apt-get install chromium;
+# CHROMIUM names another binary) and Hypercorn (pip install hypercorn). Every process it starts
+# is stopped by it.
 set -e
 cd "$(dirname "$0")"
 port=47440
@@ -44,3 +46,16 @@ kill -INT $cap; wait $cap || true
 cp $keys/chromium.log chromium-keylog.txt
 editcap -F pcapng /tmp/wsinspect-tls-chromium-$$.pcapng chromium.pcapng
 rm -f /tmp/wsinspect-tls-chromium-$$.pcapng
+# WebSocket over HTTP/2 (RFC 8441): a Hypercorn server (pip install hypercorn) with ALPN h2, and
+# headless Chromium again (over_h2.py).
+#   h2.pcapng, h2-keylog.txt
+port=47442
+rm -f $keys/h2.log
+dumpcap -q -i lo -f "tcp port $port" -w /tmp/wsinspect-tls-h2-$$.pcapng & cap=$!
+sleep 2
+SSLKEYLOGFILE=$keys/h2.log python3 over_h2.py $port ${CHROMIUM:-chromium}
+sleep 1
+kill -INT $cap; wait $cap || true
+cp $keys/h2.log h2-keylog.txt
+editcap -F pcapng /tmp/wsinspect-tls-h2-$$.pcapng h2.pcapng
+rm -f /tmp/wsinspect-tls-h2-$$.pcapng

@@ -30,6 +30,8 @@ CONNECTIONS = [
     conn("py13-nokeys", "python", "1.3", "TLS_AES_256_GCM_SHA384", False, keylog=False),
     # Recorded on its own (chromium.pcapng): the page's HTTPS connection(s) come with it.
     conn("chromium", "chromium", "1.3", "TLS_AES_256_GCM_SHA384", True),
+    # Recorded on its own too (h2.pcapng): WebSocket over HTTP/2 (RFC 8441), Hypercorn server.
+    conn("chromium-h2", "chromium", "1.3", "TLS_AES_256_GCM_SHA384", False),
 ]
 
 if __name__ == "__main__":

@@ -56,6 +56,9 @@ pub struct TlsConn {
     alpn: Option<String>,
     secrets_found: Option<bool>,
     key_updates: u64,
+    /// HTTP/2: the server's first frame was looked at; it allows extended CONNECT.
+    h2_checked: bool,
+    h2_connect: bool,
     problems: Vec<TlsProblem>,
     /// Nothing more is decrypted on either side (no secrets, an unsupported suite...).
     stopped: bool,
@@ -225,7 +228,12 @@ impl TlsConn {
             client_plaintext: c.plaintext,
             server_plaintext: s.plaintext,
             key_updates: self.key_updates,
-            problems: self.problems.clone(),
+            problems: self
+                .problems
+                .iter()
+                .cloned()
+                .chain(self.h2_problem())
+                .collect(),
         }
     }
 
@@ -331,6 +339,7 @@ impl TlsConn {
         self.sides[side].records += 1;
         match opened.content_type {
             APPLICATION_DATA if !opened.data.is_empty() => {
+                self.h2_settings(side, &opened.data);
                 self.sides[side].plaintext += opened.data.len() as u64;
                 out.push(TlsOut::Data(side, opened.data));
             }
@@ -498,11 +507,47 @@ impl TlsConn {
     }
 
     fn set_alpn(&mut self, p: String) {
-        if p == "h2" {
-            let what = "ALPN h2: the connection carries HTTP/2; WebSocket over HTTP/2 (RFC 8441) streams are not decoded".into();
-            self.problem(ProblemKind::Http2, None, None, what);
-        }
         self.alpn = Some(p);
+    }
+
+    /// The application protocol the server chose, once known.
+    pub fn alpn(&self) -> Option<&str> {
+        self.alpn.as_deref()
+    }
+
+    /// HTTP/2: whether the server's first frame (its SETTINGS, RFC 9113 §3.4) allows extended
+    /// CONNECT, by which WebSocket runs over HTTP/2 (RFC 8441 §3: SETTINGS_ENABLE_CONNECT_PROTOCOL,
+    /// 0x8, set to 1).
+    fn h2_settings(&mut self, side: usize, data: &[u8]) {
+        if self.alpn.as_deref() != Some("h2") || Some(side) == self.client || self.h2_checked {
+            return;
+        }
+        self.h2_checked = true;
+        let Some(head) = data.get(..9) else {
+            return;
+        };
+        let len = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
+        if head[3] != 4 || head[5..9] != [0; 4] {
+            return;
+        }
+        let body = &data[9..(9 + len).min(data.len())];
+        self.h2_connect = body
+            .chunks_exact(6)
+            .any(|e| e[..2] == [0, 8] && e[2..] == [0, 0, 0, 1]);
+    }
+
+    /// The HTTP/2 note, when ALPN chose h2.
+    fn h2_problem(&self) -> Option<TlsProblem> {
+        (self.alpn.as_deref() == Some("h2")).then(|| TlsProblem {
+            kind: ProblemKind::Http2,
+            direction: None,
+            offset: None,
+            message: if self.h2_connect {
+                "ALPN h2: the connection carries HTTP/2, and the server allows WebSocket over HTTP/2 (RFC 8441: SETTINGS_ENABLE_CONNECT_PROTOCOL = 1); HTTP/2 and its WebSocket streams are not decoded".into()
+            } else {
+                "ALPN h2: the connection carries HTTP/2, which is not decoded (its server did not offer WebSocket over HTTP/2, RFC 8441, in what was decrypted)".into()
+            },
+        })
     }
 }
 
@@ -661,7 +706,11 @@ mod tests {
         c.feed(0, &client_hello(), &keys, &mut out);
         c.feed(1, &stale, &keys, &mut out);
         assert_eq!(data(&out), [b"before"]);
-        let p = c.report().problems.pop().unwrap();
+        let problems = c.report().problems;
+        let p = problems
+            .iter()
+            .find(|p| p.kind != ProblemKind::Http2)
+            .unwrap();
         assert_eq!(p.kind, ProblemKind::NotAuthentic);
         assert_eq!(p.direction, Some(Direction::Server));
         let at = stale.len() - sealed(&next, 0, APPLICATION_DATA, b"after").len();
