@@ -6,11 +6,13 @@
 //! of the capture. What a flow is, is decided from the first bytes delivered (in order) in
 //! either direction:
 //!
-//! - `16 03` (or `14`-`17` `03`, a capture begun mid-connection): TLS: its records are read by a [`TlsConn`] (version, suite, SNI, ALPN) and, with
-//!   the secrets of a key log ([`Capture::add_keylog`], or the file's Decryption Secrets
-//!   Blocks), decrypted; the plaintext is then decided on like a cleartext flow's first bytes
-//!   (below), so a wss connection is a WebSocket connection. Its [`TlsReport`] comes as a
-//!   [`CaptureEvent::Tls`] before the connection's `Closed`, or in [`OtherFlow::tls`];
+//! - `16 03` (or `14`-`17` `03`: a capture begun mid-connection): TLS. Its records are read by
+//!   a [`TlsConn`] (version, suite, SNI, ALPN) and, with the secrets of a key log
+//!   ([`Capture::add_keylog`], or the file's Decryption Secrets Blocks), decrypted; the
+//!   plaintext is then decided on like a cleartext flow's first bytes (below; but only a
+//!   request makes it WebSocket, and ALPN `h2` makes it HTTP), so a wss connection is a
+//!   WebSocket connection. Its [`TlsReport`] comes as a [`CaptureEvent::Tls`] before the
+//!   connection's `Closed`, or in [`OtherFlow::tls`];
 //! - an HTTP request line: held until the head is whole (at most
 //!   [`SessionConfig::max_head`](wsinspect_core::session::SessionConfig)); with an `Upgrade`
 //!   header naming `websocket` it is a WebSocket connection (the session reads the handshake,
