@@ -14,10 +14,15 @@ SMALL = [
 BIG = {"hex": bytes((i * 7 + 3) % 256 for i in range(17000)).hex()}
 
 
-def conn(name, client, version, suite, deflate, keylog=True, big=False):
+def conn(name, client, version, suite, deflate, keylog=True, big=False, key_update=None):
     msgs = SMALL + ([BIG] if big else [])
-    return {"name": name, "client": client, "version": version, "suite": suite,
-            "deflate": deflate, "keylog": keylog, "sni": "localhost", "messages": msgs}
+    c = {"name": name, "client": client, "version": version, "suite": suite,
+         "deflate": deflate, "keylog": keylog, "sni": "localhost", "messages": msgs}
+    if key_update is not None:
+        # The client asks for a TLS 1.3 KeyUpdate (update_requested: the server updates its
+        # keys too) before sending message number `key_update`.
+        c["key_update_before"] = key_update
+    return c
 
 
 CONNECTIONS = [
@@ -27,6 +32,7 @@ CONNECTIONS = [
     conn("py12-aes256", "python", "1.2", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", False),
     conn("node13-chacha", "node", "1.3", "TLS_CHACHA20_POLY1305_SHA256", True),
     conn("node13-aes128", "node", "1.3", "TLS_AES_128_GCM_SHA256", False, big=True),
+    conn("py13-keyupdate", "python", "1.3", "TLS_AES_256_GCM_SHA384", False, key_update=2),
     conn("py13-nokeys", "python", "1.3", "TLS_AES_256_GCM_SHA384", False, keylog=False),
     # Recorded on its own (chromium.pcapng): the page's HTTPS connection(s) come with it.
     conn("chromium", "chromium", "1.3", "TLS_AES_256_GCM_SHA384", True),

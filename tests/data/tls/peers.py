@@ -3,7 +3,12 @@
 # each, in order: Python `websockets` clients writing their secrets with
 # SSLContext.keylog_filename (TLS 1.2 forced with maximum_version and one cipher), and Node `ws`
 # clients (client.js) run with `node --tls-keylog`. Everything stops by itself.
-import asyncio, json, ssl, sys
+#
+# KeyUpdate: neither Python's ssl module nor Node can send a TLS 1.3 KeyUpdate on demand, so
+# py13-keyupdate calls OpenSSL's SSL_key_update through ctypes on the SSL* of Python's
+# `_ssl._SSLSocket` (CPython's PySSLSocket: the object header, a weak reference to the socket,
+# then `SSL *ssl`); SSL_version() on that pointer must say TLS 1.3 before it is used.
+import asyncio, ctypes, json, ssl, sys
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 
@@ -44,12 +49,25 @@ def client_context(c):
     return ctx
 
 
+def key_update(ws):
+    libssl = ctypes.CDLL("libssl.so.3")
+    libssl.SSL_version.argtypes = [ctypes.c_void_p]
+    libssl.SSL_key_update.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    sslobj = ws.transport.get_extra_info("ssl_object")._sslobj
+    # Past the reference count, the type and the socket reference.
+    ptr = ctypes.c_void_p.from_address(id(sslobj) + 3 * ctypes.sizeof(ctypes.c_void_p)).value
+    assert libssl.SSL_version(ptr) == 0x0304, "not the SSL* of a TLS 1.3 connection"
+    assert libssl.SSL_key_update(ptr, 1) == 1  # SSL_KEY_UPDATE_REQUESTED
+
+
 async def python_client(c):
     url = f"wss://127.0.0.1:{port}/{c['name']}"
     compression = "deflate" if c["deflate"] else None
     async with connect(url, ssl=client_context(c), server_hostname="localhost",
                        compression=compression, max_size=None) as ws:
-        for m in c["messages"]:
+        for i, m in enumerate(c["messages"]):
+            if c.get("key_update_before") == i:
+                key_update(ws)
             await ws.send(decode(m))
             assert await ws.recv() == decode(m)
 

@@ -42,11 +42,11 @@ fn pcap_keylog_summary_says_what_each_tls_connection_was() {
     assert!(out.status.success(), "{out:?}");
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(
-        s.contains("6 WebSocket connection(s), 1 other flow(s)"),
+        s.contains("7 WebSocket connection(s), 1 other flow(s)"),
         "{s}"
     );
     for suite in [
-        "TLS 1.3, TLS_AES_256_GCM_SHA384, SNI localhost, ALPN http/1.1; secrets found",
+        "TLS 1.3, TLS_AES_256_GCM_SHA384, SNI localhost, ALPN http/1.1; secrets found; 9 record(s)",
         "TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
         "TLS 1.2, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
         "TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
@@ -55,8 +55,10 @@ fn pcap_keylog_summary_says_what_each_tls_connection_was() {
     ] {
         assert_eq!(s.matches(suite).count(), 1, "{suite}\n{s}");
     }
-    assert_eq!(s.matches("upgrade: HTTP 101").count(), 6, "{s}");
-    assert!(s.contains("other flow 7: tls "), "{s}");
+    // py13-keyupdate: a KeyUpdate each way.
+    assert_eq!(s.matches(", 2 key update(s)\n").count(), 1, "{s}");
+    assert_eq!(s.matches("upgrade: HTTP 101").count(), 7, "{s}");
+    assert!(s.contains("other flow 8: tls "), "{s}");
     assert!(
         s.contains("tls problem (no_secrets): the key log has no secrets for client random"),
         "{s}"
@@ -69,7 +71,7 @@ fn pcap_uses_the_secrets_embedded_in_the_pcapng_without_keylog() {
     assert!(out.status.success(), "{out:?}");
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(
-        s.contains("6 WebSocket connection(s), 1 other flow(s)"),
+        s.contains("7 WebSocket connection(s), 1 other flow(s)"),
         "{s}"
     );
     assert!(
@@ -161,7 +163,8 @@ fn pcap_json_has_tls_per_connection_and_other_flow() {
     assert!(out.status.success(), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let conns = v["connections"].as_array().unwrap();
-    assert_eq!(conns.len(), 6);
+    assert_eq!(conns.len(), 7);
+    assert_eq!(conns[6]["tls"]["key_updates"], 2);
     assert!(conns.iter().all(|c| c["tls"]["secrets_found"] == true));
     assert!(conns
         .iter()
@@ -290,6 +293,6 @@ fn decrypted_frames_agree_with_tshark() {
         v.0.sort_unstable();
         v.1.sort_unstable();
     }
-    assert_eq!(ours.len(), 6);
+    assert_eq!(ours.len(), 7);
     assert!(ours == theirs, "wsinspect and tshark disagree");
 }
