@@ -38,6 +38,8 @@ struct Sent {
     keylog: bool,
     deflate: bool,
     key_update: bool,
+    /// The alert that ends the handshake (the openssl clients that refuse the certificate).
+    alert: Option<String>,
     messages: Vec<Vec<u8>>,
 }
 
@@ -62,6 +64,7 @@ fn all_sent() -> Vec<Sent> {
             keylog: c["keylog"].as_bool().unwrap(),
             deflate: c["deflate"].as_bool().unwrap(),
             key_update: c.get("key_update_before").is_some(),
+            alert: c.get("alert").map(|a| a.as_str().unwrap().to_string()),
             messages: c["messages"]
                 .as_array()
                 .unwrap()
@@ -151,6 +154,20 @@ fn check_decrypted(flows: &[Flow]) {
         assert_eq!(tls.version.as_deref(), Some(&*s.version), "{}", s.name);
         assert_eq!(tls.suite.as_deref(), Some(&*s.suite), "{}", s.name);
         assert_eq!(tls.sni.as_deref(), Some("localhost"), "{}", s.name);
+        if let Some(alert) = &s.alert {
+            // A refused handshake: its alert, in the clear or decrypted; nothing else.
+            assert!(!f.websocket, "{}", s.name);
+            assert_eq!(f.other, Some(FlowKind::Tls), "{}", s.name);
+            assert_eq!(tls.problems.len(), 1, "{}: {:?}", s.name, tls.problems);
+            let p = &tls.problems[0];
+            assert_eq!(p.kind, ProblemKind::Alert);
+            assert_eq!(p.direction, Some(Direction::Client));
+            assert!(
+                p.message.contains(&format!("fatal alert: {alert}")),
+                "{p:?}"
+            );
+            continue;
+        }
         assert_eq!(tls.alpn_offered, ["http/1.1"], "{}", s.name);
         if !s.keylog {
             assert!(!f.websocket, "{}", s.name);
@@ -204,7 +221,10 @@ fn decrypts_every_connection_with_the_key_log_and_says_which_had_no_secrets() {
         usize::MAX,
     );
     check_decrypted(&flows);
-    let with_keys = sent().iter().filter(|s| s.keylog).count();
+    let with_keys = sent()
+        .iter()
+        .filter(|s| s.keylog && s.alert.is_none())
+        .count();
     assert_eq!(c.totals().connections, with_keys as u64);
     assert_eq!(c.totals().embedded_secrets, 0);
 }
@@ -250,6 +270,10 @@ fn without_a_key_log_the_handshakes_are_described_and_nothing_is_decoded() {
         let tls = f.tls.as_ref().unwrap();
         assert_eq!(tls.suite.as_deref(), Some(&*s.suite));
         assert_eq!(tls.version.as_deref(), Some(&*s.version));
+        if s.alert.is_some() {
+            assert!(tls.problems.iter().any(|p| p.kind == ProblemKind::Alert));
+            continue;
+        }
         assert_eq!(tls.problems[0].kind, ProblemKind::NoSecrets);
         assert!(
             tls.problems[0].message.contains("no key log"),

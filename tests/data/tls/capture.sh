@@ -1,6 +1,6 @@
 #!/bin/sh
 # Record the fixtures of this directory: real TLS WebSocket peers (peers.py: Python `websockets`
-# server and clients, Node `ws` clients from client.js) on loopback, captured by dumpcap, with
+# server and clients, Node `ws` clients from client.js, `openssl s_client`) on loopback, captured by dumpcap, with
 # the clients' TLS secrets written to key logs (NSS key log format).
 #   capture.pcapng   the packets, no secrets
 #   keylog.txt       every connection's secrets except py13-nokeys's (left out on purpose)

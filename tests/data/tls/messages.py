@@ -34,6 +34,12 @@ CONNECTIONS = [
     conn("node13-aes128", "node", "1.3", "TLS_AES_128_GCM_SHA256", False, big=True),
     conn("py13-keyupdate", "python", "1.3", "TLS_AES_256_GCM_SHA384", False, key_update=2),
     conn("py13-nokeys", "python", "1.3", "TLS_AES_256_GCM_SHA384", False, keylog=False),
+    # `openssl s_client -verify_return_error` (the certificate is not in its trust store): it
+    # ends the handshake with a fatal unknown_ca alert; no messages.
+    dict(conn("openssl13-untrusted", "openssl", "1.3", "TLS_AES_256_GCM_SHA384", False),
+         messages=[], alert="unknown_ca"),
+    dict(conn("openssl12-untrusted", "openssl", "1.2", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+              False), messages=[], alert="unknown_ca"),
     # Recorded on its own (chromium.pcapng): the page's HTTPS connection(s) come with it.
     conn("chromium", "chromium", "1.3", "TLS_AES_256_GCM_SHA384", True),
     # Recorded on its own too (h2.pcapng): WebSocket over HTTP/2 (RFC 8441), Hypercorn server.

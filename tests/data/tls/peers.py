@@ -2,7 +2,8 @@
 # context (cert.pem/key.pem, ALPN http/1.1), and the clients of messages.json, one connection
 # each, in order: Python `websockets` clients writing their secrets with
 # SSLContext.keylog_filename (TLS 1.2 forced with maximum_version and one cipher), and Node `ws`
-# clients (client.js) run with `node --tls-keylog`. Everything stops by itself.
+# clients (client.js) run with `node --tls-keylog`, and `openssl s_client -keylogfile` clients
+# that refuse the certificate. Everything stops by itself.
 #
 # KeyUpdate: neither Python's ssl module nor Node can send a TLS 1.3 KeyUpdate on demand, so
 # py13-keyupdate calls OpenSSL's SSL_key_update through ctypes on the SSL* of Python's
@@ -72,6 +73,16 @@ async def python_client(c):
             assert await ws.recv() == decode(m)
 
 
+async def openssl_client(c):
+    version = "-tls1_3" if c["version"] == "1.3" else "-tls1_2"
+    s_client = await asyncio.create_subprocess_exec(
+        "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+        "-verify_return_error", version, "-keylogfile", f"{keydir}/{c['name']}.log",
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL)
+    assert await asyncio.wait_for(s_client.wait(), 5) != 0, "s_client trusted the certificate"
+
+
 async def node_client(c):
     node = await asyncio.create_subprocess_exec(
         "node", f"--tls-keylog={keydir}/{c['name']}.log", "client.js", str(port), c["name"])
@@ -81,7 +92,8 @@ async def node_client(c):
 async def main():
     async with serve(echo, "127.0.0.1", port, ssl=server_context(), max_size=None):
         for c in CONNECTIONS:
-            await (node_client if c["client"] == "node" else python_client)(c)
+            client = {"node": node_client, "openssl": openssl_client}.get(c["client"], python_client)
+            await client(c)
             await asyncio.sleep(0.2)
 
 asyncio.run(asyncio.wait_for(main(), 30))

@@ -26,6 +26,7 @@ pub const MAX_RECORD: usize = (1 << 14) + 2048;
 pub const MAX_MESSAGE: usize = 1 << 16;
 
 const CHANGE_CIPHER_SPEC: u8 = 20;
+const ALERT: u8 = 21;
 const HANDSHAKE: u8 = 22;
 const APPLICATION_DATA: u8 = 23;
 
@@ -60,7 +61,8 @@ pub struct TlsConn {
     h2_checked: bool,
     h2_connect: bool,
     problems: Vec<TlsProblem>,
-    /// Nothing more is decrypted on either side (no secrets, an unsupported suite...).
+    /// Nothing more is decrypted on either side (no secrets, an unsupported suite...); records
+    /// are still followed, for the alerts in the clear.
     stopped: bool,
 }
 
@@ -146,7 +148,7 @@ impl TlsConn {
 
     /// The next bytes of `side`'s stream.
     pub fn feed(&mut self, side: usize, bytes: &[u8], keys: &KeyLog, out: &mut Vec<TlsOut>) {
-        if self.stopped || self.sides[side].stopped {
+        if self.sides[side].stopped {
             return;
         }
         let mut buf = std::mem::take(&mut self.sides[side].buf);
@@ -170,7 +172,7 @@ impl TlsConn {
             }
             self.record(side, at, &header, &buf[used + 5..used + 5 + len], keys, out);
             used += 5 + len;
-            if self.stopped || self.sides[side].stopped {
+            if self.sides[side].stopped {
                 return;
             }
         }
@@ -182,7 +184,12 @@ impl TlsConn {
 
     /// `side`'s stream lost `len` bytes: records cannot be followed past them.
     pub fn gap(&mut self, side: usize, len: u64, out: &mut Vec<TlsOut>) {
-        if self.stopped || self.sides[side].stopped {
+        if self.sides[side].stopped {
+            return;
+        }
+        if self.stopped {
+            // Nothing was being decrypted: the gap only ends the following of records.
+            self.sides[side].stopped = true;
             return;
         }
         let at = self.sides[side].at + self.sides[side].buf.len() as u64;
@@ -271,9 +278,6 @@ impl TlsConn {
     fn stop_all(&mut self, kind: ProblemKind, what: String) {
         self.problem(kind, None, None, what);
         self.stopped = true;
-        for s in &mut self.sides {
-            s.buf = Vec::new();
-        }
     }
 
     fn record(
@@ -299,8 +303,12 @@ impl TlsConn {
                     s.encrypted = true;
                     s.key = None;
                 }
+                ALERT => self.alert(side, at, body),
                 _ => {}
             }
+            return;
+        }
+        if self.stopped {
             return;
         }
         if self.client_hello.is_none() {
@@ -344,8 +352,26 @@ impl TlsConn {
                 out.push(TlsOut::Data(side, opened.data));
             }
             HANDSHAKE => self.handshake(side, at, &opened.data),
+            ALERT => self.alert(side, at, &opened.data),
             _ => {}
         }
+    }
+
+    /// An alert other than close_notify is a reason the connection ended (RFC 8446 §6).
+    fn alert(&mut self, side: usize, at: u64, body: &[u8]) {
+        let [level, code, ..] = *body else {
+            return;
+        };
+        if code == 0 {
+            return;
+        }
+        let who = self.direction(side);
+        let level = if level == 2 { "fatal" } else { "warning" };
+        let what = format!(
+            "the {who} sent a {level} alert: {} ({code})",
+            hello::alert_name(code)
+        );
+        self.problem(ProblemKind::Alert, Some(side), Some(at), what);
     }
 
     /// The keys `side` uses now, derived from the key log; `None` (and the reason recorded,
@@ -715,6 +741,24 @@ mod tests {
         assert_eq!(p.direction, Some(Direction::Server));
         let at = stale.len() - sealed(&next, 0, APPLICATION_DATA, b"after").len();
         assert_eq!(p.offset, Some(at as u64));
+    }
+
+    #[test]
+    fn alerts_are_reasons() {
+        let keys = KeyLog::new();
+        let mut c = TlsConn::new();
+        let mut out = Vec::new();
+        c.feed(0, &client_hello(), &keys, &mut out);
+        c.feed(1, &record(ALERT, &[2, 40]), &keys, &mut out);
+        c.feed(0, &record(ALERT, &[1, 0]), &keys, &mut out);
+        let r = c.report();
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].kind, ProblemKind::Alert);
+        assert_eq!(r.problems[0].offset, Some(0));
+        assert_eq!(
+            r.problems[0].message,
+            "the server sent a fatal alert: handshake_failure (40)"
+        );
     }
 
     #[test]

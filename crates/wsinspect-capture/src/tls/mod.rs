@@ -100,6 +100,8 @@ pub enum ProblemKind {
     EarlyData,
     /// A TLS 1.2 renegotiation, not followed.
     Renegotiation,
+    /// An alert other than close_notify (a handshake or certificate failure, say).
+    Alert,
     /// ALPN `h2`: HTTP/2 inside, whose WebSocket streams (RFC 8441) are not decoded.
     Http2,
 }

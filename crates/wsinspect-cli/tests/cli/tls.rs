@@ -42,23 +42,30 @@ fn pcap_keylog_summary_says_what_each_tls_connection_was() {
     assert!(out.status.success(), "{out:?}");
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(
-        s.contains("7 WebSocket connection(s), 1 other flow(s)"),
+        s.contains("7 WebSocket connection(s), 3 other flow(s)"),
         "{s}"
     );
-    for suite in [
-        "TLS 1.3, TLS_AES_256_GCM_SHA384, SNI localhost, ALPN http/1.1; secrets found; 9 record(s)",
-        "TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-        "TLS 1.2, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-        "TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-        "TLS 1.3, TLS_CHACHA20_POLY1305_SHA256",
-        "TLS 1.3, TLS_AES_128_GCM_SHA256",
+    // Each decrypted connection's line (py13-aes256 and py13-keyupdate share a suite).
+    for (suite, n) in [
+        ("TLS 1.3, TLS_AES_256_GCM_SHA384", 2),
+        ("TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 1),
+        ("TLS 1.2, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", 1),
+        ("TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 1),
+        ("TLS 1.3, TLS_CHACHA20_POLY1305_SHA256", 1),
+        ("TLS 1.3, TLS_AES_128_GCM_SHA256", 1),
     ] {
-        assert_eq!(s.matches(suite).count(), 1, "{suite}\n{s}");
+        let line = format!("{suite}, SNI localhost, ALPN http/1.1; secrets found");
+        assert_eq!(s.matches(&line).count(), n, "{line}\n{s}");
     }
     // py13-keyupdate: a KeyUpdate each way.
     assert_eq!(s.matches(", 2 key update(s)\n").count(), 1, "{s}");
     assert_eq!(s.matches("upgrade: HTTP 101").count(), 7, "{s}");
     assert!(s.contains("other flow 8: tls "), "{s}");
+    // The openssl clients that refused the certificate.
+    let alert = "tls problem (alert, client, offset ";
+    assert_eq!(s.matches(alert).count(), 2, "{s}");
+    let unknown_ca = "the client sent a fatal alert: unknown_ca (48)";
+    assert_eq!(s.matches(unknown_ca).count(), 2, "{s}");
     assert!(
         s.contains("tls problem (no_secrets): the key log has no secrets for client random"),
         "{s}"
@@ -71,7 +78,7 @@ fn pcap_uses_the_secrets_embedded_in_the_pcapng_without_keylog() {
     assert!(out.status.success(), "{out:?}");
     let s = String::from_utf8(out.stdout).unwrap();
     assert!(
-        s.contains("7 WebSocket connection(s), 1 other flow(s)"),
+        s.contains("7 WebSocket connection(s), 3 other flow(s)"),
         "{s}"
     );
     assert!(
@@ -141,7 +148,9 @@ fn pcap_keylog_jsonl_messages_are_what_the_peers_sent() {
             );
             assert_eq!(tls["suite"], conn["suite"]);
             assert_eq!(tls["sni"], "localhost");
-            assert_eq!(tls["secrets_found"], conn["keylog"]);
+            if conn.get("alert").is_none() {
+                assert_eq!(tls["secrets_found"], conn["keylog"]);
+            }
         }
     }
 }
