@@ -1,6 +1,7 @@
 // Shared harness for the browser tests: serve the built bundle (dist/) on loopback and drive the
 // system's Chromium (never a downloaded browser) with playwright-core.
 import http from 'node:http';
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -19,8 +20,32 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serve DIST on 127.0.0.1 at a free port; resolves to { url, close }. */
-export async function serveDist() {
+/**
+ * A strict Content-Security-Policy for the built page: its own scripts, wasm, and the inline
+ * module Trunk writes (allowed by its hash, never by 'unsafe-inline'); no plugins, no other
+ * origins. Under it, nothing a payload smuggles into the DOM could run.
+ */
+export async function strictCsp() {
+  const html = await fs.readFile(path.join(DIST, 'index.html'), 'utf8');
+  const hashes = [...html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)]
+    .filter((m) => m[1].trim())
+    .map((m) => `'sha256-${crypto.createHash('sha256').update(m[1]).digest('base64')}'`);
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(' ')}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "worker-src 'self' blob:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+/** Serve DIST on 127.0.0.1 at a free port; resolves to { url, close }. `csp`: a
+ * Content-Security-Policy header for every response. */
+export async function serveDist({ csp } = {}) {
   await fs.access(path.join(DIST, 'index.html')).catch(() => {
     throw new Error(`no built page at ${DIST}: run trunk build first (cargo xtask test does)`);
   });
@@ -30,7 +55,9 @@ export async function serveDist() {
     if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
     try {
       const body = await fs.readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+      const headers = { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' };
+      if (csp) headers['content-security-policy'] = csp;
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

@@ -37,8 +37,9 @@ use serde::Serialize;
 use wsinspect_core::session::{Event, Session, SessionConfig, Timestamp};
 use wsinspect_core::Direction;
 
+use crate::defrag::{Defrag, DefragCounts, DEFAULT_MAX_FRAGMENT_BYTES};
 use crate::file::{FileReader, Packet};
-use crate::link::{tcp_segment, Segment, Skip};
+use crate::link::{read, tcp_in, Layer, Segment, Skip};
 use crate::tcp::{Delivery, Reassembler};
 use crate::tls::{KeyLog, KeyLogError, TlsConn, TlsOut, TlsReport};
 use crate::CaptureError;
@@ -53,6 +54,8 @@ pub struct CaptureConfig {
     pub session: SessionConfig,
     /// Out-of-order bytes held per direction before the oldest hole is declared lost.
     pub max_out_of_order: usize,
+    /// Bytes of IP fragments held at once (the oldest incomplete datagram is dropped beyond).
+    pub max_fragment_bytes: usize,
 }
 
 impl Default for CaptureConfig {
@@ -60,6 +63,7 @@ impl Default for CaptureConfig {
         CaptureConfig {
             session: SessionConfig::default(),
             max_out_of_order: DEFAULT_MAX_OUT_OF_ORDER,
+            max_fragment_bytes: DEFAULT_MAX_FRAGMENT_BYTES,
         }
     }
 }
@@ -195,8 +199,8 @@ pub struct Totals {
     pub skipped_link_type: u64,
     /// Packets that are not TCP.
     pub not_tcp: u64,
-    /// IP fragments (not reassembled).
-    pub ip_fragments: u64,
+    /// IP fragments, and what became of their datagrams.
+    pub ip_fragments: DefragCounts,
     /// Packets whose headers were cut short or malformed.
     pub malformed: u64,
     /// Packets captured shorter than they were sent.
@@ -227,6 +231,7 @@ pub struct Capture {
     flows: HashMap<(SocketAddr, SocketAddr), Flow>,
     next_id: u64,
     events: VecDeque<CaptureEvent>,
+    defrag: Defrag,
     totals: Totals,
     keylog: KeyLog,
 }
@@ -270,6 +275,7 @@ impl Capture {
     /// A capture reader.
     pub fn new(config: CaptureConfig) -> Capture {
         Capture {
+            defrag: Defrag::new(config.max_fragment_bytes),
             config,
             file: FileReader::new(),
             packets: Vec::new(),
@@ -302,22 +308,33 @@ impl Capture {
         let mut packets = std::mem::take(&mut self.packets);
         let result = self.file.feed(bytes, &mut packets);
         self.totals.format = self.file.format();
-        for text in self.file.take_secrets() {
-            match self.keylog.add(&text) {
-                Ok(n) => self.totals.embedded_secrets += n as u64,
-                Err(e) => self.totals.embedded_secrets_error = Some(e.to_string()),
+        // Secrets in the file's order among the packets, whatever the chunks.
+        let mut secrets = self.file.take_secrets().into_iter().peekable();
+        for (i, p) in packets.drain(..).enumerate() {
+            while let Some((_, text)) = secrets.next_if(|(at, _)| *at <= i) {
+                self.embedded_keylog(&text);
             }
-        }
-        for p in packets.drain(..) {
             self.packet(&p);
+        }
+        for (_, text) in secrets {
+            self.embedded_keylog(&text);
         }
         self.packets = packets;
         result
     }
 
+    fn embedded_keylog(&mut self, text: &[u8]) {
+        match self.keylog.add(text) {
+            Ok(n) => self.totals.embedded_secrets += n as u64,
+            Err(e) => self.totals.embedded_secrets_error = Some(e.to_string()),
+        }
+    }
+
     /// The file ended: end every open flow (in the order they started). A file cut inside a
     /// record is not an error (a capture stopped abruptly): [`Totals::cut_short_at`] says so.
     pub fn finish(&mut self) -> Result<(), CaptureError> {
+        self.defrag.finish();
+        self.totals.ip_fragments = self.defrag.counts();
         let mut open: Vec<_> = self.flows.iter().map(|(k, f)| (f.id, *k)).collect();
         open.sort_unstable();
         for (_, key) in open {
@@ -339,14 +356,27 @@ impl Capture {
         if (p.data.len() as u64) < u64::from(p.orig_len) {
             self.totals.truncated_packets += 1;
         }
-        let seg = match tcp_segment(p.link, &p.data) {
+        let datagram;
+        let read = match read(p.link, &p.data) {
+            Ok(Layer::Segment(s)) => Ok(s),
+            Ok(Layer::Fragment(f)) => {
+                let done = self.defrag.add(&f);
+                self.totals.ip_fragments = self.defrag.counts();
+                let Some((key, payload)) = done else {
+                    return;
+                };
+                datagram = payload;
+                tcp_in(&key, &datagram)
+            }
+            Err(skip) => Err(skip),
+        };
+        let seg = match read {
             Ok(s) => s,
             Err(skip) => {
                 *match skip {
                     Skip::LinkType => &mut self.totals.skipped_link_type,
                     Skip::NotTcp => &mut self.totals.not_tcp,
-                    Skip::Fragment => &mut self.totals.ip_fragments,
-                    Skip::Malformed => &mut self.totals.malformed,
+                    Skip::Fragment | Skip::Malformed => &mut self.totals.malformed,
                 } += 1;
                 return;
             }

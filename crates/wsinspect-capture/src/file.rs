@@ -69,7 +69,8 @@ pub struct FileReader {
     offset: u64,
     header_done: bool,
     /// TLS key logs from Decryption Secrets Blocks, not yet taken.
-    secrets: Vec<Vec<u8>>,
+    /// Each with the length `out` had when it was read: the packets before it.
+    secrets: Vec<(usize, Vec<u8>)>,
 }
 
 impl Default for FileReader {
@@ -121,7 +122,9 @@ impl FileReader {
     }
 
     /// The TLS key logs of the Decryption Secrets Blocks read since the last call.
-    pub fn take_secrets(&mut self) -> Vec<Vec<u8>> {
+    /// Each comes with its place among the packets [`FileReader::feed`] put out: the number of
+    /// packets in `out` before it.
+    pub fn take_secrets(&mut self) -> Vec<(usize, Vec<u8>)> {
         std::mem::take(&mut self.secrets)
     }
 
@@ -182,7 +185,7 @@ impl FileReader {
                             Ok(Some(i.len() - rest.len()))
                         }
                         Err(nom::Err::Incomplete(_)) => Ok(None),
-                        Err(e) => Err(bad(format!("pcap file header: {e:?}"))),
+                        Err(e) => incomplete_or(e, |what| bad(format!("pcap file header: {what}"))),
                     };
                 }
                 let parsed = if *big_endian {
@@ -257,7 +260,7 @@ impl FileReader {
                     }
                     Block::DecryptionSecrets(dsb) if dsb.secrets_type == SecretsType::TlsKeyLog => {
                         let n = (dsb.secrets_len as usize).min(dsb.data.len());
-                        self.secrets.push(dsb.data[..n].to_vec());
+                        self.secrets.push((out.len(), dsb.data[..n].to_vec()));
                     }
                     Block::SimplePacket(spb) => {
                         let Some(itf) = interfaces.first().copied() else {
@@ -295,6 +298,21 @@ fn incomplete_or(
         nom::Err::Error(PcapError::Incomplete(_)) | nom::Err::Failure(PcapError::Incomplete(_)) => {
             Ok(None)
         }
-        nom::Err::Error(e) | nom::Err::Failure(e) => Err(bad(e.to_string())),
+        nom::Err::Error(e) | nom::Err::Failure(e) => Err(bad(describe(&e))),
+    }
+}
+
+/// What a parser error says, without the input bytes pcap-parser's own message quotes (which
+/// would print a buffer, and differ with the size of the chunks read).
+fn describe(e: &PcapError<&[u8]>) -> String {
+    match e {
+        PcapError::NomError(_, kind) => format!("a field fails pcap-parser's {kind:?} check"),
+        PcapError::OwnedNomError(_, kind) => format!("a field fails pcap-parser's {kind:?} check"),
+        PcapError::HeaderNotRecognized => "the header is not a pcap or pcapng header".into(),
+        PcapError::BufferTooSmall => "a block is larger than the reader's buffer".into(),
+        PcapError::Eof | PcapError::UnexpectedEof | PcapError::Incomplete(_) => {
+            "the block ends early".into()
+        }
+        PcapError::ReadError => "the block could not be read".into(),
     }
 }

@@ -29,7 +29,7 @@ pub const MESSAGES_NOT_FRAMES: &str =
     "a HAR holds messages, not frames: no frame headers, masks, fragmentation or compression";
 
 /// What the rebuilt heads can and cannot show, stated once per connection.
-pub const HEADERS_AS_RECORDED: &str = "the handshake is rebuilt as HTTP/1.1 text from the headers the browser recorded: their line endings, the end of the head, and the exact bytes and order sent are not knowable from a HAR";
+pub const HEADERS_AS_RECORDED: &str = "the handshake is rebuilt as HTTP/1.1 text from the headers the HAR recorded: their line endings, the end of the head, and the exact bytes and order sent are not knowable from a HAR";
 
 /// Said of a connection whose message times were written in milliseconds (Playwright's HAR).
 pub const TIMES_IN_MS: &str = "message times were recorded in milliseconds since the epoch (as Playwright writes them); they are shown in seconds";

@@ -27,16 +27,19 @@
 //! assert_eq!(capture.totals().format, Some("pcap"));
 //! ```
 //!
-//! Non-goals for now: IPv4 fragments and IPv6 fragment headers are counted, not reassembled;
-//! TLS is decrypted only with a key log and only for the suites [`tls`] names; only TCP.
+//! IP fragments are put back together ([`defrag`], between [`link`] and [`tcp`]). TLS is
+//! decrypted only with a key log and only for the suites [`tls`] names. Non-goals for now: only
+//! TCP.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod capture;
+pub mod defrag;
 pub mod file;
 pub mod har;
 pub mod link;
+pub mod select;
 pub mod tcp;
 pub mod tls;
 

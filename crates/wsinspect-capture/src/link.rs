@@ -2,13 +2,16 @@
 //! cooked SLL and SLL2, BSD loopback NULL/LOOP, raw IP), IPv4 or IPv6, then TCP, by
 //! `etherparse`.
 //!
-//! Non-goals (the packet is counted as skipped): IPv4 fragments and IPv6 fragment headers (not
-//! reassembled), tunnels other than what etherparse follows by itself, and every other link
-//! type.
+//! An IP fragment (IPv4, or IPv6 with a Fragment header) comes out as a [`Fragment`] for
+//! [`crate::defrag`] to put back together; the whole datagram's TCP segment is then read by
+//! [`tcp_in`]. Non-goals (the packet is counted as skipped): tunnels other than what etherparse
+//! follows by itself, and every other link type.
 
 use std::net::{IpAddr, SocketAddr};
 
-use etherparse::{EtherType, NetSlice, SlicedPacket, TransportSlice};
+use etherparse::{
+    EtherType, IpNumber, Ipv6ExtensionSlice, NetSlice, SlicedPacket, TcpSlice, TransportSlice,
+};
 
 /// `LINKTYPE_NULL`: BSD loopback, a 4-byte address family in the capturing host's byte order.
 pub const LINKTYPE_NULL: u16 = 0;
@@ -57,14 +60,58 @@ pub enum Skip {
     LinkType,
     /// Not IP, or IP but not TCP.
     NotTcp,
-    /// An IP fragment (not reassembled).
+    /// An IP fragment: see [`read`].
     Fragment,
     /// Headers cut short or malformed.
     Malformed,
 }
 
-/// The TCP segment in a packet of link type `link`.
+/// One piece of a fragmented IP datagram.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fragment<'a> {
+    /// What identifies its datagram: source, destination, the IP identification and the
+    /// protocol it carries.
+    pub key: FragmentKey,
+    /// Where its bytes go in the datagram's payload.
+    pub offset: u16,
+    /// Whether more fragments follow (the last one says how long the datagram is).
+    pub more: bool,
+    /// Its part of the payload.
+    pub payload: &'a [u8],
+}
+
+/// The datagram a [`Fragment`] belongs to (RFC 791 §2.3; RFC 8200 §4.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FragmentKey {
+    /// Sender.
+    pub src: IpAddr,
+    /// Receiver.
+    pub dst: IpAddr,
+    /// The IP identification (16 bits in IPv4, 32 in IPv6's Fragment header).
+    pub id: u32,
+    /// The protocol of the payload (6 for TCP).
+    pub protocol: u8,
+}
+
+/// What a packet holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Layer<'a> {
+    /// A whole TCP segment.
+    Segment(Segment<'a>),
+    /// A piece of a fragmented IP datagram.
+    Fragment(Fragment<'a>),
+}
+
+/// The TCP segment in a packet of link type `link`, or [`Skip::Fragment`] for an IP fragment.
 pub fn tcp_segment(link: u16, data: &[u8]) -> Result<Segment<'_>, Skip> {
+    match read(link, data)? {
+        Layer::Segment(s) => Ok(s),
+        Layer::Fragment(_) => Err(Skip::Fragment),
+    }
+}
+
+/// The TCP segment or IP fragment in a packet of link type `link`.
+pub fn read(link: u16, data: &[u8]) -> Result<Layer<'_>, Skip> {
     let sliced = match link {
         LINKTYPE_ETHERNET => SlicedPacket::from_ethernet(data),
         LINKTYPE_LINUX_SLL => SlicedPacket::from_linux_sll(data),
@@ -98,28 +145,39 @@ pub fn tcp_segment(link: u16, data: &[u8]) -> Result<Segment<'_>, Skip> {
         _ => return Err(Skip::LinkType),
     }
     .map_err(|_| Skip::Malformed)?;
-    let (src_ip, dst_ip, fragmented): (IpAddr, IpAddr, bool) = match &sliced.net {
+    if let Some(fragment) = fragment(&sliced) {
+        return Ok(Layer::Fragment(fragment));
+    }
+    let (src, dst): (IpAddr, IpAddr) = match &sliced.net {
         Some(NetSlice::Ipv4(ip)) => (
             ip.header().source_addr().into(),
             ip.header().destination_addr().into(),
-            ip.payload().fragmented,
         ),
         Some(NetSlice::Ipv6(ip)) => (
             ip.header().source_addr().into(),
             ip.header().destination_addr().into(),
-            ip.payload().fragmented,
         ),
         _ => return Err(Skip::NotTcp),
     };
-    if fragmented {
-        return Err(Skip::Fragment);
-    }
     let Some(TransportSlice::Tcp(tcp)) = &sliced.transport else {
         return Err(Skip::NotTcp);
     };
-    Ok(Segment {
-        src: SocketAddr::new(src_ip, tcp.source_port()),
-        dst: SocketAddr::new(dst_ip, tcp.destination_port()),
+    Ok(Layer::Segment(segment(src, dst, tcp)))
+}
+
+/// The TCP segment in a reassembled datagram's payload.
+pub fn tcp_in<'a>(key: &FragmentKey, payload: &'a [u8]) -> Result<Segment<'a>, Skip> {
+    if key.protocol != IpNumber::TCP.0 {
+        return Err(Skip::NotTcp);
+    }
+    let tcp = TcpSlice::from_slice(payload).map_err(|_| Skip::Malformed)?;
+    Ok(segment(key.src, key.dst, &tcp))
+}
+
+fn segment<'a>(src: IpAddr, dst: IpAddr, tcp: &TcpSlice<'a>) -> Segment<'a> {
+    Segment {
+        src: SocketAddr::new(src, tcp.source_port()),
+        dst: SocketAddr::new(dst, tcp.destination_port()),
         seq: tcp.sequence_number(),
         ack_number: tcp.acknowledgment_number(),
         syn: tcp.syn(),
@@ -127,7 +185,46 @@ pub fn tcp_segment(link: u16, data: &[u8]) -> Result<Segment<'_>, Skip> {
         fin: tcp.fin(),
         rst: tcp.rst(),
         payload: tcp.payload(),
-    })
+    }
+}
+
+/// The fragment in a packet, if it is one.
+fn fragment<'a>(sliced: &SlicedPacket<'a>) -> Option<Fragment<'a>> {
+    match &sliced.net {
+        Some(NetSlice::Ipv4(ip)) => {
+            let h = ip.header();
+            h.is_fragmenting_payload().then(|| Fragment {
+                key: FragmentKey {
+                    src: h.source_addr().into(),
+                    dst: h.destination_addr().into(),
+                    id: u32::from(h.identification()),
+                    protocol: h.protocol().0,
+                },
+                offset: h.fragments_offset().byte_offset(),
+                more: h.more_fragments(),
+                payload: ip.payload().payload,
+            })
+        }
+        Some(NetSlice::Ipv6(ip)) => {
+            let frag = ip.extensions().clone().into_iter().find_map(|e| match e {
+                Ipv6ExtensionSlice::Fragment(f) if f.is_fragmenting_payload() => Some(f),
+                _ => None,
+            })?;
+            let h = ip.header();
+            Some(Fragment {
+                key: FragmentKey {
+                    src: h.source_addr().into(),
+                    dst: h.destination_addr().into(),
+                    id: frag.identification(),
+                    protocol: ip.payload().ip_number.0,
+                },
+                offset: frag.fragment_offset().byte_offset(),
+                more: frag.more_fragments(),
+                payload: ip.payload().payload,
+            })
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -294,3 +294,43 @@ fn hostile_json_is_refused_without_panicking() {
     // A data value that is not a string is kept as its JSON text.
     assert_eq!(m[0].payload, br#"{"x": 1}"#);
 }
+
+#[test]
+fn mitmproxys_har_gives_the_same_messages_and_the_refusal() {
+    // mitmproxy.py: mitmdump as a reverse proxy in front of a Python `websockets` echo server,
+    // a `websockets` client through it; mitmproxy's own `hardump`.
+    let capture = har::read(&data("mitmproxy.har")).unwrap();
+    assert_eq!(
+        capture
+            .creator
+            .as_deref()
+            .map(|c| c.starts_with("mitmproxy")),
+        Some(true)
+    );
+    let [echo, refused] = &capture.connections[..] else {
+        panic!("{:?}", capture.connections.len());
+    };
+    assert!(
+        echo.url.ends_with("/echo"),
+        "mitmproxy writes the http:// URL"
+    );
+    assert_eq!(echo.status, Some(101));
+    let got: Vec<_> = echo
+        .messages
+        .iter()
+        .map(|m| (m.direction, m.opcode, m.payload.clone()))
+        .collect();
+    let want: Vec<_> = sent()
+        .into_iter()
+        .flat_map(|(op, p)| {
+            [
+                (Direction::Client, op, p.clone()),
+                (Direction::Server, op, p),
+            ]
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert!(echo.findings.is_empty());
+    assert_eq!(refused.status, Some(403));
+    assert!(refused.messages.is_empty());
+}

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use wsinspect_capture::file::{FileReader, Packet};
 use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, ClientBy, FlowKind};
 use wsinspect_core::session::{Event, EventKind};
+use wsinspect_core::stream::Inflate;
 use wsinspect_core::Direction;
 
 fn data(name: &str) -> Vec<u8> {
@@ -508,4 +509,142 @@ fn a_capture_that_starts_mid_connection_reads_frames() {
     let want = sent();
     assert_eq!(messages(&all, conn.id, Direction::Client), want);
     assert_eq!(messages(&all, conn.id, Direction::Server), want);
+}
+
+#[test]
+fn ip_fragments_in_any_order_give_the_same_connections() {
+    // fragment.py split every packet of echo.pcap over 512 bytes of IP payload into IPv4
+    // fragments or IPv6 Fragment headers, every other one in reverse order.
+    let (whole, _) = read(&data("echo.pcap"), usize::MAX);
+    for chunk in [7, usize::MAX] {
+        let (fragmented, c) = read(&data("fragmented.pcap"), chunk);
+        assert!(fragmented == whole, "chunks of {chunk}");
+        let f = c.totals().ip_fragments;
+        assert_eq!((f.reassembled, f.incomplete), (16, 0));
+        assert!(f.fragments > 32);
+        assert_eq!(c.totals().malformed, 0);
+    }
+}
+
+/// cases.json: what each side of cases.pcapng sent, in order: (connection, direction, index in
+/// messages.json, number of frames).
+fn cases() -> Vec<(u64, Direction, usize, u64)> {
+    let v: serde_json::Value = serde_json::from_slice(&data("cases.json")).unwrap();
+    let direction = |d: &serde_json::Value| match d.as_str() {
+        Some("client") => Direction::Client,
+        _ => Direction::Server,
+    };
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let n = |k: &str| s[k].as_u64().unwrap();
+            (
+                n("connection"),
+                direction(&s["direction"]),
+                n("message") as usize,
+                n("fragments"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fragmented_compressed_messages_with_empty_final_fragments_pings_between_and_a_chromium_client() {
+    // Where Wireshark shows the compressed bytes of a fragmented compressed message, or no
+    // message for a fragmented one ending with an empty frame, the messages are what was sent.
+    let (all, c) = read(&data("cases.pcapng"), 1000);
+    let want = sent();
+    assert_eq!(c.totals().connections, 5);
+    let mut expected: Vec<(u64, Direction, Vec<u8>, u64)> = cases()
+        .into_iter()
+        .map(|(id, d, i, frames)| (id, d, want[i].clone(), frames))
+        .collect();
+    let mut got: Vec<(u64, Direction, Vec<u8>, u64)> = all
+        .iter()
+        .filter_map(|e| match e {
+            CaptureEvent::Event { connection, event } => match &event.kind {
+                EventKind::Message(m) => {
+                    let inflated = m.inflate.is_none_or(|i| i == Inflate::Ok);
+                    assert!(m.complete && inflated, "{m:?}");
+                    Some((
+                        *connection,
+                        event.direction,
+                        m.payload.kept.0.clone(),
+                        m.frames,
+                    ))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let key = |x: &(u64, Direction, Vec<u8>, u64)| (x.0, x.1.as_str());
+    expected.sort_by_key(key);
+    got.sort_by_key(key);
+    assert_eq!(got.len(), 6 * 2 * 4);
+    assert!(got == expected, "every message, with its number of frames");
+    let frames = |id: u64, d: Direction| -> Vec<(bool, u8, u64, bool)> {
+        events(&all, id)
+            .into_iter()
+            .filter(|e| e.direction == d)
+            .filter_map(|e| match &e.kind {
+                EventKind::Frame(f) => Some((
+                    f.header.fin,
+                    f.header.opcode,
+                    f.header.payload_len,
+                    f.header.rsv1,
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    for id in [1, 2, 3] {
+        let f = frames(id, Direction::Client);
+        // Each message: first, ping, continuation, ping, continuation, ping, empty final.
+        assert_eq!(
+            (f[1].1, f[3].1, f[5].1),
+            (9, 9, 9),
+            "pings between fragments"
+        );
+        assert_eq!((f[6].0, f[6].1), (true, 0), "the final fragment");
+        assert_eq!(
+            f[0].3,
+            id != 3,
+            "RSV1 on the first fragment only when compressed"
+        );
+        if id == 3 {
+            assert_eq!(f[6].2, 0, "an empty final fragment");
+        }
+    }
+    let upgrade = |id: u64| {
+        events(&all, id)
+            .into_iter()
+            .find_map(|e| match &e.kind {
+                EventKind::Upgrade(u) => Some(u.clone()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let d = upgrade(2).deflate.unwrap();
+    assert!(d.client.no_context_takeover && d.server.no_context_takeover);
+    assert_eq!((d.client.max_window_bits, d.server.max_window_bits), (9, 9));
+    assert_eq!(upgrade(1).deflate.unwrap().server.max_window_bits, 15);
+    assert!(upgrade(3).deflate.is_none());
+    assert_eq!((upgrade(4).status, upgrade(4).accepted), (403, false));
+    let chromium = events(&all, 5)
+        .into_iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Request(h) => Some(h.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(chromium
+        .headers
+        .iter()
+        .any(|(k, v)| k == "User-Agent" && v.contains("Chrome")));
+    assert!(
+        upgrade(5).deflate.is_some(),
+        "Chromium offers permessage-deflate"
+    );
 }

@@ -554,3 +554,53 @@ fn http2_connections_are_said_so_and_never_read_as_websocket_frames() {
         .message
         .contains("SETTINGS_ENABLE_CONNECT_PROTOCOL = 1"));
 }
+
+/// The secrets block moved to the middle of the file: the connections whose records come
+/// before it are not decrypted, the later ones are, and it is so whatever the chunks the file
+/// is fed in (secrets are taken in the file's order among the packets).
+#[test]
+fn a_secrets_block_midway_counts_from_where_it_is_in_any_chunking() {
+    let file = data("embedded.pcapng");
+    let mut blocks = Vec::new();
+    let mut at = 0;
+    while at < file.len() {
+        let len = u32::from_le_bytes(file[at + 4..at + 8].try_into().unwrap()) as usize;
+        blocks.push(&file[at..at + len]);
+        at += len;
+    }
+    let dsb = blocks
+        .iter()
+        .position(|b| b[..4] == [0x0a, 0, 0, 0])
+        .unwrap();
+    let secrets = blocks.remove(dsb);
+    blocks.insert(blocks.len() / 2, secrets);
+    let moved: Vec<u8> = blocks.concat();
+    let summary = |chunk: usize| {
+        let (flows, _) = read(&moved, None, chunk);
+        flows
+            .iter()
+            .map(|f| {
+                let kinds: Vec<_> = f
+                    .tls
+                    .as_ref()
+                    .unwrap()
+                    .problems
+                    .iter()
+                    .map(|p| p.kind)
+                    .collect();
+                (
+                    f.websocket,
+                    f.messages.values().map(Vec::len).sum::<usize>(),
+                    kinds,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let whole = summary(usize::MAX);
+    let decrypted = whole.iter().filter(|f| f.0).count();
+    assert!(decrypted > 0 && decrypted < 7, "{whole:?}");
+    assert_eq!(whole[0].2, [ProblemKind::NoSecrets]);
+    for chunk in [1, 333, 4096] {
+        assert_eq!(summary(chunk), whole, "chunks of {chunk}");
+    }
+}

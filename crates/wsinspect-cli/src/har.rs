@@ -52,33 +52,34 @@ struct HandshakeDoc<'a> {
     response_head: Option<&'a str>,
 }
 
-/// One `--jsonl` line: the connection's id, then the message's own fields.
+/// One `--jsonl` line, in the shape of a capture's non-session lines:
+/// `{"connection", "event", "data"}`.
 #[derive(Serialize)]
-struct Line<'a> {
+struct Line<'a, T: Serialize> {
     connection: u64,
-    #[serde(flatten)]
-    message: &'a HarMessage,
+    event: &'static str,
+    data: &'a T,
 }
 
-pub fn run(bytes: &[u8], mode: Mode, out: &mut impl io::Write) -> Result<()> {
-    let capture = har::read(bytes)?;
+/// The connection line of `--jsonl`: the connection's document without its messages and
+/// findings (they follow, a line each).
+#[derive(Serialize)]
+struct Opened<'a> {
+    #[serde(flatten)]
+    doc: &'a ConnectionDoc<'a>,
+}
+
+/// `ids`: the connections to show (`--connection`); empty: all.
+pub fn run(bytes: &[u8], mode: Mode, ids: &[u64], out: &mut impl io::Write) -> Result<()> {
+    let mut capture = har::read(bytes)?;
+    if !ids.is_empty() {
+        capture.connections.retain(|c| ids.contains(&c.id));
+    }
     match mode {
         Mode::Summary => text(out, &summary_text(&capture)),
         Mode::Jsonl => {
             for c in &capture.connections {
-                for m in &c.messages {
-                    quiet(
-                        serde_json::to_writer(
-                            &mut *out,
-                            &Line {
-                                connection: c.id,
-                                message: m,
-                            },
-                        )
-                        .map_err(io::Error::from)
-                        .and_then(|()| out.write_all(b"\n")),
-                    )?;
-                }
+                jsonl_connection(c, out)?;
             }
             Ok(())
         }
@@ -96,6 +97,40 @@ pub fn run(bytes: &[u8], mode: Mode, out: &mut impl io::Write) -> Result<()> {
             )
         }
     }
+}
+
+/// A connection as `--jsonl` lines: `connection` (the handshake and notes), each `message`
+/// and `finding` in order, then `closed`.
+fn jsonl_connection(c: &HarConnection, out: &mut impl io::Write) -> Result<()> {
+    let mut doc = connection_doc(c);
+    doc.messages = &[];
+    doc.findings = &[];
+    line(out, c.id, "connection", &Opened { doc: &doc })?;
+    for m in &c.messages {
+        line(out, c.id, "message", m)?;
+    }
+    for f in &c.findings {
+        line(out, c.id, "finding", f)?;
+    }
+    line(out, c.id, "closed", &())
+}
+
+fn line<T: Serialize>(
+    out: &mut impl io::Write,
+    id: u64,
+    event: &'static str,
+    data: &T,
+) -> Result<()> {
+    let l = Line {
+        connection: id,
+        event,
+        data,
+    };
+    quiet(
+        serde_json::to_writer(&mut *out, &l)
+            .map_err(io::Error::from)
+            .and_then(|()| out.write_all(b"\n")),
+    )
 }
 
 fn connection_doc(c: &HarConnection) -> ConnectionDoc<'_> {

@@ -4,17 +4,19 @@
 //! reassembly and the decoding are wsinspect-capture's and the core's; docs/pcap.md describes
 //! the output. A HAR file (a JSON object, told apart by its first byte) goes to `crate::har`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Write as _};
 
 use anyhow::{Context as _, Result};
 use clap::Args;
 use serde::Serialize;
 use wsinspect_capture::capture::DEFAULT_MAX_OUT_OF_ORDER;
+use wsinspect_capture::select::{Select, Term};
 use wsinspect_capture::tls::TlsReport;
 use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, Connection, Note, OtherFlow};
-use wsinspect_core::session::{Event, SessionConfig, Summary};
+use wsinspect_core::session::{SessionConfig, Summary};
 use wsinspect_core::stream::{Keep, Retain};
+use wsinspect_view::connection_doc::ConnectionDoc;
 use wsinspect_view::render::render_summary;
 
 use crate::tls::tls_text;
@@ -43,6 +45,13 @@ pub struct PcapArgs {
     /// Out-of-order bytes held per direction before a missing segment is declared lost.
     #[arg(long, default_value_t = DEFAULT_MAX_OUT_OF_ORDER)]
     max_out_of_order: usize,
+    /// Show only the connection (or other flow) with this id; may be given more than once.
+    #[arg(long = "connection", value_name = "ID")]
+    connections: Vec<u64>,
+    /// Show only flows that match: port=PORT, host=ADDR, client=ADDR[:PORT], server=ADDR[:PORT];
+    /// may be given more than once (all must match).
+    #[arg(long = "filter", value_name = "TERM")]
+    filters: Vec<Term>,
     /// A TLS key log (SSLKEYLOGFILE's NSS format) to decrypt wss connections with; secrets
     /// embedded in a pcapng (Decryption Secrets Blocks) are used without it.
     #[arg(long, value_name = "KEYLOGFILE")]
@@ -64,6 +73,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
             ..SessionConfig::default()
         },
         max_out_of_order: args.max_out_of_order,
+        ..CaptureConfig::default()
     };
     let mut capture = Capture::new(config);
     if let Some(p) = &args.keylog {
@@ -72,6 +82,10 @@ pub fn run(args: PcapArgs) -> Result<()> {
             .add_keylog(&text)
             .with_context(|| format!("reading {p}"))?;
     }
+    let mut shown = Shown::new(Select {
+        ids: args.connections.clone(),
+        terms: args.filters.clone(),
+    });
     let mut sink = if args.jsonl {
         Sink::Jsonl
     } else if args.json {
@@ -80,10 +94,15 @@ pub fn run(args: PcapArgs) -> Result<()> {
         Sink::Summary(HashMap::new())
     };
     let mut out = io::BufWriter::with_capacity(CHUNK, io::stdout());
-    let mut input: Box<dyn Read> = match args.file.as_deref() {
-        None | Some("-") => Box::new(io::stdin()),
-        Some(p) => Box::new(std::fs::File::open(p).with_context(|| format!("reading {p}"))?),
+    let (mut input, size): (Box<dyn Read>, Option<u64>) = match args.file.as_deref() {
+        None | Some("-") => (Box::new(io::stdin()), None),
+        Some(p) => {
+            let f = std::fs::File::open(p).with_context(|| format!("reading {p}"))?;
+            let size = f.metadata().ok().map(|m| m.len());
+            (Box::new(f), size)
+        }
     };
+    let mut progress = Progress::new(size);
     let mut buf = vec![0u8; CHUNK];
     let mut first = true;
     loop {
@@ -99,20 +118,27 @@ pub fn run(args: PcapArgs) -> Result<()> {
             input
                 .read_to_end(&mut all)
                 .context("reading the HAR file")?;
+            if !shown.select.terms.is_empty() {
+                anyhow::bail!(
+                    "--filter applies to pcap and pcapng files (a HAR has no endpoints); --connection ID works"
+                );
+            }
             let mode = match () {
                 _ if args.jsonl => crate::har::Mode::Jsonl,
                 _ if args.json => crate::har::Mode::Json,
                 _ => crate::har::Mode::Summary,
             };
-            crate::har::run(&all, mode, &mut out)?;
+            crate::har::run(&all, mode, &shown.select.ids, &mut out)?;
             return quiet(out.flush());
         }
         let fed = capture.feed(&buf[..n]);
-        sink.drain(&mut capture, &mut out)?;
+        sink.drain(&mut capture, &mut shown, &mut out)?;
         fed?;
+        progress.read(n as u64, capture.totals());
     }
+    progress.done();
     capture.finish()?;
-    sink.drain(&mut capture, &mut out)?;
+    sink.drain(&mut capture, &mut shown, &mut out)?;
     sink.finish(&capture, &mut out)?;
     quiet(out.flush())?;
     if let Some(e) = &capture.totals().embedded_secrets_error {
@@ -122,6 +148,87 @@ pub fn run(args: PcapArgs) -> Result<()> {
         eprintln!("wsinspect: the capture file ends inside the record at byte {at} (cut short?)");
     }
     Ok(())
+}
+
+/// The flows `--connection` and `--filter` let through.
+struct Shown {
+    select: Select,
+    /// The connections shown that are still open.
+    open: HashSet<u64>,
+}
+
+impl Shown {
+    fn new(select: Select) -> Shown {
+        Shown {
+            select,
+            open: HashSet::new(),
+        }
+    }
+
+    /// Whether this event is shown.
+    fn admit(&mut self, e: &CaptureEvent) -> bool {
+        match e {
+            CaptureEvent::Connection(c) => {
+                let yes = self.select.matches(c.id, c.client, c.server);
+                if yes {
+                    self.open.insert(c.id);
+                }
+                yes
+            }
+            CaptureEvent::Event { connection, .. } => self.open.contains(connection),
+            CaptureEvent::Note(n) => self.open.contains(&n.connection),
+            CaptureEvent::Tls { connection, .. } => self.open.contains(connection),
+            CaptureEvent::Closed { connection } => self.open.remove(connection),
+            CaptureEvent::OtherFlow(f) => self.select.matches(f.id, f.client, f.server),
+        }
+    }
+}
+
+/// Progress on standard error while a large file is read, when standard error is a terminal.
+struct Progress {
+    /// The file's size, when it is worth reporting on.
+    size: Option<u64>,
+    read: u64,
+    last: std::time::Instant,
+}
+
+/// Files smaller than this are read without a progress line.
+const PROGRESS_FROM: u64 = 50_000_000;
+
+impl Progress {
+    fn new(size: Option<u64>) -> Progress {
+        use std::io::IsTerminal as _;
+        let size = size.filter(|&s| s > PROGRESS_FROM && io::stderr().is_terminal());
+        Progress {
+            size,
+            read: 0,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn read(&mut self, n: u64, totals: &wsinspect_capture::Totals) {
+        self.read += n;
+        let Some(size) = self.size else { return };
+        if self.last.elapsed() < std::time::Duration::from_millis(250) {
+            return;
+        }
+        self.last = std::time::Instant::now();
+        eprint!(
+            "\rwsinspect: {} of {} MB read ({}%), {} packets, {} WebSocket connection(s)\x1b[K",
+            self.read / 1_000_000,
+            size / 1_000_000,
+            self.read * 100 / size.max(1),
+            totals.packets,
+            totals.connections
+        );
+    }
+
+    /// Clear the line.
+    fn done(&self) {
+        if self.size.is_some() {
+            eprint!("\r\x1b[K");
+        }
+    }
 }
 
 /// Where the events go, by output mode.
@@ -135,18 +242,19 @@ enum Sink {
 /// `--json`.
 #[derive(Default, Serialize)]
 struct Document {
-    connections: Vec<ConnectionDoc>,
+    /// Each connection's document, once it has ended.
+    connections: Vec<serde_json::Value>,
     other_flows: Vec<OtherFlow>,
     totals: Option<wsinspect_capture::Totals>,
+    #[serde(skip)]
+    open: HashMap<u64, Open>,
 }
 
-#[derive(Serialize)]
-struct ConnectionDoc {
-    #[serde(flatten)]
+/// A connection being collected for `--json`.
+struct Open {
     connection: Connection,
-    events: Vec<Event>,
     notes: Vec<Note>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    doc: ConnectionDoc,
     tls: Option<Box<TlsReport>>,
 }
 
@@ -174,8 +282,16 @@ struct Other<'a, T: Serialize> {
 }
 
 impl Sink {
-    fn drain(&mut self, capture: &mut Capture, out: &mut impl io::Write) -> Result<()> {
+    fn drain(
+        &mut self,
+        capture: &mut Capture,
+        shown: &mut Shown,
+        out: &mut impl io::Write,
+    ) -> Result<()> {
         while let Some(e) = capture.poll_event() {
+            if !shown.admit(&e) {
+                continue;
+            }
             match self {
                 Sink::Jsonl => match &e {
                     CaptureEvent::Connection(c) => json_line(out, &other(c.id, "connection", c))?,
@@ -198,26 +314,33 @@ impl Sink {
                     }
                 },
                 Sink::Json(doc) => match e {
-                    CaptureEvent::Connection(connection) => doc.connections.push(ConnectionDoc {
-                        connection,
-                        events: Vec::new(),
-                        notes: Vec::new(),
-                        tls: None,
-                    }),
+                    CaptureEvent::Connection(connection) => {
+                        let open = Open {
+                            connection,
+                            notes: Vec::new(),
+                            doc: ConnectionDoc::default(),
+                            tls: None,
+                        };
+                        doc.open.insert(open.connection.id, open);
+                    }
                     CaptureEvent::Event { connection, event } => {
-                        if let Some(c) = doc.find(connection) {
-                            c.events.push(*event);
+                        if let Some(c) = doc.open.get_mut(&connection) {
+                            c.doc.push(*event);
                         }
                     }
                     CaptureEvent::Note(n) => {
-                        if let Some(c) = doc.find(n.connection) {
+                        if let Some(c) = doc.open.get_mut(&n.connection) {
                             c.notes.push(n);
                         }
                     }
-                    CaptureEvent::Closed { .. } => {}
+                    CaptureEvent::Closed { connection } => {
+                        if let Some(c) = doc.open.remove(&connection) {
+                            doc.connections.push(c.finish());
+                        }
+                    }
                     CaptureEvent::OtherFlow(f) => doc.other_flows.push(f),
                     CaptureEvent::Tls { connection, tls } => {
-                        if let Some(c) = doc.find(connection) {
+                        if let Some(c) = doc.open.get_mut(&connection) {
                             c.tls = Some(tls);
                         }
                     }
@@ -273,6 +396,8 @@ impl Sink {
             Sink::Jsonl => json_line(out, &other(0, "totals", totals)),
             Sink::Json(mut doc) => {
                 doc.totals = Some(totals.clone());
+                doc.connections
+                    .sort_by_key(|c| c.get("id").and_then(serde_json::Value::as_u64));
                 quiet(
                     serde_json::to_writer_pretty(&mut *out, &doc)
                         .map_err(io::Error::from)
@@ -297,12 +422,18 @@ impl Sink {
     }
 }
 
-impl Document {
-    fn find(&mut self, id: u64) -> Option<&mut ConnectionDoc> {
-        self.connections
-            .iter_mut()
-            .rev()
-            .find(|c| c.connection.id == id)
+impl Open {
+    /// The connection's document: its endpoints and capture notes, then the decode.
+    fn finish(self) -> serde_json::Value {
+        let mut fields = match serde_json::to_value(&self.connection) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        fields.insert("notes".into(), serde_json::json!(self.notes));
+        if let Some(tls) = self.tls {
+            fields.insert("tls".into(), serde_json::json!(tls));
+        }
+        self.doc.finish(fields)
     }
 }
 
@@ -371,7 +502,14 @@ fn skipped_text(t: &wsinspect_capture::Totals) -> String {
     for (n, what) in [
         (t.skipped_link_type, "of a link type not read"),
         (t.not_tcp, "not TCP"),
-        (t.ip_fragments, "IP fragments (not reassembled)"),
+        (
+            t.ip_fragments.reassembled,
+            "IP datagram(s) put back from fragments",
+        ),
+        (
+            t.ip_fragments.incomplete,
+            "IP datagram(s) whose fragments never all arrived (their bytes are gaps)",
+        ),
         (t.malformed, "malformed"),
         (t.truncated_packets, "captured shorter than sent"),
         (

@@ -141,8 +141,9 @@ pub struct Finding {
     pub rfc: &'static str,
     /// One sentence for a learner.
     pub message: String,
-    /// The index of the frame where the violation became certain.
-    #[serde(skip)]
+    /// The index of the frame (in its direction) where the violation became certain: the frame
+    /// it is about, or for a finding of no frame, the number of frames before it. Serialised, so
+    /// that events read back as they were written.
     pub frame: usize,
 }
 

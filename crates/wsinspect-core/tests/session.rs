@@ -351,3 +351,32 @@ fn a_message_cut_by_our_limit_does_not_get_the_next_one_blamed() {
     assert_eq!(inflates(&cut)[1].0, Some(Inflate::Limited));
     assert_eq!(findings(&cut), ["inflate-limit"]);
 }
+
+/// Found by the fuzzer: whether a direction starts with an HTTP head was decided on the first
+/// bytes, and a prefix the whole line would pass (an HTTP/2 pseudo-header, a byte outside
+/// ASCII in the target) sent a byte-by-byte feed to frames.
+#[test]
+fn whether_a_head_starts_does_not_depend_on_the_chunks() {
+    for start in [
+        &b":status 101\r\n\r\n"[..],
+        b":statusGET /echo HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"  GET / HTTP/1.1\r\n\r\n",
+        b"GET \x00 nonsense\n",
+    ] {
+        let events = |chunk: usize| {
+            let mut s = Session::new(SessionConfig::default());
+            for piece in start.chunks(chunk) {
+                s.feed(Direction::Client, piece, None);
+            }
+            s.finish(Direction::Client, None);
+            std::iter::from_fn(|| s.poll_event()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            events(1),
+            events(usize::MAX),
+            "{:?}",
+            String::from_utf8_lossy(start)
+        );
+    }
+}

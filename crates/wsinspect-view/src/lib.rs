@@ -5,11 +5,13 @@
 //! - [`render`]: the readable text view of a decoded stream (the CLI's `decode`).
 //! - [`examples`]: the page's examples, with their own fixtures.
 //! - [`compose`]: the page's frame composer.
+//! - [`connection_doc`]: one connection as `wsinspect pcap --json` shows it.
 //! - [`share`]: share links (the page's state in a URL fragment).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod compose;
+pub mod connection_doc;
 pub mod examples;
 pub mod render;
 pub mod share;

@@ -10,6 +10,7 @@
 //! and version, and reused by every clone. `cargo xtask setup` does only the installing.
 
 mod bench;
+mod fuzz;
 mod setup;
 mod util;
 
@@ -28,6 +29,8 @@ usage: cargo xtask <command>
   test browser       only the Trunk build and the browser tests (quick UI iteration)
   setup [page]       only install the tools the two commands above need (page: serve's only)
   bench [FILTER...]  criterion benchmarks against tungstenite, flate2 and memcpy, then ratios
+  fuzz [--seconds N] [TARGET...]
+                     the cargo-fuzz targets of fuzz/, N seconds each (600 by default)
 ";
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         },
         Some("setup") => setup(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())
@@ -152,6 +156,18 @@ fn test(browser_only: bool) -> Result<()> {
         "browser tests in headless Chromium",
         &mut browser.tests(&root),
     )?;
+    if !browser_only {
+        println!("\n==> fuzz targets: build, and a few seconds each on the seeds");
+        let t = Instant::now();
+        if fuzz::smoke(&root)? {
+            steps.push((
+                "fuzz smoke (every target, 5 s each)",
+                t.elapsed().as_secs_f64(),
+            ));
+        } else {
+            println!("xtask: fuzz smoke skipped: no nightly toolchain on this machine");
+        }
+    }
     println!("\nxtask test: every step passed");
     for (name, secs) in &steps {
         println!("  {secs:>7.1}s  {name}");

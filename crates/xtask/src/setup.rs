@@ -618,6 +618,51 @@ fn confirm(question: &str) -> bool {
         && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
+/// What `cargo xtask fuzz` and the fuzz smoke step of `test` need: cargo-fuzz at its pin and a
+/// nightly toolchain (libFuzzer's instrumentation needs it).
+pub struct Fuzz {
+    pub cargo_fuzz: PathBuf,
+}
+
+pub const CARGO_FUZZ_VERSION: &str = "0.13.1";
+
+impl Fuzz {
+    /// cargo-fuzz installed if missing; `Ok(None)`, with the reason printed, when rustup has no
+    /// nightly toolchain here (it is tried once, with a time limit).
+    pub fn ensure() -> Result<Option<Fuzz>> {
+        let nightly =
+            || output(Command::new("rustup").args(["run", "nightly", "rustc", "--version"]));
+        if nightly().is_none() {
+            println!("xtask: no nightly toolchain; trying `rustup toolchain install nightly --profile minimal`");
+            let mut install = Command::new("rustup");
+            install.args(["toolchain", "install", "nightly", "--profile", "minimal"]);
+            if !run_with_time_limit(&mut install, Duration::from_secs(300)) || nightly().is_none() {
+                println!("xtask: fuzzing needs a nightly toolchain, which rustup cannot install here: skipped");
+                return Ok(None);
+            }
+        }
+        let home = tools_home();
+        let cargo_fuzz = CargoTool {
+            krate: "cargo-fuzz",
+            bin: "cargo-fuzz",
+            companions: &[],
+            version: CARGO_FUZZ_VERSION,
+            locked: true,
+        }
+        .ensure(&home)?;
+        Ok(Some(Fuzz { cargo_fuzz }))
+    }
+
+    /// `cargo fuzz ARGS` with nightly, in fuzz/.
+    pub fn cargo_fuzz(&self, root: &Path) -> Command {
+        let mut cmd = Command::new(&self.cargo_fuzz);
+        cmd.arg("fuzz")
+            .env("RUSTUP_TOOLCHAIN", "nightly")
+            .current_dir(root.join("fuzz"));
+        cmd
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::fnv1a64;

@@ -69,27 +69,60 @@ fn har_is_detected_by_content_not_by_name() {
 }
 
 #[test]
-fn har_jsonl_is_one_line_per_message() {
+fn har_jsonl_is_a_line_per_connection_message_and_finding() {
     let s = stdout(&["pcap", "--jsonl", &file("echo.playwright.har")], b"");
     let lines: Vec<serde_json::Value> = s
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    // The refused second connection has no messages, so no lines.
-    assert_eq!(lines.len(), 6);
-    for (i, l) in lines.iter().enumerate() {
-        assert_eq!(l["connection"], 1);
-        assert_eq!(l["index"], i);
+    let events: Vec<(u64, &str)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["connection"].as_u64().unwrap(),
+                l["event"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let mut want = vec![(1, "connection")];
+    want.extend([(1, "message"); 6]);
+    want.extend([(1, "closed"), (2, "connection")]);
+    // The refused second connection: its handshake, and what a HAR lets us say about it.
+    let findings = events
+        .iter()
+        .filter(|e| e.0 == 2 && e.1 == "finding")
+        .count();
+    want.extend([(2, "finding")].repeat(findings));
+    want.push((2, "closed"));
+    assert_eq!(events, want);
+    assert_eq!(lines[0]["data"]["handshake"]["summary"]["fail"], 0);
+    let messages: Vec<&serde_json::Value> = lines[1..7].iter().map(|l| &l["data"]).collect();
+    for (i, m) in messages.iter().enumerate() {
+        assert_eq!(m["index"], i);
         let want = if i % 2 == 0 { "client" } else { "server" };
-        assert_eq!(l["direction"], want);
+        assert_eq!(m["direction"], want);
         // Playwright's milliseconds, in seconds.
-        assert!(l["time"].as_f64().unwrap() < 1e10);
+        assert!(m["time"].as_f64().unwrap() < 1e10);
     }
-    assert_eq!(lines[0]["text"], "hello");
-    assert_eq!(lines[3]["hex"], "000102feff");
-    assert_eq!(lines[3]["length"], 5);
-    assert_eq!(lines[3]["opcode"], 2);
-    assert_eq!(lines[5]["text"], "héllo wörld 😀");
+    assert_eq!(messages[0]["text"], "hello");
+    assert_eq!(messages[3]["hex"], "000102feff");
+    assert_eq!(messages[3]["length"], 5);
+    assert_eq!(messages[3]["opcode"], 2);
+    assert_eq!(messages[5]["text"], "héllo wörld 😀");
+    let only = stdout(
+        &[
+            "pcap",
+            "--jsonl",
+            "--connection",
+            "2",
+            &file("echo.playwright.har"),
+        ],
+        b"",
+    );
+    assert!(
+        only.lines().all(|l| l.starts_with("{\"connection\":2,")),
+        "{only}"
+    );
 }
 
 #[test]

@@ -631,20 +631,24 @@ fn upgrade_summary(
     }
 }
 
-/// Whether the bytes so far can still be the start of an HTTP head.
+/// Whether the bytes so far can still be the start of an HTTP head: the first line as
+/// `starts_like_handshake` reads it, or, before the line is whole, anything that can still
+/// become such a line. Lines of 8 KiB or more are not a head. Every prefix of a line it accepts
+/// is accepted, so the answer never depends on how the bytes were split.
 fn could_be_http(buf: &[u8]) -> bool {
-    let line_end = buf.iter().position(|&b| b == b'\n');
-    match line_end {
-        Some(n) => starts_like_handshake(&buf[..n + 1]),
-        // Not a whole line yet: a method token then a space, or "HTTP/", so far.
+    const LONGEST_LINE: usize = 8192;
+    match buf.iter().position(|&b| b == b'\n') {
+        Some(n) => n < LONGEST_LINE && starts_like_handshake(&buf[..n + 1]),
         None => {
-            let text = buf
-                .iter()
-                .all(|&b| b.is_ascii_graphic() || b == b' ' || b == b'\r' || b == b'\t');
-            let method = buf.iter().take_while(|b| b.is_ascii_uppercase()).count();
-            let request = method == buf.len() || (method > 0 && buf[method] == b' ');
-            let status = buf.len() <= 5 && b"HTTP/".starts_with(buf) || buf.starts_with(b"HTTP/");
-            buf.len() < 8192 && text && (request || status)
+            let start = buf.iter().position(|b| !b.is_ascii_whitespace());
+            let rest = &buf[start.unwrap_or(buf.len())..];
+            let prefix_of = |p: &[u8]| p.starts_with(rest) || rest.starts_with(p);
+            let method = rest.iter().take_while(|b| b.is_ascii_uppercase()).count();
+            let request = method == rest.len() || (method > 0 && rest[method] == b' ');
+            let status = [&b"HTTP/"[..], b":method", b":status"]
+                .into_iter()
+                .any(prefix_of);
+            buf.len() < LONGEST_LINE && (request || status)
         }
     }
 }

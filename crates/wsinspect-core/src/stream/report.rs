@@ -163,6 +163,11 @@ pub struct StreamReport {
 }
 
 impl StreamReport {
+    /// A message as `decode --json` shows it (with its whole payload, text or hex).
+    pub fn message_json<'a>(&'a self, m: &'a MessageReport) -> impl Serialize + 'a {
+        MessageView(self, m)
+    }
+
     /// A message's complete payload: inflated for a compressed message, else its frames'
     /// payloads joined.
     pub fn message_payload<'a>(&'a self, m: &'a MessageReport) -> Cow<'a, [u8]> {

@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Write the seed corpora (fuzz/corpus/<target>/) from the project's test fixtures: real traffic
+and the RFC examples, each prefixed with the target's knob bytes (see each target's header).
+Run from anywhere: python3 fuzz/seed.py"""
+import glob, os, struct
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def put(target, data, name):
+    d = f"{root}/fuzz/corpus/{target}"
+    os.makedirs(d, exist_ok=True)
+    open(f"{d}/{name}", "wb").write(data)
+
+
+def rd(p):
+    return open(f"{root}/tests/data/{p}", "rb").read()
+
+
+# notation: one knob byte (format, direction, deflate), then the pasted input.
+for p in ["rfc6455-5.7-masked-hello.bin", "rfc7692-7.2.3.2-dump.txt", "handshake/rfc6455.txt",
+          "handshake/tutorial-003.txt", "deflate/far-reference.hex", "deflate/takeover-pair.hex",
+          "follow/echo.follow.txt"]:
+    put("notation", b"\x00" + rd(p), os.path.basename(p))
+put("notation", b"\x10" + rd("deflate/takeover-pair.hex"), "takeover-deflate")
+# handshake: which prefix, then the text.
+for p in sorted(glob.glob(f"{root}/tests/data/handshake/*.txt")) + [f"{root}/tests/data/handshake/draft76.bin"]:
+    put("handshake", b"\x00" + open(p, "rb").read(), os.path.basename(p))
+# session: flags (1 = handshake), the client's length, a 3-byte chunking seed, both directions.
+for pre in ["real/ctx", "real/nct", "handshake/real-node-client_py-server",
+            "handshake/real-py-client_node-server"]:
+    c, s = rd(pre + ".client.bin"), rd(pre + ".server.bin")
+    put("session", bytes([1]) + struct.pack(">H", len(c)) + bytes([3]) + b"\x07\x40\x91" + c + s,
+        os.path.basename(pre))
+put("session", bytes([0, 0, 11, 0]) + rd("rfc6455-5.7-masked-hello.bin"), "hello-no-handshake")
+# capture: the chunk size (byte + 1), then the file.
+for p in ["pcap/echo.pcap", "pcap/echo.pcapng", "pcap/fragmented.pcap", "pcap/lost-segment.pcapng"]:
+    put("capture", b"\x63" + rd(p), os.path.basename(p))
+# har: the file.
+for p in sorted(glob.glob(f"{root}/tests/data/har/*.har")):
+    put("har", open(p, "rb").read(), os.path.basename(p))
