@@ -70,43 +70,17 @@ impl KeyLog {
     /// assert_eq!(err.line, 2);
     /// ```
     pub fn add(&mut self, text: &[u8]) -> Result<usize, KeyLogError> {
+        let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+        let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
         let mut read = Vec::new();
-        for (i, line) in text.split(|&b| b == b'\n').enumerate() {
-            let err = |what: String| KeyLogError { line: i + 1, what };
-            let line = core::str::from_utf8(line)
-                .map_err(|_| err("not UTF-8 text".into()))?
-                .trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
+        for (i, line) in lines.iter().enumerate() {
+            match line_secret(line) {
+                Ok(Some(s)) => read.push(s),
+                Ok(None) => {}
+                // The last line without its newline: still being written, not wrong.
+                Err(_) if i + 1 == lines.len() => {}
+                Err(what) => return Err(KeyLogError { line: i + 1, what }),
             }
-            let mut parts = line.split_ascii_whitespace();
-            let (Some(label), Some(random), Some(secret), None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                return Err(err(format!(
-                    "expected `LABEL CLIENT_RANDOM SECRET`, found {} field(s)",
-                    line.split_ascii_whitespace().count()
-                )));
-            };
-            let Some(slot) = Slot::of(label) else {
-                continue;
-            };
-            let random: ClientRandom =
-                hex(random).and_then(|r| r.try_into().ok()).ok_or_else(|| {
-                    err(format!(
-                        "the client random of {label} is not 32 bytes of hex"
-                    ))
-                })?;
-            let secret = hex(secret)
-                .filter(|s| !s.is_empty() && s.len() <= 64)
-                .ok_or_else(|| err(format!("the secret of {label} is not hex (1 to 64 bytes)")))?;
-            if slot == Slot::Master && secret.len() != 48 {
-                return Err(err(format!(
-                    "a CLIENT_RANDOM master secret has 48 bytes, not {}",
-                    secret.len()
-                )));
-            }
-            read.push((random, slot, secret));
         }
         let n = read.len();
         for (random, slot, secret) in read {
@@ -163,6 +137,41 @@ impl Slot {
     }
 }
 
+/// One line's secret: `None` for a comment, a blank line or a label we do not use.
+fn line_secret(line: &[u8]) -> Result<Option<(ClientRandom, Slot, Vec<u8>)>, String> {
+    let line = core::str::from_utf8(line)
+        .map_err(|_| "not UTF-8 text".to_string())?
+        .trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    let mut parts = line.split_ascii_whitespace();
+    let (Some(label), Some(random), Some(secret), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(format!(
+            "expected `LABEL CLIENT_RANDOM SECRET`, found {} field(s)",
+            line.split_ascii_whitespace().count()
+        ));
+    };
+    let Some(slot) = Slot::of(label) else {
+        return Ok(None);
+    };
+    let random: ClientRandom = hex(random)
+        .and_then(|r| r.try_into().ok())
+        .ok_or_else(|| format!("the client random of {label} is not 32 bytes of hex"))?;
+    let secret = hex(secret)
+        .filter(|s| !s.is_empty() && s.len() <= 64)
+        .ok_or_else(|| format!("the secret of {label} is not hex (1 to 64 bytes)"))?;
+    if slot == Slot::Master && secret.len() != 48 {
+        return Err(format!(
+            "a CLIENT_RANDOM master secret has 48 bytes, not {}",
+            secret.len()
+        ));
+    }
+    Ok(Some((random, slot, secret)))
+}
+
 /// Hex digits (either case) to bytes; `None` for an odd count or a non-digit.
 fn hex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
@@ -200,6 +209,17 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let line = format!(
+            "\u{feff}CLIENT_RANDOM {} {}\n",
+            "02".repeat(32),
+            "03".repeat(48)
+        );
+        let mut log = KeyLog::new();
+        assert_eq!(log.add(line.as_bytes()), Ok(1));
+    }
+
+    #[test]
     fn errors_name_the_line_and_add_nothing() {
         let good = format!("CLIENT_RANDOM {} {}\n", "02".repeat(32), "03".repeat(48));
         let cases = [
@@ -218,6 +238,12 @@ mod tests {
             ),
         ];
         for (bad, why) in cases {
+            // Unfinished (no newline) at the end, the bad line is skipped, not an error.
+            let mut log = KeyLog::new();
+            assert_eq!(
+                log.add(format!("{good}{}", bad.trim_end()).as_bytes()),
+                Ok(1)
+            );
             let mut log = KeyLog::new();
             let err = log.add(format!("{good}{bad}").as_bytes()).unwrap_err();
             assert_eq!(err.line, 2, "{bad}");
