@@ -422,11 +422,17 @@ fn a_key_log_missing_the_tls13_application_secrets_says_which() {
 
 #[test]
 fn decrypts_headless_chromiums_wss_connection_and_its_page_loads() {
-    let (flows, c) = read(
-        &data("chromium.pcapng"),
-        Some(&data("chromium-keylog.txt")),
-        usize::MAX,
-    );
+    let keylog = data("chromium-keylog.txt");
+    for (file, keylog) in [
+        ("chromium.pcapng", Some(&keylog[..])),
+        ("chromium-embedded.pcapng", None),
+    ] {
+        check_chromium(file, keylog);
+    }
+}
+
+fn check_chromium(file: &str, keylog: Option<&[u8]>) {
+    let (flows, c) = read(&data(file), keylog, usize::MAX);
     let s = all_sent()
         .into_iter()
         .find(|s| s.client == "chromium")

@@ -6,7 +6,8 @@
 #   keylog.txt       every connection's secrets except py13-nokeys's (left out on purpose)
 #   embedded.pcapng  capture.pcapng with keylog.txt in a Decryption Secrets Block
 #                    (editcap --inject-secrets)
-#   chromium.pcapng, chromium-keylog.txt: headless Chromium (browser.py), below
+#   chromium.pcapng, chromium-keylog.txt, chromium-embedded.pcapng: headless Chromium
+#                    (browser.py), below
 #   h2.pcapng, h2-keylog.txt: Chromium and a Hypercorn server over HTTP/2 (over_h2.py), below
 # cert.pem/key.pem (self-signed, CN and SAN localhost + 127.0.0.1) are made by cert.sh once and
 # committed. Needs what ../pcap/install-tools.sh installs (dumpcap, editcap, tshark, Python
@@ -45,6 +46,8 @@ sleep 1
 kill -INT $cap; wait $cap || true
 cp $keys/chromium.log chromium-keylog.txt
 editcap -F pcapng /tmp/wsinspect-tls-chromium-$$.pcapng chromium.pcapng
+# With Chromium's secrets embedded: small, so the capture fuzz target is seeded with it.
+editcap --inject-secrets tls,chromium-keylog.txt chromium.pcapng chromium-embedded.pcapng
 rm -f /tmp/wsinspect-tls-chromium-$$.pcapng
 # WebSocket over HTTP/2 (RFC 8441): a Hypercorn server (pip install hypercorn) with ALPN h2, and
 # headless Chromium again (over_h2.py).
