@@ -34,7 +34,8 @@ for pre in ["real/ctx", "real/nct", "handshake/real-node-client_py-server",
         os.path.basename(pre))
 put("session", bytes([0, 0, 11, 0]) + rd("rfc6455-5.7-masked-hello.bin"), "hello-no-handshake")
 # capture: the chunk size (byte + 1), then the file.
-for p in ["pcap/echo.pcap", "pcap/echo.pcapng", "pcap/fragmented.pcap", "pcap/lost-segment.pcapng"]:
+for p in ["pcap/echo.pcap", "pcap/echo.pcapng", "pcap/fragmented.pcap", "pcap/lost-segment.pcapng",
+          "tls/chromium-embedded.pcapng", "tls/h2.pcapng"]:
     put("capture", b"\x63" + rd(p), os.path.basename(p))
 # har: the file.
 for p in sorted(glob.glob(f"{root}/tests/data/har/*.har")):

@@ -6,7 +6,13 @@
 //! of the capture. What a flow is, is decided from the first bytes delivered (in order) in
 //! either direction:
 //!
-//! - `16 03`: TLS, listed, not decoded;
+//! - `16 03` (or `14`-`17` `03`: a capture begun mid-connection): TLS. Its records are read by
+//!   a [`TlsConn`] (version, suite, SNI, ALPN) and, with the secrets of a key log
+//!   ([`Capture::add_keylog`], or the file's Decryption Secrets Blocks), decrypted; the
+//!   plaintext is then decided on like a cleartext flow's first bytes (below; but only a
+//!   request makes it WebSocket, and ALPN `h2` makes it HTTP), so a wss connection is a
+//!   WebSocket connection. Its [`TlsReport`] comes as a [`CaptureEvent::Tls`] before the
+//!   connection's `Closed`, or in [`OtherFlow::tls`];
 //! - an HTTP request line: held until the head is whole (at most
 //!   [`SessionConfig::max_head`](wsinspect_core::session::SessionConfig)); with an `Upgrade`
 //!   header naming `websocket` it is a WebSocket connection (the session reads the handshake,
@@ -35,6 +41,7 @@ use crate::defrag::{Defrag, DefragCounts, DEFAULT_MAX_FRAGMENT_BYTES};
 use crate::file::{FileReader, Packet};
 use crate::link::{read, tcp_in, Layer, Segment, Skip};
 use crate::tcp::{Delivery, Reassembler};
+use crate::tls::{KeyLog, KeyLogError, TlsConn, TlsOut, TlsReport};
 use crate::CaptureError;
 
 /// The default cap on out-of-order bytes held per direction: 1 MiB.
@@ -73,6 +80,8 @@ pub enum ClientBy {
     Mask,
     /// It has the higher port.
     Port,
+    /// It sent the TLS ClientHello.
+    ClientHello,
 }
 
 /// A WebSocket connection found in the capture.
@@ -126,6 +135,9 @@ pub struct OtherFlow {
     pub packets: u64,
     /// The time of its first packet.
     pub time: Option<Timestamp>,
+    /// A TLS flow's report (what it was, why it was not decrypted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Box<TlsReport>>,
 }
 
 /// A fact about the capture of one connection (not about its WebSocket traffic).
@@ -164,6 +176,14 @@ pub enum CaptureEvent {
     },
     /// A flow that is not WebSocket ended.
     OtherFlow(OtherFlow),
+    /// What a WebSocket connection's TLS was and how far it was decrypted: sent when it
+    /// ends, before its `Closed` (an other flow's is in its [`OtherFlow::tls`]).
+    Tls {
+        /// The connection's id.
+        connection: u64,
+        /// The report.
+        tls: Box<TlsReport>,
+    },
 }
 
 /// Counts over the whole capture.
@@ -193,6 +213,10 @@ pub struct Totals {
     pub duplicate_bytes: u64,
     /// Where the file ended inside a record, if it did.
     pub cut_short_at: Option<u64>,
+    /// TLS secrets read from the file's Decryption Secrets Blocks.
+    pub embedded_secrets: u64,
+    /// Why a Decryption Secrets Block's key log could not be read, if one could not.
+    pub embedded_secrets_error: Option<String>,
 }
 
 /// A whole capture file being read (sans-IO).
@@ -209,6 +233,7 @@ pub struct Capture {
     events: VecDeque<CaptureEvent>,
     defrag: Defrag,
     totals: Totals,
+    keylog: KeyLog,
 }
 
 struct Flow {
@@ -224,6 +249,8 @@ struct Flow {
     packets: u64,
     time: Option<Timestamp>,
     ended: [bool; 2],
+    /// A TLS flow's record layer: `state` is then about the plaintext.
+    tls: Option<Box<TlsConn>>,
 }
 
 enum State {
@@ -256,7 +283,14 @@ impl Capture {
             next_id: 1,
             events: VecDeque::new(),
             totals: Totals::default(),
+            keylog: KeyLog::new(),
         }
+    }
+
+    /// Add the secrets of a key log (NSS format, as `SSLKEYLOGFILE` writes it) to decrypt TLS
+    /// flows with; returns how many it held. Call before feeding the flows it is for.
+    pub fn add_keylog(&mut self, text: &[u8]) -> Result<usize, KeyLogError> {
+        self.keylog.add(text)
     }
 
     /// The next event, if any.
@@ -274,11 +308,26 @@ impl Capture {
         let mut packets = std::mem::take(&mut self.packets);
         let result = self.file.feed(bytes, &mut packets);
         self.totals.format = self.file.format();
-        for p in packets.drain(..) {
+        // Secrets in the file's order among the packets, whatever the chunks.
+        let mut secrets = self.file.take_secrets().into_iter().peekable();
+        for (i, p) in packets.drain(..).enumerate() {
+            while let Some((_, text)) = secrets.next_if(|(at, _)| *at <= i) {
+                self.embedded_keylog(&text);
+            }
             self.packet(&p);
+        }
+        for (_, text) in secrets {
+            self.embedded_keylog(&text);
         }
         self.packets = packets;
         result
+    }
+
+    fn embedded_keylog(&mut self, text: &[u8]) {
+        match self.keylog.add(text) {
+            Ok(n) => self.totals.embedded_secrets += n as u64,
+            Err(e) => self.totals.embedded_secrets_error = Some(e.to_string()),
+        }
     }
 
     /// The file ended: end every open flow (in the order they started). A file cut inside a
@@ -361,6 +410,7 @@ impl Capture {
                 packets: 0,
                 time,
                 ended: [false; 2],
+                tls: None,
             };
             self.next_id += 1;
             self.flows.insert(key, flow);
@@ -403,23 +453,64 @@ impl Capture {
     }
 
     fn deliver(&mut self, flow: &mut Flow, side: usize, out: Vec<Owned>, time: Option<Timestamp>) {
+        for d in &out {
+            if let Owned::Data(bytes) = d {
+                flow.bytes[side] += bytes.len() as u64;
+            }
+        }
+        self.route(flow, side, out, time);
+    }
+
+    /// A TLS flow's bytes go through its record layer, the plaintext on.
+    fn route(&mut self, flow: &mut Flow, side: usize, out: Vec<Owned>, time: Option<Timestamp>) {
+        let Some(tls) = flow.tls.as_mut() else {
+            return self.deliver_plain(flow, side, out, time);
+        };
+        let mut plain = Vec::new();
+        let mut notes = Vec::new();
+        for d in out {
+            match d {
+                Owned::Data(bytes) => tls.feed(side, &bytes, &self.keylog, &mut plain),
+                Owned::Gap(len) => tls.gap(side, len, &mut plain),
+                note => notes.push(note),
+            }
+        }
+        if flow.client.is_none() {
+            if let Some(c) = tls.client() {
+                flow.client = Some((c, ClientBy::ClientHello));
+            }
+        }
+        self.deliver_plain(flow, side, notes, time);
+        for p in plain {
+            let (s, o) = match p {
+                TlsOut::Data(s, b) => (s, Owned::Data(b)),
+                TlsOut::Gap(s, n) => (s, Owned::Gap(n)),
+            };
+            self.deliver_plain(flow, s, vec![o], time);
+        }
+    }
+
+    fn deliver_plain(
+        &mut self,
+        flow: &mut Flow,
+        side: usize,
+        out: Vec<Owned>,
+        time: Option<Timestamp>,
+    ) {
         for d in out {
             let dir = direction(flow, side);
             match d {
-                Owned::Data(bytes) => {
-                    flow.bytes[side] += bytes.len() as u64;
-                    match &mut flow.state {
-                        State::Undecided(held) => {
-                            held.push(Held::Data(side, bytes, time));
-                            self.decide(flow, false);
-                        }
-                        State::WebSocket(s) => {
-                            s.feed(dir, &bytes, time);
-                            self.drain(flow);
-                        }
-                        State::Other(_) => {}
+                Owned::Data(bytes) => match &mut flow.state {
+                    State::Undecided(held) => {
+                        held.push(Held::Data(side, bytes, time));
+                        self.decide(flow, false);
                     }
-                }
+                    State::WebSocket(s) => {
+                        s.feed(dir, &bytes, time);
+                        self.drain(flow);
+                    }
+                    State::Other(_) => {}
+                },
                 Owned::Gap(len) => match &mut flow.state {
                     State::Undecided(held) => held.push(Held::Gap(side, len, time)),
                     State::WebSocket(s) => {
@@ -449,9 +540,30 @@ impl Capture {
         let State::Undecided(held) = &flow.state else {
             return;
         };
-        let verdict = verdict(held, flow.syn_client, self.config.session.max_head, force);
+        let mut verdict = verdict(held, flow.syn_client, self.config.session.max_head, force);
+        if let Some(tls) = &flow.tls {
+            verdict = plaintext_verdict(verdict, tls, held);
+        }
         match verdict {
             Verdict::Wait => {}
+            Verdict::Other(FlowKind::Tls, client) if flow.tls.is_none() => {
+                // The held bytes go through the record layer; the plaintext is decided anew.
+                flow.client = client;
+                flow.tls = Some(Box::new(TlsConn::new()));
+                let State::Undecided(held) =
+                    std::mem::replace(&mut flow.state, State::Undecided(Vec::new()))
+                else {
+                    unreachable!("checked above")
+                };
+                for h in held {
+                    match h {
+                        Held::Data(side, bytes, t) => {
+                            self.route(flow, side, vec![Owned::Data(bytes)], t)
+                        }
+                        Held::Gap(side, len, t) => self.route(flow, side, vec![Owned::Gap(len)], t),
+                    }
+                }
+            }
             Verdict::Other(kind, client) => {
                 flow.client = client;
                 flow.state = State::Other(kind);
@@ -515,6 +627,10 @@ impl Capture {
             flow.dirs[side].close(&mut |d| out.push(owned(d)));
             self.deliver(&mut flow, side, out, time);
         }
+        if let Some(tls) = flow.tls.as_mut() {
+            tls.finish(0);
+            tls.finish(1);
+        }
         if let State::Undecided(_) = flow.state {
             self.decide(&mut flow, true);
         }
@@ -525,13 +641,24 @@ impl Capture {
                 self.end_direction(&mut flow, side, time);
             }
         }
+        let tls = flow.tls.as_ref().map(|t| Box::new(t.report()));
         if let State::WebSocket(_) = flow.state {
+            if let Some(tls) = tls {
+                self.events.push_back(CaptureEvent::Tls {
+                    connection: flow.id,
+                    tls,
+                });
+            }
             self.events.push_back(CaptureEvent::Closed {
                 connection: flow.id,
             });
             return;
         }
         let kind = match flow.state {
+            // A TLS flow whose plaintext never came (or was empty) is listed as TLS.
+            State::Other(FlowKind::Empty) | State::Undecided(_) if flow.tls.is_some() => {
+                FlowKind::Tls
+            }
             State::Other(k) => k,
             _ => FlowKind::Empty,
         };
@@ -547,6 +674,7 @@ impl Capture {
             server_bytes: flow.bytes[1 - client],
             packets: flow.packets,
             time: flow.time,
+            tls,
         }));
     }
 }
@@ -594,6 +722,10 @@ fn direction(flow: &Flow, side: usize) -> Direction {
 fn guess_client(flow: &Flow) -> (usize, ClientBy) {
     match flow.syn_client {
         Some(c) => (c, ClientBy::Syn),
+        None if flow.tls.as_ref().and_then(|t| t.client()).is_some() => {
+            let c = flow.tls.as_ref().and_then(|t| t.client()).expect("checked");
+            (c, ClientBy::ClientHello)
+        }
         None => (
             usize::from(flow.addr[1].port() > flow.addr[0].port()),
             ClientBy::Port,
@@ -647,7 +779,9 @@ fn verdict(held: &[Held], syn_client: Option<usize>, max_head: usize, force: boo
         };
     }
     let by_syn = syn_client.map(|c| (c, ClientBy::Syn));
-    if p[0] == 0x16 && p[1] == 0x03 {
+    // A handshake record, or (a capture that began mid-connection) a ChangeCipherSpec, alert
+    // or application data record: none of these bytes can start a WebSocket frame.
+    if (0x14..=0x17).contains(&p[0]) && p[1] == 0x03 {
         return Verdict::Other(FlowKind::Tls, by_syn);
     }
     if starts_like_request(&p) {
@@ -674,6 +808,26 @@ fn verdict(held: &[Held], syn_client: Option<usize>, max_head: usize, force: boo
         return Verdict::WebSocket(c, by);
     }
     Verdict::Other(FlowKind::Other, by_syn)
+}
+
+/// A TLS flow's plaintext starts at the start of its application data: it is WebSocket only
+/// when it starts with the client's HTTP request (the frame-start guess is for captures joined
+/// mid-connection), and never with ALPN h2 (HTTP/2, whose frames are not WebSocket frames).
+fn plaintext_verdict(v: Verdict, tls: &TlsConn, held: &[Held]) -> Verdict {
+    let first = held.iter().find_map(|h| match h {
+        Held::Data(side, b, _) => Some((*side, b)),
+        Held::Gap(..) => None,
+    });
+    match v {
+        Verdict::WebSocket(..) | Verdict::Other(..) if tls.alpn() == Some("h2") => Verdict::Other(
+            FlowKind::Http,
+            tls.client().map(|c| (c, ClientBy::ClientHello)),
+        ),
+        Verdict::WebSocket(c, by) if !first.is_some_and(|(_, b)| starts_like_request(b)) => {
+            Verdict::Other(FlowKind::Other, Some((c, by)))
+        }
+        v => v,
+    }
 }
 
 /// `METHOD SP`: an upper-case token and a space.
@@ -706,6 +860,7 @@ mod tests {
             Verdict::Other(k, _) => format!("{k:?}"),
         };
         assert_eq!(v(&[data(1, b"\x16\x03\x01")], None, false), "Tls");
+        assert_eq!(v(&[data(1, b"\x17\x03\x03")], None, false), "Tls");
         assert_eq!(
             v(&[data(0, b"GET / HTTP/1.1\r\nHost: a\r\n")], None, false),
             "wait"

@@ -1,14 +1,14 @@
 //! Capture files, fed in chunks of any size: classic pcap (either byte order, microsecond or
 //! nanosecond timestamps) and pcapng (section headers of either byte order, interface
 //! descriptions with their own link types and timestamp resolutions, enhanced and simple packet
-//! blocks; other blocks are skipped). Parsing is `pcap-parser`'s streaming functions over a
+//! blocks, Decryption Secrets Blocks holding a TLS key log; other blocks are skipped). Parsing is `pcap-parser`'s streaming functions over a
 //! buffer that holds at most one incomplete record or block.
 //!
 //! Non-goals: the "modified" (Kuznetzov) pcap variant, pcapng's obsolete packet block, and the
 //! compressed or encrypted forms some tools write.
 
 use pcap_parser::nom;
-use pcap_parser::pcapng::Block;
+use pcap_parser::pcapng::{Block, SecretsType};
 use pcap_parser::{
     parse_block_be, parse_block_le, parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header,
     parse_sectionheaderblock, PcapError,
@@ -68,6 +68,9 @@ pub struct FileReader {
     /// File offset of `buf[0]`.
     offset: u64,
     header_done: bool,
+    /// TLS key logs from Decryption Secrets Blocks, not yet taken.
+    /// Each with the length `out` had when it was read: the packets before it.
+    secrets: Vec<(usize, Vec<u8>)>,
 }
 
 impl Default for FileReader {
@@ -84,6 +87,7 @@ impl FileReader {
             format: Format::Unknown,
             offset: 0,
             header_done: false,
+            secrets: Vec::new(),
         }
     }
 
@@ -115,6 +119,13 @@ impl FileReader {
             });
         }
         result
+    }
+
+    /// The TLS key logs of the Decryption Secrets Blocks read since the last call.
+    /// Each comes with its place among the packets [`FileReader::feed`] put out: the number of
+    /// packets in `out` before it.
+    pub fn take_secrets(&mut self) -> Vec<(usize, Vec<u8>)> {
+        std::mem::take(&mut self.secrets)
     }
 
     /// The input ended: an error if it ended inside a record or block.
@@ -246,6 +257,10 @@ impl FileReader {
                             data: epb.data[..(epb.caplen as usize).min(epb.data.len())].to_vec(),
                             orig_len: epb.origlen,
                         });
+                    }
+                    Block::DecryptionSecrets(dsb) if dsb.secrets_type == SecretsType::TlsKeyLog => {
+                        let n = (dsb.secrets_len as usize).min(dsb.data.len());
+                        self.secrets.push((out.len(), dsb.data[..n].to_vec()));
                     }
                     Block::SimplePacket(spb) => {
                         let Some(itf) = interfaces.first().copied() else {

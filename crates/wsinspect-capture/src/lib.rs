@@ -6,7 +6,8 @@
 //!
 //! Layers, each using only the ones before it: [`file`] (records and blocks to packets),
 //! [`link`] (packets to TCP segments), [`tcp`] (segments to each direction's byte stream, with
-//! gaps), [`capture`] (flows: what each one is, which side is the client, the sessions).
+//! gaps), [`tls`] (a TLS flow's records, handshake and, with a key log, its plaintext),
+//! [`capture`] (flows: what each one is, which side is the client, the sessions).
 //! Beside them, [`har`] reads HAR files (DevTools' recordings: messages, not packets).
 //!
 //! ```
@@ -26,8 +27,9 @@
 //! assert_eq!(capture.totals().format, Some("pcap"));
 //! ```
 //!
-//! IP fragments are put back together ([`defrag`], between [`link`] and [`tcp`]). Non-goals for
-//! now: TLS is listed, not decrypted; only TCP.
+//! IP fragments are put back together ([`defrag`], between [`link`] and [`tcp`]). TLS is
+//! decrypted only with a key log and only for the suites [`tls`] names. Non-goals for now: only
+//! TCP.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -39,6 +41,7 @@ pub mod har;
 pub mod link;
 pub mod select;
 pub mod tcp;
+pub mod tls;
 
 pub use capture::{
     Capture, CaptureConfig, CaptureEvent, ClientBy, Connection, FlowKind, Note, OtherFlow, Totals,

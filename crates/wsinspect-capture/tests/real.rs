@@ -181,7 +181,7 @@ fn timeless(all: &[CaptureEvent]) -> Vec<CaptureEvent> {
                 CaptureEvent::Connection(c) => c.time = None,
                 CaptureEvent::OtherFlow(f) => f.time = None,
                 CaptureEvent::Note(n) => n.time = None,
-                CaptureEvent::Closed { .. } => {}
+                CaptureEvent::Closed { .. } | CaptureEvent::Tls { .. } => {}
             }
             e
         })

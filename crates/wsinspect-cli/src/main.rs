@@ -15,6 +15,7 @@ mod har;
 mod output;
 mod payload;
 mod pcap;
+mod tls;
 
 /// WebSocket protocol inspector.
 #[derive(Parser)]

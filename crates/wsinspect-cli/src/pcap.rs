@@ -12,11 +12,14 @@ use clap::Args;
 use serde::Serialize;
 use wsinspect_capture::capture::DEFAULT_MAX_OUT_OF_ORDER;
 use wsinspect_capture::select::{Select, Term};
+use wsinspect_capture::tls::TlsReport;
 use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, Connection, Note, OtherFlow};
 use wsinspect_core::session::{SessionConfig, Summary};
 use wsinspect_core::stream::{Keep, Retain};
 use wsinspect_view::connection_doc::ConnectionDoc;
 use wsinspect_view::render::render_summary;
+
+use crate::tls::tls_text;
 
 /// The size of the chunks read from the file.
 const CHUNK: usize = 64 << 10;
@@ -51,6 +54,10 @@ pub struct PcapArgs {
     filters: Vec<Term>,
     #[command(flatten)]
     payload: crate::payload::PayloadArgs,
+    /// A TLS key log (SSLKEYLOGFILE's NSS format) to decrypt wss connections with; secrets
+    /// embedded in a pcapng (Decryption Secrets Blocks) are used without it.
+    #[arg(long, value_name = "KEYLOGFILE")]
+    keylog: Option<String>,
 }
 
 pub fn run(args: PcapArgs) -> Result<()> {
@@ -71,6 +78,12 @@ pub fn run(args: PcapArgs) -> Result<()> {
         ..CaptureConfig::default()
     };
     let mut capture = Capture::new(config);
+    if let Some(p) = &args.keylog {
+        let text = std::fs::read(p).with_context(|| format!("reading {p}"))?;
+        capture
+            .add_keylog(&text)
+            .with_context(|| format!("reading {p}"))?;
+    }
     let mut shown = Shown::new(Select {
         ids: args.connections.clone(),
         terms: args.filters.clone(),
@@ -135,6 +148,9 @@ pub fn run(args: PcapArgs) -> Result<()> {
     sink.drain(&mut capture, &mut shown, &mut out)?;
     sink.finish(&capture, &mut out)?;
     quiet(out.flush())?;
+    if let Some(e) = &capture.totals().embedded_secrets_error {
+        eprintln!("wsinspect: the key log embedded in the capture: {e}");
+    }
     if let Some(at) = capture.totals().cut_short_at {
         eprintln!("wsinspect: the capture file ends inside the record at byte {at} (cut short?)");
     }
@@ -168,6 +184,7 @@ impl Shown {
             }
             CaptureEvent::Event { connection, .. } => self.open.contains(connection),
             CaptureEvent::Note(n) => self.open.contains(&n.connection),
+            CaptureEvent::Tls { connection, .. } => self.open.contains(connection),
             CaptureEvent::Closed { connection } => self.open.remove(connection),
             CaptureEvent::OtherFlow(f) => self.select.matches(f.id, f.client, f.server),
         }
@@ -247,12 +264,14 @@ struct Open {
     decoded: Vec<Option<wsinspect_payload::Decoded>>,
     notes: Vec<Note>,
     doc: ConnectionDoc,
+    tls: Option<Box<TlsReport>>,
 }
 
 struct Counts {
     connection: Connection,
     summary: Summary,
     notes: Vec<Note>,
+    tls: Option<Box<TlsReport>>,
 }
 
 /// One `--jsonl` line: the connection's id, then the event's own fields.
@@ -300,6 +319,9 @@ impl Sink {
                         json_line(out, &other(*connection, "closed", &()))?
                     }
                     CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", f))?,
+                    CaptureEvent::Tls { connection, tls } => {
+                        json_line(out, &other(*connection, "tls", tls))?
+                    }
                 },
                 Sink::Json(doc, payloads) => match e {
                     CaptureEvent::Connection(connection) => {
@@ -308,6 +330,7 @@ impl Sink {
                             decoded: Vec::new(),
                             notes: Vec::new(),
                             doc: ConnectionDoc::default(),
+                            tls: None,
                         };
                         doc.open.insert(open.connection.id, open);
                     }
@@ -333,6 +356,11 @@ impl Sink {
                         }
                     }
                     CaptureEvent::OtherFlow(f) => doc.other_flows.push(f),
+                    CaptureEvent::Tls { connection, tls } => {
+                        if let Some(c) = doc.open.get_mut(&connection) {
+                            c.tls = Some(tls);
+                        }
+                    }
                 },
                 Sink::Summary(open) => match e {
                     CaptureEvent::Connection(connection) => {
@@ -341,6 +369,7 @@ impl Sink {
                             connection,
                             summary: Summary::default(),
                             notes: Vec::new(),
+                            tls: None,
                         };
                         open.insert(id, counts);
                     }
@@ -367,6 +396,11 @@ impl Sink {
                         }
                     }
                     CaptureEvent::OtherFlow(f) => text(out, &other_flow_text(&f))?,
+                    CaptureEvent::Tls { connection, tls } => {
+                        if let Some(c) = open.get_mut(&connection) {
+                            c.tls = Some(tls);
+                        }
+                    }
                 },
             }
         }
@@ -413,6 +447,9 @@ impl Open {
             _ => serde_json::Map::new(),
         };
         fields.insert("notes".into(), serde_json::json!(self.notes));
+        if let Some(tls) = self.tls {
+            fields.insert("tls".into(), serde_json::json!(tls));
+        }
         let mut doc = self.doc.finish(fields);
         // Each message's "decoded" (null when none applies), in the order of the messages.
         if let Some(messages) = doc
@@ -447,6 +484,9 @@ fn connection_text(c: &Counts) -> String {
             |v| v.as_str().unwrap_or_default().to_string()
         )
     );
+    if let Some(t) = &c.tls {
+        s.push_str(&tls_text(t));
+    }
     for line in render_summary(&c.summary).lines() {
         s.push_str("  ");
         s.push_str(line);
@@ -468,14 +508,24 @@ fn other_flow_text(f: &OtherFlow) -> String {
         |_| String::new(),
         |v| v.as_str().unwrap_or_default().to_string(),
     );
-    format!(
+    let mut s = format!(
         "other flow {}: {} {} -> {}: {} byte(s) from the client, {} from the server, {} packet(s)\n",
         f.id, kind, f.client, f.server, f.client_bytes, f.server_bytes, f.packets
-    )
+    );
+    if let Some(t) = &f.tls {
+        s.push_str(&tls_text(t));
+    }
+    s
 }
 
 fn skipped_text(t: &wsinspect_capture::Totals) -> String {
     let mut parts = Vec::new();
+    if t.embedded_secrets > 0 {
+        parts.push(format!(
+            "  {} TLS secret(s) read from the file's Decryption Secrets Blocks\n",
+            t.embedded_secrets
+        ));
+    }
     for (n, what) in [
         (t.skipped_link_type, "of a link type not read"),
         (t.not_tcp, "not TCP"),

@@ -19,3 +19,4 @@ mod payload;
 mod pcap;
 mod real;
 mod stream;
+mod tls;
