@@ -28,6 +28,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
 use serde::Serialize;
+use wsinspect_core::diagnose::{EndHow, TcpEnd, TcpEnds};
 use wsinspect_core::session::{Event, Session, SessionConfig, Timestamp};
 use wsinspect_core::Direction;
 
@@ -157,6 +158,9 @@ pub enum CaptureEvent {
     Closed {
         /// The connection's id.
         connection: u64,
+        /// How each TCP direction ended (FIN, RST, still open at the end of the capture), for
+        /// [`wsinspect_core::diagnose`].
+        ends: TcpEnds,
     },
     /// A flow that is not WebSocket ended.
     OtherFlow(OtherFlow),
@@ -204,6 +208,8 @@ pub struct Capture {
     next_id: u64,
     events: VecDeque<CaptureEvent>,
     totals: Totals,
+    /// The time of the last packet read.
+    last_time: Option<Timestamp>,
 }
 
 struct Flow {
@@ -219,6 +225,8 @@ struct Flow {
     packets: u64,
     time: Option<Timestamp>,
     ended: [bool; 2],
+    /// How each side ended TCP, once it did.
+    tcp_end: [Option<TcpEnd>; 2],
 }
 
 enum State {
@@ -250,6 +258,7 @@ impl Capture {
             next_id: 1,
             events: VecDeque::new(),
             totals: Totals::default(),
+            last_time: None,
         }
     }
 
@@ -296,6 +305,7 @@ impl Capture {
 
     fn packet(&mut self, p: &Packet) {
         self.totals.packets += 1;
+        self.last_time = p.time.or(self.last_time);
         if (p.data.len() as u64) < u64::from(p.orig_len) {
             self.totals.truncated_packets += 1;
         }
@@ -340,6 +350,7 @@ impl Capture {
                 packets: 0,
                 time,
                 ended: [false; 2],
+                tcp_end: [None; 2],
             };
             self.next_id += 1;
             self.flows.insert(key, flow);
@@ -367,7 +378,21 @@ impl Capture {
             flow.dirs[1 - side].acked(seg.ack_number, &mut |d| out.push(owned(d)));
             self.deliver(&mut flow, 1 - side, out, time);
         }
+        if seg.fin {
+            flow.tcp_end[side].get_or_insert(TcpEnd {
+                how: EndHow::Fin,
+                time,
+            });
+        }
         if seg.rst {
+            flow.tcp_end[side].get_or_insert(TcpEnd {
+                how: EndHow::Rst,
+                time,
+            });
+            flow.tcp_end[1 - side].get_or_insert(TcpEnd {
+                how: EndHow::PeerRst,
+                time,
+            });
             self.end_flow(flow, time);
             return;
         }
@@ -505,8 +530,21 @@ impl Capture {
             }
         }
         if let State::WebSocket(_) = flow.state {
+            let open = TcpEnd {
+                how: EndHow::Open,
+                time: self.last_time,
+            };
+            let mut ends = TcpEnds::default();
+            for side in 0..2 {
+                let end = flow.tcp_end[side].unwrap_or(open);
+                match direction(&flow, side) {
+                    Direction::Server => ends.server = end,
+                    _ => ends.client = end,
+                }
+            }
             self.events.push_back(CaptureEvent::Closed {
                 connection: flow.id,
+                ends,
             });
             return;
         }

@@ -170,7 +170,7 @@ impl Sink {
                     CaptureEvent::Note(n) => {
                         json_line(out, &other(n.connection, "capture_note", n))?
                     }
-                    CaptureEvent::Closed { connection } => {
+                    CaptureEvent::Closed { connection, .. } => {
                         json_line(out, &other(*connection, "closed", &()))?
                     }
                     CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", f))?,
@@ -221,7 +221,7 @@ impl Sink {
                             }
                         }
                     }
-                    CaptureEvent::Closed { connection } => {
+                    CaptureEvent::Closed { connection, .. } => {
                         if let Some(c) = open.remove(&connection) {
                             text(out, &connection_text(&c))?;
                         }
