@@ -12,6 +12,7 @@ use clap::Args;
 use serde::Serialize;
 use wsinspect_capture::capture::DEFAULT_MAX_OUT_OF_ORDER;
 use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, Connection, Note, OtherFlow};
+use wsinspect_core::diagnose::{Conformance, Diagnosis};
 use wsinspect_core::session::{Event, SessionConfig, Summary};
 use wsinspect_core::stream::{Keep, Retain};
 use wsinspect_view::render::render_summary;
@@ -44,7 +45,8 @@ pub struct PcapArgs {
 
 pub fn run(args: PcapArgs) -> Result<()> {
     let keep = match args.keep {
-        _ if !(args.json || args.jsonl) => Keep::Nothing,
+        // A prefix lets a diagnosis quote text written where frames belong.
+        _ if !(args.json || args.jsonl) => Keep::Prefix(64),
         Some(n) => Keep::Prefix(n),
         None => Keep::All,
     };
@@ -73,6 +75,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
     };
     let mut buf = vec![0u8; CHUNK];
     let mut first = true;
+    let mut diag = crate::diagnose::Diagnosers::default();
     loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,
@@ -95,11 +98,11 @@ pub fn run(args: PcapArgs) -> Result<()> {
             return quiet(out.flush());
         }
         let fed = capture.feed(&buf[..n]);
-        sink.drain(&mut capture, &mut out)?;
+        sink.drain(&mut capture, &mut diag, &mut out)?;
         fed?;
     }
     capture.finish()?;
-    sink.drain(&mut capture, &mut out)?;
+    sink.drain(&mut capture, &mut diag, &mut out)?;
     sink.finish(&capture, &mut out)?;
     quiet(out.flush())?;
     if let Some(at) = capture.totals().cut_short_at {
@@ -130,6 +133,10 @@ struct ConnectionDoc {
     connection: Connection,
     events: Vec<Event>,
     notes: Vec<Note>,
+    /// Why it failed, if it did (docs/diagnose.md).
+    diagnoses: Vec<Diagnosis>,
+    /// Each peer's conformance per class.
+    conformance: Option<Conformance>,
 }
 
 struct Counts {
@@ -155,8 +162,14 @@ struct Other<'a, T: Serialize> {
 }
 
 impl Sink {
-    fn drain(&mut self, capture: &mut Capture, out: &mut impl io::Write) -> Result<()> {
+    fn drain(
+        &mut self,
+        capture: &mut Capture,
+        diag: &mut crate::diagnose::Diagnosers,
+        out: &mut impl io::Write,
+    ) -> Result<()> {
         while let Some(e) = capture.poll_event() {
+            let report = diag.track(&e);
             match self {
                 Sink::Jsonl => match &e {
                     CaptureEvent::Connection(c) => json_line(out, &other(c.id, "connection", c))?,
@@ -171,6 +184,9 @@ impl Sink {
                         json_line(out, &other(n.connection, "capture_note", n))?
                     }
                     CaptureEvent::Closed { connection, .. } => {
+                        if let Some(r) = &report {
+                            json_line(out, &other(*connection, "diagnosis", r))?
+                        }
                         json_line(out, &other(*connection, "closed", &()))?
                     }
                     CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", f))?,
@@ -180,6 +196,8 @@ impl Sink {
                         connection,
                         events: Vec::new(),
                         notes: Vec::new(),
+                        diagnoses: Vec::new(),
+                        conformance: None,
                     }),
                     CaptureEvent::Event { connection, event } => {
                         if let Some(c) = doc.find(connection) {
@@ -191,7 +209,12 @@ impl Sink {
                             c.notes.push(n);
                         }
                     }
-                    CaptureEvent::Closed { .. } => {}
+                    CaptureEvent::Closed { connection, .. } => {
+                        if let (Some(c), Some(r)) = (doc.find(connection), report) {
+                            c.diagnoses = r.diagnoses;
+                            c.conformance = Some(r.conformance);
+                        }
+                    }
                     CaptureEvent::OtherFlow(f) => doc.other_flows.push(f),
                 },
                 Sink::Summary(open) => match e {
@@ -223,7 +246,14 @@ impl Sink {
                     }
                     CaptureEvent::Closed { connection, .. } => {
                         if let Some(c) = open.remove(&connection) {
-                            text(out, &connection_text(&c))?;
+                            let t = connection_text(&c);
+                            let t = match &report {
+                                Some(r) => {
+                                    crate::diagnose::with_diagnoses(&t, r, c.connection.time)
+                                }
+                                None => t,
+                            };
+                            text(out, &t)?;
                         }
                     }
                     CaptureEvent::OtherFlow(f) => text(out, &other_flow_text(&f))?,

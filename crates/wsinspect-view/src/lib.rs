@@ -5,11 +5,13 @@
 //! - [`render`]: the readable text view of a decoded stream (the CLI's `decode`).
 //! - [`examples`]: the page's examples, with their own fixtures.
 //! - [`compose`]: the page's frame composer.
+//! - [`diagnose`]: the text of diagnoses, conformance verdicts and `explain` answers.
 //! - [`share`]: share links (the page's state in a URL fragment).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod compose;
+pub mod diagnose;
 pub mod examples;
 pub mod render;
 pub mod share;

@@ -293,6 +293,9 @@ impl Diagnoser {
             }));
         }
         let Some(r) = frames else { return };
+        // The decoder's own extensions (an assumed offer, or ones given by hand) count as
+        // negotiated: its compressed frames say it had them.
+        self.deflate |= r.frames.iter().any(|f| f.compressed);
         for f in &r.frames {
             self.frame(r.direction, &FrameFacts::of_report(f));
         }
@@ -686,7 +689,8 @@ fn text_like(f: &FrameFacts<'_>) -> Option<String> {
         .take_while(|b| printable(b))
         .map(|&b| b as char)
         .collect();
-    Some(crate::common::escape_controls(&text))
+    // One line: the line breaks shown as escapes.
+    Some(crate::common::escape_controls(&text).replace('\n', "\\n"))
 }
 
 /// The diagnoses a handshake allows: a refusal (with `body` bytes of HTTP body after it), the

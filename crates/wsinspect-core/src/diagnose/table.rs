@@ -102,12 +102,11 @@ const CR_CH: &str = "net/websockets/websocket_channel.cc";
 const WS_WS: &str = "ws lib/websocket.js";
 const WS_RX: &str = "ws lib/receiver.js";
 const PY_EX: &str = "websockets exceptions.py";
-const PY_FR: &str = "websockets frames.py";
 const TG_ER: &str = "tungstenite src/error.rs";
 const GO_CO: &str = "gorilla conn.go";
 const GO_CL: &str = "gorilla client.go";
 const FF: &str = "Firefox dom/locales dom.properties";
-const RUN: &str = "a run: tests/data/diagnose/README.md";
+const RUN: &str = "a run: tests/data/diagnose/clients.json";
 
 const REFUSED: &[ClientPrint] = &[
     p(
@@ -141,11 +140,11 @@ const PROXY: &[ClientPrint] = &[
         "Firefox can't establish a connection to the server at ws://host/path.",
         FF,
     ),
-    p(NodeWs, "Unexpected server response: 426", WS_WS),
+    p(NodeWs, "Unexpected server response: 505", RUN),
     p(
         PythonWebsockets,
-        "server rejected WebSocket connection: HTTP 426",
-        PY_EX,
+        "InvalidStatus: server rejected WebSocket connection: HTTP 505",
+        RUN,
     ),
     p(Tungstenite, "HTTP error: 426 Upgrade Required", TG_ER),
     p(Gorilla, "websocket: bad handshake", GO_CL),
@@ -162,12 +161,12 @@ const ABNORMAL: &[ClientPrint] = &[
         "The connection to ws://host/path was interrupted while the page was loading.",
         FF,
     ),
+    p(NodeWs, "close: 1006 \"\"", RUN),
     p(
-        NodeWs,
-        "close event with code 1006 and an empty reason",
-        WS_WS,
+        PythonWebsockets,
+        "ConnectionClosedError: no close frame received or sent",
+        RUN,
     ),
-    p(PythonWebsockets, "no close frame received or sent", PY_EX),
     p(
         Tungstenite,
         "WebSocket protocol error: Connection reset without closing handshake",
@@ -188,13 +187,13 @@ const NOT_ANSWERED: &[ClientPrint] = &[
     ),
     p(
         NodeWs,
-        "close event with code 1006 after the 30 s closing timeout",
+        "close: 1006 \"\" (after ws's 30 s closing timeout)",
         WS_WS,
     ),
     p(
         PythonWebsockets,
-        "sent 1000 (OK); no close frame received",
-        PY_EX,
+        "ConnectionClosedError: sent 1000 (OK); no close frame received",
+        RUN,
     ),
     p(
         Tungstenite,
@@ -210,46 +209,26 @@ const NOT_ANSWERED: &[ClientPrint] = &[
 
 const HTTP_AFTER: &[ClientPrint] = &[
     p(Chromium, "Invalid frame header", CR_CH),
-    p(
-        Chromium,
-        "One or more reserved bits are on: reserved1 = 1, reserved2 = 0, reserved3 = 0",
-        CR_CH,
-    ),
-    p(NodeWs, "Invalid WebSocket frame: RSV1 must be clear", WS_RX),
-    p(
-        NodeWs,
-        "Invalid WebSocket frame: RSV2 and RSV3 must be clear",
-        WS_RX,
-    ),
-    p(PythonWebsockets, "reserved bits must be 0", PY_FR),
-    p(
-        Tungstenite,
-        "WebSocket protocol error: Reserved bits are non-zero",
-        TG_ER,
-    ),
+    p(Chromium, "One or more reserved bits are on: reserved1 = 1, reserved2 = 0, reserved3 = 0", CR_CH),
+    p(NodeWs, "Invalid WebSocket frame: RSV1 must be clear", RUN),
+    p(NodeWs, "Invalid WebSocket frame: RSV2 and RSV3 must be clear", WS_RX),
+    p(PythonWebsockets, "ConnectionClosedError: sent 1002 (protocol error) reserved bits must be 0; no close frame received", RUN),
+    p(Tungstenite, "WebSocket protocol error: Reserved bits are non-zero", TG_ER),
     p(Gorilla, "websocket: unexpected reserved bits 0x40", GO_CO),
 ];
 
 const RSV1: &[ClientPrint] = &[
-    p(
-        Chromium,
-        "One or more reserved bits are on: reserved1 = 1, reserved2 = 0, reserved3 = 0",
-        CR_CH,
-    ),
-    p(NodeWs, "Invalid WebSocket frame: RSV1 must be clear", WS_RX),
-    p(PythonWebsockets, "reserved bits must be 0", PY_FR),
-    p(
-        Tungstenite,
-        "WebSocket protocol error: Reserved bits are non-zero",
-        TG_ER,
-    ),
+    p(Chromium, "One or more reserved bits are on: reserved1 = 1, reserved2 = 0, reserved3 = 0", CR_CH),
+    p(NodeWs, "Invalid WebSocket frame: RSV1 must be clear", RUN),
+    p(PythonWebsockets, "ConnectionClosedError: sent 1002 (protocol error) reserved bits must be 0; no close frame received", RUN),
+    p(Tungstenite, "WebSocket protocol error: Reserved bits are non-zero", TG_ER),
     p(Gorilla, "websocket: unexpected reserved bits 0x40", GO_CO),
 ];
 
 const SUBPROTOCOL: &[ClientPrint] = &[
     p(Chromium, "Error during WebSocket handshake: Sent non-empty 'Sec-WebSocket-Protocol' header but no response was received", CR_HS),
-    p(NodeWs, "Server sent no subprotocol", WS_WS),
-    p(PythonWebsockets, "(nothing: the connection opens with subprotocol None)", "websockets client.py"),
+    p(NodeWs, "Server sent no subprotocol", RUN),
+    p(PythonWebsockets, "(nothing: the connection opens with subprotocol None)", RUN),
     p(Tungstenite, "WebSocket protocol error: SubProtocol error: Server sent no subprotocol", TG_ER),
 ];
 
@@ -264,11 +243,11 @@ const ACCEPT: &[ClientPrint] = &[
         "Firefox can't establish a connection to the server at ws://host/path.",
         FF,
     ),
-    p(NodeWs, "Invalid Sec-WebSocket-Accept header", WS_WS),
+    p(NodeWs, "Invalid Sec-WebSocket-Accept header", RUN),
     p(
         PythonWebsockets,
-        "invalid Sec-WebSocket-Accept header: 5y2p+3tqjPtJm2yRr0GD7y4RTpE=",
-        PY_EX,
+        "InvalidHeaderValue: invalid Sec-WebSocket-Accept header: RYcgX3pXMeLslRxA1TP7ekcthEg=",
+        RUN,
     ),
     p(
         Tungstenite,
@@ -286,8 +265,8 @@ const BARE_LF: &[ClientPrint] = &[
     ),
     p(
         PythonWebsockets,
-        "line without CRLF",
-        "websockets http11.py",
+        "InvalidMessage: did not receive a valid HTTP response",
+        RUN,
     ),
     p(
         Chromium,
@@ -297,8 +276,8 @@ const BARE_LF: &[ClientPrint] = &[
 ];
 
 const PING: &[ClientPrint] = &[
-    p(PythonWebsockets, "sent 1011 (internal error) keepalive ping timeout; no close frame received", PY_EX),
-    p(NodeWs, "(nothing by itself: ws sends no keepalive pings; an application heartbeat calls terminate(), then code 1006)", WS_WS),
+    p(PythonWebsockets, "ConnectionClosedError: sent 1011 (internal error) keepalive ping timeout; no close frame received", RUN),
+    p(NodeWs, "close: 1006 \"\" (ws sends no keepalive pings by itself; the heartbeat of its README calls terminate() when no pong came)", RUN),
     p(Gorilla, "(nothing by itself: the application's read deadline expires: i/o timeout)", GO_CO),
 ];
 
