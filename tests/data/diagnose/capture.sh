@@ -2,10 +2,11 @@
 # Record the failing connections of this directory on loopback (127.0.0.1): nginx as a reverse
 # proxy without the Upgrade/Connection headers (refused) and with a 3 s proxy_read_timeout
 # (idle timeout), and raw servers that each make exactly one mistake (mistakes.py), each met by
-# real clients (Node `ws`: client.js, Python `websockets`: client.py). Each capture is
+# real clients (Node `ws`: client.js, Python `websockets`: client.py, headless Chromium:
+# client.html). Each capture is
 # NAME.pcapng; what each client printed goes to clients.json. Every process it starts, it stops.
 #
-# Needs: dumpcap (apt-get install tshark), nginx (apt-get install nginx-light, or nginx),
+# Needs: dumpcap (apt-get install tshark), nginx (apt-get install nginx-light, or nginx), chromium,
 # Python websockets, Node with ws (NODE_PATH naming a node_modules that holds it, default
 # /tmp/wsinspect-node/node_modules; ../pcap/install-tools.sh makes one). With --install it
 # installs what is missing first (apt-get, pip, npm into /tmp; run as root).
@@ -15,6 +16,7 @@ if [ "$1" = "--install" ]; then
   export DEBIAN_FRONTEND=noninteractive
   command -v dumpcap >/dev/null || { apt-get update; apt-get install -y tshark; }
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { apt-get update; apt-get install -y nginx-light || apt-get install -y nginx; }
+  command -v chromium >/dev/null || { apt-get update; apt-get install -y chromium; }
   sh ../pcap/install-tools.sh
 fi
 PATH=$PATH:/usr/sbin
@@ -78,6 +80,24 @@ scenario() {
   cap=$last
   sleep 2
   timeout 20 node client.js "ws://127.0.0.1:$port/" "$@" > "$tmp/$name.node-ws.txt" 2>&1 || true
+  # Headless Chromium, its page's events logged: for the handshake and frame mistakes (its page
+  # lives as long as --timeout says, then it leaves with close 1001: no use for the mistakes of
+  # time, and it sends no pings).
+  case $name in ping-unanswered | idle-timeout | no-close-frame | close-not-answered) ;; *)
+    query="url=ws://127.0.0.1:$port/"
+    case "$*" in *--protocol*) query="$query&protocol=chat" ;; esac
+    case "$*" in *--close*) query="$query&close=1" ;; esac
+    wait_ms=6000
+    # On a busy machine the page may not get to run before --timeout: try up to 3 times.
+    for _ in 1 2 3; do
+    timeout 40 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+      --disable-background-networking --disable-component-update --disable-sync \
+      --user-data-dir="$tmp/chromium-$name" --enable-logging=stderr --log-level=0 \
+      --timeout="$wait_ms" --screenshot="$tmp/$name.png" "file://$PWD/client.html?$query" 2>&1 |
+      sed -n 's/.*:INFO:CONSOLE:[0-9]*\] "\(.*\)", source: .*/\1/p' > "$tmp/$name.chromium.txt" || true
+    [ -s "$tmp/$name.chromium.txt" ] && break
+    done
+  ;; esac
   # The Python client's own options use seconds.
   pyargs=$(echo "$@" | sed -e 's/--heartbeat 1000/--ping 1/' -e 's/--hold \([0-9]*\)000/--hold \1/')
   # shellcheck disable=SC2086
@@ -85,7 +105,7 @@ scenario() {
   sleep 1
   stop "$cap"
   editcap -F pcapng "$tmp/$name.pcapng" "$name.pcapng"
-  echo "$name: $(cat "$tmp/$name.node-ws.txt" | tr '\n' '|') / $(cat "$tmp/$name.python-websockets.txt" | tr '\n' '|')" >&2
+  for c in "$tmp/$name".*.txt; do echo "$c: $(tr '\n' '|' < "$c")" >&2; done
 }
 
 # A refused upgrade: nginx forwards the request without Upgrade/Connection (HTTP/1.0).

@@ -200,6 +200,9 @@ impl<'a> FrameFacts<'a> {
 const MAX_PINGS: usize = 16;
 /// A gap this long before TCP ends is called idle.
 const IDLE_NS: u64 = 2_000_000_000;
+/// A close frame is called unanswered when its sender waited at least this long for the answer
+/// before ending TCP itself.
+const ANSWER_WAIT_NS: u64 = 1_000_000_000;
 /// A ping is called unanswered when its side gave up at least this long after it.
 const PING_WAIT_NS: u64 = 500_000_000;
 
@@ -565,6 +568,15 @@ impl Diagnoser {
                 };
                 let silent = other(closing);
                 let (at, code, reason) = c;
+                // A side that closes TCP right after its own close frame (a browser leaving the
+                // page) gave the other no time to answer: not the other's fault.
+                let waited = match (at.time, end.time) {
+                    (Some(a), Some(b)) => b.0.saturating_sub(a.0) >= ANSWER_WAIT_NS,
+                    _ => false,
+                };
+                if closer == closing && !waited {
+                    return;
+                }
                 out.push(Diagnosis::new(
                     DiagnosisId::CloseNotAnswered,
                     format!(

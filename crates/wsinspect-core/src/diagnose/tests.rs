@@ -340,3 +340,19 @@ fn every_protocol_rule_has_a_class_and_no_limit_of_ours_has_one() {
         );
     }
 }
+
+#[test]
+fn a_side_that_closes_tcp_right_after_its_close_frame_blames_nobody() {
+    // A browser leaving the page: close 1001, then FIN at once.
+    let mut steps = hs(REQ, RES);
+    steps.push((C, cf(0x81, b"hi"), 10));
+    steps.push((S, sf(0x81, b"hi"), 11));
+    steps.push((C, cf(0x88, &[3, 233]), 500));
+    assert_eq!(ids_of(&run(&steps, fin_fin(501, 502))), []);
+    // It waited 5 s in vain: the server did not answer.
+    let r = run(&steps, fin_fin(5_500, 5_501));
+    assert_eq!(ids_of(&r), [DiagnosisId::CloseNotAnswered]);
+    assert!(r.diagnoses[0]
+        .message
+        .contains("before the client ended TCP"));
+}
