@@ -270,8 +270,8 @@ const BARE_LF: &[ClientPrint] = &[
     ),
     p(
         Chromium,
-        "(nothing: Chromium reads bare LF line ends)",
-        CR_HS,
+        "(nothing: Chromium reads bare LF line ends and opens)",
+        RUN,
     ),
 ];
 
