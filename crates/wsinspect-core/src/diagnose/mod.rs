@@ -226,7 +226,6 @@ struct Handshake {
 }
 
 /// Diagnoses one connection from its events (see the module docs).
-#[derive(Default)]
 pub struct Diagnoser {
     request: Option<HttpHead>,
     response: Option<(HttpHead, u64, Option<Timestamp>)>,
@@ -241,12 +240,28 @@ pub struct Diagnoser {
     conformance: conformance::Tracker,
 }
 
+impl Default for Diagnoser {
+    fn default() -> Self {
+        Diagnoser::new()
+    }
+}
+
 impl Diagnoser {
     /// A diagnoser for one connection.
     pub fn new() -> Diagnoser {
         Diagnoser {
+            request: None,
+            response: None,
+            handshake: None,
+            // Until an upgrade event says otherwise (a capture that joined after it).
             accepted: true,
-            ..Diagnoser::default()
+            body: 0,
+            deflate: false,
+            client: Side::default(),
+            server: Side::default(),
+            last_activity: None,
+            gaps: false,
+            conformance: conformance::Tracker::default(),
         }
     }
 
