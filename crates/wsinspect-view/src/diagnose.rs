@@ -130,3 +130,34 @@ pub fn render_explain(text: &str, matches: &[ExplainMatch]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wsinspect_core::diagnose::explain::explain;
+    use wsinspect_core::diagnose::{diagnose, TcpEnds};
+
+    #[test]
+    fn an_empty_connection_says_nothing_wrong_and_lists_what_was_not_exercised() {
+        let r = diagnose([], &TcpEnds::UNKNOWN);
+        let s = render_report(&r, None, "  ");
+        assert!(s.starts_with("  diagnosis: nothing wrong found\n"), "{s}");
+        assert!(
+            s.contains("  conformance of the client: not exercised: framing, pings, reserved-bits"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn explain_text_names_causes_or_says_none_is_known_with_controls_escaped() {
+        let text = "Invalid frame header";
+        let s = render_explain(text, &explain(text));
+        assert!(s.contains("1. the server wrote HTTP or text onto the upgraded socket (http-after-upgrade, match 100%)"), "{s}");
+        assert!(s.contains("what to change: After the 101"), "{s}");
+        let s = render_explain("\u{1b}[31mnope", &[]);
+        assert!(
+            s.starts_with("No known cause prints \"\\u{1b}[31mnope\""),
+            "{s}"
+        );
+    }
+}

@@ -356,3 +356,45 @@ fn a_side_that_closes_tcp_right_after_its_close_frame_blames_nobody() {
         .message
         .contains("before the client ended TCP"));
 }
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn how(i: u8) -> EndHow {
+        [
+            EndHow::Fin,
+            EndHow::Rst,
+            EndHow::PeerRst,
+            EndHow::Open,
+            EndHow::Unknown,
+        ][usize::from(i % 5)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any bytes, after a real handshake or none, in any chunks, at any times, ending any way:
+        /// no panic, and every diagnosis has evidence and a sentence naming what to change.
+        #[test]
+        fn any_connection_diagnoses_without_panicking(
+            handshake in any::<bool>(),
+            chunks in proptest::collection::vec((any::<bool>(), proptest::collection::vec(any::<u8>(), 0..64), any::<u32>()), 0..24),
+            ends in (any::<u8>(), any::<u8>(), any::<u32>(), any::<u32>()),
+        ) {
+            let mut steps = if handshake { hs(REQ, RES) } else { Vec::new() };
+            for (client, bytes, ms) in chunks {
+                steps.push((if client { C } else { S }, bytes, u64::from(ms)));
+            }
+            let ends = TcpEnds {
+                client: end(how(ends.0), u64::from(ends.2)),
+                server: end(how(ends.1), u64::from(ends.3)),
+            };
+            let r = run(&steps, ends);
+            for d in &r.diagnoses {
+                prop_assert!(!d.evidence.is_empty(), "{:?}", d.id);
+                prop_assert!(d.message.ends_with('.') && !d.message.contains('\n'), "{}", d.message);
+            }
+        }
+    }
+}
