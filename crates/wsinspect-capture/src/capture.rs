@@ -208,7 +208,7 @@ pub struct Capture {
     next_id: u64,
     events: VecDeque<CaptureEvent>,
     totals: Totals,
-    /// The time of the last packet read.
+    /// The time of the last TCP segment read.
     last_time: Option<Timestamp>,
 }
 
@@ -305,7 +305,6 @@ impl Capture {
 
     fn packet(&mut self, p: &Packet) {
         self.totals.packets += 1;
-        self.last_time = p.time.or(self.last_time);
         if (p.data.len() as u64) < u64::from(p.orig_len) {
             self.totals.truncated_packets += 1;
         }
@@ -326,6 +325,7 @@ impl Capture {
     }
 
     fn segment(&mut self, seg: &Segment, time: Option<Timestamp>) {
+        self.last_time = time.or(self.last_time);
         let key = if seg.src <= seg.dst {
             (seg.src, seg.dst)
         } else {
@@ -746,5 +746,75 @@ mod tests {
         // A head that never ends, and the other side talking meanwhile: decided, not held.
         let long = [data(0, b"GET / HTTP/1.1\r\nX: "), data(1, &[b'a'; 2000])];
         assert_eq!(v(&long, None, false), "Http");
+    }
+
+    /// Segments of one connection: (from the client?, seq, flags "S", "A", "F", "R", payload, time).
+    fn ends_of(segments: &[(bool, u32, &str, &[u8], u64)]) -> TcpEnds {
+        let c: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        let s: SocketAddr = "127.0.0.1:80".parse().unwrap();
+        let mut cap = Capture::new(CaptureConfig::default());
+        for &(client, seq, flags, payload, t) in segments {
+            let (src, dst) = if client { (c, s) } else { (s, c) };
+            let seg = Segment {
+                src,
+                dst,
+                seq,
+                ack_number: 0,
+                syn: flags.contains('S'),
+                ack: false,
+                fin: flags.contains('F'),
+                rst: flags.contains('R'),
+                payload,
+            };
+            cap.segment(&seg, Some(Timestamp(t)));
+        }
+        // No file was read (the segments went in directly): the file reader says so; the flows end.
+        let _ = cap.finish();
+        let mut found = None;
+        while let Some(e) = cap.poll_event() {
+            if let CaptureEvent::Closed { ends, .. } = e {
+                found = Some(ends);
+            }
+        }
+        found.expect("a WebSocket connection closed")
+    }
+
+    #[test]
+    fn closed_says_who_sent_fin_or_rst_and_what_stayed_open() {
+        let req = b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n";
+        let res = b"HTTP/1.1 101 Switching Protocols\r\n\r\n";
+        let n = req.len() as u32;
+        let m = res.len() as u32;
+        let open = [
+            (true, 99, "S", &b""[..], 1),
+            (false, 499, "S", &b""[..], 2),
+            (true, 100, "", &req[..], 3),
+            (false, 500, "", &res[..], 4),
+        ];
+        // The server resets: it sent the RST, the client's direction ended by it.
+        let mut segs = open.to_vec();
+        segs.push((false, 500 + m, "R", b"", 9));
+        let e = ends_of(&segs);
+        assert_eq!(
+            (e.server.how, e.server.time),
+            (EndHow::Rst, Some(Timestamp(9)))
+        );
+        assert_eq!(
+            (e.client.how, e.client.time),
+            (EndHow::PeerRst, Some(Timestamp(9)))
+        );
+        // The client sends FIN; the server's direction is still open when the capture ends.
+        let mut segs = open.to_vec();
+        segs.push((true, 100 + n, "F", b"", 7));
+        segs.push((false, 500 + m, "", b"\x81\x01x", 8));
+        let e = ends_of(&segs);
+        assert_eq!(
+            (e.client.how, e.client.time),
+            (EndHow::Fin, Some(Timestamp(7)))
+        );
+        assert_eq!(
+            (e.server.how, e.server.time),
+            (EndHow::Open, Some(Timestamp(8)))
+        );
     }
 }
