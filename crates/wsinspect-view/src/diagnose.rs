@@ -124,7 +124,13 @@ pub fn render_explain(text: &str, matches: &[ExplainMatch]) -> String {
         let _ = writeln!(s, "\n{}. {} ({}, match {}%)", i + 1, d.title, d.id, m.score);
         let _ = writeln!(s, "   how to tell: {}", d.tell);
         let _ = writeln!(s, "   what to change: {}", d.change);
-        for c in &m.matched {
+        // Asked by id: every client's text.
+        let shown: &[_] = if m.matched.is_empty() {
+            d.clients
+        } else {
+            &m.matched
+        };
+        for c in shown {
             let _ = writeln!(s, "   {} prints: \"{}\" ({})", c.client, c.text, c.from);
         }
     }

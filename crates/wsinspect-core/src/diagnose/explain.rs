@@ -18,8 +18,17 @@ pub struct ExplainMatch {
     pub matched: Vec<ClientPrint>,
 }
 
-/// The diagnoses whose clients print `text`, best match first (empty when none matches).
+/// The diagnoses whose clients print `text`, best match first (empty when none matches); a
+/// diagnosis id gives that diagnosis.
 pub fn explain(text: &str) -> Vec<ExplainMatch> {
+    // A diagnosis id (`idle-timeout`) names itself.
+    if let Ok(id) = text.trim().parse::<super::DiagnosisId>() {
+        return vec![ExplainMatch {
+            diagnosis: id.def(),
+            score: 100,
+            matched: Vec::new(),
+        }];
+    }
     let input = words(text);
     if input.is_empty() {
         return Vec::new();
@@ -129,6 +138,11 @@ mod tests {
         assert!(c.contains(&DiagnosisId::IdleTimeout) && c.contains(&DiagnosisId::NoCloseFrame));
         let d = ids("received 1011 (internal error) keepalive ping timeout; then sent 1011 (internal error) keepalive ping timeout");
         assert_eq!(d.first(), Some(&DiagnosisId::PingUnanswered));
+    }
+
+    #[test]
+    fn an_id_names_its_diagnosis() {
+        assert_eq!(ids(" close-not-answered "), [DiagnosisId::CloseNotAnswered]);
     }
 
     #[test]
