@@ -34,6 +34,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
 use serde::Serialize;
+use wsinspect_core::diagnose::{EndHow, TcpEnd, TcpEnds};
 use wsinspect_core::session::{Event, Session, SessionConfig, Timestamp};
 use wsinspect_core::Direction;
 
@@ -173,6 +174,9 @@ pub enum CaptureEvent {
     Closed {
         /// The connection's id.
         connection: u64,
+        /// How each TCP direction ended (FIN, RST, still open at the end of the capture), for
+        /// [`wsinspect_core::diagnose`].
+        ends: TcpEnds,
     },
     /// A flow that is not WebSocket ended.
     OtherFlow(OtherFlow),
@@ -234,6 +238,8 @@ pub struct Capture {
     defrag: Defrag,
     totals: Totals,
     keylog: KeyLog,
+    /// The time of the last TCP segment read.
+    last_time: Option<Timestamp>,
 }
 
 struct Flow {
@@ -251,6 +257,8 @@ struct Flow {
     ended: [bool; 2],
     /// A TLS flow's record layer: `state` is then about the plaintext.
     tls: Option<Box<TlsConn>>,
+    /// How each side ended TCP, once it did.
+    tcp_end: [Option<TcpEnd>; 2],
 }
 
 enum State {
@@ -284,6 +292,7 @@ impl Capture {
             events: VecDeque::new(),
             totals: Totals::default(),
             keylog: KeyLog::new(),
+            last_time: None,
         }
     }
 
@@ -386,6 +395,7 @@ impl Capture {
     }
 
     fn segment(&mut self, seg: &Segment, time: Option<Timestamp>) {
+        self.last_time = time.or(self.last_time);
         let key = if seg.src <= seg.dst {
             (seg.src, seg.dst)
         } else {
@@ -411,6 +421,7 @@ impl Capture {
                 time,
                 ended: [false; 2],
                 tls: None,
+                tcp_end: [None; 2],
             };
             self.next_id += 1;
             self.flows.insert(key, flow);
@@ -438,7 +449,21 @@ impl Capture {
             flow.dirs[1 - side].acked(seg.ack_number, &mut |d| out.push(owned(d)));
             self.deliver(&mut flow, 1 - side, out, time);
         }
+        if seg.fin {
+            flow.tcp_end[side].get_or_insert(TcpEnd {
+                how: EndHow::Fin,
+                time,
+            });
+        }
         if seg.rst {
+            flow.tcp_end[side].get_or_insert(TcpEnd {
+                how: EndHow::Rst,
+                time,
+            });
+            flow.tcp_end[1 - side].get_or_insert(TcpEnd {
+                how: EndHow::PeerRst,
+                time,
+            });
             self.end_flow(flow, time);
             return;
         }
@@ -649,8 +674,21 @@ impl Capture {
                     tls,
                 });
             }
+            let open = TcpEnd {
+                how: EndHow::Open,
+                time: self.last_time,
+            };
+            let mut ends = TcpEnds::default();
+            for side in 0..2 {
+                let end = flow.tcp_end[side].unwrap_or(open);
+                match direction(&flow, side) {
+                    Direction::Server => ends.server = end,
+                    _ => ends.client = end,
+                }
+            }
             self.events.push_back(CaptureEvent::Closed {
                 connection: flow.id,
+                ends,
             });
             return;
         }
@@ -884,5 +922,75 @@ mod tests {
         // A head that never ends, and the other side talking meanwhile: decided, not held.
         let long = [data(0, b"GET / HTTP/1.1\r\nX: "), data(1, &[b'a'; 2000])];
         assert_eq!(v(&long, None, false), "Http");
+    }
+
+    /// Segments of one connection: (from the client?, seq, flags "S", "A", "F", "R", payload, time).
+    fn ends_of(segments: &[(bool, u32, &str, &[u8], u64)]) -> TcpEnds {
+        let c: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        let s: SocketAddr = "127.0.0.1:80".parse().unwrap();
+        let mut cap = Capture::new(CaptureConfig::default());
+        for &(client, seq, flags, payload, t) in segments {
+            let (src, dst) = if client { (c, s) } else { (s, c) };
+            let seg = Segment {
+                src,
+                dst,
+                seq,
+                ack_number: 0,
+                syn: flags.contains('S'),
+                ack: false,
+                fin: flags.contains('F'),
+                rst: flags.contains('R'),
+                payload,
+            };
+            cap.segment(&seg, Some(Timestamp(t)));
+        }
+        // No file was read (the segments went in directly): the file reader says so; the flows end.
+        let _ = cap.finish();
+        let mut found = None;
+        while let Some(e) = cap.poll_event() {
+            if let CaptureEvent::Closed { ends, .. } = e {
+                found = Some(ends);
+            }
+        }
+        found.expect("a WebSocket connection closed")
+    }
+
+    #[test]
+    fn closed_says_who_sent_fin_or_rst_and_what_stayed_open() {
+        let req = b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n";
+        let res = b"HTTP/1.1 101 Switching Protocols\r\n\r\n";
+        let n = req.len() as u32;
+        let m = res.len() as u32;
+        let open = [
+            (true, 99, "S", &b""[..], 1),
+            (false, 499, "S", &b""[..], 2),
+            (true, 100, "", &req[..], 3),
+            (false, 500, "", &res[..], 4),
+        ];
+        // The server resets: it sent the RST, the client's direction ended by it.
+        let mut segs = open.to_vec();
+        segs.push((false, 500 + m, "R", b"", 9));
+        let e = ends_of(&segs);
+        assert_eq!(
+            (e.server.how, e.server.time),
+            (EndHow::Rst, Some(Timestamp(9)))
+        );
+        assert_eq!(
+            (e.client.how, e.client.time),
+            (EndHow::PeerRst, Some(Timestamp(9)))
+        );
+        // The client sends FIN; the server's direction is still open when the capture ends.
+        let mut segs = open.to_vec();
+        segs.push((true, 100 + n, "F", b"", 7));
+        segs.push((false, 500 + m, "", b"\x81\x01x", 8));
+        let e = ends_of(&segs);
+        assert_eq!(
+            (e.client.how, e.client.time),
+            (EndHow::Fin, Some(Timestamp(7)))
+        );
+        assert_eq!(
+            (e.server.how, e.server.time),
+            (EndHow::Open, Some(Timestamp(8)))
+        );
     }
 }

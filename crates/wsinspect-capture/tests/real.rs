@@ -181,7 +181,11 @@ fn timeless(all: &[CaptureEvent]) -> Vec<CaptureEvent> {
                 CaptureEvent::Connection(c) => c.time = None,
                 CaptureEvent::OtherFlow(f) => f.time = None,
                 CaptureEvent::Note(n) => n.time = None,
-                CaptureEvent::Closed { .. } | CaptureEvent::Tls { .. } => {}
+                CaptureEvent::Closed { ends, .. } => {
+                    ends.client.time = None;
+                    ends.server.time = None;
+                }
+                CaptureEvent::Tls { .. } => {}
             }
             e
         })
@@ -647,4 +651,23 @@ fn fragmented_compressed_messages_with_empty_final_fragments_pings_between_and_a
         upgrade(5).deflate.is_some(),
         "Chromium offers permessage-deflate"
     );
+}
+
+#[test]
+fn closed_says_how_each_direction_ended() {
+    use wsinspect_core::diagnose::EndHow;
+    let (all, _) = read(&data("echo.pcapng"), usize::MAX);
+    let ends: Vec<_> = all
+        .iter()
+        .filter_map(|e| match e {
+            CaptureEvent::Closed { ends, .. } => Some(*ends),
+            _ => None,
+        })
+        .collect();
+    assert!(!ends.is_empty());
+    for e in ends {
+        // The real peers closed cleanly: a FIN each way, with its packet's time.
+        assert_eq!((e.client.how, e.server.how), (EndHow::Fin, EndHow::Fin));
+        assert!(e.client.time.is_some() && e.server.time.is_some());
+    }
 }

@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use anyhow::{Context as _, Result};
 use clap::Args;
+use wsinspect_core::diagnose::{diagnose_stream, Diagnoser, TcpEnds};
 use wsinspect_core::handshake::HandshakeReport;
 use wsinspect_core::inspect::notation::{
     looks_like_follow, packet_dumps, parse_follow, parse_input, Format, Notation,
@@ -19,6 +20,7 @@ use wsinspect_core::inspect::{inspect, plan, starts_like_handshake, InspectOptio
 use wsinspect_core::session::{ConnectionCollector, Event, Session, SessionConfig, Summary};
 use wsinspect_core::stream::{decode_all, DecodeConfig, Keep, Retain, DEFAULT_INFLATE_BUDGET};
 use wsinspect_core::Direction;
+use wsinspect_view::diagnose::render_diagnoses;
 use wsinspect_view::render::{render_summary, StreamText};
 
 use crate::output::Output;
@@ -188,8 +190,10 @@ fn connection(args: &DecodeArgs, pieces: Vec<Piece>) -> Result<()> {
     let mut out = Output::stdout();
     let mut summary = Summary::default();
     let mut report = ConnectionCollector::default();
+    let mut diagnoser = Diagnoser::new();
     let mut take = |session: &mut Session, out: &mut Output| -> Result<()> {
         while let Some(e) = session.poll_event() {
+            diagnoser.push(&e);
             if args.jsonl {
                 out.json_line(&e)?;
             } else if args.summary {
@@ -224,6 +228,8 @@ fn connection(args: &DecodeArgs, pieces: Vec<Piece>) -> Result<()> {
             &args.payload,
             &report.finish(),
         )?)?;
+        let d = diagnoser.finish(&TcpEnds::UNKNOWN);
+        out.text(&render_diagnoses(&d.diagnoses, None, ""))?;
     }
     out.done()
 }
@@ -272,6 +278,8 @@ fn whole(args: &DecodeArgs, opts: &InspectOptions, input: &[u8]) -> Result<()> {
             out.text(&format!("note: {n}\n"))?;
         }
         out.text(&crate::payload::report_text(&args.payload, &report, sub)?)?;
+        let d = diagnose_stream(found.handshake.as_ref(), Some(&report));
+        out.text(&render_diagnoses(&d.diagnoses, None, ""))?;
     }
     out.done()
 }

@@ -4,10 +4,12 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 use wsinspect_core::common::escape_controls;
+use wsinspect_core::diagnose::{diagnose_stream, Diagnosis};
 use wsinspect_core::handshake::HandshakeReport;
 use wsinspect_core::inspect::notation::{Format, Notation};
 use wsinspect_core::inspect::{handshake_bytes, inspect, InspectOptions};
 use wsinspect_core::stream::StreamReport;
+use wsinspect_view::diagnose::render_diagnoses;
 use wsinspect_view::render::render_text;
 
 /// Arguments of `wsinspect handshake`.
@@ -31,6 +33,8 @@ struct Document<'a> {
     handshake: &'a HandshakeReport,
     #[serde(skip_serializing_if = "Option::is_none")]
     frames: Option<&'a StreamReport>,
+    /// Why a connection with this handshake fails, if it does (docs/diagnose.md).
+    diagnoses: Vec<Diagnosis>,
 }
 
 pub fn run(args: HandshakeArgs) -> Result<()> {
@@ -54,11 +58,13 @@ pub fn run(args: HandshakeArgs) -> Result<()> {
         None => wsinspect_core::handshake::analyze(&input),
     };
     let frames = found.handshake.as_ref().and(found.frames.as_ref());
+    let diagnoses = diagnose_stream(Some(&report), frames).diagnoses;
     let mut out = crate::output::Output::stdout();
     if args.json {
         let doc = Document {
             handshake: &report,
             frames,
+            diagnoses,
         };
         out.json_pretty(&doc)?;
     } else {
@@ -83,6 +89,7 @@ pub fn run(args: HandshakeArgs) -> Result<()> {
             out.text("\n")?;
             out.text(&render_text(frames))?;
         }
+        out.text(&render_diagnoses(&diagnoses, None, ""))?;
     }
     out.done()
 }

@@ -9,7 +9,9 @@ use clap::{Parser, Subcommand};
 
 mod accept;
 mod decode;
+mod diagnose;
 mod encode;
+mod explain;
 mod handshake;
 mod har;
 mod output;
@@ -33,6 +35,9 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Build one frame from its fields (including deliberately wrong ones) and print it as hex.
     Encode(encode::EncodeArgs),
+    /// Explain an error text a WebSocket client printed: its likely causes, how to tell them
+    /// apart in a capture, and what to change.
+    Explain(explain::ExplainArgs),
     /// Check an opening handshake (request, response or both) against RFC 6455, step by step.
     Handshake(handshake::HandshakeArgs),
     /// Find the WebSocket connections in a pcap or pcapng capture (or a HAR file) and decode them.
@@ -44,6 +49,7 @@ fn main() -> ExitCode {
         Command::Accept(args) => accept::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Encode(args) => encode::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Handshake(args) => handshake::run(args),
         Command::Pcap(args) => pcap::run(args),
     };

@@ -14,6 +14,7 @@ use wsinspect_capture::capture::DEFAULT_MAX_OUT_OF_ORDER;
 use wsinspect_capture::select::{Select, Term};
 use wsinspect_capture::tls::TlsReport;
 use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, Connection, Note, OtherFlow};
+use wsinspect_core::diagnose::{Conformance, Diagnosis};
 use wsinspect_core::session::{SessionConfig, Summary};
 use wsinspect_core::stream::{Keep, Retain};
 use wsinspect_view::connection_doc::ConnectionDoc;
@@ -62,7 +63,8 @@ pub struct PcapArgs {
 
 pub fn run(args: PcapArgs) -> Result<()> {
     let keep = match args.keep {
-        _ if !(args.json || args.jsonl) => Keep::Nothing,
+        // A prefix lets a diagnosis quote text written where frames belong.
+        _ if !(args.json || args.jsonl) => Keep::Prefix(64),
         Some(n) => Keep::Prefix(n),
         None => Keep::All,
     };
@@ -112,6 +114,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
     let mut progress = Progress::new(size);
     let mut buf = vec![0u8; CHUNK];
     let mut first = true;
+    let mut diag = crate::diagnose::Diagnosers::default();
     loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,
@@ -139,13 +142,13 @@ pub fn run(args: PcapArgs) -> Result<()> {
             return quiet(out.flush());
         }
         let fed = capture.feed(&buf[..n]);
-        sink.drain(&mut capture, &mut shown, &mut out)?;
+        sink.drain(&mut capture, &mut shown, &mut diag, &mut out)?;
         fed?;
         progress.read(n as u64, capture.totals());
     }
     progress.done();
     capture.finish()?;
-    sink.drain(&mut capture, &mut shown, &mut out)?;
+    sink.drain(&mut capture, &mut shown, &mut diag, &mut out)?;
     sink.finish(&capture, &mut out)?;
     quiet(out.flush())?;
     if let Some(e) = &capture.totals().embedded_secrets_error {
@@ -185,7 +188,7 @@ impl Shown {
             CaptureEvent::Event { connection, .. } => self.open.contains(connection),
             CaptureEvent::Note(n) => self.open.contains(&n.connection),
             CaptureEvent::Tls { connection, .. } => self.open.contains(connection),
-            CaptureEvent::Closed { connection } => self.open.remove(connection),
+            CaptureEvent::Closed { connection, .. } => self.open.remove(connection),
             CaptureEvent::OtherFlow(f) => self.select.matches(f.id, f.client, f.server),
         }
     }
@@ -265,6 +268,10 @@ struct Open {
     notes: Vec<Note>,
     doc: ConnectionDoc,
     tls: Option<Box<TlsReport>>,
+    /// Why it failed, if it did (docs/diagnose.md).
+    diagnoses: Vec<Diagnosis>,
+    /// Each peer's conformance per class.
+    conformance: Option<Conformance>,
 }
 
 struct Counts {
@@ -295,12 +302,14 @@ impl Sink {
         &mut self,
         capture: &mut Capture,
         shown: &mut Shown,
+        diag: &mut crate::diagnose::Diagnosers,
         out: &mut impl io::Write,
     ) -> Result<()> {
         while let Some(e) = capture.poll_event() {
             if !shown.admit(&e) {
                 continue;
             }
+            let report = diag.track(&e);
             match self {
                 Sink::Jsonl(payloads) => match &e {
                     CaptureEvent::Connection(c) => json_line(out, &other(c.id, "connection", c))?,
@@ -314,8 +323,11 @@ impl Sink {
                     CaptureEvent::Note(n) => {
                         json_line(out, &other(n.connection, "capture_note", n))?
                     }
-                    CaptureEvent::Closed { connection } => {
+                    CaptureEvent::Closed { connection, .. } => {
                         payloads.closed(*connection);
+                        if let Some(r) = &report {
+                            json_line(out, &other(*connection, "diagnosis", r))?
+                        }
                         json_line(out, &other(*connection, "closed", &()))?
                     }
                     CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", f))?,
@@ -331,6 +343,8 @@ impl Sink {
                             notes: Vec::new(),
                             doc: ConnectionDoc::default(),
                             tls: None,
+                            diagnoses: Vec::new(),
+                            conformance: None,
                         };
                         doc.open.insert(open.connection.id, open);
                     }
@@ -349,9 +363,13 @@ impl Sink {
                             c.notes.push(n);
                         }
                     }
-                    CaptureEvent::Closed { connection } => {
+                    CaptureEvent::Closed { connection, .. } => {
                         payloads.closed(connection);
-                        if let Some(c) = doc.open.remove(&connection) {
+                        if let Some(mut c) = doc.open.remove(&connection) {
+                            if let Some(r) = report {
+                                c.diagnoses = r.diagnoses;
+                                c.conformance = Some(r.conformance);
+                            }
                             doc.connections.push(c.finish());
                         }
                     }
@@ -390,9 +408,16 @@ impl Sink {
                             }
                         }
                     }
-                    CaptureEvent::Closed { connection } => {
+                    CaptureEvent::Closed { connection, .. } => {
                         if let Some(c) = open.remove(&connection) {
-                            text(out, &connection_text(&c))?;
+                            let t = connection_text(&c);
+                            let t = match &report {
+                                Some(r) => {
+                                    crate::diagnose::with_diagnoses(&t, r, c.connection.time)
+                                }
+                                None => t,
+                            };
+                            text(out, &t)?;
                         }
                     }
                     CaptureEvent::OtherFlow(f) => text(out, &other_flow_text(&f))?,
@@ -450,6 +475,8 @@ impl Open {
         if let Some(tls) = self.tls {
             fields.insert("tls".into(), serde_json::json!(tls));
         }
+        fields.insert("diagnoses".into(), serde_json::json!(self.diagnoses));
+        fields.insert("conformance".into(), serde_json::json!(self.conformance));
         let mut doc = self.doc.finish(fields);
         // Each message's "decoded" (null when none applies), in the order of the messages.
         if let Some(messages) = doc

@@ -15,11 +15,14 @@
 //! - [`handshake`]: the opening handshake parsed, checked against RFC 6455 §4, the
 //!   Sec-WebSocket-Accept math and the diagnosis of a wrong one.
 //! - [`session`]: a whole connection, both directions and the handshake, as timestamped events.
+//! - [`diagnose`]: why a connection failed (cause, remedy, evidence, what clients print) and
+//!   each peer's conformance per class, from a session's events and how TCP ended.
 //! - [`inspect`]: the "paste anything" front door: notation detection, then handshake and frames.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod common;
+pub mod diagnose;
 pub mod ext;
 pub mod finding;
 pub mod handshake;

@@ -13,6 +13,7 @@ const LAYERS: &[&str] = &[
     "stream",
     "handshake",
     "session",
+    "diagnose",
     "inspect",
 ];
 

@@ -6,12 +6,14 @@
 //! - [`examples`]: the page's examples, with their own fixtures.
 //! - [`compose`]: the page's frame composer.
 //! - [`connection_doc`]: one connection as `wsinspect pcap --json` shows it.
+//! - [`diagnose`]: the text of diagnoses, conformance verdicts and `explain` answers.
 //! - [`share`]: share links (the page's state in a URL fragment).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod compose;
 pub mod connection_doc;
+pub mod diagnose;
 pub mod examples;
 pub mod render;
 pub mod share;

@@ -458,6 +458,23 @@ pub fn ensure_tshark(apt: &mut Apt) -> Result<()> {
     Ok(())
 }
 
+/// nginx, the reverse proxy tests/data/diagnose/capture.sh records failures through (the tests
+/// read its committed captures; this makes the script runnable on a fresh machine).
+pub fn ensure_nginx(apt: &mut Apt) -> Result<()> {
+    let ok = || {
+        ["nginx", "/usr/sbin/nginx"]
+            .iter()
+            .any(|n| output(Command::new(n).arg("-v")).is_some())
+    };
+    if !ok() {
+        apt.install(
+            &["nginx-light"],
+            "tests/data/diagnose/capture.sh records a proxy's refusals and idle timeouts with it",
+        )?;
+    }
+    Ok(())
+}
+
 fn ensure_chromium(apt: &mut Apt) -> Result<PathBuf> {
     let find = || {
         ["chromium", "chromium-browser"]

@@ -14,6 +14,7 @@ fn accept_prints_the_rfc_6455_section_1_3_value() {
 }
 
 mod decode;
+mod diagnose;
 mod notation;
 mod payload;
 mod pcap;

@@ -182,6 +182,12 @@ pub struct Incomplete {
     /// left out of JSON when empty.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub findings: Vec<Finding>,
+    /// Its header, when that arrived whole (not in JSON: for `diagnose`, in-process).
+    #[serde(skip)]
+    pub header: Option<Header>,
+    /// The first payload bytes that arrived, unmasked, at most 48 (not in JSON).
+    #[serde(skip)]
+    pub first_bytes: Vec<u8>,
 }
 
 /// What one direction's reader reports.

@@ -309,6 +309,8 @@ impl Reader {
                 have: f.header.header_len as u64 + f.got,
                 need: f.header.payload_len - f.got,
                 findings: f.findings,
+                header: Some(f.header),
+                first_bytes: self.kept.iter().take(48).copied().collect(),
             })
         } else if self.head_len > 0 && !self.lost_sync {
             let at_least = match decode_header(&self.head[..self.head_len]) {
@@ -320,6 +322,8 @@ impl Reader {
                 have: self.head_len as u64,
                 need: (at_least - self.head_len) as u64,
                 findings: Vec::new(),
+                header: None,
+                first_bytes: Vec::new(),
             })
         } else {
             None

@@ -1,0 +1,43 @@
+//! The diagnoses of `wsinspect pcap` (one [`Diagnoser`] per open connection, fed as the events
+//! come, so a large capture costs the same memory as a small one).
+
+use std::collections::HashMap;
+
+use wsinspect_capture::CaptureEvent;
+use wsinspect_core::diagnose::{DiagnoseReport, Diagnoser};
+use wsinspect_core::session::Timestamp;
+use wsinspect_view::diagnose::render_report;
+
+/// One diagnoser per open connection.
+#[derive(Default)]
+pub struct Diagnosers {
+    open: HashMap<u64, (Diagnoser, Option<Timestamp>)>,
+}
+
+impl Diagnosers {
+    /// Take an event of the capture; when a connection closes, its report.
+    pub fn track(&mut self, e: &CaptureEvent) -> Option<DiagnoseReport> {
+        match e {
+            CaptureEvent::Connection(c) => {
+                self.open.insert(c.id, (Diagnoser::new(), c.time));
+            }
+            CaptureEvent::Event { connection, event } => {
+                if let Some((d, _)) = self.open.get_mut(connection) {
+                    d.push(event);
+                }
+            }
+            CaptureEvent::Closed { connection, ends } => {
+                let (d, _) = self.open.remove(connection)?;
+                return Some(d.finish(ends));
+            }
+            CaptureEvent::Note(_) | CaptureEvent::OtherFlow(_) | CaptureEvent::Tls { .. } => {}
+        }
+        None
+    }
+}
+
+/// The connection's text with its diagnoses first, right under its first line.
+pub fn with_diagnoses(text: &str, report: &DiagnoseReport, origin: Option<Timestamp>) -> String {
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    format!("{first}\n{}{rest}", render_report(report, origin, "  "))
+}

@@ -1,0 +1,169 @@
+//! The text of diagnoses, conformance verdicts and `explain` answers (the CLI prints it; the
+//! page can show the same values from the serialised reports).
+
+use std::fmt::Write as _;
+
+use wsinspect_core::common::escape_controls;
+use wsinspect_core::diagnose::explain::ExplainMatch;
+use wsinspect_core::diagnose::{Class, Evidence};
+use wsinspect_core::diagnose::{Conformance, DiagnoseReport, Diagnosis, PeerConformance, Verdict};
+use wsinspect_core::session::Timestamp;
+
+/// Each diagnosis: its id, severity and sentence, the evidence, what clients print. Times are
+/// shown from `origin` (the connection's first packet) when given. Every line starts with
+/// `indent`. Empty when there is no diagnosis.
+pub fn render_diagnoses(
+    diagnoses: &[Diagnosis],
+    origin: Option<Timestamp>,
+    indent: &str,
+) -> String {
+    let mut s = String::new();
+    for d in diagnoses {
+        let _ = writeln!(
+            s,
+            "{indent}diagnosis {} ({}): {}",
+            d.id,
+            d.severity.as_str(),
+            escape_controls(&d.message)
+        );
+        for e in &d.evidence {
+            let _ = writeln!(s, "{indent}  evidence: {}", evidence_text(e, origin));
+        }
+        let prints: Vec<String> = d
+            .clients_print
+            .iter()
+            .filter(|c| !c.text.starts_with('('))
+            .map(|c| format!("{}: \"{}\"", c.client, c.text))
+            .collect();
+        if !prints.is_empty() {
+            let _ = writeln!(s, "{indent}  clients print: {}", prints.join("; "));
+        }
+    }
+    s
+}
+
+fn evidence_text(e: &Evidence, origin: Option<Timestamp>) -> String {
+    let mut where_ = vec![e.direction.as_str().to_string()];
+    if let Some(f) = e.frame {
+        where_.push(format!("frame {f}"));
+    }
+    if let Some(o) = e.offset {
+        where_.push(format!("offset {o}"));
+    }
+    if let (Some(t), Some(o)) = (e.time, origin) {
+        where_.push(format!("+{:.3} s", t.0.saturating_sub(o.0) as f64 / 1e9));
+    }
+    format!("[{}] {}", where_.join(", "), escape_controls(&e.what))
+}
+
+/// One line per peer: the classes it failed (first frame and rule), passed, or did not exercise.
+pub fn render_conformance(c: &Conformance, indent: &str) -> String {
+    let mut s = String::new();
+    for (who, p) in [("client", &c.client), ("server", &c.server)] {
+        let _ = writeln!(s, "{indent}conformance of the {who}: {}", peer_text(p));
+    }
+    s
+}
+
+fn peer_text(p: &PeerConformance) -> String {
+    let mut fails = Vec::new();
+    let mut pass = Vec::new();
+    let mut none = Vec::new();
+    for c in Class::ALL {
+        let v = p.get(*c);
+        match v.verdict {
+            Verdict::Fail => {
+                let rule = v
+                    .rule
+                    .map(|r| serde_json::to_value(r).ok())
+                    .and_then(|v| v.and_then(|v| v.as_str().map(str::to_string)))
+                    .unwrap_or_default();
+                let at = match (v.direction, v.frame) {
+                    (Some(d), Some(f)) => format!(" at {d} frame {f}"),
+                    _ => String::new(),
+                };
+                fails.push(format!("{c} FAIL ({rule}{at})"));
+            }
+            Verdict::Pass => pass.push(c.as_str()),
+            Verdict::NotExercised => none.push(c.as_str()),
+        }
+    }
+    let mut parts = fails;
+    if !pass.is_empty() {
+        parts.push(format!("pass: {}", pass.join(", ")));
+    }
+    if !none.is_empty() {
+        parts.push(format!("not exercised: {}", none.join(", ")));
+    }
+    parts.join("; ")
+}
+
+/// A whole report: the diagnoses (or that there are none), then the conformance.
+pub fn render_report(r: &DiagnoseReport, origin: Option<Timestamp>, indent: &str) -> String {
+    let mut s = if r.diagnoses.is_empty() {
+        format!("{indent}diagnosis: nothing wrong found\n")
+    } else {
+        render_diagnoses(&r.diagnoses, origin, indent)
+    };
+    s.push_str(&render_conformance(&r.conformance, indent));
+    s
+}
+
+/// The causes of an error text: for each, what it is, how to tell it in a capture, what to
+/// change, and the client texts that matched.
+pub fn render_explain(text: &str, matches: &[ExplainMatch]) -> String {
+    if matches.is_empty() {
+        return format!(
+            "No known cause prints \"{}\". Record the connection (wsinspect pcap) and read its diagnoses.\n",
+            escape_controls(text)
+        );
+    }
+    let mut s = format!("\"{}\" can be caused by:\n", escape_controls(text));
+    for (i, m) in matches.iter().enumerate() {
+        let d = m.diagnosis;
+        let _ = writeln!(s, "\n{}. {} ({}, match {}%)", i + 1, d.title, d.id, m.score);
+        let _ = writeln!(s, "   how to tell: {}", d.tell);
+        let _ = writeln!(s, "   what to change: {}", d.change);
+        // Asked by id: every client's text.
+        let shown: &[_] = if m.matched.is_empty() {
+            d.clients
+        } else {
+            &m.matched
+        };
+        for c in shown {
+            let _ = writeln!(s, "   {} prints: \"{}\" ({})", c.client, c.text, c.from);
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wsinspect_core::diagnose::explain::explain;
+    use wsinspect_core::diagnose::{diagnose, TcpEnds};
+
+    #[test]
+    fn an_empty_connection_says_nothing_wrong_and_lists_what_was_not_exercised() {
+        let r = diagnose([], &TcpEnds::UNKNOWN);
+        let s = render_report(&r, None, "  ");
+        assert!(s.starts_with("  diagnosis: nothing wrong found\n"), "{s}");
+        assert!(
+            s.contains("  conformance of the client: not exercised: framing, pings, reserved-bits"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn explain_text_names_causes_or_says_none_is_known_with_controls_escaped() {
+        let text = "Invalid frame header";
+        let s = render_explain(text, &explain(text));
+        assert!(s.contains("1. the server wrote HTTP or text onto the upgraded socket (http-after-upgrade, match 100%)"), "{s}");
+        assert!(s.contains("what to change: After the 101"), "{s}");
+        let s = render_explain("\u{1b}[31mnope", &[]);
+        assert!(
+            s.starts_with("No known cause prints \"\\u{1b}[31mnope\""),
+            "{s}"
+        );
+    }
+}
