@@ -40,3 +40,19 @@ for p in ["pcap/echo.pcap", "pcap/echo.pcapng", "pcap/fragmented.pcap", "pcap/lo
 # har: the file.
 for p in sorted(glob.glob(f"{root}/tests/data/har/*.har")):
     put("har", open(p, "rb").read(), os.path.basename(p))
+# payload: knobs (0: auto, subprotocol from the capture), then messages, each a kind byte
+# (0 text, 1 binary) and its payload, separated by 0xfe. The messages come from the real
+# captures of tests/data/payload, read by wsinspect itself.
+import json, subprocess
+SUBS = [None, "mqtt", "v12.stomp", "wamp.2.json", "wamp.2.msgpack", "wamp.2.cbor",
+        "graphql-transport-ws", "actioncable-v1-json"]
+for p in sorted(glob.glob(f"{root}/tests/data/payload/*.pcapng")):
+    out = subprocess.run(["cargo", "run", "-q", "-p", "wsinspect-cli", "--", "pcap", "--json",
+                          "--payload", "none", p], cwd=root, capture_output=True, check=True)
+    for c in json.loads(out.stdout)["connections"]:
+        sub = (c.get("upgrade") or {}).get("subprotocol")
+        knobs = (SUBS.index(sub) << 5) if sub in SUBS else 0
+        parts = [bytes([0 if m["opcode"] == 1 else 1]) + bytes.fromhex(m["payload"])
+                 for m in c["messages"][:40]]
+        put("payload", bytes([knobs]) + b"\xfe".join(parts),
+            f"{os.path.basename(p)}-{c['id']}")
