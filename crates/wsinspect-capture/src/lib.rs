@@ -37,6 +37,7 @@ pub mod file;
 pub mod har;
 pub mod link;
 pub mod tcp;
+pub mod write;
 
 pub use capture::{
     Capture, CaptureConfig, CaptureEvent, ClientBy, Connection, FlowKind, Note, OtherFlow, Totals,
