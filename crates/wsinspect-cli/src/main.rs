@@ -14,6 +14,7 @@ mod handshake;
 mod har;
 mod output;
 mod pcap;
+mod serve;
 
 /// WebSocket protocol inspector.
 #[derive(Parser)]
@@ -35,6 +36,9 @@ enum Command {
     Handshake(handshake::HandshakeArgs),
     /// Find the WebSocket connections in a pcap or pcapng capture (or a HAR file) and decode them.
     Pcap(pcap::PcapArgs),
+    /// Live capture: relay WebSocket traffic byte for byte, decode it as it passes, serve the
+    /// page and the live feed, record pcapng.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         Command::Encode(args) => encode::run(args),
         Command::Handshake(args) => handshake::run(args),
         Command::Pcap(args) => pcap::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,433 @@
+//! The relay: a reverse proxy to one fixed upstream, byte for byte. It reads the client's
+//! request head (bounded: 431 over the limit), rewrites the Host header for the upstream when
+//! it differs (the one change it ever makes, announced in the feed), dials the configured
+//! upstream (never anything the client names: 502 when it cannot), then copies bytes both ways
+//! untouched. Each chunk is timestamped when read, given to the connection's decoder and the
+//! recorder, then forwarded; a connection's errors end that connection only.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Mutex;
+use wsinspect_core::common::Direction;
+
+use crate::event::{now, ConnId, RelayEvent, Tap};
+use crate::http::{self, HeadError};
+use crate::record::Item;
+use crate::Hub;
+
+/// How long dialling the upstream may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The size of one read.
+const CHUNK: usize = 64 << 10;
+
+/// `LISTEN=UPSTREAM`: where the relay listens and the one upstream it dials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxySpec {
+    /// The address to listen on (a port alone: the server's bind address).
+    pub listen: Listen,
+    /// The upstream.
+    pub upstream: Upstream,
+}
+
+/// Where a relay listens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listen {
+    /// A port on the server's bind address.
+    Port(u16),
+    /// An address.
+    Addr(SocketAddr),
+}
+
+/// A `ws://host:port` upstream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upstream {
+    /// As given.
+    pub url: String,
+    /// `host:port` to dial, and the Host header's value.
+    pub authority: String,
+}
+
+impl FromStr for ProxySpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ProxySpec, String> {
+        let (listen, upstream) = s
+            .split_once('=')
+            .ok_or_else(|| format!("--proxy takes LISTEN=UPSTREAM (e.g. 127.0.0.1:9001=ws://127.0.0.1:8765), not {s:?}"))?;
+        let listen = if let Ok(port) = listen.parse::<u16>() {
+            Listen::Port(port)
+        } else {
+            Listen::Addr(listen.parse().map_err(|_| {
+                format!(
+                    "--proxy: {listen:?} is not a port or an address:port (e.g. 127.0.0.1:9001)"
+                )
+            })?)
+        };
+        Ok(ProxySpec {
+            listen,
+            upstream: upstream.parse()?,
+        })
+    }
+}
+
+impl FromStr for Upstream {
+    type Err = String;
+
+    fn from_str(url: &str) -> Result<Upstream, String> {
+        let rest = if let Some(rest) = url.strip_prefix("ws://") {
+            rest
+        } else if url.starts_with("wss://") {
+            return Err(format!(
+                "--proxy: {url:?}: wss:// upstreams are not supported yet; relay to a ws:// one"
+            ));
+        } else {
+            return Err(format!(
+                "--proxy: the upstream must be a ws://host:port URL, not {url:?}"
+            ));
+        };
+        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        if authority.is_empty() || authority.contains(['/', '?', '#', '@']) {
+            return Err(format!(
+                "--proxy: the upstream is a host and port only (the client's path is forwarded as sent), not {url:?}"
+            ));
+        }
+        let authority = if has_port(authority) {
+            authority.to_string()
+        } else {
+            format!("{authority}:80")
+        };
+        Ok(Upstream {
+            url: url.to_string(),
+            authority,
+        })
+    }
+}
+
+fn has_port(authority: &str) -> bool {
+    match authority.rfind(':') {
+        Some(i) => !authority[i..].contains(']') && authority[i + 1..].parse::<u16>().is_ok(),
+        None => false,
+    }
+}
+
+/// The head to forward: `head` with its Host value replaced by `host` when it differs (or a
+/// Host header added after the request line when there is none), and what was changed.
+/// A head that does not parse as HTTP is forwarded as it is (the decoder will say what is
+/// wrong with it); nothing else is ever changed.
+pub fn rewrite_host(head: &[u8], host: &str) -> (Vec<u8>, Option<RelayEvent>) {
+    let mut headers = [httparse::EMPTY_HEADER; 128];
+    let mut req = httparse::Request::new(&mut headers);
+    if !matches!(req.parse(head), Ok(httparse::Status::Complete(_))) {
+        return (head.to_vec(), None);
+    }
+    let found = req
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("host"));
+    match found {
+        Some(h) if h.value == host.as_bytes() => (head.to_vec(), None),
+        Some(h) => {
+            let start = h.value.as_ptr() as usize - head.as_ptr() as usize;
+            let end = start + h.value.len();
+            let mut out = Vec::with_capacity(head.len() + host.len());
+            out.extend_from_slice(&head[..start]);
+            out.extend_from_slice(host.as_bytes());
+            out.extend_from_slice(&head[end..]);
+            let from = String::from_utf8_lossy(h.value).into_owned();
+            (
+                out,
+                Some(RelayEvent::HostRewritten {
+                    from: Some(from),
+                    to: host.to_string(),
+                }),
+            )
+        }
+        None => {
+            let line_end = head.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let mut out = head[..line_end].to_vec();
+            out.extend_from_slice(format!("Host: {host}\r\n").as_bytes());
+            out.extend_from_slice(&head[line_end..]);
+            (
+                out,
+                Some(RelayEvent::HostRewritten {
+                    from: None,
+                    to: host.to_string(),
+                }),
+            )
+        }
+    }
+}
+
+/// One relay's listener loop: each client in a task of its own.
+pub async fn serve(hub: Arc<Hub>, listener: TcpListener, upstream: Arc<Upstream>) {
+    let listen = listener.local_addr().ok();
+    loop {
+        let (client, peer) = match listener.accept().await {
+            Ok(c) => c,
+            Err(_) => {
+                // Out of file descriptors and the like: wait rather than spin.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = client.set_nodelay(true);
+        let hub = hub.clone();
+        let upstream = upstream.clone();
+        let Some(listen) = listen else { continue };
+        tokio::spawn(async move {
+            let id = hub.next_id();
+            relay(hub, id, client, peer, listen, &upstream).await;
+        });
+    }
+}
+
+/// One connection, start to end.
+async fn relay(
+    hub: Arc<Hub>,
+    id: ConnId,
+    mut client: TcpStream,
+    peer: SocketAddr,
+    listen: SocketAddr,
+    upstream: &Upstream,
+) {
+    let head = match http::read_head(&mut client, hub.max_head, http::HEAD_TIMEOUT).await {
+        Ok(head) => head,
+        Err(e) => {
+            let status = match &e {
+                HeadError::TooLarge { .. } => {
+                    http::reply_text(
+                        &mut client,
+                        431,
+                        "Request Header Fields Too Large",
+                        &format!("wsinspect: {e}"),
+                    )
+                    .await;
+                    Some(431)
+                }
+                HeadError::Timeout => {
+                    http::reply_text(
+                        &mut client,
+                        408,
+                        "Request Timeout",
+                        &format!("wsinspect: {e}"),
+                    )
+                    .await;
+                    Some(408)
+                }
+                HeadError::Closed { .. } | HeadError::Io(_) => None,
+            };
+            let event = RelayEvent::Refused {
+                client: peer,
+                status,
+                reason: e.to_string(),
+            };
+            hub.relay_event(id, &event).await;
+            return;
+        }
+    };
+    let dialled =
+        tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&upstream.authority)).await;
+    let server = match dialled {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return unreachable(&hub, id, client, peer, upstream, e.to_string()).await,
+        Err(_) => {
+            let why = format!("no answer within {} s", CONNECT_TIMEOUT.as_secs());
+            return unreachable(&hub, id, client, peer, upstream, why).await;
+        }
+    };
+    let _ = server.set_nodelay(true);
+    let server_addr = server.peer_addr().unwrap_or(listen);
+    let time = now();
+    let open = RelayEvent::Open {
+        listen,
+        upstream: upstream.url.clone(),
+        client: peer,
+        server: server_addr,
+        source: "relay",
+    };
+    hub.relay_event(id, &open).await;
+    hub.record(Item::Open {
+        id,
+        client: peer,
+        server: server_addr,
+        time,
+    })
+    .await;
+    let (forward, rewrite) = rewrite_host(head.head(), &upstream.authority);
+    if let Some(rewrite) = rewrite {
+        hub.relay_event(id, &rewrite).await;
+    }
+    let tap = Arc::new(Mutex::new(Tap::new(id, hub.session_config.clone())));
+    let mut first = forward;
+    first.extend_from_slice(head.rest());
+    let error = pipe(&hub, &tap, client, server, first).await.err();
+    let totals = tap.lock().await.totals();
+    let closed = RelayEvent::Closed {
+        client_bytes: totals[0],
+        server_bytes: totals[1],
+        error: error.map(|e| e.to_string()),
+    };
+    hub.relay_event(id, &closed).await;
+    hub.record(Item::Close { id }).await;
+}
+
+async fn unreachable(
+    hub: &Hub,
+    id: ConnId,
+    mut client: TcpStream,
+    peer: SocketAddr,
+    upstream: &Upstream,
+    why: String,
+) {
+    let text = format!(
+        "wsinspect: the upstream {} cannot be reached: {why}",
+        upstream.url
+    );
+    http::reply_text(&mut client, 502, "Bad Gateway", &text).await;
+    let event = RelayEvent::UpstreamError {
+        client: peer,
+        upstream: upstream.url.clone(),
+        error: why,
+    };
+    hub.relay_event(id, &event).await;
+}
+
+/// Copy both ways until both sides have ended, or either fails (then both are dropped).
+async fn pipe(
+    hub: &Hub,
+    tap: &Arc<Mutex<Tap>>,
+    client: TcpStream,
+    server: TcpStream,
+    first: Vec<u8>,
+) -> std::io::Result<()> {
+    let (client_r, client_w) = client.into_split();
+    let (server_r, mut server_w) = server.into_split();
+    // The head (rewritten) and what came with it: the first client chunk.
+    observe(hub, tap, Direction::Client, &first).await;
+    server_w.write_all(&first).await?;
+    let up = pump(hub, tap, Direction::Client, client_r, server_w);
+    let down = pump(hub, tap, Direction::Server, server_r, client_w);
+    tokio::pin!(up, down);
+    tokio::select! {
+        r = &mut up => { r?; down.await }
+        r = &mut down => { r?; up.await }
+    }
+}
+
+/// One direction: read, observe, forward; at the end, half-close the other side.
+async fn pump<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+    hub: &Hub,
+    tap: &Arc<Mutex<Tap>>,
+    direction: Direction,
+    mut from: R,
+    mut to: W,
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = from.read(&mut buf).await?;
+        if n == 0 {
+            let time = now();
+            let mut tap = tap.lock().await;
+            let mut lines = Vec::new();
+            tap.end(direction, time, &mut lines);
+            hub.publish(lines).await;
+            hub.record(Item::Fin {
+                id: tap.id(),
+                direction,
+                time,
+            })
+            .await;
+            drop(tap);
+            return to.shutdown().await;
+        }
+        observe(hub, tap, direction, &buf[..n]).await;
+        to.write_all(&buf[..n]).await?;
+    }
+}
+
+/// Timestamp a chunk, decode it, publish its lines and record it, in that connection's order.
+async fn observe(hub: &Hub, tap: &Arc<Mutex<Tap>>, direction: Direction, bytes: &[u8]) {
+    let time = now();
+    let mut tap = tap.lock().await;
+    let mut lines = Vec::new();
+    tap.chunk(direction, bytes, time, &mut lines);
+    hub.publish(lines).await;
+    if hub.records_packets() {
+        let item = Item::Data {
+            id: tap.id(),
+            direction,
+            bytes: bytes.to_vec(),
+            time,
+        };
+        hub.record(item).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_host_value_changes() {
+        let head =
+            b"GET /chat?x=1 HTTP/1.1\r\nhOsT:  127.0.0.1:9001 \r\nUpgrade: websocket\r\n\r\n";
+        let (out, event) = rewrite_host(head, "127.0.0.1:8765");
+        assert_eq!(
+            out,
+            b"GET /chat?x=1 HTTP/1.1\r\nhOsT:  127.0.0.1:8765 \r\nUpgrade: websocket\r\n\r\n"
+        );
+        match event {
+            Some(RelayEvent::HostRewritten { from, to }) => {
+                assert_eq!(from.as_deref(), Some("127.0.0.1:9001"));
+                assert_eq!(to, "127.0.0.1:8765");
+            }
+            other => panic!("{other:?}"),
+        }
+        let (same, none) = rewrite_host(&out, "127.0.0.1:8765");
+        assert_eq!(same, out);
+        assert!(none.is_none());
+        let (added, event) = rewrite_host(b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", "h:1");
+        assert_eq!(
+            added,
+            b"GET / HTTP/1.1\r\nHost: h:1\r\nUpgrade: websocket\r\n\r\n"
+        );
+        assert!(matches!(
+            event,
+            Some(RelayEvent::HostRewritten { from: None, .. })
+        ));
+        let junk = b"\x16\x03\x01 not http\r\n\r\n";
+        let (kept, none) = rewrite_host(junk, "h:1");
+        assert_eq!(kept, junk);
+        assert!(none.is_none());
+    }
+
+    #[test]
+    fn specs_name_one_ws_upstream_and_nothing_else() {
+        let s: ProxySpec = "127.0.0.1:9001=ws://127.0.0.1:8765".parse().unwrap();
+        assert_eq!(s.listen, Listen::Addr("127.0.0.1:9001".parse().unwrap()));
+        assert_eq!(s.upstream.authority, "127.0.0.1:8765");
+        let s: ProxySpec = "9001=ws://localhost/".parse().unwrap();
+        assert_eq!(s.listen, Listen::Port(9001));
+        assert_eq!(s.upstream.authority, "localhost:80");
+        let s: ProxySpec = "9001=ws://[::1]:8765".parse().unwrap();
+        assert_eq!(s.upstream.authority, "[::1]:8765");
+        let s: ProxySpec = "9001=ws://[::1]".parse().unwrap();
+        assert_eq!(s.upstream.authority, "[::1]:80");
+        for bad in [
+            "9001",
+            "x=ws://a:1",
+            "9001=http://a:1",
+            "9001=ws://a:1/path",
+            "9001=ws://u@a:1",
+            "9001=wss://a:1",
+        ] {
+            assert!(bad.parse::<ProxySpec>().is_err(), "{bad}");
+        }
+    }
+}
