@@ -17,4 +17,5 @@ mod decode;
 mod notation;
 mod pcap;
 mod real;
+mod serve;
 mod stream;
