@@ -80,6 +80,16 @@ pub enum RelayEvent {
         /// Why.
         reason: String,
     },
+    /// Bytes relayed but not decoded: the decoder was too far behind to queue them (they were
+    /// forwarded and recorded all the same).
+    Lost {
+        /// Who sent them.
+        direction: Direction,
+        /// Where they start in that direction's stream.
+        offset: u64,
+        /// How many.
+        len: u64,
+    },
     /// One direction ended (the sender closed its side).
     End {
         /// Which.
@@ -172,6 +182,20 @@ impl Tap {
         self.offsets[i] += bytes.len() as u64;
         out.push(relay_line(self.id, time, &chunk));
         self.session.feed(direction, bytes, Some(time));
+        self.drain(out);
+    }
+
+    /// `len` bytes of `direction` were relayed but not decoded.
+    pub fn lost(&mut self, direction: Direction, len: u64, time: Timestamp, out: &mut Vec<Line>) {
+        let i = usize::from(direction == Direction::Server);
+        let lost = RelayEvent::Lost {
+            direction,
+            offset: self.offsets[i],
+            len,
+        };
+        self.offsets[i] += len;
+        out.push(relay_line(self.id, time, &lost));
+        self.session.gap(direction, len, Some(time));
         self.drain(out);
     }
 

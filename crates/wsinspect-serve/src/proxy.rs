@@ -2,19 +2,21 @@
 //! request head (bounded: 431 over the limit), rewrites the Host header for the upstream when
 //! it differs (the one change it ever makes, announced in the feed), dials the configured
 //! upstream (never anything the client names: 502 when it cannot), then copies bytes both ways
-//! untouched. Each chunk is timestamped when read, given to the connection's decoder and the
-//! recorder, then forwarded; a connection's errors end that connection only.
+//! untouched. Each chunk is timestamped when read, queued for the connection's decoder (a task
+//! of its own, so decoding never holds up the bytes) and the recorder, then forwarded; a
+//! connection's errors end that connection only.
 
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Mutex;
 use wsinspect_core::common::Direction;
 
+use crate::decode;
 use crate::event::{now, ConnId, RelayEvent, Tap};
 use crate::http::{self, HeadError};
 use crate::record::Item;
@@ -263,14 +265,22 @@ async fn relay(
     if let Some(rewrite) = rewrite {
         hub.relay_event(id, &rewrite).await;
     }
-    let tap = Arc::new(Mutex::new(Tap::new(id, hub.session_config.clone())));
+    let (decoder, decoding) = decode::spawn(hub.clone(), Tap::new(id, hub.session_config.clone()));
     let mut first = forward;
     first.extend_from_slice(head.rest());
-    let error = pipe(&hub, &tap, client, server, first).await.err();
-    let totals = tap.lock().await.totals();
+    let relayed = [AtomicU64::new(0), AtomicU64::new(0)];
+    let link = Link {
+        hub: &hub,
+        id,
+        decoder,
+        relayed: &relayed,
+    };
+    let error = pipe(link, client, server, first).await.err();
+    // Every session line of the connection is out before its closing line.
+    let _ = decoding.await;
     let closed = RelayEvent::Closed {
-        client_bytes: totals[0],
-        server_bytes: totals[1],
+        client_bytes: relayed[0].load(Ordering::Relaxed),
+        server_bytes: relayed[1].load(Ordering::Relaxed),
         error: error.map(|e| e.to_string()),
     };
     hub.relay_event(id, &closed).await;
@@ -298,10 +308,18 @@ async fn unreachable(
     hub.relay_event(id, &event).await;
 }
 
+/// What both directions of one connection share.
+struct Link<'a> {
+    hub: &'a Hub,
+    id: ConnId,
+    decoder: decode::DecoderTx,
+    /// Bytes forwarded: `[client, server]`.
+    relayed: &'a [AtomicU64; 2],
+}
+
 /// Copy both ways until both sides have ended, or either fails (then both are dropped).
 async fn pipe(
-    hub: &Hub,
-    tap: &Arc<Mutex<Tap>>,
+    link: Link<'_>,
     client: TcpStream,
     server: TcpStream,
     first: Vec<u8>,
@@ -309,10 +327,12 @@ async fn pipe(
     let (client_r, client_w) = client.into_split();
     let (server_r, mut server_w) = server.into_split();
     // The head (rewritten) and what came with it: the first client chunk.
-    observe(hub, tap, Direction::Client, &first).await;
+    let mut lost = 0;
+    link.observe(Direction::Client, &first, &mut lost).await;
     server_w.write_all(&first).await?;
-    let up = pump(hub, tap, Direction::Client, client_r, server_w);
-    let down = pump(hub, tap, Direction::Server, server_r, client_w);
+    link.relayed[0].fetch_add(first.len() as u64, Ordering::Relaxed);
+    let up = link.pump(Direction::Client, client_r, server_w, lost);
+    let down = link.pump(Direction::Server, server_r, client_w, 0);
     tokio::pin!(up, down);
     tokio::select! {
         r = &mut up => { r?; down.await }
@@ -320,52 +340,51 @@ async fn pipe(
     }
 }
 
-/// One direction: read, observe, forward; at the end, half-close the other side.
-async fn pump<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
-    hub: &Hub,
-    tap: &Arc<Mutex<Tap>>,
-    direction: Direction,
-    mut from: R,
-    mut to: W,
-) -> std::io::Result<()> {
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = from.read(&mut buf).await?;
-        if n == 0 {
-            let time = now();
-            let mut tap = tap.lock().await;
-            let mut lines = Vec::new();
-            tap.end(direction, time, &mut lines);
-            hub.publish(lines).await;
-            hub.record(Item::Fin {
-                id: tap.id(),
-                direction,
-                time,
-            })
-            .await;
-            drop(tap);
-            return to.shutdown().await;
+impl Link<'_> {
+    /// One direction: read, observe, forward; at the end, half-close the other side.
+    async fn pump<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+        &self,
+        direction: Direction,
+        mut from: R,
+        mut to: W,
+        mut lost: u64,
+    ) -> std::io::Result<()> {
+        let mut buf = vec![0u8; CHUNK];
+        let i = usize::from(direction == Direction::Server);
+        loop {
+            let n = from.read(&mut buf).await?;
+            if n == 0 {
+                let time = now();
+                self.decoder.end(direction, lost, time);
+                let fin = Item::Fin {
+                    id: self.id,
+                    direction,
+                    time,
+                };
+                self.hub.record(fin).await;
+                return to.shutdown().await;
+            }
+            self.observe(direction, &buf[..n], &mut lost).await;
+            to.write_all(&buf[..n]).await?;
+            self.relayed[i].fetch_add(n as u64, Ordering::Relaxed);
         }
-        observe(hub, tap, direction, &buf[..n]).await;
-        to.write_all(&buf[..n]).await?;
     }
-}
 
-/// Timestamp a chunk, decode it, publish its lines and record it, in that connection's order.
-async fn observe(hub: &Hub, tap: &Arc<Mutex<Tap>>, direction: Direction, bytes: &[u8]) {
-    let time = now();
-    let mut tap = tap.lock().await;
-    let mut lines = Vec::new();
-    tap.chunk(direction, bytes, time, &mut lines);
-    hub.publish(lines).await;
-    if hub.records_packets() {
-        let item = Item::Data {
-            id: tap.id(),
-            direction,
-            bytes: bytes.to_vec(),
-            time,
-        };
-        hub.record(item).await;
+    /// Timestamp a chunk, queue it for the decoder (or count it lost when the decoder is
+    /// behind) and record it, before it is forwarded: so a reply is never seen before the
+    /// bytes it answers.
+    async fn observe(&self, direction: Direction, bytes: &[u8], lost: &mut u64) {
+        let time = now();
+        self.decoder.chunk(direction, bytes, time, lost);
+        if self.hub.records_packets() {
+            let item = Item::Data {
+                id: self.id,
+                direction,
+                bytes: bytes.to_vec(),
+                time,
+            };
+            self.hub.record(item).await;
+        }
     }
 }
 
