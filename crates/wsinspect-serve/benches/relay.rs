@@ -7,8 +7,9 @@
 //! - latency: a small masked frame to an upstream that echoes each read at once, one at a time;
 //!   the median round trip through each relay, and directly.
 //!
-//! `cargo bench -p wsinspect-serve --bench relay` measures (add `--subscriber` to attach a feed
-//! consumer); `cargo test` runs it once on small inputs.
+//! `cargo bench -p wsinspect-serve --bench relay` measures (add `-- --subscriber` to attach a
+//! feed consumer, `-- --keep N` to keep N payload bytes per event); `cargo test` runs it once
+//! on small inputs.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -98,9 +99,10 @@ async fn plain_relay(to: SocketAddr) -> SocketAddr {
     addr
 }
 
-async fn wsinspect_relay(to: SocketAddr, subscriber: bool) -> (Server, SocketAddr) {
+async fn wsinspect_relay(to: SocketAddr, subscriber: bool, keep: usize) -> (Server, SocketAddr) {
     let config = Config {
         port: 0,
+        keep,
         proxies: vec![ProxySpec {
             listen: Listen::Port(0),
             upstream: format!("ws://{to}").parse().unwrap(),
@@ -184,6 +186,12 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let measuring = args.iter().any(|a| a == "--bench");
     let subscriber = args.iter().any(|a| a == "--subscriber");
+    // `--keep N`: payload bytes each event keeps (the server's default otherwise).
+    let keep = args
+        .iter()
+        .position(|a| a == "--keep")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(wsinspect_serve::DEFAULT_KEEP);
     let (total, runs, rounds) = if measuring {
         (512 << 20, 5, 5000)
     } else {
@@ -193,8 +201,8 @@ async fn main() {
     let echo = upstream(true).await;
     let plain_sink = plain_relay(sink).await;
     let plain_echo = plain_relay(echo).await;
-    let (s1, ours_sink) = wsinspect_relay(sink, subscriber).await;
-    let (s2, ours_echo) = wsinspect_relay(echo, subscriber).await;
+    let (s1, ours_sink) = wsinspect_relay(sink, subscriber, keep).await;
+    let (s2, ours_echo) = wsinspect_relay(echo, subscriber, keep).await;
 
     let mut plain = Vec::new();
     let mut ours = Vec::new();
@@ -204,10 +212,12 @@ async fn main() {
         ours.push(throughput(ours_sink, total).await);
     }
     let (p, o) = (median(plain), median(ours));
+    let undecoded = s1.undecoded_bytes() as f64 / (total * runs) as f64;
     println!(
-        "relay/throughput: plain {p:.0} MB/s, wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames{}",
+        "relay/throughput: plain {p:.0} MB/s, wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames, keep {keep}, {:.1}% relayed but not decoded{}",
         100.0 * o / p,
         total >> 20,
+        100.0 * undecoded,
         if subscriber { ", one feed subscriber" } else { "" }
     );
     let direct = latency(echo, rounds).await;

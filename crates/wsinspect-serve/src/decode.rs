@@ -107,9 +107,81 @@ async fn run(
                 direction,
                 len,
                 time,
-            } => tap.lost(direction, len, time, &mut lines),
+            } => {
+                hub.undecoded.fetch_add(len, Ordering::Relaxed);
+                tap.lost(direction, len, time, &mut lines);
+            }
             Input::End { direction, time } => tap.end(direction, time, &mut lines),
         }
         hub.publish(lines).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wsinspect_core::session::SessionConfig;
+
+    use crate::event::ConnId;
+
+    #[test]
+    fn bytes_that_do_not_fit_are_counted_and_reported_before_the_next_chunk_that_does() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(QUEUE_BYTES - 10));
+        let decoder = DecoderTx {
+            tx,
+            queued: queued.clone(),
+        };
+        let t = Timestamp(1_000);
+        let mut lost = 0;
+        decoder.chunk(
+            Direction::Server,
+            &[0x81, 5, b'h', b'e', b'l', b'l', b'o', 0x81, 0, 0x81, 2],
+            t,
+            &mut lost,
+        );
+        assert_eq!(lost, 11, "did not fit");
+        decoder.chunk(Direction::Server, &[0x81, 2, b'o', b'k'], t, &mut lost);
+        assert_eq!(lost, 0);
+        let mut tap = Tap::new(
+            ConnId(7),
+            SessionConfig {
+                handshake: false,
+                ..SessionConfig::default()
+            },
+        );
+        let mut lines = Vec::new();
+        while let Ok(input) = rx.try_recv() {
+            match input {
+                Input::Lost {
+                    direction,
+                    len,
+                    time,
+                } => {
+                    tap.lost(direction, len, time, &mut lines);
+                }
+                Input::Chunk {
+                    direction,
+                    bytes,
+                    time,
+                } => tap.chunk(direction, &bytes, time, &mut lines),
+                Input::End { .. } => unreachable!(),
+            }
+        }
+        let lost_line = lines
+            .iter()
+            .find(|l| l.contains(r#""event":"lost""#))
+            .unwrap();
+        assert!(lost_line.contains(r#""offset":0,"len":11"#), "{lost_line}");
+        let chunk = lines
+            .iter()
+            .find(|l| l.contains(r#""event":"chunk""#))
+            .unwrap();
+        assert!(chunk.contains(r#""offset":11,"len":4"#), "{chunk}");
+        assert!(
+            lines.iter().any(|l| l.contains(r#""event":"gap""#)),
+            "{lines:?}"
+        );
+        assert_eq!(queued.load(Ordering::Relaxed), QUEUE_BYTES - 10 + 4);
     }
 }

@@ -49,8 +49,11 @@ use record::{Item, RecordTx, Recorder};
 /// The default port of the page and the feed.
 pub const DEFAULT_PORT: u16 = 8080;
 
-/// The default number of payload bytes each event keeps.
-pub const DEFAULT_KEEP: usize = 64 << 10;
+/// The default number of payload bytes each frame and message event keeps: enough to read a
+/// message in the page; the recording has every byte. (Hex in JSON costs four times the bytes
+/// kept per frame and message: at 64 KiB the decoder of a bulk transfer serialises more than
+/// the relay forwards.)
+pub const DEFAULT_KEEP: usize = 4 << 10;
 
 /// What to serve.
 #[derive(Clone, Debug)]
@@ -105,6 +108,8 @@ pub struct Hub {
     session_config: SessionConfig,
     max_head: usize,
     hello: Line,
+    /// Bytes relayed but not decoded (a decoder too far behind), over the run.
+    undecoded: AtomicU64,
 }
 
 /// The first line each subscriber gets.
@@ -231,6 +236,7 @@ impl Server {
             session_config,
             max_head: config.max_head,
             hello: hello.into(),
+            undecoded: AtomicU64::new(0),
         });
         let site = Arc::new(web::Site::new(page, page_addr));
         let mut tasks = vec![tokio::spawn(web::serve(hub.clone(), page_listener, site))];
@@ -262,6 +268,12 @@ impl Server {
     /// How many pages are subscribed to the feed now.
     pub fn subscribers(&self) -> usize {
         self.hub.feed.subscribers()
+    }
+
+    /// Bytes relayed but not decoded so far, because a connection's decoder was too far
+    /// behind (each is also a `lost` line in the feed).
+    pub fn undecoded_bytes(&self) -> u64 {
+        self.hub.undecoded.load(Ordering::Relaxed)
     }
 
     /// Stop listening, then write what the recorder has queued and close its files. Open
