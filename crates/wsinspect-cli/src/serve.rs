@@ -19,7 +19,8 @@ pub struct ServeArgs {
     #[arg(long)]
     bind: Option<IpAddr>,
     /// A relay: LISTEN=UPSTREAM, e.g. 127.0.0.1:9001=ws://127.0.0.1:8765 (or 9001=...); clients
-    /// connect to LISTEN and are relayed byte for byte to that one upstream. Repeatable.
+    /// connect to LISTEN and are relayed byte for byte to that one upstream (wss://: over TLS,
+    /// the client speaking plain ws to the relay). Repeatable.
     #[arg(long, value_name = "LISTEN=UPSTREAM")]
     proxy: Vec<ProxySpec>,
     /// Record every relayed byte to this pcapng file (Wireshark, tshark, wsinspect pcap read it).
@@ -35,6 +36,9 @@ pub struct ServeArgs {
     /// The page Trunk built (default: ./dist when it has an index.html).
     #[arg(long, value_name = "DIR")]
     dist: Option<PathBuf>,
+    /// Also trust these certificates (PEM) for wss:// upstreams, besides the web's roots.
+    #[arg(long, value_name = "FILE.pem")]
+    ca: Option<PathBuf>,
     /// Payload bytes kept in each frame and message event of the feed.
     #[arg(long, default_value_t = wsinspect_serve::DEFAULT_KEEP)]
     keep: usize,
@@ -66,6 +70,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         record_jsonl: args.record_jsonl,
         pcap: args.pcap,
         keep: args.keep,
+        ca: args.ca,
         ..Config::default()
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

@@ -27,6 +27,7 @@ pub mod http;
 pub mod pcap;
 pub mod proxy;
 pub mod record;
+pub mod tls;
 pub mod web;
 
 use std::io;
@@ -80,6 +81,8 @@ pub struct Config {
     pub backlog: usize,
     /// The bound on a request head (431 above it).
     pub max_head: usize,
+    /// More certificates (PEM) to trust for `wss://` upstreams, besides the web's roots.
+    pub ca: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -96,6 +99,7 @@ impl Default for Config {
             feed_queue: feed::DEFAULT_QUEUE,
             backlog: feed::DEFAULT_BACKLOG,
             max_head: http::DEFAULT_MAX_HEAD,
+            ca: None,
         }
     }
 }
@@ -110,6 +114,8 @@ pub struct Hub {
     hello: Line,
     /// Bytes relayed but not decoded (a decoder too far behind), over the run.
     undecoded: AtomicU64,
+    /// For `wss://` upstreams.
+    tls: Option<tokio_rustls::TlsConnector>,
 }
 
 /// The first line each subscriber gets.
@@ -206,6 +212,11 @@ impl Server {
             });
             relay_listeners.push((l, Arc::new(spec.upstream.clone())));
         }
+        let tls = if config.proxies.iter().any(|p| p.upstream.tls) {
+            Some(tls::connector(config.ca.as_deref())?)
+        } else {
+            None
+        };
         let recorder = Recorder::start(
             config.record_pcapng.as_deref(),
             config.record_jsonl.as_deref(),
@@ -237,6 +248,7 @@ impl Server {
             max_head: config.max_head,
             hello: hello.into(),
             undecoded: AtomicU64::new(0),
+            tls,
         });
         let site = Arc::new(web::Site::new(page, page_addr));
         let mut tasks = vec![tokio::spawn(web::serve(hub.clone(), page_listener, site))];

@@ -46,13 +46,15 @@ pub enum Listen {
     Addr(SocketAddr),
 }
 
-/// A `ws://host:port` upstream.
+/// A `ws://host:port` or `wss://host:port` upstream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Upstream {
     /// As given.
     pub url: String,
     /// `host:port` to dial, and the Host header's value.
     pub authority: String,
+    /// `wss://`: TLS to the upstream.
+    pub tls: bool,
 }
 
 impl FromStr for ProxySpec {
@@ -82,15 +84,13 @@ impl FromStr for Upstream {
     type Err = String;
 
     fn from_str(url: &str) -> Result<Upstream, String> {
-        let rest = if let Some(rest) = url.strip_prefix("ws://") {
-            rest
-        } else if url.starts_with("wss://") {
-            return Err(format!(
-                "--proxy: {url:?}: wss:// upstreams are not supported yet; relay to a ws:// one"
-            ));
+        let (rest, tls) = if let Some(rest) = url.strip_prefix("ws://") {
+            (rest, false)
+        } else if let Some(rest) = url.strip_prefix("wss://") {
+            (rest, true)
         } else {
             return Err(format!(
-                "--proxy: the upstream must be a ws://host:port URL, not {url:?}"
+                "--proxy: the upstream must be a ws://host:port or wss://host:port URL, not {url:?}"
             ));
         };
         let authority = rest.strip_suffix('/').unwrap_or(rest);
@@ -102,11 +102,15 @@ impl FromStr for Upstream {
         let authority = if has_port(authority) {
             authority.to_string()
         } else {
-            format!("{authority}:80")
+            format!("{authority}:{}", if tls { 443 } else { 80 })
         };
+        if tls {
+            crate::tls::server_name(&authority).map_err(|e| format!("--proxy: {url:?}: {e}"))?;
+        }
         Ok(Upstream {
             url: url.to_string(),
             authority,
+            tls,
         })
     }
 }
@@ -245,6 +249,14 @@ async fn relay(
     };
     let _ = server.set_nodelay(true);
     let server_addr = server.peer_addr().unwrap_or(listen);
+    let server = if upstream.tls {
+        match tls_handshake(&hub, upstream, server).await {
+            Ok(s) => Upstreamed::Tls(Box::new(s)),
+            Err(why) => return unreachable(&hub, id, client, peer, upstream, why).await,
+        }
+    } else {
+        Upstreamed::Plain(server)
+    };
     let time = now();
     let open = RelayEvent::Open {
         listen,
@@ -275,7 +287,18 @@ async fn relay(
         decoder,
         relayed: &relayed,
     };
-    let error = pipe(link, client, server, first).await.err();
+    let (client_r, client_w) = client.into_split();
+    let error = match server {
+        Upstreamed::Plain(s) => {
+            let (r, w) = s.into_split();
+            pipe(link, client_r, client_w, r, w, first).await
+        }
+        Upstreamed::Tls(s) => {
+            let (r, w) = tokio::io::split(*s);
+            pipe(link, client_r, client_w, r, w, first).await
+        }
+    }
+    .err();
     // Every session line of the connection is out before its closing line.
     let _ = decoding.await;
     let closed = RelayEvent::Closed {
@@ -317,15 +340,45 @@ struct Link<'a> {
     relayed: &'a [AtomicU64; 2],
 }
 
+/// The upstream connection: TCP, or TLS over it.
+enum Upstreamed {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+/// The TLS handshake with a `wss://` upstream, bounded by [`CONNECT_TIMEOUT`].
+async fn tls_handshake(
+    hub: &Hub,
+    upstream: &Upstream,
+    tcp: TcpStream,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
+    let connector = hub.tls.as_ref().ok_or("TLS is not set up")?;
+    let name = crate::tls::server_name(&upstream.authority)?;
+    match tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(name, tcp)).await {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(e)) => Err(format!("TLS: {e}")),
+        Err(_) => Err(format!(
+            "TLS: no handshake within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        )),
+    }
+}
+
 /// Copy both ways until both sides have ended, or either fails (then both are dropped).
-async fn pipe(
+async fn pipe<CR, CW, SR, SW>(
     link: Link<'_>,
-    client: TcpStream,
-    server: TcpStream,
+    client_r: CR,
+    client_w: CW,
+    server_r: SR,
+    mut server_w: SW,
     first: Vec<u8>,
-) -> std::io::Result<()> {
-    let (client_r, client_w) = client.into_split();
-    let (server_r, mut server_w) = server.into_split();
+) -> std::io::Result<()>
+where
+    CR: AsyncRead + Unpin,
+    CW: AsyncWrite + Unpin,
+    SR: AsyncRead + Unpin,
+    SW: AsyncWrite + Unpin,
+{
     // The head (rewritten) and what came with it: the first client chunk.
     let mut lost = 0;
     link.observe(Direction::Client, &first, &mut lost).await;
@@ -438,13 +491,16 @@ mod tests {
         assert_eq!(s.upstream.authority, "[::1]:8765");
         let s: ProxySpec = "9001=ws://[::1]".parse().unwrap();
         assert_eq!(s.upstream.authority, "[::1]:80");
+        let s: ProxySpec = "9001=wss://example.com".parse().unwrap();
+        assert_eq!(s.upstream.authority, "example.com:443");
+        assert!(s.upstream.tls);
         for bad in [
             "9001",
             "x=ws://a:1",
             "9001=http://a:1",
             "9001=ws://a:1/path",
             "9001=ws://u@a:1",
-            "9001=wss://a:1",
+            "9001=wss://bad name:1",
         ] {
             assert!(bad.parse::<ProxySpec>().is_err(), "{bad}");
         }

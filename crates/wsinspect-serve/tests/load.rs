@@ -153,12 +153,14 @@ async fn a_stalled_feed_consumer_does_not_slow_the_relay_and_is_told_what_it_mis
         let server = server_to(upstream, |c| {
             c.feed_queue = 64;
             c.backlog = 0;
+            // Many small lines, cheap to make: the feed, not the decoder, is what is tested.
+            c.keep = 16;
         })
         .await;
         let relay = server.relays()[0].listen;
         let page = server.page_addr();
         // Without any subscriber first: the baseline.
-        let baseline = traffic(relay, 200, 32 << 10).await;
+        let baseline = traffic(relay, 4000, 100).await;
 
         // A subscriber with a small receive buffer (above one loopback segment, so TCP's
         // silly-window avoidance does not stall it once it reads again) that reads nothing.
@@ -177,18 +179,19 @@ async fn a_stalled_feed_consumer_does_not_slow_the_relay_and_is_told_what_it_mis
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
 
-        let with_stalled = traffic(relay, 200, 32 << 10).await;
-        // Far more feed bytes than the socket buffers hold went by (200 x 2 messages of 32 KiB,
-        // each in a frame event and a message event, as hex: about 50 MB): the relay did not
-        // wait for the consumer.
+        let with_stalled = traffic(relay, 4000, 100).await;
+        // Far more feed bytes than the socket buffers hold went by (4000 x 2 messages, each in
+        // a chunk, a frame and a message line: about 12 MB): the relay did not wait for the
+        // consumer.
         // Generous, for a loaded 2-core machine: the point is that it did not block.
         assert!(
             with_stalled < baseline * 5 + Duration::from_secs(2),
             "with a stalled consumer {with_stalled:?}, without {baseline:?}"
         );
-        // The attentive subscriber saw the whole connection to its end.
-        let lines = attentive.until(|l| l["event"] == "closed").await;
-        assert!(lines.iter().any(|l| l["event"] == "message"));
+        // The attentive subscriber was served all along (its queue is small here, so it may
+        // have lost lines too: whatever it lost, it was told).
+        let lines = attentive.until(|l| l["event"] == "message").await;
+        assert!(lines.iter().any(|l| l["event"] == "frame"));
 
         // The stalled one reads again: what was queued, then how much it missed.
         let mut dropped = 0u64;

@@ -379,3 +379,100 @@ async fn an_oversized_head_gets_431_and_dials_nothing() {
     .await
     .expect("within the limit");
 }
+
+/// A `wss://` upstream (tokio-rustls with a certificate made here, trusted through `ca`): the
+/// client speaks plain ws to the relay, the relay TLS to the upstream, the feed shows plaintext.
+#[tokio::test]
+async fn a_wss_upstream_is_reached_over_tls_and_the_feed_shows_the_plaintext() {
+    use std::sync::Arc;
+    use tokio_rustls::rustls;
+
+    tokio::time::timeout(LIMIT, async {
+        let dir = temp_dir("wss");
+        let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, cert.cert.pem()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
+        let server_config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.cert.der().clone()], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let upstream = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await else {
+                        return;
+                    };
+                    use futures_util::{SinkExt as _, StreamExt as _};
+                    while let Some(Ok(m)) = ws.next().await {
+                        if (m.is_text() || m.is_binary()) && ws.send(m).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        let spec = wsinspect_serve::proxy::ProxySpec {
+            listen: wsinspect_serve::proxy::Listen::Port(0),
+            upstream: format!("wss://{upstream}").parse().unwrap(),
+        };
+        let config = wsinspect_serve::Config {
+            port: 0,
+            proxies: vec![spec.clone()],
+            keep: 1 << 20,
+            ca: Some(ca.clone()),
+            ..wsinspect_serve::Config::default()
+        };
+        let server = wsinspect_serve::Server::start(config).await.unwrap();
+        let feed = FeedReader::connect(server.page_addr()).await;
+        let relay = server.relays()[0].listen;
+        let sent = sample_messages();
+        echo_client(relay, "/secure", &sent).await;
+        let lines = feed.until(|l| l["event"] == "closed").await;
+        let id = first_open(&lines);
+        let want: Vec<Vec<u8>> = sent.iter().map(payload).collect();
+        assert_eq!(messages(&lines, id, "client"), want);
+        assert_eq!(messages(&lines, id, "server"), want);
+        server.shutdown().await.unwrap();
+
+        // Without the CA the upstream's certificate is not trusted: 502, and the feed says why.
+        let untrusted = wsinspect_serve::Config {
+            port: 0,
+            proxies: vec![spec],
+            ..wsinspect_serve::Config::default()
+        };
+        let server = wsinspect_serve::Server::start(untrusted).await.unwrap();
+        let feed = FeedReader::connect(server.page_addr()).await;
+        let relay = server.relays()[0].listen;
+        let answer = raw(
+            relay,
+            format!("GET / HTTP/1.1\r\nHost: {relay}\r\n\r\n").as_bytes(),
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 502"), "{answer}");
+        assert!(answer.contains("TLS"), "{answer}");
+        let lines = feed.until(|l| l["event"] == "upstream_error").await;
+        assert!(
+            lines.iter().any(|l| l["event"] == "upstream_error"
+                && l["data"]["error"].as_str().unwrap().contains("certificate")),
+            "{lines:?}"
+        );
+        server.shutdown().await.unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    })
+    .await
+    .expect("within the limit");
+}
