@@ -118,6 +118,17 @@ async fn a_thousand_concurrent_connections_lose_no_byte() {
             closed.iter().all(|l| l["data"]["error"].is_null()),
             "no connection failed"
         );
+        // Memory stays bounded: the whole test process (clients, upstream and relay, 1000
+        // connections each, every buffer) peaked under 1 GiB.
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        if let Some(kb) = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            eprintln!("peak resident memory: {} MiB", kb >> 10);
+            assert!(kb < 1 << 20, "peak resident memory {kb} kB");
+        }
         server.shutdown().await.unwrap();
         let _ = std::fs::remove_dir_all(&dir);
     })
