@@ -139,6 +139,7 @@ fn test(browser_only: bool) -> Result<()> {
     let page = Page::ensure(&mut apt)?;
     let browser = Browser::ensure(&mut apt)?;
     setup::ensure_tshark(&mut apt)?;
+    setup::ensure_python_websockets()?;
     let root = util::root();
     let mut steps: Vec<(&str, f64)> = Vec::new();
     let mut step = |name: &'static str, cmd: &mut Command| -> Result<()> {
