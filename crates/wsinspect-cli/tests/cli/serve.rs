@@ -152,3 +152,39 @@ fn serve_relays_a_connection_and_finishes_its_recording_on_ctrl_c() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn listening_beyond_loopback_needs_bind_and_warns() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wsinspect"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--proxy",
+            "0.0.0.0:0=ws://127.0.0.1:1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs --bind"), "{err}");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_wsinspect"))
+        .args(["serve", "--port", "0", "--proxy", "0=http://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("ws://host:port"));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsinspect"))
+        .args(["serve", "--port", "0", "--bind", "0.0.0.0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let running = Running(child);
+    let first = BufReader::new(stderr).lines().next().unwrap().unwrap();
+    assert!(first.contains("warning: listening on 0.0.0.0"), "{first}");
+    drop(running);
+}
