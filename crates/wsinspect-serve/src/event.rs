@@ -90,11 +90,6 @@ pub enum RelayEvent {
         /// How many.
         len: u64,
     },
-    /// One direction ended (the sender closed its side).
-    End {
-        /// Which.
-        direction: Direction,
-    },
     /// The connection is over.
     Closed {
         /// Bytes relayed from the client.
@@ -199,9 +194,8 @@ impl Tap {
         self.drain(out);
     }
 
-    /// `direction` ended.
+    /// `direction` ended (the session's `end` event says so, with the frame it ended inside).
     pub fn end(&mut self, direction: Direction, time: Timestamp, out: &mut Vec<Line>) {
-        out.push(relay_line(self.id, time, &RelayEvent::End { direction }));
         self.session.finish(direction, Some(time));
         self.drain(out);
     }

@@ -8,7 +8,7 @@
 
 use std::net::SocketAddr;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -281,11 +281,13 @@ async fn relay(
     let mut first = forward;
     first.extend_from_slice(head.rest());
     let relayed = [AtomicU64::new(0), AtomicU64::new(0)];
+    let ended = [AtomicBool::new(false), AtomicBool::new(false)];
     let link = Link {
         hub: &hub,
         id,
         decoder,
         relayed: &relayed,
+        ended: &ended,
     };
     let (client_r, client_w) = client.into_split();
     let error = match server {
@@ -338,6 +340,8 @@ struct Link<'a> {
     decoder: decode::DecoderTx,
     /// Bytes forwarded: `[client, server]`.
     relayed: &'a [AtomicU64; 2],
+    /// The decoder was told the direction ended.
+    ended: &'a [AtomicBool; 2],
 }
 
 /// The upstream connection: TCP, or TLS over it.
@@ -387,10 +391,21 @@ where
     let up = link.pump(Direction::Client, client_r, server_w, lost);
     let down = link.pump(Direction::Server, server_r, client_w, 0);
     tokio::pin!(up, down);
-    tokio::select! {
-        r = &mut up => { r?; down.await }
-        r = &mut down => { r?; up.await }
+    let result = tokio::select! {
+        r = &mut up => match r { Ok(()) => down.await, e => e },
+        r = &mut down => match r { Ok(()) => up.await, e => e },
+    };
+    // A direction cut by an error ends too, so the decoder reports what it was in the middle of.
+    let time = now();
+    for (i, direction) in [Direction::Client, Direction::Server]
+        .into_iter()
+        .enumerate()
+    {
+        if !link.ended[i].load(Ordering::Relaxed) {
+            link.decoder.end(direction, 0, time);
+        }
     }
+    result
 }
 
 impl Link<'_> {
@@ -409,6 +424,7 @@ impl Link<'_> {
             if n == 0 {
                 let time = now();
                 self.decoder.end(direction, lost, time);
+                self.ended[i].store(true, Ordering::Relaxed);
                 let fin = Item::Fin {
                     id: self.id,
                     direction,

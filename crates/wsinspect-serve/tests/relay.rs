@@ -476,3 +476,60 @@ async fn a_wss_upstream_is_reached_over_tls_and_the_feed_shows_the_plaintext() {
     .await
     .expect("within the limit");
 }
+
+/// A client that vanishes mid-message (a reset) ends its own connection only.
+#[tokio::test]
+async fn one_connection_failing_does_not_disturb_another() {
+    use futures_util::{SinkExt as _, StreamExt as _};
+
+    tokio::time::timeout(LIMIT, async {
+        let (upstream, _) = echo_upstream().await;
+        let server = server_to(upstream, |_| {}).await;
+        let feed = FeedReader::connect(server.page_addr()).await;
+        let relay = server.relays()[0].listen;
+        let (mut steady, _) = tokio_tungstenite::connect_async(format!("ws://{relay}/steady"))
+            .await
+            .unwrap();
+        steady.send(Message::text("before")).await.unwrap();
+        assert_eq!(steady.next().await.unwrap().unwrap(), Message::text("before"));
+
+        // The other client: a handshake, half a frame, then a reset (linger 0).
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        let mut doomed = socket.connect(relay).await.unwrap();
+        doomed
+            .write_all(format!("GET /doomed HTTP/1.1\r\nHost: {relay}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let n = doomed.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 101"));
+        doomed.write_all(&[0x81, 0x85, 1, 2, 3]).await.unwrap();
+        doomed.set_zero_linger().unwrap();
+        drop(doomed);
+
+        let lines = feed
+            .until(|l| l["event"] == "closed" && l["data"]["client_bytes"].as_u64() > Some(0))
+            .await;
+        let closed: Vec<_> = lines.iter().filter(|l| l["event"] == "closed").collect();
+        assert_eq!(closed.len(), 1, "only the doomed connection ended");
+        // Its frame was cut short: the decoder says so at the end of that direction.
+        let id = closed[0]["connection"].as_u64().unwrap();
+        assert_ne!(id, first_open(&lines), "the steady connection is still open");
+        let end = lines
+            .iter()
+            .find(|l| is(l, id, "end") && l["direction"] == "client")
+            .expect("the client direction's end");
+        assert!(!end["data"]["incomplete"].is_null(), "{end}");
+
+        // The steady one goes on as before.
+        for i in 0..20 {
+            let m = Message::text(format!("after {i}"));
+            steady.send(m.clone()).await.unwrap();
+            assert_eq!(steady.next().await.unwrap().unwrap(), m);
+        }
+        steady.close(None).await.unwrap();
+        server.shutdown().await.unwrap();
+    })
+    .await
+    .expect("within the limit");
+}
