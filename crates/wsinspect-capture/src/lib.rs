@@ -42,6 +42,7 @@ pub mod link;
 pub mod select;
 pub mod tcp;
 pub mod tls;
+pub mod write;
 
 pub use capture::{
     Capture, CaptureConfig, CaptureEvent, ClientBy, Connection, FlowKind, Note, OtherFlow, Totals,

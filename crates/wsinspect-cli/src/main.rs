@@ -17,6 +17,7 @@ mod har;
 mod output;
 mod payload;
 mod pcap;
+mod serve;
 mod tls;
 
 /// WebSocket protocol inspector.
@@ -42,6 +43,9 @@ enum Command {
     Handshake(handshake::HandshakeArgs),
     /// Find the WebSocket connections in a pcap or pcapng capture (or a HAR file) and decode them.
     Pcap(pcap::PcapArgs),
+    /// Live capture: relay WebSocket traffic byte for byte, decode it as it passes, serve the
+    /// page and the live feed, record pcapng.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Handshake(args) => handshake::run(args),
         Command::Pcap(args) => pcap::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

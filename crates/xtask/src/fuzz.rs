@@ -9,7 +9,14 @@ use crate::setup::Fuzz;
 use crate::util::{fail, run, Result};
 
 /// The targets, in fuzz/Cargo.toml's order.
-pub const TARGETS: &[&str] = &["notation", "session", "handshake", "capture", "har", "payload"];
+pub const TARGETS: &[&str] = &[
+    "notation",
+    "session",
+    "handshake",
+    "capture",
+    "har",
+    "payload",
+];
 
 /// libFuzzer's limits for every run: memory (MB), and seconds for one input before it counts as
 /// a hang (time linear in the input: a quadratic path on a large input is caught here).

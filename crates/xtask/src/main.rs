@@ -1,7 +1,8 @@
 //! The project's task runner. Two commands are promised in the README:
 //!
 //! - `cargo xtask serve [--port N]`: install what the page needs and is missing (the wasm32
-//!   target, Trunk, wasm-bindgen-cli), build the page, serve it.
+//!   target, Trunk, wasm-bindgen-cli), build the page, serve it (with any other flag, such as
+//!   `--proxy`, through `wsinspect serve`: live capture).
 //! - `cargo xtask test`: install what is missing (the page's tools, and Chromium, Node.js and
 //!   the npm package for the browser tests), then every check CI runs.
 //!
@@ -25,6 +26,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
   serve [--port N]   build the inspector and serve it on http://127.0.0.1:N (default 8080)
+  serve [--port N] --proxy LISTEN=ws://HOST:PORT [...]
+                     the same, with live capture: `wsinspect serve` serves the built page, the
+                     live feed and the relays (any `wsinspect serve` flag passes through)
   test               fmt, clippy, unit and CLI tests, wasm build, Trunk build, browser tests
   test browser       only the Trunk build and the browser tests (quick UI iteration)
   setup [page]       only install the tools the two commands above need (page: serve's only)
@@ -79,21 +83,52 @@ fn setup(args: &[String]) -> Result<()> {
 }
 
 fn serve(args: &[String]) -> Result<()> {
-    let port = match args {
-        [] => 8080,
-        [flag, n] if flag == "--port" => n
-            .parse::<u16>()
-            .map_err(|_| format!("--port takes a number from 1 to 65535, not {n:?}"))?,
-        _ => return fail(format!("usage: cargo xtask serve [--port N], not {args:?}")),
-    };
+    let (port, live) = serve_args(args)?;
     let page = Page::ensure(&mut Apt::default())?;
     let root = util::root();
     trunk_build(&page, &root)?;
+    if !live.is_empty() {
+        // Live capture asked for (--proxy, --record, --pcap, ...): `wsinspect serve` serves the
+        // page just built, the live feed and the relays (docs/live.md).
+        let mut cmd = Command::new("cargo");
+        cmd.current_dir(&root)
+            .args([
+                "run",
+                "--quiet",
+                "--package",
+                "wsinspect-cli",
+                "--",
+                "serve",
+            ])
+            .arg("--dist")
+            .arg(root.join("dist"))
+            .args(["--port", &port.to_string()])
+            .args(&live);
+        return run(&mut cmd);
+    }
     println!("wsinspect: serving the inspector on http://127.0.0.1:{port}/ (Ctrl-C to stop)");
     let mut cmd = page.trunk(&root);
     cmd.args(["serve", "--release", "--offline", "--no-autoreload"])
         .args(["--address", "127.0.0.1", "--port", &port.to_string()]);
     run(&mut cmd)
+}
+
+/// `--port N` (default 8080), and the rest: flags for `wsinspect serve`.
+fn serve_args(args: &[String]) -> Result<(u16, Vec<String>)> {
+    let mut port = 8080;
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--port" {
+            let n = it.next().map(String::as_str).unwrap_or_default();
+            port = n
+                .parse::<u16>()
+                .map_err(|_| format!("--port takes a number from 1 to 65535, not {n:?}"))?;
+        } else {
+            rest.push(a.clone());
+        }
+    }
+    Ok((port, rest))
 }
 
 fn trunk_build(page: &Page, root: &Path) -> Result<()> {
@@ -109,6 +144,7 @@ fn test(browser_only: bool) -> Result<()> {
     let browser = Browser::ensure(&mut apt)?;
     setup::ensure_tshark(&mut apt)?;
     setup::ensure_nginx(&mut apt)?;
+    setup::ensure_python_websockets()?;
     let root = util::root();
     let mut steps: Vec<(&str, f64)> = Vec::new();
     let mut step = |name: &'static str, cmd: &mut Command| -> Result<()> {

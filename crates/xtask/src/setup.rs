@@ -680,6 +680,29 @@ impl Fuzz {
     }
 }
 
+/// Python's `websockets` (13 or later: its asyncio API), the live-capture tests' second real
+/// peer (permessage-deflate on and off through the relay); installed with pip for the user.
+pub fn ensure_python_websockets() -> Result<()> {
+    let probe = || {
+        Command::new("python3")
+            .args(["-c", "import websockets.asyncio.server"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if probe() {
+        return Ok(());
+    }
+    println!("xtask: installing Python's websockets (the live-capture tests' peer) with pip");
+    let mut pip = Command::new("python3");
+    pip.args(["-m", "pip", "install", "--user", "websockets>=13"]);
+    if output(&mut pip).is_none() || !probe() {
+        println!("xtask: python3 -m pip install websockets failed: those tests will skip");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::fnv1a64;

@@ -19,5 +19,6 @@ mod notation;
 mod payload;
 mod pcap;
 mod real;
+mod serve;
 mod stream;
 mod tls;

@@ -1,0 +1,100 @@
+//! `wsinspect serve`: live capture (crates/wsinspect-serve does the work; docs/live.md). This
+//! file reads the flags, says where everything is, and stops cleanly on Ctrl-C.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+use wsinspect_serve::proxy::{Listen, ProxySpec};
+use wsinspect_serve::{Config, Server};
+
+/// Arguments of `wsinspect serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The port of the page and the live feed (ws://127.0.0.1:PORT/api/live).
+    #[arg(long, default_value_t = wsinspect_serve::DEFAULT_PORT)]
+    port: u16,
+    /// Listen on this address instead of 127.0.0.1 (anyone who can reach it sees the traffic).
+    #[arg(long)]
+    bind: Option<IpAddr>,
+    /// A relay: LISTEN=UPSTREAM, e.g. 127.0.0.1:9001=ws://127.0.0.1:8765 (or 9001=...); clients
+    /// connect to LISTEN and are relayed byte for byte to that one upstream (wss://: over TLS,
+    /// the client speaking plain ws to the relay). Repeatable.
+    #[arg(long, value_name = "LISTEN=UPSTREAM")]
+    proxy: Vec<ProxySpec>,
+    /// Record every relayed byte to this pcapng file (Wireshark, tshark, wsinspect pcap read it).
+    #[arg(long, value_name = "FILE.pcapng")]
+    record: Option<PathBuf>,
+    /// Record every feed line (the events, one JSON object a line) to this file.
+    #[arg(long, value_name = "FILE")]
+    record_jsonl: Option<PathBuf>,
+    /// Also decode a pcap/pcapng stream into the feed (`-`: standard input, e.g. from
+    /// `tcpdump -i lo -U -w - port 8888`).
+    #[arg(long, value_name = "FILE|-")]
+    pcap: Option<PathBuf>,
+    /// The page Trunk built (default: ./dist when it has an index.html).
+    #[arg(long, value_name = "DIR")]
+    dist: Option<PathBuf>,
+    /// Also trust these certificates (PEM) for wss:// upstreams, besides the web's roots.
+    #[arg(long, value_name = "FILE.pem")]
+    ca: Option<PathBuf>,
+    /// Payload bytes kept in each frame and message event of the feed.
+    #[arg(long, default_value_t = wsinspect_serve::DEFAULT_KEEP)]
+    keep: usize,
+}
+
+pub fn run(args: ServeArgs) -> Result<()> {
+    let bind = args.bind.unwrap_or(Config::default().bind);
+    let outside = |ip: IpAddr| !ip.is_loopback();
+    if outside(bind) {
+        eprintln!("wsinspect: warning: listening on {bind}: anyone who can reach this address can watch the relayed traffic and use the relays");
+    }
+    for p in &args.proxy {
+        if let Listen::Addr(a) = p.listen {
+            if outside(a.ip()) && !outside(bind) {
+                anyhow::bail!("--proxy {a}: listening beyond loopback needs --bind {} too (and prints a warning)", a.ip());
+            }
+        }
+    }
+    let dist = args.dist.or_else(|| {
+        let here = PathBuf::from("dist");
+        here.join("index.html").is_file().then_some(here)
+    });
+    let config = Config {
+        bind,
+        port: args.port,
+        proxies: args.proxy,
+        dist,
+        record_pcapng: args.record,
+        record_jsonl: args.record_jsonl,
+        pcap: args.pcap,
+        keep: args.keep,
+        ca: args.ca,
+        ..Config::default()
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let dist = config.dist.clone();
+        let server = Server::start(config).await?;
+        let page = server.page_addr();
+        match &dist {
+            Some(d) => println!("wsinspect: the page ({}) on http://{page}/", d.display()),
+            None => println!("wsinspect: no built page (--dist DIR); a note on http://{page}/"),
+        }
+        println!("wsinspect: the live feed on ws://{page}/api/live");
+        for r in server.relays() {
+            println!("wsinspect: relay {} -> {}", r.listen, r.upstream);
+        }
+        println!("wsinspect: Ctrl-C to stop");
+        tokio::signal::ctrl_c()
+            .await
+            .context("waiting for Ctrl-C")?;
+        server.shutdown().await.context("finishing the recording")?;
+        println!("wsinspect: stopped");
+        anyhow::Ok(())
+    })?;
+    // Relayed connections still open end with the runtime.
+    runtime.shutdown_background();
+    Ok(())
+}

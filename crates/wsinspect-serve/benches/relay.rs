@@ -1,0 +1,240 @@
+//! The relay against a plain TCP relay (tokio's `copy_bidirectional`, nothing decoded), in the
+//! same run on the same machine (docs/benchmarks.md):
+//!
+//! - throughput: a client streams large masked binary frames through the relay to an upstream
+//!   that answered 101 and discards what it reads; MB/s from the first byte to the upstream's
+//!   end of stream;
+//! - latency: a small masked frame to an upstream that echoes each read at once, one at a time;
+//!   the median round trip through each relay, and directly.
+//!
+//! `cargo bench -p wsinspect-serve --bench relay` measures (add `-- --subscriber` to attach a
+//! feed consumer, `-- --keep N` to keep N payload bytes per event); `cargo test` runs it once
+//! on small inputs.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use wsinspect_serve::proxy::{Listen, ProxySpec};
+use wsinspect_serve::{Config, Server};
+
+const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+const RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+
+/// A masked binary frame of `len` bytes.
+fn frame(len: usize) -> Vec<u8> {
+    let mut f = vec![0x82];
+    match len {
+        0..=125 => f.push(0x80 | len as u8),
+        126..=65535 => {
+            f.push(0x80 | 126);
+            f.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        _ => {
+            f.push(0x80 | 127);
+            f.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+    }
+    let key = [0x37, 0xfa, 0x21, 0x3d];
+    f.extend_from_slice(&key);
+    f.extend((0..len).map(|i| (i as u8).wrapping_mul(31) ^ key[i % 4]));
+    f
+}
+
+/// Upstream: reads the head, answers 101, then discards (`echo: false`) or echoes each read.
+async fn upstream(echo: bool) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = l.accept().await else {
+                return;
+            };
+            let _ = s.set_nodelay(true);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 256 << 10];
+                let mut head = Vec::new();
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = s.read(&mut buf).await.unwrap();
+                    if n == 0 {
+                        return;
+                    }
+                    head.extend_from_slice(&buf[..n]);
+                }
+                s.write_all(RESPONSE).await.unwrap();
+                loop {
+                    let n = match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    if echo && s.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+/// A plain relay: accept, dial, copy both ways.
+async fn plain_relay(to: SocketAddr) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut c, _)) = l.accept().await else {
+                return;
+            };
+            let _ = c.set_nodelay(true);
+            tokio::spawn(async move {
+                let mut u = TcpStream::connect(to).await.unwrap();
+                let _ = u.set_nodelay(true);
+                let _ = tokio::io::copy_bidirectional(&mut c, &mut u).await;
+            });
+        }
+    });
+    addr
+}
+
+async fn wsinspect_relay(to: SocketAddr, subscriber: bool, keep: usize) -> (Server, SocketAddr) {
+    let config = Config {
+        port: 0,
+        keep,
+        proxies: vec![ProxySpec {
+            listen: Listen::Port(0),
+            upstream: format!("ws://{to}").parse().unwrap(),
+        }],
+        ..Config::default()
+    };
+    let server = Server::start(config).await.unwrap();
+    let relay = server.relays()[0].listen;
+    if subscriber {
+        let page = server.page_addr();
+        tokio::spawn(async move {
+            let mut s = TcpStream::connect(page).await.unwrap();
+            let req = format!("GET /api/live HTTP/1.1\r\nHost: {page}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            s.write_all(req.as_bytes()).await.unwrap();
+            let mut buf = vec![0u8; 256 << 10];
+            while let Ok(n) = s.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        });
+    }
+    (server, relay)
+}
+
+/// Connect, handshake, and wait for the 101.
+async fn open(to: SocketAddr) -> TcpStream {
+    let mut s = TcpStream::connect(to).await.unwrap();
+    s.set_nodelay(true).unwrap();
+    s.write_all(REQUEST).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while got.len() < RESPONSE.len() {
+        let n = s.read(&mut buf).await.unwrap();
+        assert!(n > 0);
+        got.extend_from_slice(&buf[..n]);
+    }
+    s
+}
+
+/// MB/s of `total` bytes of frames through `to`.
+async fn throughput(to: SocketAddr, total: usize) -> f64 {
+    let f = frame(64 << 10);
+    let mut s = open(to).await;
+    let started = Instant::now();
+    let mut sent = 0;
+    while sent < total {
+        s.write_all(&f).await.unwrap();
+        sent += f.len();
+    }
+    s.shutdown().await.unwrap();
+    // The upstream closes after reading everything; its FIN comes back through the relay.
+    let mut buf = [0u8; 1024];
+    while s.read(&mut buf).await.unwrap() > 0 {}
+    sent as f64 / started.elapsed().as_secs_f64() / 1e6
+}
+
+/// The median round trip of a 32-byte frame through `to`.
+async fn latency(to: SocketAddr, rounds: usize) -> Duration {
+    let f = frame(32);
+    let mut s = open(to).await;
+    let mut times = Vec::with_capacity(rounds);
+    let mut buf = vec![0u8; f.len()];
+    for _ in 0..rounds {
+        let t = Instant::now();
+        s.write_all(&f).await.unwrap();
+        s.read_exact(&mut buf).await.unwrap();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let measuring = args.iter().any(|a| a == "--bench");
+    let subscriber = args.iter().any(|a| a == "--subscriber");
+    // `--keep N`: payload bytes each event keeps (the server's default otherwise).
+    let keep = args
+        .iter()
+        .position(|a| a == "--keep")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(wsinspect_serve::DEFAULT_KEEP);
+    let (total, runs, rounds) = if measuring {
+        (512 << 20, 5, 5000)
+    } else {
+        (1 << 20, 1, 20)
+    };
+    let sink = upstream(false).await;
+    let echo = upstream(true).await;
+    let plain_sink = plain_relay(sink).await;
+    let plain_echo = plain_relay(echo).await;
+    let (s1, ours_sink) = wsinspect_relay(sink, subscriber, keep).await;
+    let (s2, ours_echo) = wsinspect_relay(echo, subscriber, keep).await;
+
+    let mut plain = Vec::new();
+    let mut ours = Vec::new();
+    for _ in 0..runs {
+        // Alternate, so both see the same machine load.
+        plain.push(throughput(plain_sink, total).await);
+        ours.push(throughput(ours_sink, total).await);
+    }
+    let (p, o) = (median(plain), median(ours));
+    let undecoded = s1.undecoded_bytes() as f64 / (total * runs) as f64;
+    println!(
+        "relay/throughput: plain {p:.0} MB/s, wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames, keep {keep}, {:.1}% relayed but not decoded{}",
+        100.0 * o / p,
+        total >> 20,
+        100.0 * undecoded,
+        if subscriber { ", one feed subscriber" } else { "" }
+    );
+    let direct = latency(echo, rounds).await;
+    let plain_rt = latency(plain_echo, rounds).await;
+    let ours_rt = latency(ours_echo, rounds).await;
+    println!(
+        "relay/latency (median round trip of a 32-byte frame, {rounds} rounds): direct {:.1} us, plain relay {:.1} us, wsinspect {:.1} us: {:.1} us added over direct, {:.1} us over the plain relay",
+        us(direct),
+        us(plain_rt),
+        us(ours_rt),
+        us(ours_rt) - us(direct),
+        us(ours_rt) - us(plain_rt)
+    );
+    s1.shutdown().await.unwrap();
+    s2.shutdown().await.unwrap();
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}

@@ -1,0 +1,132 @@
+//! `--pcap FILE|-`: a pcap or pcapng stream (e.g. `tcpdump -i lo -U -w - port 8888`) read as it
+//! arrives, through wsinspect-capture's sans-IO reader, into the live feed. A thread reads the
+//! bytes (standard input or a file, to its end; follow a growing file with `tail -c +1 -f FILE
+//! | wsinspect serve --pcap -`); a task feeds them to the capture and publishes its events
+//! with ids from the server's one counter, in the shapes `wsinspect pcap --jsonl` prints.
+
+use std::collections::HashMap;
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent};
+
+use crate::event::{session_line, ConnId};
+use crate::feed::Line;
+use crate::Hub;
+
+/// A line that is not a session event: `{"connection", "event", "data"}` (as `wsinspect pcap
+/// --jsonl` prints them, with `source: "pcap"`).
+#[derive(Serialize)]
+struct Other<'a, T: Serialize> {
+    connection: ConnId,
+    source: &'static str,
+    event: &'static str,
+    data: &'a T,
+}
+
+fn other<T: Serialize>(connection: ConnId, event: &'static str, data: &T) -> Line {
+    let line = Other {
+        connection,
+        source: "pcap",
+        event,
+        data,
+    };
+    serde_json::to_string(&line).unwrap_or_default().into()
+}
+
+/// Start reading `source` (`-`: standard input).
+pub fn spawn(hub: Arc<Hub>, source: PathBuf) -> JoinHandle<()> {
+    let (tx, rx) = mpsc::channel::<Result<Vec<u8>, String>>(8);
+    let name = source.display().to_string();
+    std::thread::spawn(move || read(&source, &tx));
+    tokio::spawn(run(hub, rx, name))
+}
+
+/// The reading thread: chunks until the end, or an error (sent as the last item).
+fn read(source: &std::path::Path, tx: &mpsc::Sender<Result<Vec<u8>, String>>) {
+    let mut input: Box<dyn std::io::Read> = if source.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        match std::fs::File::open(source) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                let _ = tx.blocking_send(Err(format!("reading {}: {e}", source.display())));
+                return;
+            }
+        }
+    };
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        match input.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                if tx.blocking_send(Ok(buf[..n].to_vec())).is_err() {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                let _ = tx.blocking_send(Err(format!("reading {}: {e}", source.display())));
+                return;
+            }
+        }
+    }
+}
+
+async fn run(hub: Arc<Hub>, mut rx: mpsc::Receiver<Result<Vec<u8>, String>>, name: String) {
+    let mut capture = Capture::new(CaptureConfig {
+        session: hub.session_config.clone(),
+        ..CaptureConfig::default()
+    });
+    let mut ids = HashMap::new();
+    let mut failed = None;
+    while let Some(chunk) = rx.recv().await {
+        let result = chunk.and_then(|c| capture.feed(&c).map_err(|e| format!("{name}: {e}")));
+        drain(&hub, &mut capture, &mut ids).await;
+        if let Err(e) = result {
+            failed = Some(e);
+            break;
+        }
+    }
+    if failed.is_none() {
+        if let Err(e) = capture.finish() {
+            failed = Some(format!("{name}: {e}"));
+        }
+    }
+    drain(&hub, &mut capture, &mut ids).await;
+    let id = hub.next_id();
+    hub.publish(vec![other(id, "totals", capture.totals())])
+        .await;
+    if let Some(e) = failed {
+        hub.publish(vec![other(id, "capture_error", &e)]).await;
+    }
+}
+
+async fn drain(hub: &Hub, capture: &mut Capture, ids: &mut HashMap<u64, ConnId>) {
+    let mut lines = Vec::new();
+    while let Some(e) = capture.poll_event() {
+        let mut id = |n: u64| *ids.entry(n).or_insert_with(|| hub.next_id());
+        lines.push(match &e {
+            CaptureEvent::Connection(c) => other(id(c.id), "connection", c),
+            CaptureEvent::Event { connection, event } => session_line(id(*connection), event),
+            CaptureEvent::Note(n) => other(id(n.connection), "capture_note", n),
+            CaptureEvent::Tls { connection, tls } => other(id(*connection), "tls", tls),
+            CaptureEvent::Closed { connection, .. } => {
+                // Its id is not needed again: the map holds only open connections.
+                let line = other(id(*connection), "closed", &());
+                ids.remove(connection);
+                line
+            }
+            CaptureEvent::OtherFlow(f) => {
+                let line = other(id(f.id), "other_flow", f);
+                ids.remove(&f.id);
+                line
+            }
+        });
+    }
+    hub.publish(lines).await;
+}
