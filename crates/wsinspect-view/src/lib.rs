@@ -6,9 +6,11 @@
 //! - [`examples`]: the page's examples, with their own fixtures.
 //! - [`compose`]: the page's frame composer.
 //! - [`share`]: share links (the page's state in a URL fragment).
+//! - [`capture_view`]: capture files for the page (its Web Worker's index, rows, search, details).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod capture_view;
 pub mod compose;
 pub mod examples;
 pub mod render;
