@@ -33,6 +33,8 @@ pub const MAX_KEPT: u64 = 768 << 20;
 pub const MAX_WHOLE: usize = 256 << 20;
 /// Characters of payload in a row's preview.
 pub const PREVIEW: usize = 60;
+/// The most connections a progress message lists (the page's list shows them all at once).
+pub const MAX_LISTED: usize = 1000;
 /// The most frame bytes one detail carries.
 pub const DETAIL_BYTES: usize = 1 << 20;
 
@@ -113,8 +115,10 @@ pub struct Progress {
     pub other_flows: u64,
     /// Packets read.
     pub packets: u64,
-    /// The connections so far.
+    /// The connections so far (the first [`MAX_LISTED`]).
     pub connections: Vec<ConnSummary>,
+    /// How many connections there are in all.
+    pub connection_count: u64,
 }
 
 /// One row of a connection's timeline (a frame, or a HAR message).
@@ -449,9 +453,18 @@ impl Index {
         self.conns.last_mut().expect("just pushed")
     }
 
-    /// The connections list.
+    /// The connections list (the first [`MAX_LISTED`]).
     pub fn summaries(&self) -> Vec<ConnSummary> {
-        self.conns.iter().map(|c| c.summary.clone()).collect()
+        self.conns
+            .iter()
+            .take(MAX_LISTED)
+            .map(|c| c.summary.clone())
+            .collect()
+    }
+
+    /// How many connections there are.
+    pub fn count(&self) -> u64 {
+        self.conns.len() as u64
     }
 
     /// Frames (and HAR messages) so far.
@@ -1184,6 +1197,51 @@ pub fn detail_handshake(d: &Detail) -> Option<wsinspect_core::handshake::Handsha
         .map(wsinspect_core::handshake::analyze)
 }
 
+/// A capture time (seconds since the epoch) as `2026-11-28 12:21:03.123 UTC`.
+pub fn clock(secs: f64) -> String {
+    let ms = (secs * 1000.0).round() as i64;
+    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    // Days to a civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:03} UTC",
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000
+    )
+}
+
+/// A count with thousands separators: `1,234,567`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A duration in seconds, readable: `850 µs`, `12.3 ms`, `4.56 s`.
+pub fn duration(secs: f64) -> String {
+    match secs {
+        s if s < 1e-3 => format!("{:.0} µs", s * 1e6),
+        s if s < 1.0 => format!("{:.1} ms", s * 1e3),
+        s => format!("{s:.2} s"),
+    }
+}
+
 /// A file being read: its format decided by its first bytes.
 pub struct Loader {
     state: LoadState,
@@ -1300,6 +1358,7 @@ impl Loader {
             other_flows: other,
             packets,
             connections: self.index.summaries(),
+            connection_count: self.index.count(),
         }
     }
 }
@@ -1561,6 +1620,20 @@ mod tests {
         let report = i.frames.as_ref().unwrap();
         let text = report.message_text(&report.messages[0]).unwrap();
         assert_eq!(text, "Hello, wsinspect!");
+    }
+
+    #[test]
+    fn times_read_well() {
+        assert_eq!(clock(0.0), "1970-01-01 00:00:00.000 UTC");
+        assert_eq!(clock(1_795_868_463.123_4), "2026-11-28 12:21:03.123 UTC");
+        assert_eq!(clock(951_782_400.0), "2000-02-29 00:00:00.000 UTC");
+        assert_eq!(duration(0.0004), "400 µs");
+        assert_eq!(
+            (grouped(0), grouped(999), grouped(1_234_567)),
+            ("0".into(), "999".into(), "1,234,567".into())
+        );
+        assert_eq!(duration(0.0123), "12.3 ms");
+        assert_eq!(duration(4.561), "4.56 s");
     }
 
     #[test]
