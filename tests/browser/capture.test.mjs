@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serveDist, launch, openPage, fieldValues } from './harness.mjs';
 
-const ROOT = path.resolve('../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DATA = path.join(ROOT, 'tests/data');
 const SHOTS = process.env.WSINSPECT_CAPTURE_SHOTS ?? path.join(ROOT, 'target/browser-shots');
 const BIG_MB = Number(process.env.WSINSPECT_BIG_MB ?? 100);
@@ -132,7 +133,6 @@ test('a dropped pcapng: regex search finds a known message, and a frame\'s detai
   const hits = await page.$$eval('[data-role="timeline"] [data-role="frame-row"]', (rs) => rs.map((r) => r.dataset.direction));
   assert.deepEqual(hits.sort(), ['client', 'server']);
   assert.equal(await page.textContent('[data-role="timeline"] mark[data-role="hit"]'), '"type":"greeting"');
-  await shot(page, 'capture-search', '.capture');
   // Select the client's frame: its header, mask and text are the CLI's.
   await page.click('[data-role="timeline"] [data-role="frame-row"][data-direction="client"]');
   await page.waitForSelector('[data-role="capture-detail"] [data-field="mask_key"]');
@@ -159,6 +159,12 @@ test('a dropped pcapng: regex search finds a known message, and a frame\'s detai
   await page.selectOption('[data-role="filter-opcode"]', 'all');
   await page.fill('[data-role="search"]', '(');
   await page.waitForSelector('[data-role="search-error"]');
+  await page.fill('[data-role="search"]', 'greeting');
+  await page.selectOption('[data-role="search-mode"]', 'plain');
+  await page.selectOption('[data-role="filter-direction"]', 'all');
+  await page.waitForSelector('[data-role="search-count"][data-matches="2"]');
+  await page.click('[data-role="tab-frames"]');
+  await shot(page, 'capture-timeline');
   assert.deepEqual(errors, []);
 });
 

@@ -338,7 +338,7 @@ pub fn App() -> Html {
                 <ShareBar url={(*share_url).clone()} status={(*status).clone()} has_result={result.is_some() && !stale}
                     on_copy={on_copy} on_download={on_download} />
             </header>
-            <main class={classes!("layout", stale.then_some("stale"))}>
+            <main class={classes!("layout", stale.then_some("stale"), capture.active().then_some("capture-mode"))}>
                 <div class="left">
                     if capture.active() {
                         <CapturePanel state={Rc::new((*capture).clone())}
@@ -410,6 +410,7 @@ fn capture_detail(capture: &CaptureState, state: &State, dispatch: &Callback<Act
         if let Some(n) = &d.note { <p class="muted" data-role="detail-note">{ n.clone() }</p> }
         if let Some(i) = &shown.inspection {
             <FrameDetail inspection={i.clone()} index={0} unmask_all={state.unmask_all}
+                label={AttrValue::from(format!("{} frame {}", side, d.row.index))}
                 on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)} />
         }
         if let Some(p) = &d.har_payload {

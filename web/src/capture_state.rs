@@ -103,9 +103,12 @@ impl Reducible for CaptureState {
                 }
             }
             CaptureAction::Told(t) => match t {
-                Tell::Progress(p) => {
+                Tell::Progress(mut p) => {
                     if !s.loading {
                         return self;
+                    }
+                    if p.unchanged {
+                        p.connections = s.progress.connections.clone();
                     }
                     s.progress = Rc::new(p);
                     s.pick_first();

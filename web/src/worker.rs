@@ -15,7 +15,7 @@ use wsinspect_view::capture_view::{Ask, Loader, Tell};
 /// Bytes read per slice.
 const SLICE: f64 = (1 << 20) as f64;
 /// At most one progress message per this many milliseconds.
-const TICK_MS: f64 = 80.0;
+const TICK_MS: f64 = 400.0;
 
 type Shared = Rc<RefCell<Option<Loader>>>;
 
@@ -72,6 +72,7 @@ async fn read(blob: Blob, loader: Shared) {
     *loader.borrow_mut() = Some(Loader::new(total as u64));
     let mut at = 0.0;
     let mut last = t0;
+    let mut listed = Vec::new();
     let mut error = None;
     while at < total {
         let end = (at + SLICE).min(total);
@@ -91,7 +92,15 @@ async fn read(blob: Blob, loader: Shared) {
         if now - last >= TICK_MS {
             last = now;
             if let Some(l) = loader.borrow().as_ref() {
-                post(&Tell::Progress(l.progress()));
+                let mut p = l.progress();
+                // The list is sent only when it changed: the page renders less.
+                if p.connections == listed {
+                    p.connections.clear();
+                    p.unchanged = true;
+                } else {
+                    listed.clone_from(&p.connections);
+                }
+                post(&Tell::Progress(p));
             }
         }
     }

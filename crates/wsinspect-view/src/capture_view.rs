@@ -34,7 +34,7 @@ pub const MAX_WHOLE: usize = 256 << 20;
 /// Characters of payload in a row's preview.
 pub const PREVIEW: usize = 60;
 /// The most connections a progress message lists (the page's list shows them all at once).
-pub const MAX_LISTED: usize = 1000;
+pub const MAX_LISTED: usize = 200;
 /// The most frame bytes one detail carries.
 pub const DETAIL_BYTES: usize = 1 << 20;
 
@@ -119,6 +119,9 @@ pub struct Progress {
     pub connections: Vec<ConnSummary>,
     /// How many connections there are in all.
     pub connection_count: u64,
+    /// The list is the one sent last (`connections` is then empty: the page keeps its list).
+    #[serde(default)]
+    pub unchanged: bool,
 }
 
 /// One row of a connection's timeline (a frame, or a HAR message).
@@ -1359,6 +1362,7 @@ impl Loader {
             packets,
             connections: self.index.summaries(),
             connection_count: self.index.count(),
+            unchanged: false,
         }
     }
 }
@@ -1620,6 +1624,29 @@ mod tests {
         let report = i.frames.as_ref().unwrap();
         let text = report.message_text(&report.messages[0]).unwrap();
         assert_eq!(text, "Hello, wsinspect!");
+    }
+
+    /// `WSINSPECT_BIG=file.pcap cargo test --release -p wsinspect-view -- --ignored load_speed`
+    #[test]
+    #[ignore = "a measurement: needs WSINSPECT_BIG"]
+    fn load_speed() {
+        let bytes = std::fs::read(std::env::var("WSINSPECT_BIG").unwrap()).unwrap();
+        let t = std::time::Instant::now();
+        let l = load(&bytes, 1 << 20);
+        let s = t.elapsed().as_secs_f64();
+        let mut c = Capture::new(CaptureConfig::default());
+        let t = std::time::Instant::now();
+        c.feed(&bytes).unwrap();
+        while c.poll_event().is_some() {}
+        c.finish().unwrap();
+        let bare = t.elapsed().as_secs_f64();
+        let mb = bytes.len() as f64 / 1e6;
+        println!(
+            "{mb:.1} MB: loader {:.0} MB/s ({} frames), bare capture {:.0} MB/s",
+            mb / s,
+            l.index.frames(),
+            mb / bare
+        );
     }
 
     #[test]

@@ -151,7 +151,9 @@ fn test(browser_only: bool, files: &[String]) -> Result<()> {
     )?;
     step(
         "browser tests in headless Chromium",
-        browser.tests(&root).args(files),
+        browser
+            .tests(&root)
+            .args(files.iter().map(|f| root.join("tests/browser").join(f))),
     )?;
     println!("\nxtask test: every step passed");
     for (name, secs) in &steps {

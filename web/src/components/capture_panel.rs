@@ -66,53 +66,85 @@ fn findings_cell(c: &ConnSummary) -> Html {
     </> }
 }
 
-fn connections(p: &Progress, selected: Option<u64>, on_conn: &Callback<u64>) -> Html {
-    let rows = p.connections.iter().map(|c| {
-        let id = c.id;
-        let onclick = on_conn.reform(move |_: MouseEvent| id);
-        let sel = selected == Some(id);
-        let total = |a: [u64; 2]| (a[0] + a[1]).to_string();
-        let span = match (c.start, c.end) {
-            (Some(a), Some(b)) => duration(b - a),
-            _ => "-".into(),
-        };
-        let ext = [c.subprotocol.as_deref(), c.extensions.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ");
-        let upgrade_ok = c.upgrade == "101";
-        html! {
-            <tr class={classes!("conn-row", sel.then_some("sel"))} data-role="connection-row"
-                data-id={id.to_string()} data-client={c.client.clone()}
-                data-frames={total(c.frames)} data-messages={total(c.messages)}
-                data-client-frames={c.frames[0].to_string()} data-server-frames={c.frames[1].to_string()}
-                data-client-messages={c.messages[0].to_string()} data-server-messages={c.messages[1].to_string()}
-                aria-selected={sel.to_string()} tabindex="0" {onclick}>
-                <td class="num">{ id }</td>
-                <td class="ends mono" title={format!("{} → {}", c.client, c.server)}>
-                    if c.har { { c.client.clone() } } else { { format!("{} → {}", c.client, c.server) } }
-                </td>
-                <td class="mono small">{ c.start.map_or("-".into(), clock) }<br/><span class="muted">{ span }</span></td>
-                <td class="num">{ format!("{} / {}", c.frames[0], c.frames[1]) }</td>
-                <td class="num">{ format!("{} / {}", c.messages[0], c.messages[1]) }</td>
-                <td class="num">{ format!("{} / {}", grouped(c.bytes[0]), grouped(c.bytes[1])) }</td>
-                <td>{ findings_cell(c) }</td>
-                <td class={classes!("upgrade", (!upgrade_ok).then_some("bad"))}>{ c.upgrade.clone() }
-                    if !ext.is_empty() { <br/><span class="muted small">{ ext }</span> }</td>
-            </tr>
-        }
-    });
+/// Connection list row and viewport heights in CSS pixels (style.css uses the same numbers).
+pub const CONN_ROW: f64 = 40.0;
+pub const CONN_VIEWPORT: f64 = 200.0;
+
+fn connection_row(c: &ConnSummary, pos: usize, sel: bool, on_conn: &Callback<u64>) -> Html {
+    let id = c.id;
+    let onclick = on_conn.reform(move |_: MouseEvent| id);
+    let total = |a: [u64; 2]| (a[0] + a[1]).to_string();
+    let span = match (c.start, c.end) {
+        (Some(a), Some(b)) => duration(b - a),
+        _ => "-".into(),
+    };
+    let ext = [c.subprotocol.as_deref(), c.extensions.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let upgrade_ok = c.upgrade == "101";
+    let ends = if c.har {
+        c.client.clone()
+    } else {
+        format!("{} → {}", c.client, c.server)
+    };
+    html! {
+        <div key={id} class={classes!("conn-row", sel.then_some("sel"))} data-role="connection-row"
+            data-id={id.to_string()} data-client={c.client.clone()}
+            data-frames={total(c.frames)} data-messages={total(c.messages)}
+            data-client-frames={c.frames[0].to_string()} data-server-frames={c.frames[1].to_string()}
+            data-client-messages={c.messages[0].to_string()} data-server-messages={c.messages[1].to_string()}
+            role="option" aria-selected={sel.to_string()} style={format!("top: {}px", pos as f64 * CONN_ROW)} {onclick}>
+            <span class="num">{ id }</span>
+            <span class="ends mono" title={ends.clone()}>{ ends }<br/>
+                <span class="muted small">{ c.start.map_or("-".into(), clock) }{ " · " }{ span }</span></span>
+            <span class="num" title="frames: client / server">{ format!("{} / {}", c.frames[0], c.frames[1]) }</span>
+            <span class="num" title="messages: client / server">{ format!("{} / {}", c.messages[0], c.messages[1]) }</span>
+            <span class="num" title="bytes: client / server">{ format!("{} / {}", grouped(c.bytes[0]), grouped(c.bytes[1])) }</span>
+            <span class="findings">{ findings_cell(c) }</span>
+            <span class={classes!("upgrade", (!upgrade_ok).then_some("bad"))} title={ext.clone()}>{ c.upgrade.clone() }
+                if !ext.is_empty() { <br/><span class="muted small">{ ext }</span> }</span>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ConnProps {
+    progress: Rc<Progress>,
+    selected: Option<u64>,
+    on_conn: Callback<u64>,
+}
+
+/// The connections, virtualised (a capture can hold thousands); its scroll is its own.
+#[component]
+fn Connections(props: &ConnProps) -> Html {
+    let top = use_state(|| 0.0f64);
+    let p = &props.progress;
+    let (a, b) = visible_window(*top, CONN_VIEWPORT, CONN_ROW, p.connections.len(), 4);
+    let rows = p.connections[a..b]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| connection_row(c, a + i, props.selected == Some(c.id), &props.on_conn));
+    let onscroll = {
+        let top = top.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlElement = e.target_unchecked_into();
+            top.set(f64::from(el.scroll_top()));
+        })
+    };
     html! {
         <div class="conn-list">
-            <table>
-                <thead><tr>
-                    <th>{ "#" }</th><th>{ "client → server" }</th><th>{ "start · duration" }</th>
-                    <th title="client / server">{ "frames c/s" }</th><th title="client / server">{ "messages c/s" }</th>
-                    <th title="client / server">{ "bytes c/s" }</th><th>{ "findings" }</th><th>{ "upgrade · extensions" }</th>
-                </tr></thead>
-                <tbody>{ for rows }</tbody>
-            </table>
+            <div class="conn-head conn-grid" aria-hidden="true">
+                <span>{ "#" }</span><span>{ "client → server · start · duration" }</span>
+                <span class="num">{ "frames c/s" }</span><span class="num">{ "msgs c/s" }</span>
+                <span class="num">{ "bytes c/s" }</span><span>{ "findings" }</span><span>{ "upgrade" }</span>
+            </div>
+            <div class="conn-scroll" role="listbox" aria-label="WebSocket connections" {onscroll}
+                style={format!("height: {}px", (p.connections.len().clamp(1, 5) as f64) * CONN_ROW)}
+                data-count={p.connections.len().to_string()}>
+                <div class="spacer" style={format!("height: {}px", p.connections.len() as f64 * CONN_ROW)}>{ for rows }</div>
+            </div>
             <p class="muted small" data-role="other-flows">{ format!(
                 "{} WebSocket connection(s){}; {} other TCP flow(s) (not WebSocket: HTTP, TLS, other) not shown{}",
                 grouped(p.connection_count),
@@ -346,7 +378,7 @@ pub fn CapturePanel(props: &Props) -> Html {
             </div>
             if s.loading { { progress_bar(p, &props.on_cancel) } }
             if let Some(e) = &s.error { <p class="error" data-role="capture-error">{ e.to_string() }</p> }
-            { connections(p, s.conn, &props.on_conn) }
+            <Connections progress={p.clone()} selected={s.conn} on_conn={props.on_conn.clone()} />
             if let Some(c) = conn {
                 <h3 class="conn-title">{ format!("Connection {}: ", c.id) }<span class="mono">{ c.client.clone() }</span>
                     { " (client, left) ↔ " }<span class="mono">{ c.server.clone() }</span>{ " (server, right)" }</h3>
