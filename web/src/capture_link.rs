@@ -109,5 +109,6 @@ fn failed(why: &str) -> Tell {
         progress: Progress::default(),
         error: Some(why.to_string()),
         ms: 0.0,
+        memory: 0,
     }
 }

@@ -38,6 +38,8 @@ pub struct CaptureState {
     pub error: Option<Rc<str>>,
     /// Milliseconds the worker took to read the whole file.
     pub ms: Option<f64>,
+    /// The worker's memory then (bytes).
+    pub memory: u64,
     pub conn: Option<u64>,
     pub filter: Filter,
     pub window: Window,
@@ -117,7 +119,9 @@ impl Reducible for CaptureState {
                     progress,
                     error,
                     ms,
+                    memory,
                 } => {
+                    s.memory = memory;
                     s.loading = false;
                     s.progress = Rc::new(progress);
                     s.error = error.map(Into::into);
@@ -217,6 +221,7 @@ mod tests {
                 progress: l.progress(),
                 error: None,
                 ms: 1.0,
+                memory: 0,
             }));
         (l, s)
     }

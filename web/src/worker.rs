@@ -113,5 +113,17 @@ async fn read(blob: Blob, loader: Shared) {
         progress: l.progress(),
         error,
         ms: js_sys::Date::now() - t0,
+        memory: wasm_memory(),
     });
+}
+
+/// The worker's linear memory in bytes.
+#[cfg(target_arch = "wasm32")]
+fn wasm_memory() -> u64 {
+    core::arch::wasm32::memory_size(0) as u64 * 65536
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn wasm_memory() -> u64 {
+    0
 }

@@ -295,6 +295,9 @@ pub enum Tell {
         error: Option<String>,
         /// Milliseconds from the file's arrival to the end.
         ms: f64,
+        /// The worker's wasm memory at the end, in bytes (the index and its buffers).
+        #[serde(default)]
+        memory: u64,
     },
     /// Rows of a view.
     Window {

@@ -373,7 +373,9 @@ pub fn CapturePanel(props: &Props) -> Html {
             <div class="capture-head">
                 <h2>{ s.name.as_deref().unwrap_or_default() }
                     <small class="muted">{ format!(" {}", p.format.as_deref().unwrap_or("")) }
-                    if let Some(ms) = s.ms { { format!(" · read in {ms:.0} ms") } }</small></h2>
+                    if let Some(ms) = s.ms { { format!(" · read in {ms:.0} ms") } }
+                    if s.memory > 0 { <span data-role="worker-memory" data-bytes={s.memory.to_string()}>
+                        { format!(" · worker memory {:.1} MB", s.memory as f64 / 1e6) }</span> }</small></h2>
                 <button data-role="close-capture" onclick={close}>{ "Back to pasting" }</button>
             </div>
             if s.loading { { progress_bar(p, &props.on_cancel) } }
