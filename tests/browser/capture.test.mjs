@@ -89,6 +89,11 @@ test('a pcapng opened with the file input lists the CLI\'s connections and count
   const dirs = await page.$$eval('[data-role="timeline"] [data-role="frame-row"]', (rs) => rs.map((r) => r.dataset.direction));
   assert.equal(dirs.length, want[0].cf + want[0].sf);
   assert.equal(dirs.filter((d) => d === 'client').length, want[0].cf);
+  // The plot has a point per message; clicking one opens its frame.
+  await page.waitForSelector(`[data-role="plot"][data-points="${want[0].cm + want[0].sm}"]`);
+  const row = await page.$eval('[data-role="plot-point"]:nth-of-type(3)', (p) => p.dataset.row);
+  await page.click(`[data-role="plot-point"][data-row="${row}"]`);
+  await page.waitForSelector(`[data-role="capture-detail"][data-row="${row}"] [data-role="frame-detail"]`);
   await shot(page, 'capture-connections', '.conn-list');
   await shot(page, 'capture-page');
   assert.deepEqual(errors, []);

@@ -140,6 +140,18 @@ pub fn App() -> Html {
             }
         });
     }
+    // Ask for the plot when the connection changes or grows.
+    {
+        let link = link.clone();
+        use_effect_with(
+            (capture.conn, capture.conn_frames(), capture.loading),
+            move |&(conn, ..)| {
+                if let Some(conn) = conn {
+                    link.ask(&Ask::Plot { conn });
+                }
+            },
+        );
+    }
     // Ask for the selected frame's detail.
     {
         let link = link.clone();

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use wsinspect_core::handshake::HandshakeReport;
 use wsinspect_core::inspect::Inspection;
 use wsinspect_view::capture_view::{
-    detail_handshake, detail_inspection, Detail, Filter, FrameRow, Progress, Tell,
+    detail_handshake, detail_inspection, Detail, Filter, FrameRow, PlotPoint, Progress, Tell,
 };
 use yew::prelude::*;
 
@@ -49,6 +49,8 @@ pub struct CaptureState {
     /// The selected row (the connection's row number) and its detail once it came.
     pub selected: Option<u32>,
     pub shown: Option<Shown>,
+    /// The selected connection's message sizes over time, and its message count.
+    pub plot: Option<(Rc<Vec<PlotPoint>>, u32)>,
 }
 
 pub enum CaptureAction {
@@ -159,6 +161,16 @@ impl Reducible for CaptureState {
                         detail: Rc::new(*d),
                     });
                 }
+                Tell::Plot {
+                    conn,
+                    points,
+                    messages,
+                } => {
+                    if Some(conn) != s.conn {
+                        return self;
+                    }
+                    s.plot = Some((Rc::new(points), messages));
+                }
                 Tell::Export { .. } => return self,
             },
             CaptureAction::SelectConn(id) => {
@@ -170,6 +182,7 @@ impl Reducible for CaptureState {
                 s.scroll_top = 0.0;
                 s.selected = None;
                 s.shown = None;
+                s.plot = None;
             }
             CaptureAction::SetFilter(f) => {
                 s.filter = f;

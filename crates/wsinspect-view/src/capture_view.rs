@@ -272,6 +272,11 @@ pub enum Ask {
         /// The row (in the connection's rows, unfiltered).
         row: u32,
     },
+    /// A connection's message sizes over time (for the plot).
+    Plot {
+        /// The connection.
+        conn: u64,
+    },
     /// A connection's messages as `jsonl` or `csv`.
     Export {
         /// The connection.
@@ -318,6 +323,15 @@ pub enum Tell {
     },
     /// A row's detail.
     Detail(Box<Detail>),
+    /// A connection's message sizes over time.
+    Plot {
+        /// The connection.
+        conn: u64,
+        /// At most [`MAX_POINTS`] points, in time order.
+        points: Vec<PlotPoint>,
+        /// How many messages there are (more than the points when thinned).
+        messages: u32,
+    },
     /// An export.
     Export {
         /// A file name.
@@ -350,6 +364,24 @@ pub struct Detail {
     pub har_payload: Option<Vec<u8>>,
     /// What was not kept, if anything.
     pub note: Option<String>,
+}
+
+/// The most points a plot carries: more messages are thinned evenly.
+pub const MAX_POINTS: usize = 2000;
+
+/// One message in the size plot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlotPoint {
+    /// Its first frame's row (selecting the point selects it).
+    pub row: u32,
+    /// Who sent it.
+    pub side: Side,
+    /// Seconds since the connection's first packet (its last frame's time).
+    pub time: f64,
+    /// Its payload length (inflated when compressed).
+    pub len: u64,
+    /// Text (1) or binary (2).
+    pub opcode: u8,
 }
 
 /// A finding, as it crosses to the page.
@@ -815,6 +847,7 @@ impl Index {
                 .detail(seq, conn, row)
                 .map(|d| Tell::Detail(Box::new(d))),
             Ask::Export { conn, format } => self.export(conn, &format),
+            Ask::Plot { conn } => self.plot(conn),
         }
     }
 
@@ -917,6 +950,36 @@ impl Index {
             handshake,
             har_payload,
             note,
+        })
+    }
+
+    fn plot(&self, conn: u64) -> Option<Tell> {
+        let c = &self.conns[*self.by_id.get(&conn)?];
+        let step = c.msgs.len().div_ceil(MAX_POINTS).max(1);
+        let points = c
+            .msgs
+            .iter()
+            .step_by(step)
+            .filter_map(|m| {
+                let first = &c.rows[*m.rows.first()? as usize];
+                let last = &c.rows[*m.rows.last()? as usize];
+                let len = match &m.inflated {
+                    Some(b) => b.len() as u64,
+                    None => m.rows.iter().map(|&r| c.rows[r as usize].len).sum(),
+                };
+                Some(PlotPoint {
+                    row: first.row,
+                    side: first.side,
+                    time: last.time.or(first.time)?,
+                    len,
+                    opcode: m.opcode,
+                })
+            })
+            .collect();
+        Some(Tell::Plot {
+            conn,
+            points,
+            messages: c.msgs.len() as u32,
         })
     }
 
@@ -1664,6 +1727,22 @@ mod tests {
         );
         assert_eq!(duration(0.0123), "12.3 ms");
         assert_eq!(duration(4.561), "4.56 s");
+    }
+
+    #[test]
+    fn the_plot_has_a_point_per_message_with_its_inflated_size() {
+        let mut l = load(&fixture("pcap/echo.pcapng"), 4096);
+        let Some(Tell::Plot {
+            points, messages, ..
+        }) = l.index.answer(Ask::Plot { conn: 1 })
+        else {
+            panic!()
+        };
+        assert_eq!((points.len(), messages), (12, 12));
+        // Connection 1 is compressed: the points are the inflated sizes ("Hello, wsinspect!").
+        assert_eq!(points[0].len, 17);
+        assert!(points.windows(2).all(|w| w[0].time <= w[1].time));
+        assert_eq!(points.iter().filter(|p| p.side == Side::Client).count(), 6);
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::rc::Rc;
 
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_view::capture_view::{
-    clock, duration, grouped, ConnSummary, Filter, FrameRow, OpFilter, Progress, SearchMode, Side,
+    clock, duration, grouped, ConnSummary, Filter, FrameRow, OpFilter, PlotPoint, Progress,
+    SearchMode, Side,
 };
 use yew::prelude::*;
 
@@ -256,6 +257,66 @@ fn filters(
     }
 }
 
+/// Message sizes over time: client above the axis, server below (log scale), each point
+/// selecting its message's first frame.
+fn plot(
+    points: &[PlotPoint],
+    messages: u32,
+    selected: Option<u32>,
+    on_select: &Callback<u32>,
+) -> Html {
+    const W: f64 = 600.0;
+    const H: f64 = 120.0;
+    const MID: f64 = H / 2.0;
+    let t_max = points
+        .iter()
+        .map(|p| p.time)
+        .fold(0.0f64, f64::max)
+        .max(1e-6);
+    let l_max = points
+        .iter()
+        .map(|p| ((p.len + 1) as f64).log2())
+        .fold(1.0f64, f64::max);
+    let dots = points.iter().map(|p| {
+        let x = 6.0 + p.time / t_max * (W - 12.0);
+        let h = ((p.len + 1) as f64).log2() / l_max * (MID - 6.0);
+        let (y, side) = match p.side {
+            Side::Client => (MID - h, "client"),
+            Side::Server => (MID + h, "server"),
+        };
+        let row = p.row;
+        let onclick = on_select.reform(move |_: MouseEvent| row);
+        let sel = selected == Some(row);
+        html! {
+            <circle class={classes!("pt", side, sel.then_some("sel"))} cx={format!("{x:.1}")} cy={format!("{y:.1}")}
+                r={if sel { "4.5" } else { "3" }} data-role="plot-point" data-row={row.to_string()} {onclick}>
+                <title>{ format!("{side} {} · {} B at {:.3} s", if p.opcode == 1 { "text" } else { "binary" }, grouped(p.len), p.time) }</title>
+            </circle>
+        }
+    });
+    let note = if (points.len() as u32) < messages {
+        format!(
+            " ({} of {} messages shown, evenly thinned)",
+            points.len(),
+            messages
+        )
+    } else {
+        String::new()
+    };
+    html! {
+        <figure class="plot" data-role="plot" data-points={points.len().to_string()}>
+            <svg viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none" role="img"
+                aria-label="Message sizes over time: client above the line, server below">
+                <line x1="0" x2={W.to_string()} y1={MID.to_string()} y2={MID.to_string()} class="axis" />
+                { for dots }
+            </svg>
+            <figcaption class="muted small">{ format!(
+                "Message sizes over time (log scale; client above the line, server below; 0 to {}){note}. Click a point to open its frame.",
+                duration(t_max)) }</figcaption>
+        </figure>
+    }
+}
+
 /// The preview with the search hit marked.
 fn preview(r: &FrameRow) -> Html {
     match r.hit {
@@ -384,6 +445,9 @@ pub fn CapturePanel(props: &Props) -> Html {
             if let Some(c) = conn {
                 <h3 class="conn-title">{ format!("Connection {}: ", c.id) }<span class="mono">{ c.client.clone() }</span>
                     { " (client, left) ↔ " }<span class="mono">{ c.server.clone() }</span>{ " (server, right)" }</h3>
+                if let Some((points, messages)) = &s.plot {
+                    if !points.is_empty() { { plot(points, *messages, s.selected, &props.on_select) } }
+                }
                 { filters(&s.filter, w, &props.on_filter, &props.on_export) }
                 <div class="tl-head" aria-hidden="true"><span class="t">{ "time (s)" }</span>
                     <span class="lane c">{ "client" }</span><span class="arrow"></span><span class="lane s">{ "server" }</span></div>
