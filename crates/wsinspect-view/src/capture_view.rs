@@ -647,9 +647,20 @@ impl Index {
                 if let Some(&i) = c.by_index.get(&(side, m.index)) {
                     let stored = &mut c.msgs[i as usize];
                     stored.index = m.index;
-                    if m.compressed && kept_before + m.payload.len <= MAX_KEPT {
-                        kept_add = m.payload.kept.0.len() as u64;
-                        stored.inflated = Some(m.payload.kept.0);
+                    if m.compressed {
+                        // The timeline previews what the message says, not its deflate bytes.
+                        let text = crate::view::preview_bytes(
+                            &m.payload.kept.0,
+                            m.opcode == 1,
+                            PREVIEW - 10,
+                        );
+                        if let Some(&first) = stored.rows.first() {
+                            c.rows[first as usize].preview = format!("{text} (inflated)");
+                        }
+                        if kept_before + m.payload.len <= MAX_KEPT {
+                            kept_add = m.payload.kept.0.len() as u64;
+                            stored.inflated = Some(m.payload.kept.0);
+                        }
                     }
                 }
             }
@@ -1741,6 +1752,8 @@ mod tests {
         assert_eq!((points.len(), messages), (12, 12));
         // Connection 1 is compressed: the points are the inflated sizes ("Hello, wsinspect!").
         assert_eq!(points[0].len, 17);
+        let (_, _, rows) = window(&mut l, 1, Filter::default());
+        assert_eq!(rows[0].preview, "Hello, wsinspect! (inflated)");
         assert!(points.windows(2).all(|w| w[0].time <= w[1].time));
         assert_eq!(points.iter().filter(|p| p.side == Side::Client).count(), 6);
     }
