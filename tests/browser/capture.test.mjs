@@ -173,6 +173,38 @@ test('a dropped pcapng: regex search finds a known message, and a frame\'s detai
   assert.deepEqual(errors, []);
 });
 
+test('a big read can be cancelled, the page keeps what it read, and a connection exports as CSV and JSONL', async () => {
+  const big = path.join(ROOT, 'target', 'capture-cancel.pcap');
+  await fs.mkdir(path.dirname(big), { recursive: true });
+  execFileSync('python3', [path.join(ROOT, 'crates/wsinspect-bench/scripts/big_pcap.py'),
+    path.join(DATA, 'pcap/echo.pcap'), big, String(40 << 20)], { timeout: 300_000 });
+  const { page, errors } = await openPage(browser, server.url);
+  await page.setInputFiles('[data-role="open-file"]', big);
+  await page.waitForSelector('[data-role="progress"] [data-role="cancel"]');
+  await page.waitForSelector('[data-role="connection-row"]', { timeout: 60_000 });
+  await page.click('[data-role="progress"] [data-role="cancel"]');
+  await page.waitForFunction(() => /stopped at byte \d+ of \d+/.test(
+    document.querySelector('[data-role="capture-error"]')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.equal(await page.$('[data-role="progress"]'), null);
+  // What was read stays usable.
+  await page.waitForSelector('[data-role="timeline"] [data-role="frame-row"]');
+  // Back to pasting, then a new file: a fresh worker reads it whole.
+  await page.click('[data-role="close-capture"]');
+  await page.waitForSelector('[data-role="input"]');
+  await page.setInputFiles('[data-role="open-file"]', path.join(DATA, 'pcap/echo.pcapng'));
+  await loaded(page);
+  await page.click('[data-role="connection-row"][data-id="2"]');
+  await page.waitForSelector('[data-role="timeline"][data-count="14"]');
+  for (const [role, lines] of [['export-csv', 13], ['export-jsonl', 12]]) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-role="${role}"]`)]);
+    const text = await fs.readFile(await download.path(), 'utf8');
+    assert.equal(text.trim().split('\n').length, lines, role);
+    assert.match(text, /Hello, wsinspect!/);
+  }
+  await fs.rm(big, { force: true });
+  assert.deepEqual(errors, []);
+});
+
 test(`a generated ${BIG_MB} MB capture loads in the worker while the page keeps answering`, async () => {
   const big = path.join(ROOT, 'target', `capture-${BIG_MB}mb.pcap`);
   await fs.mkdir(path.dirname(big), { recursive: true });

@@ -354,7 +354,7 @@ pub fn App() -> Html {
                 <div class="left">
                     if capture.active() {
                         <CapturePanel state={Rc::new((*capture).clone())}
-                            on_cancel={{ let c = capture.clone(); let l = link.clone(); Callback::from(move |()| { l.stop(); c.dispatch(CaptureAction::Cancel) }) }}
+                            on_cancel={{ let c = capture.clone(); let l = link.clone(); Callback::from(move |()| { l.ask(&Ask::Stop); c.dispatch(CaptureAction::Cancel) }) }}
                             on_close={{ let c = capture.clone(); let l = link.clone(); Callback::from(move |()| { l.stop(); c.dispatch(CaptureAction::Close) }) }}
                             on_conn={{ let c = capture.clone(); Callback::from(move |id| c.dispatch(CaptureAction::SelectConn(id))) }}
                             on_filter={{ let c = capture.clone(); Callback::from(move |f| c.dispatch(CaptureAction::SetFilter(f))) }}

@@ -96,9 +96,10 @@ impl Reducible for CaptureState {
                     ..CaptureState::default()
                 };
             }
+            // The worker stops between two slices and says where (its Done follows).
             CaptureAction::Cancel => {
                 s.loading = false;
-                s.error = Some("Reading stopped: showing what was read before.".into());
+                s.error = Some("Stopping…".into());
             }
             CaptureAction::Close => {
                 s = CaptureState {

@@ -4,7 +4,7 @@
 //! holds. Messages are JSON strings of [`Ask`] and [`Tell`]; the file comes as a `Blob`.
 //! Every `await` between slices lets the page's questions in while a big file loads.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -31,16 +31,22 @@ fn post(tell: &Tell) {
 
 fn main() {
     let loader: Shared = Rc::new(RefCell::new(None));
+    let stop = Rc::new(Cell::new(false));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let data = e.data();
         if let Some(blob) = data.dyn_ref::<Blob>() {
             let blob = blob.clone();
             let loader = loader.clone();
-            wasm_bindgen_futures::spawn_local(read(blob, loader));
+            stop.set(false);
+            wasm_bindgen_futures::spawn_local(read(blob, loader, stop.clone()));
         } else if let Some(text) = data.as_string() {
             let Ok(ask) = serde_json::from_str::<Ask>(&text) else {
                 return;
             };
+            if ask == Ask::Stop {
+                stop.set(true);
+                return;
+            }
             let tell = loader
                 .borrow_mut()
                 .as_mut()
@@ -66,7 +72,7 @@ async fn slice(blob: &Blob, at: f64, end: f64) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
-async fn read(blob: Blob, loader: Shared) {
+async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>) {
     let t0 = js_sys::Date::now();
     let total = blob.size();
     *loader.borrow_mut() = Some(Loader::new(total as u64));
@@ -76,6 +82,12 @@ async fn read(blob: Blob, loader: Shared) {
     let mut listed = Vec::new();
     let mut error = None;
     while at < total {
+        if stop.get() {
+            error = Some(format!(
+                "Reading stopped at byte {at} of {total}: showing what was read before."
+            ));
+            break;
+        }
         let end = (at + SLICE).min(total);
         let fed = match slice(&blob, at, end).await {
             Ok(bytes) => loader
@@ -107,8 +119,10 @@ async fn read(blob: Blob, loader: Shared) {
     }
     let mut slot = loader.borrow_mut();
     let Some(l) = slot.as_mut() else { return };
+    // A stopped read ends its open flows too, so their last messages count.
+    let finished = l.finish();
     if error.is_none() {
-        error = l.finish().err();
+        error = finished.err();
     }
     post(&Tell::Done {
         progress: l.progress(),

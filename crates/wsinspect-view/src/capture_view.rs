@@ -272,6 +272,8 @@ pub enum Ask {
         /// The row (in the connection's rows, unfiltered).
         row: u32,
     },
+    /// Stop reading the file (what was read stays, and answers go on).
+    Stop,
     /// A connection's message sizes over time (for the plot).
     Plot {
         /// The connection.
@@ -859,6 +861,8 @@ impl Index {
                 .map(|d| Tell::Detail(Box::new(d))),
             Ask::Export { conn, format } => self.export(conn, &format),
             Ask::Plot { conn } => self.plot(conn),
+            // The reader's business (the worker's loop), not the index's.
+            Ask::Stop => None,
         }
     }
 
