@@ -389,6 +389,15 @@ pub fn CapturePanel(props: &Props) -> Html {
             }
         });
     }
+    {
+        // A new connection or filter starts at the top (the state's scroll position already does).
+        let node = node.clone();
+        use_effect_with((s.conn, s.filter.clone()), move |_| {
+            if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+                el.set_scroll_top(0);
+            }
+        });
+    }
     let rows = w.rows.iter().enumerate().map(|(i, r)| {
         timeline_row(
             r,
