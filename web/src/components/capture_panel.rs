@@ -359,7 +359,7 @@ fn timeline_row(r: &FrameRow, pos: u32, selected: bool, on_select: &Callback<u32
             data-role="frame-row" data-index={row.to_string()} data-direction={side}
             data-opcode={r.opcode.to_string()} role="option" id={format!("tl-{row}")}
             aria-selected={selected.to_string()} {style} {onclick}>
-            <span class="t mono">{ r.time.map_or(String::new(), |t| format!("{t:.3}")) }</span>
+            <span class="t mono" title="seconds since the connection's first packet">{ r.time.map_or(String::new(), |t| format!("{t:.6}")) }</span>
             <span class="lane c">if r.side == Side::Client { { label.clone() } }</span>
             <span class="arrow" aria-hidden="true">{ arrow }</span>
             <span class="lane s">if r.side == Side::Server { { label } }</span>
