@@ -279,6 +279,29 @@ mod tests {
     }
 
     #[test]
+    fn an_unchanged_list_keeps_the_one_shown() {
+        let listed = Progress {
+            connections: vec![ConnSummary {
+                id: 4,
+                ..ConnSummary::default()
+            }],
+            connection_count: 1,
+            ..Progress::default()
+        };
+        let s = Rc::new(CaptureState::default())
+            .reduce(CaptureAction::Open("a.pcap".into()))
+            .reduce(CaptureAction::Told(Tell::Progress(listed)))
+            .reduce(CaptureAction::Told(Tell::Progress(Progress {
+                read: 10,
+                connection_count: 1,
+                unchanged: true,
+                ..Progress::default()
+            })));
+        assert_eq!((s.progress.read, s.progress.connections.len()), (10, 1));
+        assert_eq!(s.conn, Some(4));
+    }
+
+    #[test]
     fn progress_after_a_cancel_is_ignored() {
         let s = Rc::new(CaptureState::default())
             .reduce(CaptureAction::Open("big.pcap".into()))
