@@ -13,6 +13,11 @@ use wsinspect_view::share::{self, Shared};
 use wsinspect_view::view;
 use yew::prelude::*;
 
+use wsinspect_view::capture_view::{Ask, Tell};
+
+use crate::capture_link::WorkerLink;
+use crate::capture_state::{CaptureAction, CaptureState};
+use crate::components::capture_panel::{wanted, CapturePanel};
 use crate::components::composer::Composer;
 use crate::components::frame_detail::FrameDetail;
 use crate::components::frame_list::FrameList;
@@ -82,6 +87,80 @@ pub fn App() -> Html {
         let state = state.clone();
         Callback::from(move |a: Action| state.dispatch(a))
     };
+
+    // A capture file: read in the worker; the page keeps only what it shows.
+    let capture = use_reducer(CaptureState::default);
+    let link = use_mut_ref(WorkerLink::default).borrow().clone();
+    let seq = use_mut_ref(|| 0u64);
+    let on_tell = {
+        let capture = capture.clone();
+        Callback::from(move |t: Tell| match t {
+            Tell::Export { name, text } => {
+                let _ = download(&name, &text);
+            }
+            t => capture.dispatch(CaptureAction::Told(t)),
+        })
+    };
+    let on_file = {
+        let capture = capture.clone();
+        let link = link.clone();
+        let on_tell = on_tell.clone();
+        Callback::from(move |file: web_sys::File| {
+            capture.dispatch(CaptureAction::Open(file.name()));
+            link.open(&file, on_tell.clone());
+        })
+    };
+    // Ask for the rows in view whenever the view, the scroll window or the row count changes.
+    {
+        let link = link.clone();
+        let capture_d = capture.clone();
+        let seq = seq.clone();
+        let (start, end) = wanted(capture.scroll_top, capture.window.total.max(1 << 20));
+        let key = (
+            capture.conn,
+            capture.filter.clone(),
+            start / 10,
+            capture.conn_frames(),
+        );
+        use_effect_with(key, move |(conn, filter, ..)| {
+            if let Some(conn) = *conn {
+                let n = {
+                    let mut s = seq.borrow_mut();
+                    *s += 1;
+                    *s
+                };
+                capture_d.dispatch(CaptureAction::Asked(n));
+                link.ask(&Ask::Window {
+                    seq: n,
+                    conn,
+                    filter: filter.clone(),
+                    start: start.saturating_sub(10),
+                    count: end - start + 20,
+                });
+            }
+        });
+    }
+    // Ask for the plot when the connection changes or grows.
+    {
+        let link = link.clone();
+        use_effect_with(
+            (capture.conn, capture.conn_frames(), capture.loading),
+            move |&(conn, ..)| {
+                if let Some(conn) = conn {
+                    link.ask(&Ask::Plot { conn });
+                }
+            },
+        );
+    }
+    // Ask for the selected frame's detail.
+    {
+        let link = link.clone();
+        use_effect_with((capture.conn, capture.selected), move |&(conn, row)| {
+            if let (Some(conn), Some(row)) = (conn, row) {
+                link.ask(&Ask::Detail { seq: 0, conn, row });
+            }
+        });
+    }
 
     // Decode (debounced) whenever the input or how to read it changes.
     {
@@ -213,7 +292,16 @@ pub fn App() -> Html {
     // The last good decode stays on screen while the input has an error, marked stale.
     let stale = state.error.is_some() && result.is_some();
     let summary = result.as_ref().map(|i| view::summary(i));
+    let shown = capture.active().then(|| capture.shown.clone()).flatten();
     let main_view = match state.tab {
+        Tab::Frames if capture.active() => capture_detail(&capture, &state, &dispatch),
+        Tab::Handshake if capture.active() => html! {
+            <HandshakePanel report={shown.as_ref().and_then(|s| s.handshake.clone())}
+                key_override={state.accept_key.clone()}
+                on_key={dispatch.reform(Action::SetAcceptKey)}
+                show_passed={state.show_passed}
+                on_toggle_passed={dispatch.reform(|()| Action::TogglePassed)} />
+        },
         Tab::Frames => match &result {
             Some(i) if state.has_frames() => html! {
                 <FrameDetail inspection={i.clone()} index={state.selected} unmask_all={state.unmask_all}
@@ -223,7 +311,8 @@ pub fn App() -> Html {
             None => html! {
                 <div class="empty welcome">
                     <h2>{ "Dissect WebSocket frames, bit by bit" }</h2>
-                    <p>{ "Paste frame bytes (any hex notation, base64, a Wireshark dump), a handshake, or a whole captured stream on the left, or pick an example. Everything is decoded in this page: nothing you paste leaves it." }</p>
+                    <p>{ "Paste frame bytes (any hex notation, base64, a Wireshark dump), a handshake, or a whole captured stream into the input box, or pick an example. Everything is decoded in this page: nothing you paste leaves it." }</p>
+                    <p>{ "Or open a capture file (pcap, pcapng, a HAR saved from the browser's DevTools, a Follow-TCP-Stream dump) with the Open button or by dropping it anywhere on the page: it is read in a background worker, on this machine." }</p>
                 </div>
             },
         },
@@ -241,14 +330,40 @@ pub fn App() -> Html {
     };
     html! {
         <ContextProvider<crate::state::HighlightCtx> context={highlight}>
-        <div class="app" data-busy={state.busy.to_string()}>
+        <div class="app" data-busy={state.busy.to_string()} data-capture={capture.active().to_string()}
+            ondragover={Callback::from(|e: DragEvent| e.prevent_default())}
+            ondrop={{ let on_file = on_file.clone(); Callback::from(move |e: DragEvent| {
+                e.prevent_default();
+                if let Some(f) = e.data_transfer().and_then(|d| d.files()).and_then(|l| l.get(0)) { on_file.emit(f) }
+            }) }}>
             <header class="top">
                 <h1><span class="logo">{ "ws" }</span>{ "inspect" }<small>{ " WebSocket protocol inspector" }</small></h1>
+                <label class="open-file button" title="pcap, pcapng, HAR or a Follow-TCP-Stream dump; or drop a file anywhere on the page">
+                    { "Open capture…" }
+                    <input type="file" data-role="open-file" class="sr-only"
+                        onchange={{ let on_file = on_file.clone(); Callback::from(move |e: Event| {
+                            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+                            if let Some(f) = el.files().and_then(|l| l.get(0)) { on_file.emit(f) }
+                            el.set_value("");
+                        }) }} />
+                </label>
                 <ShareBar url={(*share_url).clone()} status={(*status).clone()} has_result={result.is_some() && !stale}
                     on_copy={on_copy} on_download={on_download} />
             </header>
-            <main class={classes!("layout", stale.then_some("stale"))}>
+            <main class={classes!("layout", stale.then_some("stale"), capture.active().then_some("capture-mode"))}>
                 <div class="left">
+                    if capture.active() {
+                        <CapturePanel state={Rc::new((*capture).clone())}
+                            on_cancel={{ let c = capture.clone(); let l = link.clone(); Callback::from(move |()| { l.ask(&Ask::Stop); c.dispatch(CaptureAction::Cancel) }) }}
+                            on_close={{ let c = capture.clone(); let l = link.clone(); Callback::from(move |()| { l.stop(); c.dispatch(CaptureAction::Close) }) }}
+                            on_conn={{ let c = capture.clone(); Callback::from(move |id| c.dispatch(CaptureAction::SelectConn(id))) }}
+                            on_filter={{ let c = capture.clone(); Callback::from(move |f| c.dispatch(CaptureAction::SetFilter(f))) }}
+                            on_scroll={{ let c = capture.clone(); Callback::from(move |t| c.dispatch(CaptureAction::Scroll(t))) }}
+                            on_select={{ let c = capture.clone(); Callback::from(move |r| c.dispatch(CaptureAction::Select(r))) }}
+                            on_export={{ let c = capture.clone(); let l = link.clone(); Callback::from(move |format: &'static str| {
+                                if let Some(conn) = c.conn { l.ask(&Ask::Export { conn, format: format.into() }) }
+                            }) }} />
+                    } else {
                     <InputPanel input={state.input.clone()} format={state.format} direction={state.direction}
                         extensions={state.extensions.clone()} max_inflated={state.max_inflated}
                         example={state.example.clone()}
@@ -269,11 +384,12 @@ pub fn App() -> Html {
                             on_select={dispatch.reform(Action::Select)} on_move={dispatch.reform(Action::Move)}
                             on_scroll={dispatch.reform(Action::Scroll)} />
                     }
+                    }
                 </div>
                 <div class="right">
                     <nav class="tabs" role="tablist" aria-label="Views">
                         { tab(Tab::Frames, "Frame".into(), "tab-frames") }
-                        { tab(Tab::Handshake, view::handshake_tab_label(result.as_ref().and_then(|i| i.handshake.as_ref())), "tab-handshake") }
+                        { tab(Tab::Handshake, if capture.active() { view::handshake_tab_label(shown.as_ref().and_then(|s| s.handshake.as_deref())) } else { view::handshake_tab_label(result.as_ref().and_then(|i| i.handshake.as_ref())) }, "tab-handshake") }
                         { tab(Tab::Composer, "Composer".into(), "tab-composer") }
                     </nav>
                     <div role="tabpanel">{ main_view }</div>
@@ -282,6 +398,41 @@ pub fn App() -> Html {
         </div>
         </ContextProvider<crate::state::HighlightCtx>>
     }
+}
+
+/// The Frame tab for a capture: the selected frame's usual detail (its bytes rebuilt as sent).
+fn capture_detail(capture: &CaptureState, state: &State, dispatch: &Callback<Action>) -> Html {
+    let Some(shown) = &capture.shown else {
+        return html! { <p class="muted empty">{ "Select a frame in the timeline to see it bit by bit." }</p> };
+    };
+    let d = &shown.detail;
+    let side = match d.row.side {
+        wsinspect_view::capture_view::Side::Client => "client",
+        wsinspect_view::capture_view::Side::Server => "server",
+    };
+    let caption = format!(
+        "Connection {} · {side} frame {} · row {}{}",
+        d.conn,
+        d.row.index,
+        d.row.row,
+        d.row.time.map_or(String::new(), |t| format!(" · {t:.6} s"))
+    );
+    html! { <div data-role="capture-detail" data-conn={d.conn.to_string()} data-row={d.row.row.to_string()} data-direction={side}>
+        <p class="muted capture-caption">{ caption }</p>
+        if let Some(n) = &d.note { <p class="muted" data-role="detail-note">{ n.clone() }</p> }
+        if let Some(i) = &shown.inspection {
+            <FrameDetail inspection={i.clone()} index={0} unmask_all={state.unmask_all}
+                label={AttrValue::from(format!("{} frame {}", side, d.row.index))}
+                on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)} />
+        }
+        if let Some(p) = &d.har_payload {
+            <div class="detail" data-role="frame-detail" data-har="true">
+                <h2 class="detail-title">{ format!("HAR message {} · {} bytes", d.row.index, p.len()) }</h2>
+                <p class="muted">{ "A HAR records messages, not frames: there are no header bits or masks to show." }</p>
+                <pre class="payload-text" data-role="payload-text" tabindex="0">{ view::visible_text(&p[..p.len().min(4096)]) }</pre>
+            </div>
+        }
+    </div> }
 }
 
 /// Offer `text` as a file download (a Blob URL; nothing leaves the page).

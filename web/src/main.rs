@@ -1,6 +1,8 @@
 //! The wsinspect page. Components only arrange what wsinspect-core computes.
 
 mod app;
+mod capture_link;
+mod capture_state;
 mod choices;
 mod components;
 #[cfg(test)]

@@ -8,9 +8,11 @@
 //! - [`connection_doc`]: one connection as `wsinspect pcap --json` shows it.
 //! - [`diagnose`]: the text of diagnoses, conformance verdicts and `explain` answers.
 //! - [`share`]: share links (the page's state in a URL fragment).
+//! - [`capture_view`]: capture files for the page (its Web Worker's index, rows, search, details).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod capture_view;
 pub mod compose;
 pub mod connection_doc;
 pub mod diagnose;

@@ -824,7 +824,7 @@ pub fn preview(f: &FrameReport, chars: usize) -> String {
 }
 
 /// At most `chars` characters of `bytes`: as visible text when they are text, else as hex.
-fn preview_bytes(bytes: &[u8], is_text: bool, chars: usize) -> String {
+pub fn preview_bytes(bytes: &[u8], is_text: bool, chars: usize) -> String {
     let head = &bytes[..bytes.len().min(chars * 4)];
     let text = if is_text || core::str::from_utf8(head).is_ok() {
         visible_text(head).replace('\n', "")

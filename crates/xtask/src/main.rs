@@ -30,7 +30,8 @@ usage: cargo xtask <command>
                      the same, with live capture: `wsinspect serve` serves the built page, the
                      live feed and the relays (any `wsinspect serve` flag passes through)
   test               fmt, clippy, unit and CLI tests, wasm build, Trunk build, browser tests
-  test browser       only the Trunk build and the browser tests (quick UI iteration)
+  test browser [F..] only the Trunk build and the browser tests (quick UI iteration); with
+                     file names (e.g. capture.test.mjs), only those test files
   setup [page]       only install the tools the two commands above need (page: serve's only)
   bench [FILTER...]  criterion benchmarks against tungstenite, flate2 and memcpy, then ratios
   fuzz [--seconds N] [TARGET...]
@@ -42,8 +43,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
         Some("test") => match &args[1..] {
-            [] => test(false),
-            [only] if only == "browser" => test(true),
+            [] => test(false, &[]),
+            [only, files @ ..] if only == "browser" => test(true, files),
             other => fail(format!("usage: cargo xtask test [browser], not {other:?}")),
         },
         Some("setup") => setup(&args[1..]),
@@ -137,7 +138,7 @@ fn trunk_build(page: &Page, root: &Path) -> Result<()> {
     run(&mut cmd)
 }
 
-fn test(browser_only: bool) -> Result<()> {
+fn test(browser_only: bool, files: &[String]) -> Result<()> {
     let started = Instant::now();
     let mut apt = Apt::default();
     let page = Page::ensure(&mut apt)?;
@@ -191,7 +192,9 @@ fn test(browser_only: bool) -> Result<()> {
     )?;
     step(
         "browser tests in headless Chromium",
-        &mut browser.tests(&root),
+        browser
+            .tests(&root)
+            .args(files.iter().map(|f| root.join("tests/browser").join(f))),
     )?;
     if !browser_only {
         println!("\n==> fuzz targets: build, and a few seconds each on the seeds");

@@ -26,6 +26,9 @@ pub struct Props {
     pub index: usize,
     pub unmask_all: bool,
     pub on_unmask_all: Callback<()>,
+    /// The title's name for the frame when it is not "Frame N" of the input (a capture's frame).
+    #[prop_or_default]
+    pub label: Option<AttrValue>,
 }
 
 #[component]
@@ -70,7 +73,10 @@ pub fn FrameDetail(props: &Props) -> Html {
     html! {
         <div class="detail" data-role="frame-detail" data-index={props.index.to_string()}>
             <h2 class="detail-title">
-                { format!("Frame {} · {} · {} bytes payload", row.index, row.opcode, row.len) }
+                { match &props.label {
+                    Some(l) => format!("{l} · {} · {} bytes payload", row.opcode, row.len),
+                    None => format!("Frame {} · {} · {} bytes payload", row.index, row.opcode, row.len),
+                } }
                 if let Some(g) = &row.group { <span class="group-tag">{ g.clone() }</span> }
             </h2>
             <BitGrid rows={rows} legend={legend} />

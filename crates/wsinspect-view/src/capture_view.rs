@@ -1,0 +1,1784 @@
+//! The page's capture files, sans-IO: the page's Web Worker feeds a file's slices to a
+//! [`Loader`] and answers the page's questions from its [`Index`]; the page turns the answers
+//! into views. Everything crossing between the two is one of the serde types here (sent as
+//! JSON), so both halves share one definition and the logic is tested natively.
+//!
+//! - The format is told from the content: a pcap or pcapng magic number goes to
+//!   [`wsinspect_capture::Capture`] a slice at a time; a JSON object is a HAR (read whole: it is
+//!   one JSON document); anything else is a Follow-TCP-Stream dump or pasted stream, read whole
+//!   by the core's `inspect` as one connection (hex, base64 or raw).
+//! - Memory: per frame, its header, findings and kept payload (at most [`MAX_KEPT`] payload
+//!   bytes in all: beyond, payloads are dropped and the detail says so); per message, its rows
+//!   and (when compressed) the inflated bytes. Rows, previews and search run over that index.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+use wsinspect_capture::har::{self, HarCapture};
+use wsinspect_capture::{Capture, CaptureConfig, CaptureError, CaptureEvent, Connection};
+use wsinspect_core::finding::{Finding, Rule, Severity};
+use wsinspect_core::inspect::notation::Notation;
+use wsinspect_core::inspect::{inspect, InspectOptions, Inspection};
+use wsinspect_core::session::{Event, EventKind};
+use wsinspect_core::stream::{decode_all, DecodeConfig, Keep, MessageReport, Retain};
+use wsinspect_core::wire::codes::OpCode;
+use wsinspect_core::wire::header::Header;
+use wsinspect_core::wire::mask::apply_mask;
+use wsinspect_core::Direction;
+
+/// The most payload bytes the index keeps (for details, search and export) over all frames.
+pub const MAX_KEPT: u64 = 768 << 20;
+/// A dump or HAR read whole is refused beyond this size.
+pub const MAX_WHOLE: usize = 256 << 20;
+/// Characters of payload in a row's preview.
+pub const PREVIEW: usize = 60;
+/// The most connections a progress message lists (the page's list shows them all at once).
+pub const MAX_LISTED: usize = 200;
+/// The most frame bytes one detail carries.
+pub const DETAIL_BYTES: usize = 1 << 20;
+
+/// Which side sent a frame, as the page names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// Client to server.
+    Client,
+    /// Server to client (also where an unknown direction goes).
+    Server,
+}
+
+impl Side {
+    fn of(d: Direction) -> Side {
+        match d {
+            Direction::Client => Side::Client,
+            _ => Side::Server,
+        }
+    }
+    fn i(self) -> usize {
+        self as usize
+    }
+    /// The core's direction.
+    pub fn direction(self) -> Direction {
+        match self {
+            Side::Client => Direction::Client,
+            Side::Server => Direction::Server,
+        }
+    }
+}
+
+/// One connection in the connections list.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnSummary {
+    /// Its id in the capture.
+    pub id: u64,
+    /// The client's `ip:port` (or the URL of a HAR connection).
+    pub client: String,
+    /// The server's `ip:port`.
+    pub server: String,
+    /// The first packet's time (seconds since the epoch).
+    pub start: Option<f64>,
+    /// The last event's time.
+    pub end: Option<f64>,
+    /// Frames per side (client, server).
+    pub frames: [u64; 2],
+    /// Data messages per side.
+    pub messages: [u64; 2],
+    /// Stream bytes per side.
+    pub bytes: [u64; 2],
+    /// Findings by severity: errors, warnings, notes.
+    pub findings: [u64; 3],
+    /// The negotiated subprotocol.
+    pub subprotocol: Option<String>,
+    /// The response's Sec-WebSocket-Extensions.
+    pub extensions: Option<String>,
+    /// The upgrade's outcome: `101`, `refused 400`, `no response`, `joined after handshake`.
+    pub upgrade: String,
+    /// Whether the connection has ended.
+    pub closed: bool,
+    /// Whether it comes from a HAR (messages, no frame bytes).
+    pub har: bool,
+}
+
+/// Counts for the progress bar and the list's footer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Bytes of the file read.
+    pub read: u64,
+    /// The file's size.
+    pub total: u64,
+    /// `pcap`, `pcapng`, `har` or the notation of a dump.
+    pub format: Option<String>,
+    /// Frames so far (both sides, every connection).
+    pub frames: u64,
+    /// TCP flows that are not WebSocket.
+    pub other_flows: u64,
+    /// Packets read.
+    pub packets: u64,
+    /// The connections so far (the first [`MAX_LISTED`]).
+    pub connections: Vec<ConnSummary>,
+    /// How many connections there are in all.
+    pub connection_count: u64,
+    /// The list is the one sent last (`connections` is then empty: the page keeps its list).
+    #[serde(default)]
+    pub unchanged: bool,
+}
+
+/// One row of a connection's timeline (a frame, or a HAR message).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameRow {
+    /// Its position in the connection's rows (both sides, in capture order).
+    pub row: u32,
+    /// Who sent it.
+    pub side: Side,
+    /// Its index among its side's frames.
+    pub index: u64,
+    /// Opcode.
+    pub opcode: u8,
+    /// FIN.
+    pub fin: bool,
+    /// RSV1-3 as bits 2, 1, 0.
+    pub rsv: u8,
+    /// MASK.
+    pub masked: bool,
+    /// Payload length.
+    pub len: u64,
+    /// Seconds since the connection's first packet.
+    pub time: Option<f64>,
+    /// Where the frame starts in its side's stream.
+    pub offset: u64,
+    /// The data message it belongs to (index among its side's messages).
+    pub message: Option<u64>,
+    /// The codes of its findings.
+    pub findings: Vec<String>,
+    /// The worst of them: `error`, `warning`, `note`.
+    pub severity: Option<String>,
+    /// A short preview of the payload.
+    pub preview: String,
+    /// Where the search matched in the preview (char offsets), if it did.
+    pub hit: Option<(u32, u32)>,
+}
+
+/// Which opcodes a view shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpFilter {
+    /// Every frame.
+    #[default]
+    All,
+    /// Text, binary and continuation.
+    Data,
+    /// Close, ping, pong (and reserved control opcodes).
+    Control,
+    /// Text frames and their continuations.
+    Text,
+    /// Binary frames and their continuations.
+    Binary,
+    /// Close.
+    Close,
+    /// Ping.
+    Ping,
+    /// Pong.
+    Pong,
+}
+
+impl OpFilter {
+    /// Every filter with its label, for the select.
+    pub const ALL: [(OpFilter, &'static str, &'static str); 8] = [
+        (OpFilter::All, "all", "all opcodes"),
+        (OpFilter::Data, "data", "data frames"),
+        (OpFilter::Control, "control", "control frames"),
+        (OpFilter::Text, "text", "text"),
+        (OpFilter::Binary, "binary", "binary"),
+        (OpFilter::Close, "close", "close"),
+        (OpFilter::Ping, "ping", "ping"),
+        (OpFilter::Pong, "pong", "pong"),
+    ];
+
+    /// The filter a select value names.
+    pub fn parse(s: &str) -> OpFilter {
+        Self::ALL
+            .iter()
+            .find(|(_, v, _)| *v == s)
+            .map_or(OpFilter::All, |(f, ..)| *f)
+    }
+
+    fn keeps(self, opcode: u8, message_opcode: Option<u8>) -> bool {
+        let data_kind = message_opcode.unwrap_or(opcode);
+        match self {
+            OpFilter::All => true,
+            OpFilter::Data => opcode < 8,
+            OpFilter::Control => opcode >= 8,
+            OpFilter::Text => opcode < 8 && data_kind == 1,
+            OpFilter::Binary => opcode < 8 && data_kind == 2,
+            OpFilter::Close => opcode == 8,
+            OpFilter::Ping => opcode == 9,
+            OpFilter::Pong => opcode == 10,
+        }
+    }
+}
+
+/// How the search box reads its text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    /// Plain text, any case.
+    #[default]
+    Plain,
+    /// Plain text, case as typed.
+    Case,
+    /// A regular expression (Rust `regex` syntax).
+    Regex,
+}
+
+/// What a connection's view shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Filter {
+    /// Only this side's frames.
+    pub side: Option<Side>,
+    /// Only these opcodes.
+    pub opcode: OpFilter,
+    /// Only frames with findings.
+    pub findings: bool,
+    /// Only frames whose message (or control payload) matches; empty: no search.
+    pub query: String,
+    /// How to read `query`.
+    pub mode: SearchMode,
+}
+
+/// What the page asks the worker (the file itself goes as a `Blob`, not as one of these).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "ask", rename_all = "snake_case")]
+pub enum Ask {
+    /// Rows `start..start + count` of a connection's filtered view.
+    Window {
+        /// Answers carry it back, so late answers can be told from current ones.
+        seq: u64,
+        /// The connection.
+        conn: u64,
+        /// The view.
+        filter: Filter,
+        /// First row (in the filtered view).
+        start: u32,
+        /// How many.
+        count: u32,
+    },
+    /// One row's detail.
+    Detail {
+        /// See `Window`.
+        seq: u64,
+        /// The connection.
+        conn: u64,
+        /// The row (in the connection's rows, unfiltered).
+        row: u32,
+    },
+    /// Stop reading the file (what was read stays, and answers go on).
+    Stop,
+    /// A connection's message sizes over time (for the plot).
+    Plot {
+        /// The connection.
+        conn: u64,
+    },
+    /// A connection's messages as `jsonl` or `csv`.
+    Export {
+        /// The connection.
+        conn: u64,
+        /// `jsonl` or `csv`.
+        format: String,
+    },
+}
+
+/// What the worker tells the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "tell", rename_all = "snake_case")]
+pub enum Tell {
+    /// Reading goes on.
+    Progress(Progress),
+    /// The file is read (or could not be: `error`).
+    Done {
+        /// The final counts.
+        progress: Progress,
+        /// Why reading stopped early, if it did.
+        error: Option<String>,
+        /// Milliseconds from the file's arrival to the end.
+        ms: f64,
+        /// The worker's wasm memory at the end, in bytes (the index and its buffers).
+        #[serde(default)]
+        memory: u64,
+    },
+    /// Rows of a view.
+    Window {
+        /// The ask's `seq`.
+        seq: u64,
+        /// The connection.
+        conn: u64,
+        /// Rows in the filtered view.
+        total: u32,
+        /// Messages (and control frames) the search matched; 0 without a search.
+        matches: u32,
+        /// The first row's position in the view.
+        start: u32,
+        /// The rows.
+        rows: Vec<FrameRow>,
+        /// Why the search could not run (a bad regular expression).
+        error: Option<String>,
+    },
+    /// A row's detail.
+    Detail(Box<Detail>),
+    /// A connection's message sizes over time.
+    Plot {
+        /// The connection.
+        conn: u64,
+        /// At most [`MAX_POINTS`] points, in time order.
+        points: Vec<PlotPoint>,
+        /// How many messages there are (more than the points when thinned).
+        messages: u32,
+    },
+    /// An export.
+    Export {
+        /// A file name.
+        name: String,
+        /// The text.
+        text: String,
+    },
+}
+
+/// Everything the page needs to show one frame with its usual detail views.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Detail {
+    /// The ask's `seq`.
+    pub seq: u64,
+    /// The connection.
+    pub conn: u64,
+    /// The row.
+    pub row: FrameRow,
+    /// The frame's bytes as sent (header, then the masked payload), when kept.
+    pub bytes: Option<Vec<u8>>,
+    /// Its findings (from the whole connection's decode, so they are true in context).
+    pub findings: Vec<WireFinding>,
+    /// Its message's whole payload (inflated when compressed), when kept.
+    pub message: Option<Vec<u8>>,
+    /// Its message's opcode and frame count.
+    pub message_shape: Option<(u8, u32, bool)>,
+    /// The handshake's request and response bytes, joined.
+    pub handshake: Option<Vec<u8>>,
+    /// A HAR message: its payload only (a HAR has no frames).
+    pub har_payload: Option<Vec<u8>>,
+    /// What was not kept, if anything.
+    pub note: Option<String>,
+}
+
+/// The most points a plot carries: more messages are thinned evenly.
+pub const MAX_POINTS: usize = 2000;
+
+/// One message in the size plot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlotPoint {
+    /// Its first frame's row (selecting the point selects it).
+    pub row: u32,
+    /// Who sent it.
+    pub side: Side,
+    /// Seconds since the connection's first packet (its last frame's time).
+    pub time: f64,
+    /// Its payload length (inflated when compressed).
+    pub len: u64,
+    /// Text (1) or binary (2).
+    pub opcode: u8,
+}
+
+/// A finding, as it crosses to the page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireFinding {
+    /// Its rule's code.
+    pub code: String,
+    /// How bad.
+    pub severity: Severity,
+    /// Its sentence.
+    pub message: String,
+}
+
+impl WireFinding {
+    fn of(f: &Finding) -> WireFinding {
+        WireFinding {
+            code: f.rule.as_str().to_string(),
+            severity: f.severity,
+            message: f.message.clone(),
+        }
+    }
+
+    /// The core's finding back (`None` for a code this build does not know).
+    pub fn finding(&self) -> Option<Finding> {
+        let rule: Rule = self.code.parse().ok()?;
+        Some(
+            Finding::new(rule, 0)
+                .with_message(self.message.clone())
+                .with_severity(self.severity),
+        )
+    }
+}
+
+struct StoredFrame {
+    header: Header,
+    payload: Vec<u8>,
+    findings: Vec<Finding>,
+    /// Index into the connection's messages.
+    msg: Option<u32>,
+}
+
+struct StoredMsg {
+    opcode: u8,
+    rows: Vec<u32>,
+    /// The inflated payload of a compressed message; an uncompressed one joins its frames.
+    inflated: Option<Vec<u8>>,
+    index: u64,
+}
+
+#[derive(Default)]
+struct Conn {
+    summary: ConnSummary,
+    rows: Vec<FrameRow>,
+    frames: Vec<StoredFrame>,
+    msgs: Vec<StoredMsg>,
+    /// The open message per side (index into `msgs`).
+    open: [Option<u32>; 2],
+    /// (side, message index) -> index into msgs.
+    by_index: HashMap<(Side, u64), u32>,
+    request: Option<Vec<u8>>,
+    response: Option<Vec<u8>>,
+    start_ns: Option<u64>,
+}
+
+/// A view's rows (indexes into the connection's rows) and search matches, or why not.
+type ViewResult = Result<(Vec<u32>, u32), String>;
+
+/// Everything read so far, and the answers to the page's questions.
+#[derive(Default)]
+pub struct Index {
+    conns: Vec<Conn>,
+    by_id: HashMap<u64, usize>,
+    kept: u64,
+    frames: u64,
+    cache: Option<(u64, Filter, usize, ViewResult)>,
+}
+
+fn addr(a: &SocketAddr) -> String {
+    a.to_string()
+}
+
+fn severity_rank(s: Severity) -> usize {
+    match s {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Note => 2,
+    }
+}
+
+fn severity_name(i: usize) -> &'static str {
+    ["error", "warning", "note"][i]
+}
+
+impl Index {
+    fn conn(&mut self, id: u64) -> Option<&mut Conn> {
+        let i = *self.by_id.get(&id)?;
+        self.conns.get_mut(i)
+    }
+
+    fn add_conn(&mut self, summary: ConnSummary, start_ns: Option<u64>) -> &mut Conn {
+        self.by_id.insert(summary.id, self.conns.len());
+        self.conns.push(Conn {
+            summary,
+            start_ns,
+            ..Conn::default()
+        });
+        self.conns.last_mut().expect("just pushed")
+    }
+
+    /// The connections list (the first [`MAX_LISTED`]).
+    pub fn summaries(&self) -> Vec<ConnSummary> {
+        self.conns
+            .iter()
+            .take(MAX_LISTED)
+            .map(|c| c.summary.clone())
+            .collect()
+    }
+
+    /// How many connections there are.
+    pub fn count(&self) -> u64 {
+        self.conns.len() as u64
+    }
+
+    /// Frames (and HAR messages) so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Take one capture event.
+    pub fn push(&mut self, e: CaptureEvent) {
+        match e {
+            CaptureEvent::Connection(c) => self.connection(&c),
+            CaptureEvent::Event { connection, event } => self.event(connection, *event),
+            CaptureEvent::Closed { connection, .. } => {
+                if let Some(c) = self.conn(connection) {
+                    c.summary.closed = true;
+                }
+            }
+            CaptureEvent::Note(_) | CaptureEvent::OtherFlow(_) | CaptureEvent::Tls { .. } => {}
+        }
+    }
+
+    fn connection(&mut self, c: &Connection) {
+        let start = c.time.map(|t| t.0);
+        self.add_conn(
+            ConnSummary {
+                id: c.id,
+                client: addr(&c.client),
+                server: addr(&c.server),
+                start: c.time.map(|t| t.as_secs_f64()),
+                upgrade: "no handshake seen".into(),
+                ..ConnSummary::default()
+            },
+            start,
+        );
+    }
+
+    fn event(&mut self, id: u64, e: Event) {
+        let kept_before = self.kept;
+        let Some(c) = self.conn(id) else { return };
+        let side = Side::of(e.direction);
+        let s = side.i();
+        c.summary.bytes[s] = c.summary.bytes[s].max(e.end);
+        if let Some(t) = e.time {
+            c.summary.end = Some(t.as_secs_f64());
+            if c.start_ns.is_none() {
+                c.start_ns = Some(t.0);
+                c.summary.start = Some(t.as_secs_f64());
+            }
+        }
+        let count = |c: &mut Conn, fs: &[Finding]| {
+            for f in fs {
+                c.summary.findings[severity_rank(f.severity)] += 1;
+            }
+        };
+        let mut kept_add = 0u64;
+        let mut frame_added = false;
+        match e.kind {
+            EventKind::Request(h) => c.request = Some(h.raw.0),
+            EventKind::Response(h) => c.response = Some(h.raw.0),
+            EventKind::Upgrade(u) => {
+                c.summary.upgrade = match (u.accepted, u.assumed, u.status) {
+                    (_, true, _) => "no response (assumed)".into(),
+                    (true, _, s) => s.to_string(),
+                    (false, _, s) => format!("refused {s}"),
+                };
+                c.summary.subprotocol = u.subprotocol;
+                c.summary.extensions = u.extensions;
+            }
+            EventKind::Frame(f) => {
+                let row = c.rows.len() as u32;
+                if c.summary.upgrade == "no handshake seen" && c.request.is_none() {
+                    c.summary.upgrade = "joined after the handshake".into();
+                }
+                c.summary.frames[s] += 1;
+                count(c, &f.findings);
+                let opcode = f.header.opcode;
+                // A data frame belongs to its side's open message (a new one at text/binary).
+                let msg = if opcode < 8 {
+                    if opcode != 0 || c.open[s].is_none() {
+                        let m = c.msgs.len() as u32;
+                        let index = f.message.unwrap_or(u64::MAX);
+                        c.msgs.push(StoredMsg {
+                            opcode,
+                            rows: Vec::new(),
+                            inflated: None,
+                            index,
+                        });
+                        c.by_index.insert((side, index), m);
+                        c.open[s] = Some(m);
+                    }
+                    let m = c.open[s].expect("set above");
+                    c.msgs[m as usize].rows.push(row);
+                    Some(m)
+                } else {
+                    None
+                };
+                let time = match (f_time(&e.time), c.start_ns) {
+                    (Some(t), Some(s0)) => Some(t.saturating_sub(s0) as f64 / 1e9),
+                    _ => None,
+                };
+                let (findings, severity) = codes(&f.findings);
+                let rsv = (u8::from(f.header.rsv1) << 2)
+                    | (u8::from(f.header.rsv2) << 1)
+                    | u8::from(f.header.rsv3);
+                let payload = f.payload.kept.0;
+                let preview = frame_preview(&f.header, &payload, f.is_text, f.compressed);
+                kept_add = payload.len() as u64;
+                let payload = if kept_before + kept_add > MAX_KEPT {
+                    kept_add = 0;
+                    Vec::new()
+                } else {
+                    payload
+                };
+                c.rows.push(FrameRow {
+                    row,
+                    side,
+                    index: f.index,
+                    opcode,
+                    fin: f.header.fin,
+                    rsv,
+                    masked: f.header.masked,
+                    len: f.header.payload_len,
+                    time,
+                    offset: f.offset,
+                    message: f.message,
+                    findings,
+                    severity,
+                    preview,
+                    hit: None,
+                });
+                c.frames.push(StoredFrame {
+                    header: f.header,
+                    payload,
+                    findings: f.findings,
+                    msg,
+                });
+                frame_added = true;
+            }
+            EventKind::Message(m) => {
+                c.summary.messages[s] += 1;
+                c.open[s] = None;
+                if let Some(&i) = c.by_index.get(&(side, m.index)) {
+                    let stored = &mut c.msgs[i as usize];
+                    stored.index = m.index;
+                    if m.compressed {
+                        // The timeline previews what the message says, not its deflate bytes.
+                        let text = crate::view::preview_bytes(
+                            &m.payload.kept.0,
+                            m.opcode == 1,
+                            PREVIEW - 10,
+                        );
+                        if let Some(&first) = stored.rows.first() {
+                            c.rows[first as usize].preview = format!("{text} (inflated)");
+                        }
+                        if kept_before + m.payload.len <= MAX_KEPT {
+                            kept_add = m.payload.kept.0.len() as u64;
+                            stored.inflated = Some(m.payload.kept.0);
+                        }
+                    }
+                }
+            }
+            EventKind::Finding(f) => count(c, std::slice::from_ref(&f)),
+            EventKind::End { incomplete } => {
+                if let Some(i) = incomplete {
+                    count(c, &i.findings);
+                }
+            }
+            EventKind::Body { .. } | EventKind::Gap { .. } => {}
+        }
+        self.kept += kept_add;
+        self.frames += u64::from(frame_added);
+    }
+
+    /// Take a whole HAR.
+    pub fn push_har(&mut self, har: HarCapture) {
+        for hc in har.connections {
+            let start_ns = hc.messages.iter().find_map(|m| m.time).map(secs_ns);
+            let mut head = hc.request_head.clone().into_bytes();
+            if let Some(r) = &hc.response_head {
+                head.extend_from_slice(r.as_bytes());
+            }
+            let summary = ConnSummary {
+                id: hc.id,
+                client: hc.url.clone(),
+                server: hc.url.clone(),
+                start: start_ns.map(|n| n as f64 / 1e9),
+                upgrade: match (hc.status, &hc.failure) {
+                    (Some(101), _) => "101".into(),
+                    (Some(s), _) => format!("refused {s}"),
+                    (None, Some(f)) => format!("failed: {f}"),
+                    (None, None) => "no response".into(),
+                },
+                har: true,
+                ..ConnSummary::default()
+            };
+            let c = self.add_conn(summary, start_ns);
+            c.request = Some(head);
+            let mut counts = [0u64; 2];
+            let (mut kept, mut frames) = (0u64, 0u64);
+            for m in hc.messages {
+                let side = Side::of(m.direction);
+                let s = side.i();
+                let row = c.rows.len() as u32;
+                let findings: Vec<Finding> = hc
+                    .findings
+                    .iter()
+                    .filter(|f| f.index == m.index)
+                    .map(|f| f.finding.clone())
+                    .collect();
+                for f in &findings {
+                    c.summary.findings[severity_rank(f.severity)] += 1;
+                }
+                let (codes_, severity) = codes(&findings);
+                let time = match (m.time.map(secs_ns), start_ns) {
+                    (Some(t), Some(s0)) => Some(t.saturating_sub(s0) as f64 / 1e9),
+                    _ => None,
+                };
+                c.summary.end = m.time.or(c.summary.end);
+                c.summary.frames[s] += 1;
+                let data = m.opcode.0 < 8;
+                if data {
+                    c.summary.messages[s] += 1;
+                }
+                c.summary.bytes[s] += m.payload.len() as u64;
+                let msg = data.then(|| {
+                    let i = c.msgs.len() as u32;
+                    c.msgs.push(StoredMsg {
+                        opcode: m.opcode.0,
+                        rows: vec![row],
+                        inflated: None,
+                        index: counts[s],
+                    });
+                    i
+                });
+                c.rows.push(FrameRow {
+                    row,
+                    side,
+                    index: counts[s],
+                    opcode: m.opcode.0,
+                    fin: true,
+                    rsv: 0,
+                    masked: false,
+                    len: m.payload.len() as u64,
+                    time,
+                    offset: 0,
+                    message: data.then_some(counts[s]),
+                    findings: codes_,
+                    severity,
+                    preview: crate::view::preview_bytes(&m.payload, m.opcode.0 == 1, PREVIEW),
+                    hit: None,
+                });
+                counts[s] += 1;
+                kept += m.payload.len() as u64;
+                c.frames.push(StoredFrame {
+                    header: har_header(m.opcode.0, m.payload.len() as u64),
+                    payload: m.payload,
+                    findings,
+                    msg,
+                });
+                frames += 1;
+            }
+            c.summary.closed = true;
+            self.kept += kept;
+            self.frames += frames;
+        }
+    }
+
+    /// A dump or pasted stream read by the core's `inspect`: one connection from one side.
+    pub fn push_inspection(&mut self, i: &Inspection) {
+        let report = i.frames.as_ref();
+        let side = Side::of(report.map_or(Direction::Unknown, |r| r.direction));
+        let s = side.i();
+        let c = self.add_conn(
+            ConnSummary {
+                id: 1,
+                client: "(pasted stream)".into(),
+                server: String::new(),
+                upgrade: match &i.handshake {
+                    Some(h) => h
+                        .response
+                        .as_ref()
+                        .map_or("no response".into(), |r| r.status.to_string()),
+                    None => "no handshake in the input".into(),
+                },
+                closed: true,
+                ..ConnSummary::default()
+            },
+            None,
+        );
+        c.request = i
+            .handshake
+            .as_ref()
+            .map(|_| i.bytes[..i.frames_offset].to_vec());
+        c.summary.bytes[s] = i.bytes.len() as u64;
+        let Some(report) = report else { return };
+        let mut msg_of = HashMap::new();
+        for m in &report.messages {
+            msg_of.insert(m.index, c.msgs.len() as u32);
+            c.msgs.push(StoredMsg {
+                opcode: m.opcode.0,
+                rows: m.frames.iter().map(|&f| f as u32).collect(),
+                inflated: m.inflated.clone(),
+                index: m.index as u64,
+            });
+        }
+        for f in &report.frames {
+            c.summary.frames[s] += 1;
+            for x in &f.findings {
+                c.summary.findings[severity_rank(x.severity)] += 1;
+            }
+            let (findings, severity) = codes(&f.findings);
+            c.rows.push(FrameRow {
+                row: f.index as u32,
+                side,
+                index: f.index as u64,
+                opcode: f.header.opcode,
+                fin: f.header.fin,
+                rsv: (u8::from(f.header.rsv1) << 2)
+                    | (u8::from(f.header.rsv2) << 1)
+                    | u8::from(f.header.rsv3),
+                masked: f.header.masked,
+                len: f.header.payload_len,
+                time: None,
+                offset: f.offset,
+                message: f.message.map(|m| m as u64),
+                findings,
+                severity,
+                preview: crate::view::preview(f, PREVIEW),
+                hit: None,
+            });
+            c.frames.push(StoredFrame {
+                header: f.header.clone(),
+                payload: f.payload.clone(),
+                findings: f.findings.clone(),
+                msg: f.message.and_then(|m| msg_of.get(&m).copied()),
+            });
+        }
+        c.summary.messages[s] = report.messages.len() as u64;
+        self.frames += report.frames.len() as u64;
+    }
+
+    /// Answer the page.
+    pub fn answer(&mut self, ask: Ask) -> Option<Tell> {
+        match ask {
+            Ask::Window {
+                seq,
+                conn,
+                filter,
+                start,
+                count,
+            } => Some(self.window(seq, conn, &filter, start, count)),
+            Ask::Detail { seq, conn, row } => self
+                .detail(seq, conn, row)
+                .map(|d| Tell::Detail(Box::new(d))),
+            Ask::Export { conn, format } => self.export(conn, &format),
+            Ask::Plot { conn } => self.plot(conn),
+            // The reader's business (the worker's loop), not the index's.
+            Ask::Stop => None,
+        }
+    }
+
+    fn window(&mut self, seq: u64, conn: u64, filter: &Filter, start: u32, count: u32) -> Tell {
+        let (view, matches, error) = match self.view(conn, filter) {
+            Ok((rows, matches)) => (rows, matches, None),
+            Err(e) => (Vec::new(), 0, Some(e)),
+        };
+        let matcher = Matcher::new(filter).ok().flatten();
+        let c = self.by_id.get(&conn).map(|&i| &self.conns[i]);
+        let rows = c.map_or_else(Vec::new, |c| {
+            view.iter()
+                .skip(start as usize)
+                .take(count.min(500) as usize)
+                .map(|&r| {
+                    let mut row = c.rows[r as usize].clone();
+                    row.hit = matcher.as_ref().and_then(|m| m.find(&row.preview));
+                    row
+                })
+                .collect()
+        });
+        Tell::Window {
+            seq,
+            conn,
+            total: view.len() as u32,
+            matches,
+            start,
+            rows,
+            error,
+        }
+    }
+
+    /// The rows of `conn` that `filter` keeps, and how many messages the search matched.
+    pub fn view(&mut self, conn: u64, filter: &Filter) -> ViewResult {
+        let Some(&ci) = self.by_id.get(&conn) else {
+            return Ok((Vec::new(), 0));
+        };
+        let n = self.conns[ci].rows.len();
+        if let Some((cc, cf, cn, r)) = &self.cache {
+            if *cc == conn && cf == filter && *cn == n {
+                return r.clone();
+            }
+        }
+        let r = compute_view(&self.conns[ci], filter);
+        self.cache = Some((conn, filter.clone(), n, r.clone()));
+        r
+    }
+
+    fn detail(&self, seq: u64, conn: u64, row: u32) -> Option<Detail> {
+        let c = &self.conns[*self.by_id.get(&conn)?];
+        let r = c.rows.get(row as usize)?.clone();
+        let f = &c.frames[row as usize];
+        let whole = f.payload.len() as u64 == f.header.payload_len;
+        let msg = f.msg.map(|m| &c.msgs[m as usize]);
+        let message = msg.map(|m| message_payload(c, m));
+        let mut handshake = c.request.clone();
+        if let (Some(h), Some(resp)) = (&mut handshake, &c.response) {
+            h.extend_from_slice(resp);
+        }
+        let mut note = None;
+        let (bytes, har_payload) = if c.summary.har {
+            (None, Some(f.payload.clone()))
+        } else if !whole {
+            note = Some(format!(
+                "the payload was not kept ({} bytes): the page keeps at most {} MiB of payloads",
+                f.header.payload_len,
+                MAX_KEPT >> 20
+            ));
+            (None, None)
+        } else {
+            let mut b = f.header.to_bytes()[..f.header.header_len].to_vec();
+            let start = b.len();
+            let take = f.payload.len().min(DETAIL_BYTES);
+            b.extend_from_slice(&f.payload[..take]);
+            if let Some(key) = f.header.mask_key {
+                apply_mask(&mut b[start..], key, 0);
+            }
+            if take < f.payload.len() {
+                note = Some(format!(
+                    "the detail shows the first {take} of {} payload bytes",
+                    f.payload.len()
+                ));
+            }
+            (Some(b), None)
+        };
+        Some(Detail {
+            seq,
+            conn,
+            row: r,
+            bytes,
+            findings: f.findings.iter().map(WireFinding::of).collect(),
+            message,
+            message_shape: msg.map(|m| {
+                (
+                    m.opcode,
+                    m.rows.len() as u32,
+                    m.inflated.is_some() || f.header.rsv1,
+                )
+            }),
+            handshake,
+            har_payload,
+            note,
+        })
+    }
+
+    fn plot(&self, conn: u64) -> Option<Tell> {
+        let c = &self.conns[*self.by_id.get(&conn)?];
+        let step = c.msgs.len().div_ceil(MAX_POINTS).max(1);
+        let points = c
+            .msgs
+            .iter()
+            .step_by(step)
+            .filter_map(|m| {
+                let first = &c.rows[*m.rows.first()? as usize];
+                let last = &c.rows[*m.rows.last()? as usize];
+                let len = match &m.inflated {
+                    Some(b) => b.len() as u64,
+                    None => m.rows.iter().map(|&r| c.rows[r as usize].len).sum(),
+                };
+                Some(PlotPoint {
+                    row: first.row,
+                    side: first.side,
+                    time: last.time.or(first.time)?,
+                    len,
+                    opcode: m.opcode,
+                })
+            })
+            .collect();
+        Some(Tell::Plot {
+            conn,
+            points,
+            messages: c.msgs.len() as u32,
+        })
+    }
+
+    fn export(&self, conn: u64, format: &str) -> Option<Tell> {
+        let c = &self.conns[*self.by_id.get(&conn)?];
+        let mut text = String::new();
+        if format == "csv" {
+            text.push_str("time,direction,opcode,length,text,base64\n");
+        }
+        for m in &c.msgs {
+            let first = &c.rows[*m.rows.first()? as usize];
+            let last = &c.rows[*m.rows.last()? as usize];
+            let payload = message_payload(c, m);
+            let txt = (m.opcode == 1)
+                .then(|| core::str::from_utf8(&payload).ok())
+                .flatten();
+            let b64 = txt.is_none().then(|| crate::view::base64(&payload));
+            let time = last.time.or(first.time);
+            if format == "csv" {
+                text.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    time.map_or(String::new(), |t| format!("{t:.6}")),
+                    side_name(first.side),
+                    OpCode(m.opcode).label(),
+                    payload.len(),
+                    csv_field(txt.unwrap_or("")),
+                    b64.unwrap_or_default()
+                ));
+            } else {
+                let line = serde_json::json!({
+                    "time": time,
+                    "direction": side_name(first.side),
+                    "opcode": OpCode(m.opcode).label(),
+                    "length": payload.len(),
+                    "text": txt,
+                    "base64": b64,
+                });
+                text.push_str(&line.to_string());
+                text.push('\n');
+            }
+        }
+        Some(Tell::Export {
+            name: format!("wsinspect-connection-{conn}.{format}"),
+            text,
+        })
+    }
+}
+
+fn side_name(s: Side) -> &'static str {
+    match s {
+        Side::Client => "client",
+        Side::Server => "server",
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn f_time(t: &Option<wsinspect_core::session::Timestamp>) -> Option<u64> {
+    t.map(|t| t.0)
+}
+
+fn secs_ns(s: f64) -> u64 {
+    (s * 1e9) as u64
+}
+
+fn har_header(opcode: u8, len: u64) -> Header {
+    Header {
+        fin: true,
+        rsv1: false,
+        rsv2: false,
+        rsv3: false,
+        opcode,
+        masked: false,
+        len7: len.min(125) as u8,
+        payload_len: len,
+        mask_key: None,
+        header_len: 2,
+    }
+}
+
+fn codes(fs: &[Finding]) -> (Vec<String>, Option<String>) {
+    let worst = fs.iter().map(|f| severity_rank(f.severity)).min();
+    (
+        fs.iter().map(|f| f.rule.as_str().to_string()).collect(),
+        worst.map(|w| severity_name(w).to_string()),
+    )
+}
+
+fn frame_preview(h: &Header, payload: &[u8], is_text: bool, compressed: bool) -> String {
+    if h.opcode == 8 && payload.len() >= 2 {
+        let code = u16::from_be_bytes([payload[0], payload[1]]);
+        let reason = String::from_utf8_lossy(&payload[2..]);
+        return if reason.is_empty() {
+            code.to_string()
+        } else {
+            format!("{code} {reason:?}")
+        };
+    }
+    if compressed && h.opcode < 8 {
+        return format!("(compressed, {} bytes)", h.payload_len);
+    }
+    crate::view::preview_bytes(payload, is_text, PREVIEW)
+}
+
+fn message_payload(c: &Conn, m: &StoredMsg) -> Vec<u8> {
+    if let Some(b) = &m.inflated {
+        return b.clone();
+    }
+    m.rows
+        .iter()
+        .flat_map(|&r| c.frames[r as usize].payload.iter().copied())
+        .collect()
+}
+
+/// The search, compiled.
+enum Matcher {
+    Plain(String),
+    Case(String),
+    Regex(regex::Regex),
+}
+
+impl Matcher {
+    fn new(f: &Filter) -> Result<Option<Matcher>, String> {
+        if f.query.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(match f.mode {
+            SearchMode::Plain => Matcher::Plain(f.query.to_lowercase()),
+            SearchMode::Case => Matcher::Case(f.query.clone()),
+            SearchMode::Regex => Matcher::Regex(
+                regex::RegexBuilder::new(&f.query)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| format!("not a regular expression: {e}"))?,
+            ),
+        }))
+    }
+
+    /// The first match in `text`, as char offsets.
+    fn find(&self, text: &str) -> Option<(u32, u32)> {
+        let (a, b) = match self {
+            Matcher::Plain(q) => {
+                // Lower-casing can change lengths: search char by char on a lowered copy
+                // only when it does not.
+                let low = text.to_lowercase();
+                if low.len() != text.len() {
+                    return None;
+                }
+                let a = low.find(q.as_str())?;
+                (a, a + q.len())
+            }
+            Matcher::Case(q) => {
+                let a = text.find(q.as_str())?;
+                (a, a + q.len())
+            }
+            Matcher::Regex(r) => {
+                let m = r.find(text)?;
+                (m.start(), m.end())
+            }
+        };
+        let ca = text[..a].chars().count() as u32;
+        let cb = ca + text[a..b].chars().count() as u32;
+        Some((ca, cb))
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Matcher::Plain(q) => text.to_lowercase().contains(q.as_str()),
+            Matcher::Case(q) => text.contains(q.as_str()),
+            Matcher::Regex(r) => r.is_match(text),
+        }
+    }
+}
+
+fn compute_view(c: &Conn, filter: &Filter) -> ViewResult {
+    let matcher = Matcher::new(filter)?;
+    // Which messages (by index into msgs) match, computed once per message.
+    let mut msg_hit: Vec<Option<bool>> = vec![None; c.msgs.len()];
+    let mut matches = 0u32;
+    let mut rows = Vec::new();
+    for (i, r) in c.rows.iter().enumerate() {
+        let f = &c.frames[i];
+        if filter.side.is_some_and(|s| s != r.side)
+            || (filter.findings && r.findings.is_empty())
+            || !filter
+                .opcode
+                .keeps(r.opcode, f.msg.map(|m| c.msgs[m as usize].opcode))
+        {
+            continue;
+        }
+        if let Some(m) = &matcher {
+            let hit = match f.msg {
+                Some(mi) => {
+                    let slot = &mut msg_hit[mi as usize];
+                    match *slot {
+                        Some(h) => h,
+                        None => {
+                            let payload = message_payload(c, &c.msgs[mi as usize]);
+                            let h = m.is_match(&String::from_utf8_lossy(&payload));
+                            *slot = Some(h);
+                            matches += u32::from(h);
+                            h
+                        }
+                    }
+                }
+                None => {
+                    let h = m.is_match(&String::from_utf8_lossy(&f.payload));
+                    matches += u32::from(h);
+                    h
+                }
+            };
+            if !hit {
+                continue;
+            }
+        }
+        rows.push(i as u32);
+    }
+    Ok((rows, matches))
+}
+
+/// The detail as an [`Inspection`] of the frame's bytes, so the page's frame detail shows it
+/// as it shows a pasted frame; its findings and message are the connection's (true in
+/// context), not those of the frame read alone.
+pub fn detail_inspection(d: &Detail) -> Option<Inspection> {
+    let bytes = d.bytes.clone()?;
+    let mut report = decode_all(&bytes, d.row.side.direction(), &DecodeConfig::default());
+    let f = report.frames.first_mut()?;
+    f.findings = d.findings.iter().filter_map(WireFinding::finding).collect();
+    f.index = d.row.index as usize;
+    let (opcode, frames, compressed) = d.message_shape.unwrap_or((f.header.opcode, 1, false));
+    f.compressed = compressed;
+    f.is_text = opcode == 1 && f.header.opcode < 8;
+    report.incomplete = None;
+    report.notes.clear();
+    report.messages = match (&d.message, d.row.message) {
+        (Some(m), Some(index)) if f.header.opcode < 8 => {
+            f.message = Some(0);
+            vec![MessageReport {
+                index: index as usize,
+                opcode: OpCode(opcode),
+                frames: (0..frames as usize).collect(),
+                compressed,
+                complete: true,
+                inflated: Some(m.clone()),
+            }]
+        }
+        _ => {
+            f.message = None;
+            Vec::new()
+        }
+    };
+    // Frame indexes past 0 in the message point nowhere here: keep only this frame.
+    if let Some(m) = report.messages.first_mut() {
+        m.frames = vec![0];
+    }
+    report.frames.truncate(1);
+    Some(Inspection {
+        notation: Notation::Raw,
+        notation_also: None,
+        len: bytes.len(),
+        handshake: d
+            .handshake
+            .as_deref()
+            .map(wsinspect_core::handshake::analyze),
+        frames_offset: 0,
+        frames: Some(report),
+        extensions_error: None,
+        assumed_extensions: None,
+        http_body: None,
+        bytes,
+    })
+}
+
+/// The handshake of a detail, analysed (for the Handshake tab).
+pub fn detail_handshake(d: &Detail) -> Option<wsinspect_core::handshake::HandshakeReport> {
+    d.handshake
+        .as_deref()
+        .map(wsinspect_core::handshake::analyze)
+}
+
+/// A capture time (seconds since the epoch) as `2026-11-28 12:21:03.123 UTC`.
+pub fn clock(secs: f64) -> String {
+    let ms = (secs * 1000.0).round() as i64;
+    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    // Days to a civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:03} UTC",
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000
+    )
+}
+
+/// A count with thousands separators: `1,234,567`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A duration in seconds, readable: `850 µs`, `12.3 ms`, `4.56 s`.
+pub fn duration(secs: f64) -> String {
+    match secs {
+        s if s < 1e-3 => format!("{:.0} µs", s * 1e6),
+        s if s < 1.0 => format!("{:.1} ms", s * 1e3),
+        s => format!("{s:.2} s"),
+    }
+}
+
+/// A file being read: its format decided by its first bytes.
+pub struct Loader {
+    state: LoadState,
+    /// The index of what was read.
+    pub index: Index,
+    read: u64,
+    total: u64,
+    format: Option<String>,
+    other: u64,
+    packets: u64,
+}
+
+enum LoadState {
+    Start,
+    Capture(Box<Capture>),
+    Whole(Vec<u8>, WholeKind),
+    Done,
+}
+
+#[derive(Clone, Copy)]
+enum WholeKind {
+    Har,
+    Dump,
+}
+
+impl Loader {
+    /// A loader for a file of `total` bytes.
+    pub fn new(total: u64) -> Loader {
+        Loader {
+            state: LoadState::Start,
+            index: Index::default(),
+            read: 0,
+            total,
+            format: None,
+            other: 0,
+            packets: 0,
+        }
+    }
+
+    /// The next slice of the file.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.read += bytes.len() as u64;
+        if let LoadState::Start = self.state {
+            self.state = start_state(bytes);
+            self.format = match &self.state {
+                LoadState::Whole(_, WholeKind::Har) => Some("har".into()),
+                _ => None,
+            };
+        }
+        match &mut self.state {
+            LoadState::Capture(c) => {
+                let r = c.feed(bytes);
+                self.format = c.totals().format.map(str::to_string);
+                while let Some(e) = c.poll_event() {
+                    self.index.push(e);
+                }
+                r.map_err(|e| e.to_string())
+            }
+            LoadState::Whole(buf, _) => {
+                if buf.len() + bytes.len() > MAX_WHOLE {
+                    return Err(format!(
+                        "a HAR or stream dump is read whole, and this one is over {} MiB",
+                        MAX_WHOLE >> 20
+                    ));
+                }
+                buf.extend_from_slice(bytes);
+                Ok(())
+            }
+            LoadState::Start | LoadState::Done => Ok(()),
+        }
+    }
+
+    /// The file ended.
+    pub fn finish(&mut self) -> Result<(), String> {
+        match std::mem::replace(&mut self.state, LoadState::Done) {
+            LoadState::Capture(mut c) => {
+                let r = c.finish();
+                while let Some(e) = c.poll_event() {
+                    self.index.push(e);
+                }
+                self.other = c.totals().other_flows;
+                self.packets = c.totals().packets;
+                r.map_err(|e| e.to_string())
+            }
+            LoadState::Whole(buf, WholeKind::Har) => {
+                let har = har::read(&buf).map_err(|e| e.to_string())?;
+                self.index.push_har(har);
+                Ok(())
+            }
+            LoadState::Whole(buf, WholeKind::Dump) => {
+                let i = inspect(&buf, &InspectOptions::default()).map_err(|e| {
+                    format!("not a pcap, pcapng or HAR file, nor a stream dump: {e}")
+                })?;
+                self.format = Some(format!("stream ({})", notation_name(i.notation)));
+                self.index.push_inspection(&i);
+                Ok(())
+            }
+            LoadState::Start => Err(CaptureError::Empty.to_string()),
+            LoadState::Done => Ok(()),
+        }
+    }
+
+    /// Counts so far, with the connections list.
+    pub fn progress(&self) -> Progress {
+        let (other, packets) = match &self.state {
+            LoadState::Capture(c) => (c.totals().other_flows, c.totals().packets),
+            _ => (self.other, self.packets),
+        };
+        Progress {
+            read: self.read,
+            total: self.total,
+            format: self.format.clone(),
+            frames: self.index.frames(),
+            other_flows: other,
+            packets,
+            connections: self.index.summaries(),
+            connection_count: self.index.count(),
+            unchanged: false,
+        }
+    }
+}
+
+fn notation_name(n: Notation) -> &'static str {
+    match n {
+        Notation::Raw => "raw",
+        _ => "text notation",
+    }
+}
+
+fn start_state(first: &[u8]) -> LoadState {
+    const MAGICS: [[u8; 4]; 5] = [
+        [0xd4, 0xc3, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0xc3, 0xd4],
+        [0x4d, 0x3c, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0x3c, 0x4d],
+        [0x0a, 0x0d, 0x0d, 0x0a],
+    ];
+    if first.len() >= 4 && MAGICS.iter().any(|m| first[..4] == m[..]) {
+        let config = CaptureConfig {
+            session: wsinspect_core::session::SessionConfig {
+                retain: Retain {
+                    frames: Keep::All,
+                    messages: Keep::All,
+                },
+                ..Default::default()
+            },
+            ..CaptureConfig::default()
+        };
+        LoadState::Capture(Box::new(Capture::new(config)))
+    } else if har::looks_like_json(first) {
+        LoadState::Whole(Vec::new(), WholeKind::Har)
+    } else {
+        LoadState::Whole(Vec::new(), WholeKind::Dump)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(path: &str) -> Vec<u8> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/");
+        std::fs::read(format!("{root}{path}")).unwrap()
+    }
+
+    /// Load `bytes` in slices of `slice` bytes, as the worker does.
+    fn load(bytes: &[u8], slice: usize) -> Loader {
+        let mut l = Loader::new(bytes.len() as u64);
+        for chunk in bytes.chunks(slice) {
+            l.feed(chunk).unwrap();
+        }
+        l.finish().unwrap();
+        l
+    }
+
+    /// The counts the CLI's `pcap --summary` prints, from the capture crate directly.
+    fn cli_counts(bytes: &[u8]) -> Vec<(u64, [u64; 2], [u64; 2])> {
+        let mut c = Capture::new(CaptureConfig::default());
+        let mut out: Vec<(u64, [u64; 2], [u64; 2])> = Vec::new();
+        let take = |c: &mut Capture, out: &mut Vec<_>| {
+            while let Some(e) = c.poll_event() {
+                match e {
+                    CaptureEvent::Connection(k) => out.push((k.id, [0; 2], [0; 2])),
+                    CaptureEvent::Event { connection, event } => {
+                        let o = out.iter_mut().find(|o| o.0 == connection).unwrap();
+                        let s = Side::of(event.direction).i();
+                        match event.kind {
+                            EventKind::Frame(_) => o.1[s] += 1,
+                            EventKind::Message(_) => o.2[s] += 1,
+                            _ => {}
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        };
+        c.feed(bytes).unwrap();
+        take(&mut c, &mut out);
+        c.finish().unwrap();
+        take(&mut c, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_pcapng_in_small_slices_gives_the_clis_connections_and_counts() {
+        let bytes = fixture("pcap/echo.pcapng");
+        let l = load(&bytes, 1000);
+        let p = l.progress();
+        assert_eq!(p.format.as_deref(), Some("pcapng"));
+        assert_eq!(p.other_flows, 2);
+        let got: Vec<_> = p
+            .connections
+            .iter()
+            .map(|c| (c.id, c.frames, c.messages))
+            .collect();
+        assert_eq!(got, cli_counts(&bytes));
+        assert_eq!(got.len(), 3);
+        let first = &p.connections[0];
+        assert_eq!(first.upgrade, "101");
+        assert!(first
+            .extensions
+            .as_deref()
+            .unwrap()
+            .contains("permessage-deflate"));
+        assert!(first.closed && first.start.is_some() && first.end >= first.start);
+    }
+
+    #[test]
+    fn the_format_is_told_by_content_and_bad_files_say_why() {
+        let mut l = Loader::new(4);
+        l.feed(b"\x00\x01\x02\x03").unwrap();
+        let e = l.finish().unwrap_err();
+        assert!(e.contains("not a pcap, pcapng or HAR file"), "{e}");
+        // A hex dump of one frame is a stream.
+        let l = load(b"81 05 48 65 6c 6c 6f", 3);
+        let p = l.progress();
+        assert_eq!(p.connections.len(), 1);
+        assert_eq!(p.frames, 1);
+        assert!(p.format.unwrap().starts_with("stream"));
+    }
+
+    #[test]
+    fn a_har_is_read_whole_with_its_messages_as_rows() {
+        let bytes = fixture("har/echo.har");
+        let mut l = load(&bytes, 512);
+        let p = l.progress();
+        assert_eq!(p.format.as_deref(), Some("har"));
+        let c = &p.connections[0];
+        assert!(c.har && c.frames[0] > 0 && c.frames[1] > 0);
+        let Some(Tell::Window { rows, .. }) = l.index.answer(Ask::Window {
+            seq: 1,
+            conn: c.id,
+            filter: Filter::default(),
+            start: 0,
+            count: 10,
+        }) else {
+            panic!()
+        };
+        assert_eq!(rows[0].side, Side::Client);
+        let Some(Tell::Detail(d)) = l.index.answer(Ask::Detail {
+            seq: 2,
+            conn: c.id,
+            row: 0,
+        }) else {
+            panic!()
+        };
+        assert!(d.bytes.is_none() && d.har_payload.is_some() && d.handshake.is_some());
+    }
+
+    fn window(l: &mut Loader, conn: u64, filter: Filter) -> (u32, u32, Vec<FrameRow>) {
+        match l.index.answer(Ask::Window {
+            seq: 0,
+            conn,
+            filter,
+            start: 0,
+            count: 100,
+        }) {
+            Some(Tell::Window {
+                total,
+                matches,
+                rows,
+                error: None,
+                ..
+            }) => (total, matches, rows),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn filters_and_search_find_the_messages_of_the_capture() {
+        let mut l = load(&fixture("pcap/echo.pcapng"), 4096);
+        // Connection 1 is compressed: the search reads the inflated text.
+        for conn in [1, 2, 5] {
+            let (total, _, rows) = window(&mut l, conn, Filter::default());
+            assert_eq!(total, 14);
+            assert_eq!(rows.iter().filter(|r| r.side == Side::Client).count(), 7);
+            let f = Filter {
+                query: r#"greeting"\s*,\s*"n":1"#.into(),
+                mode: SearchMode::Regex,
+                ..Filter::default()
+            };
+            let (total, matches, rows) = window(&mut l, conn, f);
+            assert_eq!((total, matches), (2, 2), "connection {conn}");
+            assert!(rows.iter().any(|r| r.side == Side::Client));
+            let (total, ..) = window(
+                &mut l,
+                conn,
+                Filter {
+                    side: Some(Side::Server),
+                    opcode: OpFilter::Control,
+                    ..Filter::default()
+                },
+            );
+            assert_eq!(total, 1);
+        }
+        // Case modes, and a bad pattern is an error, not a panic.
+        let plain = |q: &str, mode| Filter {
+            query: q.into(),
+            mode,
+            ..Filter::default()
+        };
+        assert_eq!(
+            window(&mut l, 2, plain("HELLO, WS", SearchMode::Plain)).1,
+            2
+        );
+        assert_eq!(window(&mut l, 2, plain("HELLO, WS", SearchMode::Case)).1, 0);
+        let bad = l.index.answer(Ask::Window {
+            seq: 0,
+            conn: 2,
+            filter: plain("(", SearchMode::Regex),
+            start: 0,
+            count: 1,
+        });
+        assert!(matches!(bad, Some(Tell::Window { error: Some(_), .. })));
+    }
+
+    #[test]
+    fn a_detail_rebuilds_the_frame_as_sent_with_its_handshake() {
+        let mut l = load(&fixture("pcap/echo.pcapng"), 4096);
+        let (_, _, rows) = window(&mut l, 2, Filter::default());
+        for r in &rows {
+            let Some(Tell::Detail(d)) = l.index.answer(Ask::Detail {
+                seq: 0,
+                conn: 2,
+                row: r.row,
+            }) else {
+                panic!()
+            };
+            let i = detail_inspection(&d).unwrap();
+            let report = i.frames.as_ref().unwrap();
+            let f = &report.frames[0];
+            assert_eq!(f.header.opcode, r.opcode);
+            assert_eq!(f.header.masked, r.side == Side::Client);
+            assert_eq!(f.header.payload_len, r.len);
+            assert!(f.findings.is_empty());
+            assert_eq!(
+                i.handshake
+                    .as_ref()
+                    .unwrap()
+                    .response
+                    .as_ref()
+                    .unwrap()
+                    .status,
+                101
+            );
+        }
+        // A compressed message's detail carries the inflated text.
+        let (_, _, rows) = window(&mut l, 1, Filter::default());
+        let Some(Tell::Detail(d)) = l.index.answer(Ask::Detail {
+            seq: 0,
+            conn: 1,
+            row: rows[0].row,
+        }) else {
+            panic!()
+        };
+        let i = detail_inspection(&d).unwrap();
+        let report = i.frames.as_ref().unwrap();
+        let text = report.message_text(&report.messages[0]).unwrap();
+        assert_eq!(text, "Hello, wsinspect!");
+    }
+
+    /// `WSINSPECT_BIG=file.pcap cargo test --release -p wsinspect-view -- --ignored load_speed`
+    #[test]
+    #[ignore = "a measurement: needs WSINSPECT_BIG"]
+    fn load_speed() {
+        let bytes = std::fs::read(std::env::var("WSINSPECT_BIG").unwrap()).unwrap();
+        let t = std::time::Instant::now();
+        let l = load(&bytes, 1 << 20);
+        let s = t.elapsed().as_secs_f64();
+        let mut c = Capture::new(CaptureConfig::default());
+        let t = std::time::Instant::now();
+        c.feed(&bytes).unwrap();
+        while c.poll_event().is_some() {}
+        c.finish().unwrap();
+        let bare = t.elapsed().as_secs_f64();
+        let mb = bytes.len() as f64 / 1e6;
+        println!(
+            "{mb:.1} MB: loader {:.0} MB/s ({} frames), bare capture {:.0} MB/s",
+            mb / s,
+            l.index.frames(),
+            mb / bare
+        );
+    }
+
+    #[test]
+    fn times_read_well() {
+        assert_eq!(clock(0.0), "1970-01-01 00:00:00.000 UTC");
+        assert_eq!(clock(1_795_868_463.123_4), "2026-11-28 12:21:03.123 UTC");
+        assert_eq!(clock(951_782_400.0), "2000-02-29 00:00:00.000 UTC");
+        assert_eq!(duration(0.0004), "400 µs");
+        assert_eq!(
+            (grouped(0), grouped(999), grouped(1_234_567)),
+            ("0".into(), "999".into(), "1,234,567".into())
+        );
+        assert_eq!(duration(0.0123), "12.3 ms");
+        assert_eq!(duration(4.561), "4.56 s");
+    }
+
+    #[test]
+    fn the_plot_has_a_point_per_message_with_its_inflated_size() {
+        let mut l = load(&fixture("pcap/echo.pcapng"), 4096);
+        let Some(Tell::Plot {
+            points, messages, ..
+        }) = l.index.answer(Ask::Plot { conn: 1 })
+        else {
+            panic!()
+        };
+        assert_eq!((points.len(), messages), (12, 12));
+        // Connection 1 is compressed: the points are the inflated sizes ("Hello, wsinspect!").
+        assert_eq!(points[0].len, 17);
+        let (_, _, rows) = window(&mut l, 1, Filter::default());
+        assert_eq!(rows[0].preview, "Hello, wsinspect! (inflated)");
+        assert!(points.windows(2).all(|w| w[0].time <= w[1].time));
+        assert_eq!(points.iter().filter(|p| p.side == Side::Client).count(), 6);
+    }
+
+    #[test]
+    fn exports_hold_every_message() {
+        let mut l = load(&fixture("pcap/echo.pcapng"), 4096);
+        let Some(Tell::Export { text, .. }) = l.index.answer(Ask::Export {
+            conn: 2,
+            format: "jsonl".into(),
+        }) else {
+            panic!()
+        };
+        assert_eq!(text.lines().count(), 12);
+        assert!(text.lines().next().unwrap().contains("Hello, wsinspect!"));
+        let Some(Tell::Export { text, .. }) = l.index.answer(Ask::Export {
+            conn: 2,
+            format: "csv".into(),
+        }) else {
+            panic!()
+        };
+        assert_eq!(text.lines().count(), 13);
+    }
+}

@@ -1,0 +1,317 @@
+//! The capture view's state: what the worker told, which connection and rows are shown, the
+//! filter, the selected frame and its detail. Pure reducers; the worker is app.rs's.
+
+use std::rc::Rc;
+
+use wsinspect_core::handshake::HandshakeReport;
+use wsinspect_core::inspect::Inspection;
+use wsinspect_view::capture_view::{
+    detail_handshake, detail_inspection, Detail, Filter, FrameRow, PlotPoint, Progress, Tell,
+};
+use yew::prelude::*;
+
+/// The rows of the view the worker sent last.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Window {
+    pub seq: u64,
+    pub start: u32,
+    pub total: u32,
+    pub matches: u32,
+    pub rows: Rc<Vec<FrameRow>>,
+    pub error: Option<Rc<str>>,
+}
+
+/// A selected frame's detail, ready for the usual components.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shown {
+    pub detail: Rc<Detail>,
+    pub inspection: Option<Rc<Inspection>>,
+    pub handshake: Option<Rc<HandshakeReport>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CaptureState {
+    /// The file's name (only shown: the format comes from its content).
+    pub name: Option<Rc<str>>,
+    pub loading: bool,
+    pub progress: Rc<Progress>,
+    pub error: Option<Rc<str>>,
+    /// Milliseconds the worker took to read the whole file.
+    pub ms: Option<f64>,
+    /// The worker's memory then (bytes).
+    pub memory: u64,
+    pub conn: Option<u64>,
+    pub filter: Filter,
+    pub window: Window,
+    /// The last ask's number: answers with another are late and dropped.
+    pub seq: u64,
+    pub scroll_top: f64,
+    /// The selected row (the connection's row number) and its detail once it came.
+    pub selected: Option<u32>,
+    pub shown: Option<Shown>,
+    /// The selected connection's message sizes over time, and its message count.
+    pub plot: Option<(Rc<Vec<PlotPoint>>, u32)>,
+}
+
+pub enum CaptureAction {
+    /// A file was chosen or dropped.
+    Open(String),
+    /// The user stopped the reading.
+    Cancel,
+    /// Back to the paste input.
+    Close,
+    Told(Tell),
+    SelectConn(u64),
+    SetFilter(Filter),
+    Scroll(f64),
+    Select(u32),
+    /// A window was asked for with this number.
+    Asked(u64),
+}
+
+impl CaptureState {
+    pub fn active(&self) -> bool {
+        self.name.is_some()
+    }
+
+    /// Frames the selected connection has so far (changes while loading: asks again).
+    pub fn conn_frames(&self) -> u64 {
+        self.conn
+            .and_then(|id| self.progress.connections.iter().find(|c| c.id == id))
+            .map_or(0, |c| c.frames[0] + c.frames[1])
+    }
+}
+
+impl Reducible for CaptureState {
+    type Action = CaptureAction;
+
+    fn reduce(self: Rc<Self>, action: CaptureAction) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            CaptureAction::Open(name) => {
+                s = CaptureState {
+                    name: Some(name.into()),
+                    loading: true,
+                    seq: self.seq,
+                    ..CaptureState::default()
+                };
+            }
+            // The worker stops between two slices and says where (its Done follows).
+            CaptureAction::Cancel => {
+                s.loading = false;
+                s.error = Some("Stopping…".into());
+            }
+            CaptureAction::Close => {
+                s = CaptureState {
+                    seq: self.seq,
+                    ..CaptureState::default()
+                }
+            }
+            CaptureAction::Told(t) => match t {
+                Tell::Progress(mut p) => {
+                    if !s.loading {
+                        return self;
+                    }
+                    if p.unchanged {
+                        p.connections = s.progress.connections.clone();
+                    }
+                    s.progress = Rc::new(p);
+                    s.pick_first();
+                }
+                Tell::Done {
+                    progress,
+                    error,
+                    ms,
+                    memory,
+                } => {
+                    s.memory = memory;
+                    s.loading = false;
+                    s.progress = Rc::new(progress);
+                    s.error = error.map(Into::into);
+                    s.ms = Some(ms);
+                    s.pick_first();
+                }
+                Tell::Window {
+                    seq,
+                    conn,
+                    total,
+                    matches,
+                    start,
+                    rows,
+                    error,
+                } => {
+                    if seq != s.seq || Some(conn) != s.conn {
+                        return self;
+                    }
+                    s.window = Window {
+                        seq,
+                        start,
+                        total,
+                        matches,
+                        rows: Rc::new(rows),
+                        error: error.map(Into::into),
+                    };
+                }
+                Tell::Detail(d) => {
+                    if Some(d.conn) != s.conn || Some(d.row.row) != s.selected {
+                        return self;
+                    }
+                    s.shown = Some(Shown {
+                        inspection: detail_inspection(&d).map(Rc::new),
+                        handshake: detail_handshake(&d).map(Rc::new),
+                        detail: Rc::new(*d),
+                    });
+                }
+                Tell::Plot {
+                    conn,
+                    points,
+                    messages,
+                } => {
+                    if Some(conn) != s.conn {
+                        return self;
+                    }
+                    s.plot = Some((Rc::new(points), messages));
+                }
+                Tell::Export { .. } => return self,
+            },
+            CaptureAction::SelectConn(id) => {
+                if s.conn == Some(id) {
+                    return self;
+                }
+                s.conn = Some(id);
+                s.window = Window::default();
+                s.scroll_top = 0.0;
+                s.selected = None;
+                s.shown = None;
+                s.plot = None;
+            }
+            CaptureAction::SetFilter(f) => {
+                s.filter = f;
+                s.scroll_top = 0.0;
+            }
+            CaptureAction::Scroll(top) => s.scroll_top = top,
+            CaptureAction::Select(row) => {
+                if s.selected == Some(row) {
+                    return self;
+                }
+                s.selected = Some(row);
+            }
+            CaptureAction::Asked(seq) => s.seq = seq,
+        }
+        if s == *self {
+            self
+        } else {
+            Rc::new(s)
+        }
+    }
+}
+
+impl CaptureState {
+    /// Open the first connection as soon as there is one.
+    fn pick_first(&mut self) {
+        if self.conn.is_none() {
+            self.conn = self.progress.connections.first().map(|c| c.id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wsinspect_view::capture_view::{Ask, ConnSummary, Loader};
+
+    fn loaded() -> (Loader, Rc<CaptureState>) {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/pcap/echo.pcapng"
+        ))
+        .unwrap();
+        let mut l = Loader::new(bytes.len() as u64);
+        l.feed(&bytes).unwrap();
+        l.finish().unwrap();
+        let s = Rc::new(CaptureState::default())
+            .reduce(CaptureAction::Open("echo.pcapng".into()))
+            .reduce(CaptureAction::Told(Tell::Done {
+                progress: l.progress(),
+                error: None,
+                ms: 1.0,
+                memory: 0,
+            }));
+        (l, s)
+    }
+
+    #[test]
+    fn a_loaded_file_opens_its_first_connection_and_late_answers_are_dropped() {
+        let (mut l, s) = loaded();
+        assert!(s.active() && !s.loading);
+        assert_eq!(s.conn, Some(1));
+        assert_eq!(s.conn_frames(), 14);
+        let s = s.reduce(CaptureAction::Asked(7));
+        let ask = |seq| Ask::Window {
+            seq,
+            conn: 1,
+            filter: Filter::default(),
+            start: 0,
+            count: 50,
+        };
+        let late = l.index.answer(ask(6)).unwrap();
+        let same = s.clone().reduce(CaptureAction::Told(late));
+        assert!(Rc::ptr_eq(&s, &same));
+        let s = s.reduce(CaptureAction::Told(l.index.answer(ask(7)).unwrap()));
+        assert_eq!(s.window.total, 14);
+        // A detail for the selected row becomes an inspection with the handshake.
+        let s = s.reduce(CaptureAction::Select(3));
+        let d = l
+            .index
+            .answer(Ask::Detail {
+                seq: 0,
+                conn: 1,
+                row: 3,
+            })
+            .unwrap();
+        let s = s.reduce(CaptureAction::Told(d));
+        let shown = s.shown.as_ref().unwrap();
+        assert!(shown.inspection.is_some() && shown.handshake.is_some());
+        // Another connection forgets the selection.
+        let s = s.reduce(CaptureAction::SelectConn(2));
+        assert!(s.shown.is_none() && s.selected.is_none());
+        assert!(!s.reduce(CaptureAction::Close).active());
+    }
+
+    #[test]
+    fn an_unchanged_list_keeps_the_one_shown() {
+        let listed = Progress {
+            connections: vec![ConnSummary {
+                id: 4,
+                ..ConnSummary::default()
+            }],
+            connection_count: 1,
+            ..Progress::default()
+        };
+        let s = Rc::new(CaptureState::default())
+            .reduce(CaptureAction::Open("a.pcap".into()))
+            .reduce(CaptureAction::Told(Tell::Progress(listed)))
+            .reduce(CaptureAction::Told(Tell::Progress(Progress {
+                read: 10,
+                connection_count: 1,
+                unchanged: true,
+                ..Progress::default()
+            })));
+        assert_eq!((s.progress.read, s.progress.connections.len()), (10, 1));
+        assert_eq!(s.conn, Some(4));
+    }
+
+    #[test]
+    fn progress_after_a_cancel_is_ignored() {
+        let s = Rc::new(CaptureState::default())
+            .reduce(CaptureAction::Open("big.pcap".into()))
+            .reduce(CaptureAction::Cancel);
+        let p = Progress {
+            connections: vec![ConnSummary::default()],
+            ..Progress::default()
+        };
+        let same = s.clone().reduce(CaptureAction::Told(Tell::Progress(p)));
+        assert!(Rc::ptr_eq(&s, &same));
+        assert!(s.error.is_some() && !s.loading);
+    }
+}

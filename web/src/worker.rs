@@ -1,0 +1,144 @@
+//! The page's Web Worker: reads a capture file in slices (`Blob.slice` + `arrayBuffer()`, never
+//! the whole file at once), feeds them to wsinspect-view's [`Loader`] and posts progress; then
+//! answers the page's questions (rows of a view, a frame's detail, exports) from the index it
+//! holds. Messages are JSON strings of [`Ask`] and [`Tell`]; the file comes as a `Blob`.
+//! Every `await` between slices lets the page's questions in while a big file loads.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
+use wsinspect_view::capture_view::{Ask, Loader, Tell};
+
+/// Bytes read per slice.
+const SLICE: f64 = (1 << 20) as f64;
+/// At most one progress message per this many milliseconds.
+const TICK_MS: f64 = 400.0;
+
+type Shared = Rc<RefCell<Option<Loader>>>;
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(tell: &Tell) {
+    if let Ok(json) = serde_json::to_string(tell) {
+        let _ = scope().post_message(&JsValue::from_str(&json));
+    }
+}
+
+fn main() {
+    let loader: Shared = Rc::new(RefCell::new(None));
+    let stop = Rc::new(Cell::new(false));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        let data = e.data();
+        if let Some(blob) = data.dyn_ref::<Blob>() {
+            let blob = blob.clone();
+            let loader = loader.clone();
+            stop.set(false);
+            wasm_bindgen_futures::spawn_local(read(blob, loader, stop.clone()));
+        } else if let Some(text) = data.as_string() {
+            let Ok(ask) = serde_json::from_str::<Ask>(&text) else {
+                return;
+            };
+            if ask == Ask::Stop {
+                stop.set(true);
+                return;
+            }
+            let tell = loader
+                .borrow_mut()
+                .as_mut()
+                .and_then(|l| l.index.answer(ask));
+            if let Some(t) = tell {
+                post(&t);
+            }
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    // The page holds its messages until the worker can take them.
+    let _ = scope().post_message(&JsValue::from_str("ready"));
+}
+
+async fn slice(blob: &Blob, at: f64, end: f64) -> Result<Vec<u8>, String> {
+    let part = blob
+        .slice_with_f64_and_f64(at, end)
+        .map_err(|_| format!("could not slice the file at byte {at}"))?;
+    let buf = JsFuture::from(part.array_buffer())
+        .await
+        .map_err(|_| format!("the browser could not read the file at byte {at}"))?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
+async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>) {
+    let t0 = js_sys::Date::now();
+    let total = blob.size();
+    *loader.borrow_mut() = Some(Loader::new(total as u64));
+    let mut at = 0.0;
+    // The first slice's progress goes out at once: the page shows the first rows early.
+    let mut last = t0 - TICK_MS;
+    let mut listed = Vec::new();
+    let mut error = None;
+    while at < total {
+        if stop.get() {
+            error = Some(format!(
+                "Reading stopped at byte {at} of {total}: showing what was read before."
+            ));
+            break;
+        }
+        let end = (at + SLICE).min(total);
+        let fed = match slice(&blob, at, end).await {
+            Ok(bytes) => loader
+                .borrow_mut()
+                .as_mut()
+                .map_or(Ok(()), |l| l.feed(&bytes)),
+            Err(e) => Err(e),
+        };
+        at = end;
+        if let Err(e) = fed {
+            error = Some(e);
+            break;
+        }
+        let now = js_sys::Date::now();
+        if now - last >= TICK_MS {
+            last = now;
+            if let Some(l) = loader.borrow().as_ref() {
+                let mut p = l.progress();
+                // The list is sent only when it changed: the page renders less.
+                if p.connections == listed {
+                    p.connections.clear();
+                    p.unchanged = true;
+                } else {
+                    listed.clone_from(&p.connections);
+                }
+                post(&Tell::Progress(p));
+            }
+        }
+    }
+    let mut slot = loader.borrow_mut();
+    let Some(l) = slot.as_mut() else { return };
+    // A stopped read ends its open flows too, so their last messages count.
+    let finished = l.finish();
+    if error.is_none() {
+        error = finished.err();
+    }
+    post(&Tell::Done {
+        progress: l.progress(),
+        error,
+        ms: js_sys::Date::now() - t0,
+        memory: wasm_memory(),
+    });
+}
+
+/// The worker's linear memory in bytes.
+#[cfg(target_arch = "wasm32")]
+fn wasm_memory() -> u64 {
+    core::arch::wasm32::memory_size(0) as u64 * 65536
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn wasm_memory() -> u64 {
+    0
+}
