@@ -201,3 +201,63 @@ test('bit-grid labels fit from 1280 to 1680 px, with byte boundaries and each by
   await screenshot(page, 'issue16-bit-grid-1280');
   assert.deepEqual(errors, []);
 });
+
+test('layouts at 390x844, 1024x768 and 1440x900: no sideways scroll, nothing covers the detail, taps work', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await pickExample(page, 'rfc6455-masked-hello');
+  await page.waitForSelector('[data-field="mask_key"]');
+  for (const [width, height] of [[390, 844], [1024, 768], [1440, 900]]) {
+    await page.setViewportSize({ width, height });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    // The page is never wider than the window (the examples select, the bit grid, the bytes).
+    const { scrollWidth, inner } = await page.evaluate(() =>
+      ({ scrollWidth: document.scrollingElement.scrollWidth, inner: window.innerWidth }));
+    assert.ok(scrollWidth <= inner, `${width} px: the page is ${scrollWidth} px wide`);
+    // Scrolled to the bit grid, what is under its middle is the grid (no sticky panel over it).
+    await page.$eval('[data-role="bit-grid"]', (e) => e.scrollIntoView({ block: 'start' }));
+    const hit = await page.$eval('[data-role="bit-grid"]', (g) => {
+      const r = g.getBoundingClientRect();
+      const x = r.left + Math.min(r.width, window.innerWidth - r.left) / 2;
+      const el = document.elementFromPoint(x, r.top + 20);
+      return { inGrid: g.contains(el), what: el?.className };
+    });
+    assert.ok(hit.inGrid, `${width} px: over the bit grid is ${hit.what}`);
+    // The frame list is as tall as its one row, not 330 px.
+    const list = await page.$eval('[data-role="frame-list"]', (e) => e.getBoundingClientRect().height);
+    assert.ok(list < 40, `${width} px: a one-frame list is ${list} px tall`);
+    const sticky = await page.$eval('.left', (e) => getComputedStyle(e).position);
+    const twoColumns = await page.evaluate(() => {
+      const l = document.querySelector('.left').getBoundingClientRect();
+      const r = document.querySelector('.right').getBoundingClientRect();
+      return r.left >= l.right;
+    });
+    assert.equal(twoColumns, width >= 860, `${width} px: two columns`);
+    if (!twoColumns) assert.equal(sticky, 'static', `${width} px: the input panel is ${sticky} in one column`);
+    // No input under 16 px on a phone (iOS zooms into it).
+    if (width < 860) {
+      const small = await page.$$eval('textarea, input, select', (es) => es
+        .filter((e) => parseFloat(getComputedStyle(e).fontSize) < 16).map((e) => e.dataset.role ?? e.id));
+      assert.deepEqual(small, []);
+      assert.doesNotMatch(await page.textContent('body'), /on the left/);
+    }
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, `issue16-layout-${width}`);
+  }
+  // A tap on a byte in a phone's browser (touch, no hover) lights its fields and names them.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const tapPage = await phone.newPage();
+  await tapPage.goto(page.url());
+  const byte = '[data-role="hex-view"] [data-offset="1"]';
+  await tapPage.waitForSelector(byte);
+  await tapPage.tap(byte);
+  await tapPage.waitForSelector(`${byte}[data-highlight="true"]`);
+  assert.match(await tapPage.textContent('[data-role="byte-info"]'), /^byte 1 = 0x85: MASK, /);
+  assert.match(await tapPage.textContent('[data-role="field-info"]'), /^MASK = 1/);
+  assert.equal(await tapPage.evaluate(() => document.scrollingElement.scrollWidth <= window.innerWidth), true);
+  await screenshot(tapPage, 'issue16-layout-390-tapped');
+  await phone.close();
+  // The welcome text speaks of no "left" at any width.
+  await typeInput(page, '');
+  assert.doesNotMatch(await page.textContent('body'), /on the left/);
+  assert.deepEqual(errors, []);
+});

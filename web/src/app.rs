@@ -203,10 +203,12 @@ pub fn App() -> Html {
     };
     let tab = |t: Tab, label: String, role: &'static str| {
         let onclick = dispatch.reform(move |_: MouseEvent| Action::SetTab(t));
+        let onkeydown = crate::tabs::on_tab_key(t, dispatch.clone());
         let on = state.tab == t;
         html! {
             <button role="tab" aria-selected={on.to_string()} class={classes!("tab", on.then_some("on"))}
-                data-role={role} {onclick}>{ label }</button>
+                id={role} aria-controls="tabpanel" tabindex={if on { "0" } else { "-1" }}
+                data-role={role} {onclick} {onkeydown}>{ label }</button>
         }
     };
     let result = state.result.clone();
@@ -223,7 +225,7 @@ pub fn App() -> Html {
             None => html! {
                 <div class="empty welcome">
                     <h2>{ "Dissect WebSocket frames, bit by bit" }</h2>
-                    <p>{ "Paste frame bytes (any hex notation, base64, a Wireshark dump), a handshake, or a whole captured stream on the left, or pick an example. Everything is decoded in this page: nothing you paste leaves it." }</p>
+                    <p>{ "Paste frame bytes (any hex notation, base64, a Wireshark dump), a handshake, or a whole captured stream into the input box, or pick an example. Everything is decoded in this page: nothing you paste leaves it." }</p>
                 </div>
             },
         },
@@ -243,6 +245,7 @@ pub fn App() -> Html {
         <ContextProvider<crate::state::HighlightCtx> context={highlight}>
         <div class="app" data-busy={state.busy.to_string()}>
             <header class="top">
+                <button class="skip-link" data-role="skip-to-input" onclick={Callback::from(|_: MouseEvent| focus_input())}>{ "Skip to the input" }</button>
                 <h1><span class="logo">{ "ws" }</span>{ "inspect" }<small>{ " WebSocket protocol inspector" }</small></h1>
                 <ShareBar url={(*share_url).clone()} status={(*status).clone()} has_result={result.is_some() && !stale}
                     on_copy={on_copy} on_download={on_download} />
@@ -276,11 +279,23 @@ pub fn App() -> Html {
                         { tab(Tab::Handshake, view::handshake_tab_label(result.as_ref().and_then(|i| i.handshake.as_ref())), "tab-handshake") }
                         { tab(Tab::Composer, "Composer".into(), "tab-composer") }
                     </nav>
-                    <div role="tabpanel">{ main_view }</div>
+                    <div role="tabpanel" id="tabpanel" aria-labelledby={crate::tabs::TABS.iter().find(|(t, _)| *t == state.tab).map(|(_, r)| *r)}>{ main_view }</div>
                 </div>
             </main>
         </div>
         </ContextProvider<crate::state::HighlightCtx>>
+    }
+}
+
+/// Move the keyboard focus to the input box (the skip link before the share bar).
+fn focus_input() {
+    use wasm_bindgen::JsCast as _;
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("input"))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
     }
 }
 

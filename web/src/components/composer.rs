@@ -107,6 +107,7 @@ pub fn Composer(props: &Props) -> Html {
     };
     html! {
         <div class="composer" data-role="composer">
+            <h2 class="detail-title">{ "Composer" }</h2>
             <section class="card form">
                 <h3>{ "Compose a frame" }</h3>
                 <div class="flags">

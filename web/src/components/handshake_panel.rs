@@ -93,6 +93,7 @@ pub fn HandshakePanel(props: &Props) -> Html {
     });
     html! {
         <div class="handshake" data-role="handshake">
+            <h2 class="detail-title">{ "Handshake" }</h2>
             if report.is_none() {
                 <p class="muted">{ "No handshake in the input: the Accept calculator below starts from the RFC 6455 §1.3 key. Paste a request and response (or pick a handshake example) to check them." }</p>
             }
