@@ -261,3 +261,55 @@ test('layouts at 390x844, 1024x768 and 1440x900: no sideways scroll, nothing cov
   assert.doesNotMatch(await page.textContent('body'), /on the left/);
   assert.deepEqual(errors, []);
 });
+
+test('composer: as hex converts, the key error sits on the key, linked bytes, Back undoes a send, edit a decoded frame', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  const out = () => page.textContent('[data-role="composer-output"]');
+  // The decoder's frame goes to the composer and composes to the same bytes.
+  await typeInput(page, '82 03 ff 00 41');
+  await page.click('[data-role="edit-in-composer"]');
+  await page.waitForSelector('[data-role="composer"]');
+  assert.equal(await out(), '82 03 ff 00 41');
+  assert.equal(await page.inputValue('[data-role="composer-payload"]'), 'ff 00 41');
+  assert.equal(await page.isChecked('[data-role="composer-payload-hex"]'), true);
+  assert.equal(await page.isChecked('[data-role="composer-mask"]'), false);
+  // Binary bytes cannot become text: the switch stays on hex and says why.
+  await page.click('[data-role="composer-payload-hex"]');
+  await page.waitForSelector('[data-role="composer-hex-note"]');
+  assert.match(await page.textContent('[data-role="composer-hex-note"]'), /not UTF-8 text/);
+  assert.equal(await page.isChecked('[data-role="composer-payload-hex"]'), true);
+  // Text to hex and back keeps the same bytes.
+  await page.fill('[data-role="composer-payload"]', '48 69');
+  await page.waitForFunction(() => document.querySelector('[data-role="composer-output"]').textContent === '82 02 48 69');
+  await page.click('[data-role="composer-payload-hex"]');
+  await page.waitForFunction(() => document.querySelector('[data-role="composer-payload"]').value === 'Hi');
+  assert.equal(await out(), '82 02 48 69');
+  await page.click('[data-role="composer-payload-hex"]');
+  await page.waitForFunction(() => document.querySelector('[data-role="composer-payload"]').value === '48 69');
+  assert.equal(await out(), '82 02 48 69');
+  // The opcode menu speaks in hex numbers, not "a pong".
+  const ops = await page.$$eval('[data-role="composer-opcode"] option', (os) => os.map((o) => o.textContent));
+  assert.equal(ops[10], '0xA pong');
+  // A bad key: the error is on the key field, the rest of the form stays.
+  await page.check('[data-role="composer-mask"]');
+  await page.fill('[data-role="composer-key"]', '37fa21');
+  await page.waitForSelector('[data-role="composer-key-error"]');
+  assert.match(await page.textContent('[data-role="composer-key-error"]'), /masking key/);
+  assert.equal(await page.getAttribute('[data-role="composer-key"]', 'aria-invalid'), 'true');
+  assert.equal(await page.getAttribute('[data-role="composer-key"]', 'aria-describedby'), 'composer-key-error');
+  assert.doesNotMatch(await page.textContent('[data-role="composer-error"]'), /line 1, column 1/);
+  await page.fill('[data-role="composer-key"]', '37fa213d');
+  await page.waitForSelector('[data-role="composer-key-error"]', { state: 'detached' });
+  // The output bytes are the linked bytes view: hovering byte 1 lights MASK in the grid.
+  await page.hover('[data-role="composer"] [data-role="hex-view"] [data-offset="1"]');
+  await page.waitForSelector('[data-role="composer"] [data-field="mask"].hl');
+  await screenshot(page, 'issue16-composer');
+  // Send to decoder, then Back: the user's own input comes back.
+  await page.click('[data-role="composer-send"]');
+  await page.waitForFunction(() => document.querySelector('[data-role="input"]').value === '82 82 37 fa 21 3d 7f 93');
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('[data-role="input"]').value === '82 03 ff 00 41');
+  await page.waitForSelector('.app[data-busy="false"]');
+  assert.equal(await page.$eval('[data-role="frame-list"]', (e) => e.dataset.count), '1');
+  assert.deepEqual(errors, []);
+});

@@ -121,6 +121,31 @@ pub fn App() -> Html {
         });
     }
 
+    // Back / Forward to an entry "Send to decoder" kept: show the input its address holds.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |()| {
+            use wasm_bindgen::JsCast as _;
+            let on_pop = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+                let hash = location().and_then(|l| l.hash().ok()).unwrap_or_default();
+                dispatch.emit(Action::Restore(share::decode(&hash).ok().flatten()));
+            });
+            let w = web_sys::window();
+            if let Some(w) = &w {
+                let _ =
+                    w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = w {
+                    let _ = w.remove_event_listener_with_callback(
+                        "popstate",
+                        on_pop.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
     // Keep the input in the URL fragment, so the address is a share link.
     {
         let share_url = share_url.clone();
@@ -219,6 +244,7 @@ pub fn App() -> Html {
         Tab::Frames => match &result {
             Some(i) if state.has_frames() => html! {
                 <FrameDetail inspection={i.clone()} index={state.selected} unmask_all={state.unmask_all}
+                    on_edit={dispatch.reform(Action::EditInComposer)}
                     on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)} />
             },
             Some(_) => html! { <p class="muted empty">{ "No complete frame in the input." }</p> },

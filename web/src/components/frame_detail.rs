@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use wsinspect_core::inspect::Inspection;
+use wsinspect_view::compose::ComposerSpec;
 use wsinspect_view::view;
 use yew::prelude::*;
 
@@ -26,6 +27,8 @@ pub struct Props {
     pub index: usize,
     pub unmask_all: bool,
     pub on_unmask_all: Callback<()>,
+    /// "Edit this frame in the composer".
+    pub on_edit: Callback<ComposerSpec>,
 }
 
 #[component]
@@ -67,12 +70,17 @@ pub fn FrameDetail(props: &Props) -> Html {
     let unmask = Rc::new(view::unmask_rows(frame, &i.bytes, limit));
     let payload = Rc::new(view::payload_view(report, props.index, PAYLOAD_LIMIT));
     let row = view::frame_row(report, props.index);
+    let edit = {
+        let spec = ComposerSpec::from_frame(frame);
+        props.on_edit.reform(move |_: MouseEvent| spec.clone())
+    };
     html! {
         <div class="detail" data-role="frame-detail" data-index={props.index.to_string()}>
             <h2 class="detail-title">
                 { format!("Frame {} · {} · {} bytes payload", row.index, row.opcode, row.len) }
                 if let Some(g) = &row.group { <span class="group-tag">{ g.clone() }</span> }
             </h2>
+            <button class="edit-frame" data-role="edit-in-composer" onclick={edit}>{ "Edit this frame in the composer" }</button>
             <BitGrid rows={rows} legend={legend} />
             <Findings findings={frame.findings.clone()} />
             <HexView rows={hex} note={note} />
