@@ -313,3 +313,38 @@ test('composer: as hex converts, the key error sits on the key, linked bytes, Ba
   assert.equal(await page.$eval('[data-role="frame-list"]', (e) => e.dataset.count), '1');
   assert.deepEqual(errors, []);
 });
+
+test('small things: column headers, no "·" for an unknown sender, message parts in words, grouped counts, handshake-only input, example names', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  // The frame list has column headers.
+  await pickExample(page, 'rfc6455-fragmented');
+  const head = await page.$$eval('[data-role="frame-head"] span', (es) => es.map((e) => e.textContent));
+  assert.deepEqual(head, ['#', 'dir', 'opcode', 'FIN', 'length', 'payload']);
+  // A fragment says where it sits in words; message and frame numbers are indexes from 0.
+  assert.match(await page.textContent('[data-role="frame-row"][data-index="0"]'), /msg 0 · first of 2/);
+  assert.match(await page.textContent('[data-role="frame-row"][data-index="1"]'), /msg 0 · last of 2/);
+  assert.doesNotMatch(await page.textContent('[data-role="frame-list"]'), /\d\/\d/);
+  // An unknown sender is a question mark saying so, not a dot.
+  await typeInput(page, '81 05 48 65 6c 6c 6f');
+  const dir = await page.$eval('[data-role="frame-row"] .dir', (e) => [e.textContent, e.title]);
+  assert.deepEqual(dir, ['?', 'unknown sender']);
+  // Big numbers have thousands separators.
+  await pickExample(page, 'rfc6455-64k-binary');
+  assert.match(await page.textContent('[data-role="frame-row"][data-index="0"] .len'), /^65,536$/);
+  assert.match(await page.textContent('[data-role="frame-detail"] h2'), /65,536 bytes payload/);
+  assert.match(await page.textContent('[data-role="summary"]'), /65,546 bytes/);
+  // A handshake with no frames: the Frame tab points to the Handshake tab.
+  await pickExample(page, 'handshake-rfc6455');
+  await page.click('[data-role="tab-frames"]');
+  assert.match(await page.textContent('[data-role="no-frames"]'), /Handshake tab/);
+  await page.click('[data-role="to-handshake"]');
+  await page.waitForSelector('[data-role="handshake"]');
+  // Example names say what they show, not just a finding code or "seeds".
+  const groups = await page.$$eval('[data-role="examples"] optgroup', (gs) => gs.map((g) => g.label));
+  assert.ok(!groups.some((g) => /seeds|^One per finding$/.test(g)), `${groups}`);
+  const titles = await page.$$eval('[data-role="examples"] option', (os) => os.map((o) => o.textContent));
+  assert.ok(titles.includes('64-bit length with its top bit set (length-msb-set)'), `${titles}`);
+  for (const t of titles.filter((t) => /\([a-z0-9]+(-[a-z0-9]+)+\)$/.test(t))) assert.match(t, /^[A-Z0-9]\S* .+ \(/, t);
+  await screenshot(page, 'issue16-small-things');
+  assert.deepEqual(errors, []);
+});

@@ -247,7 +247,15 @@ pub fn App() -> Html {
                     on_edit={dispatch.reform(Action::EditInComposer)}
                     on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)} />
             },
-            Some(_) => html! { <p class="muted empty">{ "No complete frame in the input." }</p> },
+            Some(i) if i.handshake.is_some() => html! {
+                <div class="empty" data-role="no-frames">
+                    <p class="muted">{ "This input holds a handshake and no frames: its checks and the Accept math are on the Handshake tab." }</p>
+                    <button data-role="to-handshake" onclick={dispatch.reform(|_: MouseEvent| Action::SetTab(Tab::Handshake))}>{ "Show the handshake" }</button>
+                </div>
+            },
+            Some(_) => {
+                html! { <p class="muted empty" data-role="no-frames">{ "No complete frame in the input." }</p> }
+            }
             None => html! {
                 <div class="empty welcome">
                     <h2>{ "Dissect WebSocket frames, bit by bit" }</h2>

@@ -737,7 +737,8 @@ pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
     let (direction, arrow) = match report.direction.as_str() {
         "client" => ("client", "→"),
         "server" => ("server", "←"),
-        _ => ("?", "·"),
+        // Not a dot: a sender the page cannot know is said so.
+        _ => ("unknown sender", "?"),
     };
     let badges = |fs: &[wsinspect_core::finding::Finding]| {
         fs.iter()
@@ -770,7 +771,11 @@ pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
         Some(m) if m.frames.len() > 1 => {
             let pos = m.frames.iter().position(|&i| i == index).unwrap_or(0);
             (
-                Some(format!("msg {} · {}/{}", m.index, pos + 1, m.frames.len())),
+                Some(format!(
+                    "msg {} · {}",
+                    m.index,
+                    part_of(pos, m.frames.len())
+                )),
                 if pos == 0 {
                     "first"
                 } else if pos + 1 == m.frames.len() {
@@ -788,7 +793,7 @@ pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
         arrow,
         opcode: f.opcode().label(),
         fin: if f.header.fin { "1" } else { "0" },
-        len: f.header.payload_len.to_string(),
+        len: grouped(f.header.payload_len),
         preview: match msg {
             // The first frame of a compressed message previews what it inflates to.
             Some(m) if f.compressed && m.frames.first() == Some(&index) => format!(
@@ -864,7 +869,8 @@ pub fn summary(i: &Inspection) -> String {
         if let Some(inc) = &r.incomplete {
             parts.push(format!(
                 "incomplete frame at {} ({} more bytes needed)",
-                inc.offset, inc.need
+                grouped(inc.offset),
+                grouped(inc.need)
             ));
         }
     }
@@ -875,8 +881,42 @@ fn plural(n: usize, unit: &str) -> String {
     if n == 1 {
         format!("1 {unit}")
     } else {
-        format!("{n} {unit}s")
+        format!("{} {unit}s", grouped(n as u64))
     }
+}
+
+/// A count with thousands separators: `1,048,576`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Where a frame sits in its message, in words (frame and message numbers are indexes from 0,
+/// so a position is never written as a second, 1-based number): `first of 3`, `2nd of 3`,
+/// `last of 3`.
+fn part_of(pos: usize, of: usize) -> String {
+    let place = match pos + 1 {
+        1 => "first".to_string(),
+        n if n == of => "last".to_string(),
+        n => {
+            let suffix = match (n % 10, n % 100) {
+                (_, 11..=13) => "th",
+                (1, _) => "st",
+                (2, _) => "nd",
+                (3, _) => "rd",
+                _ => "th",
+            };
+            format!("{n}{suffix}")
+        }
+    };
+    format!("{place} of {of}")
 }
 
 /// How a notation is named on the page.
@@ -1068,6 +1108,26 @@ mod tests {
     use wsinspect_core::inspect::{inspect, InspectOptions};
     use wsinspect_core::stream::{decode_all, DecodeConfig};
     use wsinspect_core::Direction;
+
+    #[test]
+    fn counts_are_grouped_and_parts_are_words() {
+        assert_eq!(
+            [0, 999, 1000, 65536, 1048576].map(grouped),
+            ["0", "999", "1,000", "65,536", "1,048,576"]
+        );
+        assert_eq!(plural(200_000, "frame"), "200,000 frames");
+        assert_eq!(
+            [(0, 3), (1, 3), (2, 3), (1, 12), (10, 12), (20, 30)].map(|(p, n)| part_of(p, n)),
+            [
+                "first of 3",
+                "2nd of 3",
+                "last of 3",
+                "2nd of 12",
+                "11th of 12",
+                "21st of 30"
+            ]
+        );
+    }
 
     const HELLO: [u8; 11] = [
         0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
@@ -1289,7 +1349,14 @@ mod tests {
         let v = payload_view(&frag, 1, 4096);
         assert_eq!(v.text.as_deref(), Some("Hello"));
         assert!(v.title.contains("frames 0, 1"));
-        assert_eq!(frame_row(&frag, 0).group.as_deref(), Some("msg 0 · 1/2"));
+        assert_eq!(
+            frame_row(&frag, 0).group.as_deref(),
+            Some("msg 0 · first of 2")
+        );
+        assert_eq!(
+            frame_row(&frag, 1).group.as_deref(),
+            Some("msg 0 · last of 2")
+        );
         assert_eq!(frame_row(&frag, 1).group_pos, "last");
 
         let json = decode_all(

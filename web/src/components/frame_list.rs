@@ -122,11 +122,20 @@ pub fn FrameList(props: &Props) -> Html {
     };
     let spacer = format!("height: {}px", total as f64 * ROW_HEIGHT);
     html! {
+        <div class="frames">
+        // Column headers, outside the scrolling box so they stay in view (the rows are options of
+        // a listbox, not table cells: screen readers get each row's text instead).
+        <div class="frame-head" data-role="frame-head" aria-hidden="true">
+            <span class="idx">{ "#" }</span><span class="dir" title="sender">{ "dir" }</span>
+            <span class="op">{ "opcode" }</span><span class="fin">{ "FIN" }</span>
+            <span class="len">{ "length" }</span><span class="preview">{ "payload" }</span>
+        </div>
         <div class="frame-list" data-role="frame-list" ref={node} tabindex="0" role="listbox"
             aria-label="Frames (up and down to move, Enter to open)"
             aria-activedescendant={format!("frame-{}", props.selected)}
             data-count={total.to_string()} {onscroll} {onkeydown}>
             <div class="spacer" style={spacer}>{ for rows }</div>
+        </div>
         </div>
     }
 }
