@@ -348,3 +348,47 @@ test('small things: column headers, no "·" for an unknown sender, message parts
   await screenshot(page, 'issue16-small-things');
   assert.deepEqual(errors, []);
 });
+
+test('a finding lights its field in the bit grid; "next finding" and "go to frame N" move the selection', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  const detail = '[data-role="frame-detail"]';
+  // Frame 1 sets RSV2, frame 3 uses the reserved opcode 3; frames 0 and 2 are fine.
+  await typeInput(page, '81 00 a1 00 81 00 83 00');
+  await page.waitForSelector(`${detail}[data-index="0"]`);
+  await page.click('[data-role="next-finding"]');
+  await page.waitForSelector(`${detail}[data-index="1"]`);
+  const finding = `${detail} [data-role="finding"][data-code="reserved-bits"]`;
+  assert.equal(await page.getAttribute(finding, 'data-lights'), 'rsv2');
+  await page.hover(finding);
+  await page.waitForSelector(`${detail} [data-field="rsv2"].hl`);
+  assert.equal(await page.$(`${detail} [data-field="rsv1"].hl`), null);
+  assert.ok(await page.$(`${detail} [data-role="hex-view"] [data-offset="2"][data-highlight="true"]`), 'byte 0 of frame 1 lit');
+  await page.mouse.move(0, 0);
+  await page.waitForSelector(`${detail} [data-field="rsv2"].hl`, { state: 'detached' });
+  // The keyboard reaches it too.
+  await page.focus(finding);
+  await page.waitForSelector(`${detail} [data-field="rsv2"].hl`);
+  await screenshot(page, 'issue16-finding-lights-field');
+  await page.click('[data-role="next-finding"]');
+  await page.waitForSelector(`${detail}[data-index="3"] [data-role="finding"][data-code="reserved-opcode"][data-lights="opcode"]`);
+  await page.click('[data-role="next-finding"]'); // wraps round
+  await page.waitForSelector(`${detail}[data-index="1"]`);
+  // Go to frame N (a number past the end goes to the last frame).
+  await page.fill('[data-role="goto-frame"]', '2');
+  await page.press('[data-role="goto-frame"]', 'Enter');
+  await page.waitForSelector(`${detail}[data-index="2"]`);
+  assert.equal(await page.$eval('[data-role="frame-row"][aria-selected="true"]', (e) => e.dataset.index), '2');
+  await page.fill('[data-role="goto-frame"]', '99');
+  await page.press('[data-role="goto-frame"]', 'Enter');
+  await page.waitForSelector(`${detail}[data-index="3"]`);
+  // A payload finding lights the payload bytes.
+  await pickExample(page, 'finding-invalid-utf8');
+  const utf8 = `${detail} [data-role="finding"][data-code="invalid-utf8"]`;
+  await page.waitForSelector(utf8);
+  await page.hover(utf8);
+  await page.waitForSelector(`${detail} [data-role="hex-view"] [data-of="payload"][data-highlight="true"]`);
+  // With no finding anywhere, "next finding" is off.
+  await typeInput(page, '81 00');
+  assert.equal(await page.isDisabled('[data-role="next-finding"]'), true);
+  assert.deepEqual(errors, []);
+});

@@ -725,6 +725,56 @@ pub fn row_findings(report: &StreamReport, index: usize) -> &[wsinspect_core::fi
     }
 }
 
+/// The next row after `after` with a finding, wrapping round to the first ("next finding");
+/// `None` when no row has one.
+pub fn next_finding_row(report: &StreamReport, after: usize) -> Option<usize> {
+    let n = row_count(report);
+    (1..=n)
+        .map(|k| (after + k) % n)
+        .find(|&i| !row_findings(report, i).is_empty())
+}
+
+/// The parts of a frame a finding is about, lit in the bit grid and the bytes when the finding
+/// is hovered or focused: the reserved bits that are set, the opcode, the length fields the
+/// header has, the mask bit (and key), or the payload.
+pub fn finding_parts(rule: Rule, header: &wsinspect_core::wire::header::Header) -> Vec<Part> {
+    use FieldId as F;
+    let f = Part::Field;
+    let lengths = || {
+        let mut v = vec![f(F::PayloadLen)];
+        match header.len7 {
+            126 => v.push(f(F::ExtLen16)),
+            127 => v.push(f(F::ExtLen64)),
+            _ => {}
+        }
+        v
+    };
+    match rule {
+        Rule::ReservedBits => [
+            (header.rsv1, F::Rsv1),
+            (header.rsv2, F::Rsv2),
+            (header.rsv3, F::Rsv3),
+        ]
+        .into_iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, k)| f(k))
+        .collect(),
+        Rule::ReservedOpcode
+        | Rule::UnexpectedContinuation
+        | Rule::ExpectedContinuation
+        | Rule::FrameAfterClose => vec![f(F::Opcode)],
+        Rule::FragmentedControl => vec![f(F::Fin), f(F::Opcode)],
+        Rule::ControlTooLong | Rule::LengthNotMinimal | Rule::LengthMsbSet => lengths(),
+        Rule::UnmaskedClientFrame => vec![f(F::Mask)],
+        Rule::MaskedServerFrame => vec![f(F::Mask), f(F::MaskKey)],
+        Rule::InvalidUtf8 | Rule::InvalidCloseCode | Rule::ClosePayloadTooShort => {
+            vec![Part::Payload]
+        }
+        Rule::InflateFailed | Rule::InflateLimit => vec![f(F::Rsv1), Part::Payload],
+        _ => Vec::new(),
+    }
+}
+
 /// The first row with a finding (0 when none has one): where an example opens.
 pub fn first_finding_row(report: &StreamReport) -> usize {
     (0..row_count(report))
@@ -1108,6 +1158,46 @@ mod tests {
     use wsinspect_core::inspect::{inspect, InspectOptions};
     use wsinspect_core::stream::{decode_all, DecodeConfig};
     use wsinspect_core::Direction;
+
+    #[test]
+    fn next_finding_wraps_and_a_finding_names_its_fields() {
+        use wsinspect_core::stream::{decode_all, DecodeConfig};
+        use wsinspect_core::Direction;
+        // 0: fine, 1: rsv2 set, 2: fine, 3: reserved opcode 3.
+        let r = decode_all(
+            &[0x81, 0x00, 0xa1, 0x00, 0x81, 0x00, 0x83, 0x00],
+            Direction::Server,
+            &DecodeConfig::default(),
+        );
+        assert_eq!(next_finding_row(&r, 0), Some(1));
+        assert_eq!(next_finding_row(&r, 1), Some(3));
+        assert_eq!(next_finding_row(&r, 3), Some(1));
+        let clean = decode_all(&[0x81, 0x00], Direction::Server, &DecodeConfig::default());
+        assert_eq!(next_finding_row(&clean, 0), None);
+        let h = &r.frames[1].header;
+        assert_eq!(
+            finding_parts(Rule::ReservedBits, h),
+            [Part::Field(FieldId::Rsv2)]
+        );
+        assert_eq!(
+            finding_parts(Rule::ReservedOpcode, &r.frames[3].header),
+            [Part::Field(FieldId::Opcode)]
+        );
+        let long = decode_all(
+            &[0x82, 0x7e, 0x00, 0x05, 1, 2, 3, 4, 5],
+            Direction::Server,
+            &DecodeConfig::default(),
+        );
+        let f = &long.frames[0];
+        assert_eq!(f.findings[0].rule, Rule::LengthNotMinimal);
+        assert_eq!(
+            finding_parts(f.findings[0].rule, &f.header),
+            [
+                Part::Field(FieldId::PayloadLen),
+                Part::Field(FieldId::ExtLen16)
+            ]
+        );
+    }
 
     #[test]
     fn counts_are_grouped_and_parts_are_words() {

@@ -82,7 +82,7 @@ pub fn FrameDetail(props: &Props) -> Html {
             </h2>
             <button class="edit-frame" data-role="edit-in-composer" onclick={edit}>{ "Edit this frame in the composer" }</button>
             <BitGrid rows={rows} legend={legend} />
-            <Findings findings={frame.findings.clone()} />
+            <Findings findings={frame.findings.clone()} header={Some(frame.header.clone())} />
             <HexView rows={hex} note={note} />
             if frame.header.masked {
                 <UnmaskTable rows={unmask} total={frame.payload.len()} all={props.unmask_all} on_all={props.on_unmask_all.clone()} />
