@@ -392,3 +392,38 @@ test('a finding lights its field in the bit grid; "next finding" and "go to fram
   assert.equal(await page.isDisabled('[data-role="next-finding"]'), true);
   assert.deepEqual(errors, []);
 });
+
+test('Accept: the dropped character and the differing ones are marked, an edited key is not blamed on the server, the copy note clears', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await pickExample(page, 'handshake-misspelled-guid');
+  await page.click('[data-role="tab-handshake"]');
+  await page.waitForSelector('[data-role="accept-diagnosis"]');
+  // The character the server dropped, marked in the string it should have hashed.
+  assert.equal(await page.textContent('[data-role="accept-missed"]'), 'A');
+  assert.match(await page.textContent('[data-role="accept-should"]'), /258EAFA5-E914/);
+  // Step 5 compares character by character: every differing character of the received value is marked.
+  const { expected, received, marked } = await page.evaluate(() => {
+    const r = document.querySelector('[data-role="accept-received"]');
+    const runs = [...r.childNodes].map((n) => [n.textContent, n.nodeName === 'MARK']);
+    return { expected: document.querySelector('[data-role="accept-expected"]').textContent, received: r.textContent, marked: runs };
+  });
+  let at = 0;
+  for (const [run, isMark] of marked) {
+    for (const c of run) { assert.equal(c !== expected[at], isMark, `character ${at}`); at += 1; }
+  }
+  assert.equal(at, received.length);
+  assert.ok(marked.some(([, m]) => m));
+  assert.match(await page.textContent('[data-role="accept-verdict"]'), /^Mismatch: the server sent/);
+  await screenshot(page, 'issue16-accept-dropped-char');
+  // Once the user edits the key, the verdict no longer speaks of what "the server sent" for it.
+  await page.fill('[data-role="accept-key"]', 'dGhlIHNhbXBsZSBub25jZQ==');
+  await page.waitForFunction(() => /^For the key you typed/.test(document.querySelector('[data-role="accept-verdict"]').textContent));
+  assert.doesNotMatch(await page.textContent('[data-role="accept-verdict"]'), /server sent/);
+  await screenshot(page, 'issue16-accept-marks');
+  // "copied link" goes away on its own.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  await page.click('[data-role="copy-link"]');
+  await page.waitForFunction(() => document.querySelector('[data-role="copy-status"]').textContent === 'copied link');
+  await page.waitForFunction(() => document.querySelector('[data-role="copy-status"]').textContent === '', null, { timeout: 6000 });
+  assert.deepEqual(errors, []);
+});

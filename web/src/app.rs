@@ -26,6 +26,8 @@ const SYNC_LIMIT: usize = 256 * 1024;
 /// Frame bytes decoded per slice.
 const SLICE: usize = 96 * 1024;
 const DEBOUNCE_MS: u32 = 200;
+/// How long "copied ..." stays in the share bar.
+const STATUS_MS: u32 = 3000;
 
 fn options(s: &State) -> InspectOptions {
     InspectOptions {
@@ -200,6 +202,10 @@ pub fn App() -> Html {
                 } else {
                     format!("the browser refused the clipboard; select the {what} by hand")
                 });
+                // The confirmation goes away on its own (a refusal stays until the next copy).
+                if ok {
+                    Timeout::new(STATUS_MS, move || status.set(String::new())).forget();
+                }
             });
         })
     };

@@ -1101,10 +1101,22 @@ fn looks_like_words(input: &str) -> bool {
 }
 
 /// The Accept verdict: (`match`, `mismatch` or `none`, a sentence).
+///
+/// `edited`: the user changed the key, so the received value answers another key than the one
+/// shown, and the sentence says so instead of blaming the server.
 pub fn accept_verdict(
     steps: &wsinspect_core::handshake::accept::AcceptSteps,
+    edited: bool,
 ) -> (&'static str, String) {
     match (steps.matches, &steps.received) {
+        (Some(m), Some(r)) if edited => (
+            if m { "match" } else { "mismatch" },
+            format!(
+                "For the key you typed the expected value is {}; the server's {r} answered the key in the input, so they {}.",
+                steps.expected,
+                if m { "still agree" } else { "differ" }
+            ),
+        ),
         (Some(true), _) => (
             "match",
             "Match: the server's Sec-WebSocket-Accept equals the expected value.".into(),
@@ -1122,6 +1134,33 @@ pub fn accept_verdict(
                 .into(),
         ),
     }
+}
+
+/// `shown` in runs of characters that equal (`true`) or differ from (`false`) the character at
+/// the same place in `other`: step 5's character-by-character comparison.
+pub fn char_diff(shown: &str, other: &str) -> Vec<(String, bool)> {
+    let mut other = other.chars();
+    let mut runs: Vec<(String, bool)> = Vec::new();
+    for c in shown.chars() {
+        let same = other.next() == Some(c);
+        match runs.last_mut() {
+            Some((run, s)) if *s == same => run.push(c),
+            _ => runs.push((c.to_string(), same)),
+        }
+    }
+    runs
+}
+
+/// The index of the first character where `a` and `b` differ (`None` when equal): where a
+/// server's hashed string left the right one (the GUID's dropped 'A').
+pub fn first_difference(a: &str, b: &str) -> Option<usize> {
+    let mut bs = b.chars();
+    for (i, c) in a.chars().enumerate() {
+        if bs.next() != Some(c) {
+            return Some(i);
+        }
+    }
+    bs.next().map(|_| a.chars().count())
 }
 
 /// The stream as the JSON document `wsinspect decode --json` prints.
@@ -1613,9 +1652,36 @@ mod tests {
             "dGhlIHNhbXBsZSBub25jZQ==",
             Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
         );
-        assert_eq!(accept_verdict(&s).0, "match");
+        assert_eq!(accept_verdict(&s, false).0, "match");
+        let s = wsinspect_core::handshake::accept::explain(
+            "dGhlIHNhbXBsZSBub25jZX==",
+            Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        );
+        assert!(accept_verdict(&s, false)
+            .1
+            .starts_with("Mismatch: the server sent"));
+        let (v, edited) = accept_verdict(&s, true);
+        assert_eq!(v, "mismatch");
+        assert!(
+            edited.starts_with("For the key you typed") && !edited.contains("server sent"),
+            "{edited}"
+        );
         let s = wsinspect_core::handshake::accept::explain("dGhlIHNhbXBsZSBub25jZQ==", None);
-        assert_eq!(accept_verdict(&s).0, "none");
+        assert_eq!(accept_verdict(&s, false).0, "none");
+        assert_eq!(
+            char_diff("abcd", "abXd"),
+            [
+                ("ab".to_string(), true),
+                ("c".to_string(), false),
+                ("d".to_string(), true)
+            ]
+        );
+        assert_eq!(
+            char_diff("abc", "ab"),
+            [("ab".to_string(), true), ("c".to_string(), false)]
+        );
+        assert_eq!(first_difference("258EAFA5-E9", "258EAF5-E9"), Some(6));
+        assert_eq!(first_difference("ab", "ab"), None);
         let json = decode_json(i.frames.as_ref().unwrap());
         assert!(json.contains("\"opcode_name\": \"text\""));
         assert_eq!(hex_lines(&[1, 2]), "01 02");
