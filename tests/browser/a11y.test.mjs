@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { serveDist, launch, openPage, screenshot } from './harness.mjs';
+import { serveDist, launch, openPage, screenshot, strictCsp } from './harness.mjs';
 
 const axe = createRequire(import.meta.url)('axe-core');
 
@@ -104,4 +104,40 @@ test('tabs: arrow keys move between them, each controls the panel; the first Tab
   await page.keyboard.press('Enter');
   assert.equal(await focused(), 'input');
   assert.deepEqual(errors, []);
+});
+
+test('control pictures (␀ ␉ ␡) come from the shipped font, not empty boxes, under the strict CSP too', async () => {
+  const strict = await serveDist({ csp: await strictCsp() });
+  try {
+    const { page, errors } = await openPage(browser, strict.url);
+    await page.fill('[data-role="input"]', '81 04 00 09 41 7f');
+    await page.waitForSelector('.app[data-busy="false"]');
+    assert.equal(await page.textContent('[data-role="payload-text"]'), '␀␉A␡');
+    const font = await page.evaluate(async () => {
+      await document.fonts.ready;
+      await document.fonts.load('16px "wsinspect control pictures"', '␀');
+      const face = [...document.fonts].find((f) => f.family.replace(/"/g, '') === 'wsinspect control pictures');
+      return { status: face?.status, has: document.fonts.check('16px "wsinspect control pictures"', '␀␉␡') };
+    });
+    assert.deepEqual(font, { status: 'loaded', has: true });
+    // Drawn in the payload's font, ␀ is not the empty box a character no font has gets (U+E000).
+    const same = await page.evaluate(() => {
+      const family = getComputedStyle(document.querySelector('[data-role="payload-text"]')).fontFamily;
+      const draw = (ch) => {
+        const c = document.createElement('canvas');
+        c.width = 48; c.height = 48;
+        const g = c.getContext('2d');
+        g.font = `32px ${family}`;
+        g.fillText(ch, 4, 36);
+        return g.getImageData(0, 0, 48, 48).data.join(',');
+      };
+      return draw('␀') === draw('\uE000');
+    });
+    assert.equal(same, false, 'the control picture is drawn as an empty box');
+    await screenshot(page, 'a11y-control-pictures');
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await strict.close();
+  }
 });

@@ -18,27 +18,25 @@ pub struct Props {
 #[component]
 pub fn HexView(props: &Props) -> Html {
     let hl = use_context::<HighlightCtx>().expect("highlight context");
-    // The byte last tapped or clicked, named here: on a phone the bit grid's field info is a
-    // screen away.
+    // The byte last hovered, tapped or clicked, named here: on a phone the bit grid's field
+    // info is a screen away.
     let picked = use_state(|| None::<String>);
     let rows = props.rows.iter().map(|row| {
         let cells = row.cells.iter().map(|c| {
             let field = c.field;
+            // Hover, or a tap (no hover on a touch screen), lights the byte's fields and names
+            // them in words (not by colour only).
             let enter = {
                 let hl = hl.clone();
                 let fields = c.fields.clone();
-                Callback::from(move |_: MouseEvent| hl.dispatch(Hover(fields.clone())))
-            };
-            // A tap (no hover on a touch screen) lights the byte's fields too, and names them.
-            let onclick = {
-                let enter = enter.clone();
                 let picked = picked.clone();
                 let text = byte_text(c);
-                Callback::from(move |e: MouseEvent| {
+                Callback::from(move |_: MouseEvent| {
                     picked.set(Some(text.clone()));
-                    enter.emit(e)
+                    hl.dispatch(Hover(fields.clone()))
                 })
             };
+            let onclick = enter.clone();
             let leave = {
                 let hl = hl.clone();
                 Callback::from(move |_| hl.dispatch(Hover(Vec::new())))
@@ -48,7 +46,7 @@ pub fn HexView(props: &Props) -> Html {
                 <span class={classes!("byte", format!("c{}", c.colour), on.then_some("hl"))}
                     data-offset={c.offset.to_string()} data-of={field.as_str()}
                     data-highlight={on.then_some("true")}
-                    title={format!("offset {}: {}", c.offset, field.as_str())}
+                    title={byte_text(c)}
                     onmouseenter={enter} onmouseleave={leave} {onclick}>{ c.hex.clone() }</span>
             }
         });
