@@ -223,6 +223,12 @@ test('layouts at 390x844, 1024x768 and 1440x900: no sideways scroll, nothing cov
     });
     assert.ok(hit.inGrid, `${width} px: over the bit grid is ${hit.what}`);
     // The frame list is as tall as its one row, not 330 px.
+    // With two columns the 1-bit labels (F, R1, R2, R3, M) still fit their cells.
+    if (width >= 860) {
+      const cut = await page.$$eval('[data-role="bit-grid"] .fld.narrow[data-field] .fname', (es) =>
+        es.filter((n) => n.scrollWidth > n.clientWidth).map((n) => n.textContent));
+      assert.deepEqual(cut, [], `${width} px: cut labels`);
+    }
     const list = await page.$eval('[data-role="frame-list"]', (e) => e.getBoundingClientRect().height);
     assert.ok(list < 40, `${width} px: a one-frame list is ${list} px tall`);
     const sticky = await page.$eval('.left', (e) => getComputedStyle(e).position);
