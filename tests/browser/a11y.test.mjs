@@ -53,7 +53,7 @@ const VIEWS = [
 ];
 
 for (const scheme of ['light', 'dark']) {
-  test(`axe-core finds no serious or critical violation on the main views (${scheme})`, async () => {
+  test(`axe-core finds no serious or critical violation, and no text is under 11 px, on the main views (${scheme})`, async () => {
     const { page, errors } = await openPage(browser, server.url);
     await page.emulateMedia({ colorScheme: scheme });
     const report = [];
@@ -64,6 +64,19 @@ for (const scheme of ['light', 'dark']) {
         if (v.impact === 'serious' || v.impact === 'critical') report.push(line);
         else console.log(`minor: ${line}`);
       }
+      // No visible text under 11 px (the bit numbers were 8.7 px).
+      const small = await page.evaluate(() => {
+        const out = [];
+        const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+          const el = n.parentElement;
+          if (!n.textContent.trim() || !el || !el.getClientRects().length || el.closest('.sr-only, .skip-link')) continue;
+          const size = parseFloat(getComputedStyle(el).fontSize);
+          if (size < 11) out.push(`${el.className || el.tagName} ${size}px "${n.textContent.trim().slice(0, 20)}"`);
+        }
+        return [...new Set(out)].slice(0, 10);
+      });
+      if (small.length) report.push(`${name}: text under 11 px: ${small.join(' | ')}`);
       await screenshot(page, `a11y-${scheme}-${name.split(' (')[0].replace(' ', '-')}-${VIEWS.findIndex((v) => v[0] === name)}`);
     }
     assert.deepEqual(report, []);
