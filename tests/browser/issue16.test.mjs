@@ -352,6 +352,15 @@ test('small things: column headers, no "·" for an unknown sender, message parts
   assert.ok(titles.includes('64-bit length with its top bit set (length-msb-set)'), `${titles}`);
   for (const t of titles.filter((t) => /\([a-z0-9]+(-[a-z0-9]+)+\)$/.test(t))) assert.match(t, /^[A-Z0-9]\S* .+ \(/, t);
   await screenshot(page, 'issue16-small-things');
+  // 100 000 frames: the index column is as wide as "99999", which fits.
+  await typeInput(page, '8100'.repeat(100_000));
+  await page.focus('[data-role="frame-list"]');
+  await page.keyboard.press('End');
+  const last = '[data-role="frame-row"][data-index="99999"] .idx';
+  await page.waitForSelector(last);
+  assert.deepEqual(await page.$eval(last, (e) => [e.textContent, e.scrollWidth <= e.clientWidth]), ['99999', true]);
+  const headIdx = await page.$eval('[data-role="frame-head"] .idx', (e) => e.getBoundingClientRect().width);
+  assert.equal(await page.$eval(last, (e) => e.getBoundingClientRect().width), headIdx);
   assert.deepEqual(errors, []);
 });
 

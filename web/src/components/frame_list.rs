@@ -140,7 +140,8 @@ pub fn FrameList(props: &Props) -> Html {
         })
     };
     html! {
-        <div class="frames">
+        // The index column as wide as the largest index (six digits at 200 000 frames).
+        <div class="frames" style={format!("--idx-digits: {}", total.saturating_sub(1).to_string().len().max(2))}>
         <div class="list-tools">
             <label>{ "Go to frame " }
                 <input type="number" class="mono" data-role="goto-frame" min="0" max={total.saturating_sub(1).to_string()}
