@@ -18,6 +18,7 @@ const TYPES = {
   '.json': 'application/json',
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
+  '.woff': 'font/woff',
 };
 
 /**

@@ -31,6 +31,8 @@ const SYNC_LIMIT: usize = 256 * 1024;
 /// Frame bytes decoded per slice.
 const SLICE: usize = 96 * 1024;
 const DEBOUNCE_MS: u32 = 200;
+/// How long "copied ..." stays in the share bar.
+const STATUS_MS: u32 = 3000;
 
 fn options(s: &State) -> InspectOptions {
     InspectOptions {
@@ -200,6 +202,31 @@ pub fn App() -> Html {
         });
     }
 
+    // Back / Forward to an entry "Send to decoder" kept: show the input its address holds.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |()| {
+            use wasm_bindgen::JsCast as _;
+            let on_pop = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+                let hash = location().and_then(|l| l.hash().ok()).unwrap_or_default();
+                dispatch.emit(Action::Restore(share::decode(&hash).ok().flatten()));
+            });
+            let w = web_sys::window();
+            if let Some(w) = &w {
+                let _ =
+                    w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = w {
+                    let _ = w.remove_event_listener_with_callback(
+                        "popstate",
+                        on_pop.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
     // Keep the input in the URL fragment, so the address is a share link.
     {
         let share_url = share_url.clone();
@@ -254,6 +281,10 @@ pub fn App() -> Html {
                 } else {
                     format!("the browser refused the clipboard; select the {what} by hand")
                 });
+                // The confirmation goes away on its own (a refusal stays until the next copy).
+                if ok {
+                    Timeout::new(STATUS_MS, move || status.set(String::new())).forget();
+                }
             });
         })
     };
@@ -282,10 +313,12 @@ pub fn App() -> Html {
     };
     let tab = |t: Tab, label: String, role: &'static str| {
         let onclick = dispatch.reform(move |_: MouseEvent| Action::SetTab(t));
+        let onkeydown = crate::tabs::on_tab_key(t, dispatch.clone());
         let on = state.tab == t;
         html! {
             <button role="tab" aria-selected={on.to_string()} class={classes!("tab", on.then_some("on"))}
-                data-role={role} {onclick}>{ label }</button>
+                id={role} aria-controls="tabpanel" tabindex={if on { "0" } else { "-1" }}
+                data-role={role} {onclick} {onkeydown}>{ label }</button>
         }
     };
     let result = state.result.clone();
@@ -305,9 +338,18 @@ pub fn App() -> Html {
         Tab::Frames => match &result {
             Some(i) if state.has_frames() => html! {
                 <FrameDetail inspection={i.clone()} index={state.selected} unmask_all={state.unmask_all}
+                    on_edit={dispatch.reform(Action::EditInComposer)}
                     on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)} />
             },
-            Some(_) => html! { <p class="muted empty">{ "No complete frame in the input." }</p> },
+            Some(i) if i.handshake.is_some() => html! {
+                <div class="empty" data-role="no-frames">
+                    <p class="muted">{ "This input holds a handshake and no frames: its checks and the Accept math are on the Handshake tab." }</p>
+                    <button data-role="to-handshake" onclick={dispatch.reform(|_: MouseEvent| Action::SetTab(Tab::Handshake))}>{ "Show the handshake" }</button>
+                </div>
+            },
+            Some(_) => {
+                html! { <p class="muted empty" data-role="no-frames">{ "No complete frame in the input." }</p> }
+            }
             None => html! {
                 <div class="empty welcome">
                     <h2>{ "Dissect WebSocket frames, bit by bit" }</h2>
@@ -337,6 +379,7 @@ pub fn App() -> Html {
                 if let Some(f) = e.data_transfer().and_then(|d| d.files()).and_then(|l| l.get(0)) { on_file.emit(f) }
             }) }}>
             <header class="top">
+                <button class="skip-link" data-role="skip-to-input" onclick={Callback::from(|_: MouseEvent| focus_input())}>{ "Skip to the input" }</button>
                 <h1><span class="logo">{ "ws" }</span>{ "inspect" }<small>{ " WebSocket protocol inspector" }</small></h1>
                 <label class="open-file button" title="pcap, pcapng, HAR or a Follow-TCP-Stream dump; or drop a file anywhere on the page">
                     { "Open capture…" }
@@ -392,7 +435,7 @@ pub fn App() -> Html {
                         { tab(Tab::Handshake, if capture.active() { view::handshake_tab_label(shown.as_ref().and_then(|s| s.handshake.as_deref())) } else { view::handshake_tab_label(result.as_ref().and_then(|i| i.handshake.as_ref())) }, "tab-handshake") }
                         { tab(Tab::Composer, "Composer".into(), "tab-composer") }
                     </nav>
-                    <div role="tabpanel">{ main_view }</div>
+                    <div role="tabpanel" id="tabpanel" aria-labelledby={crate::tabs::TABS.iter().find(|(t, _)| *t == state.tab).map(|(_, r)| *r)}>{ main_view }</div>
                 </div>
             </main>
         </div>
@@ -423,7 +466,8 @@ fn capture_detail(capture: &CaptureState, state: &State, dispatch: &Callback<Act
         if let Some(i) = &shown.inspection {
             <FrameDetail inspection={i.clone()} index={0} unmask_all={state.unmask_all}
                 label={AttrValue::from(format!("{} frame {}", side, d.row.index))}
-                on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)} />
+                on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)}
+                on_edit={dispatch.reform(Action::EditInComposer)} />
         }
         if let Some(p) = &d.har_payload {
             <div class="detail" data-role="frame-detail" data-har="true">
@@ -433,6 +477,18 @@ fn capture_detail(capture: &CaptureState, state: &State, dispatch: &Callback<Act
             </div>
         }
     </div> }
+}
+
+/// Move the keyboard focus to the input box (the skip link before the share bar).
+fn focus_input() {
+    use wasm_bindgen::JsCast as _;
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("input"))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
 }
 
 /// Offer `text` as a file download (a Blob URL; nothing leaves the page).

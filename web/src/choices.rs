@@ -70,7 +70,7 @@ pub fn inflate_limit_choices(current: usize) -> Vec<LimitChoice> {
 /// The composer's opcode choices: (value, label) for all 16 values, reserved ones included.
 pub fn opcode_choices() -> Vec<(OpCode, String)> {
     (0..16u8)
-        .map(|v| (OpCode(v), format!("{v:x} {}", OpCode(v).label())))
+        .map(|v| (OpCode(v), format!("0x{v:X} {}", OpCode(v).label())))
         .collect()
 }
 
@@ -102,7 +102,8 @@ mod tests {
     fn every_opcode_is_a_choice() {
         let c = opcode_choices();
         assert_eq!(c.len(), 16);
-        assert_eq!(c[1], (OpCode::TEXT, "1 text".to_string()));
-        assert_eq!(c[0xb].1, "b reserved");
+        assert_eq!(c[1], (OpCode::TEXT, "0x1 text".to_string()));
+        assert_eq!(c[10], (OpCode::PONG, "0xA pong".to_string()));
+        assert_eq!(c[0xb].1, "0xB reserved");
     }
 }

@@ -8,6 +8,7 @@ mod components;
 #[cfg(test)]
 mod ssr_tests;
 mod state;
+mod tabs;
 mod virtual_list;
 
 fn main() {

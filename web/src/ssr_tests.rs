@@ -72,12 +72,15 @@ fn findings_carry_code_and_rfc() {
     );
     let html = render::<Findings>(FindingsProps {
         findings: r.frames[0].findings.clone(),
+        header: Some(r.frames[0].header.clone()),
     });
     assert!(
         html.contains(r#"data-code="unmasked-client-frame""#),
         "{html}"
     );
     assert!(html.contains("RFC 6455 §5.1, §5.3"), "{html}");
+    // The finding names the field it lights in the bit grid, and can be focused to light it.
+    assert!(html.contains(r#"data-lights="mask""#), "{html}");
 }
 
 #[test]

@@ -161,6 +161,10 @@ pub enum Action {
         hex: String,
         direction: Direction,
     },
+    /// The browser went Back or Forward to a page whose address holds this input (or none).
+    Restore(Option<Shared>),
+    /// "Edit this frame in the composer": the form filled in from a decoded frame.
+    EditInComposer(ComposerSpec),
 }
 
 /// Everything a decode depends on (and the share link carries): a change of any starts a new
@@ -297,6 +301,26 @@ impl Reducible for State {
                 s.direction = direction;
                 s.extensions = "".into();
                 s.tab = Tab::Frames;
+            }
+            Action::Restore(shared) => {
+                s.leave_example();
+                let sh = shared.unwrap_or(Shared {
+                    input: String::new(),
+                    format: Format::Auto,
+                    direction: Direction::Unknown,
+                    extensions: String::new(),
+                    max_inflated: DEFAULT_MAX_INFLATED,
+                });
+                s.input = sh.input.into();
+                s.format = sh.format;
+                s.direction = sh.direction;
+                s.extensions = sh.extensions.into();
+                s.max_inflated = sh.max_inflated;
+                s.typed = false;
+            }
+            Action::EditInComposer(c) => {
+                s.composer = c;
+                s.tab = Tab::Composer;
             }
         }
         if s.decode_key() != self.decode_key() {

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use wsinspect_core::inspect::notation::parse_hex;
-use wsinspect_core::stream::{decode_all, DecodeConfig, StreamReport};
+use wsinspect_core::stream::{decode_all, DecodeConfig, FrameReport, StreamReport};
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::wire::encode::{encode, spaced_hex, FrameSpec};
 use wsinspect_core::wire::mask::MaskKey;
@@ -49,6 +49,62 @@ impl Default for ComposerSpec {
             payload: "Hello".into(),
             payload_hex: false,
         }
+    }
+}
+
+impl ComposerSpec {
+    /// The form filled in from a decoded frame ("edit this frame in the composer"): its bits,
+    /// opcode, masking key and payload (unmasked; as text when the frame's bytes are UTF-8 text
+    /// of a text message, as hex otherwise). Composing it gives the same bytes back, except a
+    /// length the sender did not write in its shortest form.
+    pub fn from_frame(f: &FrameReport) -> ComposerSpec {
+        let h = &f.header;
+        let text = std::str::from_utf8(&f.payload)
+            .ok()
+            .filter(|t| f.is_text && !f.compressed && !t.contains('\0'));
+        ComposerSpec {
+            fin: h.fin,
+            rsv1: h.rsv1,
+            rsv2: h.rsv2,
+            rsv3: h.rsv3,
+            opcode: OpCode(h.opcode),
+            mask: h.mask_key.is_some(),
+            key: h
+                .mask_key
+                .map(|k| spaced_hex(&k).replace(' ', ""))
+                .unwrap_or_else(|| ComposerSpec::default().key),
+            payload: text.map_or_else(|| spaced_hex(&f.payload), str::to_string),
+            payload_hex: text.is_none(),
+        }
+    }
+
+    /// The form with the payload switched to hex (`true`) or text (`false`), converted so it
+    /// still means the same bytes. Hex that does not parse, or bytes that are not UTF-8 text,
+    /// cannot become text: the error says why and the form stays as it was.
+    pub fn with_payload_hex(&self, hex: bool) -> Result<ComposerSpec, ComposeError> {
+        if hex == self.payload_hex {
+            return Ok(self.clone());
+        }
+        let payload = if hex {
+            spaced_hex(self.payload.as_bytes())
+        } else {
+            let bytes = parse_hex(&self.payload).map_err(|e| ComposeError {
+                field: "payload",
+                message: format!("payload: {e}"),
+            })?;
+            String::from_utf8(bytes).map_err(|e| ComposeError {
+                field: "payload",
+                message: format!(
+                    "the payload is not UTF-8 text (byte {} starts an invalid sequence), so it stays hex",
+                    e.utf8_error().valid_up_to()
+                ),
+            })?
+        };
+        Ok(ComposerSpec {
+            payload,
+            payload_hex: hex,
+            ..self.clone()
+        })
     }
 }
 
@@ -125,6 +181,75 @@ pub fn compose(spec: &ComposerSpec) -> Result<Composed, ComposeError> {
 mod tests {
     use super::*;
     use wsinspect_core::finding::Rule;
+
+    #[test]
+    fn as_hex_converts_the_payload_both_ways() {
+        let text = ComposerSpec::default();
+        let hex = text.with_payload_hex(true).unwrap();
+        assert_eq!(
+            (hex.payload.as_str(), hex.payload_hex),
+            ("48 65 6c 6c 6f", true)
+        );
+        assert_eq!(compose(&hex).unwrap().bytes, compose(&text).unwrap().bytes);
+        assert_eq!(hex.with_payload_hex(false).unwrap(), text);
+        let binary = ComposerSpec {
+            payload: "ff 00".into(),
+            payload_hex: true,
+            ..ComposerSpec::default()
+        };
+        let e = binary.with_payload_hex(false).unwrap_err();
+        assert_eq!(e.field, "payload");
+        assert!(
+            e.message.contains("not UTF-8 text (byte 0"),
+            "{}",
+            e.message
+        );
+        let bad = ComposerSpec {
+            payload: "4g".into(),
+            ..binary
+        };
+        assert!(bad
+            .with_payload_hex(false)
+            .unwrap_err()
+            .message
+            .contains("column 2"));
+    }
+
+    #[test]
+    fn a_decoded_frame_fills_the_form_and_composes_to_the_same_bytes() {
+        for bytes in [
+            &[
+                0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+            ][..],
+            &[0x82, 0x03, 0xff, 0x00, 0x41],
+            &[0x49, 0x00],
+        ] {
+            let r = decode_all(bytes, Direction::Unknown, &DecodeConfig::default());
+            let spec = ComposerSpec::from_frame(&r.frames[0]);
+            assert_eq!(compose(&spec).unwrap().bytes, bytes, "{spec:?}");
+        }
+        let r = decode_all(
+            &[
+                0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+            ],
+            Direction::Client,
+            &DecodeConfig::default(),
+        );
+        assert_eq!(
+            ComposerSpec::from_frame(&r.frames[0]),
+            ComposerSpec::default()
+        );
+        let r = decode_all(
+            &[0x82, 0x02, 0xff, 0x00],
+            Direction::Server,
+            &DecodeConfig::default(),
+        );
+        let spec = ComposerSpec::from_frame(&r.frames[0]);
+        assert_eq!(
+            (spec.payload.as_str(), spec.payload_hex, spec.mask),
+            ("ff 00", true, false)
+        );
+    }
 
     #[test]
     fn the_default_is_rfc6455_5_7_masked_hello() {

@@ -62,8 +62,8 @@ const BOMB_LIMIT: usize = 64 << 10;
 
 const RFC: &str = "RFC examples";
 const HS: &str = "Handshakes";
-const TUT: &str = "Tutorials (seeds)";
-const FIND: &str = "One per finding";
+const TUT: &str = "From WebSocket tutorials (handshakes to check)";
+const FIND: &str = "Protocol mistakes, one per finding";
 
 fn s(text: &'static str) -> String {
     text.to_string()
@@ -313,7 +313,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-unmasked-client-frame",
         FIND,
-        "unmasked-client-frame",
+        "Client frame sent without a mask (unmasked-client-frame)",
         Client,
         "",
         Some(Rule::UnmaskedClientFrame),
@@ -322,7 +322,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-masked-server-frame",
         FIND,
-        "masked-server-frame",
+        "Server frame sent with a mask (masked-server-frame)",
         Server,
         "",
         Some(Rule::MaskedServerFrame),
@@ -331,7 +331,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-reserved-bits",
         FIND,
-        "reserved-bits",
+        "RSV bit set with no extension agreed (reserved-bits)",
         Server,
         "",
         Some(Rule::ReservedBits),
@@ -340,7 +340,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-reserved-opcode",
         FIND,
-        "reserved-opcode",
+        "Opcode that RFC 6455 reserves (reserved-opcode)",
         Server,
         "",
         Some(Rule::ReservedOpcode),
@@ -349,7 +349,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-fragmented-control",
         FIND,
-        "fragmented-control",
+        "Ping without FIN: control frames cannot be split (fragmented-control)",
         Server,
         "",
         Some(Rule::FragmentedControl),
@@ -358,7 +358,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-control-too-long",
         FIND,
-        "control-too-long",
+        "Ping with more than 125 bytes (control-too-long)",
         Server,
         "",
         Some(Rule::ControlTooLong),
@@ -367,7 +367,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-unexpected-continuation",
         FIND,
-        "unexpected-continuation",
+        "Continuation frame with no message to continue (unexpected-continuation)",
         Server,
         "",
         Some(Rule::UnexpectedContinuation),
@@ -376,7 +376,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-expected-continuation",
         FIND,
-        "expected-continuation",
+        "New message before the last one finished (expected-continuation)",
         Server,
         "",
         Some(Rule::ExpectedContinuation),
@@ -385,7 +385,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-invalid-utf8",
         FIND,
-        "invalid-utf8",
+        "Text message that is not valid UTF-8 (invalid-utf8)",
         Server,
         "",
         Some(Rule::InvalidUtf8),
@@ -394,7 +394,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-invalid-close-code",
         FIND,
-        "invalid-close-code",
+        "Close frame with a code never sent on the wire (invalid-close-code)",
         Server,
         "",
         Some(Rule::InvalidCloseCode),
@@ -403,7 +403,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-close-payload-too-short",
         FIND,
-        "close-payload-too-short",
+        "Close frame with a 1-byte body (close-payload-too-short)",
         Server,
         "",
         Some(Rule::ClosePayloadTooShort),
@@ -412,7 +412,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-frame-after-close",
         FIND,
-        "frame-after-close",
+        "Frame sent after the Close frame (frame-after-close)",
         Server,
         "",
         Some(Rule::FrameAfterClose),
@@ -421,7 +421,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-length-not-minimal",
         FIND,
-        "length-not-minimal",
+        "Length written in more bytes than needed (length-not-minimal)",
         Server,
         "",
         Some(Rule::LengthNotMinimal),
@@ -435,7 +435,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-length-msb-set",
         FIND,
-        "length-msb-set",
+        "64-bit length with its top bit set (length-msb-set)",
         Server,
         "",
         Some(Rule::LengthMsbSet),
@@ -444,7 +444,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-inflate-failed",
         FIND,
-        "inflate-failed",
+        "Compressed message that does not inflate (inflate-failed)",
         Server,
         "permessage-deflate",
         Some(Rule::InflateFailed),
@@ -453,7 +453,7 @@ pub static EXAMPLES: &[Example] = &[
     ex!(
         "finding-inflate-limit",
         FIND,
-        "inflate-limit (1 MiB of zeros, limit 64 KiB)",
+        "Compression bomb: 1 MiB of zeros under a 64 KiB limit (inflate-limit)",
         Server,
         "permessage-deflate",
         Some(Rule::InflateLimit),

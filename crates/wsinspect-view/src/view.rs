@@ -725,6 +725,56 @@ pub fn row_findings(report: &StreamReport, index: usize) -> &[wsinspect_core::fi
     }
 }
 
+/// The next row after `after` with a finding, wrapping round to the first ("next finding");
+/// `None` when no row has one.
+pub fn next_finding_row(report: &StreamReport, after: usize) -> Option<usize> {
+    let n = row_count(report);
+    (1..=n)
+        .map(|k| (after + k) % n)
+        .find(|&i| !row_findings(report, i).is_empty())
+}
+
+/// The parts of a frame a finding is about, lit in the bit grid and the bytes when the finding
+/// is hovered or focused: the reserved bits that are set, the opcode, the length fields the
+/// header has, the mask bit (and key), or the payload.
+pub fn finding_parts(rule: Rule, header: &wsinspect_core::wire::header::Header) -> Vec<Part> {
+    use FieldId as F;
+    let f = Part::Field;
+    let lengths = || {
+        let mut v = vec![f(F::PayloadLen)];
+        match header.len7 {
+            126 => v.push(f(F::ExtLen16)),
+            127 => v.push(f(F::ExtLen64)),
+            _ => {}
+        }
+        v
+    };
+    match rule {
+        Rule::ReservedBits => [
+            (header.rsv1, F::Rsv1),
+            (header.rsv2, F::Rsv2),
+            (header.rsv3, F::Rsv3),
+        ]
+        .into_iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, k)| f(k))
+        .collect(),
+        Rule::ReservedOpcode
+        | Rule::UnexpectedContinuation
+        | Rule::ExpectedContinuation
+        | Rule::FrameAfterClose => vec![f(F::Opcode)],
+        Rule::FragmentedControl => vec![f(F::Fin), f(F::Opcode)],
+        Rule::ControlTooLong | Rule::LengthNotMinimal | Rule::LengthMsbSet => lengths(),
+        Rule::UnmaskedClientFrame => vec![f(F::Mask)],
+        Rule::MaskedServerFrame => vec![f(F::Mask), f(F::MaskKey)],
+        Rule::InvalidUtf8 | Rule::InvalidCloseCode | Rule::ClosePayloadTooShort => {
+            vec![Part::Payload]
+        }
+        Rule::InflateFailed | Rule::InflateLimit => vec![f(F::Rsv1), Part::Payload],
+        _ => Vec::new(),
+    }
+}
+
 /// The first row with a finding (0 when none has one): where an example opens.
 pub fn first_finding_row(report: &StreamReport) -> usize {
     (0..row_count(report))
@@ -737,7 +787,8 @@ pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
     let (direction, arrow) = match report.direction.as_str() {
         "client" => ("client", "→"),
         "server" => ("server", "←"),
-        _ => ("?", "·"),
+        // Not a dot: a sender the page cannot know is said so.
+        _ => ("unknown sender", "?"),
     };
     let badges = |fs: &[wsinspect_core::finding::Finding]| {
         fs.iter()
@@ -770,7 +821,11 @@ pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
         Some(m) if m.frames.len() > 1 => {
             let pos = m.frames.iter().position(|&i| i == index).unwrap_or(0);
             (
-                Some(format!("msg {} · {}/{}", m.index, pos + 1, m.frames.len())),
+                Some(format!(
+                    "msg {} · {}",
+                    m.index,
+                    part_of(pos, m.frames.len())
+                )),
                 if pos == 0 {
                     "first"
                 } else if pos + 1 == m.frames.len() {
@@ -788,7 +843,7 @@ pub fn frame_row(report: &StreamReport, index: usize) -> FrameRow {
         arrow,
         opcode: f.opcode().label(),
         fin: if f.header.fin { "1" } else { "0" },
-        len: f.header.payload_len.to_string(),
+        len: grouped(f.header.payload_len),
         preview: match msg {
             // The first frame of a compressed message previews what it inflates to.
             Some(m) if f.compressed && m.frames.first() == Some(&index) => format!(
@@ -864,7 +919,8 @@ pub fn summary(i: &Inspection) -> String {
         if let Some(inc) = &r.incomplete {
             parts.push(format!(
                 "incomplete frame at {} ({} more bytes needed)",
-                inc.offset, inc.need
+                grouped(inc.offset),
+                grouped(inc.need)
             ));
         }
     }
@@ -875,8 +931,42 @@ fn plural(n: usize, unit: &str) -> String {
     if n == 1 {
         format!("1 {unit}")
     } else {
-        format!("{n} {unit}s")
+        format!("{} {unit}s", grouped(n as u64))
     }
+}
+
+/// A count with thousands separators: `1,048,576`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Where a frame sits in its message, in words (frame and message numbers are indexes from 0,
+/// so a position is never written as a second, 1-based number): `first of 3`, `2nd of 3`,
+/// `last of 3`.
+fn part_of(pos: usize, of: usize) -> String {
+    let place = match pos + 1 {
+        1 => "first".to_string(),
+        n if n == of => "last".to_string(),
+        n => {
+            let suffix = match (n % 10, n % 100) {
+                (_, 11..=13) => "th",
+                (1, _) => "st",
+                (2, _) => "nd",
+                (3, _) => "rd",
+                _ => "th",
+            };
+            format!("{n}{suffix}")
+        }
+    };
+    format!("{place} of {of}")
 }
 
 /// How a notation is named on the page.
@@ -1011,10 +1101,22 @@ fn looks_like_words(input: &str) -> bool {
 }
 
 /// The Accept verdict: (`match`, `mismatch` or `none`, a sentence).
+///
+/// `edited`: the user changed the key, so the received value answers another key than the one
+/// shown, and the sentence says so instead of blaming the server.
 pub fn accept_verdict(
     steps: &wsinspect_core::handshake::accept::AcceptSteps,
+    edited: bool,
 ) -> (&'static str, String) {
     match (steps.matches, &steps.received) {
+        (Some(m), Some(r)) if edited => (
+            if m { "match" } else { "mismatch" },
+            format!(
+                "For the key you typed the expected value is {}; the server's {r} answered the key in the input, so they {}.",
+                steps.expected,
+                if m { "still agree" } else { "differ" }
+            ),
+        ),
         (Some(true), _) => (
             "match",
             "Match: the server's Sec-WebSocket-Accept equals the expected value.".into(),
@@ -1032,6 +1134,33 @@ pub fn accept_verdict(
                 .into(),
         ),
     }
+}
+
+/// `shown` in runs of characters that equal (`true`) or differ from (`false`) the character at
+/// the same place in `other`: step 5's character-by-character comparison.
+pub fn char_diff(shown: &str, other: &str) -> Vec<(String, bool)> {
+    let mut other = other.chars();
+    let mut runs: Vec<(String, bool)> = Vec::new();
+    for c in shown.chars() {
+        let same = other.next() == Some(c);
+        match runs.last_mut() {
+            Some((run, s)) if *s == same => run.push(c),
+            _ => runs.push((c.to_string(), same)),
+        }
+    }
+    runs
+}
+
+/// The index of the first character where `a` and `b` differ (`None` when equal): where a
+/// server's hashed string left the right one (the GUID's dropped 'A').
+pub fn first_difference(a: &str, b: &str) -> Option<usize> {
+    let mut bs = b.chars();
+    for (i, c) in a.chars().enumerate() {
+        if bs.next() != Some(c) {
+            return Some(i);
+        }
+    }
+    bs.next().map(|_| a.chars().count())
 }
 
 /// The stream as the JSON document `wsinspect decode --json` prints.
@@ -1068,6 +1197,66 @@ mod tests {
     use wsinspect_core::inspect::{inspect, InspectOptions};
     use wsinspect_core::stream::{decode_all, DecodeConfig};
     use wsinspect_core::Direction;
+
+    #[test]
+    fn next_finding_wraps_and_a_finding_names_its_fields() {
+        use wsinspect_core::stream::{decode_all, DecodeConfig};
+        use wsinspect_core::Direction;
+        // 0: fine, 1: rsv2 set, 2: fine, 3: reserved opcode 3.
+        let r = decode_all(
+            &[0x81, 0x00, 0xa1, 0x00, 0x81, 0x00, 0x83, 0x00],
+            Direction::Server,
+            &DecodeConfig::default(),
+        );
+        assert_eq!(next_finding_row(&r, 0), Some(1));
+        assert_eq!(next_finding_row(&r, 1), Some(3));
+        assert_eq!(next_finding_row(&r, 3), Some(1));
+        let clean = decode_all(&[0x81, 0x00], Direction::Server, &DecodeConfig::default());
+        assert_eq!(next_finding_row(&clean, 0), None);
+        let h = &r.frames[1].header;
+        assert_eq!(
+            finding_parts(Rule::ReservedBits, h),
+            [Part::Field(FieldId::Rsv2)]
+        );
+        assert_eq!(
+            finding_parts(Rule::ReservedOpcode, &r.frames[3].header),
+            [Part::Field(FieldId::Opcode)]
+        );
+        let long = decode_all(
+            &[0x82, 0x7e, 0x00, 0x05, 1, 2, 3, 4, 5],
+            Direction::Server,
+            &DecodeConfig::default(),
+        );
+        let f = &long.frames[0];
+        assert_eq!(f.findings[0].rule, Rule::LengthNotMinimal);
+        assert_eq!(
+            finding_parts(f.findings[0].rule, &f.header),
+            [
+                Part::Field(FieldId::PayloadLen),
+                Part::Field(FieldId::ExtLen16)
+            ]
+        );
+    }
+
+    #[test]
+    fn counts_are_grouped_and_parts_are_words() {
+        assert_eq!(
+            [0, 999, 1000, 65536, 1048576].map(grouped),
+            ["0", "999", "1,000", "65,536", "1,048,576"]
+        );
+        assert_eq!(plural(200_000, "frame"), "200,000 frames");
+        assert_eq!(
+            [(0, 3), (1, 3), (2, 3), (1, 12), (10, 12), (20, 30)].map(|(p, n)| part_of(p, n)),
+            [
+                "first of 3",
+                "2nd of 3",
+                "last of 3",
+                "2nd of 12",
+                "11th of 12",
+                "21st of 30"
+            ]
+        );
+    }
 
     const HELLO: [u8; 11] = [
         0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
@@ -1289,7 +1478,14 @@ mod tests {
         let v = payload_view(&frag, 1, 4096);
         assert_eq!(v.text.as_deref(), Some("Hello"));
         assert!(v.title.contains("frames 0, 1"));
-        assert_eq!(frame_row(&frag, 0).group.as_deref(), Some("msg 0 · 1/2"));
+        assert_eq!(
+            frame_row(&frag, 0).group.as_deref(),
+            Some("msg 0 · first of 2")
+        );
+        assert_eq!(
+            frame_row(&frag, 1).group.as_deref(),
+            Some("msg 0 · last of 2")
+        );
         assert_eq!(frame_row(&frag, 1).group_pos, "last");
 
         let json = decode_all(
@@ -1456,9 +1652,36 @@ mod tests {
             "dGhlIHNhbXBsZSBub25jZQ==",
             Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
         );
-        assert_eq!(accept_verdict(&s).0, "match");
+        assert_eq!(accept_verdict(&s, false).0, "match");
+        let s = wsinspect_core::handshake::accept::explain(
+            "dGhlIHNhbXBsZSBub25jZX==",
+            Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        );
+        assert!(accept_verdict(&s, false)
+            .1
+            .starts_with("Mismatch: the server sent"));
+        let (v, edited) = accept_verdict(&s, true);
+        assert_eq!(v, "mismatch");
+        assert!(
+            edited.starts_with("For the key you typed") && !edited.contains("server sent"),
+            "{edited}"
+        );
         let s = wsinspect_core::handshake::accept::explain("dGhlIHNhbXBsZSBub25jZQ==", None);
-        assert_eq!(accept_verdict(&s).0, "none");
+        assert_eq!(accept_verdict(&s, false).0, "none");
+        assert_eq!(
+            char_diff("abcd", "abXd"),
+            [
+                ("ab".to_string(), true),
+                ("c".to_string(), false),
+                ("d".to_string(), true)
+            ]
+        );
+        assert_eq!(
+            char_diff("abc", "ab"),
+            [("ab".to_string(), true), ("c".to_string(), false)]
+        );
+        assert_eq!(first_difference("258EAFA5-E9", "258EAF5-E9"), Some(6));
+        assert_eq!(first_difference("ab", "ab"), None);
         let json = decode_json(i.frames.as_ref().unwrap());
         assert!(json.contains("\"opcode_name\": \"text\""));
         assert_eq!(hex_lines(&[1, 2]), "01 02");

@@ -40,7 +40,7 @@ pub fn BitGrid(props: &Props) -> Html {
             };
             if c.first {
                 html! {
-                    <div {class} {style} {title} tabindex="0" data-field={key.as_str()} data-value={c.value.clone()}
+                    <div {class} {style} {title} tabindex="0" role="group" data-field={key.as_str()} data-value={c.value.clone()}
                         aria-label={format!("{} = {}. {} {}", c.name, c.shown, c.doc, c.rfc)}
                         onmouseenter={enter} onmouseleave={leave}
                         onfocus={{ let hl = hl.clone(); Callback::from(move |_: FocusEvent| hl.dispatch(Hover::field(Some(key)))) }}
@@ -100,7 +100,7 @@ pub fn BitGrid(props: &Props) -> Html {
                         { i.doc }{ " " }<span class="rfc">{ i.rfc }</span>
                         if let Some(also) = i.also { <br /><span class="also">{ also }</span> }
                     </> },
-                    None => html! { <span class="muted">{ "Hover or focus a field (or a byte) to see what it means." }</span> },
+                    None => html! { <span class="muted">{ "Hover, tap or focus a field (or a byte) to see what it means." }</span> },
                 } }
             </p>
             <ul class="legend">{ for legend }</ul>

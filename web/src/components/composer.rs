@@ -10,6 +10,7 @@ use wsinspect_view::view;
 use yew::prelude::*;
 
 use super::bit_grid::BitGrid;
+use super::hex_view::HexView;
 use crate::choices::opcode_choices;
 
 #[derive(Properties, PartialEq)]
@@ -39,11 +40,28 @@ fn flag(
     }
 }
 
+/// Bytes of the composed frame the linked bytes view shows.
+const HEX_LIMIT: usize = 1024;
+
+/// Before "Send to decoder" replaces the input: keep the page as it is in the browser's
+/// history, so Back brings the user's input back (the app restores it on `popstate`).
+fn keep_in_history() {
+    if let Some(w) = web_sys::window() {
+        if let (Ok(h), Ok(href)) = (w.history(), w.location().href()) {
+            let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&href));
+        }
+    }
+}
+
 #[component]
 pub fn Composer(props: &Props) -> Html {
     let spec = &props.spec;
     let cb = &props.on_change;
     let out = compose(spec);
+    // Why "as hex" could not be switched off (the payload is not text), until the next edit.
+    let hex_note = use_state(|| None::<String>);
+    let key_error = out.as_ref().err().filter(|e| e.field == "key");
+    let payload_error = out.as_ref().err().filter(|e| e.field == "payload");
     let opcode = {
         let s = spec.clone();
         cb.reform(move |e: Event| {
@@ -64,9 +82,29 @@ pub fn Composer(props: &Props) -> Html {
             }
         })
     };
+    let as_hex = {
+        let s = spec.clone();
+        let cb = cb.clone();
+        let note = hex_note.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+            match s.with_payload_hex(el.checked()) {
+                Ok(next) => {
+                    note.set(None);
+                    cb.emit(next)
+                }
+                Err(err) => {
+                    el.set_checked(s.payload_hex);
+                    note.set(Some(err.message));
+                }
+            }
+        })
+    };
     let payload = {
         let s = spec.clone();
+        let note = hex_note.clone();
         cb.reform(move |e: InputEvent| {
+            note.set(None);
             let el: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
             ComposerSpec {
                 payload: el.value(),
@@ -84,9 +122,10 @@ pub fn Composer(props: &Props) -> Html {
             let send = {
                 let hex = c.hex.clone();
                 let dir = c.direction;
-                props
-                    .on_send
-                    .reform(move |_: MouseEvent| (hex.clone(), dir))
+                props.on_send.reform(move |_: MouseEvent| {
+                    keep_in_history();
+                    (hex.clone(), dir)
+                })
             };
             let frame = &c.report.frames[0];
             html! { <>
@@ -101,12 +140,20 @@ pub fn Composer(props: &Props) -> Html {
                     }
                 </section>
                 <BitGrid rows={Rc::new(view::bit_grid(frame))} legend={Rc::new(view::legend(frame))} />
+                <HexView rows={Rc::new(view::hex_view(frame, &c.bytes, HEX_LIMIT))}
+                    note={view::shown_note(HEX_LIMIT, c.bytes.len())} />
             </> }
         }
-        Err(e) => html! { <p class="error" data-role="composer-error">{ e.message.clone() }</p> },
+        // The error itself is shown at its field; here only what it holds up.
+        Err(e) => html! {
+            <p class="muted card" data-role="composer-error" data-field={e.field}>
+                { format!("No frame until the {} above is fixed.", if e.field == "key" { "masking key" } else { "payload" }) }
+            </p>
+        },
     };
     html! {
         <div class="composer" data-role="composer">
+            <h2 class="detail-title">{ "Composer" }</h2>
             <section class="card form">
                 <h3>{ "Compose a frame" }</h3>
                 <div class="flags">
@@ -121,14 +168,27 @@ pub fn Composer(props: &Props) -> Html {
                     <select id="composer-opcode" data-role="composer-opcode" onchange={opcode}>{ for options }</select>
                     <label for="composer-key">{ "Masking key" }</label>
                     <input id="composer-key" class="mono" data-role="composer-key" value={spec.key.clone()}
-                        disabled={!spec.mask} oninput={key} size="10" />
+                        disabled={!spec.mask} oninput={key} size="10"
+                        aria-invalid={key_error.is_some().then_some("true")}
+                        aria-describedby={key_error.is_some().then_some("composer-key-error")} />
                 </div>
+                if let Some(e) = key_error {
+                    <p class="error" id="composer-key-error" data-role="composer-key-error" role="alert">{ e.message.clone() }</p>
+                }
                 <div class="row">
                     <label for="composer-payload">{ "Payload" }</label>
-                    { flag(spec, cb, "as hex", "composer-payload-hex", |s| s.payload_hex, |s, v| s.payload_hex = v) }
+                    <label class="flag"><input type="checkbox" data-role="composer-payload-hex" checked={spec.payload_hex} onchange={as_hex} />{ "as hex" }</label>
                 </div>
                 <textarea id="composer-payload" class="mono" rows="3" data-role="composer-payload"
-                    value={spec.payload.clone()} oninput={payload} spellcheck="false" />
+                    value={spec.payload.clone()} oninput={payload} spellcheck="false"
+                    aria-invalid={payload_error.is_some().then_some("true")}
+                    aria-describedby={payload_error.is_some().then_some("composer-payload-error")} />
+                if let Some(e) = payload_error {
+                    <p class="error" id="composer-payload-error" data-role="composer-payload-error" role="alert">{ e.message.clone() }</p>
+                }
+                if let Some(n) = &*hex_note {
+                    <p class="warn-text" data-role="composer-hex-note" role="status">{ n.clone() }</p>
+                }
             </section>
             { result }
         </div>

@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use wsinspect_core::inspect::Inspection;
+use wsinspect_view::compose::ComposerSpec;
 use wsinspect_view::view;
 use yew::prelude::*;
 
@@ -29,6 +30,8 @@ pub struct Props {
     /// The title's name for the frame when it is not "Frame N" of the input (a capture's frame).
     #[prop_or_default]
     pub label: Option<AttrValue>,
+    /// "Edit this frame in the composer".
+    pub on_edit: Callback<ComposerSpec>,
 }
 
 #[component]
@@ -70,6 +73,10 @@ pub fn FrameDetail(props: &Props) -> Html {
     let unmask = Rc::new(view::unmask_rows(frame, &i.bytes, limit));
     let payload = Rc::new(view::payload_view(report, props.index, PAYLOAD_LIMIT));
     let row = view::frame_row(report, props.index);
+    let edit = {
+        let spec = ComposerSpec::from_frame(frame);
+        props.on_edit.reform(move |_: MouseEvent| spec.clone())
+    };
     html! {
         <div class="detail" data-role="frame-detail" data-index={props.index.to_string()}>
             <h2 class="detail-title">
@@ -79,8 +86,9 @@ pub fn FrameDetail(props: &Props) -> Html {
                 } }
                 if let Some(g) = &row.group { <span class="group-tag">{ g.clone() }</span> }
             </h2>
+            <button class="edit-frame" data-role="edit-in-composer" onclick={edit}>{ "Edit this frame in the composer" }</button>
             <BitGrid rows={rows} legend={legend} />
-            <Findings findings={frame.findings.clone()} />
+            <Findings findings={frame.findings.clone()} header={Some(frame.header.clone())} />
             <HexView rows={hex} note={note} />
             if frame.header.masked {
                 <UnmaskTable rows={unmask} total={frame.payload.len()} all={props.unmask_all} on_all={props.on_unmask_all.clone()} />

@@ -121,12 +121,47 @@ pub fn FrameList(props: &Props) -> Html {
         })
     };
     let spacer = format!("height: {}px", total as f64 * ROW_HEIGHT);
+    let next = view::next_finding_row(report, props.selected);
+    let on_next = {
+        let on_select = props.on_select.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(i) = next {
+                on_select.emit(i)
+            }
+        })
+    };
+    let on_goto = {
+        let on_select = props.on_select.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(n) = el.value().trim().parse::<usize>() {
+                on_select.emit(n.min(total.saturating_sub(1)))
+            }
+        })
+    };
     html! {
+        // The index column as wide as the largest index (six digits at 200 000 frames).
+        <div class="frames" style={format!("--idx-digits: {}", total.saturating_sub(1).to_string().len().max(2))}>
+        <div class="list-tools">
+            <label>{ "Go to frame " }
+                <input type="number" class="mono" data-role="goto-frame" min="0" max={total.saturating_sub(1).to_string()}
+                    placeholder={format!("0-{}", total.saturating_sub(1))} onchange={on_goto} /></label>
+            <button data-role="next-finding" onclick={on_next} disabled={next.is_none()}
+                title="The next frame with a finding (from the selected one, wrapping round)">{ "Next finding ↓" }</button>
+        </div>
+        // Column headers, outside the scrolling box so they stay in view (the rows are options of
+        // a listbox, not table cells: screen readers get each row's text instead).
+        <div class="frame-head" data-role="frame-head" aria-hidden="true">
+            <span class="idx">{ "#" }</span><span class="dir" title="sender">{ "dir" }</span>
+            <span class="op">{ "opcode" }</span><span class="fin">{ "FIN" }</span>
+            <span class="len">{ "length" }</span><span class="preview">{ "payload" }</span>
+        </div>
         <div class="frame-list" data-role="frame-list" ref={node} tabindex="0" role="listbox"
             aria-label="Frames (up and down to move, Enter to open)"
             aria-activedescendant={format!("frame-{}", props.selected)}
             data-count={total.to_string()} {onscroll} {onkeydown}>
             <div class="spacer" style={spacer}>{ for rows }</div>
+        </div>
         </div>
     }
 }

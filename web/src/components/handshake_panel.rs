@@ -5,7 +5,9 @@ use std::rc::Rc;
 
 use wsinspect_core::handshake::accept::{explain, GUID};
 use wsinspect_core::handshake::HandshakeReport;
-use wsinspect_view::view::{accept_verdict, checks_tally, status_label, Checklist};
+use wsinspect_view::view::{
+    accept_verdict, char_diff, checks_tally, first_difference, status_label, Checklist,
+};
 use yew::prelude::*;
 
 /// The key of RFC 6455 §1.3, used when the input has none.
@@ -60,7 +62,35 @@ pub fn HandshakePanel(props: &Props) -> Html {
     };
     let received = from_input.and_then(|a| a.received.clone());
     let steps = explain(&key, received.as_deref());
-    let (verdict, sentence) = accept_verdict(&steps);
+    let edited = from_input.is_some_and(|a| a.key != key);
+    let (verdict, sentence) = accept_verdict(&steps, edited);
+    // Step 5, character by character: the received value with what differs marked.
+    let compared = received.as_ref().map(|r| {
+        let runs = char_diff(r, &steps.expected)
+            .into_iter()
+            .map(|(run, same)| {
+                if same {
+                    html! { <span>{ run }</span> }
+                } else {
+                    html! { <mark class="diff" data-role="accept-diff">{ run }</mark> }
+                }
+            });
+        html! { <>{ for runs }</> }
+    });
+    // Where the server's hashed string leaves the right one: that character marked in the
+    // right string (the GUID's dropped 'A').
+    let should = steps.diagnosis.as_ref().and_then(|d| d.hashed.as_ref()).and_then(|h| {
+        let at = first_difference(&steps.concatenated, h)?;
+        let chars: Vec<char> = steps.concatenated.chars().collect();
+        let (before, rest) = chars.split_at(at.min(chars.len()));
+        let (mid, after) = rest.split_at(rest.len().min(1));
+        Some(html! {
+            <p class="mono wrap" data-role="accept-should">{ "should have hashed: " }
+                { before.iter().collect::<String>() }
+                <mark class="diff" data-role="accept-missed">{ mid.iter().collect::<String>() }</mark>
+                { after.iter().collect::<String>() }</p>
+        })
+    });
     let oninput = props.on_key.reform(|e: InputEvent| {
         let el: web_sys::HtmlInputElement = e.target_unchecked_into();
         el.value()
@@ -93,6 +123,7 @@ pub fn HandshakePanel(props: &Props) -> Html {
     });
     html! {
         <div class="handshake" data-role="handshake">
+            <h2 class="detail-title">{ "Handshake" }</h2>
             if report.is_none() {
                 <p class="muted">{ "No handshake in the input: the Accept calculator below starts from the RFC 6455 §1.3 key. Paste a request and response (or pick a handshake example) to check them." }</p>
             }
@@ -110,12 +141,13 @@ pub fn HandshakePanel(props: &Props) -> Html {
                     <li><span class="label">{ "4. base64 = expected" }</span>
                         <code class="big" data-role="accept-expected">{ steps.expected.clone() }</code></li>
                     <li><span class="label">{ "5. compare with received" }</span>
-                        <code data-role="accept-received">{ received.clone().unwrap_or_else(|| "(none)".into()) }</code>
+                        <code data-role="accept-received">{ compared.unwrap_or_else(|| html! { "(none)" }) }</code>
                         <p class={classes!("verdict", verdict)} data-role="accept-verdict" data-verdict={verdict}>{ sentence }</p>
                         if let Some(d) = &steps.diagnosis {
                             <div class="diagnosis" data-role="accept-diagnosis" data-mistake={d.mistake.as_str()}>
                                 <strong>{ "Diagnosis: " }</strong>{ d.message.clone() }
                                 if let Some(h) = &d.hashed { <p class="mono wrap">{ format!("hashed: {h}") }</p> }
+                                { should.clone().unwrap_or_default() }
                             </div>
                         }
                     </li>

@@ -11,12 +11,12 @@ pub struct Props {
     pub view: Rc<View>,
 }
 
-fn dump(rows: &[DumpRow], role: &'static str) -> Html {
+fn dump(rows: &[DumpRow], role: &'static str, label: &'static str) -> Html {
     let rows = rows.iter().map(|r| {
         html! { <div class="dump-row"><span class="off">{ r.offset.clone() }</span>
             <span class="hexes">{ r.hex.clone() }</span><span class="chars">{ r.ascii.clone() }</span></div> }
     });
-    html! { <div class="dump mono" data-role={role}>{ for rows }</div> }
+    html! { <div class="dump mono" data-role={role} tabindex="0" role="region" aria-label={label}>{ for rows }</div> }
 }
 
 #[component]
@@ -52,7 +52,7 @@ pub fn PayloadView(props: &Props) -> Html {
                 _ => html! { <div class="jl" {style}><span class="fold-space"></span>{ l.text.clone() }</div> },
             }
         });
-        html! { <div class="json mono" data-role="payload-json">{ for items }</div> }
+        html! { <div class="json mono" data-role="payload-json" tabindex="0" role="region" aria-label="Payload as JSON">{ for items }</div> }
     });
     html! {
         <section class="card" aria-labelledby="payload-h">
@@ -66,17 +66,17 @@ pub fn PayloadView(props: &Props) -> Html {
             }
             if let Some(t) = &v.text {
                 <h4>{ "Text (UTF-8, invisible characters shown)" }</h4>
-                <pre class="text" data-role="payload-text">{ t.clone() }</pre>
+                <pre class="text" data-role="payload-text" tabindex="0" role="region" aria-label="Payload as text">{ t.clone() }</pre>
             }
             if let Some(j) = json { <h4>{ "JSON" }</h4>{ j } }
             <h4>{ "Hex dump" }</h4>
-            { dump(&v.hex, "payload-hex") }
+            { dump(&v.hex, "payload-hex", "Payload hex dump") }
             if let Some(c) = &v.compressed {
                 <h4>{ "Compressed bytes (as sent)" }</h4>
-                { dump(c, "payload-compressed") }
+                { dump(c, "payload-compressed", "Compressed bytes hex dump") }
             }
             <h4>{ "Base64" }</h4>
-            <pre class="b64" data-role="payload-base64">{ v.base64.clone() }</pre>
+            <pre class="b64" data-role="payload-base64" tabindex="0" role="region" aria-label="Payload as base64">{ v.base64.clone() }</pre>
             if let Some(t) = &v.truncated {
                 <p class="muted" data-role="payload-truncated" data-more={v.more.to_string()}>{ t.clone() }</p>
             }
