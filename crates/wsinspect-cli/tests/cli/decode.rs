@@ -150,10 +150,14 @@ fn decode_control_too_long_and_inflate_limit() {
 #[test]
 fn decode_incomplete_frame_is_reported_not_an_error() {
     let v = decode_json(&[], "82 7f 7f ff ff ff ff ff ff ff");
+    let i = &v["incomplete"];
     assert_eq!(
-        v["incomplete"],
-        json!({"offset": 0, "have": 10, "need": 9223372036854775807u64})
+        (&i["offset"], &i["have"], &i["need"]),
+        (&json!(0), &json!(10), &json!(9223372036854775807u64))
     );
+    // The header arrived whole: it is given, and no payload byte came.
+    assert_eq!(i["header"]["payload_len"], json!(9223372036854775807u64));
+    assert!(i.get("first_bytes").is_none());
 }
 
 #[test]

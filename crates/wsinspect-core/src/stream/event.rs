@@ -182,12 +182,26 @@ pub struct Incomplete {
     /// left out of JSON when empty.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub findings: Vec<Finding>,
-    /// Its header, when that arrived whole (not in JSON: for `diagnose`, in-process).
-    #[serde(skip)]
+    /// Its header, when that arrived whole (left out of JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub header: Option<Header>,
-    /// The first payload bytes that arrived, unmasked, at most 48 (not in JSON).
-    #[serde(skip)]
+    /// The first payload bytes that arrived, unmasked, at most 48, as hex (left out of JSON
+    /// when none).
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        default,
+        serialize_with = "hex_bytes",
+        deserialize_with = "bytes_from_hex"
+    )]
     pub first_bytes: Vec<u8>,
+}
+
+fn hex_bytes<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&crate::common::HexDisplay(b))
+}
+
+fn bytes_from_hex<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    Bytes::deserialize(d).map(|b| b.0)
 }
 
 /// What one direction's reader reports.
