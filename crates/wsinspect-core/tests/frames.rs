@@ -732,10 +732,18 @@ fn trailing_partial_frame_says_how_many_bytes_are_needed() {
     let r = dec(&hx("81 05 48 65 6c 6c 6f 81 05 48"), Direction::Server);
     assert_eq!(r.frames.len(), 1);
     let j = json(&r);
+    let i = &j["incomplete"];
     assert_eq!(
-        j["incomplete"],
-        serde_json::json!({"offset": 7, "have": 3, "need": 4})
+        (&i["offset"], &i["have"], &i["need"]),
+        (
+            &serde_json::json!(7),
+            &serde_json::json!(3),
+            &serde_json::json!(4)
+        )
     );
+    // Its header arrived whole, and one payload byte ("H").
+    assert_eq!(i["header"]["payload_len"], 5);
+    assert_eq!(i["first_bytes"], "48");
     let r = dec(&hx("81"), Direction::Server);
     assert_eq!(
         json(&r)["incomplete"],
