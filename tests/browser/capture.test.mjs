@@ -26,15 +26,12 @@ function cli(file) {
   return JSON.parse(out);
 }
 
-/** Per connection: frames and messages per direction, from the CLI's events. */
+/** Per connection: frames and messages per direction, from the CLI's connection documents. */
 function cliCounts(doc) {
   return doc.connections.map((c) => {
     const n = { id: String(c.id), client: c.client, cf: 0, sf: 0, cm: 0, sm: 0 };
-    for (const e of c.events) {
-      const side = e.direction === 'client' ? 'c' : 's';
-      if (e.event === 'frame') n[`${side}f`] += 1;
-      if (e.event === 'message') n[`${side}m`] += 1;
-    }
+    for (const f of c.frames) n[f.direction === 'client' ? 'cf' : 'sf'] += 1;
+    for (const m of c.messages) n[m.direction === 'client' ? 'cm' : 'sm'] += 1;
     return n;
   });
 }
@@ -143,11 +140,10 @@ test('a dropped pcapng: regex search finds a known message, and a frame\'s detai
   await page.waitForSelector('[data-role="capture-detail"] [data-field="mask_key"]');
   const doc = cli(file);
   const conn = doc.connections.find((c) => c.id === 2);
-  const frame = conn.events.find((e) => e.event === 'frame' && e.direction === 'client' && e.data.index === 1).data;
-  const h = frame.header;
+  const h = conn.frames.find((f) => f.direction === 'client' && f.index === 1);
   assert.deepEqual(await fieldValues(page), {
     fin: h.fin ? '1' : '0', rsv1: '0', rsv2: '0', rsv3: '0', opcode: String(h.opcode), mask: '1',
-    payload_len: String(h.payload_len), mask_key: h.mask_key.map((b) => b.toString(16).padStart(2, '0')).join(''),
+    payload_len: String(h.payload_len), mask_key: h.mask_key,
   });
   assert.equal(await page.textContent('[data-role="payload-text"]'), greeting);
   // The handshake tab shows this connection's handshake.
