@@ -25,6 +25,27 @@ fn sent() -> Vec<(OpCode, Vec<u8>)> {
     ]
 }
 
+/// What the page sent, each followed by the server's echo of it.
+fn echoed() -> Vec<(Direction, OpCode, Vec<u8>)> {
+    sent()
+        .into_iter()
+        .flat_map(|(op, p)| {
+            [
+                (Direction::Client, op, p.clone()),
+                (Direction::Server, op, p),
+            ]
+        })
+        .collect()
+}
+
+/// A connection's messages: (direction, opcode, payload).
+fn messages(c: &har::HarConnection) -> Vec<(Direction, OpCode, Vec<u8>)> {
+    c.messages
+        .iter()
+        .map(|m| (m.direction, m.opcode, m.payload.clone()))
+        .collect()
+}
+
 #[test]
 fn chrome_format_har_gives_the_messages_in_order_with_directions() {
     for name in ["echo.har", "echo.playwright.har"] {
@@ -33,21 +54,7 @@ fn chrome_format_har_gives_the_messages_in_order_with_directions() {
         let c = &capture.connections[0];
         assert!(c.url.starts_with("ws://127.0.0.1:") && c.url.ends_with("/echo"));
         assert_eq!(c.status, Some(101));
-        let got: Vec<_> = c
-            .messages
-            .iter()
-            .map(|m| (m.direction, m.opcode, m.payload.clone()))
-            .collect();
-        let want: Vec<_> = sent()
-            .into_iter()
-            .flat_map(|(op, p)| {
-                [
-                    (Direction::Client, op, p.clone()),
-                    (Direction::Server, op, p),
-                ]
-            })
-            .collect();
-        assert_eq!(got, want, "{name}");
+        assert_eq!(messages(c), echoed(), "{name}");
         // Times in seconds since the epoch (Playwright's milliseconds converted), in order.
         let times: Vec<f64> = c.messages.iter().map(|m| m.time.unwrap()).collect();
         assert!(times.windows(2).all(|w| w[0] <= w[1]), "{name}: {times:?}");
@@ -315,21 +322,7 @@ fn mitmproxys_har_gives_the_same_messages_and_the_refusal() {
         "mitmproxy writes the http:// URL"
     );
     assert_eq!(echo.status, Some(101));
-    let got: Vec<_> = echo
-        .messages
-        .iter()
-        .map(|m| (m.direction, m.opcode, m.payload.clone()))
-        .collect();
-    let want: Vec<_> = sent()
-        .into_iter()
-        .flat_map(|(op, p)| {
-            [
-                (Direction::Client, op, p.clone()),
-                (Direction::Server, op, p),
-            ]
-        })
-        .collect();
-    assert_eq!(got, want);
+    assert_eq!(messages(echo), echoed());
     assert!(echo.findings.is_empty());
     assert_eq!(refused.status, Some(403));
     assert!(refused.messages.is_empty());
