@@ -1304,18 +1304,8 @@ pub fn clock(secs: f64) -> String {
     )
 }
 
-/// A count with thousands separators: `1,234,567`.
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// A count with thousands separators (the view's one rule for it).
+pub use crate::view::grouped;
 
 /// A duration in seconds, readable: `850 µs`, `12.3 ms`, `4.56 s`.
 pub fn duration(secs: f64) -> String {

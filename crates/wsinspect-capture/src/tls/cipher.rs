@@ -400,12 +400,10 @@ fn p_hash<M: Mac + KeyInit>(secret: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// Hex with any whitespace between the digits.
     fn unhex(s: &str) -> Vec<u8> {
         let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+        wsinspect_core::common::unhex(&s).expect("hex")
     }
 
     /// RFC 8448 §3 (a simple 1-RTT handshake): the server's handshake traffic secret and the

@@ -228,12 +228,10 @@ pub fn version_name(v: u16) -> String {
 mod tests {
     use super::*;
 
+    /// Hex with any whitespace between the digits.
     fn unhex(s: &str) -> Vec<u8> {
         let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+        wsinspect_core::common::unhex(&s).expect("hex")
     }
 
     /// RFC 8448 §3: the ClientHello (SNI "server") and the ServerHello (TLS 1.3,
