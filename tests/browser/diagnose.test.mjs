@@ -31,6 +31,22 @@ test('the tutorial handshake with the misspelled GUID shows accept-mismatch firs
   assert.deepEqual(errors, []);
 });
 
+test('HTTP text after the upgrade is diagnosed, and its evidence selects the frame it starts', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  // A text frame "hi", then "HTTP/1.1 200" where the next frame's header should be.
+  await page.fill('[data-role="input"]', '81 02 68 69 48 54 54 50 2f 31 2e 31 20 32 30 30');
+  await page.waitForSelector('.app[data-busy="false"]', { timeout: 60_000 });
+  const ev = '[data-role="diagnosis"][data-id="http-after-upgrade"] [data-role="evidence"][data-frame="1"]';
+  await page.waitForSelector(ev);
+  assert.equal(await page.getAttribute('[data-role="frame-row"][data-index="0"]', 'aria-selected'), 'true');
+  await page.click('[data-role="tab-handshake"]');
+  await page.click(ev);
+  assert.equal(await page.getAttribute('[data-role="tab-frames"]', 'aria-selected'), 'true');
+  assert.equal(await page.getAttribute('[data-role="frame-row"][data-index="1"]', 'aria-selected'), 'true');
+  await page.waitForSelector('[data-role="frame-detail"][data-index="1"]');
+  assert.deepEqual(errors, []);
+});
+
 test('typing a client\'s error into the explain box lists its likely causes', async () => {
   const { page, errors } = await openPage(browser, server.url);
   await page.fill('[data-role="explain-input"]', 'Invalid frame header');

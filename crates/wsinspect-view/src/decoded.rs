@@ -82,11 +82,14 @@ pub struct DecodedView {
 pub fn decoded_view(i: &Inspection, index: usize, choice: Choice) -> Option<DecodedView> {
     let report = i.frames.as_ref()?;
     let frame = report.frames.get(index)?;
-    let m = report.messages.get(frame.message?)?;
+    // The message's position in this report (a capture's rebuilt frame keeps its connection-wide
+    // message index in `m.index`, with only its own message in the report).
+    let at = frame.message?;
+    let m = report.messages.get(at)?;
     let subprotocol = i.handshake.as_ref().and_then(|h| h.subprotocol.clone());
     let mut session = PayloadSession::new(choice, subprotocol.as_deref());
     let mut decoded = None;
-    for earlier in &report.messages[..=m.index] {
+    for earlier in &report.messages[..=at] {
         let kind = if earlier.opcode == OpCode::TEXT {
             MessageKind::Text
         } else {
@@ -276,6 +279,40 @@ mod tests {
             .rows
             .iter()
             .any(|r| matches!(&r.lit, Lit::Note(n) if n.contains("bytes 2..7 of the joined message: \"␀␃a/b\""))), "{:#?}", v.rows);
+    }
+
+    #[test]
+    fn the_handshakes_subprotocol_picks_the_decoder() {
+        // A 101 selecting mqtt, then a server frame holding a PUBLISH (content alone would not
+        // say MQTT: only a CONNECT is detected by content).
+        let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n";
+        let publish = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i'];
+        let mut bytes = head.as_bytes().to_vec();
+        bytes.extend_from_slice(&frame(2, &publish));
+        let i = inspect(&bytes, &InspectOptions::default()).expect("inspects");
+        let v = decoded_view(&i, 0, Choice::Auto).expect("a message");
+        assert_eq!(v.subprotocol.as_deref(), Some("mqtt"));
+        assert_eq!(v.decoder, Some("mqtt"), "{v:#?}");
+        assert!(v.summary.starts_with("PUBLISH a/b"), "{}", v.summary);
+        // Its spans light the frame's payload where it lies after the handshake.
+        let topic = v.rows.iter().find(|r| r.name == "topic").expect("topic");
+        let Lit::Input(s, e) = topic.lit else {
+            panic!("{:?}", topic.lit)
+        };
+        assert_eq!(&i.bytes[s..e], &publish[topic.span[0]..topic.span[1]]);
+    }
+
+    #[test]
+    fn a_message_whose_index_is_not_its_position_is_decoded_not_a_panic() {
+        // As a capture's rebuilt frame: its one message keeps the connection's index.
+        let mut i = inspection(&frame(1, br#"{"a":1}"#));
+        let report = i.frames.as_mut().expect("frames");
+        report.messages[0].index = 7;
+        report.frames[0].message = Some(0);
+        let v = decoded_view(&i, 0, Choice::Auto).expect("a message");
+        assert_eq!(v.title, "message 7");
+        assert_eq!(v.decoder, Some("json"));
     }
 
     #[test]

@@ -142,7 +142,8 @@ pub fn render_explain(text: &str, matches: &[ExplainMatch]) -> String {
 pub struct EvidenceItem {
     /// `[server, frame 3, offset 120] ...`: the item in words.
     pub text: String,
-    /// The frame of the pasted stream it is about, when that frame is in the input.
+    /// The frame row of the pasted stream it is about (the trailing unfinished frame counts),
+    /// when that frame is in the input.
     pub frame: Option<usize>,
 }
 
@@ -164,7 +165,9 @@ pub struct DiagnosisItem {
 /// The diagnoses of a pasted input (its handshake and its frames, as `wsinspect decode` and
 /// `handshake` give them): how TCP ended is unknown, so only what the bytes show.
 pub fn pasted_diagnoses(i: &wsinspect_core::inspect::Inspection) -> Vec<DiagnosisItem> {
-    let frames = i.frames.as_ref().map_or(0, |r| r.frames.len());
+    // The page's frame rows: the complete frames, then the unfinished one the input ends in
+    // (text after the 101 often is one).
+    let frames = i.frames.as_ref().map_or(0, crate::view::row_count);
     let report = wsinspect_core::diagnose::diagnose_stream(i.handshake.as_ref(), i.frames.as_ref());
     report
         .diagnoses
@@ -258,6 +261,22 @@ mod tests {
             "{e:?}"
         );
         assert!(explain_items("zzz qqq").is_empty());
+    }
+
+    #[test]
+    fn http_text_after_the_upgrade_points_at_its_frame() {
+        let opts = wsinspect_core::inspect::InspectOptions::default();
+        let i = wsinspect_core::inspect::inspect(
+            b"81 02 68 69 48 54 54 50 2f 31 2e 31 20 32 30 30",
+            &opts,
+        )
+        .expect("inspects");
+        let d = pasted_diagnoses(&i);
+        let h = d
+            .iter()
+            .find(|d| d.id == "http-after-upgrade")
+            .expect("{d:?}");
+        assert!(h.evidence.iter().any(|e| e.frame == Some(1)), "{h:?}");
     }
 
     #[test]

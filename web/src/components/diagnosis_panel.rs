@@ -8,6 +8,8 @@ use wsinspect_core::inspect::Inspection;
 use wsinspect_view::diagnose::{explain_items, pasted_diagnoses};
 use yew::prelude::*;
 
+use super::frame_detail::Same;
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     /// The pasted input's decode, if any.
@@ -22,9 +24,10 @@ pub struct Props {
 pub fn DiagnosisPanel(props: &Props) -> Html {
     // Diagnosing walks the whole input: once per decode, not per render.
     let diagnoses = {
-        let i = props.inspection.clone();
-        use_memo(i.as_ref().map(|i| Rc::as_ptr(i) as usize), move |_| {
-            i.as_deref().map(pasted_diagnoses).unwrap_or_default()
+        use_memo(props.inspection.clone().map(Same), |i| {
+            i.as_ref()
+                .map(|Same(i)| pasted_diagnoses(i))
+                .unwrap_or_default()
         })
     };
     let error_text = use_state(String::new);

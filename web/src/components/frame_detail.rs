@@ -23,6 +23,17 @@ const UNMASK_FIRST: usize = 16;
 /// "Show all" stops here: a 64 KiB frame must not put 65 536 rows in the page.
 const UNMASK_ALL: usize = 4096;
 
+/// A hook dependency that is the same `Rc` (compared by pointer, not by walking the whole
+/// inspection); holding it keeps the address from being reused by the next decode.
+#[derive(Clone)]
+pub struct Same<T>(pub Rc<T>);
+
+impl<T> PartialEq for Same<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub inspection: Rc<Inspection>,
@@ -42,13 +53,26 @@ pub fn FrameDetail(props: &Props) -> Html {
     // lights; hooks come before the early returns.
     let choice = use_state(|| AttrValue::from("auto"));
     let lit = LitBytes(use_state(|| None::<(usize, usize)>));
+    // Another frame or input: the lit offsets were the last one's.
+    {
+        let lit = lit.clone();
+        let deps = (Same(props.inspection.clone()), props.index);
+        use_effect_with(deps, move |_| {
+            if lit.0.is_some() {
+                lit.0.set(None)
+            }
+        });
+    }
     // Decoding runs every earlier message through the session: once per frame and choice, not
     // on every hover.
     let decoded = {
-        let i = props.inspection.clone();
-        let deps = (Rc::as_ptr(&i) as usize, props.index, (*choice).clone());
-        use_memo(deps, move |(_, index, c)| {
-            decoded_view(&i, *index, c.parse().unwrap_or(Choice::Auto)).map(Rc::new)
+        let deps = (
+            Same(props.inspection.clone()),
+            props.index,
+            (*choice).clone(),
+        );
+        use_memo(deps, |(Same(i), index, c)| {
+            decoded_view(i, *index, c.parse().unwrap_or(Choice::Auto)).map(Rc::new)
         })
     };
     let i = &props.inspection;

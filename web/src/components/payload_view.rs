@@ -193,7 +193,7 @@ pub fn Decoded(props: &DecodedProps) -> Html {
             });
             html! { <>
                 <p data-role="decoded-summary"><strong>{ v.decoder.unwrap_or_default() }</strong>{ format!(": {}", v.summary) }</p>
-                <div class="json mono" data-role="decoded" role="tree" aria-label="The message decoded">{ for rows }</div>
+                <div class="json mono" data-role="decoded" tabindex="0" role="region" aria-label="The message decoded">{ for rows }</div>
                 if !v.findings.is_empty() { <ul class="findings" data-role="decoded-findings">{ for findings }</ul> }
             </> }
         }
