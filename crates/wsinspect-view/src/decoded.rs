@@ -315,6 +315,21 @@ mod tests {
         assert_eq!(v.decoder, Some("json"));
     }
 
+    /// `cargo test -p wsinspect-view --lib -- --ignored --nocapture last_of_many`: how long the
+    /// view of the last of 100 000 small messages takes (every earlier one is decoded first).
+    #[test]
+    #[ignore]
+    fn last_of_many() {
+        let mut bytes = Vec::new();
+        for n in 0..100_000u32 {
+            bytes.extend_from_slice(&frame(1, format!("{{\"n\":{n}}}").as_bytes()));
+        }
+        let i = inspection(&bytes);
+        let t = std::time::Instant::now();
+        let v = decoded_view(&i, 99_999, Choice::Auto).expect("a message");
+        eprintln!("100 000 messages: {:?} ({})", t.elapsed(), v.summary);
+    }
+
     #[test]
     fn folding_a_row_hides_its_descendants_only() {
         let i = inspection(&frame(1, br#"{"a":[1,2],"b":3}"#));
