@@ -76,3 +76,19 @@ test('an MQTT PUBLISH read with the decoder switched to mqtt shows its topic, li
   await screenshot(page, 'decoded-mqtt');
   assert.deepEqual(errors, []);
 });
+
+test('a fragmented message\'s node says where its bytes are in the joined message', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  // The same kind of PUBLISH (topic "a/b", payload "hi") split over a binary frame and a
+  // continuation frame.
+  await typeInput(page, '02 04 30 07 00 03 80 05 61 2f 62 68 69');
+  await page.selectOption('[data-role="decoder"]', 'mqtt');
+  await page.waitForSelector('[data-role="decoded"]');
+  const t = node(page, 'topic');
+  await t.hover();
+  assert.equal(await page.textContent('[data-role="decoded-span"]'), 'bytes 2..7 of the joined message: "␀␃a/b"');
+  assert.deepEqual(await lit(page), []);
+  await page.mouse.move(0, 0);
+  assert.equal(await page.textContent('[data-role="decoded-span"]'), '');
+  assert.deepEqual(errors, []);
+});
