@@ -19,6 +19,7 @@ use crate::capture_link::WorkerLink;
 use crate::capture_state::{CaptureAction, CaptureState};
 use crate::components::capture_panel::{wanted, CapturePanel};
 use crate::components::composer::Composer;
+use crate::components::diagnosis_panel::DiagnosisPanel;
 use crate::components::frame_detail::FrameDetail;
 use crate::components::frame_list::FrameList;
 use crate::components::handshake_panel::HandshakePanel;
@@ -430,6 +431,11 @@ pub fn App() -> Html {
                     }
                 </div>
                 <div class="right">
+                    if !capture.active() {
+                        <DiagnosisPanel inspection={result.clone()}
+                            on_frame={{ let d = dispatch.clone(); Callback::from(move |f| { d.emit(Action::Select(f)); d.emit(Action::SetTab(Tab::Frames)) }) }}
+                            on_handshake={dispatch.reform(|()| Action::SetTab(Tab::Handshake))} />
+                    }
                     <nav class="tabs" role="tablist" aria-label="Views">
                         { tab(Tab::Frames, "Frame".into(), "tab-frames") }
                         { tab(Tab::Handshake, if capture.active() { view::handshake_tab_label(shown.as_ref().and_then(|s| s.handshake.as_deref())) } else { view::handshake_tab_label(result.as_ref().and_then(|i| i.handshake.as_ref())) }, "tab-handshake") }

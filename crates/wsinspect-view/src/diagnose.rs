@@ -137,11 +137,147 @@ pub fn render_explain(text: &str, matches: &[ExplainMatch]) -> String {
     s
 }
 
+/// One evidence item as the page shows it: where, what, and where a click goes.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct EvidenceItem {
+    /// `[server, frame 3, offset 120] ...`: the item in words.
+    pub text: String,
+    /// The frame row of the pasted stream it is about (the trailing unfinished frame counts),
+    /// when that frame is in the input.
+    pub frame: Option<usize>,
+}
+
+/// One diagnosis of pasted input, for the page's Diagnosis panel.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DiagnosisItem {
+    /// The stable id (`accept-mismatch`).
+    pub id: String,
+    /// `error`, `warning`, ...
+    pub severity: &'static str,
+    /// The sentence: the cause and what to change.
+    pub message: String,
+    /// Its evidence; an item without a frame is about the handshake.
+    pub evidence: Vec<EvidenceItem>,
+    /// What the common clients print for it (`chromium: "..."`).
+    pub clients_print: Vec<String>,
+}
+
+/// The diagnoses of a pasted input (its handshake and its frames, as `wsinspect decode` and
+/// `handshake` give them): how TCP ended is unknown, so only what the bytes show.
+pub fn pasted_diagnoses(i: &wsinspect_core::inspect::Inspection) -> Vec<DiagnosisItem> {
+    // The page's frame rows: the complete frames, then the unfinished one the input ends in
+    // (text after the 101 often is one).
+    let frames = i.frames.as_ref().map_or(0, crate::view::row_count);
+    let report = wsinspect_core::diagnose::diagnose_stream(i.handshake.as_ref(), i.frames.as_ref());
+    report
+        .diagnoses
+        .iter()
+        .map(|d| DiagnosisItem {
+            id: d.id.to_string(),
+            severity: d.severity.as_str(),
+            message: escape_controls(&d.message),
+            evidence: d
+                .evidence
+                .iter()
+                .map(|e| EvidenceItem {
+                    text: evidence_text(e, None),
+                    frame: e
+                        .frame
+                        .and_then(|f| usize::try_from(f).ok())
+                        .filter(|&f| f < frames),
+                })
+                .collect(),
+            clients_print: d
+                .clients_print
+                .iter()
+                .filter(|c| !c.text.starts_with('('))
+                .map(|c| format!("{}: \"{}\"", c.client, c.text))
+                .collect(),
+        })
+        .collect()
+}
+
+/// One likely cause of an error text, for the page's "paste the error your client printed".
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ExplainItem {
+    /// The diagnosis id it points to.
+    pub id: String,
+    /// The cause in a few words.
+    pub title: &'static str,
+    /// How well the text matched, 0-100.
+    pub score: u8,
+    /// How to tell it apart in a capture.
+    pub tell: &'static str,
+    /// What to change.
+    pub change: &'static str,
+    /// The client texts that matched (`chromium: "..."`).
+    pub matched: Vec<String>,
+}
+
+/// The likely causes of `text` (what a client printed), best first, from the core's index.
+pub fn explain_items(text: &str) -> Vec<ExplainItem> {
+    wsinspect_core::diagnose::explain::explain(text)
+        .into_iter()
+        .map(|m| ExplainItem {
+            id: m.diagnosis.id.to_string(),
+            title: m.diagnosis.title,
+            score: m.score,
+            tell: m.diagnosis.tell,
+            change: m.diagnosis.change,
+            matched: m
+                .matched
+                .iter()
+                .map(|c| format!("{}: \"{}\"", c.client, c.text))
+                .collect(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use wsinspect_core::diagnose::explain::explain;
     use wsinspect_core::diagnose::{diagnose, TcpEnds};
+
+    #[test]
+    fn the_tutorial_handshake_is_diagnosed_accept_mismatch_with_handshake_evidence() {
+        let text = include_str!("../../../tests/data/handshake/tutorial-003.txt");
+        let opts = wsinspect_core::inspect::InspectOptions::default();
+        let i = wsinspect_core::inspect::inspect(text.as_bytes(), &opts).expect("inspects");
+        let d = pasted_diagnoses(&i);
+        let a = d.iter().find(|d| d.id == "accept-mismatch").expect("{d:?}");
+        assert!(!a.evidence.is_empty() && a.evidence.iter().all(|e| e.frame.is_none()));
+        assert!(
+            a.message.contains("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
+            "{}",
+            a.message
+        );
+        let e = explain_items("Invalid frame header");
+        assert_eq!(e[0].id, "http-after-upgrade");
+        assert!(
+            e[0].matched
+                .iter()
+                .any(|m| m.contains("Invalid frame header")),
+            "{e:?}"
+        );
+        assert!(explain_items("zzz qqq").is_empty());
+    }
+
+    #[test]
+    fn http_text_after_the_upgrade_points_at_its_frame() {
+        let opts = wsinspect_core::inspect::InspectOptions::default();
+        let i = wsinspect_core::inspect::inspect(
+            b"81 02 68 69 48 54 54 50 2f 31 2e 31 20 32 30 30",
+            &opts,
+        )
+        .expect("inspects");
+        let d = pasted_diagnoses(&i);
+        let h = d
+            .iter()
+            .find(|d| d.id == "http-after-upgrade")
+            .expect("{d:?}");
+        assert!(h.evidence.iter().any(|e| e.frame == Some(1)), "{h:?}");
+    }
 
     #[test]
     fn an_empty_connection_says_nothing_wrong_and_lists_what_was_not_exercised() {

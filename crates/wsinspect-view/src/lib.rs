@@ -6,6 +6,7 @@
 //! - [`examples`]: the page's examples, with their own fixtures.
 //! - [`compose`]: the page's frame composer.
 //! - [`connection_doc`]: one connection as `wsinspect pcap --json` shows it.
+//! - [`decoded`]: the page's "Decoded" view of a message (wsinspect-payload's tree, linked to bytes).
 //! - [`diagnose`]: the text of diagnoses, conformance verdicts and `explain` answers.
 //! - [`share`]: share links (the page's state in a URL fragment).
 //! - [`capture_view`]: capture files for the page (its Web Worker's index, rows, search, details).
@@ -15,6 +16,7 @@
 pub mod capture_view;
 pub mod compose;
 pub mod connection_doc;
+pub mod decoded;
 pub mod diagnose;
 pub mod examples;
 pub mod render;

@@ -4,14 +4,16 @@
 use std::rc::Rc;
 
 use wsinspect_core::inspect::Inspection;
+use wsinspect_payload::Choice;
 use wsinspect_view::compose::ComposerSpec;
+use wsinspect_view::decoded::decoded_view;
 use wsinspect_view::view;
 use yew::prelude::*;
 
 use super::bit_grid::BitGrid;
 use super::findings::Findings;
 use super::hex_view::HexView;
-use super::payload_view::PayloadView;
+use super::payload_view::{Decoded, LitBytes, PayloadView};
 use super::unmask_table::UnmaskTable;
 
 /// Bytes of a frame the hex view shows; payload views show at most `PAYLOAD_LIMIT`.
@@ -20,6 +22,17 @@ const PAYLOAD_LIMIT: usize = 4096;
 const UNMASK_FIRST: usize = 16;
 /// "Show all" stops here: a 64 KiB frame must not put 65 536 rows in the page.
 const UNMASK_ALL: usize = 4096;
+
+/// A hook dependency that is the same `Rc` (compared by pointer, not by walking the whole
+/// inspection); holding it keeps the address from being reused by the next decode.
+#[derive(Clone)]
+pub struct Same<T>(pub Rc<T>);
+
+impl<T> PartialEq for Same<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -36,6 +49,32 @@ pub struct Props {
 
 #[component]
 pub fn FrameDetail(props: &Props) -> Html {
+    // The payload decoder chosen (kept while frames are selected) and the bytes a decoded node
+    // lights; hooks come before the early returns.
+    let choice = use_state(|| AttrValue::from("auto"));
+    let lit = LitBytes(use_state(|| None::<(usize, usize)>));
+    // Another frame or input: the lit offsets were the last one's.
+    {
+        let lit = lit.clone();
+        let deps = (Same(props.inspection.clone()), props.index);
+        use_effect_with(deps, move |_| {
+            if lit.0.is_some() {
+                lit.0.set(None)
+            }
+        });
+    }
+    // Decoding runs every earlier message through the session: once per frame and choice, not
+    // on every hover.
+    let decoded = {
+        let deps = (
+            Same(props.inspection.clone()),
+            props.index,
+            (*choice).clone(),
+        );
+        use_memo(deps, |(Same(i), index, c)| {
+            decoded_view(i, *index, c.parse().unwrap_or(Choice::Auto)).map(Rc::new)
+        })
+    };
     let i = &props.inspection;
     let Some(report) = i.frames.as_ref() else {
         return html! {};
@@ -73,6 +112,13 @@ pub fn FrameDetail(props: &Props) -> Html {
     let unmask = Rc::new(view::unmask_rows(frame, &i.bytes, limit));
     let payload = Rc::new(view::payload_view(report, props.index, PAYLOAD_LIMIT));
     let row = view::frame_row(report, props.index);
+    let on_choice = {
+        let (choice, lit) = (choice.clone(), lit.clone());
+        Callback::from(move |c: String| {
+            lit.0.set(None);
+            choice.set(c.into());
+        })
+    };
     let edit = {
         let spec = ComposerSpec::from_frame(frame);
         props.on_edit.reform(move |_: MouseEvent| spec.clone())
@@ -89,10 +135,15 @@ pub fn FrameDetail(props: &Props) -> Html {
             <button class="edit-frame" data-role="edit-in-composer" onclick={edit}>{ "Edit this frame in the composer" }</button>
             <BitGrid rows={rows} legend={legend} />
             <Findings findings={frame.findings.clone()} header={Some(frame.header.clone())} />
+            <ContextProvider<LitBytes> context={lit.clone()}>
             <HexView rows={hex} note={note} />
+            </ContextProvider<LitBytes>>
             if frame.header.masked {
                 <UnmaskTable rows={unmask} total={frame.payload.len()} all={props.unmask_all} on_all={props.on_unmask_all.clone()} />
             }
+            <ContextProvider<LitBytes> context={lit}>
+            <Decoded key={props.index} view={(*decoded).clone()} choice={(*choice).clone()} {on_choice} />
+            </ContextProvider<LitBytes>>
             <PayloadView view={payload} />
         </div>
     }

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use wsinspect_view::view::{HexCell, HexRow, Part};
 use yew::prelude::*;
 
+use super::payload_view::LitBytes;
 use crate::state::{HighlightCtx, Hover};
 
 #[derive(Properties, PartialEq)]
@@ -18,6 +19,9 @@ pub struct Props {
 #[component]
 pub fn HexView(props: &Props) -> Html {
     let hl = use_context::<HighlightCtx>().expect("highlight context");
+    // The bytes a node of the "Decoded" view lights (absent outside a frame's detail).
+    let lit = use_context::<LitBytes>();
+    let lit_at = |offset: usize| lit.as_ref().is_some_and(|l| l.has(offset));
     // The byte last hovered, tapped or clicked, named here: on a phone the bit grid's field
     // info is a screen away.
     let picked = use_state(|| None::<String>);
@@ -41,7 +45,7 @@ pub fn HexView(props: &Props) -> Html {
                 let hl = hl.clone();
                 Callback::from(move |_| hl.dispatch(Hover(Vec::new())))
             };
-            let on = hl.any(&c.fields);
+            let on = hl.any(&c.fields) || lit_at(c.offset);
             html! {
                 <span class={classes!("byte", format!("c{}", c.colour), on.then_some("hl"))}
                     data-offset={c.offset.to_string()} data-of={field.as_str()}
@@ -51,7 +55,7 @@ pub fn HexView(props: &Props) -> Html {
             }
         });
         let chars = row.cells.iter().map(|c| {
-            let on = hl.any(&c.fields);
+            let on = hl.any(&c.fields) || lit_at(c.offset);
             html! { <span class={classes!("ch", on.then_some("hl"))}>{ c.ch.clone() }</span> }
         });
         html! {

@@ -3,6 +3,7 @@
 pub mod bit_grid;
 pub mod capture_panel;
 pub mod composer;
+pub mod diagnosis_panel;
 pub mod findings;
 pub mod frame_detail;
 pub mod frame_list;
