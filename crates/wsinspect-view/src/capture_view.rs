@@ -168,13 +168,12 @@ impl TlsSummary {
         if let Some(a) = &self.alpn {
             head.push(format!("ALPN {a}"));
         }
-        let state = if self.decrypted {
-            "decrypted".to_string()
-        } else {
-            self.problems
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "not decrypted".into())
+        // Decrypted: and what else happened (an alert, say); not: why.
+        let state = match (self.decrypted, self.problems.is_empty()) {
+            (true, true) => "decrypted".to_string(),
+            (true, false) => format!("decrypted; {}", self.problems.join("; ")),
+            (false, true) => "not decrypted".into(),
+            (false, false) => self.problems.join("; "),
         };
         format!("{}: {state}", head.join(", "))
     }
@@ -2071,7 +2070,7 @@ mod tests {
                 assert!(t.decrypted, "{c:?}");
                 assert_eq!(t.sni.as_deref(), Some("localhost"));
                 assert!(c.messages[0] > 0 && c.messages[1] > 0);
-                assert_eq!(t.line().split(": ").last(), Some("decrypted"));
+                assert!(t.line().ends_with(": decrypted"), "{}", t.line());
             }
             let versions: Vec<_> = p
                 .connections
@@ -2084,11 +2083,16 @@ mod tests {
             let nokeys: Vec<_> = p.tls_flows.iter().filter(|f| f.tls.needs_keylog).collect();
             assert_eq!(nokeys.len(), 1);
             assert!(!nokeys[0].tls.decrypted && nokeys[0].tls.secrets_found == Some(false));
-            assert!(p.tls_flows.iter().any(|f| f
-                .tls
-                .problems
+            // The clients that refused the certificate: the alert is said, decrypted or not.
+            let alerts: Vec<_> = p
+                .tls_flows
                 .iter()
-                .any(|m| m.contains("unknown_ca"))));
+                .filter(|f| f.tls.line().contains("unknown_ca"))
+                .collect();
+            assert_eq!(alerts.len(), 2, "{:?}", p.tls_flows);
+            assert!(alerts
+                .iter()
+                .any(|f| f.tls.decrypted && f.tls.line().contains(": decrypted; ")));
         }
         // The search finds a sent text in the decrypted (and inflated) messages.
         let mut l = Loader::new(bytes.len() as u64);
