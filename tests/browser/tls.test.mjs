@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { serveDist, launch, openPage } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,6 +17,21 @@ const TLS = path.join(ROOT, 'tests/data/tls');
 const SHOTS = process.env.WSINSPECT_CAPTURE_SHOTS ?? path.join(ROOT, 'target/browser-shots');
 const CAPTURE = path.join(TLS, 'capture.pcapng');
 const KEYLOG = path.join(TLS, 'keylog.txt');
+
+const axe = createRequire(import.meta.url)('axe-core');
+
+/** axe-core's serious and critical violations in what this issue added (the key log input and
+ *  status, the TLS badges, the TLS flows): the rest of the capture view is a11y.test.mjs's. */
+async function seriousViolations(page) {
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    const mine = ['label:has([data-role="open-keylog"])', '[data-role="keylog-status"]', '[data-role="tls"]', '.tls-flows']
+      .filter((sel) => document.querySelector(sel)).map((sel) => [sel]);
+    const r = await window.axe.run({ include: mine }, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 
 let server, browser;
 before(async () => { server = await serveDist(); browser = await launch(); });
@@ -114,6 +130,7 @@ test('a TLS capture and its key log through the inputs: the CLI\'s wss connectio
   assert.deepEqual(hits.sort(), ['client', 'server']);
   await shot(page, 'tls-connections', '.conn-list');
   await shot(page, 'tls-page');
+  assert.deepEqual(await seriousViolations(page), []);
   assert.deepEqual(errors, []);
 });
 
@@ -151,5 +168,6 @@ test('without the key log the TLS flows are listed as TLS, not as WebSocket conn
   await page.waitForSelector('[data-role="keylog-status"].error');
   assert.match(await page.textContent('[data-role="keylog-status"]'), /bad\.txt is not a usable key log: .*line 1/);
   await shot(page, 'tls-no-keylog');
+  assert.deepEqual(await seriousViolations(page), []);
   assert.deepEqual(errors, []);
 });

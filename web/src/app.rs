@@ -411,7 +411,7 @@ pub fn App() -> Html {
                         })} />
                 </label>
                 if let Some(line) = capture.keylog.line() {
-                    <span class={classes!("muted", "small", capture.keylog.error.is_some().then_some("error"))} data-role="keylog-status" role="status">{ line }</span>
+                    <span class={classes!("small", if capture.keylog.error.is_some() { "error" } else { "muted" })} data-role="keylog-status" role="status">{ line }</span>
                 }
                 <ShareBar url={(*share_url).clone()} status={(*status).clone()} has_result={result.is_some() && !stale}
                     on_copy={on_copy} on_download={on_download} />

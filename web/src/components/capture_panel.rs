@@ -121,7 +121,7 @@ fn tls_flows(p: &Progress) -> Html {
                     "{needs} TLS flow(s) could not be decrypted: no secrets for them. To read wss connections, give the key log the browser or client wrote (SSLKEYLOGFILE): the Key log… button, or drop it on the page{}.",
                     if p.secrets > 0 { " (the secrets given are not for these)" } else { "" }) }</p>
             }
-            <ul class="tls-list">{ for rows }</ul>
+            <ul class="tls-list" tabindex="0" aria-label="TLS flows">{ for rows }</ul>
         </details>
     }
 }
