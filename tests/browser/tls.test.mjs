@@ -75,6 +75,19 @@ async function shot(page, name, selector) {
   console.log(`screenshot: ${file}`);
 }
 
+/** Drop files on the page as a user would (`[path, name]` pairs, together in one drop); their
+ *  names say nothing of what they are. */
+async function dropAll(page, files) {
+  const items = await Promise.all(files.map(async ([file, name]) => ({ bytes: [...await fs.readFile(file)], name })));
+  await page.evaluate((items) => {
+    const dt = new DataTransfer();
+    for (const { bytes, name } of items) dt.items.add(new File([new Uint8Array(bytes)], name));
+    const target = document.querySelector('.layout');
+    target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, items);
+}
+
 /** Drop a file on the page as a user would; its name says nothing of what it is. */
 async function drop(page, file, name) {
   const bytes = [...await fs.readFile(file)];
@@ -169,5 +182,28 @@ test('without the key log the TLS flows are listed as TLS, not as WebSocket conn
   assert.match(await page.textContent('[data-role="keylog-status"]'), /bad\.txt is not a usable key log: .*line 1/);
   await shot(page, 'tls-no-keylog');
   assert.deepEqual(await seriousViolations(page), []);
+  assert.deepEqual(errors, []);
+});
+
+test('a real browser\'s capture and its SSLKEYLOGFILE dropped together: every frame of its wss connection', async () => {
+  const capture = path.join(TLS, 'chromium.pcapng');
+  const keylog = path.join(TLS, 'chromium-keylog.txt');
+  const doc = cli(capture, keylog);
+  const want = cliCounts(doc);
+  assert.ok(want.length >= 1 && want.every((c) => c.cf > 0 && c.sf > 0), JSON.stringify(want));
+  const { page, errors } = await openPage(browser, server.url);
+  // The key log second, and named like a capture: it is told by its content, the capture read
+  // with it (whichever of the two the page finishes looking at first).
+  await dropAll(page, [[capture, 'a'], [keylog, 'b.pcapng']]);
+  await page.waitForSelector('[data-role="keylog-status"]');
+  await page.waitForSelector(`[data-role="connection-row"]:nth-child(${want.length})`);
+  await loaded(page);
+  assert.deepEqual(await pageCounts(page), want);
+  // The "chromium" messages of messages.json, found in the decrypted (inflated) frames.
+  const messages = JSON.parse(await fs.readFile(path.join(TLS, 'messages.json'), 'utf8'));
+  const text = messages.find((m) => m.name === 'chromium').messages.find((m) => m.text).text;
+  await page.fill('[data-role="search"]', text);
+  await page.waitForSelector('[data-role="search-count"][data-matches="2"]');
+  await shot(page, 'tls-chromium');
   assert.deepEqual(errors, []);
 });

@@ -2161,4 +2161,28 @@ mod tests {
         assert!(!looks_like_keylog(b"{\"log\":{}}"));
         assert!(!looks_like_keylog(b""));
     }
+
+    #[test]
+    fn http2_over_tls_is_a_tls_flow_that_says_its_websocket_streams_are_not_read() {
+        let bytes = fixture("tls/h2.pcapng");
+        let mut l = Loader::new(bytes.len() as u64);
+        l.add_keylog(&fixture("tls/h2-keylog.txt")).unwrap();
+        for c in bytes.chunks(2000) {
+            l.feed(c).unwrap();
+        }
+        l.finish().unwrap();
+        let p = l.progress();
+        assert!(p.connections.is_empty());
+        assert_eq!(p.tls_flow_count, 3);
+        for f in &p.tls_flows {
+            assert_eq!(f.kind, "http");
+            assert_eq!(f.tls.alpn.as_deref(), Some("h2"));
+            assert!(!f.tls.needs_keylog && f.tls.secrets_found == Some(true));
+            assert!(f.tls.line().contains("HTTP/2"), "{}", f.tls.line());
+        }
+        assert!(p
+            .tls_flows
+            .iter()
+            .any(|f| f.tls.line().contains("RFC 8441")));
+    }
 }
