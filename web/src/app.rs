@@ -15,7 +15,7 @@ use yew::prelude::*;
 
 use wsinspect_view::capture_view::{Ask, Tell};
 
-use crate::capture_link::WorkerLink;
+use crate::capture_link::{Taken, WorkerLink};
 use crate::capture_state::{CaptureAction, CaptureState};
 use crate::components::capture_panel::{wanted, CapturePanel};
 use crate::components::composer::Composer;
@@ -104,15 +104,25 @@ pub fn App() -> Html {
             t => capture.dispatch(CaptureAction::Told(t)),
         })
     };
-    let on_file = {
+    // A file chosen or dropped: a key log (told by its content, or chosen as one) or a capture.
+    let on_taken = {
         let capture = capture.clone();
-        let link = link.clone();
-        let on_tell = on_tell.clone();
-        Callback::from(move |file: web_sys::File| {
-            capture.dispatch(CaptureAction::Open(file.name()));
-            link.open(&file, on_tell.clone());
+        Callback::from(move |t: Taken| match t {
+            Taken::Capture(name) => capture.dispatch(CaptureAction::Open(name)),
+            Taken::KeyLog { name, secrets } => {
+                capture.dispatch(CaptureAction::KeyLog(name, secrets))
+            }
         })
     };
+    let on_files = {
+        let link = link.clone();
+        let on_tell = on_tell.clone();
+        Callback::from(move |(file, keylog): (web_sys::File, bool)| {
+            link.take(file, keylog, on_tell.clone(), on_taken.clone());
+        })
+    };
+    let on_file = on_files.reform(|f: web_sys::File| (f, false));
+    let on_keylog = on_files.reform(|f: web_sys::File| (f, true));
     // Ask for the rows in view whenever the view, the scroll window or the row count changes.
     {
         let link = link.clone();
@@ -377,7 +387,8 @@ pub fn App() -> Html {
             ondragover={Callback::from(|e: DragEvent| e.prevent_default())}
             ondrop={{ let on_file = on_file.clone(); Callback::from(move |e: DragEvent| {
                 e.prevent_default();
-                if let Some(f) = e.data_transfer().and_then(|d| d.files()).and_then(|l| l.get(0)) { on_file.emit(f) }
+                // A capture and its key log may come together (each is told by its content).
+                if let Some(l) = e.data_transfer().and_then(|d| d.files()) { (0..l.length()).filter_map(|i| l.get(i)).for_each(|f| on_file.emit(f)) }
             }) }}>
             <header class="top">
                 <button class="skip-link" data-role="skip-to-input" onclick={Callback::from(|_: MouseEvent| focus_input())}>{ "Skip to the input" }</button>
@@ -391,6 +402,18 @@ pub fn App() -> Html {
                             el.set_value("");
                         }) }} />
                 </label>
+                <label class="open-file button" title="An SSLKEYLOGFILE (NSS key log) to decrypt wss (TLS) connections in the capture; or drop it on the page">
+                    { "Key log…" }
+                    <input type="file" data-role="open-keylog" class="sr-only"
+                        onchange={Callback::from(move |e: Event| {
+                            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+                            if let Some(f) = el.files().and_then(|l| l.get(0)) { on_keylog.emit(f) }
+                            el.set_value("");
+                        })} />
+                </label>
+                if let Some(line) = capture.keylog.line() {
+                    <span class={classes!("small", if capture.keylog.error.is_some() { "error" } else { "muted" })} data-role="keylog-status" role="status">{ line }</span>
+                }
                 <ShareBar url={(*share_url).clone()} status={(*status).clone()} has_result={result.is_some() && !stale}
                     on_copy={on_copy} on_download={on_download} />
             </header>

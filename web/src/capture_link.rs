@@ -1,12 +1,16 @@
 //! The page's end of the capture worker: start it for a file, hold messages until it is ready,
 //! pass its answers on, stop it (cancel, close, or a new file: a fresh worker each time, so a
 //! cancelled read can never post into the next one).
+//!
+//! A file the user gives is told by its first bytes: an NSS key log is kept (and given to every
+//! capture read after it, before the capture's bytes); anything else is read as a capture. The
+//! capture file is remembered, so a key log that comes after it reads it again with the secrets.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use wsinspect_view::capture_view::{Ask, Progress, Tell};
+use wsinspect_view::capture_view::{looks_like_keylog, Ask, Loader, Progress, Tell};
 use yew::Callback;
 
 /// Where Trunk puts the worker's loader (index.html: `data-bin="capture_worker"`,
@@ -24,16 +28,100 @@ struct Inner {
     handlers: Option<(Handler, ErrHandler)>,
 }
 
+/// Bytes of a file's start read to tell a key log from a capture.
+const HEAD: f64 = 64.0 * 1024.0;
+/// A key log bigger than this is refused (a browser's, over months, is a few MB).
+const MAX_KEYLOG: f64 = 64.0 * 1024.0 * 1024.0;
+
+/// The files the user gave: the capture (read again when a key log comes) and the key logs.
+#[derive(Default)]
+struct Files {
+    capture: Option<web_sys::File>,
+    keylogs: Vec<Vec<u8>>,
+}
+
 /// The worker, if one runs.
 #[derive(Clone, Default)]
 pub struct WorkerLink {
     inner: Rc<RefCell<Inner>>,
+    files: Rc<RefCell<Files>>,
+}
+
+/// What became of a file the user gave.
+pub enum Taken {
+    /// A capture: its reading began (again, with the key logs, when one came after it).
+    Capture(String),
+    /// A key log: how many secrets it held, or why it could not be read.
+    KeyLog {
+        name: String,
+        secrets: Result<usize, String>,
+    },
+}
+
+async fn bytes_of(blob: &web_sys::Blob, end: f64) -> Result<Vec<u8>, String> {
+    let part = blob
+        .slice_with_f64_and_f64(0.0, end)
+        .map_err(|_| "the browser could not slice the file".to_string())?;
+    let buf = wasm_bindgen_futures::JsFuture::from(part.array_buffer())
+        .await
+        .map_err(|_| "the browser could not read the file".to_string())?;
+    Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
 impl WorkerLink {
-    /// Read `file` in a new worker; its answers go to `on_tell`.
-    pub fn open(&self, file: &web_sys::Blob, on_tell: Callback<Tell>) {
+    /// Take a file the user chose or dropped: a key log (`keylog`: chosen as one, else told by
+    /// its first bytes) or a capture. What became of it goes to `on_taken` (before the
+    /// capture's reading starts), the worker's answers to `on_tell`.
+    pub fn take(
+        &self,
+        file: web_sys::File,
+        keylog: bool,
+        on_tell: Callback<Tell>,
+        on_taken: Callback<Taken>,
+    ) {
+        let link = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let size = file.size();
+            let is_keylog = keylog
+                || bytes_of(&file, size.min(HEAD))
+                    .await
+                    .is_ok_and(|head| looks_like_keylog(&head));
+            if !is_keylog {
+                on_taken.emit(Taken::Capture(file.name()));
+                link.open(&file, on_tell);
+                return;
+            }
+            let secrets = if size > MAX_KEYLOG {
+                Err(format!(
+                    "it is over {} MiB: not a key log?",
+                    MAX_KEYLOG as u64 >> 20
+                ))
+            } else {
+                bytes_of(&file, size).await.and_then(|bytes| {
+                    // Checked here so a bad one is told at once; the worker adds it.
+                    let n = Loader::new(0).add_keylog(&bytes)?;
+                    link.files.borrow_mut().keylogs.push(bytes);
+                    Ok(n)
+                })
+            };
+            let reread = secrets.is_ok();
+            on_taken.emit(Taken::KeyLog {
+                name: file.name(),
+                secrets,
+            });
+            let capture = link.files.borrow().capture.clone();
+            if let (true, Some(c)) = (reread, capture) {
+                on_taken.emit(Taken::Capture(c.name()));
+                link.open(&c, on_tell);
+            }
+        });
+    }
+
+    /// Read `file` in a new worker, with the key logs given so far; its answers go to
+    /// `on_tell`.
+    pub fn open(&self, file: &web_sys::File, on_tell: Callback<Tell>) {
         self.stop();
+        self.files.borrow_mut().capture = Some(file.clone());
         let worker = match web_sys::Worker::new(WORKER_URL) {
             Ok(w) => w,
             Err(_) => {
@@ -74,7 +162,15 @@ impl WorkerLink {
         let mut i = self.inner.borrow_mut();
         i.worker = Some(worker);
         i.ready = false;
-        i.queue = vec![file.into()];
+        i.queue = self
+            .files
+            .borrow()
+            .keylogs
+            .iter()
+            .filter_map(|k| serde_json::to_string(&Ask::KeyLog { bytes: k.clone() }).ok())
+            .map(|json| JsValue::from_str(&json))
+            .collect();
+        i.queue.push(file.into());
         i.handlers = Some((on_msg, on_err));
     }
 
@@ -94,8 +190,9 @@ impl WorkerLink {
         }
     }
 
-    /// Stop the worker (and whatever it was reading).
+    /// Stop the worker (and whatever it was reading), and forget its file (the key logs stay).
     pub fn stop(&self) {
+        self.files.borrow_mut().capture = None;
         let mut i = self.inner.borrow_mut();
         if let Some(w) = i.worker.take() {
             w.terminate();

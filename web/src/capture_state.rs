@@ -51,6 +51,29 @@ pub struct CaptureState {
     pub shown: Option<Shown>,
     /// The selected connection's message sizes over time, and its message count.
     pub plot: Option<(Rc<Vec<PlotPoint>>, u32)>,
+    /// The key logs given (they stay for the next capture), or why the last could not be read.
+    pub keylog: KeyLogStatus,
+}
+
+/// The key logs the user gave, as the page says it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyLogStatus {
+    /// Their names and secrets.
+    pub given: Vec<(Rc<str>, usize)>,
+    /// Why the last one could not be read.
+    pub error: Option<Rc<str>>,
+}
+
+impl KeyLogStatus {
+    /// One line for the header, if there is anything to say.
+    pub fn line(&self) -> Option<String> {
+        if let Some(e) = &self.error {
+            return Some(e.to_string());
+        }
+        let names: Vec<&str> = self.given.iter().map(|(n, _)| &**n).collect();
+        let secrets: usize = self.given.iter().map(|(_, n)| n).sum();
+        (!names.is_empty()).then(|| format!("key log {}: {secrets} secret(s)", names.join(", ")))
+    }
 }
 
 pub enum CaptureAction {
@@ -67,6 +90,8 @@ pub enum CaptureAction {
     Select(u32),
     /// A window was asked for with this number.
     Asked(u64),
+    /// A key log was given: its name and secrets, or why it could not be read.
+    KeyLog(String, Result<usize, String>),
 }
 
 impl CaptureState {
@@ -93,10 +118,20 @@ impl Reducible for CaptureState {
                     name: Some(name.into()),
                     loading: true,
                     seq: self.seq,
+                    keylog: self.keylog.clone(),
                     ..CaptureState::default()
                 };
             }
             // The worker stops between two slices and says where (its Done follows).
+            CaptureAction::KeyLog(name, r) => match r {
+                Ok(n) => {
+                    s.keylog.given.push((name.into(), n));
+                    s.keylog.error = None;
+                }
+                Err(e) => {
+                    s.keylog.error = Some(format!("{name} is not a usable key log: {e}").into());
+                }
+            },
             CaptureAction::Cancel => {
                 s.loading = false;
                 s.error = Some("Stopping…".into());
@@ -104,6 +139,7 @@ impl Reducible for CaptureState {
             CaptureAction::Close => {
                 s = CaptureState {
                     seq: self.seq,
+                    keylog: self.keylog.clone(),
                     ..CaptureState::default()
                 }
             }
@@ -313,5 +349,35 @@ mod tests {
         let same = s.clone().reduce(CaptureAction::Told(Tell::Progress(p)));
         assert!(Rc::ptr_eq(&s, &same));
         assert!(s.error.is_some() && !s.loading);
+    }
+
+    #[test]
+    fn key_logs_stay_across_captures_and_a_bad_one_says_why() {
+        let s = Rc::new(CaptureState::default())
+            .reduce(CaptureAction::KeyLog("keys.log".into(), Ok(12)))
+            .reduce(CaptureAction::Open("wss.pcapng".into()));
+        assert_eq!(s.keylog.line().unwrap(), "key log keys.log: 12 secret(s)");
+        let s = s
+            .reduce(CaptureAction::Close)
+            .reduce(CaptureAction::KeyLog("more.log".into(), Ok(3)));
+        assert_eq!(
+            s.keylog.line().unwrap(),
+            "key log keys.log, more.log: 15 secret(s)"
+        );
+        let s = s.reduce(CaptureAction::KeyLog(
+            "x.txt".into(),
+            Err("key log line 1: bad".into()),
+        ));
+        assert!(s
+            .keylog
+            .line()
+            .unwrap()
+            .contains("x.txt is not a usable key log"));
+        assert_eq!(s.keylog.given.len(), 2);
+        assert_eq!(
+            CaptureState::default().keylog.line(),
+            None,
+            "nothing said before a key log"
+        );
     }
 }

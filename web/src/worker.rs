@@ -3,6 +3,7 @@
 //! answers the page's questions (rows of a view, a frame's detail, exports) from the index it
 //! holds. Messages are JSON strings of [`Ask`] and [`Tell`]; the file comes as a `Blob`.
 //! Every `await` between slices lets the page's questions in while a big file loads.
+//! Key logs ([`Ask::KeyLog`]) come before the file and are given to its [`Loader`].
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -18,6 +19,7 @@ const SLICE: f64 = (1 << 20) as f64;
 const TICK_MS: f64 = 400.0;
 
 type Shared = Rc<RefCell<Option<Loader>>>;
+type KeyLogs = Rc<RefCell<Vec<Vec<u8>>>>;
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -32,19 +34,25 @@ fn post(tell: &Tell) {
 fn main() {
     let loader: Shared = Rc::new(RefCell::new(None));
     let stop = Rc::new(Cell::new(false));
+    let keylogs: KeyLogs = Rc::default();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let data = e.data();
         if let Some(blob) = data.dyn_ref::<Blob>() {
             let blob = blob.clone();
             let loader = loader.clone();
             stop.set(false);
-            wasm_bindgen_futures::spawn_local(read(blob, loader, stop.clone()));
+            let keylogs = keylogs.borrow().clone();
+            wasm_bindgen_futures::spawn_local(read(blob, loader, stop.clone(), keylogs));
         } else if let Some(text) = data.as_string() {
             let Ok(ask) = serde_json::from_str::<Ask>(&text) else {
                 return;
             };
             if ask == Ask::Stop {
                 stop.set(true);
+                return;
+            }
+            if let Ask::KeyLog { bytes } = ask {
+                keylogs.borrow_mut().push(bytes);
                 return;
             }
             let tell = loader
@@ -72,10 +80,15 @@ async fn slice(blob: &Blob, at: f64, end: f64) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
-async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>) {
+async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec<u8>>) {
     let t0 = js_sys::Date::now();
     let total = blob.size();
-    *loader.borrow_mut() = Some(Loader::new(total as u64));
+    let mut fresh = Loader::new(total as u64);
+    for k in &keylogs {
+        // A bad key log is kept in the progress (`keylog_error`), the capture read without it.
+        let _ = fresh.add_keylog(k);
+    }
+    *loader.borrow_mut() = Some(fresh);
     let mut at = 0.0;
     // The first slice's progress goes out at once: the page shows the first rows early.
     let mut last = t0 - TICK_MS;

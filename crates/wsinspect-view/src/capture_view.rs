@@ -16,7 +16,10 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 use wsinspect_capture::har::{self, HarCapture};
-use wsinspect_capture::{Capture, CaptureConfig, CaptureError, CaptureEvent, Connection};
+use wsinspect_capture::tls::{ProblemKind, TlsReport};
+use wsinspect_capture::{
+    Capture, CaptureConfig, CaptureError, CaptureEvent, Connection, FlowKind, OtherFlow,
+};
 use wsinspect_core::finding::{Finding, Rule, Severity};
 use wsinspect_core::inspect::notation::Notation;
 use wsinspect_core::inspect::{inspect, InspectOptions, Inspection};
@@ -98,6 +101,97 @@ pub struct ConnSummary {
     pub closed: bool,
     /// Whether it comes from a HAR (messages, no frame bytes).
     pub har: bool,
+    /// A wss connection's TLS (known when it ends).
+    #[serde(default)]
+    pub tls: Option<TlsSummary>,
+}
+
+/// What a TLS flow was and how far it was decrypted, as the page shows it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TlsSummary {
+    /// `TLS 1.3`, `TLS 1.2`, ...
+    pub version: Option<String>,
+    /// The suite the server chose.
+    pub suite: Option<String>,
+    /// The server name the client asked for.
+    pub sni: Option<String>,
+    /// The application protocol the server chose.
+    pub alpn: Option<String>,
+    /// Whether the key log had its secrets (`None`: no encrypted record came).
+    pub secrets_found: Option<bool>,
+    /// Records decrypted per side (client, server).
+    pub records: [u64; 2],
+    /// Whether its application data was decrypted (records came out and nothing stopped them).
+    pub decrypted: bool,
+    /// Why something was not decrypted, and other facts, in words.
+    pub problems: Vec<String>,
+    /// Whether a key log (or a better one) is what it lacks.
+    pub needs_keylog: bool,
+}
+
+impl TlsSummary {
+    fn of(r: &TlsReport) -> TlsSummary {
+        let stops = |k: ProblemKind| {
+            matches!(
+                k,
+                ProblemKind::NoSecrets
+                    | ProblemKind::MissingSecret
+                    | ProblemKind::NotAuthentic
+                    | ProblemKind::UnsupportedSuite
+                    | ProblemKind::UnsupportedVersion
+                    | ProblemKind::NoHandshake
+            )
+        };
+        let records = [r.client_records, r.server_records];
+        TlsSummary {
+            version: r.version.clone(),
+            suite: r.suite.clone(),
+            sni: r.sni.clone(),
+            alpn: r.alpn.clone(),
+            secrets_found: r.secrets_found,
+            records,
+            decrypted: records.iter().sum::<u64>() > 0 && !r.problems.iter().any(|p| stops(p.kind)),
+            problems: r.problems.iter().map(|p| p.message.clone()).collect(),
+            needs_keylog: r
+                .problems
+                .iter()
+                .any(|p| matches!(p.kind, ProblemKind::NoSecrets | ProblemKind::MissingSecret)),
+        }
+    }
+
+    /// One line for the list: `TLS 1.3, SNI localhost: decrypted` or why not.
+    pub fn line(&self) -> String {
+        let mut head = vec![self.version.clone().unwrap_or_else(|| "TLS".into())];
+        if let Some(s) = &self.sni {
+            head.push(format!("SNI {s}"));
+        }
+        if let Some(a) = &self.alpn {
+            head.push(format!("ALPN {a}"));
+        }
+        // Decrypted: and what else happened (an alert, say); not: why.
+        let state = match (self.decrypted, self.problems.is_empty()) {
+            (true, true) => "decrypted".to_string(),
+            (true, false) => format!("decrypted; {}", self.problems.join("; ")),
+            (false, true) => "not decrypted".into(),
+            (false, false) => self.problems.join("; "),
+        };
+        format!("{}: {state}", head.join(", "))
+    }
+}
+
+/// A TLS flow that is not (or could not be read as) a WebSocket connection.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TlsFlow {
+    /// Its id in the capture.
+    pub id: u64,
+    /// The client's `ip:port`.
+    pub client: String,
+    /// The server's `ip:port`.
+    pub server: String,
+    /// What it is: `tls`, or `http` for decrypted HTTP without an upgrade.
+    pub kind: String,
+    /// Its TLS.
+    pub tls: TlsSummary,
 }
 
 /// Counts for the progress bar and the list's footer.
@@ -122,6 +216,18 @@ pub struct Progress {
     /// The list is the one sent last (`connections` is then empty: the page keeps its list).
     #[serde(default)]
     pub unchanged: bool,
+    /// The TLS flows among the other flows (the first [`MAX_LISTED`]), with their reports.
+    #[serde(default)]
+    pub tls_flows: Vec<TlsFlow>,
+    /// How many TLS flows there are among the other flows.
+    #[serde(default)]
+    pub tls_flow_count: u64,
+    /// TLS secrets read from the key log(s) given and from the file itself.
+    #[serde(default)]
+    pub secrets: u64,
+    /// Why a key log could not be read, if one could not.
+    #[serde(default)]
+    pub keylog_error: Option<String>,
 }
 
 /// One row of a connection's timeline (a frame, or a HAR message).
@@ -274,6 +380,11 @@ pub enum Ask {
     },
     /// Stop reading the file (what was read stays, and answers go on).
     Stop,
+    /// A key log (NSS format) to decrypt TLS with: sent before the file.
+    KeyLog {
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
     /// A connection's message sizes over time (for the plot).
     Plot {
         /// The connection.
@@ -459,6 +570,8 @@ pub struct Index {
     kept: u64,
     frames: u64,
     cache: Option<(u64, Filter, usize, ViewResult)>,
+    tls_flows: Vec<TlsFlow>,
+    tls_flow_count: u64,
 }
 
 fn addr(a: &SocketAddr) -> String {
@@ -522,7 +635,32 @@ impl Index {
                     c.summary.closed = true;
                 }
             }
-            CaptureEvent::Note(_) | CaptureEvent::OtherFlow(_) | CaptureEvent::Tls { .. } => {}
+            CaptureEvent::Tls { connection, tls } => {
+                if let Some(c) = self.conn(connection) {
+                    c.summary.tls = Some(TlsSummary::of(&tls));
+                }
+            }
+            CaptureEvent::OtherFlow(f) => self.other_flow(&f),
+            CaptureEvent::Note(_) => {}
+        }
+    }
+
+    fn other_flow(&mut self, f: &OtherFlow) {
+        let Some(tls) = &f.tls else { return };
+        self.tls_flow_count += 1;
+        if self.tls_flows.len() < MAX_LISTED {
+            self.tls_flows.push(TlsFlow {
+                id: f.id,
+                client: addr(&f.client),
+                server: addr(&f.server),
+                kind: match f.kind {
+                    FlowKind::Http => "http",
+                    FlowKind::Tls => "tls",
+                    _ => "other",
+                }
+                .into(),
+                tls: TlsSummary::of(tls),
+            });
         }
     }
 
@@ -862,7 +1000,7 @@ impl Index {
             Ask::Export { conn, format } => self.export(conn, &format),
             Ask::Plot { conn } => self.plot(conn),
             // The reader's business (the worker's loop), not the index's.
-            Ask::Stop => None,
+            Ask::Stop | Ask::KeyLog { .. } => None,
         }
     }
 
@@ -1326,6 +1464,12 @@ pub struct Loader {
     format: Option<String>,
     other: u64,
     packets: u64,
+    /// Key logs given before the capture started (added to it when it does).
+    keylogs: Vec<Vec<u8>>,
+    /// Secrets read from them.
+    keylog_secrets: u64,
+    keylog_error: Option<String>,
+    embedded: u64,
 }
 
 enum LoadState {
@@ -1352,7 +1496,34 @@ impl Loader {
             format: None,
             other: 0,
             packets: 0,
+            keylogs: Vec::new(),
+            keylog_secrets: 0,
+            keylog_error: None,
+            embedded: 0,
         }
+    }
+
+    /// A key log (NSS format) to decrypt the capture's TLS flows with: before the file or
+    /// while it is read (it is used for the flows whose encrypted records come after). Returns
+    /// how many secrets it held; a bad key log is an error naming its line, and is kept as
+    /// [`Progress::keylog_error`].
+    pub fn add_keylog(&mut self, bytes: &[u8]) -> Result<usize, String> {
+        // Checked now (so the error comes at once), added to the capture when there is one.
+        let mut check = wsinspect_capture::tls::KeyLog::new();
+        let r = check.add(bytes).map_err(|e| e.to_string());
+        match &r {
+            Ok(n) => {
+                self.keylog_secrets += *n as u64;
+                match &mut self.state {
+                    LoadState::Capture(c) => {
+                        let _ = c.add_keylog(bytes);
+                    }
+                    _ => self.keylogs.push(bytes.to_vec()),
+                }
+            }
+            Err(e) => self.keylog_error = Some(format!("the key log could not be read: {e}")),
+        }
+        r
     }
 
     /// The next slice of the file.
@@ -1360,6 +1531,11 @@ impl Loader {
         self.read += bytes.len() as u64;
         if let LoadState::Start = self.state {
             self.state = start_state(bytes);
+            if let LoadState::Capture(c) = &mut self.state {
+                for k in self.keylogs.drain(..) {
+                    let _ = c.add_keylog(&k);
+                }
+            }
             self.format = match &self.state {
                 LoadState::Whole(_, WholeKind::Har) => Some("har".into()),
                 _ => None,
@@ -1398,6 +1574,7 @@ impl Loader {
                 }
                 self.other = c.totals().other_flows;
                 self.packets = c.totals().packets;
+                self.embedded = c.totals().embedded_secrets;
                 r.map_err(|e| e.to_string())
             }
             LoadState::Whole(buf, WholeKind::Har) => {
@@ -1420,9 +1597,13 @@ impl Loader {
 
     /// Counts so far, with the connections list.
     pub fn progress(&self) -> Progress {
-        let (other, packets) = match &self.state {
-            LoadState::Capture(c) => (c.totals().other_flows, c.totals().packets),
-            _ => (self.other, self.packets),
+        let (other, packets, embedded) = match &self.state {
+            LoadState::Capture(c) => (
+                c.totals().other_flows,
+                c.totals().packets,
+                c.totals().embedded_secrets,
+            ),
+            _ => (self.other, self.packets, self.embedded),
         };
         Progress {
             read: self.read,
@@ -1434,8 +1615,53 @@ impl Loader {
             connections: self.index.summaries(),
             connection_count: self.index.count(),
             unchanged: false,
+            tls_flows: self.index.tls_flows.clone(),
+            tls_flow_count: self.index.tls_flow_count,
+            secrets: self.keylog_secrets + embedded,
+            keylog_error: self.keylog_error.clone(),
         }
     }
+}
+
+/// The labels of an NSS key log's lines.
+const KEYLOG_LABELS: [&str; 10] = [
+    "CLIENT_RANDOM",
+    "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    "CLIENT_TRAFFIC_SECRET_",
+    "SERVER_TRAFFIC_SECRET_",
+    "EXPORTER_SECRET",
+    "CLIENT_EARLY_TRAFFIC_SECRET",
+    "EARLY_EXPORTER_SECRET",
+    "RSA ",
+    "SERVER_RANDOM",
+];
+
+/// Whether a file's first bytes read as an NSS key log (`SSLKEYLOGFILE`): its first line that
+/// is not blank or a `#` comment starts with a key log label (told by content, not by name).
+/// A file of comments only is one when they speak of secrets (Python's and OpenSSL's
+/// `# TLS secrets log file`): a stream dump may start with a comment too.
+pub fn looks_like_keylog(first: &[u8]) -> bool {
+    let text = first.strip_prefix(b"\xef\xbb\xbf").unwrap_or(first);
+    let mut lines = text.split(|&b| b == b'\n').peekable();
+    let mut secret_comment = false;
+    while let Some(line) = lines.next() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let cut_short = lines.peek().is_none();
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if line.starts_with(b"#") {
+            secret_comment |= line.to_ascii_lowercase().windows(6).any(|w| w == b"secret");
+            continue;
+        }
+        return KEYLOG_LABELS.iter().any(|l| {
+            let l = l.as_bytes();
+            // The last line may be cut by the slice: a prefix of a label counts.
+            line.starts_with(l) || (cut_short && l.starts_with(line))
+        });
+    }
+    secret_comment
 }
 
 fn notation_name(n: Notation) -> &'static str {
@@ -1493,7 +1719,15 @@ mod tests {
 
     /// The counts the CLI's `pcap --summary` prints, from the capture crate directly.
     fn cli_counts(bytes: &[u8]) -> Vec<(u64, [u64; 2], [u64; 2])> {
+        cli_counts_with(bytes, None)
+    }
+
+    /// The same with a key log (`pcap --keylog`).
+    fn cli_counts_with(bytes: &[u8], keylog: Option<&[u8]>) -> Vec<(u64, [u64; 2], [u64; 2])> {
         let mut c = Capture::new(CaptureConfig::default());
+        if let Some(k) = keylog {
+            c.add_keylog(k).unwrap();
+        }
         let mut out: Vec<(u64, [u64; 2], [u64; 2])> = Vec::new();
         let take = |c: &mut Capture, out: &mut Vec<_>| {
             while let Some(e) = c.poll_event() {
@@ -1770,5 +2004,175 @@ mod tests {
             panic!()
         };
         assert_eq!(text.lines().count(), 13);
+    }
+
+    fn counts(p: &Progress) -> Vec<(u64, [u64; 2], [u64; 2])> {
+        p.connections
+            .iter()
+            .map(|c| (c.id, c.frames, c.messages))
+            .collect()
+    }
+
+    /// The messages `tests/data/tls/messages.json` lists for a client (texts, and hex binaries).
+    fn sent(name: &str) -> Vec<String> {
+        let all: serde_json::Value = serde_json::from_slice(&fixture("tls/messages.json")).unwrap();
+        let entry = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap();
+        entry["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m["text"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn with_the_key_log_wss_connections_are_read_like_the_clis() {
+        let bytes = fixture("tls/capture.pcapng");
+        let keylog = fixture("tls/keylog.txt");
+        for before in [true, false] {
+            let mut l = Loader::new(bytes.len() as u64);
+            if before {
+                assert!(l.add_keylog(&keylog).unwrap() > 0);
+            }
+            let mut chunks = bytes.chunks(700);
+            // The key log may come after the file began (before the encrypted records).
+            l.feed(chunks.next().unwrap()).unwrap();
+            if !before {
+                l.add_keylog(&keylog).unwrap();
+            }
+            for c in chunks {
+                l.feed(c).unwrap();
+            }
+            l.finish().unwrap();
+            let p = l.progress();
+            let want = cli_counts_with(&bytes, Some(&keylog));
+            assert_eq!(counts(&p), want);
+            // Connections 1-7 had their secrets logged; 8 had not, 9 and 10 never upgraded.
+            assert_eq!(p.connections.len(), 7, "{:?}", p.tls_flows);
+            assert!(p.secrets > 0 && p.keylog_error.is_none());
+            for c in &p.connections {
+                let t = c.tls.as_ref().expect("a wss connection has its TLS report");
+                assert!(t.decrypted, "{c:?}");
+                assert_eq!(t.sni.as_deref(), Some("localhost"));
+                assert!(c.messages[0] > 0 && c.messages[1] > 0);
+                assert!(t.line().ends_with(": decrypted"), "{}", t.line());
+            }
+            let versions: Vec<_> = p
+                .connections
+                .iter()
+                .map(|c| c.tls.as_ref().unwrap().version.clone().unwrap())
+                .collect();
+            assert!(versions.contains(&"TLS 1.2".into()) && versions.contains(&"TLS 1.3".into()));
+            // The one without secrets is a TLS flow that says why.
+            assert_eq!(p.tls_flow_count, 3);
+            let nokeys: Vec<_> = p.tls_flows.iter().filter(|f| f.tls.needs_keylog).collect();
+            assert_eq!(nokeys.len(), 1);
+            assert!(!nokeys[0].tls.decrypted && nokeys[0].tls.secrets_found == Some(false));
+            // The clients that refused the certificate: the alert is said, decrypted or not.
+            let alerts: Vec<_> = p
+                .tls_flows
+                .iter()
+                .filter(|f| f.tls.line().contains("unknown_ca"))
+                .collect();
+            assert_eq!(alerts.len(), 2, "{:?}", p.tls_flows);
+            assert!(alerts
+                .iter()
+                .any(|f| f.tls.decrypted && f.tls.line().contains(": decrypted; ")));
+        }
+        // The search finds a sent text in the decrypted (and inflated) messages.
+        let mut l = Loader::new(bytes.len() as u64);
+        l.add_keylog(&keylog).unwrap();
+        l.feed(&bytes).unwrap();
+        l.finish().unwrap();
+        let text = sent("py13-aes256").into_iter().next().unwrap();
+        let (_, matches, rows) = window(
+            &mut l,
+            1,
+            Filter {
+                query: text.clone(),
+                ..Filter::default()
+            },
+        );
+        assert_eq!(matches, 2, "sent and echoed: {text}");
+        assert!(rows[0].preview.contains(&text));
+    }
+
+    #[test]
+    fn without_a_key_log_tls_flows_are_listed_not_read() {
+        let bytes = fixture("tls/capture.pcapng");
+        let l = load(&bytes, 4096);
+        let p = l.progress();
+        assert!(p.connections.is_empty());
+        assert_eq!(p.tls_flow_count, 10);
+        assert_eq!(p.tls_flows.len(), 10);
+        assert_eq!(p.secrets, 0);
+        let needs = p.tls_flows.iter().filter(|f| f.tls.needs_keylog).count();
+        assert_eq!(needs, 9, "all but the one alerting in the clear");
+        assert!(p
+            .tls_flows
+            .iter()
+            .all(|f| f.tls.sni.as_deref() == Some("localhost")));
+        assert!(p.tls_flows.iter().all(|f| !f.tls.decrypted));
+    }
+
+    #[test]
+    fn the_embedded_secrets_decrypt_without_a_key_log() {
+        for name in ["tls/embedded.pcapng", "tls/chromium-embedded.pcapng"] {
+            let bytes = fixture(name);
+            let l = load(&bytes, 1000);
+            let p = l.progress();
+            assert!(p.secrets > 0, "{name}");
+            assert!(!p.connections.is_empty(), "{name}");
+            assert_eq!(counts(&p), cli_counts(&bytes), "{name}");
+            assert!(p
+                .connections
+                .iter()
+                .all(|c| c.tls.as_ref().is_some_and(|t| t.decrypted)));
+        }
+    }
+
+    #[test]
+    fn a_bad_key_log_names_its_line_and_a_key_log_is_told_by_content() {
+        let mut l = Loader::new(0);
+        let e = l.add_keylog(b"CLIENT_RANDOM 00 11\n# more\n").unwrap_err();
+        assert!(e.contains("line 1"), "{e}");
+        assert!(l.progress().keylog_error.unwrap().contains("line 1"));
+        assert!(looks_like_keylog(&fixture("tls/keylog.txt")));
+        assert!(looks_like_keylog(&fixture("tls/chromium-keylog.txt")));
+        assert!(looks_like_keylog(b"\r\nCLIENT_RANDOM 0011"));
+        assert!(looks_like_keylog(b"# SSL/TLS secrets log file\n"));
+        assert!(!looks_like_keylog(&fixture("tls/capture.pcapng")[..4096]));
+        assert!(!looks_like_keylog(b"# a dump\n81 05 48 65 6c 6c 6f"));
+        assert!(!looks_like_keylog(b"{\"log\":{}}"));
+        assert!(!looks_like_keylog(b""));
+    }
+
+    #[test]
+    fn http2_over_tls_is_a_tls_flow_that_says_its_websocket_streams_are_not_read() {
+        let bytes = fixture("tls/h2.pcapng");
+        let mut l = Loader::new(bytes.len() as u64);
+        l.add_keylog(&fixture("tls/h2-keylog.txt")).unwrap();
+        for c in bytes.chunks(2000) {
+            l.feed(c).unwrap();
+        }
+        l.finish().unwrap();
+        let p = l.progress();
+        assert!(p.connections.is_empty());
+        assert_eq!(p.tls_flow_count, 3);
+        for f in &p.tls_flows {
+            assert_eq!(f.kind, "http");
+            assert_eq!(f.tls.alpn.as_deref(), Some("h2"));
+            assert!(!f.tls.needs_keylog && f.tls.secrets_found == Some(true));
+            assert!(f.tls.line().contains("HTTP/2"), "{}", f.tls.line());
+        }
+        assert!(p
+            .tls_flows
+            .iter()
+            .any(|f| f.tls.line().contains("RFC 8441")));
     }
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_view::capture_view::{
     clock, duration, grouped, ConnSummary, Filter, FrameRow, OpFilter, PlotPoint, Progress,
-    SearchMode, Side,
+    SearchMode, Side, TlsSummary,
 };
 use yew::prelude::*;
 
@@ -67,6 +67,65 @@ fn findings_cell(c: &ConnSummary) -> Html {
     </> }
 }
 
+/// A TLS report as a badge: version, SNI, and "decrypted" or why not (the whole in its title);
+/// `short` (in a connection's row): the version and ✓ or ✗.
+fn tls_badge(t: &TlsSummary, short: bool) -> Html {
+    let title = [Some(t.line()), t.suite.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let version = t.version.as_deref().unwrap_or("TLS");
+    let text = if short {
+        format!("{version} {}", if t.decrypted { "✓" } else { "✗" })
+    } else {
+        let sni = t
+            .sni
+            .as_deref()
+            .map(|s| format!(" {s}"))
+            .unwrap_or_default();
+        let state = if t.decrypted {
+            "decrypted"
+        } else {
+            "not decrypted"
+        };
+        format!("{version}{sni} · {state}")
+    };
+    html! {
+        <span class={classes!("badge", "tls", if t.decrypted { "pass" } else { "warning" })} data-role="tls"
+            data-decrypted={t.decrypted.to_string()} data-version={t.version.clone().unwrap_or_default()}
+            data-sni={t.sni.clone().unwrap_or_default()} {title}>{ text }
+            if short { <span class="sr-only">{ format!(" ({})", t.line()) }</span> }</span>
+    }
+}
+
+/// The TLS flows that are not WebSocket connections (none decrypted, or decrypted HTTP), and
+/// what the user can do: give the key log.
+fn tls_flows(p: &Progress) -> Html {
+    if p.tls_flow_count == 0 {
+        return Html::default();
+    }
+    let needs = p.tls_flows.iter().filter(|f| f.tls.needs_keylog).count();
+    let rows = p.tls_flows.iter().map(|f| {
+        html! { <li data-role="tls-flow" data-id={f.id.to_string()} data-kind={f.kind.clone()}
+        data-needs-keylog={f.tls.needs_keylog.to_string()}>
+        <span class="mono">{ format!("{} {} → {}", f.id, f.client, f.server) }</span>{ " " }
+        { tls_badge(&f.tls, false) }{ " " }<span class="muted">{ f.tls.line() }</span></li> }
+    });
+    html! {
+        <details class="tls-flows" open={needs > 0}>
+            <summary data-role="tls-flows" data-count={p.tls_flow_count.to_string()}>
+                { format!("{} TLS flow(s) not shown as WebSocket connections", grouped(p.tls_flow_count)) }</summary>
+            if needs > 0 {
+                <p class="warn-text" data-role="keylog-needed" role="status">{ format!(
+                    "{needs} TLS flow(s) could not be decrypted: no secrets for them. To read wss connections, give the key log the browser or client wrote (SSLKEYLOGFILE): the Key log… button, or drop it on the page{}.",
+                    if p.secrets > 0 { " (the secrets given are not for these)" } else { "" }) }</p>
+            }
+            <ul class="tls-list" tabindex="0" aria-label="TLS flows">{ for rows }</ul>
+        </details>
+    }
+}
+
 /// Connection list row and viewport heights in CSS pixels (style.css uses the same numbers).
 pub const CONN_ROW: f64 = 40.0;
 pub const CONN_VIEWPORT: f64 = 200.0;
@@ -105,6 +164,7 @@ fn connection_row(c: &ConnSummary, pos: usize, sel: bool, on_conn: &Callback<u64
             <span class="num" title="bytes: client / server">{ format!("{} / {}", grouped(c.bytes[0]), grouped(c.bytes[1])) }</span>
             <span class="findings">{ findings_cell(c) }</span>
             <span class={classes!("upgrade", (!upgrade_ok).then_some("bad"))} title={ext.clone()}>{ c.upgrade.clone() }
+                if let Some(t) = &c.tls { { " " }{ tls_badge(t, true) } }
                 if !ext.is_empty() { <br/><span class="muted small">{ ext }</span> }</span>
         </div>
     }
@@ -152,6 +212,7 @@ fn Connections(props: &ConnProps) -> Html {
                 if p.connection_count > p.connections.len() as u64 { format!(" (the first {} listed)", p.connections.len()) } else { String::new() },
                 p.other_flows,
                 if p.packets > 0 { format!("; {} packets", grouped(p.packets)) } else { String::new() }) }</p>
+            { tls_flows(p) }
         </div>
     }
 }
