@@ -10,11 +10,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { cliCounts, pageCounts, loaded, shot } from './capture-helpers.mjs';
 import { serveDist, launch, openPage } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TLS = path.join(ROOT, 'tests/data/tls');
-const SHOTS = process.env.WSINSPECT_CAPTURE_SHOTS ?? path.join(ROOT, 'target/browser-shots');
 const CAPTURE = path.join(TLS, 'capture.pcapng');
 const KEYLOG = path.join(TLS, 'keylog.txt');
 
@@ -43,36 +43,6 @@ function cli(file, keylog) {
   if (keylog) args.push('--keylog', keylog);
   const out = execFileSync('cargo', args, { cwd: ROOT, maxBuffer: 64 << 20, timeout: 600_000 });
   return JSON.parse(out);
-}
-
-/** Per connection: frames and messages per direction, from the CLI's document. */
-function cliCounts(doc) {
-  return doc.connections.map((c) => {
-    const n = { id: String(c.id), client: c.client, cf: 0, sf: 0, cm: 0, sm: 0 };
-    const side = (d) => (d === 'client' ? 'c' : 's');
-    for (const f of c.frames) n[`${side(f.direction)}f`] += 1;
-    for (const m of c.messages) n[`${side(m.direction)}m`] += 1;
-    return n;
-  });
-}
-
-async function pageCounts(page) {
-  return page.$$eval('[data-role="connection-row"]', (rows) => rows.map((r) => ({
-    id: r.dataset.id, client: r.dataset.client,
-    cf: Number(r.dataset.clientFrames), sf: Number(r.dataset.serverFrames),
-    cm: Number(r.dataset.clientMessages), sm: Number(r.dataset.serverMessages),
-  })));
-}
-
-async function loaded(page) {
-  await page.waitForSelector('[data-role="capture"][data-loading="false"]', { timeout: 120_000 });
-}
-
-async function shot(page, name, selector) {
-  await fs.mkdir(SHOTS, { recursive: true });
-  const file = path.join(SHOTS, `${name}.png`);
-  await (selector ? page.locator(selector).screenshot({ path: file }) : page.screenshot({ path: file }));
-  console.log(`screenshot: ${file}`);
 }
 
 /** Drop files on the page as a user would (`[path, name]` pairs, together in one drop); their
