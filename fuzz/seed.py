@@ -56,3 +56,10 @@ for p in sorted(glob.glob(f"{root}/tests/data/payload/*.pcapng")):
                  for m in c["messages"][:40]]
         put("payload", bytes([knobs]) + b"\xfe".join(parts),
             f"{os.path.basename(p)}-{c['id']}")
+# relay_head: the limit byte (x64 bytes), a chunking seed, then what a client sends first: the
+# real clients' request heads (with the frames that followed them), and the RFC's.
+for i, p in enumerate(["handshake/real-node-client_py-server.client.bin",
+                       "handshake/real-py-client_node-server.client.bin", "handshake/rfc6455.txt",
+                       "handshake/tutorial-003.txt", "handshake/draft76.bin"]):
+    put("relay_head", bytes([255, 7 * i + 1]) + rd(p)[:4096], os.path.basename(p))
+put("relay_head", bytes([1, 3]) + rd("handshake/rfc6455.txt")[:4096], "over-limit")

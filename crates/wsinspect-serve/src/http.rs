@@ -9,6 +9,10 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 /// default for a request line plus headers is of that order.
 pub const DEFAULT_MAX_HEAD: usize = 16 << 10;
 
+/// How many headers a head may have for us to read it (a head with more is still relayed as
+/// it is, but its Host is not rewritten and the page refuses it).
+pub const MAX_HEADERS: usize = 128;
+
 /// How long a client may take to send its head.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -91,39 +95,89 @@ pub fn head_end(buf: &[u8], from: usize) -> Option<usize> {
     None
 }
 
+/// The sans-IO part of reading a request head: bytes go in as they arrive, in any pieces; the
+/// answer is the same however they were cut.
+#[derive(Debug)]
+pub struct HeadReader {
+    buf: Vec<u8>,
+    limit: usize,
+}
+
+/// What a [`HeadReader`] knows after a push.
+#[derive(Debug, PartialEq, Eq)]
+pub enum HeadScan {
+    /// No empty line yet, and still within the limit.
+    More,
+    /// The head is the first this many bytes of what was pushed (its empty line included).
+    Complete(usize),
+    /// The limit was passed before the head ended.
+    TooLarge,
+}
+
+impl HeadReader {
+    /// A reader that refuses heads longer than `limit` bytes.
+    pub fn new(limit: usize) -> HeadReader {
+        HeadReader {
+            buf: Vec::with_capacity(1024.min(limit + 1)),
+            limit,
+        }
+    }
+
+    /// Add the next bytes. Once the answer is `Complete` or `TooLarge`, push no more.
+    pub fn push(&mut self, bytes: &[u8]) -> HeadScan {
+        let searched = self.buf.len();
+        self.buf.extend_from_slice(bytes);
+        match head_end(&self.buf, searched) {
+            Some(len) if len <= self.limit => HeadScan::Complete(len),
+            Some(_) => HeadScan::TooLarge,
+            None if self.buf.len() > self.limit => HeadScan::TooLarge,
+            None => HeadScan::More,
+        }
+    }
+
+    /// How many bytes were pushed.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Whether nothing was pushed yet.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Everything pushed, as a [`Head`] of `len` bytes (from [`HeadScan::Complete`]).
+    pub fn into_head(self, len: usize) -> Head {
+        Head { buf: self.buf, len }
+    }
+}
+
 /// Read one request head of at most `limit` bytes.
 pub async fn read_head<S: AsyncRead + Unpin>(
     stream: &mut S,
     limit: usize,
     timeout: Duration,
 ) -> Result<Head, HeadError> {
-    let mut buf = Vec::with_capacity(1024);
+    let mut reader = HeadReader::new(limit);
     let mut chunk = [0u8; 4096];
     loop {
         let read = tokio::time::timeout(timeout, stream.read(&mut chunk)).await;
         let n = match read {
             Err(_) => return Err(HeadError::Timeout),
             Ok(Err(e)) => return Err(HeadError::Io(e)),
-            Ok(Ok(0)) => return Err(HeadError::Closed { len: buf.len() }),
+            Ok(Ok(0)) => return Err(HeadError::Closed { len: reader.len() }),
             Ok(Ok(n)) => n,
         };
-        let searched = buf.len();
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(len) = head_end(&buf, searched) {
-            if len > limit {
-                return Err(HeadError::TooLarge { limit });
-            }
-            return Ok(Head { buf, len });
-        }
-        if buf.len() > limit {
-            return Err(HeadError::TooLarge { limit });
+        match reader.push(&chunk[..n]) {
+            HeadScan::More => {}
+            HeadScan::Complete(len) => return Ok(reader.into_head(len)),
+            HeadScan::TooLarge => return Err(HeadError::TooLarge { limit }),
         }
     }
 }
 
 /// The value of the first header called `name` (any case), trimmed, if the head parses.
 pub fn header<'a>(head: &'a [u8], name: &str) -> Option<&'a str> {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     req.parse(head).ok()?;
     req.headers
@@ -135,7 +189,7 @@ pub fn header<'a>(head: &'a [u8], name: &str) -> Option<&'a str> {
 
 /// The method and path of a head that parses as HTTP/1.x.
 pub fn request_line(head: &[u8]) -> Option<(String, String)> {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     match req.parse(head) {
         Ok(httparse::Status::Complete(_)) => Some((req.method?.to_string(), req.path?.to_string())),

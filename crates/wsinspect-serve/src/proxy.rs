@@ -127,7 +127,7 @@ fn has_port(authority: &str) -> bool {
 /// A head that does not parse as HTTP is forwarded as it is (the decoder will say what is
 /// wrong with it); nothing else is ever changed.
 pub fn rewrite_host(head: &[u8], host: &str) -> (Vec<u8>, Option<RelayEvent>) {
-    let mut headers = [httparse::EMPTY_HEADER; 128];
+    let mut headers = [httparse::EMPTY_HEADER; http::MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     if !matches!(req.parse(head), Ok(httparse::Status::Complete(_))) {
         return (head.to_vec(), None);
@@ -155,7 +155,16 @@ pub fn rewrite_host(head: &[u8], host: &str) -> (Vec<u8>, Option<RelayEvent>) {
             )
         }
         None => {
-            let line_end = head.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
+            // After the request line, not after the empty lines a client may send before it.
+            let start = head.iter().position(|&b| b != b'\r' && b != b'\n');
+            let line_end = start
+                .and_then(|s| {
+                    head[s..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map(|i| s + i + 1)
+                })
+                .unwrap_or(0);
             let mut out = head[..line_end].to_vec();
             out.extend_from_slice(format!("Host: {host}\r\n").as_bytes());
             out.extend_from_slice(&head[line_end..]);
@@ -489,6 +498,11 @@ mod tests {
             event,
             Some(RelayEvent::HostRewritten { from: None, .. })
         ));
+        // Found by the relay_head fuzz target: empty lines before the request line (which
+        // HTTP parsers skip) put the added Host line before the request line.
+        let (added, _) = rewrite_host(b"\r\n\nGET / HTTP/1.1\nA: b\n\n", "h:1");
+        assert_eq!(added, b"\r\n\nGET / HTTP/1.1\nHost: h:1\r\nA: b\n\n");
+        assert_eq!(crate::http::header(&added, "host"), Some("h:1"));
         let junk = b"\x16\x03\x01 not http\r\n\r\n";
         let (kept, none) = rewrite_host(junk, "h:1");
         assert_eq!(kept, junk);

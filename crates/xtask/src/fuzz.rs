@@ -16,6 +16,7 @@ pub const TARGETS: &[&str] = &[
     "capture",
     "har",
     "payload",
+    "relay_head",
 ];
 
 /// libFuzzer's limits for every run: memory (MB), and seconds for one input before it counts as
