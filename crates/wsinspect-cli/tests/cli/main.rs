@@ -20,5 +20,6 @@ mod payload;
 mod pcap;
 mod real;
 mod serve;
+mod serve_load;
 mod stream;
 mod tls;
