@@ -64,8 +64,9 @@ fn check_rewrite(head: &[u8]) {
         assert_eq!(out, head, "a head was changed without saying so");
         return;
     };
-    assert_eq!(http::header(&out, "host"), Some(HOST));
     let (before, after) = (parse(head), parse(&out));
+    let host = after.1.iter().find(|(n, _)| n.eq_ignore_ascii_case("host"));
+    assert_eq!(host.map(|(_, v)| &v[..]), Some(HOST.as_bytes()));
     assert_eq!(before.0, after.0, "the request line changed");
     let others = |h: &[(String, Vec<u8>)]| -> Vec<(String, Vec<u8>)> {
         h.iter()
@@ -79,7 +80,8 @@ fn check_rewrite(head: &[u8]) {
 type Parsed = ((String, String, u8), Vec<(String, Vec<u8>)>);
 
 fn parse(head: &[u8]) -> Parsed {
-    let mut headers = [httparse::EMPTY_HEADER; 128];
+    // One more than the relay reads: a head of MAX_HEADERS lines with no Host gains one.
+    let mut headers = [httparse::EMPTY_HEADER; http::MAX_HEADERS + 1];
     let mut req = httparse::Request::new(&mut headers);
     assert!(matches!(req.parse(head), Ok(httparse::Status::Complete(_))));
     let line = (
