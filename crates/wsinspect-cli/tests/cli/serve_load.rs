@@ -79,7 +79,11 @@ async fn talk(s: &mut TcpStream, i: usize, range: std::ops::Range<usize>) {
         frame.extend_from_slice(&p);
         s.write_all(&frame).await.unwrap();
         s.read_exact(&mut back).await.unwrap();
-        assert_eq!(back[4..], p[..], "connection {i} frame {k} came back changed");
+        assert_eq!(
+            back[4..],
+            p[..],
+            "connection {i} frame {k} came back changed"
+        );
     }
 }
 
