@@ -119,6 +119,10 @@ pub struct Inflater {
     valid: usize,
     /// The message in progress, if any.
     message: Option<MessageStart>,
+    /// The DEFLATE state before the current message's first byte, for [`Inflater::explain_failure`]
+    /// (copied into the same allocation at each message: one allocation per inflater, not one
+    /// per message).
+    saved: Box<DecompressorOxide>,
     ended: bool,
     /// For a window under 15 bits: the last `window` bytes of output, `buf[cur - 1]` at
     /// `ring[ring_at - 1]` (modulo the window), when `ring_synced`.
@@ -133,8 +137,6 @@ pub struct Inflater {
 struct MessageStart {
     /// Where its output starts in `buf` (meaningless once `history` is saved).
     at: usize,
-    /// The DEFLATE state before its first byte.
-    state: Box<DecompressorOxide>,
     /// The up to 32 KiB before it, saved when the buffer is compacted past them.
     history: Option<Vec<u8>>,
     /// Bytes it inflated to so far.
@@ -164,6 +166,7 @@ impl Inflater {
     pub fn new(window_bits: u8, no_context_takeover: bool) -> Inflater {
         Inflater {
             state: Box::default(),
+            saved: Box::default(),
             window: 1 << window_bits.clamp(8, 15),
             no_context_takeover,
             buf: Vec::new(),
@@ -244,9 +247,9 @@ impl Inflater {
             return InflateOutcome::StreamEnd;
         }
         if self.message.is_none() {
+            self.saved.clone_from(&self.state);
             self.message = Some(MessageStart {
                 at: self.cur,
-                state: self.state.clone(),
                 history: None,
                 produced: 0,
             });
@@ -334,7 +337,7 @@ impl Inflater {
         };
         let passes = |window_bits: u8| {
             let mut r = Inflater::new(window_bits, false);
-            r.state = m.state.clone();
+            r.state.clone_from(&self.saved);
             r.make_room(history.len());
             r.buf[..history.len()].copy_from_slice(history);
             r.cur = history.len();
