@@ -163,12 +163,18 @@ impl Index {
             });
         };
         let row = |d: Direction, f: u64| row_of(c, d, f);
+        let mut diagnoses = diagnosis_items(&k.diagnoses, k.origin, |e| {
+            e.frame.and_then(|f| row(e.direction, f))
+        });
+        // Another connection is a link only when the list has it (a plain HTTP hop is an other
+        // flow: named in the text, not selectable).
+        for e in diagnoses.iter_mut().flat_map(|d| d.evidence.iter_mut()) {
+            e.connection = e.connection.filter(|id| self.by_id.contains_key(id));
+        }
         Some(ConnDiagnosis {
             conn,
             known: true,
-            diagnoses: diagnosis_items(&k.diagnoses, k.origin, |e| {
-                e.frame.and_then(|f| row(e.direction, f))
-            }),
+            diagnoses,
             conformance: conformance_rows(&k.conformance(), row),
             handshake,
         })
@@ -260,6 +266,10 @@ mod tests {
         assert!(d.handshake.is_some());
         let e = &d.diagnoses[1].evidence;
         assert!(e.iter().all(|e| e.handshake && e.frame.is_none()), "{e:?}");
+        // The proxy's request to the backend is an HTTP flow: named, not a link.
+        let hop = d.diagnoses[0].evidence.last().unwrap();
+        assert!(hop.text.contains("the proxy's request to the backend: `GET / HTTP/1.0`"));
+        assert!(!hop.handshake && hop.frame.is_none() && hop.connection.is_none());
         assert!(d
             .conformance
             .iter()
