@@ -345,6 +345,41 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_connections_diagnosis_gives_the_handshake_tab_its_handshake() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/diagnose/proxy-dropped-upgrade.pcapng"
+        ))
+        .unwrap();
+        let mut l = Loader::new(bytes.len() as u64);
+        l.feed(&bytes).unwrap();
+        l.finish().unwrap();
+        let s = Rc::new(CaptureState::default())
+            .reduce(CaptureAction::Open("proxy.pcapng".into()))
+            .reduce(CaptureAction::Told(Tell::Done {
+                progress: l.progress(),
+                error: None,
+                ms: 1.0,
+                memory: 0,
+            }));
+        let conn = s.conn.unwrap();
+        assert!(s.conn_closed() && s.handshake().is_none());
+        // An answer for another connection is dropped.
+        let other = l.index.answer(Ask::Diagnosis { conn: conn + 2 }).unwrap();
+        let same = s.clone().reduce(CaptureAction::Told(other));
+        assert!(Rc::ptr_eq(&s, &same));
+        let d = l.index.answer(Ask::Diagnosis { conn }).unwrap();
+        let s = s.reduce(CaptureAction::Told(d));
+        let (d, _) = s.diagnosis.as_ref().unwrap();
+        assert_eq!(d.diagnoses[0].id, "proxy-dropped-upgrade");
+        // No frame to select: the Handshake tab shows the refused handshake.
+        let h = s.handshake().expect("the connection's handshake");
+        assert_eq!(h.response.as_ref().unwrap().status, 505);
+        let s = s.reduce(CaptureAction::SelectConn(conn + 2));
+        assert!(s.diagnosis.is_none() && s.handshake().is_none());
+    }
+
+    #[test]
     fn an_unchanged_list_keeps_the_one_shown() {
         let listed = Progress {
             connections: vec![ConnSummary {

@@ -109,6 +109,11 @@ impl HopLog {
         self.recent.len()
     }
 
+    /// The `i`th remembered, oldest first.
+    pub fn get(&self, i: usize) -> Option<&HopRequest> {
+        self.recent.get(i)
+    }
+
     /// Whether none is.
     pub fn is_empty(&self) -> bool {
         self.recent.is_empty()

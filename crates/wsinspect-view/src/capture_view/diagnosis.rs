@@ -268,7 +268,9 @@ mod tests {
         assert!(e.iter().all(|e| e.handshake && e.frame.is_none()), "{e:?}");
         // The proxy's request to the backend is an HTTP flow: named, not a link.
         let hop = d.diagnoses[0].evidence.last().unwrap();
-        assert!(hop.text.contains("the proxy's request to the backend: `GET / HTTP/1.0`"));
+        assert!(hop
+            .text
+            .contains("the proxy's request to the backend: `GET / HTTP/1.0`"));
         assert!(!hop.handshake && hop.frame.is_none() && hop.connection.is_none());
         assert!(d
             .conformance
