@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loaded, shot } from './capture-helpers.mjs';
@@ -12,6 +13,18 @@ import { serveDist, launch, openPage } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DATA = path.join(ROOT, 'tests/data');
+
+const axe = createRequire(import.meta.url)('axe-core');
+
+/** axe-core's serious and critical violations inside `selector`, as "rule: targets" lines. */
+async function violations(page, selector) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async (sel) => {
+    const r = await window.axe.run(sel, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, selector);
+}
 
 let server, browser;
 before(async () => { server = await serveDist(); browser = await launch(); });
@@ -78,6 +91,8 @@ test('a ping with RSV1: the CLI\'s diagnosis first, its evidence selects the pin
   }
   assert.equal(mine.conformance.server['reserved-bits'].verdict, 'fail');
   await shot(page, 'capdiag-rsv1-on-ping');
+  assert.deepEqual(await violations(page, '[data-role="capture-diagnosis"]'), []);
+  assert.deepEqual(await violations(page, '.conn-list'), []);
   assert.deepEqual(errors, []);
 });
 
@@ -122,5 +137,6 @@ test('a healthy capture shows no diagnosis, and the conformance passes what was 
   assert.ok(await page.$$eval('[data-role="verdict"][data-verdict="pass"]', (v) => v.length) > 0);
   await page.click('[data-role="conformance"] summary');
   await shot(page, 'capdiag-healthy');
+  assert.deepEqual(await violations(page, '[data-role="capture-diagnosis"]'), []);
   assert.deepEqual(errors, []);
 });
