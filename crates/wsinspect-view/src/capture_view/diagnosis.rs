@@ -279,6 +279,34 @@ mod tests {
     }
 
     #[test]
+    fn har_entries_and_dumps_are_diagnosed_as_the_cli_does() {
+        // mitmproxy's HAR: the echo (nothing wrong, its text messages pass utf8), then a 403.
+        let mut l = loaded("tests/data/har/mitmproxy.har");
+        let s = l.index.summaries();
+        assert_eq!(
+            (s[0].diagnoses.len(), &s[1].diagnoses[..]),
+            (0, &["upgrade-refused".to_string()][..])
+        );
+        let d = diagnosis(&mut l, s[0].id);
+        let utf8 = d.conformance.iter().find(|r| r.class == "utf8").unwrap();
+        assert_eq!(
+            (&*utf8.peers[0].verdict, &*utf8.peers[1].verdict),
+            ("pass", "pass")
+        );
+        let d = diagnosis(&mut l, s[1].id);
+        assert!(d.diagnoses[0].message.contains("403 Forbidden"));
+        assert!(d.diagnoses[0].evidence.iter().all(|e| e.handshake));
+        // A pasted stream read as a dump: HTTP text after a frame, its evidence on its row.
+        let dump = b"81 02 68 69 48 54 54 50 2f 31 2e 31 20 32 30 30";
+        let mut l = Loader::new(dump.len() as u64);
+        l.feed(dump).unwrap();
+        l.finish().unwrap();
+        let d = diagnosis(&mut l, 1);
+        assert_eq!(d.diagnoses[0].id, "http-after-upgrade");
+        assert_eq!(l.index.summaries()[0].diagnoses, ["http-after-upgrade"]);
+    }
+
+    #[test]
     fn healthy_captures_have_no_diagnosis_and_pass_what_they_exercise() {
         for path in [
             "tests/data/pcap/echo.pcapng",
