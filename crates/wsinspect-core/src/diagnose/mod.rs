@@ -243,6 +243,8 @@ pub struct Diagnoser {
     body: u64,
     /// The first bytes of the server's HTTP body (a refusal's text).
     body_text: Vec<u8>,
+    /// Fed session events (so the body is known), not a decoded stream.
+    events: bool,
     deflate: bool,
     client: Side,
     server: Side,
@@ -269,6 +271,7 @@ impl Diagnoser {
             accepted: true,
             body: 0,
             body_text: Vec::new(),
+            events: false,
             deflate: false,
             client: Side::default(),
             server: Side::default(),
@@ -287,6 +290,7 @@ impl Diagnoser {
 
     /// Take the next event of the connection.
     pub fn push(&mut self, e: &Event) {
+        self.events = true;
         match &e.kind {
             EventKind::Request(h) => {
                 self.request = Some(h.clone());
@@ -464,7 +468,10 @@ impl Diagnoser {
     pub fn finish(self, ends: &TcpEnds) -> DiagnoseReport {
         let mut out = Vec::new();
         if let Some(h) = &self.handshake {
-            out = handshake_diagnoses(&h.report, h.start, h.time, self.body, &self.body_text);
+            // The body is known when the connection's events were read (not for a pasted or
+            // HAR handshake, whose body is not given).
+            let body = self.events.then_some((self.body, &self.body_text[..]));
+            out = handshake_diagnoses(&h.report, h.start, h.time, body);
         }
         for d in [Direction::Server, Direction::Client] {
             self.frame_diagnoses(d, &mut out);

@@ -7,15 +7,14 @@ use crate::common::Direction;
 use crate::handshake::{accept::Mistake, CheckId, HandshakeReport, Status};
 use crate::session::Timestamp;
 
-/// The diagnoses a handshake allows: a refusal (with `body` bytes of HTTP body after it, the
-/// first of them `body_text`), the Accept, the subprotocol, the line endings. `start` and
-/// `time` place the response.
+/// The diagnoses a handshake allows: a refusal (with its HTTP body when known: how many bytes,
+/// and the first of them), the Accept, the subprotocol, the line endings. `start` and `time`
+/// place the response.
 pub fn handshake_diagnoses(
     report: &HandshakeReport,
     start: u64,
     time: Option<Timestamp>,
-    body: u64,
-    body_text: &[u8],
+    body: Option<(u64, &[u8])>,
 ) -> Vec<Diagnosis> {
     let ev = |d: Direction, what: String| Evidence {
         direction: d,
@@ -36,10 +35,13 @@ pub fn handshake_diagnoses(
         ));
         let mut evidence = vec![ev(
             Direction::Server,
-            format!(
-                "the response `{line}`, then {body} byte(s) of HTTP body{}",
-                body_quote(body, body_text)
-            ),
+            match body {
+                Some((n, text)) => format!(
+                    "the response `{line}`, then {n} byte(s) of HTTP body{}",
+                    body_quote(n, text)
+                ),
+                None => format!("the response `{line}`"),
+            },
         )];
         if matches!(res.status, 400 | 426 | 505) {
             evidence.insert(
