@@ -140,3 +140,22 @@ test('a healthy capture shows no diagnosis, and the conformance passes what was 
   assert.deepEqual(await violations(page, '[data-role="capture-diagnosis"]'), []);
   assert.deepEqual(errors, []);
 });
+
+test('a HAR: the refused entry carries the CLI\'s diagnosis, the healthy one none', async () => {
+  const file = path.join(DATA, 'har/mitmproxy.har');
+  const want = cli(file).connections;
+  const { page, errors } = await open(file);
+  for (const c of want) {
+    const row = `[data-role="connection-row"][data-id="${c.id}"]`;
+    const ids = c.diagnoses.map((d) => d.id);
+    const badge = await page.$(`${row} [data-role="diagnosis-badge"]`);
+    assert.equal(badge ? await badge.getAttribute('data-ids') : '', ids.join(' '), `connection ${c.id}`);
+  }
+  const refused = want.find((c) => c.diagnoses.length > 0);
+  assert.equal(refused.diagnoses[0].id, 'upgrade-refused');
+  await page.click(`[data-role="connection-row"][data-id="${refused.id}"]`);
+  await page.waitForSelector(`[data-role="capture-diagnosis"][data-conn="${refused.id}"] [data-role="diagnosis"]`);
+  assert.deepEqual(await panelIds(page), ['upgrade-refused']);
+  assert.match(await page.textContent('[data-role="capture-diagnosis"]'), /403 Forbidden/);
+  assert.deepEqual(errors, []);
+});
