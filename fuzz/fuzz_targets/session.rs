@@ -75,14 +75,20 @@ fn run(config: SessionConfig, client: &[u8], server: &[u8], seed: &[u8]) -> Vec<
 }
 
 /// Each direction's events. An HTTP body (after a refused upgrade) is reported as its bytes
-/// arrive, so consecutive `body` events are merged into one: only their total is invariant.
+/// arrive, so consecutive `body` events are merged into one: only their total (and their
+/// prefixes joined: the body's first bytes) is invariant.
 fn per_direction(events: &[Event]) -> [Vec<Event>; 2] {
     let mut out: [Vec<Event>; 2] = [Vec::new(), Vec::new()];
     for e in events {
         let side = &mut out[usize::from(e.direction == Direction::Server)];
-        if let (EventKind::Body { len }, Some(last)) = (&e.kind, side.last_mut()) {
-            if let EventKind::Body { len: total } = &mut last.kind {
+        if let (EventKind::Body { len, prefix }, Some(last)) = (&e.kind, side.last_mut()) {
+            if let EventKind::Body {
+                len: total,
+                prefix: kept,
+            } = &mut last.kind
+            {
                 *total += len;
+                kept.0.extend_from_slice(&prefix.0);
                 last.end = e.end;
                 continue;
             }

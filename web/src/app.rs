@@ -17,6 +17,7 @@ use wsinspect_view::capture_view::{Ask, Tell};
 
 use crate::capture_link::{Taken, WorkerLink};
 use crate::capture_state::{CaptureAction, CaptureState};
+use crate::components::capture_diagnosis::CaptureDiagnosis;
 use crate::components::capture_panel::{wanted, CapturePanel};
 use crate::components::composer::Composer;
 use crate::components::diagnosis_panel::DiagnosisPanel;
@@ -161,6 +162,18 @@ pub fn App() -> Html {
             move |&(conn, ..)| {
                 if let Some(conn) = conn {
                     link.ask(&Ask::Plot { conn });
+                }
+            },
+        );
+    }
+    // Ask for the connection's diagnoses when it is chosen and when it (or the file) ends.
+    {
+        let link = link.clone();
+        use_effect_with(
+            (capture.conn, capture.conn_closed(), capture.loading),
+            move |&(conn, ..)| {
+                if let Some(conn) = conn {
+                    link.ask(&Ask::Diagnosis { conn });
                 }
             },
         );
@@ -336,11 +349,10 @@ pub fn App() -> Html {
     // The last good decode stays on screen while the input has an error, marked stale.
     let stale = state.error.is_some() && result.is_some();
     let summary = result.as_ref().map(|i| view::summary(i));
-    let shown = capture.active().then(|| capture.shown.clone()).flatten();
     let main_view = match state.tab {
         Tab::Frames if capture.active() => capture_detail(&capture, &state, &dispatch),
         Tab::Handshake if capture.active() => html! {
-            <HandshakePanel report={shown.as_ref().and_then(|s| s.handshake.clone())}
+            <HandshakePanel report={capture.handshake()}
                 key_override={state.accept_key.clone()}
                 on_key={dispatch.reform(Action::SetAcceptKey)}
                 show_passed={state.show_passed}
@@ -427,6 +439,7 @@ pub fn App() -> Html {
                             on_filter={{ let c = capture.clone(); Callback::from(move |f| c.dispatch(CaptureAction::SetFilter(f))) }}
                             on_scroll={{ let c = capture.clone(); Callback::from(move |t| c.dispatch(CaptureAction::Scroll(t))) }}
                             on_select={{ let c = capture.clone(); Callback::from(move |r| c.dispatch(CaptureAction::Select(r))) }}
+                            diagnosis={capture_diagnosis(&capture, &dispatch)}
                             on_export={{ let c = capture.clone(); let l = link.clone(); Callback::from(move |format: &'static str| {
                                 if let Some(conn) = c.conn { l.ask(&Ask::Export { conn, format: format.into() }) }
                             }) }} />
@@ -461,7 +474,7 @@ pub fn App() -> Html {
                     }
                     <nav class="tabs" role="tablist" aria-label="Views">
                         { tab(Tab::Frames, "Frame".into(), "tab-frames") }
-                        { tab(Tab::Handshake, if capture.active() { view::handshake_tab_label(shown.as_ref().and_then(|s| s.handshake.as_deref())) } else { view::handshake_tab_label(result.as_ref().and_then(|i| i.handshake.as_ref())) }, "tab-handshake") }
+                        { tab(Tab::Handshake, if capture.active() { view::handshake_tab_label(capture.handshake().as_deref()) } else { view::handshake_tab_label(result.as_ref().and_then(|i| i.handshake.as_ref())) }, "tab-handshake") }
                         { tab(Tab::Composer, "Composer".into(), "tab-composer") }
                     </nav>
                     <div role="tabpanel" id="tabpanel" aria-labelledby={crate::tabs::TABS.iter().find(|(t, _)| *t == state.tab).map(|(_, r)| *r)}>{ main_view }</div>
@@ -469,6 +482,33 @@ pub fn App() -> Html {
             </main>
         </div>
         </ContextProvider<crate::state::HighlightCtx>>
+    }
+}
+
+/// The selected connection's Diagnosis panel: a frame evidence selects its row (scrolled into
+/// the window) on the Frame tab, a header opens the Handshake tab, a hop selects its connection.
+fn capture_diagnosis(
+    capture: &UseReducerHandle<CaptureState>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let on_select = {
+        let (c, d) = (capture.clone(), dispatch.clone());
+        Callback::from(move |row: u32| {
+            c.dispatch(CaptureAction::Scroll(
+                f64::from(row.saturating_sub(5)) * crate::components::capture_panel::TL_ROW,
+            ));
+            c.dispatch(CaptureAction::Select(row));
+            d.emit(Action::SetTab(Tab::Frames));
+        })
+    };
+    let on_conn = {
+        let c = capture.clone();
+        Callback::from(move |id| c.dispatch(CaptureAction::SelectConn(id)))
+    };
+    html! {
+        <CaptureDiagnosis diagnosis={capture.diagnosis.as_ref().map(|(d, _)| d.clone())}
+            {on_select} on_conn={on_conn}
+            on_handshake={dispatch.reform(|()| Action::SetTab(Tab::Handshake))} />
     }
 }
 

@@ -6,7 +6,8 @@ use std::rc::Rc;
 use wsinspect_core::handshake::HandshakeReport;
 use wsinspect_core::inspect::Inspection;
 use wsinspect_view::capture_view::{
-    detail_handshake, detail_inspection, Detail, Filter, FrameRow, PlotPoint, Progress, Tell,
+    detail_handshake, detail_inspection, ConnDiagnosis, Detail, Filter, FrameRow, PlotPoint,
+    Progress, Tell,
 };
 use yew::prelude::*;
 
@@ -53,6 +54,8 @@ pub struct CaptureState {
     pub plot: Option<(Rc<Vec<PlotPoint>>, u32)>,
     /// The key logs given (they stay for the next capture), or why the last could not be read.
     pub keylog: KeyLogStatus,
+    /// The selected connection's diagnoses and conformance, with its handshake analysed.
+    pub diagnosis: Option<(Rc<ConnDiagnosis>, Option<Rc<HandshakeReport>>)>,
 }
 
 /// The key logs the user gave, as the page says it.
@@ -97,6 +100,22 @@ pub enum CaptureAction {
 impl CaptureState {
     pub fn active(&self) -> bool {
         self.name.is_some()
+    }
+
+    /// The handshake the Handshake tab shows: the selected frame's connection's, or (no frame
+    /// selected, or none at all: a refused upgrade) the selected connection's.
+    pub fn handshake(&self) -> Option<Rc<HandshakeReport>> {
+        self.shown
+            .as_ref()
+            .and_then(|s| s.handshake.clone())
+            .or_else(|| self.diagnosis.as_ref().and_then(|(_, h)| h.clone()))
+    }
+
+    /// Whether the selected connection has ended (its diagnoses are known then).
+    pub fn conn_closed(&self) -> bool {
+        self.conn
+            .and_then(|id| self.progress.connections.iter().find(|c| c.id == id))
+            .is_some_and(|c| c.closed)
     }
 
     /// Frames the selected connection has so far (changes while loading: asks again).
@@ -208,6 +227,16 @@ impl Reducible for CaptureState {
                     }
                     s.plot = Some((Rc::new(points), messages));
                 }
+                Tell::Diagnosis(d) => {
+                    if Some(d.conn) != s.conn {
+                        return self;
+                    }
+                    let h = d
+                        .handshake
+                        .as_deref()
+                        .map(|h| Rc::new(wsinspect_core::handshake::analyze(h)));
+                    s.diagnosis = Some((Rc::new(*d), h));
+                }
                 Tell::Export { .. } => return self,
             },
             CaptureAction::SelectConn(id) => {
@@ -220,6 +249,7 @@ impl Reducible for CaptureState {
                 s.selected = None;
                 s.shown = None;
                 s.plot = None;
+                s.diagnosis = None;
             }
             CaptureAction::SetFilter(f) => {
                 s.filter = f;
@@ -312,6 +342,41 @@ mod tests {
         let s = s.reduce(CaptureAction::SelectConn(2));
         assert!(s.shown.is_none() && s.selected.is_none());
         assert!(!s.reduce(CaptureAction::Close).active());
+    }
+
+    #[test]
+    fn a_refused_connections_diagnosis_gives_the_handshake_tab_its_handshake() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/diagnose/proxy-dropped-upgrade.pcapng"
+        ))
+        .unwrap();
+        let mut l = Loader::new(bytes.len() as u64);
+        l.feed(&bytes).unwrap();
+        l.finish().unwrap();
+        let s = Rc::new(CaptureState::default())
+            .reduce(CaptureAction::Open("proxy.pcapng".into()))
+            .reduce(CaptureAction::Told(Tell::Done {
+                progress: l.progress(),
+                error: None,
+                ms: 1.0,
+                memory: 0,
+            }));
+        let conn = s.conn.unwrap();
+        assert!(s.conn_closed() && s.handshake().is_none());
+        // An answer for another connection is dropped.
+        let other = l.index.answer(Ask::Diagnosis { conn: conn + 2 }).unwrap();
+        let same = s.clone().reduce(CaptureAction::Told(other));
+        assert!(Rc::ptr_eq(&s, &same));
+        let d = l.index.answer(Ask::Diagnosis { conn }).unwrap();
+        let s = s.reduce(CaptureAction::Told(d));
+        let (d, _) = s.diagnosis.as_ref().unwrap();
+        assert_eq!(d.diagnoses[0].id, "proxy-dropped-upgrade");
+        // No frame to select: the Handshake tab shows the refused handshake.
+        let h = s.handshake().expect("the connection's handshake");
+        assert_eq!(h.response.as_ref().unwrap().status, 505);
+        let s = s.reduce(CaptureAction::SelectConn(conn + 2));
+        assert!(s.diagnosis.is_none() && s.handshake().is_none());
     }
 
     #[test]

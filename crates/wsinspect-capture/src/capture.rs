@@ -34,7 +34,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
 use serde::Serialize;
-use wsinspect_core::diagnose::{EndHow, TcpEnd, TcpEnds};
+use wsinspect_core::diagnose::{EndHow, HopLog, HopRequest, TcpEnd, TcpEnds};
 use wsinspect_core::session::{Event, Session, SessionConfig, Timestamp};
 use wsinspect_core::Direction;
 
@@ -240,6 +240,8 @@ pub struct Capture {
     keylog: KeyLog,
     /// The time of the last TCP segment read.
     last_time: Option<Timestamp>,
+    /// The recent requests that drop a WebSocket upgrade (a proxy's other hop).
+    hops: HopLog,
 }
 
 struct Flow {
@@ -293,6 +295,7 @@ impl Capture {
             totals: Totals::default(),
             keylog: KeyLog::new(),
             last_time: None,
+            hops: HopLog::default(),
         }
     }
 
@@ -305,6 +308,13 @@ impl Capture {
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<CaptureEvent> {
         self.events.pop_front()
+    }
+
+    /// The last requests read (of HTTP flows and WebSocket connections alike) that drop a
+    /// WebSocket upgrade, for linking a refused upgrade to the proxy's other hop
+    /// ([`wsinspect_core::diagnose::Diagnoser::finish_linked`]); bounded.
+    pub fn hops(&self) -> &HopLog {
+        &self.hops
     }
 
     /// Counts so far.
@@ -569,6 +579,9 @@ impl Capture {
         if let Some(tls) = &flow.tls {
             verdict = plaintext_verdict(verdict, tls, held);
         }
+        if !matches!(verdict, Verdict::Wait) {
+            self.remember_request(flow, held);
+        }
         match verdict {
             Verdict::Wait => {}
             Verdict::Other(FlowKind::Tls, client) if flow.tls.is_none() => {
@@ -623,6 +636,33 @@ impl Capture {
                 }
                 self.drain(flow);
             }
+        }
+    }
+
+    /// A decided flow's request head, if its first bytes are one, into the hop log.
+    fn remember_request(&mut self, flow: &Flow, held: &[Held]) {
+        let Some((side, time)) = held.iter().find_map(|h| match h {
+            Held::Data(side, _, t) => Some((*side, *t)),
+            Held::Gap(..) => None,
+        }) else {
+            return;
+        };
+        let mut head = Vec::new();
+        for h in held {
+            match h {
+                Held::Data(s, b, _) if *s == side => head.extend_from_slice(b),
+                Held::Gap(s, ..) if *s == side => break,
+                _ => {}
+            }
+            if head.len() > self.config.session.max_head {
+                break;
+            }
+        }
+        if !starts_like_request(&head) {
+            return;
+        }
+        if let Some(r) = HopRequest::of_head(flow.id, &head, time) {
+            self.hops.push(r);
         }
     }
 

@@ -285,6 +285,30 @@ struct Msg {
 /// A message time above this is in milliseconds (10^11 seconds is in the year 5138).
 const MS_FROM: f64 = 1e11;
 
+/// A HAR connection's diagnoses (docs/diagnose.md): what its handshake shows (a refusal, the
+/// Accept, the subprotocol; not the line endings, which a HAR does not keep) and the
+/// conformance its whole messages allow. How TCP ended and the frames' bits are not in a HAR,
+/// so the diagnoses that need them are never given.
+pub fn diagnose(c: &HarConnection) -> wsinspect_core::diagnose::DiagnoseReport {
+    let mut d = wsinspect_core::diagnose::Diagnoser::new();
+    d.push_stream(Some(&c.handshake), None);
+    // A message of an unknown type is nobody's.
+    for m in c
+        .messages
+        .iter()
+        .filter(|m| m.direction != Direction::Unknown)
+    {
+        let findings: Vec<Finding> = c
+            .findings
+            .iter()
+            .filter(|f| f.index == m.index)
+            .map(|f| f.finding.clone())
+            .collect();
+        d.push_message(m.direction, m.opcode.0, &findings);
+    }
+    d.finish(&wsinspect_core::diagnose::TcpEnds::UNKNOWN)
+}
+
 /// Read a whole HAR file.
 ///
 /// ```

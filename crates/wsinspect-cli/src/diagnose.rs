@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use wsinspect_capture::CaptureEvent;
-use wsinspect_core::diagnose::{DiagnoseReport, Diagnoser};
+use wsinspect_core::diagnose::{DiagnoseReport, Diagnoser, HopLog};
 use wsinspect_core::session::Timestamp;
 use wsinspect_view::diagnose::render_report;
 
@@ -15,8 +15,9 @@ pub struct Diagnosers {
 }
 
 impl Diagnosers {
-    /// Take an event of the capture; when a connection closes, its report.
-    pub fn track(&mut self, e: &CaptureEvent) -> Option<DiagnoseReport> {
+    /// Take an event of the capture; when a connection closes, its report (a refused upgrade
+    /// linked to the proxy's other hop, when `hops` holds it).
+    pub fn track(&mut self, e: &CaptureEvent, hops: &HopLog) -> Option<DiagnoseReport> {
         match e {
             CaptureEvent::Connection(c) => {
                 self.open.insert(c.id, (Diagnoser::new(), c.time));
@@ -28,7 +29,7 @@ impl Diagnosers {
             }
             CaptureEvent::Closed { connection, ends } => {
                 let (d, _) = self.open.remove(connection)?;
-                return Some(d.finish(ends));
+                return Some(d.finish_linked(ends, *connection, hops));
             }
             CaptureEvent::Note(_) | CaptureEvent::OtherFlow(_) | CaptureEvent::Tls { .. } => {}
         }

@@ -8,8 +8,10 @@ use anyhow::Result;
 use serde::Serialize;
 use wsinspect_capture::har::{self, HarCapture, HarConnection, HarFinding, HarMessage};
 use wsinspect_core::common::escape_controls;
+use wsinspect_core::diagnose::{Conformance, Diagnosis};
 use wsinspect_core::handshake::{CheckResult, Kind, Status, Summary};
 use wsinspect_core::Direction;
+use wsinspect_view::diagnose::render_report;
 
 /// The output mode.
 pub enum Mode {
@@ -40,6 +42,10 @@ struct ConnectionDoc<'a> {
     messages: &'a [HarMessage],
     findings: &'a [HarFinding],
     notes: &'a [&'static str],
+    /// What applies without TCP and frame headers: the handshake's diagnoses (docs/diagnose.md).
+    diagnoses: Vec<Diagnosis>,
+    /// Each peer's conformance, from the whole messages.
+    conformance: Conformance,
 }
 
 /// The handshake report's summary: its form, counts and checks (the rebuilt heads too).
@@ -134,7 +140,10 @@ fn line<T: Serialize>(
 }
 
 fn connection_doc(c: &HarConnection) -> ConnectionDoc<'_> {
+    let report = har::diagnose(c);
     ConnectionDoc {
+        diagnoses: report.diagnoses,
+        conformance: report.conformance,
         id: c.id,
         entry: c.entry,
         url: &c.url,
@@ -164,6 +173,7 @@ fn summary_text(capture: &HarCapture) -> String {
             escape_controls(&c.url),
             c.entry
         ));
+        s.push_str(&render_report(&har::diagnose(c), None, "  "));
         match c.status {
             Some(status) => s.push_str(&format!("  upgrade: HTTP {status}\n")),
             None => s.push_str("  upgrade: no response recorded\n"),

@@ -309,7 +309,7 @@ impl Sink {
             if !shown.admit(&e) {
                 continue;
             }
-            let report = diag.track(&e);
+            let report = diag.track(&e, capture.hops());
             match self {
                 Sink::Jsonl(payloads) => match &e {
                     CaptureEvent::Connection(c) => json_line(out, &other(c.id, "connection", c))?,

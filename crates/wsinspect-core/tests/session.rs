@@ -176,7 +176,7 @@ Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n
     let body: u64 = events
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::Body { len } => Some(len),
+            EventKind::Body { len, .. } => Some(len),
             _ => None,
         })
         .sum();

@@ -14,12 +14,16 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+mod diagnosis;
+pub use diagnosis::ConnDiagnosis;
+
 use serde::{Deserialize, Serialize};
 use wsinspect_capture::har::{self, HarCapture};
 use wsinspect_capture::tls::{ProblemKind, TlsReport};
 use wsinspect_capture::{
     Capture, CaptureConfig, CaptureError, CaptureEvent, Connection, FlowKind, OtherFlow,
 };
+use wsinspect_core::diagnose::HopLog;
 use wsinspect_core::finding::{Finding, Rule, Severity};
 use wsinspect_core::inspect::notation::Notation;
 use wsinspect_core::inspect::{inspect, InspectOptions, Inspection};
@@ -104,6 +108,9 @@ pub struct ConnSummary {
     /// A wss connection's TLS (known when it ends).
     #[serde(default)]
     pub tls: Option<TlsSummary>,
+    /// Its diagnoses' ids, causes first (known when it ends; docs/diagnose.md).
+    #[serde(default)]
+    pub diagnoses: Vec<String>,
 }
 
 /// What a TLS flow was and how far it was decrypted, as the page shows it.
@@ -390,6 +397,11 @@ pub enum Ask {
         /// The connection.
         conn: u64,
     },
+    /// A connection's diagnoses and conformance.
+    Diagnosis {
+        /// The connection.
+        conn: u64,
+    },
     /// A connection's messages as `jsonl` or `csv`.
     Export {
         /// The connection.
@@ -445,6 +457,8 @@ pub enum Tell {
         /// How many messages there are (more than the points when thinned).
         messages: u32,
     },
+    /// A connection's diagnoses and conformance.
+    Diagnosis(Box<ConnDiagnosis>),
     /// An export.
     Export {
         /// A file name.
@@ -572,6 +586,7 @@ pub struct Index {
     cache: Option<(u64, Filter, usize, ViewResult)>,
     tls_flows: Vec<TlsFlow>,
     tls_flow_count: u64,
+    diagnoses: diagnosis::Diagnoses,
 }
 
 fn addr(a: &SocketAddr) -> String {
@@ -627,6 +642,13 @@ impl Index {
 
     /// Take one capture event.
     pub fn push(&mut self, e: CaptureEvent) {
+        self.push_linked(e, None);
+    }
+
+    /// [`Index::push`], with the capture's recent requests (to link a refused upgrade to the
+    /// proxy's other hop).
+    pub fn push_linked(&mut self, e: CaptureEvent, hops: Option<&HopLog>) {
+        self.track_diagnoses(&e, hops);
         match e {
             CaptureEvent::Connection(c) => self.connection(&c),
             CaptureEvent::Event { connection, event } => self.event(connection, *event),
@@ -819,6 +841,8 @@ impl Index {
     /// Take a whole HAR.
     pub fn push_har(&mut self, har: HarCapture) {
         for hc in har.connections {
+            let id = hc.id;
+            let report = wsinspect_capture::har::diagnose(&hc);
             let start_ns = hc.messages.iter().find_map(|m| m.time).map(secs_ns);
             let mut head = hc.request_head.clone().into_bytes();
             if let Some(r) = &hc.response_head {
@@ -907,6 +931,7 @@ impl Index {
             c.summary.closed = true;
             self.kept += kept;
             self.frames += frames;
+            self.keep_diagnoses(id, report, None);
         }
     }
 
@@ -982,6 +1007,7 @@ impl Index {
         }
         c.summary.messages[s] = report.messages.len() as u64;
         self.frames += report.frames.len() as u64;
+        self.diagnose_inspection(1, i);
     }
 
     /// Answer the page.
@@ -999,6 +1025,7 @@ impl Index {
                 .map(|d| Tell::Detail(Box::new(d))),
             Ask::Export { conn, format } => self.export(conn, &format),
             Ask::Plot { conn } => self.plot(conn),
+            Ask::Diagnosis { conn } => self.diagnosis(conn).map(|d| Tell::Diagnosis(Box::new(d))),
             // The reader's business (the worker's loop), not the index's.
             Ask::Stop | Ask::KeyLog { .. } => None,
         }
@@ -1546,7 +1573,7 @@ impl Loader {
                 let r = c.feed(bytes);
                 self.format = c.totals().format.map(str::to_string);
                 while let Some(e) = c.poll_event() {
-                    self.index.push(e);
+                    self.index.push_linked(e, Some(c.hops()));
                 }
                 r.map_err(|e| e.to_string())
             }
@@ -1570,7 +1597,7 @@ impl Loader {
             LoadState::Capture(mut c) => {
                 let r = c.finish();
                 while let Some(e) = c.poll_event() {
-                    self.index.push(e);
+                    self.index.push_linked(e, Some(c.hops()));
                 }
                 self.other = c.totals().other_flows;
                 self.packets = c.totals().packets;

@@ -4,8 +4,9 @@
 use std::fmt::Write as _;
 
 use wsinspect_core::common::escape_controls;
+use wsinspect_core::common::Direction;
 use wsinspect_core::diagnose::explain::ExplainMatch;
-use wsinspect_core::diagnose::{Class, Evidence};
+use wsinspect_core::diagnose::{Class, ClassVerdict, Evidence};
 use wsinspect_core::diagnose::{Conformance, DiagnoseReport, Diagnosis, PeerConformance, Verdict};
 use wsinspect_core::session::Timestamp;
 
@@ -73,11 +74,7 @@ fn peer_text(p: &PeerConformance) -> String {
         let v = p.get(*c);
         match v.verdict {
             Verdict::Fail => {
-                let rule = v
-                    .rule
-                    .map(|r| serde_json::to_value(r).ok())
-                    .and_then(|v| v.and_then(|v| v.as_str().map(str::to_string)))
-                    .unwrap_or_default();
+                let rule = rule_name(v);
                 let at = match (v.direction, v.frame) {
                     (Some(d), Some(f)) => format!(" at {d} frame {f}"),
                     _ => String::new(),
@@ -138,53 +135,57 @@ pub fn render_explain(text: &str, matches: &[ExplainMatch]) -> String {
 }
 
 /// One evidence item as the page shows it: where, what, and where a click goes.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EvidenceItem {
     /// `[server, frame 3, offset 120] ...`: the item in words.
     pub text: String,
-    /// The frame row of the pasted stream it is about (the trailing unfinished frame counts),
-    /// when that frame is in the input.
+    /// The frame row it is about (of the pasted stream, or of the capture's connection: its
+    /// rows in capture order), when that frame is there.
     pub frame: Option<usize>,
+    /// It is about the opening handshake (a click opens the Handshake tab).
+    #[serde(default)]
+    pub handshake: bool,
+    /// It is about another connection of the same capture (the proxy's other hop).
+    #[serde(default)]
+    pub connection: Option<u64>,
 }
 
-/// One diagnosis of pasted input, for the page's Diagnosis panel.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+/// One diagnosis, for the page's Diagnosis panel.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DiagnosisItem {
     /// The stable id (`accept-mismatch`).
     pub id: String,
     /// `error`, `warning`, ...
-    pub severity: &'static str,
+    pub severity: String,
     /// The sentence: the cause and what to change.
     pub message: String,
-    /// Its evidence; an item without a frame is about the handshake.
+    /// Its evidence.
     pub evidence: Vec<EvidenceItem>,
     /// What the common clients print for it (`chromium: "..."`).
     pub clients_print: Vec<String>,
 }
 
-/// The diagnoses of a pasted input (its handshake and its frames, as `wsinspect decode` and
-/// `handshake` give them): how TCP ended is unknown, so only what the bytes show.
-pub fn pasted_diagnoses(i: &wsinspect_core::inspect::Inspection) -> Vec<DiagnosisItem> {
-    // The page's frame rows: the complete frames, then the unfinished one the input ends in
-    // (text after the 101 often is one).
-    let frames = i.frames.as_ref().map_or(0, crate::view::row_count);
-    let report = wsinspect_core::diagnose::diagnose_stream(i.handshake.as_ref(), i.frames.as_ref());
-    report
-        .diagnoses
+/// The page's items of `diagnoses`: times from `origin`, each evidence's frame row by `row`
+/// (its direction and frame index in that direction; `None`: not shown).
+pub fn diagnosis_items(
+    diagnoses: &[Diagnosis],
+    origin: Option<Timestamp>,
+    row: impl Fn(&Evidence) -> Option<usize>,
+) -> Vec<DiagnosisItem> {
+    diagnoses
         .iter()
         .map(|d| DiagnosisItem {
             id: d.id.to_string(),
-            severity: d.severity.as_str(),
+            severity: d.severity.as_str().to_string(),
             message: escape_controls(&d.message),
             evidence: d
                 .evidence
                 .iter()
                 .map(|e| EvidenceItem {
-                    text: evidence_text(e, None),
-                    frame: e
-                        .frame
-                        .and_then(|f| usize::try_from(f).ok())
-                        .filter(|&f| f < frames),
+                    text: evidence_text(e, origin),
+                    frame: e.frame.and_then(|_| row(e)),
+                    handshake: e.frame.is_none() && e.offset.is_some() && e.connection.is_none(),
+                    connection: e.connection,
                 })
                 .collect(),
             clients_print: d
@@ -195,6 +196,92 @@ pub fn pasted_diagnoses(i: &wsinspect_core::inspect::Inspection) -> Vec<Diagnosi
                 .collect(),
         })
         .collect()
+}
+
+/// The diagnoses of a pasted input (its handshake and its frames, as `wsinspect decode` and
+/// `handshake` give them): how TCP ended is unknown, so only what the bytes show.
+pub fn pasted_diagnoses(i: &wsinspect_core::inspect::Inspection) -> Vec<DiagnosisItem> {
+    // The page's frame rows: the complete frames, then the unfinished one the input ends in
+    // (text after the 101 often is one).
+    let frames = i.frames.as_ref().map_or(0, crate::view::row_count);
+    let report = wsinspect_core::diagnose::diagnose_stream(i.handshake.as_ref(), i.frames.as_ref());
+    diagnosis_items(&report.diagnoses, None, |e| {
+        e.frame
+            .and_then(|f| usize::try_from(f).ok())
+            .filter(|&f| f < frames)
+    })
+}
+
+/// One conformance class of a connection, for the page's compact table.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ConformanceRow {
+    /// The class (`framing`, ...).
+    pub class: String,
+    /// The client's verdict, then the server's.
+    pub peers: [VerdictCell; 2],
+}
+
+/// One peer's verdict for one class.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VerdictCell {
+    /// `pass`, `fail` or `not_exercised`.
+    pub verdict: String,
+    /// For a fail: the rule and where (`reserved-bits at server frame 2`), and what was wrong.
+    pub text: String,
+    /// For a fail: the offending frame's row, when it is shown.
+    pub frame: Option<usize>,
+}
+
+/// The conformance table: one row per class, the client's and the server's verdicts; a fail's
+/// frame row by `row` (its direction and frame index).
+pub fn conformance_rows(
+    c: &Conformance,
+    row: impl Fn(Direction, u64) -> Option<usize>,
+) -> Vec<ConformanceRow> {
+    Class::ALL
+        .iter()
+        .map(|&class| {
+            let cell = |p: &PeerConformance| {
+                let v = p.get(class);
+                let verdict = match v.verdict {
+                    Verdict::Pass => "pass",
+                    Verdict::Fail => "fail",
+                    Verdict::NotExercised => "not_exercised",
+                };
+                let (text, frame) = if v.verdict == Verdict::Fail {
+                    let rule = rule_name(v);
+                    let at = match (v.direction, v.frame) {
+                        (Some(d), Some(f)) => format!(" at {d} frame {f}"),
+                        _ => String::new(),
+                    };
+                    let msg = v
+                        .message
+                        .as_deref()
+                        .map_or(String::new(), |m| format!(": {}", escape_controls(m)));
+                    let frame = v.direction.zip(v.frame).and_then(|(d, f)| row(d, f));
+                    (format!("{rule}{at}{msg}"), frame)
+                } else {
+                    (String::new(), None)
+                };
+                VerdictCell {
+                    verdict: verdict.into(),
+                    text,
+                    frame,
+                }
+            };
+            ConformanceRow {
+                class: class.as_str().into(),
+                peers: [cell(&c.client), cell(&c.server)],
+            }
+        })
+        .collect()
+}
+
+fn rule_name(v: &ClassVerdict) -> String {
+    v.rule
+        .map(|r| serde_json::to_value(r).ok())
+        .and_then(|v| v.and_then(|v| v.as_str().map(str::to_string)))
+        .unwrap_or_default()
 }
 
 /// One likely cause of an error text, for the page's "paste the error your client printed".

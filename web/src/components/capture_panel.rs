@@ -30,6 +30,9 @@ pub struct Props {
     pub on_scroll: Callback<f64>,
     pub on_select: Callback<u32>,
     pub on_export: Callback<&'static str>,
+    /// Shown first under the connection's title (its Diagnosis panel).
+    #[prop_or_default]
+    pub diagnosis: Html,
 }
 
 /// The rows `[start, end)` to ask for at a scroll position.
@@ -162,7 +165,7 @@ fn connection_row(c: &ConnSummary, pos: usize, sel: bool, on_conn: &Callback<u64
             <span class="num" title="frames: client / server">{ format!("{} / {}", c.frames[0], c.frames[1]) }</span>
             <span class="num" title="messages: client / server">{ format!("{} / {}", c.messages[0], c.messages[1]) }</span>
             <span class="num" title="bytes: client / server">{ format!("{} / {}", grouped(c.bytes[0]), grouped(c.bytes[1])) }</span>
-            <span class="findings">{ findings_cell(c) }</span>
+            <span class="findings">{ super::capture_diagnosis::badge(c) }{ findings_cell(c) }</span>
             <span class={classes!("upgrade", (!upgrade_ok).then_some("bad"))} title={ext.clone()}>{ c.upgrade.clone() }
                 if let Some(t) = &c.tls { { " " }{ tls_badge(t, true) } }
                 if !ext.is_empty() { <br/><span class="muted small">{ ext }</span> }</span>
@@ -516,6 +519,7 @@ pub fn CapturePanel(props: &Props) -> Html {
             if let Some(c) = conn {
                 <h3 class="conn-title">{ format!("Connection {}: ", c.id) }<span class="mono">{ c.client.clone() }</span>
                     { " (client, left) ↔ " }<span class="mono">{ c.server.clone() }</span>{ " (server, right)" }</h3>
+                { props.diagnosis.clone() }
                 if let Some((points, messages)) = &s.plot {
                     if !points.is_empty() { { plot(points, *messages, s.selected, &props.on_select) } }
                 }

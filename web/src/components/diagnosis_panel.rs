@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use wsinspect_core::inspect::Inspection;
-use wsinspect_view::diagnose::{explain_items, pasted_diagnoses};
+use wsinspect_view::diagnose::{explain_items, pasted_diagnoses, DiagnosisItem};
 use yew::prelude::*;
 
 use super::frame_detail::Same;
@@ -18,6 +18,45 @@ pub struct Props {
     pub on_frame: Callback<usize>,
     /// An evidence item about the handshake was clicked.
     pub on_handshake: Callback<()>,
+}
+
+/// The diagnoses with their evidence, each item a button: a frame row selects that frame, a
+/// header opens the Handshake tab, another connection (`on_conn`, in a capture) selects it.
+/// Shared by the pasted input's panel and a capture's connection.
+pub fn diagnosis_list(
+    diagnoses: &[DiagnosisItem],
+    on_frame: &Callback<usize>,
+    on_handshake: &Callback<()>,
+    on_conn: Option<&Callback<u64>>,
+) -> Html {
+    let items = diagnoses.iter().map(|d| {
+        let evidence = d.evidence.iter().map(|e| {
+            let target = match (e.frame, e.connection, on_conn) {
+                (Some(f), ..) => Some((on_frame.reform(move |_: MouseEvent| f), format!("Show frame {f}"))),
+                (None, Some(c), Some(on_conn)) => Some((on_conn.reform(move |_: MouseEvent| c), format!("Show connection {c}"))),
+                _ if e.handshake => Some((on_handshake.reform(|_: MouseEvent| ()), "Show the handshake".to_string())),
+                _ => None,
+            };
+            match target {
+                Some((onclick, label)) => html! { <li><button class="link" data-role="evidence"
+                    data-frame={e.frame.map(|f| f.to_string())} data-connection={e.connection.map(|c| c.to_string())}
+                    data-handshake={e.handshake.then_some("true")} title={label} {onclick}>{ e.text.clone() }</button></li> },
+                None => html! { <li data-role="evidence">{ e.text.clone() }</li> },
+            }
+        });
+        html! {
+            <li class={classes!("diagnosis", d.severity.clone())} data-role="diagnosis" data-id={d.id.clone()}>
+                <p><strong>{ format!("{} ({})", d.id, d.severity) }</strong>{ ": " }{ d.message.clone() }</p>
+                <ul class="evidence">{ for evidence }</ul>
+                if !d.clients_print.is_empty() {
+                    <details><summary>{ "What clients print" }</summary>
+                        <ul>{ for d.clients_print.iter().map(|c| html! { <li class="mono">{ c.clone() }</li> }) }</ul>
+                    </details>
+                }
+            </li>
+        }
+    });
+    html! { <ul class="diagnoses" data-role="diagnoses">{ for items }</ul> }
 }
 
 #[component]
@@ -41,27 +80,6 @@ pub fn DiagnosisPanel(props: &Props) -> Html {
         })
     };
     let causes = explain_items(&error_text);
-    let items = diagnoses.iter().map(|d| {
-        let evidence = d.evidence.iter().map(|e| {
-            let (onclick, label) = match e.frame {
-                Some(f) => (props.on_frame.reform(move |_: MouseEvent| f), format!("Show frame {f}")),
-                None => (props.on_handshake.reform(|_: MouseEvent| ()), "Show the handshake".to_string()),
-            };
-            html! { <li><button class="link" data-role="evidence"
-                data-frame={e.frame.map(|f| f.to_string())} title={label} {onclick}>{ e.text.clone() }</button></li> }
-        });
-        html! {
-            <li class={classes!("diagnosis", d.severity)} data-role="diagnosis" data-id={d.id.clone()}>
-                <p><strong>{ format!("{} ({})", d.id, d.severity) }</strong>{ ": " }{ d.message.clone() }</p>
-                <ul class="evidence">{ for evidence }</ul>
-                if !d.clients_print.is_empty() {
-                    <details><summary>{ "What clients print" }</summary>
-                        <ul>{ for d.clients_print.iter().map(|c| html! { <li class="mono">{ c.clone() }</li> }) }</ul>
-                    </details>
-                }
-            </li>
-        }
-    });
     let result = (!error_text.trim().is_empty()).then(|| {
         if causes.is_empty() {
             return html! { <p class="muted" data-role="explain-result">{ "No known cause prints this. Paste the handshake and frames to read their diagnoses." }</p> };
@@ -82,7 +100,7 @@ pub fn DiagnosisPanel(props: &Props) -> Html {
         <section class="card diagnosis-panel" aria-labelledby="diagnosis-h">
             if !diagnoses.is_empty() {
                 <h2 id="diagnosis-h">{ "Diagnosis" }</h2>
-                <ul class="diagnoses" data-role="diagnoses">{ for items }</ul>
+                { diagnosis_list(&diagnoses, &props.on_frame, &props.on_handshake, None) }
             }
             <div class="explain">
                 <label for="explain-input" id={diagnoses.is_empty().then_some("diagnosis-h")}>{ "Paste the error your client printed " }</label>

@@ -1,6 +1,7 @@
 //! One component per file; props are data and callbacks.
 
 pub mod bit_grid;
+pub mod capture_diagnosis;
 pub mod capture_panel;
 pub mod composer;
 pub mod diagnosis_panel;

@@ -82,12 +82,44 @@ fn the_refusal_and_the_idle_timeout_say_what_they_found() {
     ]);
     let c = &v["connections"][0];
     let m = c["diagnoses"][0]["message"].as_str().unwrap();
-    assert!(m.contains("505") && m.contains("Server: nginx"), "{m}");
+    assert!(m.contains("505") && m.contains("as HTTP/1.0"), "{m}");
     assert_eq!(c["diagnoses"][1]["id"], "upgrade-refused");
-    assert!(c["diagnoses"][1]["evidence"][1]["what"]
-        .as_str()
+    let refusal = c["diagnoses"][1]["evidence"][1]["what"].as_str().unwrap();
+    assert!(
+        refusal.contains("505 HTTP Version Not Supported"),
+        "{refusal}"
+    );
+    // The refusal's body, as the backend wrote it (through nginx).
+    assert!(
+        refusal.ends_with("75 byte(s) of HTTP body: \"Failed to open a WebSocket connection: unsupported HTTP version: HTTP/1.0.\""),
+        "{refusal}"
+    );
+    // The proxy's own request to the backend is in the capture: every refused connection is
+    // linked to an HTTP flow of it, sent as HTTP/1.0 without the upgrade.
+    let http: Vec<u64> = v["other_flows"]
+        .as_array()
         .unwrap()
-        .contains("505 HTTP Version Not Supported"));
+        .iter()
+        .filter(|f| f["kind"] == "http")
+        .map(|f| f["id"].as_u64().unwrap())
+        .collect();
+    let mut linked = Vec::new();
+    for c in v["connections"].as_array().unwrap() {
+        let p = &c["diagnoses"][0];
+        assert_eq!(p["id"], "proxy-dropped-upgrade");
+        let hop = p["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["connection"].is_u64())
+            .unwrap_or_else(|| panic!("{p}"));
+        let id = hop["connection"].as_u64().unwrap();
+        assert!(http.contains(&id), "{id} {http:?}");
+        assert!(hop["what"].as_str().unwrap().contains("`GET / HTTP/1.0`"));
+        linked.push(id);
+    }
+    linked.dedup();
+    assert_eq!(linked.len(), 3, "each refusal has its own hop: {linked:?}");
     // What the clients printed in that very run is among what the diagnosis lists.
     let prints = c["diagnoses"][0]["clients_print"].to_string();
     assert!(

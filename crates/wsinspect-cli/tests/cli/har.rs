@@ -18,9 +18,15 @@ fn har_summary_gives_the_url_status_checks_counts_and_findings() {
     let s = stdout(&["pcap", &file("edited.har")], b"");
     assert!(s.contains("connection 1: ws://127.0.0.1:"), "{s}");
     assert!(
-        s.contains("/echo (HAR entry 0)\n  upgrade: HTTP 101\n"),
+        s.contains("/echo (HAR entry 0)\n  diagnosis: nothing wrong found\n"),
         "{s}"
     );
+    // Its close code 1005 and bad UTF-8 fail the server's conformance (whole messages only).
+    assert!(
+        s.contains("  conformance of the server: utf8 FAIL (invalid-utf8); close FAIL (invalid-close-code); not exercised: framing,"),
+        "{s}"
+    );
+    assert!(s.contains("  upgrade: HTTP 101\n"), "{s}");
     assert!(
         s.contains(
             "  handshake: 23 check(s) passed, 0 failed, 0 warned, 4 not knowable from a HAR\n"
@@ -39,9 +45,10 @@ fn har_summary_gives_the_url_status_checks_counts_and_findings() {
     );
     assert!(s.contains("connection 2: ws://127.0.0.1:"), "{s}");
     assert!(
-        s.contains("/refuse (HAR entry 1)\n  upgrade: no response recorded\n"),
+        s.contains("/refuse (HAR entry 1)\n  diagnosis: nothing wrong found\n"),
         "{s}"
     );
+    assert!(s.contains("  upgrade: no response recorded\n"), "{s}");
     assert_eq!(
         s.matches("a HAR holds messages, not frames").count(),
         2,
@@ -180,4 +187,31 @@ fn har_summary_in_the_docs_is_what_the_command_prints() {
     let example = &docs[start..];
     let example = &example[..example.find("```").unwrap()];
     assert_eq!(example, s);
+}
+
+#[test]
+fn a_refused_har_entry_is_diagnosed_in_the_text_and_the_json() {
+    let s = stdout(&["pcap", &file("mitmproxy.har")], b"");
+    assert!(
+        s.contains("/refuse (HAR entry 1)\n  diagnosis upgrade-refused (error): The server answered the upgrade with `HTTP/1.1 403 Forbidden`"),
+        "{s}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&["pcap", "--json", &file("mitmproxy.har")], b"")).unwrap();
+    let c = &v["connections"];
+    assert_eq!(c[0]["diagnoses"], serde_json::json!([]));
+    assert_eq!(c[0]["conformance"]["client"]["utf8"]["verdict"], "pass");
+    assert_eq!(c[1]["diagnoses"][0]["id"], "upgrade-refused");
+    assert_eq!(
+        c[1]["conformance"]["server"]["framing"]["verdict"],
+        "not_exercised"
+    );
+    // The healthy HARs give none.
+    for f in ["echo.har", "echo.playwright.har"] {
+        let v: serde_json::Value =
+            serde_json::from_str(&stdout(&["pcap", "--json", &file(f)], b"")).unwrap();
+        for c in v["connections"].as_array().unwrap() {
+            assert_eq!(c["diagnoses"], serde_json::json!([]), "{f}");
+        }
+    }
 }

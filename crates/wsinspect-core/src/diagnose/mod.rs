@@ -24,10 +24,12 @@ use crate::wire::header::Header;
 
 pub mod conformance;
 pub mod explain;
+pub mod hops;
 mod opening;
 pub mod table;
 
 pub use conformance::{Class, ClassVerdict, Conformance, PeerConformance, Verdict};
+pub use hops::{HopLog, HopRequest};
 pub use opening::handshake_diagnoses;
 pub use table::{Client, ClientPrint, DiagnosisDef, DiagnosisId, DIAGNOSES};
 
@@ -100,6 +102,9 @@ pub struct Evidence {
     pub time: Option<Timestamp>,
     /// What it shows.
     pub what: String,
+    /// Another connection of the same capture it is about (the proxy's other hop), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<u64>,
 }
 
 /// A diagnosis of one connection.
@@ -154,6 +159,7 @@ impl At {
             offset: Some(self.offset),
             time: self.time,
             what,
+            connection: None,
         }
     }
 }
@@ -230,10 +236,15 @@ struct Handshake {
 /// Diagnoses one connection from its events (see the module docs).
 pub struct Diagnoser {
     request: Option<HttpHead>,
+    request_time: Option<Timestamp>,
     response: Option<(HttpHead, u64, Option<Timestamp>)>,
     handshake: Option<Box<Handshake>>,
     accepted: bool,
     body: u64,
+    /// The first bytes of the server's HTTP body (a refusal's text).
+    body_text: Vec<u8>,
+    /// Fed session events (so the body is known), not a decoded stream.
+    events: bool,
     deflate: bool,
     client: Side,
     server: Side,
@@ -253,11 +264,14 @@ impl Diagnoser {
     pub fn new() -> Diagnoser {
         Diagnoser {
             request: None,
+            request_time: None,
             response: None,
             handshake: None,
             // Until an upgrade event says otherwise (a capture that joined after it).
             accepted: true,
             body: 0,
+            body_text: Vec::new(),
+            events: false,
             deflate: false,
             client: Side::default(),
             server: Side::default(),
@@ -276,11 +290,22 @@ impl Diagnoser {
 
     /// Take the next event of the connection.
     pub fn push(&mut self, e: &Event) {
+        self.events = true;
         match &e.kind {
-            EventKind::Request(h) => self.request = Some(h.clone()),
+            EventKind::Request(h) => {
+                self.request = Some(h.clone());
+                self.request_time = e.time;
+            }
             EventKind::Response(h) => self.response = Some((h.clone(), e.start, e.time)),
             EventKind::Upgrade(u) => self.upgrade(u, e.time),
-            EventKind::Body { len } => self.body += len,
+            EventKind::Body { len, prefix } => {
+                self.body += len;
+                if e.direction == Direction::Server {
+                    let room = crate::session::BODY_PREFIX.saturating_sub(self.body_text.len());
+                    let take = prefix.0.len().min(room);
+                    self.body_text.extend_from_slice(&prefix.0[..take]);
+                }
+            }
             EventKind::Frame(f) => self.frame(e.direction, &FrameFacts::of_event(f, e.time)),
             EventKind::Message(m) => {
                 self.conformance
@@ -326,6 +351,17 @@ impl Diagnoser {
         }
         if let Some(i) = &r.incomplete {
             self.incomplete(r.direction, i, None);
+        }
+    }
+
+    /// Take a whole message recorded without its frames (a HAR's): what it exercises and
+    /// the findings made on it, for the conformance.
+    pub fn push_message(&mut self, d: Direction, opcode: u8, findings: &[Finding]) {
+        if opcode < 8 {
+            self.conformance.message(d, opcode, 1, false);
+        }
+        for f in findings {
+            self.conformance.finding(d, f, None, 0);
         }
     }
 
@@ -432,7 +468,10 @@ impl Diagnoser {
     pub fn finish(self, ends: &TcpEnds) -> DiagnoseReport {
         let mut out = Vec::new();
         if let Some(h) = &self.handshake {
-            out = handshake_diagnoses(&h.report, h.start, h.time, self.body);
+            // The body is known when the connection's events were read (not for a pasted or
+            // HAR handshake, whose body is not given).
+            let body = self.events.then_some((self.body, &self.body_text[..]));
+            out = handshake_diagnoses(&h.report, h.start, h.time, body);
         }
         for d in [Direction::Server, Direction::Client] {
             self.frame_diagnoses(d, &mut out);
@@ -448,6 +487,34 @@ impl Diagnoser {
             diagnoses: out,
             conformance,
         }
+    }
+
+    /// [`Diagnoser::finish`], with the capture's recent requests that dropped the upgrade
+    /// (`hops`): a refused upgrade of this connection (`me`) whose request went on to the
+    /// backend without it is linked to that other connection (see [`hops`]).
+    pub fn finish_linked(self, ends: &TcpEnds, me: u64, hops: &HopLog) -> DiagnoseReport {
+        let link = self.hop(me, hops).cloned();
+        let status = self
+            .handshake
+            .as_ref()
+            .and_then(|h| h.report.response.as_ref())
+            .map_or(0, |r| r.status);
+        let mut r = self.finish(ends);
+        if let Some(hop) = link {
+            opening::link_hop(&mut r.diagnoses, status, &hop);
+        }
+        r
+    }
+
+    /// The other hop of this connection's refused upgrade, if the log has it.
+    fn hop<'a>(&self, me: u64, hops: &'a HopLog) -> Option<&'a HopRequest> {
+        let h = self.handshake.as_ref()?;
+        let res = h.report.response.as_ref()?;
+        let req = h.report.request.as_ref()?;
+        if res.status == 101 {
+            return None;
+        }
+        hops.find(me, &req.target, self.request_time?, h.time?)
     }
 
     fn frame_diagnoses(&self, d: Direction, out: &mut Vec<Diagnosis>) {
@@ -549,6 +616,7 @@ impl Diagnoser {
             offset: None,
             time: end.time,
             what: format!("the {closer} ended TCP ({how})"),
+            connection: None,
         };
         match (&self.client.close, &self.server.close) {
             (None, None) => {

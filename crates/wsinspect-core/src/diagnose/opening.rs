@@ -2,18 +2,19 @@
 //! a wrong Accept with its mistake, an unechoed subprotocol, bare LF lines. Built from the
 //! handshake analysis' checks, so each rule stays where it is checked.
 
-use super::{Diagnosis, DiagnosisId, Evidence};
+use super::{Diagnosis, DiagnosisId, Evidence, HopRequest};
 use crate::common::Direction;
 use crate::handshake::{accept::Mistake, CheckId, HandshakeReport, Status};
 use crate::session::Timestamp;
 
-/// The diagnoses a handshake allows: a refusal (with `body` bytes of HTTP body after it), the
-/// Accept, the subprotocol, the line endings. `start` and `time` place the response.
+/// The diagnoses a handshake allows: a refusal (with its HTTP body when known: how many bytes,
+/// and the first of them), the Accept, the subprotocol, the line endings. `start` and `time`
+/// place the response.
 pub fn handshake_diagnoses(
     report: &HandshakeReport,
     start: u64,
     time: Option<Timestamp>,
-    body: u64,
+    body: Option<(u64, &[u8])>,
 ) -> Vec<Diagnosis> {
     let ev = |d: Direction, what: String| Evidence {
         direction: d,
@@ -21,6 +22,7 @@ pub fn handshake_diagnoses(
         offset: Some(if d == Direction::Server { start } else { 0 }),
         time: if d == Direction::Server { time } else { None },
         what,
+        connection: None,
     };
     let mut out = Vec::new();
     let Some(res) = &report.response else {
@@ -33,7 +35,13 @@ pub fn handshake_diagnoses(
         ));
         let mut evidence = vec![ev(
             Direction::Server,
-            format!("the response `{line}`, then {body} byte(s) of HTTP body"),
+            match body {
+                Some((n, text)) => format!(
+                    "the response `{line}`, then {n} byte(s) of HTTP body{}",
+                    body_quote(n, text)
+                ),
+                None => format!("the response `{line}`"),
+            },
         )];
         if matches!(res.status, 400 | 426 | 505) {
             evidence.insert(
@@ -48,7 +56,7 @@ pub fn handshake_diagnoses(
             out.push(Diagnosis::new(
                 DiagnosisId::ProxyDroppedUpgrade,
                 format!(
-                    "The upgrade was answered {} although the client asked for it: a proxy in between does not forward WebSocket{}; make it pass the Upgrade and Connection headers on over HTTP/1.1 (nginx: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\").",
+                    "The upgrade was answered {} although the client asked for it: a proxy in between does not forward WebSocket{}; {PROXY_REMEDY}.",
                     res.status,
                     crate::common::escape_controls(&by)
                 ),
@@ -117,6 +125,66 @@ pub fn handshake_diagnoses(
         ));
     }
     out
+}
+
+/// The body's first bytes as inert one-line text: `: "<html>..."` (controls and line breaks
+/// escaped, at most what the session kept), or nothing without a body.
+fn body_quote(body: u64, text: &[u8]) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let shown = crate::common::escape_controls(&String::from_utf8_lossy(text)).replace('\n', "\\n");
+    let more = if (text.len() as u64) < body {
+        "…"
+    } else {
+        ""
+    };
+    format!(": \"{}{more}\"", shown.trim_end_matches("\\n"))
+}
+
+/// The remedy for a proxy that does not forward the upgrade (nginx's directives as the example).
+const PROXY_REMEDY: &str = "make it pass the Upgrade and Connection headers on over HTTP/1.1 (nginx: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\")";
+
+/// Link a refused upgrade (answered `status`) to the proxy's request to the backend, `hop`:
+/// `proxy-dropped-upgrade` names the other connection and what its request lacked (made when
+/// the status alone did not say it), with that request as evidence.
+pub(super) fn link_hop(out: &mut Vec<Diagnosis>, status: u16, hop: &HopRequest) {
+    let dropped = hop.dropped();
+    let message = format!(
+        "The upgrade was answered {status} because the proxy in between sent the request on to the backend {dropped} (connection {}: `{}`), so the backend never saw a WebSocket upgrade; {PROXY_REMEDY}.",
+        hop.connection, hop.line
+    );
+    let ev = Evidence {
+        direction: Direction::Client,
+        frame: None,
+        offset: None,
+        time: hop.time,
+        what: format!(
+            "connection {}, the proxy's request to the backend: `{}`, {dropped}",
+            hop.connection, hop.line
+        ),
+        connection: Some(hop.connection),
+    };
+    match out
+        .iter_mut()
+        .find(|d| d.id == DiagnosisId::ProxyDroppedUpgrade)
+    {
+        Some(d) => {
+            d.message = message;
+            d.evidence.push(ev);
+        }
+        None => {
+            let mut evidence = out
+                .iter()
+                .find(|d| d.id == DiagnosisId::UpgradeRefused)
+                .map_or_else(Vec::new, |d| d.evidence.clone());
+            evidence.push(ev);
+            out.insert(
+                0,
+                Diagnosis::new(DiagnosisId::ProxyDroppedUpgrade, message, evidence),
+            );
+        }
+    }
 }
 
 /// A Server or Via header that names a proxy, if any.

@@ -104,6 +104,13 @@ fn a_refusal_is_upgrade_refused_and_a_426_names_the_proxy() {
     assert_eq!(ids_of(&r), [DiagnosisId::UpgradeRefused]);
     assert!(r.diagnoses[0].message.contains("404 Not Found"));
     assert!(r.diagnoses[0].evidence[0].what.contains("9 byte(s)"));
+    assert!(
+        r.diagnoses[0].evidence[0]
+            .what
+            .ends_with("9 byte(s) of HTTP body: \"not found\""),
+        "{:?}",
+        r.diagnoses[0].evidence
+    );
 
     let res = "HTTP/1.1 426 Upgrade Required\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n";
     let r = run(&hs(REQ, res), fin_fin(5, 4));
@@ -397,4 +404,85 @@ mod hostile {
             }
         }
     }
+}
+
+#[test]
+fn a_refusals_body_is_quoted_bounded_and_inert() {
+    // A long HTML body with an escape sequence and line breaks, in two chunks.
+    let body = format!("<h1>Forbidden</h1>\r\n\u{1b}[31m{}", "x".repeat(2000));
+    let res = format!(
+        "HTTP/1.1 403 Forbidden\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut steps = hs(REQ, &res);
+    let (a, b) = body.as_bytes().split_at(10);
+    steps.push((S, a.to_vec(), 2));
+    steps.push((S, b.to_vec(), 3));
+    let r = run(&steps, fin_fin(5, 4));
+    let what = &r.diagnoses[0].evidence[0].what;
+    assert!(
+        what.contains(": \"<h1>Forbidden</h1>\\r\\n\\u{1b}[31mxxx"),
+        "{what}"
+    );
+    assert!(what.ends_with("x…\""), "{what}");
+    assert!(!what.contains('\u{1b}') && !what.contains('\n'));
+    // At most the session's prefix of the body is quoted.
+    assert!(
+        what.len() < crate::session::BODY_PREFIX + 200,
+        "{}",
+        what.len()
+    );
+}
+
+#[test]
+fn a_refusal_is_linked_to_the_proxys_request_to_the_backend() {
+    // The client's connection (id 1) is refused with a 502 (no proxy word in it); meanwhile
+    // (id 2) the proxy asked the backend for the same path as HTTP/1.0 without the upgrade.
+    let res = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
+    let mut s = Session::new(SessionConfig::default());
+    let t = |ms: u64| Some(Timestamp(ms * 1_000_000));
+    s.feed(C, REQ.as_bytes(), t(0));
+    s.feed(S, res.as_bytes(), t(9));
+    s.finish(C, t(10));
+    s.finish(S, t(10));
+    let mut d = Diagnoser::new();
+    while let Some(e) = s.poll_event() {
+        d.push(&e);
+    }
+    let mut hops = HopLog::default();
+    let hop = b"GET /chat HTTP/1.0\r\nHost: backend\r\n\r\n";
+    hops.push(HopRequest::of_head(2, hop, t(3)).unwrap());
+    // Another path at the same time is not it.
+    hops.push(HopRequest::of_head(3, b"GET /other HTTP/1.0\r\n\r\n", t(4)).unwrap());
+    let r = d.finish_linked(&fin_fin(10, 10), 1, &hops);
+    assert_eq!(
+        ids_of(&r),
+        [
+            DiagnosisId::ProxyDroppedUpgrade,
+            DiagnosisId::UpgradeRefused
+        ]
+    );
+    let p = &r.diagnoses[0];
+    assert!(
+        p.message.contains("connection 2: `GET /chat HTTP/1.0`"),
+        "{}",
+        p.message
+    );
+    let ev = p.evidence.iter().find(|e| e.connection.is_some()).unwrap();
+    assert_eq!(ev.connection, Some(2));
+    assert!(ev
+        .what
+        .contains("as HTTP/1.0, without Upgrade: websocket and Connection: upgrade"));
+    // Outside the window (after the answer) it is not linked.
+    let mut late = HopLog::default();
+    late.push(HopRequest::of_head(2, hop, t(50)).unwrap());
+    let mut s = Session::new(SessionConfig::default());
+    s.feed(C, REQ.as_bytes(), t(0));
+    s.feed(S, res.as_bytes(), t(9));
+    let mut d = Diagnoser::new();
+    while let Some(e) = s.poll_event() {
+        d.push(&e);
+    }
+    let r = d.finish_linked(&fin_fin(10, 10), 1, &late);
+    assert_eq!(ids_of(&r), [DiagnosisId::UpgradeRefused]);
 }

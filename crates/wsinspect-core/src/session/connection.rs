@@ -57,7 +57,7 @@ impl ConnectionCollector {
             EventKind::Request(h) => return self.request = Some(h),
             EventKind::Response(h) => return self.response = Some(h),
             EventKind::Upgrade(u) => return self.upgrade = Some(u),
-            EventKind::Body { len } => return self.body[side] += len,
+            EventKind::Body { len, .. } => return self.body[side] += len,
             EventKind::Frame(f) => StreamEvent::Frame(f),
             EventKind::Message(m) => StreamEvent::Message(m),
             EventKind::Finding(f) => StreamEvent::Finding(f),

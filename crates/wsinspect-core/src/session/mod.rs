@@ -131,6 +131,10 @@ pub enum EventKind {
     Body {
         /// How many.
         len: u64,
+        /// The first of them, while the side's body has given fewer than [`BODY_PREFIX`]
+        /// bytes in all (what a refusal says, for its diagnosis); empty after.
+        #[serde(default, skip_serializing_if = "Bytes::is_empty")]
+        prefix: Bytes,
     },
     /// A frame's last byte arrived.
     Frame(FrameEvent),
@@ -186,7 +190,12 @@ struct Side {
     direction: Direction,
     phase: Phase,
     offset: u64,
+    /// Body bytes given in `Body` prefixes so far.
+    body_kept: usize,
 }
+
+/// The most body bytes per side the `Body` events carry (the rest is counted only).
+pub const BODY_PREFIX: usize = 512;
 
 /// The upgrade decision, once made.
 #[derive(Clone)]
@@ -246,7 +255,7 @@ impl Session {
                         time,
                         "the client's bytes after its request, waiting for the response",
                     );
-                    self.body(i, (pending.len() + bytes.len()) as u64, time);
+                    self.body(i, &[&pending, bytes], time);
                     Phase::Body
                 } else {
                     pending.extend_from_slice(bytes);
@@ -260,7 +269,7 @@ impl Session {
                 Phase::Frames(r)
             }
             Phase::Body | Phase::Done => {
-                self.body(i, bytes.len() as u64, time);
+                self.body(i, &[bytes], time);
                 Phase::Body
             }
         };
@@ -352,6 +361,7 @@ impl Session {
             direction,
             phase,
             offset: 0,
+            body_kept: 0,
         });
         self.sides.len() - 1
     }
@@ -409,11 +419,31 @@ impl Session {
             .map_or(0, |s| s.offset)
     }
 
-    fn body(&mut self, i: usize, len: u64, time: Option<Timestamp>) {
-        let at = self.sides[i].offset;
-        self.sides[i].offset += len;
-        let d = self.sides[i].direction;
-        self.push(d, at, at + len, time, EventKind::Body { len });
+    /// Body bytes (`parts`, in order) on side `i`: counted, and the first [`BODY_PREFIX`]
+    /// of the side's body kept in the event.
+    fn body(&mut self, i: usize, parts: &[&[u8]], time: Option<Timestamp>) {
+        let s = &mut self.sides[i];
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let mut prefix = Vec::new();
+        for p in parts {
+            let room = BODY_PREFIX - (s.body_kept + prefix.len());
+            prefix.extend_from_slice(&p[..p.len().min(room)]);
+        }
+        s.body_kept += prefix.len();
+        let at = s.offset;
+        s.offset += len as u64;
+        let d = s.direction;
+        let len = len as u64;
+        self.push(
+            d,
+            at,
+            at + len,
+            time,
+            EventKind::Body {
+                len,
+                prefix: Bytes(prefix),
+            },
+        );
     }
 
     fn limit_note(&mut self, i: usize, at: u64, time: Option<Timestamp>, what: &str) {
@@ -452,7 +482,7 @@ impl Session {
             if buf.len() > self.config.max_head {
                 let at = self.sides[i].offset;
                 self.limit_note(i, at, time, "The HTTP head");
-                self.body(i, buf.len() as u64, time);
+                self.body(i, &[&buf], time);
                 return Phase::Body;
             }
             return Phase::Head(buf);
@@ -502,7 +532,7 @@ impl Session {
             }
             Some(Outcome::NotFrames) => {
                 if !rest.is_empty() {
-                    self.body(i, rest.len() as u64, time);
+                    self.body(i, &[rest], time);
                 }
                 Phase::Body
             }
