@@ -301,6 +301,37 @@ mod tests {
         assert_eq!(c.decode(5000, Choice::Auto, stored), None);
     }
 
+    /// `cargo test -p wsinspect-view --lib -- --ignored --nocapture many_messages`: loading
+    /// 200 000 messages (100 000 MQTT packets split in two) and rebuilding the last one's tree.
+    #[test]
+    #[ignore]
+    fn many_messages() {
+        let msgs = split_publishes(100_000);
+        let t = std::time::Instant::now();
+        let (c, labels) = loaded(&msgs);
+        let load = t.elapsed();
+        let stored = |m: u32| msgs.get(m as usize).cloned();
+        let t = std::time::Instant::now();
+        let d = c.decode(199_999, Choice::Auto, stored).unwrap();
+        let last = t.elapsed();
+        let t = std::time::Instant::now();
+        let forced = c.decode(
+            199_999,
+            Choice::Force(wsinspect_payload::Decoder::Mqtt),
+            stored,
+        );
+        let from_start = t.elapsed();
+        let bytes: usize = msgs.iter().map(|m| m.2.as_ref().unwrap().len()).sum();
+        let label_bytes: usize = labels.iter().flatten().map(String::len).sum();
+        eprintln!(
+            "{} messages, {bytes} payload bytes: loaded in {load:?} ({label_bytes} label bytes, {} checkpoints); the last one's tree in {last:?} ({}); forced from the start in {from_start:?} ({})",
+            msgs.len(),
+            c.checkpoints(),
+            d.summary,
+            forced.is_some()
+        );
+    }
+
     #[test]
     fn a_forced_decoder_replays_from_the_start() {
         let msgs = [
