@@ -522,6 +522,29 @@ mod tests {
     }
 
     #[test]
+    fn a_har_is_labelled_too() {
+        // echo.har with its first text messages turned into a Socket.IO OPEN and EVENT.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/har/echo.har");
+        let mut har: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let msgs = har["log"]["entries"][0]["_webSocketMessages"]
+            .as_array_mut()
+            .unwrap();
+        msgs[0]["data"] = r#"0{"sid":"abc","upgrades":[]}"#.into();
+        msgs[1]["data"] = r#"42["chat message","hi"]"#.into();
+        let bytes = serde_json::to_vec(&har).unwrap();
+        let mut l = Loader::new(bytes.len() as u64);
+        l.feed(&bytes).unwrap();
+        l.finish().unwrap();
+        let id = l.progress().connections[0].id;
+        let rows = rows(&mut l, id);
+        assert_eq!(rows[0].decoded.as_deref(), Some("OPEN sid=abc"));
+        assert_eq!(rows[1].decoded.as_deref(), Some("EVENT \"chat message\""));
+        let d = detail(&mut l, id, 1).decoded.unwrap();
+        assert_eq!(d.decoder, wsinspect_payload::Decoder::SocketIo);
+    }
+
+    #[test]
     fn a_proto_given_to_the_index_names_the_fields_and_relabels() {
         let mut l = load("binary.pcapng");
         let before = rows(&mut l, 1);
