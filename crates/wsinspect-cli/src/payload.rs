@@ -301,7 +301,8 @@ struct KindCount {
 }
 
 /// What `decode --summary` adds: per direction, the decoded messages counted by decoder and
-/// kind (the summary's first word: `EVENT`, `PUBLISH`, `SEND`), each with its first one-line
+/// kind (the summary's first word: `EVENT`, `PUBLISH`, `SEND`; a short all-lowercase summary
+/// whole: `part of a packet`), each with its first one-line
 /// summary; and the messages no decoder read. At most [`MAX_KINDS`] kinds per direction.
 #[derive(Default, Serialize)]
 pub struct DecodedCounts {
@@ -323,7 +324,16 @@ impl DecodedCounts {
             return;
         };
         let decoder = d.decoder.as_str();
-        let word = d.summary.split_whitespace().next().unwrap_or("");
+        // The first word (`EVENT`, `PUBLISH`), or a short phrase of lowercase words whole
+        // (`part of a packet`, `connection_init`).
+        let phrase = d.summary.len() <= 24
+            && d.summary
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == ' ' || c == '_');
+        let word = match phrase {
+            true => d.summary.as_str(),
+            false => d.summary.split_whitespace().next().unwrap_or(""),
+        };
         let (decoder, kind) = match kinds.iter().any(|k| k.decoder == decoder && k.kind == word) {
             false if kinds.len() >= MAX_KINDS => ("*", "other"),
             _ => (decoder, word),

@@ -683,6 +683,12 @@ fn decode_summary_counts_the_decoded_kinds_with_the_first_summary() {
         "{publish}"
     );
     assert!(line("server", "CONNACK").contains("Connection Accepted"));
+    // MQTT.js's pieces of packets, counted as one kind.
+    let part = text
+        .lines()
+        .find(|l| l.contains(" part of a packet "))
+        .unwrap_or_default();
+    assert_eq!(part.split_whitespace().nth(5), Some("25"), "{text}");
     // The JSON summary carries the same.
     let json: Value =
         serde_json::from_str(&decode_out("socketio.follow.txt", &["--summary", "--json"])).unwrap();
