@@ -502,6 +502,23 @@ mod tests {
                     "{conn} {want}: {labels:#?}"
                 );
             }
+            // The search finds messages by their labels too (MQTT.js's pieces of a packet hold no
+            // "PUBLISH" in their bytes).
+            let filter = Filter {
+                query: "publish sensors/t1".into(),
+                ..Filter::default()
+            };
+            let found = l.index.answer(Ask::Window {
+                seq: 2,
+                conn,
+                filter,
+                start: 0,
+                count: 100,
+            });
+            let Some(Tell::Window { rows: hits, .. }) = found else {
+                panic!("{found:?}")
+            };
+            assert_eq!(hits.len(), 2, "the client's PUBLISH and the server's");
             // The PUBLISH's detail, rebuilt on demand, has its topic and its JSON payload.
             let publish = rows
                 .iter()

@@ -1414,7 +1414,14 @@ fn compute_view(c: &Conn, filter: &Filter) -> ViewResult {
                         Some(h) => h,
                         None => {
                             let payload = message_payload(c, &c.msgs[mi as usize]);
-                            let h = m.is_match(&String::from_utf8_lossy(&payload));
+                            // The decoded label counts too (`PUBLISH`, an event's name).
+                            let msg = &c.msgs[mi as usize];
+                            let label = msg
+                                .rows
+                                .first()
+                                .and_then(|&r| c.rows[r as usize].decoded.as_deref());
+                            let h = m.is_match(&String::from_utf8_lossy(&payload))
+                                || label.is_some_and(|l| m.is_match(l));
                             *slot = Some(h);
                             matches += u32::from(h);
                             h
