@@ -10,6 +10,9 @@ use wsinspect_view::capture_decoded::{proto_types, PayloadSetup};
 use wsinspect_view::capture_view::Ask;
 use yew::prelude::*;
 
+/// A `.proto` bigger than this is refused (a schema is a few KB; the page compiles it whole).
+const MAX_PROTO: f64 = 4.0 * 1024.0 * 1024.0;
+
 /// A `.proto` taken: its file, the types it defines, the one chosen, compiled.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProtoState {
@@ -92,8 +95,15 @@ pub fn ProtoProvider(props: &ProviderProps) -> Html {
         let take = take.clone();
         Callback::from(move |f: web_sys::File| {
             let take = take.clone();
+            let name = f.name();
+            if f.size() > MAX_PROTO {
+                take.emit(Err(format!(
+                    "{name} is over {} MiB: not a .proto?",
+                    MAX_PROTO as u64 >> 20
+                )));
+                return;
+            }
             wasm_bindgen_futures::spawn_local(async move {
-                let name = f.name();
                 let text = wasm_bindgen_futures::JsFuture::from(f.text())
                     .await
                     .ok()
