@@ -472,6 +472,21 @@ mod tests {
         let alone =
             wsinspect_payload::decode(Choice::Auto, None, MessageKind::Binary, &[1, 2, 3, 4, 5]);
         assert!(alone.is_none_or(|a| !a.summary.contains("upload")));
+        // The JSON lines export carries each message's label.
+        let Some(Tell::Export { text, .. }) = l.index.answer(Ask::Export {
+            conn: 1,
+            format: "jsonl".into(),
+        }) else {
+            panic!()
+        };
+        let exported: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(exported.len(), 15);
+        assert!(exported
+            .iter()
+            .any(|m| m["decoded"] == "EVENT \"chat message\" /chat" && m["direction"] == "client"));
         // Another choice, asked for, replays the connection with it.
         let t = l.index.answer(Ask::Decoded {
             conn: 1,

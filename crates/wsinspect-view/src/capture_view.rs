@@ -1246,6 +1246,7 @@ impl Index {
                     "length": payload.len(),
                     "text": txt,
                     "base64": b64,
+                    "decoded": first.decoded,
                 });
                 text.push_str(&line.to_string());
                 text.push('\n');
