@@ -1,7 +1,12 @@
 // Issue 13's page part: the "Decoded" view of the selected frame's message, linked to its bytes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serveDist, launch, openPage, screenshot } from './harness.mjs';
+import { loaded, shot } from './capture-helpers.mjs';
 
 let server, browser;
 before(async () => { server = await serveDist(); browser = await launch(); });
@@ -92,3 +97,131 @@ test('a fragmented message\'s node says where its bytes are in the joined messag
   assert.equal(await page.textContent('[data-role="decoded-span"]'), '');
   assert.deepEqual(errors, []);
 });
+
+// Capture mode (issue 13): the worker decodes each connection's messages in order, with the
+// subprotocol its upgrade selected; the timeline labels each message as `wsinspect pcap --json
+// --payload auto` summarises it, and a message's Decoded view has its connection's context.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PAYLOAD = path.join(ROOT, 'tests/data/payload');
+
+/** The real CLI's summaries per connection, in the order the messages completed. */
+function cliSummaries(file, ...args) {
+  const out = execFileSync('cargo', ['run', '--quiet', '-p', 'wsinspect-cli', '--', 'pcap', '--json', '--payload', 'auto', ...args, file],
+    { cwd: ROOT, maxBuffer: 64 << 20, timeout: 600_000 });
+  return JSON.parse(out).connections.map((c) => c.messages.map((m) => ({
+    direction: m.direction, summary: m.decoded?.summary ?? null,
+  })));
+}
+
+/** The labels of the timeline's data rows, in row order, with their direction. */
+const labels = (page) => page.$$eval('[data-role="timeline"] [data-role="frame-row"]', (rows) => rows
+  .filter((r) => Number(r.dataset.opcode) < 8)
+  .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))
+  .map((r) => ({ direction: r.dataset.direction, summary: r.querySelector('[data-role="decoded-label"]')?.textContent ?? null })));
+
+async function openCapture(page, name) {
+  await page.setInputFiles('[data-role="open-file"]', path.join(PAYLOAD, name));
+  await loaded(page);
+  await page.waitForSelector('[data-role="timeline"] [data-role="decoded-label"]');
+}
+
+async function selectRow(page, row) {
+  await page.click(`[data-role="timeline"] [data-role="frame-row"][data-index="${row}"]`);
+  await page.waitForSelector(`[data-role="capture-detail"][data-row="${row}"] [data-role="decoded-summary"]`);
+}
+
+test('a Socket.IO capture: the timeline says what each message is, and the attachment is joined to its event', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await openCapture(page, 'socketio.pcapng');
+  const want = cliSummaries(path.join(PAYLOAD, 'socketio.pcapng'))[0];
+  const got = await labels(page);
+  assert.deepEqual(got, want);
+  assert.ok(got.some((l) => l.summary === 'EVENT "chat message" /chat'), JSON.stringify(got));
+  // The client's binary message read alone is five bytes; in its connection it is the upload's
+  // attachment, joined to its BINARY_EVENT.
+  const row = await page.$eval('[data-role="frame-row"][data-direction="client"][data-opcode="2"]', (r) => r.dataset.index);
+  await selectRow(page, row);
+  assert.match(await page.textContent('[data-role="decoded-summary"]'),
+    /socketio: ATTACHMENT 1 of 1 for BINARY_EVENT "upload" ack 1/);
+  await shot(page, 'decoded-capture-socketio');
+  await shot(page, 'decoded-capture-socketio-tree', 'section[aria-labelledby="decoded-h"]');
+  // Another decoder, chosen in a capture, is applied by the worker; auto again brings it back.
+  await page.selectOption('[data-role="decoder"]', 'none');
+  await page.waitForSelector('[data-role="decoded-none"]');
+  await page.selectOption('[data-role="decoder"]', 'auto');
+  await page.waitForSelector('[data-role="decoded-summary"]');
+  assert.match(await page.textContent('[data-role="decoded-summary"]'), /ATTACHMENT 1 of 1/);
+  assert.deepEqual(errors, []);
+});
+
+test('an MQTT capture: packets that span messages are labelled where they end and read whole', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await openCapture(page, 'mqtt.pcapng');
+  const want = cliSummaries(path.join(PAYLOAD, 'mqtt.pcapng'))[0];
+  const got = await labels(page);
+  assert.deepEqual(got, want.slice(0, got.length));
+  for (const s of ['CONNECT 3.1.1 client "wsinspect-311"', 'SUBSCRIBE sensors/#', 'PUBLISH sensors/t1 (16 bytes)']) {
+    assert.ok(got.some((l) => l.summary?.startsWith(s)), `${s}: ${JSON.stringify(got)}`);
+  }
+  const row = await page.$$eval('[data-role="frame-row"][data-direction="client"]', (rs) => rs
+    .find((r) => r.querySelector('[data-role="decoded-label"]')?.textContent.startsWith('PUBLISH sensors/t1')).dataset.index);
+  await selectRow(page, row);
+  assert.match(await page.textContent('[data-role="decoded-summary"]'), /mqtt: PUBLISH sensors\/t1/);
+  assert.match(await node(page, 'topic').textContent(), /"sensors\/t1"/);
+  assert.match(await node(page, 't').textContent(), /21\.5/);
+  await shot(page, 'decoded-capture-mqtt');
+  await shot(page, 'decoded-capture-mqtt-tree', 'section[aria-labelledby="decoded-h"]');
+  assert.deepEqual(errors, []);
+});
+
+test('a .proto given on the page names the Protobuf fields, in a capture and in pasted input', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await openCapture(page, 'binary.pcapng');
+  // The client's fifth binary message is the chat.Message.
+  const row = await page.$$eval('[data-role="frame-row"][data-direction="client"][data-opcode="2"]', (rs) => rs
+    .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))[4].dataset.index);
+  await selectRow(page, row);
+  assert.match(await page.textContent('[data-role="decoded-summary"]'), /protobuf: 7 field\(s\)/);
+  // A broken .proto: the error names its line.
+  const proto = await fs.readFile(path.join(PAYLOAD, 'chat.proto'), 'utf8');
+  await page.setInputFiles('[data-role="open-proto"]',
+    { name: 'bad.proto', mimeType: 'text/plain', buffer: Buffer.from(proto.replace('message User', 'mesage User')) });
+  await page.waitForSelector('[data-role="proto-error"]');
+  assert.match(await page.textContent('[data-role="proto-error"]'), /^bad\.proto:14:/);
+  // The real one, dropped on the page: its types are offered, the outermost chosen.
+  await drop(page, 'chat.proto', proto);
+  await page.waitForSelector('[data-role="proto-message"]');
+  assert.equal(await page.$('[data-role="proto-error"]'), null);
+  assert.deepEqual(await page.$$eval('[data-role="proto-message"] option', (os) => os.map((o) => o.value)), ['chat.User', 'chat.Message']);
+  assert.equal(await page.$eval('[data-role="proto-message"]', (s) => s.value), 'chat.Message');
+  await page.waitForFunction(() => /chat\.Message/.test(document.querySelector('[data-role="decoded-summary"]')?.textContent));
+  const want = cliSummaries(path.join(PAYLOAD, 'binary.pcapng'), '--proto', path.join(PAYLOAD, 'chat.proto'), '--message', 'chat.Message')[0];
+  assert.deepEqual(await labels(page), want);
+  for (const f of ['from', 'text', 'kind', 'reactions', 'at', 'score', 'meta']) {
+    assert.ok(await node(page, f).count() > 0, `field ${f}`);
+  }
+  assert.match(await node(page, 'kind').textContent(), /IMAGE/);
+  await shot(page, 'decoded-capture-proto');
+  await shot(page, 'decoded-capture-proto-tree', 'section[aria-labelledby="decoded-h"]');
+  // Pasted input: the same message's bytes read as chat.Message too.
+  await page.click('[data-role="close-capture"]');
+  const hex = '0a070a03616e6e1005121368656c6c6f2066726f6d2070726f746f6275661802220d01ac02feffffffffffffffff012a0908c8f0aad80610882731000000000000e03f3a0d0a04726f6f6d12056c6f626279';
+  const payload = Buffer.from(hex, 'hex');
+  await typeInput(page, frameHex(2, [...payload]));
+  await page.waitForSelector('[data-role="decoded"]');
+  assert.match(await page.textContent('[data-role="decoded-summary"]'), /protobuf: chat\.Message/);
+  assert.match(await node(page, 'text').textContent(), /hello from protobuf/);
+  await screenshot(page, 'decoded-proto-pasted');
+  assert.deepEqual(errors, []);
+});
+
+/** Drop a file with this text on the page. */
+async function drop(page, name, text) {
+  await page.evaluate(({ name, text }) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], name));
+    const target = document.querySelector('.layout');
+    target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, { name, text });
+}

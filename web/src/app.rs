@@ -21,10 +21,11 @@ use crate::components::capture_diagnosis::CaptureDiagnosis;
 use crate::components::capture_panel::{wanted, CapturePanel};
 use crate::components::composer::Composer;
 use crate::components::diagnosis_panel::DiagnosisPanel;
-use crate::components::frame_detail::FrameDetail;
+use crate::components::frame_detail::{FrameDetail, InContext};
 use crate::components::frame_list::FrameList;
 use crate::components::handshake_panel::HandshakePanel;
 use crate::components::input_panel::InputPanel;
+use crate::components::proto_picker::{is_proto, ProtoProvider};
 use crate::components::share_bar::ShareBar;
 use crate::state::{Action, Highlight, State, Tab};
 
@@ -135,6 +136,7 @@ pub fn App() -> Html {
             capture.filter.clone(),
             start / 10,
             capture.conn_frames(),
+            capture.payload.epoch,
         );
         use_effect_with(key, move |(conn, filter, ..)| {
             if let Some(conn) = *conn {
@@ -178,12 +180,30 @@ pub fn App() -> Html {
             },
         );
     }
-    // Ask for the selected frame's detail.
+    // Ask for the selected frame's detail (again when the worker decoded everything again).
     {
         let link = link.clone();
-        use_effect_with((capture.conn, capture.selected), move |&(conn, row)| {
+        let key = (capture.conn, capture.selected, capture.payload.epoch);
+        use_effect_with(key, move |&(conn, row, _)| {
             if let (Some(conn), Some(row)) = (conn, row) {
                 link.ask(&Ask::Detail { seq: 0, conn, row });
+            }
+        });
+    }
+    // A decoder other than auto for the selected message: the worker replays its connection.
+    {
+        let link = link.clone();
+        let p = &capture.payload;
+        let key = (
+            capture.conn,
+            capture.selected,
+            p.choice().to_string(),
+            p.epoch,
+        );
+        use_effect_with(key, move |(conn, row, choice, _)| {
+            if let (Some(conn), Some(row), false) = (*conn, *row, choice == "auto") {
+                let choice = choice.clone();
+                link.ask(&Ask::Decoded { conn, row, choice });
             }
         });
     }
@@ -350,7 +370,13 @@ pub fn App() -> Html {
     let stale = state.error.is_some() && result.is_some();
     let summary = result.as_ref().map(|i| view::summary(i));
     let main_view = match state.tab {
-        Tab::Frames if capture.active() => capture_detail(&capture, &state, &dispatch),
+        Tab::Frames if capture.active() => {
+            let on_choice = {
+                let c = capture.clone();
+                Callback::from(move |choice| c.dispatch(CaptureAction::Choose(choice)))
+            };
+            capture_detail(&capture, &state, &dispatch, on_choice)
+        }
         Tab::Handshake if capture.active() => html! {
             <HandshakePanel report={capture.handshake()}
                 key_override={state.accept_key.clone()}
@@ -400,8 +426,9 @@ pub fn App() -> Html {
             ondrop={{ let on_file = on_file.clone(); Callback::from(move |e: DragEvent| {
                 e.prevent_default();
                 // A capture and its key log may come together (each is told by its content).
-                if let Some(l) = e.data_transfer().and_then(|d| d.files()) { (0..l.length()).filter_map(|i| l.get(i)).for_each(|f| on_file.emit(f)) }
+                if let Some(l) = e.data_transfer().and_then(|d| d.files()) { (0..l.length()).filter_map(|i| l.get(i)).filter(|f| !is_proto(f)).for_each(|f| on_file.emit(f)) }
             }) }}>
+            <ProtoProvider on_change={{ let l = link.clone(); Callback::from(move |a| l.set_proto(a)) }}>
             <header class="top">
                 <button class="skip-link" data-role="skip-to-input" onclick={Callback::from(|_: MouseEvent| focus_input())}>{ "Skip to the input" }</button>
                 <h1><span class="logo">{ "ws" }</span>{ "inspect" }<small>{ " WebSocket protocol inspector" }</small></h1>
@@ -480,6 +507,7 @@ pub fn App() -> Html {
                     <div role="tabpanel" id="tabpanel" aria-labelledby={crate::tabs::TABS.iter().find(|(t, _)| *t == state.tab).map(|(_, r)| *r)}>{ main_view }</div>
                 </div>
             </main>
+            </ProtoProvider>
         </div>
         </ContextProvider<crate::state::HighlightCtx>>
     }
@@ -513,7 +541,12 @@ fn capture_diagnosis(
 }
 
 /// The Frame tab for a capture: the selected frame's usual detail (its bytes rebuilt as sent).
-fn capture_detail(capture: &CaptureState, state: &State, dispatch: &Callback<Action>) -> Html {
+fn capture_detail(
+    capture: &CaptureState,
+    state: &State,
+    dispatch: &Callback<Action>,
+    on_choice: Callback<String>,
+) -> Html {
     let Some(shown) = &capture.shown else {
         return html! { <p class="muted empty">{ "Select a frame in the timeline to see it bit by bit." }</p> };
     };
@@ -535,6 +568,11 @@ fn capture_detail(capture: &CaptureState, state: &State, dispatch: &Callback<Act
         if let Some(i) = &shown.inspection {
             <FrameDetail inspection={i.clone()} index={0} unmask_all={state.unmask_all}
                 label={AttrValue::from(format!("{} frame {}", side, d.row.index))}
+                in_context={InContext {
+                    decoded: capture.decoded().map(Rc::new),
+                    choice: AttrValue::from(capture.payload.choice().to_string()),
+                    on_choice,
+                }}
                 on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)}
                 on_edit={dispatch.reform(Action::EditInComposer)} />
         }

@@ -38,6 +38,8 @@ const MAX_KEYLOG: f64 = 64.0 * 1024.0 * 1024.0;
 struct Files {
     capture: Option<web_sys::File>,
     keylogs: Vec<Vec<u8>>,
+    /// The user's `.proto` (`Ask::Proto`), given to every capture after its file.
+    proto: Option<Ask>,
 }
 
 /// The worker, if one runs.
@@ -171,7 +173,25 @@ impl WorkerLink {
             .map(|json| JsValue::from_str(&json))
             .collect();
         i.queue.push(file.into());
+        let proto = self
+            .files
+            .borrow()
+            .proto
+            .as_ref()
+            .and_then(|a| serde_json::to_string(a).ok());
+        i.queue.extend(proto.map(|json| JsValue::from_str(&json)));
         i.handlers = Some((on_msg, on_err));
+    }
+
+    /// The user's `.proto` (`Ask::Proto`; `None`: forgotten): told to the running worker, and
+    /// to every later one after its file.
+    pub fn set_proto(&self, ask: Option<Ask>) {
+        let now = ask.clone().unwrap_or(Ask::Proto {
+            files: Vec::new(),
+            message: None,
+        });
+        self.files.borrow_mut().proto = ask;
+        self.ask(&now);
     }
 
     /// Ask the worker (held until it is ready).

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use wsinspect_core::handshake::HandshakeReport;
 use wsinspect_core::inspect::Inspection;
+use wsinspect_payload::Decoded;
 use wsinspect_view::capture_view::{
     detail_handshake, detail_inspection, ConnDiagnosis, Detail, Filter, FrameRow, PlotPoint,
     Progress, Tell,
@@ -56,6 +57,35 @@ pub struct CaptureState {
     pub keylog: KeyLogStatus,
     /// The selected connection's diagnoses and conformance, with its handshake analysed.
     pub diagnosis: Option<(Rc<ConnDiagnosis>, Option<Rc<HandshakeReport>>)>,
+    /// The payload decoding of the selected message (capture_decoded).
+    pub payload: PayloadChoice,
+}
+
+/// The decoder chosen for a capture's Decoded view, and the worker's answers for it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PayloadChoice {
+    /// `auto` (the detail carries its decoding), `none` or a decoder's name.
+    pub choice: Option<Rc<str>>,
+    /// The worker's answer for another choice.
+    pub forced: Option<Rc<Forced>>,
+    /// Counts the worker's re-decodings (a .proto given): views are asked for again.
+    pub epoch: u64,
+}
+
+/// The worker's answer to `Ask::Decoded`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Forced {
+    pub conn: u64,
+    pub row: u32,
+    pub choice: String,
+    pub decoded: Option<Decoded>,
+}
+
+impl PayloadChoice {
+    /// The choice, `auto` unless another was made.
+    pub fn choice(&self) -> &str {
+        self.choice.as_deref().unwrap_or("auto")
+    }
 }
 
 /// The key logs the user gave, as the page says it.
@@ -95,6 +125,8 @@ pub enum CaptureAction {
     Asked(u64),
     /// A key log was given: its name and secrets, or why it could not be read.
     KeyLog(String, Result<usize, String>),
+    /// The Decoded view's decoder choice.
+    Choose(String),
 }
 
 impl CaptureState {
@@ -116,6 +148,21 @@ impl CaptureState {
         self.conn
             .and_then(|id| self.progress.connections.iter().find(|c| c.id == id))
             .is_some_and(|c| c.closed)
+    }
+
+    /// The selected message decoded with the choice made (the detail's own for `auto`; for
+    /// another, the worker's answer once it came).
+    pub fn decoded(&self) -> Option<Decoded> {
+        let d = &self.shown.as_ref()?.detail;
+        let c = self.payload.choice();
+        match &self.payload.forced {
+            Some(f)
+                if c != "auto" && (f.conn, f.row, f.choice.as_str()) == (d.conn, d.row.row, c) =>
+            {
+                f.decoded.clone()
+            }
+            _ => d.decoded.clone(),
+        }
     }
 
     /// Frames the selected connection has so far (changes while loading: asks again).
@@ -238,6 +285,23 @@ impl Reducible for CaptureState {
                     s.diagnosis = Some((Rc::new(*d), h));
                 }
                 Tell::Export { .. } => return self,
+                Tell::Decoded {
+                    conn,
+                    row,
+                    choice,
+                    decoded,
+                } => {
+                    if Some(conn) != s.conn || Some(row) != s.selected {
+                        return self;
+                    }
+                    s.payload.forced = Some(Rc::new(Forced {
+                        conn,
+                        row,
+                        choice,
+                        decoded,
+                    }));
+                }
+                Tell::Proto { .. } => s.payload.epoch += 1,
             },
             CaptureAction::SelectConn(id) => {
                 if s.conn == Some(id) {
@@ -263,6 +327,7 @@ impl Reducible for CaptureState {
                 s.selected = Some(row);
             }
             CaptureAction::Asked(seq) => s.seq = seq,
+            CaptureAction::Choose(c) => s.payload.choice = Some(c.into()),
         }
         if s == *self {
             self
@@ -377,6 +442,45 @@ mod tests {
         assert_eq!(h.response.as_ref().unwrap().status, 505);
         let s = s.reduce(CaptureAction::SelectConn(conn + 2));
         assert!(s.diagnosis.is_none() && s.handshake().is_none());
+    }
+
+    #[test]
+    fn another_decoder_choice_shows_the_workers_answer_and_a_proto_asks_again() {
+        let (mut l, s) = loaded();
+        let s = s.reduce(CaptureAction::Select(3));
+        let d = l.index.answer(Ask::Detail {
+            seq: 0,
+            conn: 1,
+            row: 3,
+        });
+        let s = s.reduce(CaptureAction::Told(d.unwrap()));
+        let auto = s.decoded();
+        assert!(auto.is_some(), "the echo fixture's text is decoded");
+        let s = s.reduce(CaptureAction::Choose("none".into()));
+        // Until the answer comes, the detail's own; then the answer.
+        assert_eq!(s.decoded(), auto);
+        let t = l.index.answer(Ask::Decoded {
+            conn: 1,
+            row: 3,
+            choice: "none".into(),
+        });
+        let s = s.reduce(CaptureAction::Told(t.unwrap()));
+        assert_eq!(s.decoded(), None);
+        // An answer for another row is late and dropped.
+        let late = l.index.answer(Ask::Decoded {
+            conn: 1,
+            row: 4,
+            choice: "json".into(),
+        });
+        let same = s.clone().reduce(CaptureAction::Told(late.unwrap()));
+        assert!(Rc::ptr_eq(&s, &same));
+        let epoch = s.payload.epoch;
+        let p = l.index.answer(Ask::Proto {
+            files: Vec::new(),
+            message: None,
+        });
+        let s = s.reduce(CaptureAction::Told(p.unwrap()));
+        assert_eq!(s.payload.epoch, epoch + 1);
     }
 
     #[test]

@@ -118,3 +118,57 @@ fn the_inflate_limit_select_is_labelled_and_shows_the_current_limit() {
     assert_eq!(select.matches("selected=").count(), 1, "{select}");
     assert!(select.contains("64 MiB (default)"), "{select}");
 }
+
+/// Renders a function's HTML in a component (for `decoded_label`).
+#[derive(Properties, PartialEq)]
+struct LabelProps {
+    row: wsinspect_view::capture_view::FrameRow,
+}
+
+#[component]
+fn Label(p: &LabelProps) -> Html {
+    crate::components::payload_view::decoded_label(&p.row)
+}
+
+#[test]
+fn a_decoded_label_is_escaped_text_and_absent_without_one() {
+    // A Socket.IO event's name is the sender's text: shown, never run.
+    let bytes = br#"42["<img src=x onerror=alert(1)>"]"#;
+    let mut d = wsinspect_payload::PayloadSession::new(wsinspect_payload::Choice::Auto, None);
+    let summary = d
+        .message(wsinspect_payload::MessageKind::Text, bytes)
+        .unwrap()
+        .summary;
+    let row = wsinspect_view::capture_view::FrameRow {
+        row: 0,
+        side: wsinspect_view::capture_view::Side::Client,
+        index: 0,
+        opcode: 1,
+        fin: true,
+        rsv: 0,
+        masked: true,
+        len: bytes.len() as u64,
+        time: None,
+        offset: 0,
+        message: Some(0),
+        findings: Vec::new(),
+        severity: None,
+        preview: String::new(),
+        hit: None,
+        decoded: Some(summary),
+    };
+    let html = render::<Label>(LabelProps { row: row.clone() });
+    assert!(html.contains(r#"data-role="decoded-label""#), "{html}");
+    assert!(
+        html.contains("EVENT \"&lt;img src=x onerror=alert(1)&gt;\""),
+        "{html}"
+    );
+    assert!(!html.contains("<img"), "{html}");
+    let html = render::<Label>(LabelProps {
+        row: wsinspect_view::capture_view::FrameRow {
+            decoded: None,
+            ..row
+        },
+    });
+    assert!(!html.contains("decoded-label"), "{html}");
+}

@@ -177,13 +177,25 @@ fn connection(args: &DecodeArgs, pieces: Vec<Piece>) -> Result<()> {
         (false, Some(n)) => Keep::Prefix(n),
         (false, None) => Keep::All,
     };
+    // --jsonl and --summary decode the payloads as they come (the upgrade names the subprotocol).
+    let mut payloads = match args.jsonl || args.summary {
+        true => crate::payload::single(&args.payload, None)?,
+        false => None,
+    };
+    let mut counts = crate::payload::DecodedCounts::default();
     let mut session = Session::new(SessionConfig {
         decode,
         handshake: true,
         force_extensions: forced,
         retain: Retain {
             frames: keep,
-            messages: keep,
+            // --summary keeps messages whole for the decoders only; --jsonl
+            // prints what it keeps (with --keep N, longer messages are not decoded).
+            messages: if payloads.is_some() && args.summary {
+                Keep::All
+            } else {
+                keep
+            },
         },
         ..SessionConfig::default()
     });
@@ -195,9 +207,18 @@ fn connection(args: &DecodeArgs, pieces: Vec<Piece>) -> Result<()> {
         while let Some(e) = session.poll_event() {
             diagnoser.push(&e);
             if args.jsonl {
-                out.json_line(&e)?;
+                match payloads.as_mut() {
+                    Some(p) => out.json_line(&p.annotate(0, e))?,
+                    None => out.json_line(&e)?,
+                }
             } else if args.summary {
                 summary.push(&e);
+                if let Some(p) = payloads.as_mut() {
+                    let d = e.direction;
+                    if let (_, Some(decoded)) = p.annotate(0, e).into_parts() {
+                        counts.push(d, decoded.as_ref());
+                    }
+                }
             } else {
                 report.push(e);
             }
@@ -214,10 +235,12 @@ fn connection(args: &DecodeArgs, pieces: Vec<Piece>) -> Result<()> {
     session.finish(Direction::Client, None);
     session.finish(Direction::Server, None);
     take(&mut session, &mut out)?;
+    let decoding = payloads.is_some();
     if args.summary && args.json {
-        out.json_pretty(&summary)?;
+        out.json_pretty(&summary_json(&summary, decoding.then_some(&counts))?)?;
     } else if args.summary {
         out.text(&render_summary(&summary))?;
+        out.text(&counts.text())?;
     } else if args.json {
         out.json_pretty(&crate::payload::connection_json(
             &args.payload,
@@ -370,13 +393,25 @@ fn stream(
         // The table shows every frame's bytes, and each message's start.
         (false, _) => Keep::Prefix(4096),
     };
+    // --jsonl and --summary decode the payloads as they come: messages are kept whole then.
+    let sub = p.handshake.as_ref().and_then(|h| h.subprotocol.as_deref());
+    let payloads = match args.jsonl || args.summary {
+        true => crate::payload::single(&args.payload, sub)?,
+        false => None,
+    };
     let retain = Retain {
         frames: if args.jsonl || args.summary {
             keep
         } else {
             Keep::All
         },
-        messages: keep,
+        // --summary keeps messages whole for the decoders only; --jsonl
+        // prints what it keeps (with --keep N, longer messages are not decoded).
+        messages: if payloads.is_some() && args.summary {
+            Keep::All
+        } else {
+            keep
+        },
     };
     let mut config = p.config.clone();
     config.inflate_budget = args.inflate_budget;
@@ -387,7 +422,7 @@ fn stream(
         retain,
         ..SessionConfig::default()
     });
-    let mut sink = Sink::new(args, p.direction);
+    let mut sink = Sink::new(args, p.direction, payloads);
     let d = p.direction;
     sink.start(notation, head.len(), rest.is_some())?;
     for n in &p.notes {
@@ -430,10 +465,29 @@ enum Mode {
 struct Sink {
     out: Output,
     mode: Mode,
+    /// The payload decoders (`None` with `--payload none`), and what they read (`--summary`).
+    payloads: Option<crate::payload::Connections>,
+    counts: crate::payload::DecodedCounts,
+}
+
+/// `--summary --json`: the counts, with the decoded payloads' counts when they were decoded.
+fn summary_json(
+    summary: &Summary,
+    decoded: Option<&crate::payload::DecodedCounts>,
+) -> Result<serde_json::Value> {
+    let mut v = serde_json::to_value(summary)?;
+    if let (Some(d), serde_json::Value::Object(o)) = (decoded, &mut v) {
+        o.insert("decoded".into(), serde_json::to_value(d)?);
+    }
+    Ok(v)
 }
 
 impl Sink {
-    fn new(args: &DecodeArgs, direction: Direction) -> Sink {
+    fn new(
+        args: &DecodeArgs,
+        direction: Direction,
+        payloads: Option<crate::payload::Connections>,
+    ) -> Sink {
         let mode = if args.jsonl {
             Mode::Jsonl
         } else if args.summary {
@@ -447,6 +501,8 @@ impl Sink {
         Sink {
             out: Output::stdout(),
             mode,
+            payloads,
+            counts: crate::payload::DecodedCounts::default(),
         }
     }
 
@@ -474,8 +530,19 @@ impl Sink {
 
     fn event(&mut self, e: Event) -> Result<()> {
         match &mut self.mode {
-            Mode::Jsonl => self.out.json_line(&e)?,
-            Mode::Summary { summary, .. } => summary.push(&e),
+            Mode::Jsonl => match self.payloads.as_mut() {
+                Some(p) => self.out.json_line(&p.annotate(0, e))?,
+                None => self.out.json_line(&e)?,
+            },
+            Mode::Summary { summary, .. } => {
+                summary.push(&e);
+                if let Some(p) = self.payloads.as_mut() {
+                    let d = e.direction;
+                    if let (_, Some(decoded)) = p.annotate(0, e).into_parts() {
+                        self.counts.push(d, decoded.as_ref());
+                    }
+                }
+            }
             Mode::Text(t) => {
                 let text = t.event(e.kind);
                 self.out.text(&text)?;
@@ -491,7 +558,8 @@ impl Sink {
                 json: true,
                 summary,
             } => {
-                self.out.json_pretty(summary.as_ref())?;
+                let counts = self.payloads.is_some().then_some(&self.counts);
+                self.out.json_pretty(&summary_json(summary, counts)?)?;
             }
             Mode::Summary {
                 json: false,
@@ -499,6 +567,7 @@ impl Sink {
             } => {
                 let text = render_summary(summary);
                 self.out.text(&text)?;
+                self.out.text(&self.counts.text())?;
             }
             Mode::Text(t) => {
                 let text = t.totals();

@@ -275,6 +275,108 @@ impl Annotated {
     }
 }
 
+/// `decode --jsonl` and `--summary`: the one connection's sessions (id 0 for
+/// [`Connections::annotate`]), starting with the subprotocol the input's handshake selected;
+/// `None` with `--payload none`.
+pub fn single(args: &PayloadArgs, subprotocol: Option<&str>) -> Result<Option<Connections>> {
+    if args.choice == Choice::None {
+        return Ok(None);
+    }
+    let mut c = Connections::new(args)?;
+    let p = Payloads::new(&c.setup, subprotocol);
+    c.open.insert(0, p);
+    Ok(Some(c))
+}
+
+/// The most kinds `decode --summary` counts per direction; the rest are counted as `other`.
+const MAX_KINDS: usize = 32;
+
+/// Decoded messages of one kind (`socketio EVENT`), with the first one's summary.
+#[derive(Serialize)]
+struct KindCount {
+    decoder: String,
+    kind: String,
+    count: u64,
+    first: String,
+}
+
+/// What `decode --summary` adds: per direction, the decoded messages counted by decoder and
+/// kind (the summary's first word: `EVENT`, `PUBLISH`, `SEND`; a short all-lowercase summary
+/// whole: `part of a packet`), each with its first one-line
+/// summary; and the messages no decoder read. At most [`MAX_KINDS`] kinds per direction.
+#[derive(Default, Serialize)]
+pub struct DecodedCounts {
+    client: Vec<KindCount>,
+    server: Vec<KindCount>,
+    /// Messages no decoder read (client, server).
+    undecoded: [u64; 2],
+}
+
+impl DecodedCounts {
+    /// A message of `direction` (unknown counts as the client's), decoded or not.
+    pub fn push(&mut self, direction: Direction, d: Option<&Decoded>) {
+        let (kinds, i) = match direction {
+            Direction::Server => (&mut self.server, 1),
+            _ => (&mut self.client, 0),
+        };
+        let Some(d) = d else {
+            self.undecoded[i] += 1;
+            return;
+        };
+        let decoder = d.decoder.as_str();
+        // The first word (`EVENT`, `PUBLISH`), or a short phrase of lowercase words whole
+        // (`part of a packet`, `connection_init`).
+        let phrase = d.summary.len() <= 24
+            && d.summary
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == ' ' || c == '_');
+        let word = match phrase {
+            true => d.summary.as_str(),
+            false => d.summary.split_whitespace().next().unwrap_or(""),
+        };
+        let (decoder, kind) = match kinds.iter().any(|k| k.decoder == decoder && k.kind == word) {
+            false if kinds.len() >= MAX_KINDS => ("*", "other"),
+            _ => (decoder, word),
+        };
+        match kinds
+            .iter_mut()
+            .find(|k| k.decoder == decoder && k.kind == kind)
+        {
+            Some(k) => k.count += 1,
+            None => kinds.push(KindCount {
+                decoder: decoder.into(),
+                kind: kind.into(),
+                count: 1,
+                first: wsinspect_payload::tree::clip(&d.summary, 120),
+            }),
+        }
+    }
+
+    /// The lines after the summary's counts.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for (name, kinds, i) in [("client", &self.client, 0), ("server", &self.server, 1)] {
+            if kinds.is_empty() && self.undecoded[i] == 0 {
+                continue;
+            }
+            s.push_str(&format!(
+                "decoded payloads ({name}):
+"
+            ));
+            for k in kinds {
+                s.push_str(&format!(
+                    "  {:<12} {:<20} {:>6}  first: {}\n",
+                    k.decoder, k.kind, k.count, k.first
+                ));
+            }
+            if self.undecoded[i] > 0 {
+                s.push_str(&format!("  not decoded {:>27}\n", self.undecoded[i]));
+            }
+        }
+        s
+    }
+}
+
 /// The connections of a capture, each with its sessions (`pcap`).
 pub struct Connections {
     setup: Setup,

@@ -173,8 +173,9 @@ pub fn decode(
 /// that continues in the next message) and the decoder detection settled on.
 ///
 /// Call [`PayloadSession::message`] once per data message, in order. A pair of sessions (the
-/// two directions) share what each found with [`PayloadSession::learn`].
-#[derive(Debug, Default)]
+/// two directions) share what each found with [`PayloadSession::learn`]. A clone is a
+/// checkpoint: decoding the same later messages from it gives the same results.
+#[derive(Clone, Debug, Default)]
 pub struct PayloadSession {
     choice: Choice,
     subprotocol: Option<String>,
@@ -208,6 +209,12 @@ impl PayloadSession {
         let mut out = Out::default();
         protobuf::decode_as(payload, self.proto.as_ref(), 0, &mut out);
         out.findings.is_empty()
+    }
+
+    /// Bytes the session holds across messages (an MQTT packet's start, a Socket.IO event's
+    /// summary): what a checkpoint (a clone) costs beyond its fixed size.
+    pub fn held(&self) -> usize {
+        self.mqtt.held() + self.socketio.held()
     }
 
     /// What detection settled on so far (to share with the other direction).
@@ -398,6 +405,22 @@ mod tests {
             assert_eq!(serde_json::to_value(d).unwrap(), d.as_str());
         }
         assert!("yaml".parse::<Decoder>().unwrap_err().contains("socketio"));
+    }
+
+    #[test]
+    fn a_clone_is_a_checkpoint() {
+        // An MQTT PUBLISH split across two messages: a clone taken between them holds the
+        // first part and reads the packet whole from the second, as the original does.
+        let publish = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i'];
+        let mut s = PayloadSession::new(Choice::Auto, Some("mqtt"));
+        s.message(MessageKind::Binary, &publish[..4]);
+        assert_eq!(s.held(), 4);
+        let mut copy = s.clone();
+        let a = s.message(MessageKind::Binary, &publish[4..]).unwrap();
+        let b = copy.message(MessageKind::Binary, &publish[4..]).unwrap();
+        assert_eq!(a, b);
+        assert!(a.summary.starts_with("PUBLISH a/b"), "{}", a.summary);
+        assert_eq!(s.held(), 0);
         assert_eq!("none".parse::<Choice>().unwrap(), Choice::None);
         for k in [Kind::Packet, Kind::Inflated, Kind::Int, Kind::Null] {
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());

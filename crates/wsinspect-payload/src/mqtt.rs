@@ -34,7 +34,7 @@ const TYPES: [&str; 16] = [
 ];
 
 /// One direction's MQTT state.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct State {
     /// 4 for 3.1.1, 5 for 5.0, 3 for 3.1 (`MQIsdp`), once known.
     pub version: Option<u8>,
@@ -69,6 +69,11 @@ fn varint(b: &[u8]) -> Option<(usize, usize)> {
 }
 
 impl State {
+    /// Bytes this state holds (the start of a packet that continues in the next message).
+    pub fn held(&self) -> usize {
+        self.carry.len()
+    }
+
     /// Decodes the MQTT packets that end in this message; returns the summary.
     pub fn message(&mut self, msg: &[u8], out: &mut Out) -> String {
         let mut msg_at = 0;

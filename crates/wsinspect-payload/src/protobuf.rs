@@ -40,6 +40,16 @@ impl Schema {
         })
     }
 
+    /// Every message type the files define (nested ones too, not the well-known google ones),
+    /// by full name in the files' order: what the page offers to choose from.
+    pub fn messages(&self) -> Vec<String> {
+        self.pool
+            .all_messages()
+            .filter(|m| !m.full_name().starts_with("google.protobuf.") && !m.is_map_entry())
+            .map(|m| m.full_name().to_string())
+            .collect()
+    }
+
     /// The one message type the files define (besides the well-known google ones, and not
     /// counting nested types), or an error naming them all.
     pub fn only_message(&self) -> Result<String, String> {
@@ -626,6 +636,13 @@ mod tests {
             .message("Nope")
             .unwrap_err()
             .contains("chat.Message"));
+        // What the page offers to choose: the file's types, not google's nor map entries.
+        let with_map = PROTO.replace(
+            "double score = 6;",
+            "double score = 6; map<string, string> meta = 7;",
+        );
+        let s = Schema::compile(&[("chat.proto".into(), with_map)]).unwrap();
+        assert_eq!(s.messages(), ["chat.User", "chat.Message"]);
         // A wire type the schema does not expect is a finding; the value is still shown raw.
         let m = schema().message("chat.Message").unwrap();
         let mut out = Out::default();

@@ -36,7 +36,7 @@ struct Owed {
 }
 
 /// One direction's Socket.IO state: the binary event waiting for its attachments.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct State {
     owed: Option<Owed>,
     /// Engine.IO v3 (`true`: binary packets start with a 0x04 type byte) or v4 (`false`), once
@@ -45,6 +45,11 @@ pub struct State {
 }
 
 impl State {
+    /// Bytes this state holds beyond its fixed size (what a copy of it costs).
+    pub fn held(&self) -> usize {
+        self.owed.as_ref().map_or(0, |o| o.what.len())
+    }
+
     /// Decodes one message; returns its summary.
     pub fn message(&mut self, kind: MessageKind, b: &[u8], out: &mut Out) -> String {
         match kind {

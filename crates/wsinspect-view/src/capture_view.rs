@@ -34,6 +34,8 @@ use wsinspect_core::wire::header::Header;
 use wsinspect_core::wire::mask::apply_mask;
 use wsinspect_core::Direction;
 
+use crate::capture_decoded::{ConnPayloads, PayloadSetup, Stored};
+
 /// The most payload bytes the index keeps (for details, search and export) over all frames.
 pub const MAX_KEPT: u64 = 768 << 20;
 /// A dump or HAR read whole is refused beyond this size.
@@ -270,6 +272,10 @@ pub struct FrameRow {
     pub preview: String,
     /// Where the search matched in the preview (char offsets), if it did.
     pub hit: Option<(u32, u32)>,
+    /// What the payload decoder read in its message (`EVENT "chat message"`, `PUBLISH
+    /// sensors/t1`), on the message's first frame (capture_decoded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
 }
 
 /// Which opcodes a view shows.
@@ -409,6 +415,23 @@ pub enum Ask {
         /// `jsonl` or `csv`.
         format: String,
     },
+    /// A row's message decoded with another decoder choice (the detail has `auto`'s).
+    Decoded {
+        /// The connection.
+        conn: u64,
+        /// The row.
+        row: u32,
+        /// `auto`, `none` or a decoder's name.
+        choice: String,
+    },
+    /// The user's `.proto` files (none: forget them) and the message type binary messages are:
+    /// every message is decoded again with them (the timeline's labels too).
+    Proto {
+        /// (file name, text).
+        files: Vec<(String, String)>,
+        /// The message type (full name); `None`: the only one the files define.
+        message: Option<String>,
+    },
 }
 
 /// What the worker tells the page.
@@ -466,6 +489,22 @@ pub enum Tell {
         /// The text.
         text: String,
     },
+    /// A row's message decoded with a choice (the answer to [`Ask::Decoded`]).
+    Decoded {
+        /// The connection.
+        conn: u64,
+        /// The row.
+        row: u32,
+        /// The choice asked for.
+        choice: String,
+        /// The message decoded, if a decoder read it.
+        decoded: Option<wsinspect_payload::Decoded>,
+    },
+    /// The `.proto` was taken (every message decoded again), or why not.
+    Proto {
+        /// Where the files are wrong (file:line:column: what).
+        error: Option<String>,
+    },
 }
 
 /// Everything the page needs to show one frame with its usual detail views.
@@ -491,6 +530,9 @@ pub struct Detail {
     pub har_payload: Option<Vec<u8>>,
     /// What was not kept, if anything.
     pub note: Option<String>,
+    /// Its message decoded in the connection's context (capture_decoded), if a decoder read it.
+    #[serde(default)]
+    pub decoded: Option<wsinspect_payload::Decoded>,
 }
 
 /// The most points a plot carries: more messages are thinned evenly.
@@ -571,6 +613,8 @@ struct Conn {
     request: Option<Vec<u8>>,
     response: Option<Vec<u8>>,
     start_ns: Option<u64>,
+    /// Its messages decoded by the payload decoders (labels, checkpoints).
+    payloads: ConnPayloads,
 }
 
 /// A view's rows (indexes into the connection's rows) and search matches, or why not.
@@ -587,6 +631,8 @@ pub struct Index {
     tls_flows: Vec<TlsFlow>,
     tls_flow_count: u64,
     diagnoses: diagnosis::Diagnoses,
+    /// How payloads are decoded (the user's .proto).
+    payload: PayloadSetup,
 }
 
 fn addr(a: &SocketAddr) -> String {
@@ -616,6 +662,7 @@ impl Index {
         self.conns.push(Conn {
             summary,
             start_ns,
+            payloads: ConnPayloads::new(self.payload.clone()),
             ..Conn::default()
         });
         self.conns.last_mut().expect("just pushed")
@@ -730,6 +777,7 @@ impl Index {
                     (true, _, s) => s.to_string(),
                     (false, _, s) => format!("refused {s}"),
                 };
+                c.payloads.upgraded(u.subprotocol.as_deref());
                 c.summary.subprotocol = u.subprotocol;
                 c.summary.extensions = u.extensions;
             }
@@ -794,6 +842,7 @@ impl Index {
                     severity,
                     preview,
                     hit: None,
+                    decoded: None,
                 });
                 c.frames.push(StoredFrame {
                     header: f.header,
@@ -807,6 +856,9 @@ impl Index {
                 c.summary.messages[s] += 1;
                 c.open[s] = None;
                 if let Some(&i) = c.by_index.get(&(side, m.index)) {
+                    let whole = m.payload.is_whole().then_some(&m.payload.kept.0[..]);
+                    let label = c.payloads.message(i, side, m.opcode, whole);
+                    c.label(i, label);
                     let stored = &mut c.msgs[i as usize];
                     stored.index = m.index;
                     if m.compressed {
@@ -863,6 +915,11 @@ impl Index {
                 ..ConnSummary::default()
             };
             let c = self.add_conn(summary, start_ns);
+            c.payloads.upgraded(
+                wsinspect_core::handshake::analyze(&head)
+                    .subprotocol
+                    .as_deref(),
+            );
             c.request = Some(head);
             let mut counts = [0u64; 2];
             let (mut kept, mut frames) = (0u64, 0u64);
@@ -917,9 +974,14 @@ impl Index {
                     severity,
                     preview: crate::view::preview_bytes(&m.payload, m.opcode.0 == 1, PREVIEW),
                     hit: None,
+                    decoded: None,
                 });
                 counts[s] += 1;
                 kept += m.payload.len() as u64;
+                if let Some(mi) = msg {
+                    let label = c.payloads.message(mi, side, m.opcode.0, Some(&m.payload));
+                    c.label(mi, label);
+                }
                 c.frames.push(StoredFrame {
                     header: har_header(m.opcode.0, m.payload.len() as u64),
                     payload: m.payload,
@@ -997,6 +1059,7 @@ impl Index {
                 severity,
                 preview: crate::view::preview(f, PREVIEW),
                 hit: None,
+                decoded: None,
             });
             c.frames.push(StoredFrame {
                 header: f.header.clone(),
@@ -1006,6 +1069,15 @@ impl Index {
             });
         }
         c.summary.messages[s] = report.messages.len() as u64;
+        let sub = i.handshake.as_ref().and_then(|h| h.subprotocol.as_deref());
+        c.payloads.upgraded(sub);
+        for m in &report.messages {
+            if let Some(&mi) = msg_of.get(&m.index) {
+                let whole = m.complete.then(|| report.message_payload(m));
+                let label = c.payloads.message(mi, side, m.opcode.0, whole.as_deref());
+                c.label(mi, label);
+            }
+        }
         self.frames += report.frames.len() as u64;
         self.diagnose_inspection(1, i);
     }
@@ -1026,6 +1098,8 @@ impl Index {
             Ask::Export { conn, format } => self.export(conn, &format),
             Ask::Plot { conn } => self.plot(conn),
             Ask::Diagnosis { conn } => self.diagnosis(conn).map(|d| Tell::Diagnosis(Box::new(d))),
+            Ask::Decoded { conn, row, choice } => self.decoded(conn, row, choice),
+            Ask::Proto { files, message } => Some(self.proto(files, message)),
             // The reader's business (the worker's loop), not the index's.
             Ask::Stop | Ask::KeyLog { .. } => None,
         }
@@ -1130,6 +1204,9 @@ impl Index {
             handshake,
             har_payload,
             note,
+            decoded: f
+                .msg
+                .and_then(|m| self.decode_msg(c, m, wsinspect_payload::Choice::Auto)),
         })
     }
 
@@ -1196,6 +1273,7 @@ impl Index {
                     "length": payload.len(),
                     "text": txt,
                     "base64": b64,
+                    "decoded": first.decoded,
                 });
                 text.push_str(&line.to_string());
                 text.push('\n');
@@ -1364,7 +1442,14 @@ fn compute_view(c: &Conn, filter: &Filter) -> ViewResult {
                         Some(h) => h,
                         None => {
                             let payload = message_payload(c, &c.msgs[mi as usize]);
-                            let h = m.is_match(&String::from_utf8_lossy(&payload));
+                            // The decoded label counts too (`PUBLISH`, an event's name).
+                            let msg = &c.msgs[mi as usize];
+                            let label = msg
+                                .rows
+                                .first()
+                                .and_then(|&r| c.rows[r as usize].decoded.as_deref());
+                            let h = m.is_match(&String::from_utf8_lossy(&payload))
+                                || label.is_some_and(|l| m.is_match(l));
                             *slot = Some(h);
                             matches += u32::from(h);
                             h
@@ -1722,6 +1807,97 @@ fn start_state(first: &[u8]) -> LoadState {
         LoadState::Whole(Vec::new(), WholeKind::Har)
     } else {
         LoadState::Whole(Vec::new(), WholeKind::Dump)
+    }
+}
+
+impl Conn {
+    /// Puts a message's decoded label on its first row.
+    fn label(&mut self, msg: u32, label: Option<String>) {
+        let first = self.msgs.get(msg as usize).and_then(|m| m.rows.first());
+        if let Some(row) = first.and_then(|&r| self.rows.get_mut(r as usize)) {
+            row.decoded = label;
+        }
+    }
+
+    /// A message as the payload replay needs it: side, opcode, and its payload when kept whole.
+    fn stored(&self, msg: u32) -> Option<Stored> {
+        let m = self.msgs.get(msg as usize)?;
+        let first = self.rows.get(*m.rows.first()? as usize)?;
+        let whole = m.inflated.is_some()
+            || m.rows.iter().all(|&r| {
+                let f = &self.frames[r as usize];
+                f.payload.len() as u64 == f.header.payload_len
+            });
+        Some((
+            first.side,
+            m.opcode,
+            whole.then(|| message_payload(self, m)),
+        ))
+    }
+}
+
+/// The payload decoders' side of the index (capture_decoded): a message decoded in context, and
+/// the user's .proto.
+impl Index {
+    fn decode_msg(
+        &self,
+        c: &Conn,
+        msg: u32,
+        choice: wsinspect_payload::Choice,
+    ) -> Option<wsinspect_payload::Decoded> {
+        c.payloads.decode(msg, choice, |m| c.stored(m))
+    }
+
+    /// A row's message decoded with `choice` (`auto`, `none`, a decoder's name).
+    fn decoded(&self, conn: u64, row: u32, choice: String) -> Option<Tell> {
+        let c = &self.conns[*self.by_id.get(&conn)?];
+        let msg = c.frames.get(row as usize)?.msg;
+        let decoded = match choice.parse() {
+            Ok(ch) => msg.and_then(|m| self.decode_msg(c, m, ch)),
+            Err(_) => None,
+        };
+        Some(Tell::Decoded {
+            conn,
+            row,
+            choice,
+            decoded,
+        })
+    }
+
+    /// Decode with `setup` from now on, and every message read so far again (its labels too).
+    pub fn set_payload(&mut self, setup: PayloadSetup) {
+        self.payload = setup.clone();
+        for c in &mut self.conns {
+            let order = c.payloads.order().to_vec();
+            c.payloads.restart(setup.clone());
+            for m in order {
+                let label = match c.stored(m) {
+                    Some((side, opcode, payload)) => {
+                        c.payloads.message(m, side, opcode, payload.as_deref())
+                    }
+                    None => None,
+                };
+                c.label(m, label);
+            }
+        }
+    }
+
+    /// The user's .proto files (none: forget them) and message type, compiled and used for
+    /// every message; the answer says which types the files define, or where they are wrong.
+    fn proto(&mut self, files: Vec<(String, String)>, message: Option<String>) -> Tell {
+        let r = if files.is_empty() {
+            Ok(PayloadSetup::default())
+        } else {
+            PayloadSetup::compile(&files, message.as_deref())
+        };
+        let error = match r {
+            Ok(setup) => {
+                self.set_payload(setup);
+                None
+            }
+            Err(e) => Some(e),
+        };
+        Tell::Proto { error }
     }
 }
 

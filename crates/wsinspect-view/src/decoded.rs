@@ -6,7 +6,9 @@ use serde::Serialize;
 use wsinspect_core::inspect::Inspection;
 use wsinspect_core::stream::StreamReport;
 use wsinspect_core::wire::codes::OpCode;
-use wsinspect_payload::{Choice, Decoded, Decoder, Kind, MessageKind, Node, PayloadSession};
+use wsinspect_payload::{
+    Choice, Decoded, Decoder, Kind, MessageDescriptor, MessageKind, Node, PayloadSession,
+};
 
 use crate::view::visible_text;
 
@@ -80,14 +82,24 @@ pub struct DecodedView {
 /// messages); the subprotocol comes from the handshake when the input has one. `None` when the
 /// frame is not part of a data message (a control frame, an unfinished message).
 pub fn decoded_view(i: &Inspection, index: usize, choice: Choice) -> Option<DecodedView> {
+    decoded_view_with(i, index, choice, None)
+}
+
+/// [`decoded_view`] with the user's Protobuf message type (from their `.proto`), if any.
+pub fn decoded_view_with(
+    i: &Inspection,
+    index: usize,
+    choice: Choice,
+    proto: Option<&MessageDescriptor>,
+) -> Option<DecodedView> {
     let report = i.frames.as_ref()?;
     let frame = report.frames.get(index)?;
-    // The message's position in this report (a capture's rebuilt frame keeps its connection-wide
-    // message index in `m.index`, with only its own message in the report).
     let at = frame.message?;
-    let m = report.messages.get(at)?;
     let subprotocol = i.handshake.as_ref().and_then(|h| h.subprotocol.clone());
     let mut session = PayloadSession::new(choice, subprotocol.as_deref());
+    if let Some(m) = proto {
+        session = session.with_proto(m.clone());
+    }
     let mut decoded = None;
     for earlier in &report.messages[..=at] {
         let kind = if earlier.opcode == OpCode::TEXT {
@@ -97,6 +109,18 @@ pub fn decoded_view(i: &Inspection, index: usize, choice: Choice) -> Option<Deco
         };
         decoded = session.message(kind, &report.message_payload(earlier));
     }
+    view_of(i, index, decoded)
+}
+
+/// The view of frame `index`'s message as `decoded` reads it (decoded elsewhere: a capture's
+/// message by the worker, in its connection's context). `None` when the frame is not part of a
+/// data message.
+pub fn view_of(i: &Inspection, index: usize, decoded: Option<Decoded>) -> Option<DecodedView> {
+    let report = i.frames.as_ref()?;
+    // The message's position in this report (a capture's rebuilt frame keeps its connection-wide
+    // message index in `m.index`, with only its own message in the report).
+    let m = report.messages.get(report.frames.get(index)?.message?)?;
+    let subprotocol = i.handshake.as_ref().and_then(|h| h.subprotocol.clone());
     let payload = report.message_payload(m);
     let place = Place::of(report, m);
     let title = match &place {

@@ -10,9 +10,12 @@
 //! - [`diagnose`]: the text of diagnoses, conformance verdicts and `explain` answers.
 //! - [`share`]: share links (the page's state in a URL fragment).
 //! - [`capture_view`]: capture files for the page (its Web Worker's index, rows, search, details).
+//! - [`capture_decoded`]: a capture's messages decoded in their connection's context (labels,
+//!   trees rebuilt on demand from checkpoints).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod capture_decoded;
 pub mod capture_view;
 pub mod compose;
 pub mod connection_doc;

@@ -409,6 +409,7 @@ fn timeline_row(r: &FrameRow, pos: u32, selected: bool, on_select: &Callback<u32
             if !r.fin { <span class="frag" title="FIN clear: more frames follow">{ "…" }</span> }
             if r.rsv & 4 != 0 { <span class="rsv" title="RSV1 set (compressed)">{ "z" }</span> }
             <span class="len">{ format!("{} B", grouped(r.len)) }</span>
+            { super::payload_view::decoded_label(r) }
             { preview(r) }
             { for r.findings.iter().map(|c| html! { <span class={classes!("badge", r.severity.clone())} title={c.clone()}>{ c.clone() }</span> }) }
         </span>

@@ -5,8 +5,9 @@ use std::rc::Rc;
 
 use wsinspect_core::inspect::Inspection;
 use wsinspect_payload::Choice;
+use wsinspect_payload::Decoded as DecodedPayload;
 use wsinspect_view::compose::ComposerSpec;
-use wsinspect_view::decoded::decoded_view;
+use wsinspect_view::decoded::{decoded_view_with, view_of};
 use wsinspect_view::view;
 use yew::prelude::*;
 
@@ -14,6 +15,7 @@ use super::bit_grid::BitGrid;
 use super::findings::Findings;
 use super::hex_view::HexView;
 use super::payload_view::{Decoded, LitBytes, PayloadView};
+use super::proto_picker::ProtoCtx;
 use super::unmask_table::UnmaskTable;
 
 /// Bytes of a frame the hex view shows; payload views show at most `PAYLOAD_LIMIT`.
@@ -45,6 +47,18 @@ pub struct Props {
     pub label: Option<AttrValue>,
     /// "Edit this frame in the composer".
     pub on_edit: Callback<ComposerSpec>,
+    /// A capture's frame: its message decoded by the worker in its connection's context.
+    #[prop_or_default]
+    pub in_context: Option<InContext>,
+}
+
+/// A capture's message as the worker decoded it (earlier messages of its connection first), and
+/// the decoder choice, which the worker applies.
+#[derive(Clone, PartialEq)]
+pub struct InContext {
+    pub decoded: Option<Rc<DecodedPayload>>,
+    pub choice: AttrValue,
+    pub on_choice: Callback<String>,
 }
 
 #[component]
@@ -65,14 +79,27 @@ pub fn FrameDetail(props: &Props) -> Html {
     }
     // Decoding runs every earlier message through the session: once per frame and choice, not
     // on every hover.
+    // The page's .proto, if one was given (binary messages read as its chosen type).
+    let proto = use_context::<ProtoCtx>().and_then(|c| c.state);
     let decoded = {
         let deps = (
             Same(props.inspection.clone()),
             props.index,
             (*choice).clone(),
+            proto,
+            props.in_context.as_ref().map(|c| c.decoded.clone()),
         );
-        use_memo(deps, |(Same(i), index, c)| {
-            decoded_view(i, *index, c.parse().unwrap_or(Choice::Auto)).map(Rc::new)
+        use_memo(deps, |(Same(i), index, c, proto, in_context)| {
+            match in_context {
+                Some(d) => view_of(i, *index, d.as_deref().cloned()),
+                None => decoded_view_with(
+                    i,
+                    *index,
+                    c.parse().unwrap_or(Choice::Auto),
+                    proto.as_ref().and_then(|p| p.setup.proto.as_ref()),
+                ),
+            }
+            .map(Rc::new)
         })
     };
     let i = &props.inspection;
@@ -114,11 +141,19 @@ pub fn FrameDetail(props: &Props) -> Html {
     let row = view::frame_row(report, props.index);
     let on_choice = {
         let (choice, lit) = (choice.clone(), lit.clone());
+        let outer = props.in_context.as_ref().map(|c| c.on_choice.clone());
         Callback::from(move |c: String| {
             lit.0.set(None);
-            choice.set(c.into());
+            match &outer {
+                Some(o) => o.emit(c),
+                None => choice.set(c.into()),
+            }
         })
     };
+    let shown_choice = props
+        .in_context
+        .as_ref()
+        .map_or_else(|| (*choice).clone(), |c| c.choice.clone());
     let edit = {
         let spec = ComposerSpec::from_frame(frame);
         props.on_edit.reform(move |_: MouseEvent| spec.clone())
@@ -142,7 +177,7 @@ pub fn FrameDetail(props: &Props) -> Html {
                 <UnmaskTable rows={unmask} total={frame.payload.len()} all={props.unmask_all} on_all={props.on_unmask_all.clone()} />
             }
             <ContextProvider<LitBytes> context={lit}>
-            <Decoded key={props.index} view={(*decoded).clone()} choice={(*choice).clone()} {on_choice} />
+            <Decoded key={props.index} view={(*decoded).clone()} choice={shown_choice} {on_choice} />
             </ContextProvider<LitBytes>>
             <PayloadView view={payload} />
         </div>

@@ -12,5 +12,6 @@ pub mod handshake_panel;
 pub mod hex_view;
 pub mod input_panel;
 pub mod payload_view;
+pub mod proto_picker;
 pub mod share_bar;
 pub mod unmask_table;

@@ -85,6 +85,17 @@ pub fn PayloadView(props: &Props) -> Html {
     }
 }
 
+/// A capture's timeline row: what the payload decoder read in its message (`EVENT "chat
+/// message"`, `PUBLISH sensors/t1`), if it read it.
+pub fn decoded_label(r: &wsinspect_view::capture_view::FrameRow) -> Html {
+    match &r.decoded {
+        Some(d) => {
+            html! { <span class="decoded-label" data-role="decoded-label" title={d.clone()}>{ d.clone() }</span> }
+        }
+        None => Html::default(),
+    }
+}
+
 /// The input bytes a decoded node lights in the hex view (`[start, end)`), shared by the
 /// "Decoded" view and the hex view through a context that the frame detail provides.
 #[derive(Clone, PartialEq)]
@@ -205,6 +216,7 @@ pub fn Decoded(props: &DecodedProps) -> Html {
             </h3>
             <label>{ "Decoder " }
                 <select data-role="decoder" onchange={on_select}>{ for options }</select></label>
+            <super::proto_picker::ProtoPicker />
             if let Some(s) = props.view.as_ref().and_then(|v| v.subprotocol.clone()) {
                 <small class="muted">{ format!(" subprotocol {s}") }</small>
             }

@@ -603,3 +603,128 @@ fn subprotocol_option_for_frames_without_a_handshake() {
         serde_json::json!([4, 9])
     );
 }
+
+/// `wsinspect decode ARGS FILE` on a file of tests/data/payload: its standard output.
+fn decode_out(name: &str, extra: &[&str]) -> String {
+    let path = data(&format!("payload/{name}"));
+    let mut args = vec!["decode", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = run(&args, b"");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The `"decoded"` summaries of `decode --jsonl`'s message lines: (direction, summary).
+fn jsonl_summaries(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["event"] == "message")
+        .map(|l| {
+            (
+                l["direction"].as_str().unwrap().to_string(),
+                l["decoded"]["summary"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn decode_jsonl_of_a_follow_dump_decodes_each_message_as_pcap_does() {
+    // The same connection as a capture (pcap --json) and as a Follow TCP Stream dump (decode
+    // --jsonl): the same summaries, in the order the messages came.
+    for name in ["socketio", "mqtt"] {
+        let out = decode_out(&format!("{name}.follow.txt"), &["--jsonl"]);
+        let got = jsonl_summaries(&out);
+        let v = pcap_json(&format!("{name}.pcapng"), &[]);
+        let want: Vec<_> = messages(&v, 0)
+            .into_iter()
+            .map(|(d, _, x)| (d, x["summary"].as_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(got, want, "{name}");
+        // Frames and other events have no "decoded".
+        assert!(out
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|l| l["event"] != "message")
+            .all(|l| l.get("decoded").is_none()));
+    }
+    let out = decode_out("socketio.follow.txt", &["--jsonl"]);
+    let got = jsonl_summaries(&out);
+    assert!(got.contains(&("client".into(), "EVENT \"chat message\" /chat".into())));
+    // The attachment, joined to its event.
+    assert!(got
+        .iter()
+        .any(|(d, s)| d == "client"
+            && s.starts_with("ATTACHMENT 1 of 1 for BINARY_EVENT \"upload\"")));
+    // --payload none: the lines are the session's events, as before.
+    let none = decode_out("socketio.follow.txt", &["--jsonl", "--payload", "none"]);
+    assert!(none.lines().all(|l| !l.contains("\"decoded\"")));
+}
+
+#[test]
+fn decode_summary_counts_the_decoded_kinds_with_the_first_summary() {
+    let text = decode_out("mqtt.follow.txt", &["--summary"]);
+    let line = |side: &str, kind: &str| {
+        let block = text
+            .split(&format!("decoded payloads ({side}):"))
+            .nth(1)
+            .unwrap_or("");
+        block
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(kind))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("{side} {kind}: {text}"))
+    };
+    assert!(line("client", "CONNECT").contains("first: CONNECT 3.1.1 client \"wsinspect-311\""));
+    let publish = line("client", "PUBLISH");
+    assert_eq!(publish.split_whitespace().nth(2), Some("2"), "{publish}");
+    assert!(
+        publish.contains("first: PUBLISH sensors/t1 (16 bytes)"),
+        "{publish}"
+    );
+    assert!(line("server", "CONNACK").contains("Connection Accepted"));
+    // MQTT.js's pieces of packets, counted as one kind.
+    let part = text
+        .lines()
+        .find(|l| l.contains(" part of a packet "))
+        .unwrap_or_default();
+    assert_eq!(part.split_whitespace().nth(5), Some("25"), "{text}");
+    // The JSON summary carries the same.
+    let json: Value =
+        serde_json::from_str(&decode_out("socketio.follow.txt", &["--summary", "--json"])).unwrap();
+    let client = json["decoded"]["client"].as_array().unwrap();
+    let event = client.iter().find(|k| k["kind"] == "EVENT").unwrap();
+    assert_eq!(event["decoder"], "socketio");
+    assert_eq!(event["count"], 2);
+    assert_eq!(event["first"], "EVENT \"login\" ack 0");
+    assert_eq!(json["decoded"]["undecoded"], serde_json::json!([0, 0]));
+    // --payload none: the counts only.
+    let none = decode_out("mqtt.follow.txt", &["--summary", "--payload", "none"]);
+    assert!(!none.contains("decoded payloads"), "{none}");
+}
+
+#[test]
+fn decode_jsonl_of_one_direction_uses_the_subprotocol_given() {
+    // A server's PUBLISH (topic "a/b", payload "hi") as hex: MQTT only by the subprotocol.
+    let hex = "82 09 30 07 00 03 61 2f 62 68 69";
+    let out = run(
+        &[
+            "decode",
+            "--from",
+            "server",
+            "--jsonl",
+            "--subprotocol",
+            "mqtt",
+        ],
+        hex.as_bytes(),
+    );
+    assert!(out.status.success(), "{out:?}");
+    let got = jsonl_summaries(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        got,
+        [("server".to_string(), "PUBLISH a/b (2 bytes)".to_string())]
+    );
+    let out = run(&["decode", "--from", "server", "--summary"], hex.as_bytes());
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("not decoded"), "{s}");
+}
