@@ -12,10 +12,10 @@
 use base64::Engine as _;
 
 use crate::common::Direction;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The notation to read, as chosen by the user.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// Detect: non-UTF-8 input is raw; text that is valid hex is hex; else base64.
@@ -47,7 +47,7 @@ impl core::str::FromStr for Format {
 }
 
 /// The notation that was actually read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Notation {
     /// Hex digits with separators and optional `0x` prefixes.
