@@ -120,8 +120,15 @@ pub fn FrameDetail(props: &Props) -> Html {
         })
     };
     let edit = {
-        let spec = ComposerSpec::from_frame(frame);
-        props.on_edit.reform(move |_: MouseEvent| spec.clone())
+        // Made on the click: a large payload's hex is megabytes, not worth making per render.
+        let (i, index) = (props.inspection.clone(), props.index);
+        props.on_edit.reform(move |_: MouseEvent| {
+            let frames = i.frames.as_ref().map_or(&[][..], |r| &r.frames[..]);
+            frames
+                .get(index)
+                .map(ComposerSpec::from_frame)
+                .unwrap_or_default()
+        })
     };
     html! {
         <div class="detail" data-role="frame-detail" data-index={props.index.to_string()}>
