@@ -17,6 +17,9 @@ use wsinspect_core::Direction;
 use wsinspect_view::share::{self, Shared};
 use wsinspect_view::{diagnose, view};
 
+/// An input's name and how to make one of about so many characters.
+type Input = (&'static str, fn(usize) -> String);
+
 /// The largest time ratio allowed for an input ten times larger.
 const MAX_RATIO: f64 = 15.0;
 
@@ -90,7 +93,7 @@ fn main() {
     } else {
         (4 << 10, 40 << 10)
     };
-    let inputs: [(&str, fn(usize) -> String); 2] = [
+    let inputs: [Input; 2] = [
         ("one line of hex", long_line),
         ("small frames", many_frames),
     ];
