@@ -79,9 +79,16 @@ fn run_slices(
         finished
     };
     if done {
-        if let Some(j) = job.borrow_mut().take() {
-            dispatch.emit(Action::Decoded(Some(Ok(Rc::new(j.finish())))));
-        }
+        // The result is shown in a task of its own (its render is the next long piece of work).
+        Timeout::new(0, move || {
+            if live.get() != me {
+                return;
+            }
+            if let Some(j) = job.borrow_mut().take() {
+                dispatch.emit(Action::Decoded(Some(Ok(Rc::new(j.finish())))));
+            }
+        })
+        .forget();
     } else {
         Timeout::new(0, move || run_slices(job, live, me, dispatch)).forget();
     }
