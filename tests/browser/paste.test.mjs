@@ -89,7 +89,7 @@ for (const [label, chars] of [['1 MB', 1 << 20], ['10 MB', 10 << 20]]) {
     await screenshot(page, `paste-${label.replace(' ', '')}`);
     await page.click('[data-role="clear-input"]');
     await page.waitForFunction(() => !document.querySelector('[data-role="frame-detail"]'));
-    assert.equal(await page.$eval('[data-role="input"]', (e) => e.readOnly || e.value), false);
+    assert.deepEqual(await page.$eval('[data-role="input"]', (e) => [e.readOnly, e.value]), [false, '']);
     assert.deepEqual(errors, []);
     await page.close();
   });
