@@ -50,6 +50,40 @@ fn many_frames(chars: usize) -> String {
     s
 }
 
+/// The phases of [`paste`], timed: where the time of a larger input went.
+fn phases(text: &str) -> String {
+    let opts = InspectOptions::default();
+    let t = Instant::now();
+    let read = read_input(text.as_bytes(), &opts).expect("the input reads");
+    let t_read = t.elapsed();
+    let t = Instant::now();
+    let mut job = Job::from_read(read, &opts).expect("the input plans");
+    while !job.step(16 << 10) {}
+    let i = job.finish();
+    let t_decode = t.elapsed();
+    let t = Instant::now();
+    black_box(view::summary(&i));
+    black_box(diagnose::pasted_diagnoses(&i));
+    let r = i.frames.as_ref().expect("frames");
+    black_box(view::payload_view(r, 0, 4096));
+    black_box(view::first_finding_row(r));
+    let t_view = t.elapsed();
+    let t = Instant::now();
+    black_box(share::link(&shared(text)));
+    let t_link = t.elapsed();
+    format!("read {t_read:?}, decode {t_decode:?}, views {t_view:?}, link {t_link:?}")
+}
+
+fn shared(text: &str) -> Shared {
+    Shared {
+        input: text.to_string(),
+        format: InspectOptions::default().format,
+        direction: Direction::Unknown,
+        extensions: String::new(),
+        max_inflated: InspectOptions::default().max_inflated,
+    }
+}
+
 /// Everything the page does with `text` before it shows it; returns a value that depends on
 /// all of it.
 fn paste(text: &str) -> usize {
@@ -60,13 +94,7 @@ fn paste(text: &str) -> usize {
     let i = job.finish();
     let r = i.frames.as_ref().expect("frames");
     let payload = view::payload_view(r, 0, 4096);
-    let link = share::link(&Shared {
-        input: text.to_string(),
-        format: opts.format,
-        direction: Direction::Unknown,
-        extensions: String::new(),
-        max_inflated: opts.max_inflated,
-    });
+    let link = share::link(&shared(text));
     view::summary(&i).len()
         + diagnose::pasted_diagnoses(&i).len()
         + view::first_finding_row(r)
@@ -108,6 +136,8 @@ fn main() {
             b.len(),
             b.len() as f64 / a.len() as f64
         );
+        println!("  {}: {}", a.len(), phases(&a));
+        println!("  {}: {}", b.len(), phases(&b));
         if measuring() && ratio > MAX_RATIO {
             failed.push(format!("{name}: {ratio:.1}x"));
         }
