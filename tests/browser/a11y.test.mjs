@@ -1,4 +1,5 @@
-// Issue 16 item 9: axe-core on the main views, light and dark; no serious or critical violation.
+// Issue 16 item 9: axe-core on the main views, light and dark, at a laptop's, a small laptop's
+// and a phone's size; no serious or critical violation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -52,9 +53,12 @@ const VIEWS = [
   }],
 ];
 
-for (const scheme of ['light', 'dark']) {
-  test(`axe-core finds no serious or critical violation, and no text is under 11 px, on the main views (${scheme})`, async () => {
+const SIZES = [[1280, 900], [1024, 768], [390, 844]];
+
+for (const [width, height] of SIZES) for (const scheme of ['light', 'dark']) {
+  test(`axe-core finds no serious or critical violation, and no text is under 11 px, on the main views (${scheme}, ${width}x${height})`, async () => {
     const { page, errors } = await openPage(browser, server.url);
+    await page.setViewportSize({ width, height });
     await page.emulateMedia({ colorScheme: scheme });
     const report = [];
     for (const [name, open] of VIEWS) {
@@ -77,10 +81,12 @@ for (const scheme of ['light', 'dark']) {
         return [...new Set(out)].slice(0, 10);
       });
       if (small.length) report.push(`${name}: text under 11 px: ${small.join(' | ')}`);
-      await screenshot(page, `a11y-${scheme}-${name.split(' (')[0].replace(' ', '-')}-${VIEWS.findIndex((v) => v[0] === name)}`);
+      const size = width === 1280 ? '' : `-${width}`;
+      await screenshot(page, `a11y-${scheme}${size}-${name.split(' (')[0].replace(' ', '-')}-${VIEWS.findIndex((v) => v[0] === name)}`);
     }
     assert.deepEqual(report, []);
     assert.deepEqual(errors, []);
+    await page.close();
   });
 }
 

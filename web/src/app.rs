@@ -6,9 +6,10 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use wsinspect_core::inspect::notation::Format;
-use wsinspect_core::inspect::{inspect, InspectOptions, Job};
+use wsinspect_core::inspect::{inspect, Job};
 use wsinspect_core::Direction;
 use wsinspect_view::examples::example;
+use wsinspect_view::paste_job::PasteAsk;
 use wsinspect_view::share::{self, Shared};
 use wsinspect_view::view;
 use yew::prelude::*;
@@ -21,33 +22,39 @@ use crate::components::capture_diagnosis::CaptureDiagnosis;
 use crate::components::capture_panel::{wanted, CapturePanel};
 use crate::components::composer::Composer;
 use crate::components::diagnosis_panel::DiagnosisPanel;
-use crate::components::frame_detail::{FrameDetail, InContext};
+use crate::components::frame_detail::{FrameDetail, InContext, Same};
 use crate::components::frame_list::FrameList;
 use crate::components::handshake_panel::HandshakePanel;
 use crate::components::input_panel::InputPanel;
 use crate::components::proto_picker::{is_proto, ProtoProvider};
 use crate::components::share_bar::ShareBar;
+use crate::paste_link::{Answer, PasteLink};
 use crate::state::{Action, Highlight, State, Tab};
 
-/// Inputs up to this size decode at once; larger ones in slices with progress shown.
-const SYNC_LIMIT: usize = 256 * 1024;
-/// Frame bytes decoded per slice.
-const SLICE: usize = 96 * 1024;
+/// Inputs up to this size are read and decoded at once; larger ones are read in the paste
+/// worker, then decoded in slices with progress shown.
+const SYNC_LIMIT: usize = 64 * 1024;
+/// Frame bytes decoded per step; steps go on until a slice's time is up.
+const STEP: usize = 16 * 1024;
+/// Milliseconds of decoding before the page gets the main thread back (a frame at 60 Hz).
+const SLICE_MS: f64 = 12.0;
 const DEBOUNCE_MS: u32 = 200;
 /// How long "copied ..." stays in the share bar.
 const STATUS_MS: u32 = 3000;
 
-fn options(s: &State) -> InspectOptions {
-    InspectOptions {
+fn paste_ask(s: &State, seq: u64) -> PasteAsk {
+    PasteAsk {
+        seq,
         format: s.format,
         direction: s.direction,
-        extensions: (!s.extensions.trim().is_empty()).then(|| s.extensions.trim().to_string()),
+        extensions: s.extensions.to_string(),
         max_inflated: s.max_inflated,
-        line_endings_known: !s.typed,
+        typed: s.typed,
     }
 }
 
-/// Decode slices until done, yielding to the page between slices; stop if a newer input came.
+/// Decode slices of about `SLICE_MS` until done, yielding to the page between slices; stop if
+/// a newer input came.
 fn run_slices(
     job: Rc<RefCell<Option<Job>>>,
     live: Rc<Cell<u64>>,
@@ -60,17 +67,51 @@ fn run_slices(
     let done = {
         let mut slot = job.borrow_mut();
         let Some(j) = slot.as_mut() else { return };
-        let finished = j.step(SLICE);
+        let t0 = js_sys::Date::now();
+        let finished = loop {
+            if j.step(STEP) {
+                break true;
+            }
+            if js_sys::Date::now() - t0 >= SLICE_MS {
+                break false;
+            }
+        };
         let (d, all) = j.progress();
         dispatch.emit(Action::Progress(d, all));
         finished
     };
     if done {
-        if let Some(j) = job.borrow_mut().take() {
-            dispatch.emit(Action::Decoded(Some(Ok(Rc::new(j.finish())))));
-        }
+        // The result is shown in a task of its own (its render is the next long piece of work).
+        Timeout::new(0, move || {
+            if live.get() != me {
+                return;
+            }
+            if let Some(j) = job.borrow_mut().take() {
+                dispatch.emit(Action::Decoded(Some(Ok(Rc::new(j.finish())))));
+            }
+        })
+        .forget();
     } else {
         Timeout::new(0, move || run_slices(job, live, me, dispatch)).forget();
+    }
+}
+
+/// Put the share link's fragment (none: no link) in the address bar and the share bar.
+fn show_link(fragment: Option<&str>, share_url: &UseStateHandle<String>) {
+    if let Some(w) = web_sys::window() {
+        let path = w.location().pathname().unwrap_or_default();
+        let url = match fragment {
+            Some(f) => format!("{path}#{f}"),
+            None => path.clone(),
+        };
+        // The address already says it (a link being replaced by the same one): no history call.
+        let now = format!("{path}{}", w.location().hash().unwrap_or_default());
+        if now != url {
+            if let Ok(h) = w.history() {
+                let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            }
+        }
+        share_url.set(w.location().href().unwrap_or_default());
     }
 }
 
@@ -87,6 +128,10 @@ pub fn App() -> Html {
     let highlight = use_reducer(Highlight::default);
     let live = use_mut_ref(|| Rc::new(Cell::new(0u64)));
     let share_url = use_state(String::new);
+    // What the share bar says about the link's length, if anything.
+    let link_note = use_state(|| None::<String>);
+    // The worker that reads large pasted inputs (started on the first one).
+    let paste = use_mut_ref(PasteLink::default).borrow().clone();
     let status = use_state(String::new);
     let dispatch = {
         let state = state.clone();
@@ -208,14 +253,18 @@ pub fn App() -> Html {
         });
     }
 
-    // Decode (debounced) whenever the input or how to read it changes.
+    // Decode (debounced) whenever the input or how to read it changes: a small input at once,
+    // a large one read in the paste worker, then decoded here in slices bounded in time.
     {
         let dispatch = dispatch.clone();
         let live = live.borrow().clone();
-        let opts = options(&state);
+        let paste = paste.clone();
+        let share_url = share_url.clone();
+        let link_note = link_note.clone();
+        let me = live.get() + 1;
+        let ask = paste_ask(&state, me);
         use_effect_with(state.decode_key(), move |(input, ..)| {
             let input = input.clone();
-            let me = live.get() + 1;
             live.set(me);
             let t = Timeout::new(DEBOUNCE_MS, move || {
                 if live.get() != me {
@@ -224,22 +273,41 @@ pub fn App() -> Html {
                 if input.trim().is_empty() {
                     dispatch.emit(Action::Decoded(None));
                 } else if input.len() <= SYNC_LIMIT {
-                    let r = inspect(input.as_bytes(), &opts)
+                    let r = inspect(input.as_bytes(), &ask.options())
                         .map(Rc::new)
                         .map_err(|e| view::input_error(&e, &input));
                     dispatch.emit(Action::Decoded(Some(r)));
                 } else {
-                    match Job::new(input.as_bytes(), &opts) {
-                        Ok(j) => {
-                            let (_, all) = j.progress();
-                            dispatch.emit(Action::Progress(0, all));
-                            let job = Rc::new(RefCell::new(Some(j)));
-                            Timeout::new(0, move || run_slices(job, live, me, dispatch)).forget();
+                    dispatch.emit(Action::Progress(0, input.len()));
+                    let text = input.clone();
+                    let asked = ask.clone();
+                    let on_answer = Callback::from(move |a: Answer| match a {
+                        Answer::Read(r, bytes) if r.seq == live.get() => {
+                            match r.job(&ask, bytes, &text) {
+                                Ok(j) => {
+                                    let job = Rc::new(RefCell::new(Some(j)));
+                                    let (live, dispatch) = (live.clone(), dispatch.clone());
+                                    Timeout::new(0, move || run_slices(job, live, me, dispatch))
+                                        .forget();
+                                }
+                                Err(e) => dispatch.emit(Action::Decoded(Some(Err(e)))),
+                            }
                         }
-                        Err(e) => {
-                            dispatch.emit(Action::Decoded(Some(Err(view::input_error(&e, &input)))))
+                        Answer::Link {
+                            seq,
+                            fragment,
+                            note,
+                        } if seq == live.get() => {
+                            show_link(fragment.as_deref(), &share_url);
+                            link_note.set(note);
                         }
-                    }
+                        Answer::Failed(e) if live.get() == me => {
+                            dispatch.emit(Action::Decoded(Some(Err(e))))
+                        }
+                        // An answer about an older input.
+                        _ => {}
+                    });
+                    paste.read(&asked, &input, on_answer);
                 }
             });
             move || drop(t)
@@ -271,35 +339,27 @@ pub fn App() -> Html {
         });
     }
 
-    // Keep the input in the URL fragment, so the address is a share link.
+    // Keep the input in the URL fragment, so the address is a share link (a large input's
+    // link is made in the paste worker, and shown when it comes).
     {
         let share_url = share_url.clone();
+        let link_note = link_note.clone();
         use_effect_with(
             state.decode_key(),
             move |(input, format, direction, extensions, max_inflated, _)| {
-                let frag = if input.is_empty() {
-                    String::new()
-                } else {
-                    share::encode(&Shared {
+                if input.len() <= SYNC_LIMIT {
+                    let (fragment, note) = share::link(&Shared {
                         input: input.to_string(),
                         format: *format,
                         direction: *direction,
                         extensions: extensions.to_string(),
                         max_inflated: *max_inflated,
-                    })
-                };
-                if let Some(w) = web_sys::window() {
-                    let path = w.location().pathname().unwrap_or_default();
-                    let url = if frag.is_empty() {
-                        path
-                    } else {
-                        format!("{path}#{frag}")
-                    };
-                    if let Ok(h) = w.history() {
-                        let _ =
-                            h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-                    }
-                    share_url.set(w.location().href().unwrap_or_default());
+                    });
+                    show_link(fragment.as_deref(), &share_url);
+                    link_note.set(note);
+                } else {
+                    show_link(None, &share_url);
+                    link_note.set(None);
                 }
             },
         );
@@ -368,7 +428,11 @@ pub fn App() -> Html {
     let result = state.result.clone();
     // The last good decode stays on screen while the input has an error, marked stale.
     let stale = state.error.is_some() && result.is_some();
-    let summary = result.as_ref().map(|i| view::summary(i));
+    // The summary walks every frame: once per decode, not on every render (a scroll step).
+    let summary = use_memo(result.clone().map(Same), |r| {
+        r.as_ref().map(|Same(i)| view::summary(i))
+    });
+    let summary = (*summary).clone();
     let main_view = match state.tab {
         Tab::Frames if capture.active() => {
             let on_choice = {
@@ -454,6 +518,7 @@ pub fn App() -> Html {
                     <span class={classes!("small", if capture.keylog.error.is_some() { "error" } else { "muted" })} data-role="keylog-status" role="status">{ line }</span>
                 }
                 <ShareBar url={(*share_url).clone()} status={(*status).clone()} has_result={result.is_some() && !stale}
+                    note={(*link_note).clone().map(AttrValue::from)}
                     on_copy={on_copy} on_download={on_download} />
             </header>
             <main class={classes!("layout", stale.then_some("stale"), capture.active().then_some("capture-mode"))}>

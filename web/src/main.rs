@@ -5,6 +5,7 @@ mod capture_link;
 mod capture_state;
 mod choices;
 mod components;
+mod paste_link;
 #[cfg(test)]
 mod ssr_tests;
 mod state;

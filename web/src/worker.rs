@@ -4,6 +4,9 @@
 //! holds. Messages are JSON strings of [`Ask`] and [`Tell`]; the file comes as a `Blob`.
 //! Every `await` between slices lets the page's questions in while a big file loads.
 //! Key logs ([`Ask::KeyLog`]) come before the file and are given to its [`Loader`].
+//! A pasted input is read here too ([`paste_worker`], its own messages, its own worker).
+
+mod paste_worker;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -37,6 +40,9 @@ fn main() {
     let keylogs: KeyLogs = Rc::default();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let data = e.data();
+        if paste_worker::answer(&data) {
+            return;
+        }
         if let Some(blob) = data.dyn_ref::<Blob>() {
             let blob = blob.clone();
             let loader = loader.clone();

@@ -9,6 +9,7 @@
 //! - [`decoded`]: the page's "Decoded" view of a message (wsinspect-payload's tree, linked to bytes).
 //! - [`diagnose`]: the text of diagnoses, conformance verdicts and `explain` answers.
 //! - [`share`]: share links (the page's state in a URL fragment).
+//! - [`paste_job`]: a pasted input read in the page's worker, then decoded in slices.
 //! - [`capture_view`]: capture files for the page (its Web Worker's index, rows, search, details).
 //! - [`capture_decoded`]: a capture's messages decoded in their connection's context (labels,
 //!   trees rebuilt on demand from checkpoints).
@@ -22,6 +23,7 @@ pub mod connection_doc;
 pub mod decoded;
 pub mod diagnose;
 pub mod examples;
+pub mod paste_job;
 pub mod render;
 pub mod share;
 pub mod view;

@@ -50,6 +50,30 @@ pub fn encode(s: &Shared) -> String {
     out
 }
 
+/// Links longer than this are not put in the address bar: Chromium refuses URLs over 2 MiB.
+pub const MAX_LINK: usize = 2 << 20;
+/// Links longer than this work in a browser, but mail and chat programs often cut them.
+pub const LONG_LINK: usize = 64 << 10;
+
+/// The share link's fragment for `s`, if a browser can hold it, and what the page should say
+/// about its length (the input still decodes either way).
+pub fn link(s: &Shared) -> (Option<String>, Option<String>) {
+    if s.input.is_empty() {
+        return (None, None);
+    }
+    let f = encode(s);
+    let kb = f.len().div_ceil(1024);
+    if f.len() > MAX_LINK {
+        let note = format!("This input is too big for a share link ({kb} KB; browsers take up to 2 MB): share the input itself.");
+        (None, Some(note))
+    } else if f.len() > LONG_LINK {
+        let note = format!("The share link is {kb} KB long: mail and chat programs may cut it.");
+        (Some(f), Some(note))
+    } else {
+        (Some(f), None)
+    }
+}
+
 /// Read a fragment (with or without `#`) made by [`encode`]; `None` for an empty fragment.
 pub fn decode(fragment: &str) -> Result<Option<Shared>, String> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
@@ -147,6 +171,38 @@ mod tests {
         assert_eq!(legacy.max_inflated, DEFAULT_MAX_INFLATED);
         assert!(decode("#v=1&m=0&z=").is_err());
         assert!(decode("#v=1&m=lots&z=").is_err());
+    }
+
+    #[test]
+    fn long_links_are_warned_about_and_oversized_ones_not_made() {
+        let mut s = Shared {
+            input: "81 05 48 65 6c 6c 6f".into(),
+            format: Format::Auto,
+            direction: Direction::Unknown,
+            extensions: String::new(),
+            max_inflated: DEFAULT_MAX_INFLATED,
+        };
+        assert!(matches!(link(&s), (Some(_), None)));
+        // Hex of bytes that do not compress (a simple generator, no repeats in reach).
+        let mut x = 1u32;
+        let mut noise = |n: usize| {
+            (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    format!("{:02x}", x as u8)
+                })
+                .collect::<String>()
+        };
+        s.input = noise(100 << 10);
+        let (f, note) = link(&s);
+        assert!(f.is_some() && note.unwrap().contains("may cut it"));
+        s.input = noise(2 << 20);
+        let (f, note) = link(&s);
+        assert!(f.is_none() && note.unwrap().contains("too big for a share link"));
+        s.input.clear();
+        assert_eq!(link(&s), (None, None));
     }
 
     #[test]

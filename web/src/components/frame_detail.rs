@@ -24,6 +24,8 @@ const PAYLOAD_LIMIT: usize = 4096;
 const UNMASK_FIRST: usize = 16;
 /// "Show all" stops here: a 64 KiB frame must not put 65 536 rows in the page.
 const UNMASK_ALL: usize = 4096;
+/// A frame with a larger payload is shown in stages (see `FrameDetail`).
+const STAGED: usize = 1024;
 
 /// A hook dependency that is the same `Rc` (compared by pointer, not by walking the whole
 /// inspection); holding it keeps the address from being reused by the next decode.
@@ -75,6 +77,32 @@ pub fn FrameDetail(props: &Props) -> Html {
             if lit.0.is_some() {
                 lit.0.set(None)
             }
+        });
+    }
+    // A large payload's frame is shown in three renders, a task apart: the header, then the
+    // bytes, then the payload views (each render short: no long task after a large paste).
+    let stage = use_state(|| (0usize, 0usize, 0u8));
+    let key = (Rc::as_ptr(&props.inspection) as usize, props.index);
+    let big = props
+        .inspection
+        .frames
+        .as_ref()
+        .and_then(|r| r.frames.get(props.index))
+        .is_some_and(|f| f.payload.len() > STAGED);
+    let now = if !big {
+        2
+    } else if (stage.0, stage.1) == key {
+        stage.2
+    } else {
+        0
+    };
+    {
+        let stage = stage.clone();
+        use_effect_with((key, now), move |&(key, now)| {
+            let t = (now < 2).then(|| {
+                gloo_timers::callback::Timeout::new(0, move || stage.set((key.0, key.1, now + 1)))
+            });
+            move || drop(t)
         });
     }
     // Decoding runs every earlier message through the session: once per frame and choice, not
@@ -155,8 +183,15 @@ pub fn FrameDetail(props: &Props) -> Html {
         .as_ref()
         .map_or_else(|| (*choice).clone(), |c| c.choice.clone());
     let edit = {
-        let spec = ComposerSpec::from_frame(frame);
-        props.on_edit.reform(move |_: MouseEvent| spec.clone())
+        // Made on the click: a large payload's hex is megabytes, not worth making per render.
+        let (i, index) = (props.inspection.clone(), props.index);
+        props.on_edit.reform(move |_: MouseEvent| {
+            let frames = i.frames.as_ref().map_or(&[][..], |r| &r.frames[..]);
+            frames
+                .get(index)
+                .map(ComposerSpec::from_frame)
+                .unwrap_or_default()
+        })
     };
     html! {
         <div class="detail" data-role="frame-detail" data-index={props.index.to_string()}>
@@ -170,9 +205,12 @@ pub fn FrameDetail(props: &Props) -> Html {
             <button class="edit-frame" data-role="edit-in-composer" onclick={edit}>{ "Edit this frame in the composer" }</button>
             <BitGrid rows={rows} legend={legend} />
             <Findings findings={frame.findings.clone()} header={Some(frame.header.clone())} />
+            if now >= 1 {
             <ContextProvider<LitBytes> context={lit.clone()}>
             <HexView rows={hex} note={note} />
             </ContextProvider<LitBytes>>
+            }
+            if now >= 2 {
             if frame.header.masked {
                 <UnmaskTable rows={unmask} total={frame.payload.len()} all={props.unmask_all} on_all={props.on_unmask_all.clone()} />
             }
@@ -180,6 +218,9 @@ pub fn FrameDetail(props: &Props) -> Html {
             <Decoded key={props.index} view={(*decoded).clone()} choice={shown_choice} {on_choice} />
             </ContextProvider<LitBytes>>
             <PayloadView view={payload} />
+            } else {
+                <p class="muted" data-role="payload-pending">{ "Payload…" }</p>
+            }
         </div>
     }
 }

@@ -3,18 +3,19 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast as _;
 use wsinspect_core::inspect::notation::Format;
 use wsinspect_core::stream::DEFAULT_MAX_INFLATED;
 use wsinspect_core::Direction;
 use wsinspect_view::examples::groups;
-use wsinspect_view::view::format_value;
+use wsinspect_view::view::{self, format_value};
 use yew::prelude::*;
 
 use crate::choices::{inflate_limit_choices, DIRECTIONS, FORMATS};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub input: Rc<str>,
+    pub input: crate::state::Text,
     pub format: Format,
     pub direction: Direction,
     pub extensions: Rc<str>,
@@ -25,7 +26,8 @@ pub struct Props {
     pub detected: Option<&'static str>,
     pub error: Option<Rc<str>>,
     pub progress: Option<(usize, usize)>,
-    pub on_input: Callback<String>,
+    /// The box's text after an edit (the same `Rc` is then the `input` given back).
+    pub on_input: Callback<Rc<str>>,
     pub on_format: Callback<Format>,
     pub on_direction: Callback<Direction>,
     pub on_extensions: Callback<String>,
@@ -33,12 +35,82 @@ pub struct Props {
     pub on_example: Callback<String>,
 }
 
+/// Inputs longer than this are not put in the box whole: the browser lays a box's text out at
+/// once (about a second per MB in Chromium, the page frozen meanwhile), so the box shows their
+/// start, read-only, and the page holds the whole input.
+pub const BOX_LIMIT: usize = 256 * 1024;
+/// How much of a larger input the box shows.
+const BOX_PREVIEW: usize = 16 * 1024;
+
+/// What the box shows of `input`: all of it, or (beyond [`BOX_LIMIT`]) its start.
+fn box_text(input: &str) -> std::borrow::Cow<'_, str> {
+    if input.len() <= BOX_LIMIT {
+        return input.into();
+    }
+    let mut end = BOX_PREVIEW;
+    while !input.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &input[..end]).into()
+}
+
+/// Where the text in the box came from: its address and length, to tell the text the box
+/// itself reported from text set from outside (an example, a link, the composer).
+fn text_id(t: &Rc<str>) -> (usize, usize) {
+    (t.as_ptr() as usize, t.len())
+}
+
 #[component]
 pub fn InputPanel(props: &Props) -> Html {
-    let oninput = props.on_input.reform(|e: InputEvent| {
-        let el: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
-        el.value()
-    });
+    // The box is not a controlled `value`: Yew would read the whole text back out of the DOM on
+    // every render to compare it (a 20 MB copy per progress step for a 10 MB paste), so the
+    // text is written into the box only when it came from elsewhere.
+    let area = use_node_ref();
+    let reported = use_mut_ref(|| None::<Rc<str>>);
+    {
+        let (area, reported) = (area.clone(), reported.clone());
+        let input = props.input.0.clone();
+        use_effect_with(text_id(&props.input.0), move |_| {
+            let ours = reported.borrow().as_ref().map(text_id) == Some(text_id(&input));
+            if !ours || input.len() > BOX_LIMIT {
+                if let Some(el) = area.cast::<web_sys::HtmlTextAreaElement>() {
+                    el.set_value(&box_text(&input));
+                }
+            }
+        });
+    }
+    // A large paste goes to the page, not into the box (whose layout would freeze the page).
+    let onpaste = {
+        let (reported, on_input) = (reported.clone(), props.on_input.clone());
+        Callback::from(move |e: Event| {
+            let Some(e) = e.dyn_ref::<web_sys::ClipboardEvent>() else {
+                return;
+            };
+            let Some(text) = e
+                .clipboard_data()
+                .and_then(|d| d.get_data("text/plain").ok())
+            else {
+                return;
+            };
+            if text.len() > BOX_LIMIT {
+                e.prevent_default();
+                let text: Rc<str> = text.into();
+                *reported.borrow_mut() = Some(text.clone());
+                on_input.emit(text);
+            }
+        })
+    };
+    let big = props.input.len() > BOX_LIMIT;
+    let on_clear = props.on_input.reform(|_: MouseEvent| Rc::<str>::from(""));
+    let oninput = {
+        let reported = reported.clone();
+        props.on_input.reform(move |e: InputEvent| {
+            let el: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+            let text: Rc<str> = el.value().into();
+            *reported.borrow_mut() = Some(text.clone());
+            text
+        })
+    };
     let on_format = props.on_format.reform(|e: Event| {
         let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
         el.value().parse().unwrap_or(Format::Auto)
@@ -84,7 +156,6 @@ pub fn InputPanel(props: &Props) -> Html {
             }) }</optgroup>
         }
     });
-    let value: String = props.input.to_string();
     html! {
         <section class="input-panel" aria-label="Input">
             <div class="toolbar">
@@ -96,10 +167,17 @@ pub fn InputPanel(props: &Props) -> Html {
                 </label>
             </div>
             <label for="input" class="sr-only">{ "Input: frame bytes (hex, base64, dumps), a handshake, or a whole captured stream" }</label>
-            <textarea id="input" data-role="input" rows="7" spellcheck="false" {value} {oninput}
+            <textarea id="input" data-role="input" rows="7" spellcheck="false" ref={area} {oninput} {onpaste}
+                readonly={big} data-big={big.then_some("true")}
                 aria-invalid={props.error.is_some().then_some("true")}
                 aria-describedby={props.error.is_some().then_some("input-error")}
                 placeholder="Paste frame bytes in any hex notation or base64, a handshake, or a captured stream. e.g. 81 85 37 fa 21 3d 7f 9f 4d 51 58" />
+            if big {
+                <p class="muted small big-input" data-role="input-big">
+                    { format!("The input is {} bytes: the box shows its start, read-only (a box this big would freeze the page). ", view::grouped(props.input.len() as u64)) }
+                    <button data-role="clear-input" onclick={on_clear}>{ "Clear" }</button>
+                </p>
+            }
             <div class="toolbar">
                 <label>{ "Format " }
                     <select data-role="format" onchange={on_format}>{ for formats }</select></label>

@@ -10,6 +10,9 @@ pub struct Props {
     pub has_result: bool,
     pub on_copy: Callback<&'static str>,
     pub on_download: Callback<()>,
+    /// What to say about the link's length (too long to share well, or too big to be a link).
+    #[prop_or_default]
+    pub note: Option<AttrValue>,
 }
 
 #[component]
@@ -27,6 +30,7 @@ pub fn ShareBar(props: &Props) -> Html {
             <button data-role="copy-base64" onclick={copy("base64")} disabled={off}>{ "Copy base64" }</button>
             <button data-role="copy-json" onclick={copy("json")} disabled={off}>{ "Copy JSON" }</button>
             <button data-role="download-json" onclick={dl} disabled={off}>{ "Download JSON" }</button>
+            if let Some(n) = &props.note { <span class="warn-note small" data-role="link-note">{ n.clone() }</span> }
             <span class="muted status" data-role="copy-status" aria-live="polite">{ props.status.clone() }</span>
         </div>
     }

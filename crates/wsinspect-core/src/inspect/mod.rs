@@ -14,7 +14,7 @@ use crate::common::Direction;
 use crate::ext::extensions::parse_extensions;
 use crate::handshake::{self, Fields as _, HandshakeReport};
 use crate::stream::{DecodeConfig, Decoder, StreamReport, DEFAULT_MAX_INFLATED};
-use notation::{parse_input, Format, Notation, NotationError};
+use notation::{parse_input, Format, Notation, NotationError, Parsed};
 
 pub mod notation;
 pub mod packet;
@@ -322,55 +322,76 @@ pub fn plan(bytes: &[u8], opts: &InspectOptions) -> Result<Plan, InspectError> {
     Ok(p)
 }
 
-fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
+/// Read `input` from its notation (the part of a [`Job`] that needs the whole text at once):
+/// a page can do this elsewhere (in a worker) and start the job from its bytes with
+/// [`Job::from_read`].
+pub fn read_input(input: &[u8], opts: &InspectOptions) -> Result<Parsed, InspectError> {
     if let Some(v) = &opts.extensions {
         // A bad override is an error before the notation is even read.
         DecodeConfig::from_extensions(v).map_err(|e| InspectError::Extensions {
             message: e.to_string(),
         })?;
     }
-    let (bytes, notation, notation_also) =
-        if opts.format == Format::Auto && starts_like_handshake(input) {
-            (input.to_vec(), Notation::Raw, None)
-        } else {
-            let parsed = parse_input(input, opts.format).map_err(InspectError::Notation)?;
-            (parsed.bytes, parsed.notation, parsed.also)
-        };
-    // Only text can have lost its CRs; decoded notations are the bytes themselves.
-    let p = if notation == Notation::Raw || opts.line_endings_known {
-        plan(&bytes, opts)?
+    if opts.format == Format::Auto && starts_like_handshake(input) {
+        Ok(Parsed {
+            bytes: input.to_vec(),
+            notation: Notation::Raw,
+            also: None,
+        })
     } else {
-        plan(
-            &bytes,
-            &InspectOptions {
-                line_endings_known: true,
-                ..opts.clone()
-            },
-        )?
-    };
-    // Frame offsets are the input's, handshake included.
-    let decoder = p
-        .decodes()
-        .then(|| Decoder::new(p.direction, p.config.clone()).starting_at(p.frames.start as u64));
-    let out = Inspection {
-        notation,
-        notation_also,
-        len: bytes.len(),
-        handshake: p.handshake,
-        frames_offset: p.frames.start,
-        frames: None,
-        extensions_error: p.extensions_error,
-        assumed_extensions: p.assumed_extensions,
-        http_body: p.http_body,
-        bytes,
-    };
-    Ok(Job {
-        out,
-        notes: p.notes,
-        frames: p.frames.clone(),
-        fed: p.frames.start,
-        decoder,
-    })
+        parse_input(input, opts.format).map_err(InspectError::Notation)
+    }
+}
+
+fn prepare(input: &[u8], opts: &InspectOptions) -> Result<Job, InspectError> {
+    Job::from_read(read_input(input, opts)?, opts)
+}
+
+impl Job {
+    /// A job over input already read by [`read_input`] with the same `opts`: plans (the
+    /// handshake, where the frames are) and is ready to decode.
+    pub fn from_read(read: Parsed, opts: &InspectOptions) -> Result<Job, InspectError> {
+        let Parsed {
+            bytes,
+            notation,
+            also: notation_also,
+        } = read;
+        // Only text can have lost its CRs; decoded notations are the bytes themselves.
+        let p = if notation == Notation::Raw || opts.line_endings_known {
+            plan(&bytes, opts)?
+        } else {
+            plan(
+                &bytes,
+                &InspectOptions {
+                    line_endings_known: true,
+                    ..opts.clone()
+                },
+            )?
+        };
+        // Frame offsets are the input's, handshake included.
+        let decoder = p.decodes().then(|| {
+            Decoder::new(p.direction, p.config.clone()).starting_at(p.frames.start as u64)
+        });
+        let out = Inspection {
+            notation,
+            notation_also,
+            len: bytes.len(),
+            handshake: p.handshake,
+            frames_offset: p.frames.start,
+            frames: None,
+            extensions_error: p.extensions_error,
+            assumed_extensions: p.assumed_extensions,
+            http_body: p.http_body,
+            bytes,
+        };
+        Ok(Job {
+            out,
+            notes: p.notes,
+            frames: p.frames.clone(),
+            fed: p.frames.start,
+            decoder,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -484,6 +505,27 @@ mod tests {
         }
         assert!(steps > 1 && job.frames_done() > 0);
         assert_eq!(job.finish(), whole);
+    }
+
+    #[test]
+    fn a_job_from_input_read_elsewhere_equals_one_call() {
+        let hex =
+            "47 45 54 20 2f 20 48 54 54 50 2f 31 2e 31 0d 0a 48 6f 73 74 3a 20 61 0d 0a 0d 0a \
+                   81 85 37 fa 21 3d 7f 9f 4d 51 58";
+        let opts = InspectOptions::default();
+        for input in [hex.as_bytes(), b"GET / HTTP/1.1\r\nHost: a\r\n\r\n\x81\x00"] {
+            let read = read_input(input, &opts).unwrap();
+            let job = Job::from_read(read, &opts).unwrap();
+            assert_eq!(job.finish(), inspect(input, &opts).unwrap());
+        }
+        let bad = InspectOptions {
+            extensions: Some("permessage-deflate; server_max_window_bits=3".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            read_input(b"81 00", &bad),
+            Err(InspectError::Extensions { .. })
+        ));
     }
 
     #[test]

@@ -12,10 +12,10 @@
 use base64::Engine as _;
 
 use crate::common::Direction;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The notation to read, as chosen by the user.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// Detect: non-UTF-8 input is raw; text that is valid hex is hex; else base64.
@@ -47,7 +47,7 @@ impl core::str::FromStr for Format {
 }
 
 /// The notation that was actually read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Notation {
     /// Hex digits with separators and optional `0x` prefixes.
@@ -169,7 +169,7 @@ fn detect(text: &str, hex: Result<Parsed, NotationError>) -> Result<Parsed, Nota
             let plain = p.notation == Notation::Hex
                 && t.bytes()
                     .all(|b| b.is_ascii_hexdigit() || b == b'\n' || b == b'\r');
-            if plain && parse_base64(text).is_ok() {
+            if plain && plain_hex_is_base64(t) {
                 p.also = Some(Notation::Base64);
             }
             Ok(p)
@@ -288,6 +288,17 @@ pub fn parse_base64(text: &str) -> Result<Vec<u8>, NotationError> {
             let (line, column, ch) = pos.get(at).copied().unwrap_or((1, 1, ' '));
             error(line, column, ch.to_string(), &base64_problem(&e, ch, url))
         })
+}
+
+/// Whether text of hex digits and line breaks only also reads as base64, as [`parse_base64`]
+/// would say, without decoding it all (that kept a position per character: 24 bytes each).
+/// Hex digits are all in base64's standard alphabet, so every full group of four reads; only
+/// the last, short group can fail (one character, or bits left over in its last symbol).
+fn plain_hex_is_base64(text: &str) -> bool {
+    let digits = text.bytes().filter(u8::is_ascii_hexdigit);
+    let n = digits.clone().count();
+    let tail: Vec<u8> = digits.skip(n - n % 4).collect();
+    tail.is_empty() || parse_base64(core::str::from_utf8(&tail).unwrap_or("")).is_ok()
 }
 
 /// What is wrong with base64 text, as a plain sentence (the base64 crate's own messages, e.g.
@@ -1020,28 +1031,28 @@ impl std::error::Error for NotationError {}
 /// ```
 pub fn parse_hex(text: &str) -> Result<Vec<u8>, NotationError> {
     let mut out = Vec::with_capacity(text.len() / 2);
-    let mut pending: Option<(u8, usize, usize)> = None;
+    // The first digit of a byte: its value, line, column and byte offset in its line.
+    let mut pending: Option<(u8, usize, usize, usize)> = None;
     for (line_no, line) in text.lines().enumerate() {
-        let chars: Vec<char> = line.chars().collect();
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
+        // Characters one at a time (a line can be megabytes: no copy of it).
+        let mut chars = line.char_indices().enumerate().peekable();
+        while let Some((i, (b, c))) = chars.next() {
             let at = (line_no + 1, i + 1);
-            if c == '0' && matches!(chars.get(i + 1), Some('x' | 'X')) && pending.is_none() {
-                i += 2;
+            if c == '0' && matches!(chars.peek(), Some((_, (_, 'x' | 'X')))) && pending.is_none() {
+                chars.next();
                 continue;
             }
             if let Some(d) = c.to_digit(16) {
                 match pending.take() {
-                    Some((hi, _, _)) => out.push(hi << 4 | d as u8),
-                    None => pending = Some((d as u8, at.0, at.1)),
+                    Some((hi, ..)) => out.push(hi << 4 | d as u8),
+                    None => pending = Some((d as u8, at.0, at.1, b)),
                 }
             } else if c.is_whitespace() || matches!(c, ':' | ',' | '-') {
-                if let Some((_, l, col)) = pending {
+                if let Some((_, l, col, from)) = pending {
                     return Err(NotationError {
                         line: l,
                         column: col,
-                        found: chars[col - 1..=i.min(chars.len() - 1)].iter().collect(),
+                        found: line[from..b + c.len_utf8()].to_string(),
                         message: "a lone hex digit: every byte needs two digits".into(),
                     });
                 }
@@ -1053,13 +1064,12 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, NotationError> {
                     message: "not a hex digit or separator".into(),
                 });
             }
-            i += 1;
         }
-        if let Some((_, l, col)) = pending.take() {
+        if let Some((_, l, col, from)) = pending.take() {
             return Err(NotationError {
                 line: l,
                 column: col,
-                found: chars[col - 1..].iter().collect(),
+                found: line[from..].to_string(),
                 message: "a lone hex digit at the end of the line: every byte needs two digits"
                     .into(),
             });
@@ -1071,6 +1081,28 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, NotationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_hex_is_said_to_be_base64_too_exactly_when_it_decodes_as_base64() {
+        for text in [
+            "81",
+            "810",
+            "8100",
+            "81 05",
+            "abcde",
+            "abcdef",
+            "8105ab\n0c",
+            "4142434",
+            "41424",
+        ] {
+            let t = text.replace(' ', "");
+            assert_eq!(
+                plain_hex_is_base64(&t),
+                parse_base64(&t).is_ok(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn base64_errors_are_plain_sentences_with_the_place() {
