@@ -9,6 +9,7 @@
 //! - [`decoded`]: the page's "Decoded" view of a message (wsinspect-payload's tree, linked to bytes).
 //! - [`diagnose`]: the text of diagnoses, conformance verdicts and `explain` answers.
 //! - [`share`]: share links (the page's state in a URL fragment).
+//! - [`live`]: the page's live view of `wsinspect serve`'s feed (bounded), its client's inputs.
 //! - [`capture_view`]: capture files for the page (its Web Worker's index, rows, search, details).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -19,6 +20,7 @@ pub mod connection_doc;
 pub mod decoded;
 pub mod diagnose;
 pub mod examples;
+pub mod live;
 pub mod render;
 pub mod share;
 pub mod view;
