@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// Payload bytes kept in each frame and message event of the feed.
     #[arg(long, default_value_t = wsinspect_serve::DEFAULT_KEEP)]
     keep: usize,
+    /// Let the page send new messages into relayed connections (between whole frames).
+    #[arg(long)]
+    allow_inject: bool,
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
@@ -71,6 +74,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         pcap: args.pcap,
         keep: args.keep,
         ca: args.ca,
+        allow_inject: args.allow_inject,
         ..Config::default()
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
