@@ -5,6 +5,7 @@ mod capture_link;
 mod capture_state;
 mod choices;
 mod components;
+mod live;
 #[cfg(test)]
 mod ssr_tests;
 mod state;
@@ -12,5 +13,10 @@ mod tabs;
 mod virtual_list;
 
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    // `/live` (wsinspect serve's live view) is its own page; everything else is the inspector.
+    if live::wanted() {
+        yew::Renderer::<live::LivePage>::new().render();
+    } else {
+        yew::Renderer::<app::App>::new().render();
+    }
 }

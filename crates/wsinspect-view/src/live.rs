@@ -249,6 +249,10 @@ impl Live {
                 self.feed_dropped += v.get("dropped").and_then(Value::as_u64).unwrap_or(0);
                 Change::Conns
             }
+            ("inject_error", _) => {
+                self.note(format!("injection refused: {}", str_of(&data, "error")));
+                Change::Conns
+            }
             ("upstream_error" | "refused", _) => {
                 let why = str_of(&data, "error") + &str_of(&data, "reason");
                 let what = if event == "refused" {
