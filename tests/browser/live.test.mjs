@@ -37,7 +37,7 @@ function startUntil(cmd, args, match) {
   });
 }
 
-let browser, page, feedUrl, relay;
+let browser, page, pageUrl, feedUrl, relay;
 
 before(async () => {
   // The CLI, built by cargo if it is not yet (a warm target makes this quick).
@@ -53,6 +53,7 @@ before(async () => {
     const relay = seen.join('\n').match(/relay (127\.0\.0\.1:\d+) ->/)[1];
     return { page, relay };
   });
+  pageUrl = `http://${serve.page}/`;
   feedUrl = `http://${serve.page}/live`;
   relay = serve.relay;
   browser = await launch();
@@ -60,7 +61,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  for (const c of started) c.kill('SIGINT');
+  // SIGINT lets `wsinspect serve` finish cleanly; the Python peer just ends on SIGTERM.
+  for (const c of started) c.kill(c.spawnargs[0] === 'python3' ? 'SIGTERM' : 'SIGINT');
   await Promise.all(started.map((c) => c.exitCode !== null ? null
     : new Promise((ok) => { const t = setTimeout(() => { c.kill('SIGKILL'); ok(); }, 5000); c.on('exit', () => { clearTimeout(t); ok(); }); })));
 });
@@ -85,9 +87,10 @@ test('frames sent by a Chromium client in another tab appear live, with the bit 
   const { p, errors } = await openLive();
   page = p;
   await p.waitForSelector('[data-role="live-relays"]:has-text("127.0.0.1")');
-  // Another tab: a real browser client through the relay.
+  // Another tab (the inspector's own page, whose CSP lets it reach the relays): a real
+  // browser client through the relay.
   const client = await browser.newPage();
-  await client.goto('about:blank');
+  await client.goto(pageUrl);
   const echoes = await client.evaluate(async (url) => {
     const ws = new WebSocket(url);
     window.ws = ws;

@@ -80,6 +80,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let dist = config.dist.clone();
+        let inject = config.allow_inject;
         let server = Server::start(config).await?;
         let page = server.page_addr();
         match &dist {
@@ -89,6 +90,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
         println!("wsinspect: the live feed on ws://{page}/api/live");
         for r in server.relays() {
             println!("wsinspect: relay {} -> {}", r.listen, r.upstream);
+        }
+        if inject {
+            println!("wsinspect: --allow-inject: the page may send new messages into relayed connections");
         }
         println!("wsinspect: Ctrl-C to stop");
         tokio::signal::ctrl_c()

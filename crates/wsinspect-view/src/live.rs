@@ -312,8 +312,9 @@ impl Live {
                 Change::None
             }
             (_, Some(id)) if v.get("direction").is_some() => {
+                let marked = v.get("injected") == Some(&Value::Bool(true));
                 match serde_json::from_value::<Event>(v) {
-                    Ok(e) => self.session_event(id, e),
+                    Ok(e) => self.session_event(id, e, marked),
                     Err(_) => {
                         self.bad_lines += 1;
                         Change::None
@@ -324,7 +325,8 @@ impl Live {
         }
     }
 
-    fn session_event(&mut self, id: u64, e: Event) -> Change {
+    /// A session event; `marked`: its line says `"injected": true`.
+    fn session_event(&mut self, id: u64, e: Event, marked: bool) -> Change {
         let s = side_i(e.direction);
         let time_ns = e.time.map(|t| t.0);
         let c = self.ensure(id);
@@ -355,14 +357,15 @@ impl Live {
                 self.next_seq += 1;
                 let c = self.ensure(id);
                 c.frames[s] += 1;
-                let injected = match c.injected_at[s].iter().position(|&o| o == f.offset) {
+                let announced = match c.injected_at[s].iter().position(|&o| o == e.start) {
                     Some(i) => {
                         c.injected_at[s].remove(i);
-                        c.injected += 1;
                         true
                     }
                     None => false,
                 };
+                let injected = marked || announced;
+                c.injected += u64::from(injected);
                 if f.header.opcode < 8 {
                     if f.header.opcode != 0 {
                         c.open_msg[s].clear();
@@ -745,6 +748,13 @@ mod tests {
         assert_eq!(rows.len(), 1, "{lines:#?}");
         assert!(rows[0].injected);
         assert_eq!(live.conn(2).unwrap().injected, 1);
+        // The frame line's own mark is enough.
+        let mut live = Live::default();
+        for l in feed_lines(2, &conversation()[..3]) {
+            let l = l.replace(r#""event":"frame""#, r#""event":"frame","injected":true"#);
+            live.push_line(&l);
+        }
+        assert!(live.rows(Some(2))[0].injected);
     }
 
     #[test]

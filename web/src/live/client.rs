@@ -29,27 +29,44 @@ enum Status {
     Closed(String),
 }
 
-fn value(e: &Event) -> String {
-    let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-    el.value()
+/// Fill an empty input (a default, set once: a `value` attribute would be put back on every
+/// redraw, and the live view redraws as the feed flows, over what the user typed).
+pub fn preset(n: &NodeRef, v: &str) {
+    if let Some(el) = n.cast::<web_sys::HtmlInputElement>() {
+        if el.value().is_empty() {
+            el.set_value(v);
+        }
+    }
+}
+
+/// What an input holds now (read at the click, so a value typed just before it counts).
+fn read(n: &NodeRef) -> String {
+    n.cast::<web_sys::HtmlInputElement>()
+        .map(|el| el.value())
+        .unwrap_or_default()
 }
 
 #[component]
 pub fn LiveClient(props: &Props) -> Html {
-    let typed = use_state(|| None::<String>);
     let status = use_state(|| Status::Idle);
     let sock = use_mut_ref(|| None::<Socket>);
     let log: Rc<RefCell<VecDeque<(String, String)>>> = use_mut_ref(VecDeque::new);
     let redraw = use_force_update();
-    let text = use_state(|| "hello".to_string());
-    let hex = use_state(|| "01 02 03 ff".to_string());
-    let code = use_state(|| "1000".to_string());
-    let reason = use_state(|| "done".to_string());
+    let (url, text, hex) = (use_node_ref(), use_node_ref(), use_node_ref());
+    let (code, reason) = (use_node_ref(), use_node_ref());
     let error = use_state(|| None::<String>);
-    let url = typed
-        .as_ref()
-        .cloned()
-        .unwrap_or_else(|| props.default_url.to_string());
+    let shown_url = use_state(String::new);
+    {
+        let (text, hex, code, reason) = (text.clone(), hex.clone(), code.clone(), reason.clone());
+        use_effect_with((), move |_| {
+            preset(&text, "hello");
+            preset(&hex, "01 02 03 ff");
+            preset(&code, "1000");
+            preset(&reason, "done");
+        });
+        let url = url.clone();
+        use_effect_with(props.default_url.clone(), move |d| preset(&url, d));
+    }
 
     let push = {
         let (log, redraw) = (log.clone(), redraw.clone());
@@ -71,8 +88,11 @@ pub fn LiveClient(props: &Props) -> Html {
             push.clone(),
             url.clone(),
         );
+        let shown_url = shown_url.clone();
         Callback::from(move |_: MouseEvent| {
             error.set(None);
+            let url = read(&url);
+            shown_url.set(url.clone());
             let (status2, push2) = (status.clone(), push.clone());
             let on = move |e: SocketEvent| match e {
                 SocketEvent::Open => status2.set(Status::Open),
@@ -108,14 +128,15 @@ pub fn LiveClient(props: &Props) -> Html {
     let on_text = {
         let (with_open, push, text) = (with_open.clone(), push.clone(), text.clone());
         Callback::from(move |_: MouseEvent| {
+            let text = read(&text);
             with_open(&|ws| ws.send_with_str(&text).map_err(js));
-            push("sent text", (*text).clone());
+            push("sent text", text);
         })
     };
     let on_binary = {
         let (with_open, push, hex, error) =
             (with_open.clone(), push.clone(), hex.clone(), error.clone());
-        Callback::from(move |_: MouseEvent| match parse_hex(&hex) {
+        Callback::from(move |_: MouseEvent| match parse_hex(&read(&hex)) {
             Ok(bytes) => {
                 with_open(&|ws| ws.send_with_u8_array(&bytes).map_err(js));
                 push("sent binary", wsinspect_core::common::hex(&bytes));
@@ -131,6 +152,7 @@ pub fn LiveClient(props: &Props) -> Html {
             error.clone(),
         );
         Callback::from(move |_: MouseEvent| {
+            let (code, reason) = (read(&code), read(&reason));
             let checked = close_code(&code).and_then(|c| Ok((c, close_reason(&reason)?)));
             match checked {
                 Ok((Some(c), r)) => {
@@ -141,18 +163,10 @@ pub fn LiveClient(props: &Props) -> Html {
             }
         })
     };
-    let set = |h: &UseStateHandle<String>| {
-        let h = h.clone();
-        Callback::from(move |e: Event| h.set(value(&e)))
-    };
-    let on_url = {
-        let typed = typed.clone();
-        Callback::from(move |e: Event| typed.set(Some(value(&e))))
-    };
     let (status_text, state) = match &*status {
         Status::Idle => ("not connected".to_string(), "idle"),
         Status::Connecting => ("connecting…".to_string(), "connecting"),
-        Status::Open => (format!("open: {url}"), "open"),
+        Status::Open => (format!("open: {}", *shown_url), "open"),
         Status::Closed(s) => (s.clone(), "closed"),
     };
     let open = *status == Status::Open;
@@ -161,21 +175,21 @@ pub fn LiveClient(props: &Props) -> Html {
             <h2>{ "Client" }</h2>
             <p class="small muted">{ "A WebSocket from this page. Connect it to a relay's address and its frames appear in the list above, both ways, exactly as sent." }</p>
             <div class="row">
-                <input class="mono" data-role="client-url" value={url.clone()} onchange={on_url} aria-label="WebSocket URL" size="32" />
+                <input class="mono" data-role="client-url" ref={url} aria-label="WebSocket URL" size="32" />
                 <button data-role="client-connect" onclick={on_connect} disabled={open}>{ "Connect" }</button>
                 <span class={classes!("small", "client-status", state)} data-role="client-status" data-state={state}>{ status_text }</span>
             </div>
             <div class="row">
-                <input data-role="client-text" value={(*text).clone()} onchange={set(&text)} aria-label="Text message" />
+                <input data-role="client-text" ref={text} aria-label="Text message" />
                 <button data-role="client-send-text" onclick={on_text} disabled={!open}>{ "Send text" }</button>
             </div>
             <div class="row">
-                <input class="mono" data-role="client-hex" value={(*hex).clone()} onchange={set(&hex)} aria-label="Binary message as hex" />
+                <input class="mono" data-role="client-hex" ref={hex} aria-label="Binary message as hex" />
                 <button data-role="client-send-binary" onclick={on_binary} disabled={!open}>{ "Send binary (hex)" }</button>
             </div>
             <div class="row">
-                <input data-role="client-close-code" value={(*code).clone()} onchange={set(&code)} aria-label="Close code" size="6" />
-                <input data-role="client-close-reason" value={(*reason).clone()} onchange={set(&reason)} aria-label="Close reason" />
+                <input data-role="client-close-code" ref={code} aria-label="Close code" size="6" />
+                <input data-role="client-close-reason" ref={reason} aria-label="Close reason" />
                 <button data-role="client-close" onclick={on_close} disabled={!open}>{ "Close" }</button>
             </div>
             <p class="small muted" data-role="client-ping-note">{ "Ping: a browser's WebSocket API cannot send ping frames (and answers the server's pings itself, unseen by the page). To send a ping, inject one into a relayed connection (wsinspect serve --allow-inject)." }</p>

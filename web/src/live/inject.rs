@@ -19,6 +19,13 @@ pub struct Props {
     pub feed: FeedHandle,
 }
 
+/// What an input holds now (read at the click, so a value typed just before it counts).
+fn read(n: &NodeRef) -> String {
+    n.cast::<web_sys::HtmlInputElement>()
+        .map(|el| el.value())
+        .unwrap_or_default()
+}
+
 fn value(e: &Event) -> String {
     let el: web_sys::HtmlInputElement = e.target_unchecked_into();
     el.value()
@@ -28,7 +35,13 @@ fn value(e: &Event) -> String {
 pub fn InjectPanel(props: &Props) -> Html {
     let direction = use_state(|| Direction::Client);
     let kind = use_state(|| InjectKind::Text);
-    let payload = use_state(|| "injected hello".to_string());
+    let payload = use_node_ref();
+    {
+        let payload = payload.clone();
+        use_effect_with((), move |_| {
+            super::client::preset(&payload, "injected hello")
+        });
+    }
     let error = use_state(|| None::<String>);
     let target = props
         .selected
@@ -44,6 +57,7 @@ pub fn InjectPanel(props: &Props) -> Html {
         let feed = props.feed.clone();
         Callback::from(move |_: MouseEvent| {
             let Some(connection) = target else { return };
+            let payload = read(&payload);
             let bytes = match *kind {
                 InjectKind::Text => Ok(payload.as_bytes().to_vec()),
                 _ => parse_hex(&payload),
@@ -87,10 +101,6 @@ pub fn InjectPanel(props: &Props) -> Html {
             })
         })
     };
-    let on_payload = {
-        let payload = payload.clone();
-        Callback::from(move |e: Event| payload.set(value(&e)))
-    };
     html! {
         <section class="live-inject" data-role="inject">
             <h2>{ "Inject" }</h2>
@@ -108,7 +118,7 @@ pub fn InjectPanel(props: &Props) -> Html {
                 </select>
             </div>
             <div class="row">
-                <input data-role="inject-payload" value={(*payload).clone()} onchange={on_payload} aria-label="Payload" />
+                <input data-role="inject-payload" ref={payload} aria-label="Payload" />
                 <button data-role="inject-send" onclick={on_send} disabled={!open}>{ "Inject" }</button>
             </div>
             if let Some(e) = &*error { <p class="error small" data-role="inject-error">{ e.clone() }</p> }
