@@ -123,6 +123,13 @@ test('frames sent by a Chromium client in another tab appear live, with the bit 
   assert.equal(grid.fin, '1', JSON.stringify(grid));
   assert.match(await p.textContent('[data-role="live-detail"]'), /live two/);
   await shot(p, 'live-frames');
+  // The keyboard moves the selection (the list is a listbox): up to the first frame.
+  const second = await p.getAttribute('[data-role="live-detail"]', 'data-seq');
+  await p.focus('[data-role="timeline"]');
+  await p.keyboard.press('ArrowUp');
+  await p.waitForFunction((s) => document.querySelector('[data-role="live-detail"]')?.dataset.seq !== s, second);
+  assert.match(await p.textContent('[data-role="live-detail"]'), /live one/);
+  await p.check('[data-role="live-autoscroll"]');
   // Injection (--allow-inject): a text message as the server reaches the client tab.
   await p.fill('[data-role="inject-payload"]', 'from wsinspect');
   await p.selectOption('[data-role="inject-direction"]', 'server');

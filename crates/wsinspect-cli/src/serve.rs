@@ -84,7 +84,10 @@ pub fn run(args: ServeArgs) -> Result<()> {
         let server = Server::start(config).await?;
         let page = server.page_addr();
         match &dist {
-            Some(d) => println!("wsinspect: the page ({}) on http://{page}/", d.display()),
+            Some(d) => {
+                println!("wsinspect: the page ({}) on http://{page}/", d.display());
+                println!("wsinspect: the live view on http://{page}/live");
+            }
             None => println!("wsinspect: no built page (--dist DIR); a note on http://{page}/"),
         }
         println!("wsinspect: the live feed on ws://{page}/api/live");

@@ -84,7 +84,7 @@ fn row_html(f: &LiveFrame, pos: usize, all: bool, selected: bool, on: &Callback<
         <div key={seq} class={classes!("tl-row", side, (r.opcode >= 8).then_some("control"), (!r.findings.is_empty()).then_some("has-findings"), selected.then_some("sel"), f.injected.then_some("injected"))}
             data-role="frame-row" data-seq={seq.to_string()} data-conn={f.conn.to_string()}
             data-direction={side} data-opcode={r.opcode.to_string()} data-injected={f.injected.to_string()}
-            role="option" aria-selected={selected.to_string()}
+            role="option" aria-selected={selected.to_string()} id={format!("live-{seq}")}
             style={format!("top: {}px", pos as f64 * TL_ROW)} {onclick}>
             <span class="t mono" title="seconds since the connection opened">{ r.time.map_or(String::new(), |t| format!("{t:.6}")) }</span>
             <span class="lane c">if r.side == Side::Client { { label.clone() } }</span>
@@ -222,6 +222,37 @@ pub fn LivePage() -> Html {
         let selected = selected.clone();
         Callback::from(move |seq: u64| selected.set(Some(seq)))
     };
+    // Up and down move the selection (the list is a listbox), keeping it in view.
+    let onkeydown = {
+        let seqs: Vec<u64> = rows.iter().map(|f| f.seq).collect();
+        let (selected, timeline, auto) = (selected.clone(), timeline.clone(), auto.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let by: isize = match e.key().as_str() {
+                "ArrowDown" => 1,
+                "ArrowUp" => -1,
+                "PageDown" => 10,
+                "PageUp" => -10,
+                _ => return,
+            };
+            e.prevent_default();
+            if seqs.is_empty() {
+                return;
+            }
+            let cur = (*selected).and_then(|s| seqs.iter().position(|&x| x == s));
+            let at = cur.map_or(seqs.len() - 1, |c| {
+                (c as isize + by).clamp(0, seqs.len() as isize - 1) as usize
+            });
+            // Moving by hand stops following the newest frame.
+            auto.set(false);
+            selected.set(Some(seqs[at]));
+            if let Some(el) = timeline.cast::<web_sys::HtmlElement>() {
+                let top = f64::from(el.scroll_top());
+                if let Some(to) = crate::virtual_list::scroll_to_row(at, top, TL_VIEWPORT, TL_ROW) {
+                    el.set_scroll_top(to as i32);
+                }
+            }
+        })
+    };
     let all = conn_sel.is_none();
     let shown = rows[start..end]
         .iter()
@@ -354,7 +385,9 @@ pub fn LivePage() -> Html {
                     <div class="tl-head" aria-hidden="true"><span class="t">{ "time (s)" }</span>
                         <span class="lane c">{ "client" }</span><span class="arrow"></span><span class="lane s">{ "server" }</span></div>
                     <div class="timeline" data-role="timeline" ref={timeline} tabindex="0" role="listbox"
-                        aria-label="Frames as they arrive, client left, server right" data-count={total.to_string()} {onscroll}>
+                        aria-label="Frames as they arrive, client left, server right (up and down to move)"
+                        aria-activedescendant={selected.map(|s| format!("live-{s}"))}
+                        data-count={total.to_string()} {onscroll} {onkeydown}>
                         <div class="spacer" style={format!("height: {}px", total as f64 * TL_ROW)}>{ for shown }</div>
                     </div>
                     <client::LiveClient default_url={first_relay.unwrap_or_default()} />
