@@ -232,6 +232,12 @@ impl Live {
         let data = v.get("data").cloned().unwrap_or(Value::Null);
         match (event.as_str(), conn) {
             ("hello", _) => {
+                // A (re)connected feed replays its backlog next: start again from it, so a
+                // reconnection never shows a frame twice.
+                // Seqs go on from where they were: a seq the page holds never names another frame.
+                let next = self.next_seq;
+                *self = Live::new(self.cap);
+                self.next_seq = next;
                 self.relays = data
                     .get("relays")
                     .and_then(Value::as_array)
@@ -729,6 +735,21 @@ mod tests {
         }
         assert_eq!(live.conns().len(), MAX_CONNS);
         assert!(live.conn(3).is_none());
+    }
+
+    #[test]
+    fn a_reconnected_feed_replays_its_backlog_without_doubling_frames() {
+        let hello = r#"{"event":"hello","data":{"v":1,"relays":[],"keep":4096}}"#;
+        let mut live = Live::default();
+        for _ in 0..2 {
+            live.push_line(hello);
+            for l in feed_lines(5, &conversation()) {
+                live.push_line(&l);
+            }
+        }
+        assert_eq!(live.rows(None).len(), 4);
+        assert_eq!(live.conn(5).unwrap().frames, [3, 1]);
+        assert_eq!(live.rows(None)[0].seq, 4, "seqs are never reused");
     }
 
     #[test]
