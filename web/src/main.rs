@@ -5,6 +5,7 @@ mod capture_link;
 mod capture_state;
 mod choices;
 mod components;
+mod live;
 mod paste_link;
 #[cfg(test)]
 mod ssr_tests;
@@ -13,5 +14,10 @@ mod tabs;
 mod virtual_list;
 
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    // `/live` (wsinspect serve's live view) is its own page; everything else is the inspector.
+    if live::wanted() {
+        yew::Renderer::<live::LivePage>::new().render();
+    } else {
+        yew::Renderer::<app::App>::new().render();
+    }
 }

@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// Payload bytes kept in each frame and message event of the feed.
     #[arg(long, default_value_t = wsinspect_serve::DEFAULT_KEEP)]
     keep: usize,
+    /// Let the page send new messages into relayed connections (between whole frames).
+    #[arg(long)]
+    allow_inject: bool,
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
@@ -71,20 +74,28 @@ pub fn run(args: ServeArgs) -> Result<()> {
         pcap: args.pcap,
         keep: args.keep,
         ca: args.ca,
+        allow_inject: args.allow_inject,
         ..Config::default()
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let dist = config.dist.clone();
+        let inject = config.allow_inject;
         let server = Server::start(config).await?;
         let page = server.page_addr();
         match &dist {
-            Some(d) => println!("wsinspect: the page ({}) on http://{page}/", d.display()),
+            Some(d) => {
+                println!("wsinspect: the page ({}) on http://{page}/", d.display());
+                println!("wsinspect: the live view on http://{page}/live");
+            }
             None => println!("wsinspect: no built page (--dist DIR); a note on http://{page}/"),
         }
         println!("wsinspect: the live feed on ws://{page}/api/live");
         for r in server.relays() {
             println!("wsinspect: relay {} -> {}", r.listen, r.upstream);
+        }
+        if inject {
+            println!("wsinspect: --allow-inject: the page may send new messages into relayed connections");
         }
         println!("wsinspect: Ctrl-C to stop");
         tokio::signal::ctrl_c()

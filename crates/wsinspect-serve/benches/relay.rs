@@ -8,8 +8,8 @@
 //!   the median round trip through each relay, and directly.
 //!
 //! `cargo bench -p wsinspect-serve --bench relay` measures (add `-- --subscriber` to attach a
-//! feed consumer, `-- --keep N` to keep N payload bytes per event); `cargo test` runs it once
-//! on small inputs.
+//! feed consumer, `-- --keep N` to keep N payload bytes per event, `-- --allow-inject` to follow
+//! frame boundaries as injection needs); `cargo test` runs it once on small inputs.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -99,10 +99,16 @@ async fn plain_relay(to: SocketAddr) -> SocketAddr {
     addr
 }
 
-async fn wsinspect_relay(to: SocketAddr, subscriber: bool, keep: usize) -> (Server, SocketAddr) {
+async fn wsinspect_relay(
+    to: SocketAddr,
+    subscriber: bool,
+    keep: usize,
+    allow_inject: bool,
+) -> (Server, SocketAddr) {
     let config = Config {
         port: 0,
         keep,
+        allow_inject,
         proxies: vec![ProxySpec {
             listen: Listen::Port(0),
             upstream: format!("ws://{to}").parse().unwrap(),
@@ -201,8 +207,9 @@ async fn main() {
     let echo = upstream(true).await;
     let plain_sink = plain_relay(sink).await;
     let plain_echo = plain_relay(echo).await;
-    let (s1, ours_sink) = wsinspect_relay(sink, subscriber, keep).await;
-    let (s2, ours_echo) = wsinspect_relay(echo, subscriber, keep).await;
+    let inject = args.iter().any(|a| a == "--allow-inject");
+    let (s1, ours_sink) = wsinspect_relay(sink, subscriber, keep, inject).await;
+    let (s2, ours_echo) = wsinspect_relay(echo, subscriber, keep, inject).await;
 
     let mut plain = Vec::new();
     let mut ours = Vec::new();
@@ -214,11 +221,12 @@ async fn main() {
     let (p, o) = (median(plain), median(ours));
     let undecoded = s1.undecoded_bytes() as f64 / (total * runs) as f64;
     println!(
-        "relay/throughput: plain {p:.0} MB/s, wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames, keep {keep}, {:.1}% relayed but not decoded{}",
+        "relay/throughput: plain {p:.0} MB/s, wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames, keep {keep}, {:.1}% relayed but not decoded{}{}",
         100.0 * o / p,
         total >> 20,
         100.0 * undecoded,
-        if subscriber { ", one feed subscriber" } else { "" }
+        if subscriber { ", one feed subscriber" } else { "" },
+        if inject { ", --allow-inject" } else { "" }
     );
     let direct = latency(echo, rounds).await;
     let plain_rt = latency(plain_echo, rounds).await;

@@ -33,6 +33,8 @@ enum Input {
         direction: Direction,
         time: Timestamp,
     },
+    /// The frame starting at `offset` of `direction` was injected by the relay.
+    Injected { direction: Direction, offset: u64 },
 }
 
 /// The relay's end of a decoder's queue. Dropping it ends the decoder (after what is queued).
@@ -66,6 +68,11 @@ impl DecoderTx {
             bytes,
             time,
         });
+    }
+
+    /// The frame about to be queued at `offset` of `direction` is an injected one.
+    pub fn injected(&self, direction: Direction, offset: u64) {
+        let _ = self.tx.send(Input::Injected { direction, offset });
     }
 
     /// `direction` ended (after `lost` bytes that were not queued).
@@ -112,6 +119,7 @@ async fn run(
                 tap.lost(direction, len, time, &mut lines);
             }
             Input::End { direction, time } => tap.end(direction, time, &mut lines),
+            Input::Injected { direction, offset } => tap.injected(direction, offset),
         }
         hub.publish(lines).await;
     }
@@ -165,7 +173,7 @@ mod tests {
                     bytes,
                     time,
                 } => tap.chunk(direction, &bytes, time, &mut lines),
-                Input::End { .. } => unreachable!(),
+                Input::End { .. } | Input::Injected { .. } => unreachable!(),
             }
         }
         let lost_line = lines

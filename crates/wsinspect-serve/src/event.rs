@@ -90,6 +90,18 @@ pub enum RelayEvent {
         /// How many.
         len: u64,
     },
+    /// The relay put a new message into the connection (`--allow-inject`), between whole
+    /// frames; the frame's own line follows, with `"injected": true`.
+    Injected {
+        /// Who it was sent as.
+        direction: Direction,
+        /// Where it starts in that direction's stream.
+        offset: u64,
+        /// Its length (header included).
+        len: u64,
+        /// `text`, `binary` or `ping`.
+        kind: crate::inject::Kind,
+    },
     /// The connection is over.
     Closed {
         /// Bytes relayed from the client.
@@ -115,6 +127,9 @@ struct SessionLine<'a> {
     connection: ConnId,
     #[serde(flatten)]
     event: &'a Event,
+    /// A frame the relay injected.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    injected: bool,
 }
 
 /// The line of a relay event.
@@ -130,7 +145,11 @@ pub fn relay_line(connection: ConnId, time: Timestamp, event: &RelayEvent) -> Li
 
 /// The line of a session event.
 pub fn session_line(connection: ConnId, event: &Event) -> Line {
-    to_line(&SessionLine { connection, event })
+    to_line(&SessionLine {
+        connection,
+        event,
+        injected: false,
+    })
 }
 
 fn to_line<T: Serialize>(v: &T) -> Line {
@@ -143,6 +162,8 @@ pub struct Tap {
     id: ConnId,
     session: Session,
     offsets: [u64; 2],
+    /// Where injected frames start, per direction (a few at a time).
+    injected: [Vec<u64>; 2],
 }
 
 impl Tap {
@@ -152,6 +173,7 @@ impl Tap {
             id,
             session: Session::new(config),
             offsets: [0; 2],
+            injected: [Vec::new(), Vec::new()],
         }
     }
 
@@ -200,6 +222,12 @@ impl Tap {
         self.drain(out);
     }
 
+    /// The frame at `offset` of `direction` was injected: its line says so.
+    pub fn injected(&mut self, direction: Direction, offset: u64) {
+        let i = usize::from(direction == Direction::Server);
+        self.injected[i].push(offset);
+    }
+
     /// Bytes relayed so far: `[client, server]`.
     pub fn totals(&self) -> [u64; 2] {
         self.offsets
@@ -207,7 +235,20 @@ impl Tap {
 
     fn drain(&mut self, out: &mut Vec<Line>) {
         while let Some(e) = self.session.poll_event() {
-            out.push(session_line(self.id, &e));
+            let i = usize::from(e.direction == Direction::Server);
+            let injected = matches!(e.kind, wsinspect_core::session::EventKind::Frame(_))
+                && match self.injected[i].iter().position(|&o| o == e.start) {
+                    Some(k) => {
+                        self.injected[i].swap_remove(k);
+                        true
+                    }
+                    None => false,
+                };
+            out.push(to_line(&SessionLine {
+                connection: self.id,
+                event: &e,
+                injected,
+            }));
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod decode;
 pub mod event;
 pub mod feed;
 pub mod http;
+pub mod inject;
 pub mod pcap;
 pub mod proxy;
 pub mod record;
@@ -83,6 +84,8 @@ pub struct Config {
     pub max_head: usize,
     /// More certificates (PEM) to trust for `wss://` upstreams, besides the web's roots.
     pub ca: Option<PathBuf>,
+    /// Let the page inject new messages into relayed connections (`--allow-inject`).
+    pub allow_inject: bool,
 }
 
 impl Default for Config {
@@ -100,6 +103,7 @@ impl Default for Config {
             backlog: feed::DEFAULT_BACKLOG,
             max_head: http::DEFAULT_MAX_HEAD,
             ca: None,
+            allow_inject: false,
         }
     }
 }
@@ -116,6 +120,8 @@ pub struct Hub {
     undecoded: AtomicU64,
     /// For `wss://` upstreams.
     tls: Option<tokio_rustls::TlsConnector>,
+    /// The open connections' injection queues; `None` unless `--allow-inject`.
+    injections: Option<inject::Registry>,
 }
 
 /// The first line each subscriber gets.
@@ -132,6 +138,8 @@ struct HelloData<'a> {
     relays: &'a [RelayInfo],
     keep: usize,
     backlog: usize,
+    /// Whether the page may inject (`--allow-inject`).
+    inject: bool,
 }
 
 /// One relay, as the greeting lists it.
@@ -169,6 +177,14 @@ impl Hub {
 
     async fn relay_event(&self, id: ConnId, event: &RelayEvent) {
         self.publish(vec![relay_line(id, now(), event)]).await;
+    }
+
+    /// A command from the page: queue the injection, or say why not.
+    fn inject(&self, cmd: &inject::Command) -> Result<(), String> {
+        match &self.injections {
+            Some(r) => r.send(cmd),
+            None => Err("injection is off: start wsinspect serve with --allow-inject".into()),
+        }
     }
 
     async fn record(&self, item: Item) {
@@ -237,6 +253,7 @@ impl Server {
                 relays: &relays,
                 keep: config.keep,
                 backlog: config.backlog,
+                inject: config.allow_inject,
             },
         })
         .map_err(io::Error::other)?;
@@ -249,7 +266,10 @@ impl Server {
             hello: hello.into(),
             undecoded: AtomicU64::new(0),
             tls,
+            injections: config.allow_inject.then(inject::Registry::default),
         });
+        let relay_addrs: Vec<SocketAddr> = relays.iter().map(|r| r.listen).collect();
+        let page = page.with_relays(&relay_addrs);
         let site = Arc::new(web::Site::new(page, page_addr));
         let mut tasks = vec![tokio::spawn(web::serve(hub.clone(), page_listener, site))];
         for (l, upstream) in relay_listeners {

@@ -6,6 +6,7 @@
 //! of its own, so decoding never holds up the bytes) and the recorder, then forwarded; a
 //! connection's errors end that connection only.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -14,11 +15,14 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
 use wsinspect_core::common::Direction;
+use wsinspect_core::stream::boundary::Boundaries;
 
 use crate::decode;
 use crate::event::{now, ConnId, RelayEvent, Tap};
 use crate::http::{self, HeadError};
+use crate::inject::Injection;
 use crate::record::Item;
 use crate::Hub;
 
@@ -287,6 +291,28 @@ async fn relay(
         hub.relay_event(id, &rewrite).await;
     }
     let (decoder, decoding) = decode::spawn(hub.clone(), Tap::new(id, hub.session_config.clone()));
+    // With --allow-inject: each direction's frame boundaries, followed as the bytes pass.
+    let sides = hub.injections.as_ref().map(|r| {
+        let ends = r.add(id);
+        let [c_rx, s_rx] = ends.rx;
+        let mut client_bounds = Boundaries::frames();
+        client_bounds.feed(head.rest());
+        let side = |rx, bounds, upgraded| InjectSide {
+            rx,
+            bounds,
+            queue: VecDeque::new(),
+            upgraded,
+            refused: ends.refused.clone(),
+        };
+        [
+            side(c_rx, client_bounds, None),
+            side(
+                s_rx,
+                Boundaries::after_head(true),
+                Some(ends.upgraded.clone()),
+            ),
+        ]
+    });
     let mut first = forward;
     first.extend_from_slice(head.rest());
     let relayed = [AtomicU64::new(0), AtomicU64::new(0)];
@@ -302,14 +328,17 @@ async fn relay(
     let error = match server {
         Upstreamed::Plain(s) => {
             let (r, w) = s.into_split();
-            pipe(link, client_r, client_w, r, w, first).await
+            pipe(link, client_r, client_w, r, w, first, sides).await
         }
         Upstreamed::Tls(s) => {
             let (r, w) = tokio::io::split(*s);
-            pipe(link, client_r, client_w, r, w, first).await
+            pipe(link, client_r, client_w, r, w, first, sides).await
         }
     }
     .err();
+    if let Some(r) = &hub.injections {
+        r.remove(id);
+    }
     // Every session line of the connection is out before its closing line.
     let _ = decoding.await;
     let closed = RelayEvent::Closed {
@@ -353,6 +382,33 @@ struct Link<'a> {
     ended: &'a [AtomicBool; 2],
 }
 
+/// One direction's injections: the queue from the page, the frame boundaries, and what the
+/// registry is told (the server side says when the 101 has passed, or that it never will).
+struct InjectSide {
+    rx: mpsc::Receiver<Injection>,
+    bounds: Boundaries,
+    /// Waiting for their place, in order.
+    queue: VecDeque<Injection>,
+    upgraded: Option<Arc<AtomicBool>>,
+    refused: Arc<std::sync::Mutex<Option<&'static str>>>,
+}
+
+impl InjectSide {
+    fn note_state(&self) {
+        if let Some(up) = &self.upgraded {
+            if self.bounds.started() {
+                up.store(true, Ordering::Release);
+            }
+        }
+        if let Some(why) = self.bounds.not_frames() {
+            *self
+                .refused
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(why);
+        }
+    }
+}
+
 /// The upstream connection: TCP, or TLS over it.
 enum Upstreamed {
     Plain(TcpStream),
@@ -385,6 +441,7 @@ async fn pipe<CR, CW, SR, SW>(
     server_r: SR,
     mut server_w: SW,
     first: Vec<u8>,
+    sides: Option<[InjectSide; 2]>,
 ) -> std::io::Result<()>
 where
     CR: AsyncRead + Unpin,
@@ -397,8 +454,12 @@ where
     link.observe(Direction::Client, &first, &mut lost).await;
     server_w.write_all(&first).await?;
     link.relayed[0].fetch_add(first.len() as u64, Ordering::Relaxed);
-    let up = link.pump(Direction::Client, client_r, server_w, lost);
-    let down = link.pump(Direction::Server, server_r, client_w, 0);
+    let [up_side, down_side] = match sides {
+        Some([c, s]) => [Some(c), Some(s)],
+        None => [None, None],
+    };
+    let up = link.pump(Direction::Client, client_r, server_w, lost, up_side);
+    let down = link.pump(Direction::Server, server_r, client_w, 0, down_side);
     tokio::pin!(up, down);
     let result = tokio::select! {
         r = &mut up => match r { Ok(()) => down.await, e => e },
@@ -418,18 +479,31 @@ where
 }
 
 impl Link<'_> {
-    /// One direction: read, observe, forward; at the end, half-close the other side.
+    /// One direction: read, observe, forward; at the end, half-close the other side. With
+    /// injection on, new frames from the page go in at the first boundary that allows them.
     async fn pump<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
         &self,
         direction: Direction,
         mut from: R,
         mut to: W,
         mut lost: u64,
+        mut side: Option<InjectSide>,
     ) -> std::io::Result<()> {
         let mut buf = vec![0u8; CHUNK];
         let i = usize::from(direction == Direction::Server);
         loop {
-            let n = from.read(&mut buf).await?;
+            let n = match &mut side {
+                None => from.read(&mut buf).await?,
+                Some(s) => tokio::select! {
+                    // Reads are cancel-safe: nothing is lost when an injection comes first.
+                    r = from.read(&mut buf) => r?,
+                    Some(x) = s.rx.recv() => {
+                        s.queue.push_back(x);
+                        self.forward_with(direction, &mut to, &[], s, &mut lost).await?;
+                        continue;
+                    }
+                },
+            };
             if n == 0 {
                 let time = now();
                 self.decoder.end(direction, lost, time);
@@ -442,10 +516,83 @@ impl Link<'_> {
                 self.hub.record(fin).await;
                 return to.shutdown().await;
             }
-            self.observe(direction, &buf[..n], &mut lost).await;
-            to.write_all(&buf[..n]).await?;
-            self.relayed[i].fetch_add(n as u64, Ordering::Relaxed);
+            match &mut side {
+                None => {
+                    self.forward(direction, &mut to, &buf[..n], &mut lost)
+                        .await?
+                }
+                Some(s) => {
+                    self.forward_with(direction, &mut to, &buf[..n], s, &mut lost)
+                        .await?
+                }
+            }
         }
+    }
+
+    /// Observe and forward `bytes`.
+    async fn forward<W: AsyncWrite + Unpin>(
+        &self,
+        direction: Direction,
+        to: &mut W,
+        bytes: &[u8],
+        lost: &mut u64,
+    ) -> std::io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.observe(direction, bytes, lost).await;
+        to.write_all(bytes).await?;
+        let i = usize::from(direction == Direction::Server);
+        self.relayed[i].fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Forward `bytes`, putting each waiting injection in at the first boundary that allows it.
+    async fn forward_with<W: AsyncWrite + Unpin>(
+        &self,
+        direction: Direction,
+        to: &mut W,
+        mut bytes: &[u8],
+        side: &mut InjectSide,
+        lost: &mut u64,
+    ) -> std::io::Result<()> {
+        while let Some(front) = side.queue.front() {
+            let k = side.bounds.advance(bytes, front.insert);
+            self.forward(direction, to, &bytes[..k], lost).await?;
+            bytes = &bytes[k..];
+            if !side.bounds.at(front.insert) {
+                break;
+            }
+            let x = side.queue.pop_front().expect("front was there");
+            self.inject(direction, to, x, lost).await?;
+        }
+        side.bounds.feed(bytes);
+        self.forward(direction, to, bytes, lost).await?;
+        side.note_state();
+        Ok(())
+    }
+
+    /// Send an injected frame: announced in the feed, marked for the decoder, recorded and
+    /// decoded like any other bytes (they are on the wire).
+    async fn inject<W: AsyncWrite + Unpin>(
+        &self,
+        direction: Direction,
+        to: &mut W,
+        x: Injection,
+        lost: &mut u64,
+    ) -> std::io::Result<()> {
+        let i = usize::from(direction == Direction::Server);
+        // Every byte before it was forwarded (lost ones too: only their decoding was skipped).
+        let offset = self.relayed[i].load(Ordering::Relaxed);
+        let event = RelayEvent::Injected {
+            direction,
+            offset,
+            len: x.bytes.len() as u64,
+            kind: x.kind,
+        };
+        self.hub.relay_event(self.id, &event).await;
+        self.decoder.injected(direction, offset);
+        self.forward(direction, to, &x.bytes, lost).await
     }
 
     /// Timestamp a chunk, queue it for the decoder (or count it lost when the decoder is

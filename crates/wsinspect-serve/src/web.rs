@@ -29,6 +29,8 @@ pub struct Page {
     index: Vec<u8>,
     /// The CSP without its `connect-src` (which names the request's host).
     csp: String,
+    /// The relays' addresses, as `connect-src` sources: the page's own client connects to them.
+    relays: String,
 }
 
 /// Shown when no built page was given.
@@ -55,12 +57,35 @@ impl Page {
             None => (None, NO_PAGE.as_bytes().to_vec()),
         };
         let csp = csp(&inline_script_hashes(&index));
-        Ok(Page { dist, index, csp })
+        Ok(Page {
+            dist,
+            index,
+            csp,
+            relays: String::new(),
+        })
+    }
+
+    /// Let the page's own client connect to these relays (and to nothing else).
+    pub fn with_relays(mut self, relays: &[SocketAddr]) -> Page {
+        self.relays = relays
+            .iter()
+            .flat_map(|a| {
+                let mut names = vec![format!(" ws://{a}")];
+                if a.ip().is_loopback() {
+                    names.push(format!(" ws://localhost:{}", a.port()));
+                }
+                names
+            })
+            .collect();
+        self
     }
 
     /// The policy sent with every response.
     pub fn csp(&self, host: &str) -> String {
-        format!("{}; connect-src 'self' ws://{host}", self.csp)
+        format!(
+            "{}; connect-src 'self' ws://{host}{}",
+            self.csp, self.relays
+        )
     }
 }
 
@@ -292,10 +317,25 @@ async fn live(hub: Arc<Hub>, mut stream: TcpStream, head: http::Head, host: &str
     let ws = WebSocketStream::from_partially_read(stream, head.rest().to_vec(), Role::Server, None)
         .await;
     let sub = hub.feed.subscribe(hub.hello());
-    subscriber(ws, sub).await;
+    subscriber(&hub, ws, sub).await;
 }
 
-async fn subscriber(mut ws: WebSocketStream<TcpStream>, mut sub: crate::feed::Subscription) {
+/// The answer to a text message from the page: an injection command (docs/live.md), queued,
+/// or a line saying why not (to this subscriber only).
+fn command(hub: &Hub, text: &str) -> Option<String> {
+    let result = serde_json::from_str::<crate::inject::Command>(text)
+        .map_err(|e| format!("not an injection command: {e}"))
+        .and_then(|cmd| hub.inject(&cmd));
+    let error = result.err()?;
+    let line = serde_json::json!({"event": "inject_error", "data": {"error": error}});
+    Some(line.to_string())
+}
+
+async fn subscriber(
+    hub: &Hub,
+    mut ws: WebSocketStream<TcpStream>,
+    mut sub: crate::feed::Subscription,
+) {
     loop {
         tokio::select! {
             line = sub.next() => {
@@ -307,6 +347,13 @@ async fn subscriber(mut ws: WebSocketStream<TcpStream>, mut sub: crate::feed::Su
             incoming = ws.next() => match incoming {
                 // Pings are answered by tungstenite on the next write; nothing else is read.
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(Message::Text(t))) => {
+                    if let Some(answer) = command(hub, t.as_str()) {
+                        if ws.send(Message::text(answer)).await.is_err() {
+                            break;
+                        }
+                    }
+                }
                 Some(Ok(_)) => {}
             },
         }
@@ -344,5 +391,19 @@ mod tests {
         assert!(!site.host_ok("evil.example:8080"));
         let any = Site::new(Page::load(None).unwrap(), "0.0.0.0:8080".parse().unwrap());
         assert!(any.host_ok("192.168.1.5:8080"));
+    }
+
+    #[test]
+    fn the_page_may_connect_to_the_feed_and_the_relays_only() {
+        let page = Page::load(None)
+            .unwrap()
+            .with_relays(&["127.0.0.1:9001".parse().unwrap()]);
+        let p = page.csp("127.0.0.1:8080");
+        assert!(
+            p.ends_with(
+                "; connect-src 'self' ws://127.0.0.1:8080 ws://127.0.0.1:9001 ws://localhost:9001"
+            ),
+            "{p}"
+        );
     }
 }

@@ -565,7 +565,7 @@ pub struct WireFinding {
 }
 
 impl WireFinding {
-    fn of(f: &Finding) -> WireFinding {
+    pub(crate) fn of(f: &Finding) -> WireFinding {
         WireFinding {
             code: f.rule.as_str().to_string(),
             severity: f.severity,

@@ -10,6 +10,7 @@
 //! - [`diagnose`]: the text of diagnoses, conformance verdicts and `explain` answers.
 //! - [`share`]: share links (the page's state in a URL fragment).
 //! - [`paste_job`]: a pasted input read in the page's worker, then decoded in slices.
+//! - [`live`]: the page's live view of `wsinspect serve`'s feed (bounded), its client's inputs.
 //! - [`capture_view`]: capture files for the page (its Web Worker's index, rows, search, details).
 //! - [`capture_decoded`]: a capture's messages decoded in their connection's context (labels,
 //!   trees rebuilt on demand from checkpoints).
@@ -23,6 +24,7 @@ pub mod connection_doc;
 pub mod decoded;
 pub mod diagnose;
 pub mod examples;
+pub mod live;
 pub mod paste_job;
 pub mod render;
 pub mod share;

@@ -14,6 +14,7 @@ use crate::ext::Deflate;
 use crate::finding::{Finding, Rule};
 use crate::wire::codes::{CloseCode, CloseCodeUse};
 
+pub mod boundary;
 pub mod event;
 pub mod reader;
 pub mod report;
