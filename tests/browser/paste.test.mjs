@@ -148,3 +148,61 @@ test('a long share link is warned about, one too big for a browser is not made',
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('200 000 pasted frames: six-digit indexes fit their column, and a scroll step fits in two animation frames', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  // 200 000 masked client frames "#NNNNNN", one per line (about 5.4 MB of hex), pasted.
+  await page.evaluate(() => new Promise((ok) => {
+    const key = [0x11, 0x22, 0x33, 0x44];
+    const hex = (b) => b.toString(16).padStart(2, '0');
+    const lines = [];
+    for (let i = 0; i < 200000; i++) {
+      const body = [...`#${String(i).padStart(6, '0')}`].map((c, j) => c.charCodeAt(0) ^ key[j % 4]);
+      lines.push([0x81, 0x80 | body.length, ...key, ...body].map(hex).join(''));
+    }
+    setTimeout(() => {
+      const box = document.querySelector('[data-role="input"]');
+      box.focus();
+      const clipboardData = new DataTransfer();
+      clipboardData.setData('text/plain', lines.join('\n'));
+      box.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
+      ok();
+    }, 0);
+  }));
+  await page.waitForSelector('.app[data-busy="false"] [data-role="frame-list"][data-count="200000"]', { timeout: 180_000 });
+  await watch(page);
+  // Scroll the list 40 steps down, one animation frame each, timing each step.
+  const steps = await page.$eval('[data-role="frame-list"]', (list) => new Promise((ok) => {
+    const times = [];
+    let n = 0;
+    const step = () => {
+      const t = performance.now();
+      list.scrollTop += 600;
+      list.dispatchEvent(new Event('scroll'));
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        times.push(performance.now() - t);
+        if (++n < 40) step(); else ok(times);
+      }));
+    };
+    step();
+  }));
+  const sorted = [...steps].sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1];
+  const long = await page.evaluate(() => window.__long);
+  const worst = Math.max(0, ...long.map((l) => l.ms));
+  console.log(`200 000 frames: a scroll step takes ${median.toFixed(1)} ms at the median (two animation frames included), longest task while scrolling ${worst.toFixed(0)} ms`);
+  // Before: 45-105 ms of work per step, proportional to the input. Two frames are ~33 ms.
+  assert.ok(median < 60, `median scroll step ${median} ms: ${steps.map((s) => s.toFixed(0))}`);
+  assert.ok(worst <= MAX_TASK_MS, `a ${worst} ms task while scrolling`);
+  // The last frame: its six-digit index fits its column.
+  await page.focus('[data-role="frame-list"]');
+  await page.keyboard.press('End');
+  await page.waitForSelector('[data-role="frame-row"][data-index="199999"]', { timeout: 30_000 });
+  const fit = await page.$eval('[data-role="frame-row"][data-index="199999"] .idx',
+    (e) => ({ text: e.textContent, scroll: e.scrollWidth, client: e.clientWidth }));
+  assert.equal(fit.text, '199999');
+  assert.ok(fit.scroll <= fit.client, `the index overflows its column: ${JSON.stringify(fit)}`);
+  await screenshot(page, 'paste-200k-frames');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
