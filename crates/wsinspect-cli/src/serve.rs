@@ -33,6 +33,10 @@ pub struct ServeArgs {
     /// `tcpdump -i lo -U -w - port 8888`).
     #[arg(long, value_name = "FILE|-")]
     pcap: Option<PathBuf>,
+    /// Follow the --pcap FILE as it grows (one dumpcap or tcpdump is still writing), like
+    /// `tail -f`, instead of ending at its end.
+    #[arg(long, requires = "pcap")]
+    follow: bool,
     /// The page Trunk built (default: ./dist when it has an index.html).
     #[arg(long, value_name = "DIR")]
     dist: Option<PathBuf>,
@@ -72,6 +76,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         record_pcapng: args.record,
         record_jsonl: args.record_jsonl,
         pcap: args.pcap,
+        pcap_follow: args.follow,
         keep: args.keep,
         ca: args.ca,
         allow_inject: args.allow_inject,

@@ -74,6 +74,9 @@ pub struct Config {
     pub record_jsonl: Option<PathBuf>,
     /// Read a pcap or pcapng stream from here (`-`: standard input) into the feed.
     pub pcap: Option<PathBuf>,
+    /// Follow `pcap` as it grows (a file a capture tool is still writing), as `tail -f` does,
+    /// instead of ending at its end.
+    pub pcap_follow: bool,
     /// Payload bytes kept in each frame and message event.
     pub keep: usize,
     /// Lines queued per feed subscriber before lines are dropped.
@@ -98,6 +101,7 @@ impl Default for Config {
             record_pcapng: None,
             record_jsonl: None,
             pcap: None,
+            pcap_follow: false,
             keep: DEFAULT_KEEP,
             feed_queue: feed::DEFAULT_QUEUE,
             backlog: feed::DEFAULT_BACKLOG,
@@ -276,7 +280,7 @@ impl Server {
             tasks.push(tokio::spawn(proxy::serve(hub.clone(), l, upstream)));
         }
         if let Some(source) = &config.pcap {
-            tasks.push(pcap::spawn(hub.clone(), source.clone()));
+            tasks.push(pcap::spawn(hub.clone(), source.clone(), config.pcap_follow));
         }
         Ok(Server {
             page_addr,

@@ -1,8 +1,9 @@
 //! `--pcap FILE|-`: a pcap or pcapng stream (e.g. `tcpdump -i lo -U -w - port 8888`) read as it
 //! arrives, through wsinspect-capture's sans-IO reader, into the live feed. A thread reads the
-//! bytes (standard input or a file, to its end; follow a growing file with `tail -c +1 -f FILE
-//! | wsinspect serve --pcap -`); a task feeds them to the capture and publishes its events
-//! with ids from the server's one counter, in the shapes `wsinspect pcap --jsonl` prints.
+//! bytes (standard input, or a file: to its end, or with `--follow` as it grows, like
+//! `tail -f`, for a file dumpcap or tcpdump is still writing); a task feeds them to the
+//! capture and publishes its events with ids from the server's one counter, in the shapes
+//! `wsinspect pcap --jsonl` prints.
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -38,16 +39,45 @@ fn other<T: Serialize>(connection: ConnId, event: &'static str, data: &T) -> Lin
     serde_json::to_string(&line).unwrap_or_default().into()
 }
 
-/// Start reading `source` (`-`: standard input).
-pub fn spawn(hub: Arc<Hub>, source: PathBuf) -> JoinHandle<()> {
+/// How often a followed file is looked at again once its end is reached.
+pub const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Start reading `source` (`-`: standard input), following it as it grows when `follow`.
+pub fn spawn(hub: Arc<Hub>, source: PathBuf, follow: bool) -> JoinHandle<()> {
     let (tx, rx) = mpsc::channel::<Result<Vec<u8>, String>>(8);
     let name = source.display().to_string();
-    std::thread::spawn(move || read(&source, &tx));
+    std::thread::spawn(move || read(&source, follow, &tx));
     tokio::spawn(run(hub, rx, name))
 }
 
-/// The reading thread: chunks until the end, or an error (sent as the last item).
-fn read(source: &std::path::Path, tx: &mpsc::Sender<Result<Vec<u8>, String>>) {
+/// At the end of a followed file: wait for more, or say it shrank (rewritten from the start:
+/// what was read no longer matches it). `Ok(false)` when nobody reads the chunks any more.
+fn wait_for_more(
+    source: &std::path::Path,
+    read_so_far: u64,
+    tx: &mpsc::Sender<Result<Vec<u8>, String>>,
+) -> Result<bool, String> {
+    if tx.is_closed() {
+        return Ok(false);
+    }
+    std::thread::sleep(FOLLOW_POLL);
+    let len = std::fs::metadata(source)
+        .map_err(|e| format!("following {}: {e}", source.display()))?
+        .len();
+    if len < read_so_far {
+        return Err(format!(
+            "following {}: the file shrank to {len} bytes after {read_so_far} were read (it was \
+             rewritten); start again to read the new one",
+            source.display()
+        ));
+    }
+    Ok(true)
+}
+
+/// The reading thread: chunks until the end (for a followed file, until nobody reads them), or
+/// an error (sent as the last item).
+fn read(source: &std::path::Path, follow: bool, tx: &mpsc::Sender<Result<Vec<u8>, String>>) {
+    let follow = follow && source.as_os_str() != "-";
     let mut input: Box<dyn std::io::Read> = if source.as_os_str() == "-" {
         Box::new(std::io::stdin())
     } else {
@@ -60,10 +90,20 @@ fn read(source: &std::path::Path, tx: &mpsc::Sender<Result<Vec<u8>, String>>) {
         }
     };
     let mut buf = vec![0u8; 64 << 10];
+    let mut read_so_far = 0u64;
     loop {
         match input.read(&mut buf) {
+            Ok(0) if follow => match wait_for_more(source, read_so_far, tx) {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            },
             Ok(0) => return,
             Ok(n) => {
+                read_so_far += n as u64;
                 if tx.blocking_send(Ok(buf[..n].to_vec())).is_err() {
                     return;
                 }

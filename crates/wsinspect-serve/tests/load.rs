@@ -273,3 +273,76 @@ async fn a_pcapng_stream_feeds_the_live_feed() {
     .await
     .expect("within the limit");
 }
+
+/// `--pcap FILE --follow`: a capture file still being written (as dumpcap writes it) is read
+/// as it grows, across a cut in the middle of a block, until every connection of it is in the
+/// feed; the feed never says it ended.
+#[tokio::test]
+async fn a_growing_pcapng_file_is_followed() {
+    tokio::time::timeout(LIMIT, async {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/data/pcap/echo.pcapng");
+        let whole = std::fs::read(&fixture).unwrap();
+        let dir = temp_dir("follow");
+        let growing = dir.join("growing.pcapng");
+        // The first third, cut wherever that falls (inside a block).
+        let cut = whole.len() / 3;
+        std::fs::write(&growing, &whole[..cut]).unwrap();
+        let (upstream, _) = echo_upstream().await;
+        let server = server_to(upstream, |c| {
+            c.pcap = Some(growing.clone());
+            c.pcap_follow = true;
+            c.backlog = 100_000;
+            c.feed_queue = 100_000;
+        })
+        .await;
+        let feed = FeedReader::connect(server.page_addr()).await;
+        // Some of it is read before the rest is written.
+        feed.until(|l| l["event"] == "connection" && l["source"] == "pcap")
+            .await;
+        // The writer goes on: the rest, in two more pieces.
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&growing)
+            .unwrap();
+        use std::io::Write as _;
+        file.write_all(&whole[cut..2 * cut]).unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        file.write_all(&whole[2 * cut..]).unwrap();
+        drop(file);
+        let closed = |l: &serde_json::Value| l["event"] == "closed" && l["source"] == "pcap";
+        let lines = loop {
+            let lines = feed.until(closed).await;
+            if lines.iter().filter(|l| closed(l)).count() >= 3 {
+                break lines;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let connections: Vec<u64> = lines
+            .iter()
+            .filter(|l| l["event"] == "connection" && l["source"] == "pcap")
+            .map(|l| l["connection"].as_u64().unwrap())
+            .collect();
+        assert_eq!(
+            connections.len(),
+            3,
+            "the fixture's three WebSocket connections"
+        );
+        let want = messages(&lines, connections[0], "client");
+        assert_eq!(want.len(), 6);
+        for id in &connections {
+            assert_eq!(messages(&lines, *id, "server"), want, "connection {id}");
+        }
+        // Followed: the capture is not over, so no totals.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(!feed
+            .until(|_| true)
+            .await
+            .iter()
+            .any(|l| l["event"] == "totals"));
+        server.shutdown().await.unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    })
+    .await
+    .expect("within the limit");
+}
