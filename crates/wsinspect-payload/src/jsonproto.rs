@@ -25,10 +25,27 @@ fn json_at(b: &[u8], base: usize, name: &str, out: &mut Out) -> Option<Node> {
     }
 }
 
+/// The members that name what a JSON message is, by the conventions of hand-made protocols
+/// (the tutorials' `{"type": "LOGIN", ...}`), in the order they are looked for.
+const KIND_KEYS: &[&str] = &["type", "event", "action", "op", "cmd", "command", "method"];
+
+/// What names an object's message kind: the first [`KIND_KEYS`] member that is a short string,
+/// as written (JSON-quoted, so escapes stay visible).
+fn kind_of(n: &Node) -> Option<(&'static str, &str)> {
+    KIND_KEYS.iter().find_map(|k| {
+        let m = get(n, k).filter(|m| m.kind == Kind::String)?;
+        let v = m.value.as_deref()?;
+        (v.len() > 2 && v.len() <= 42).then_some((*k, v))
+    })
+}
+
 /// A one-line picture of a JSON value.
 fn describe(n: &Node) -> String {
     match n.kind {
-        Kind::Object => format!("object ({} keys)", n.children.len()),
+        Kind::Object => match kind_of(n) {
+            Some((key, v)) => format!("{key} {v} (object, {} keys)", n.children.len()),
+            None => format!("object ({} keys)", n.children.len()),
+        },
         Kind::Array => format!("array ({} items)", n.children.len()),
         _ => clip(n.value.as_deref().unwrap_or_default(), 60),
     }
@@ -485,5 +502,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d.findings[0].span, [5, 6]);
+    }
+
+    #[test]
+    fn an_object_is_named_by_its_type_member_as_hand_made_protocols_do() {
+        let summary = |b: &[u8]| super::json(b, &mut crate::Out::default());
+        assert_eq!(
+            summary(br#"{"type":"LOGIN","name":"bob"}"#),
+            r#"type "LOGIN" (object, 2 keys)"#
+        );
+        assert_eq!(
+            summary(br#"{"message":"hi","event":"CHAT"}"#),
+            r#"event "CHAT" (object, 2 keys)"#
+        );
+        // Not a short string: the plain picture.
+        assert_eq!(summary(br#"{"type":7}"#), "object (1 keys)");
+        assert_eq!(summary(br#"{"type":""}"#), "object (1 keys)");
+        // Escapes stay visible.
+        assert_eq!(
+            summary(br#"{"type":"\u001b[31m"}"#),
+            r#"type "\u001b[31m" (object, 1 keys)"#
+        );
     }
 }
