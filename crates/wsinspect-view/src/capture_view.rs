@@ -1324,7 +1324,8 @@ fn har_header(opcode: u8, len: u64) -> Header {
     }
 }
 
-fn codes(fs: &[Finding]) -> (Vec<String>, Option<String>) {
+/// A frame's finding rules and its worst severity's name, as a row carries them.
+pub(crate) fn codes(fs: &[Finding]) -> (Vec<String>, Option<String>) {
     let worst = fs.iter().map(|f| severity_rank(f.severity)).min();
     (
         fs.iter().map(|f| f.rule.as_str().to_string()).collect(),
@@ -1332,7 +1333,9 @@ fn codes(fs: &[Finding]) -> (Vec<String>, Option<String>) {
     )
 }
 
-fn frame_preview(h: &Header, payload: &[u8], is_text: bool, compressed: bool) -> String {
+/// A row's preview: a close frame's code and reason, a compressed frame said so, else the
+/// payload's start.
+pub(crate) fn frame_preview(h: &Header, payload: &[u8], is_text: bool, compressed: bool) -> String {
     if h.opcode == 8 && payload.len() >= 2 {
         let code = u16::from_be_bytes([payload[0], payload[1]]);
         let reason = String::from_utf8_lossy(&payload[2..]);

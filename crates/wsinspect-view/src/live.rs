@@ -18,7 +18,7 @@ use wsinspect_core::wire::header::Header;
 use wsinspect_core::wire::mask::apply_mask;
 use wsinspect_core::Direction;
 
-use crate::capture_view::{Detail, FrameRow, Side, WireFinding, PREVIEW};
+use crate::capture_view::{codes, frame_preview, Detail, FrameRow, Side, WireFinding, PREVIEW};
 
 /// Frames kept by default (over all connections).
 pub const DEFAULT_CAP: usize = 2000;
@@ -399,7 +399,7 @@ impl Live {
                     findings,
                     severity,
                     decoded: None,
-                    preview: preview(h, &f.payload.kept.0, f.is_text, f.compressed),
+                    preview: frame_preview(h, &f.payload.kept.0, f.is_text, f.compressed),
                     hit: None,
                 };
                 self.frames.push_back(LiveFrame {
@@ -512,39 +512,6 @@ impl Live {
         }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
-}
-
-fn codes(fs: &[Finding]) -> (Vec<String>, Option<String>) {
-    let worst = fs.iter().map(|f| f.severity).min_by_key(|s| rank(*s));
-    (
-        fs.iter().map(|f| f.rule.as_str().to_string()).collect(),
-        worst.map(|w| ["error", "warning", "note"][rank(w)].to_string()),
-    )
-}
-
-fn rank(s: wsinspect_core::finding::Severity) -> usize {
-    use wsinspect_core::finding::Severity;
-    match s {
-        Severity::Error => 0,
-        Severity::Warning => 1,
-        Severity::Note => 2,
-    }
-}
-
-fn preview(h: &Header, payload: &[u8], is_text: bool, compressed: bool) -> String {
-    if h.opcode == 8 && payload.len() >= 2 {
-        let code = u16::from_be_bytes([payload[0], payload[1]]);
-        let reason = String::from_utf8_lossy(&payload[2..]);
-        return if reason.is_empty() {
-            code.to_string()
-        } else {
-            format!("{code} {reason:?}")
-        };
-    }
-    if compressed && h.opcode < 8 {
-        return format!("(compressed, {} bytes)", h.payload_len);
-    }
-    crate::view::preview_bytes(payload, is_text, PREVIEW)
 }
 
 /// A binary message typed as hex (any spelling the paste box reads: `81 05`, `0x81,0x05`).

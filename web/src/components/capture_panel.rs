@@ -482,12 +482,8 @@ pub fn CapturePanel(props: &Props) -> Html {
             .selected
             .and_then(|sel| rows.iter().position(|r| r.row == sel));
         Callback::from(move |e: KeyboardEvent| {
-            let by: isize = match e.key().as_str() {
-                "ArrowDown" => 1,
-                "ArrowUp" => -1,
-                "PageDown" => 10,
-                "PageUp" => -10,
-                _ => return,
+            let Some(by) = list_step(&e.key()) else {
+                return;
             };
             e.prevent_default();
             if rows.is_empty() {
@@ -535,5 +531,16 @@ pub fn CapturePanel(props: &Props) -> Html {
                 </div>
             }
         </div>
+    }
+}
+
+/// How far a key moves a list's selection: arrows one row, Page Up/Down ten.
+pub fn list_step(key: &str) -> Option<isize> {
+    match key {
+        "ArrowDown" => Some(1),
+        "ArrowUp" => Some(-1),
+        "PageDown" => Some(10),
+        "PageUp" => Some(-10),
+        _ => None,
     }
 }

@@ -20,7 +20,7 @@ use wsinspect_view::live::{Change, Live, LiveConn, LiveFrame};
 use wsinspect_view::share::{self, Shared};
 use yew::prelude::*;
 
-use crate::components::capture_panel::{TL_ROW, TL_VIEWPORT};
+use crate::components::capture_panel::{list_step, TL_ROW, TL_VIEWPORT};
 use crate::components::frame_detail::FrameDetail;
 use crate::state::Highlight;
 use crate::virtual_list::visible_window;
@@ -227,12 +227,8 @@ pub fn LivePage() -> Html {
         let seqs: Vec<u64> = rows.iter().map(|f| f.seq).collect();
         let (selected, timeline, auto) = (selected.clone(), timeline.clone(), auto.clone());
         Callback::from(move |e: KeyboardEvent| {
-            let by: isize = match e.key().as_str() {
-                "ArrowDown" => 1,
-                "ArrowUp" => -1,
-                "PageDown" => 10,
-                "PageUp" => -10,
-                _ => return,
+            let Some(by) = list_step(&e.key()) else {
+                return;
             };
             e.prevent_default();
             if seqs.is_empty() {
