@@ -114,7 +114,8 @@ pub struct ClassVerdict {
 }
 
 impl ClassVerdict {
-    fn of(verdict: Verdict) -> ClassVerdict {
+    /// A verdict with nothing to point at (a pass, or not exercised).
+    pub fn of(verdict: Verdict) -> ClassVerdict {
         ClassVerdict {
             verdict,
             rule: None,

@@ -77,7 +77,7 @@ impl Kept {
                     self.fails
                         .iter()
                         .find(|(p, fc, _)| *p == i && fc == c)
-                        .map_or_else(|| bare(*v), |(.., f)| f.clone())
+                        .map_or_else(|| ClassVerdict::of(*v), |(.., f)| f.clone())
                 })
                 .collect(),
         };
@@ -85,17 +85,6 @@ impl Kept {
             client: peer(0),
             server: peer(1),
         }
-    }
-}
-
-fn bare(verdict: Verdict) -> ClassVerdict {
-    ClassVerdict {
-        verdict,
-        rule: None,
-        frame: None,
-        direction: None,
-        offset: None,
-        message: None,
     }
 }
 
