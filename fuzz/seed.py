@@ -63,3 +63,11 @@ for i, p in enumerate(["handshake/real-node-client_py-server.client.bin",
                        "handshake/tutorial-003.txt", "handshake/draft76.bin"]):
     put("relay_head", bytes([255, 7 * i + 1]) + rd(p)[:4096], os.path.basename(p))
 put("relay_head", bytes([1, 3]) + rd("handshake/rfc6455.txt")[:4096], "over-limit")
+# boundary: the mode (0 frames, 1 after a request head, 2 after a response head), a chunking
+# seed, then one direction's bytes: the real peers' streams and the RFC's frames.
+put("boundary", bytes([0, 5]) + rd("rfc6455-5.7-masked-hello.bin"), "rfc-hello")
+for i, (p, mode) in enumerate([("handshake/real-node-client_py-server.client.bin", 1),
+                               ("handshake/real-node-client_py-server.server.bin", 2),
+                               ("handshake/real-py-client_node-server.client.bin", 1),
+                               ("handshake/real-py-client_node-server.server.bin", 2)]):
+    put("boundary", bytes([mode, 11 * i + 3]) + rd(p)[:8192], os.path.basename(p))

@@ -17,6 +17,7 @@ pub const TARGETS: &[&str] = &[
     "har",
     "payload",
     "relay_head",
+    "boundary",
 ];
 
 /// libFuzzer's limits for every run: memory (MB), and seconds for one input before it counts as
