@@ -4,11 +4,10 @@
 // selects the proxy's other hop, and each peer's conformance; a healthy capture shows none.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loaded, shot } from './capture-helpers.mjs';
+import { cliPcapJson as cli, loaded, shot } from './capture-helpers.mjs';
 import { serveDist, launch, openPage } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -29,13 +28,6 @@ async function violations(page, selector) {
 let server, browser;
 before(async () => { server = await serveDist(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
-
-/** The real CLI's `pcap --json` on a file (built by cargo if it is not yet). */
-function cli(file) {
-  const out = execFileSync('cargo', ['run', '--quiet', '-p', 'wsinspect-cli', '--', 'pcap', '--json', file],
-    { cwd: ROOT, maxBuffer: 64 << 20, timeout: 600_000 });
-  return JSON.parse(out);
-}
 
 async function open(file) {
   const { page, errors } = await openPage(browser, server.url);

@@ -1,11 +1,20 @@
-// What the capture-file browser tests share: the CLI's and the page's per-connection counts,
-// waiting for a load to end, and screenshots into target/browser-shots.
+// What the capture-file browser tests share: the real CLI's `pcap --json`, the CLI's and the
+// page's per-connection counts, waiting for a load to end, and screenshots into
+// target/browser-shots.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = process.env.WSINSPECT_CAPTURE_SHOTS ?? path.join(ROOT, 'target/browser-shots');
+
+/** The real CLI's `pcap --json` on a file, with `extra` flags (built by cargo if it is not yet). */
+export function cliPcapJson(file, ...extra) {
+  const out = execFileSync('cargo', ['run', '--quiet', '-p', 'wsinspect-cli', '--', 'pcap', '--json', file, ...extra],
+    { cwd: ROOT, maxBuffer: 64 << 20, timeout: 600_000 });
+  return JSON.parse(out);
+}
 
 /** Per connection: frames and messages per direction, from the CLI's connection documents. */
 export function cliCounts(doc) {

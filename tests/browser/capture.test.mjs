@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cliCounts, pageCounts, loaded, shot } from './capture-helpers.mjs';
+import { cliCounts, cliPcapJson as cli, pageCounts, loaded, shot } from './capture-helpers.mjs';
 import { serveDist, launch, openPage, fieldValues } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -18,13 +18,6 @@ const BIG_MB = Number(process.env.WSINSPECT_BIG_MB ?? 100);
 let server, browser;
 before(async () => { server = await serveDist(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
-
-/** The real CLI's `pcap --json` on a file (built by cargo if it is not yet). */
-function cli(file) {
-  const out = execFileSync('cargo', ['run', '--quiet', '-p', 'wsinspect-cli', '--', 'pcap', '--json', file],
-    { cwd: ROOT, maxBuffer: 64 << 20, timeout: 600_000 });
-  return JSON.parse(out);
-}
 
 /** Drop a file on the page as a user would: a DataTransfer holding it, on a page element. */
 async function drop(page, file) {

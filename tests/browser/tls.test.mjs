@@ -5,12 +5,11 @@
 // listed as TLS, not as WebSocket connections, and the page says a key log is needed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { cliCounts, pageCounts, loaded, shot } from './capture-helpers.mjs';
+import { cliCounts, cliPcapJson, pageCounts, loaded, shot } from './capture-helpers.mjs';
 import { serveDist, launch, openPage } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,10 +38,7 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 /** The real CLI's `pcap --json` on a file, with a key log (built by cargo if it is not yet). */
 function cli(file, keylog) {
-  const args = ['run', '--quiet', '-p', 'wsinspect-cli', '--', 'pcap', '--json', file];
-  if (keylog) args.push('--keylog', keylog);
-  const out = execFileSync('cargo', args, { cwd: ROOT, maxBuffer: 64 << 20, timeout: 600_000 });
-  return JSON.parse(out);
+  return cliPcapJson(file, ...(keylog ? ['--keylog', keylog] : []));
 }
 
 /** Drop files on the page as a user would (`[path, name]` pairs, together in one drop); their
