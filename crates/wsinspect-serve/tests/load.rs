@@ -253,11 +253,7 @@ async fn a_pcapng_stream_feeds_the_live_feed() {
                 _ => panic!("{m}"),
             })
             .collect();
-        let connections: Vec<u64> = lines
-            .iter()
-            .filter(|l| l["event"] == "connection" && l["source"] == "pcap")
-            .map(|l| l["connection"].as_u64().unwrap())
-            .collect();
+        let connections = pcap_connections(&lines);
         assert_eq!(
             connections.len(),
             3,
@@ -318,11 +314,7 @@ async fn a_growing_pcapng_file_is_followed() {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
-        let connections: Vec<u64> = lines
-            .iter()
-            .filter(|l| l["event"] == "connection" && l["source"] == "pcap")
-            .map(|l| l["connection"].as_u64().unwrap())
-            .collect();
+        let connections = pcap_connections(&lines);
         assert_eq!(
             connections.len(),
             3,
@@ -345,4 +337,13 @@ async fn a_growing_pcapng_file_is_followed() {
     })
     .await
     .expect("within the limit");
+}
+
+/// The ids of the WebSocket connections a `--pcap` source gave the feed, in order.
+fn pcap_connections(lines: &[serde_json::Value]) -> Vec<u64> {
+    lines
+        .iter()
+        .filter(|l| l["event"] == "connection" && l["source"] == "pcap")
+        .map(|l| l["connection"].as_u64().unwrap())
+        .collect()
 }
