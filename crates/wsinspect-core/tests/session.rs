@@ -151,7 +151,12 @@ fn events_read_back_from_json_equal_what_was_written() {
         let line = serde_json::to_string(e).unwrap();
         assert!(line.starts_with("{\"v\":1,"), "{line}");
         let back: Event = serde_json::from_str(&line).unwrap();
-        assert_eq!(&back, e, "{line}");
+        // The upgrade's whole handshake analysis is not serialised (a reader has the heads).
+        let mut written = e.clone();
+        if let EventKind::Upgrade(u) = &mut written.kind {
+            assert!(u.report.take().is_some(), "the session shares its analysis");
+        }
+        assert_eq!(back, written, "{line}");
     }
 }
 

@@ -10,6 +10,8 @@
 //! names the cause and the remedy, built from them. The table of diagnoses, with the clients'
 //! texts, is [`table::DIAGNOSES`]; [`explain`] matches a client's error text to it.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::common::Direction;
@@ -228,7 +230,7 @@ struct Side {
 
 /// The handshake, once analysed: the report, where the response starts, and when.
 struct Handshake {
-    report: HandshakeReport,
+    report: Arc<HandshakeReport>,
     start: u64,
     time: Option<Timestamp>,
 }
@@ -332,7 +334,7 @@ impl Diagnoser {
             self.deflate = h.permessage_deflate.is_some();
             let start = h.response.as_ref().map_or(0, |r| r.head.start as u64);
             self.handshake = Some(Box::new(Handshake {
-                report: h.clone(),
+                report: Arc::new(h.clone()),
                 start,
                 time: None,
             }));
@@ -401,10 +403,14 @@ impl Diagnoser {
         self.last_activity = time.or(self.last_activity);
         if !u.assumed {
             if let (Some(req), Some((res, start, rtime))) = (&self.request, &self.response) {
-                let mut both = req.raw.0.clone();
-                both.extend_from_slice(&res.raw.0);
+                // The session's own analysis of these heads, when the event carries it.
+                let report = u.report.clone().unwrap_or_else(|| {
+                    let mut both = req.raw.0.clone();
+                    both.extend_from_slice(&res.raw.0);
+                    Arc::new(handshake::analyze(&both))
+                });
                 self.handshake = Some(Box::new(Handshake {
-                    report: handshake::analyze(&both),
+                    report,
                     start: *start,
                     time: *rtime,
                 }));

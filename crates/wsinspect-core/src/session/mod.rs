@@ -18,6 +18,7 @@
 //! events keep of the payloads what [`SessionConfig::retain`] says.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -115,6 +116,11 @@ pub struct Upgrade {
     pub checks: handshake::Summary,
     /// The ids of the checks that failed.
     pub failed_checks: Vec<String>,
+    /// The whole analysis these fields were taken from, for readers of the event that need
+    /// more of it (the diagnoser), so that a connection's handshake is analysed once. Not
+    /// serialised: a reader of the JSON has the heads' bytes.
+    #[serde(skip)]
+    pub report: Option<Arc<handshake::HandshakeReport>>,
 }
 
 /// What happened.
@@ -548,6 +554,7 @@ impl Session {
         let accepted = status == 101;
         let mut upgrade = upgrade_summary(&report, status, accepted, false);
         let config = self.negotiated_config(report.extensions_header.as_deref(), &mut upgrade);
+        upgrade.report = Some(Arc::new(report));
         self.outcome = Some(if accepted {
             Outcome::Frames(config)
         } else {
@@ -658,6 +665,7 @@ fn upgrade_summary(
             .filter(|c| c.status == Status::Fail)
             .map(|c| c.id.to_string())
             .collect(),
+        report: None,
     }
 }
 
