@@ -6,6 +6,7 @@ use miniz_oxide::inflate::core::inflate_flags::{
 use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 use serde::Serialize;
+use zlib_rs::{Inflate as ZlibInflate, InflateFlush, Status as ZlibStatus};
 
 use crate::ext::extensions::{self, deflate_param_errors, deflate_session, Deflate};
 
@@ -106,10 +107,19 @@ const CHUNK: usize = 8192;
 ///   its wrapping mode on a ring of exactly the window's size, where a distance may not exceed
 ///   the ring. The bytes it writes are copied to the linear buffer after each call.
 ///
+/// With the full 15-bit window (what nearly every connection negotiates) the decompressor is
+/// zlib-rs instead, a port of zlib's inflate, which needs no table building for fixed-Huffman
+/// blocks: on the small messages WebSocket traffic is made of, it inflates about ten times as fast
+/// as miniz_oxide, which builds its tables for every block. Its rule is exact there too: a distance
+/// may reach back over the output since its last reset, which is reset where the floor moves (at
+/// the stream's start, after a failure or a final block, and at each message without context
+/// takeover), and no DEFLATE distance exceeds 32 KiB. Output still goes through `buf`, whose
+/// history a failure's explanation replays with miniz_oxide.
+///
 /// The buffer is at most 2 × 32 KiB + 8 KiB (and the ring at most 16 KiB); a failure is explained
 /// by replaying the message, which the caller passes again.
 pub struct Inflater {
-    state: Box<DecompressorOxide>,
+    engine: Engine,
     window: usize,
     no_context_takeover: bool,
     /// Output so far, of which `buf[valid..cur]` is real history (older bytes are kept up to
@@ -119,10 +129,6 @@ pub struct Inflater {
     valid: usize,
     /// The message in progress, if any.
     message: Option<MessageStart>,
-    /// The DEFLATE state before the current message's first byte, for [`Inflater::explain_failure`]
-    /// (copied into the same allocation at each message: one allocation per inflater, not one
-    /// per message).
-    saved: Box<DecompressorOxide>,
     ended: bool,
     /// For a window under 15 bits: the last `window` bytes of output, `buf[cur - 1]` at
     /// `ring[ring_at - 1]` (modulo the window), when `ring_synced`.
@@ -131,6 +137,38 @@ pub struct Inflater {
     /// Whether `ring` holds the bytes before `cur`: only while every byte since the last copy from
     /// `buf` was written in ring mode.
     ring_synced: bool,
+}
+
+/// The DEFLATE decoder behind an [`Inflater`].
+enum Engine {
+    /// zlib-rs, for the 15-bit window.
+    Zlib(Box<ZlibInflate>),
+    /// miniz_oxide, for smaller windows (its modes make the window's rule exact) and for replays.
+    Miniz {
+        state: Box<DecompressorOxide>,
+        /// The DEFLATE state before the current message's first byte, for
+        /// [`Inflater::explain_failure`] (copied into the same allocation at each message: one
+        /// allocation per inflater, not one per message).
+        saved: Box<DecompressorOxide>,
+    },
+}
+
+impl Engine {
+    fn miniz() -> Engine {
+        Engine::Miniz {
+            state: Box::default(),
+            saved: Box::default(),
+        }
+    }
+
+    /// Forget the DEFLATE state: the next byte starts a new stream.
+    fn reset(&mut self) {
+        match self {
+            // A raw stream with a 15-bit window, the only one this engine is made for.
+            Engine::Zlib(z) => z.reset(false),
+            Engine::Miniz { state, .. } => state.init(),
+        }
+    }
 }
 
 /// What a replay of the current message needs.
@@ -164,10 +202,19 @@ impl Inflater {
     /// An inflater for data compressed with an LZ77 window of `window_bits` (8-15; other values
     /// are clamped), resetting at each message when the sender does not take over context.
     pub fn new(window_bits: u8, no_context_takeover: bool) -> Inflater {
+        let bits = window_bits.clamp(8, 15);
+        let engine = if bits == 15 {
+            Engine::Zlib(Box::new(ZlibInflate::new(false, 15)))
+        } else {
+            Engine::miniz()
+        };
+        Inflater::with_engine(engine, bits, no_context_takeover)
+    }
+
+    fn with_engine(engine: Engine, bits: u8, no_context_takeover: bool) -> Inflater {
         Inflater {
-            state: Box::default(),
-            saved: Box::default(),
-            window: 1 << window_bits.clamp(8, 15),
+            engine,
+            window: 1 << bits,
             no_context_takeover,
             buf: Vec::new(),
             cur: 0,
@@ -182,7 +229,7 @@ impl Inflater {
 
     /// Forget the window and the DEFLATE state (after an error, or after a final block).
     pub fn reset(&mut self) {
-        self.state.init();
+        self.engine.reset();
         self.valid = self.cur;
         self.message = None;
         self.ended = false;
@@ -195,7 +242,7 @@ impl Inflater {
             self.reset();
         } else if self.no_context_takeover {
             // Nothing of this message's DEFLATE state may matter to the next one.
-            self.state.init();
+            self.engine.reset();
         }
         self.message = None;
     }
@@ -247,18 +294,26 @@ impl Inflater {
             return InflateOutcome::StreamEnd;
         }
         if self.message.is_none() {
-            self.saved.clone_from(&self.state);
+            if let Engine::Miniz { state, saved } = &mut self.engine {
+                saved.clone_from(state);
+            }
             self.message = Some(MessageStart {
                 at: self.cur,
                 history: None,
                 produced: 0,
             });
         }
+        if let Engine::Zlib(_) = self.engine {
+            return self.run_zlib(input, emit);
+        }
         let linear = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | TINFL_FLAG_HAS_MORE_INPUT;
         let small = self.window < MAX_DISTANCE;
         loop {
             // Room for a whole ring's worth too: ring mode writes up to the ring's end.
             self.make_room(if small { CHUNK.max(self.window) } else { CHUNK });
+            let Engine::Miniz { state, .. } = &mut self.engine else {
+                unreachable!("the zlib engine returned above");
+            };
             let mut floor = self.valid;
             if let (true, Some(m)) = (self.no_context_takeover, &self.message) {
                 floor = floor.max(m.at);
@@ -274,13 +329,7 @@ impl Inflater {
                     self.ring_synced = true;
                 }
                 let at = self.ring_at;
-                let r = decompress(
-                    &mut self.state,
-                    input,
-                    &mut self.ring,
-                    at,
-                    TINFL_FLAG_HAS_MORE_INPUT,
-                );
+                let r = decompress(state, input, &mut self.ring, at, TINFL_FLAG_HAS_MORE_INPUT);
                 self.buf[self.cur..self.cur + r.2].copy_from_slice(&self.ring[at..at + r.2]);
                 self.ring_at = (at + r.2) & (self.window - 1);
                 r
@@ -296,7 +345,7 @@ impl Inflater {
                     self.cur + CHUNK
                 };
                 decompress(
-                    &mut self.state,
+                    state,
                     input,
                     &mut self.buf[base..end],
                     self.cur - base,
@@ -304,12 +353,7 @@ impl Inflater {
                 )
             };
             input = &input[used..];
-            let fits = emit(&self.buf[self.cur..self.cur + written]);
-            self.cur += written;
-            if let Some(m) = &mut self.message {
-                m.produced += written;
-            }
-            if !fits {
+            if !self.emit(written, emit) {
                 return InflateOutcome::LimitReached;
             }
             match status {
@@ -324,6 +368,51 @@ impl Inflater {
         }
     }
 
+    /// [`Inflater::run`] with zlib-rs: its output goes into `buf` a chunk at a time, as miniz_oxide's
+    /// linear mode does, for the history a replay needs.
+    fn run_zlib(
+        &mut self,
+        mut input: &[u8],
+        emit: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> InflateOutcome {
+        loop {
+            self.make_room(CHUNK);
+            let Engine::Zlib(z) = &mut self.engine else {
+                unreachable!("run_zlib runs the zlib engine");
+            };
+            let (in_before, out_before) = (z.total_in(), z.total_out());
+            let out = &mut self.buf[self.cur..self.cur + CHUNK];
+            let status = z.decompress(input, out, InflateFlush::NoFlush);
+            let used = (z.total_in() - in_before) as usize;
+            let written = (z.total_out() - out_before) as usize;
+            input = &input[used..];
+            if !self.emit(written, emit) {
+                return InflateOutcome::LimitReached;
+            }
+            match status {
+                Ok(ZlibStatus::StreamEnd) => {
+                    self.ended = true;
+                    return InflateOutcome::StreamEnd;
+                }
+                // The output chunk is full, or input is left: there may be more.
+                Ok(_) if written == CHUNK || (!input.is_empty() && used + written > 0) => {}
+                Ok(_) if input.is_empty() => return InflateOutcome::Ok,
+                // Input zlib-rs will not take (it always does): not silently left unread.
+                Ok(_) | Err(_) => return InflateOutcome::Failed(InflateFailure::Invalid),
+            }
+        }
+    }
+
+    /// Hand `written` new bytes at `cur` to `emit` and count them; false when `emit` refused.
+    fn emit(&mut self, written: usize, emit: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        let fits = emit(&self.buf[self.cur..self.cur + written]);
+        self.cur += written;
+        if let Some(m) = &mut self.message {
+            m.produced += written;
+        }
+        fits
+    }
+
     /// Why the current message failed to inflate, given its compressed data again (every part
     /// fed so far, in order): replayed without the message-start limit, then without the window
     /// limit, the first relaxation that gets past the failure names the broken rule.
@@ -336,8 +425,17 @@ impl Inflater {
             None => &self.buf[self.valid.max(m.at.saturating_sub(MAX_DISTANCE))..m.at],
         };
         let passes = |window_bits: u8| {
-            let mut r = Inflater::new(window_bits, false);
-            r.state.clone_from(&self.saved);
+            // miniz_oxide replays from the message's first byte: its state then (saved for a
+            // small window; with zlib-rs, a fresh one, which is what each message starts from
+            // when the rule being relaxed is the message start), and the history before it.
+            let engine = match &self.engine {
+                Engine::Miniz { saved, .. } => Engine::Miniz {
+                    state: saved.clone(),
+                    saved: Box::default(),
+                },
+                Engine::Zlib(_) => Engine::miniz(),
+            };
+            let mut r = Inflater::with_engine(engine, window_bits, false);
             r.make_room(history.len());
             r.buf[..history.len()].copy_from_slice(history);
             r.cur = history.len();
