@@ -3,7 +3,7 @@
 use miniz_oxide::inflate::core::inflate_flags::{
     TINFL_FLAG_HAS_MORE_INPUT, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
 };
-use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
+use miniz_oxide::inflate::core::{decompress, BlockBoundaryState, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 use serde::Serialize;
 use zlib_rs::{Inflate as ZlibInflate, InflateFlush, Status as ZlibStatus};
@@ -144,21 +144,75 @@ enum Engine {
     /// zlib-rs, for the 15-bit window.
     Zlib(Box<ZlibInflate>),
     /// miniz_oxide, for smaller windows (its modes make the window's rule exact) and for replays.
-    Miniz {
-        state: Box<DecompressorOxide>,
-        /// The DEFLATE state before the current message's first byte, for
-        /// [`Inflater::explain_failure`] (copied into the same allocation at each message: one
-        /// allocation per inflater, not one per message).
-        saved: Box<DecompressorOxide>,
-    },
+    Miniz(Box<Miniz>),
+}
+
+/// miniz_oxide's state, and what [`Inflater::explain_failure`] needs of it.
+struct Miniz {
+    state: DecompressorOxide,
+    /// Nothing was decoded since the state was last reset.
+    fresh: bool,
+    /// The last call wanted more input (and so stopped where its input did).
+    waiting: bool,
+    /// The state before the current message's first byte.
+    start: Start,
+    /// Where [`Start::Whole`] is kept (one allocation per inflater, not one per message).
+    whole: Option<Box<DecompressorOxide>>,
+}
+
+/// The DEFLATE state a message started in, kept as cheaply as it allows.
+enum Start {
+    /// A reset one (every message without context takeover, the stream's first).
+    Fresh,
+    /// Between two blocks (a message after one that ended in its sync flush, as RFC 7692 has
+    /// them end): a few bits, not the 11 KB of tables.
+    Boundary(BlockBoundaryState),
+    /// Anything else (a message that starts inside a block): the whole state, in `whole`.
+    Whole,
+}
+
+impl Miniz {
+    fn new() -> Miniz {
+        Miniz {
+            state: DecompressorOxide::default(),
+            fresh: true,
+            waiting: false,
+            start: Start::Fresh,
+            whole: None,
+        }
+    }
+
+    /// Note the state as the message's start.
+    fn save_start(&mut self) {
+        // Between blocks, a call that wanted input has fewer than 3 bits left (a block header
+        // is 3): what `block_boundary_state` requires.
+        let boundary = || self.waiting.then(|| self.state.block_boundary_state());
+        self.start = if self.fresh {
+            Start::Fresh
+        } else if let Some(b) = boundary().flatten() {
+            Start::Boundary(b)
+        } else {
+            match &mut self.whole {
+                Some(w) => (**w).clone_from(&self.state),
+                None => self.whole = Some(Box::new(self.state.clone())),
+            }
+            Start::Whole
+        };
+    }
+
+    /// The state the current message started in.
+    fn start_state(&self) -> DecompressorOxide {
+        match (&self.start, &self.whole) {
+            (Start::Boundary(b), _) => DecompressorOxide::from_block_boundary_state(b),
+            (Start::Whole, Some(w)) => (**w).clone(),
+            _ => DecompressorOxide::default(),
+        }
+    }
 }
 
 impl Engine {
     fn miniz() -> Engine {
-        Engine::Miniz {
-            state: Box::default(),
-            saved: Box::default(),
-        }
+        Engine::Miniz(Box::new(Miniz::new()))
     }
 
     /// Forget the DEFLATE state: the next byte starts a new stream.
@@ -166,7 +220,11 @@ impl Engine {
         match self {
             // A raw stream with a 15-bit window, the only one this engine is made for.
             Engine::Zlib(z) => z.reset(false),
-            Engine::Miniz { state, .. } => state.init(),
+            Engine::Miniz(m) => {
+                m.state.init();
+                m.fresh = true;
+                m.waiting = false;
+            }
         }
     }
 }
@@ -294,8 +352,8 @@ impl Inflater {
             return InflateOutcome::StreamEnd;
         }
         if self.message.is_none() {
-            if let Engine::Miniz { state, saved } = &mut self.engine {
-                saved.clone_from(state);
+            if let Engine::Miniz(m) = &mut self.engine {
+                m.save_start();
             }
             self.message = Some(MessageStart {
                 at: self.cur,
@@ -311,9 +369,11 @@ impl Inflater {
         loop {
             // Room for a whole ring's worth too: ring mode writes up to the ring's end.
             self.make_room(if small { CHUNK.max(self.window) } else { CHUNK });
-            let Engine::Miniz { state, .. } = &mut self.engine else {
+            let Engine::Miniz(m) = &mut self.engine else {
                 unreachable!("the zlib engine returned above");
             };
+            m.fresh = false;
+            let state = &mut m.state;
             let mut floor = self.valid;
             if let (true, Some(m)) = (self.no_context_takeover, &self.message) {
                 floor = floor.max(m.at);
@@ -353,6 +413,7 @@ impl Inflater {
                 )
             };
             input = &input[used..];
+            m.waiting = status == TINFLStatus::NeedsMoreInput;
             if !self.emit(written, emit) {
                 return InflateOutcome::LimitReached;
             }
@@ -428,13 +489,12 @@ impl Inflater {
             // miniz_oxide replays from the message's first byte: its state then (saved for a
             // small window; with zlib-rs, a fresh one, which is what each message starts from
             // when the rule being relaxed is the message start), and the history before it.
-            let engine = match &self.engine {
-                Engine::Miniz { saved, .. } => Engine::Miniz {
-                    state: saved.clone(),
-                    saved: Box::default(),
-                },
-                Engine::Zlib(_) => Engine::miniz(),
-            };
+            let mut replay = Miniz::new();
+            if let Engine::Miniz(m) = &self.engine {
+                replay.state = m.start_state();
+                replay.fresh = matches!(m.start, Start::Fresh);
+            }
+            let engine = Engine::Miniz(Box::new(replay));
             let mut r = Inflater::with_engine(engine, window_bits, false);
             r.make_room(history.len());
             r.buf[..history.len()].copy_from_slice(history);
