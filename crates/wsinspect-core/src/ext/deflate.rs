@@ -305,13 +305,20 @@ impl Inflater {
         self.message = None;
     }
 
-    /// Keep the last 32 KiB before `cur` at the front when fewer than `room` bytes are free.
+    /// Make `room` bytes free after `cur`: by growing the buffer while it is under its full size
+    /// (most connections inflate only a few KiB in all), then by keeping the last 32 KiB before
+    /// `cur` at the front.
     fn make_room(&mut self, room: usize) {
-        if self.buf.is_empty() {
-            self.buf = vec![0; 2 * MAX_DISTANCE + CHUNK];
-        }
+        const FULL: usize = 2 * MAX_DISTANCE + CHUNK;
         if self.cur + room <= self.buf.len() {
             return;
+        }
+        if self.buf.len() < FULL {
+            let len = (self.cur + room).max(2 * self.buf.len()).min(FULL);
+            self.buf.resize(len, 0);
+            if self.cur + room <= len {
+                return;
+            }
         }
         let from = self.cur - MAX_DISTANCE;
         if let Some(m) = &mut self.message {
