@@ -141,6 +141,11 @@ pub fn App() -> Html {
     // A capture file: read in the worker; the page keeps only what it shows.
     let capture = use_reducer(CaptureState::default);
     let link = use_mut_ref(WorkerLink::default).borrow().clone();
+    {
+        // The reading worker starts while the user picks a file, not after.
+        let link = link.clone();
+        use_effect_with((), move |_| link.warm());
+    }
     let seq = use_mut_ref(|| 0u64);
     let on_tell = {
         let capture = capture.clone();

@@ -2,11 +2,15 @@
 //! pass its answers on, stop it (cancel, close, or a new file: a fresh worker each time, so a
 //! cancelled read can never post into the next one).
 //!
+//! A worker is started ahead of need (at the page's start, and after each read): its wasm is
+//! compiled and instantiated while the user picks a file, so a file's first rows do not wait
+//! for that (on a busy 2-core machine, most of the second they used to take).
+//!
 //! A file the user gives is told by its first bytes: an NSS key log is kept (and given to every
 //! capture read after it, before the capture's bytes); anything else is read as a capture. The
 //! capture file is remembered, so a key log that comes after it reads it again with the secrets.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -42,11 +46,19 @@ struct Files {
     proto: Option<Ask>,
 }
 
+/// A worker started before a file needs it, and whether it said it is ready.
+struct Spare {
+    worker: web_sys::Worker,
+    ready: Rc<Cell<bool>>,
+    _on_msg: Handler,
+}
+
 /// The worker, if one runs.
 #[derive(Clone, Default)]
 pub struct WorkerLink {
     inner: Rc<RefCell<Inner>>,
     files: Rc<RefCell<Files>>,
+    spare: Rc<RefCell<Option<Spare>>>,
 }
 
 /// What became of a file the user gave.
@@ -119,21 +131,53 @@ impl WorkerLink {
         });
     }
 
+    /// Start a worker for the next file, unless one waits already.
+    pub fn warm(&self) {
+        if self.spare.borrow().is_some() {
+            return;
+        }
+        let Ok(worker) = web_sys::Worker::new(WORKER_URL) else {
+            // `open` says why when a file comes.
+            return;
+        };
+        let ready = Rc::new(Cell::new(false));
+        let on_msg = {
+            let ready = ready.clone();
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                if e.data().as_string().as_deref() == Some("ready") {
+                    ready.set(true);
+                }
+            })
+        };
+        worker.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
+        *self.spare.borrow_mut() = Some(Spare {
+            worker,
+            ready,
+            _on_msg: on_msg,
+        });
+    }
+
+    /// The spare worker (and whether it is ready), or a new one.
+    fn take_worker(&self) -> Option<(web_sys::Worker, bool)> {
+        match self.spare.borrow_mut().take() {
+            Some(s) => Some((s.worker, s.ready.get())),
+            None => web_sys::Worker::new(WORKER_URL).ok().map(|w| (w, false)),
+        }
+    }
+
     /// Read `file` in a new worker, with the key logs given so far; its answers go to
     /// `on_tell`.
     pub fn open(&self, file: &web_sys::File, on_tell: Callback<Tell>) {
         self.stop();
         self.files.borrow_mut().capture = Some(file.clone());
-        let worker = match web_sys::Worker::new(WORKER_URL) {
-            Ok(w) => w,
-            Err(_) => {
-                on_tell.emit(failed("the browser could not start the reading worker"));
-                return;
-            }
+        let Some((worker, ready)) = self.take_worker() else {
+            on_tell.emit(failed("the browser could not start the reading worker"));
+            return;
         };
         let inner = self.inner.clone();
         let on_msg = {
             let on_tell = on_tell.clone();
+            let link = self.clone();
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let Some(text) = e.data().as_string() else {
                     return;
@@ -150,7 +194,12 @@ impl WorkerLink {
                         }
                     }
                 } else if let Ok(t) = serde_json::from_str::<Tell>(&text) {
+                    let done = matches!(t, Tell::Done { .. });
                     on_tell.emit(t);
+                    if done {
+                        // Ready for the next file, now that this one no longer needs the CPU.
+                        link.warm();
+                    }
                 }
             })
         };
@@ -164,7 +213,7 @@ impl WorkerLink {
         let mut i = self.inner.borrow_mut();
         i.worker = Some(worker);
         i.ready = false;
-        i.queue = self
+        let mut queue: Vec<JsValue> = self
             .files
             .borrow()
             .keylogs
@@ -172,15 +221,26 @@ impl WorkerLink {
             .filter_map(|k| serde_json::to_string(&Ask::KeyLog { bytes: k.clone() }).ok())
             .map(|json| JsValue::from_str(&json))
             .collect();
-        i.queue.push(file.into());
+        queue.push(file.into());
         let proto = self
             .files
             .borrow()
             .proto
             .as_ref()
             .and_then(|a| serde_json::to_string(a).ok());
-        i.queue.extend(proto.map(|json| JsValue::from_str(&json)));
+        queue.extend(proto.map(|json| JsValue::from_str(&json)));
         i.handlers = Some((on_msg, on_err));
+        if ready {
+            // A spare that said so already: its "ready" will not come again.
+            i.ready = true;
+            if let Some(w) = &i.worker {
+                for m in &queue {
+                    let _ = w.post_message(m);
+                }
+            }
+        } else {
+            i.queue = queue;
+        }
     }
 
     /// The user's `.proto` (`Ask::Proto`; `None`: forgotten): told to the running worker, and

@@ -18,6 +18,8 @@ use wsinspect_view::capture_view::{Ask, Loader, Tell};
 
 /// Bytes read per slice.
 const SLICE: f64 = (1 << 20) as f64;
+/// Bytes read in the first slice.
+const FIRST_SLICE: f64 = (128 << 10) as f64;
 /// At most one progress message per this many milliseconds.
 const TICK_MS: f64 = 400.0;
 
@@ -107,7 +109,9 @@ async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec
             ));
             break;
         }
-        let end = (at + SLICE).min(total);
+        // A small first slice: the first rows show before a whole slice is decoded.
+        let size = if at == 0.0 { FIRST_SLICE } else { SLICE };
+        let end = (at + size).min(total);
         let fed = match slice(&blob, at, end).await {
             Ok(bytes) => loader
                 .borrow_mut()
