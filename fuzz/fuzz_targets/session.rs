@@ -134,7 +134,12 @@ fuzz_target!(|data: &[u8]| {
     for e in &whole {
         let json = serde_json::to_string(e).unwrap();
         let back: Event = serde_json::from_str(&json).unwrap();
-        assert!(&back == e, "{json}\n{e:?}\n{back:?}");
+        // The upgrade's whole handshake analysis is not serialised (a reader has the heads).
+        let mut written = e.clone();
+        if let EventKind::Upgrade(u) = &mut written.kind {
+            u.report = None;
+        }
+        assert!(back == written, "{json}\n{e:?}\n{back:?}");
         match &e.kind {
             EventKind::Frame(f) => held += f.payload.kept.0.len() as u64,
             EventKind::Message(m) => held += m.payload.kept.0.len() as u64,

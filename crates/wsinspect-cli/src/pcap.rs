@@ -15,8 +15,9 @@ use wsinspect_capture::select::{Select, Term};
 use wsinspect_capture::tls::TlsReport;
 use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, Connection, Note, OtherFlow};
 use wsinspect_core::diagnose::{Conformance, Diagnosis};
-use wsinspect_core::session::{SessionConfig, Summary};
+use wsinspect_core::session::{SessionConfig, Summary, Timestamp};
 use wsinspect_core::stream::{Keep, Retain};
+use wsinspect_view::capture_view;
 use wsinspect_view::connection_doc::ConnectionDoc;
 use wsinspect_view::render::render_summary;
 
@@ -276,6 +277,8 @@ struct Open {
 
 struct Counts {
     connection: Connection,
+    /// The time of its last event, for its duration.
+    last: Option<Timestamp>,
     summary: Summary,
     notes: Vec<Note>,
     tls: Option<Box<TlsReport>>,
@@ -385,6 +388,7 @@ impl Sink {
                         let id = connection.id;
                         let counts = Counts {
                             connection,
+                            last: None,
                             summary: Summary::default(),
                             notes: Vec::new(),
                             tls: None,
@@ -393,6 +397,7 @@ impl Sink {
                     }
                     CaptureEvent::Event { connection, event } => {
                         if let Some(c) = open.get_mut(&connection) {
+                            c.last = event.time.or(c.last);
                             c.summary.push(&event);
                         }
                     }
@@ -502,14 +507,15 @@ fn other<'a, T: Serialize>(connection: u64, event: &'static str, data: &'a T) ->
 fn connection_text(c: &Counts) -> String {
     let k = &c.connection;
     let mut s = format!(
-        "connection {}: client {} -> server {} (client by {})\n",
+        "connection {}: client {} -> server {} (client by {}){}\n",
         k.id,
         k.client,
         k.server,
         serde_json::to_value(k.client_by).map_or_else(
             |_| String::new(),
             |v| v.as_str().unwrap_or_default().to_string()
-        )
+        ),
+        when(k.time, c.last)
     );
     if let Some(t) = &c.tls {
         s.push_str(&tls_text(t));
@@ -528,6 +534,20 @@ fn connection_text(c: &Counts) -> String {
         ));
     }
     s
+}
+
+/// `, from 2026-11-28 12:21:03.123 UTC for 12.3 ms`: when a connection began and how long it
+/// lasted, as far as the capture has times.
+fn when(start: Option<Timestamp>, last: Option<Timestamp>) -> String {
+    let Some(start) = start else {
+        return String::new();
+    };
+    let secs = last.map_or(0, |l| l.0.saturating_sub(start.0)) as f64 / 1e9;
+    format!(
+        ", from {} for {}",
+        capture_view::clock(start.as_secs_f64()),
+        capture_view::duration(secs)
+    )
 }
 
 fn other_flow_text(f: &OtherFlow) -> String {

@@ -102,10 +102,20 @@ pub fn run(args: ServeArgs) -> Result<()> {
         if inject {
             println!("wsinspect: --allow-inject: the page may send new messages into relayed connections");
         }
+        // The handler is in place (its future polled once) before the line says Ctrl-C works:
+        // a Ctrl-C right after it stops cleanly too, however late this task runs.
+        let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+        let early = tokio::select! {
+            biased;
+            r = &mut ctrl_c => Some(r),
+            _ = std::future::ready(()) => None,
+        };
         println!("wsinspect: Ctrl-C to stop");
-        tokio::signal::ctrl_c()
-            .await
-            .context("waiting for Ctrl-C")?;
+        match early {
+            Some(r) => r,
+            None => ctrl_c.await,
+        }
+        .context("waiting for Ctrl-C")?;
         server.shutdown().await.context("finishing the recording")?;
         println!("wsinspect: stopped");
         anyhow::Ok(())
