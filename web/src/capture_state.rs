@@ -59,6 +59,17 @@ pub struct CaptureState {
     pub diagnosis: Option<(Rc<ConnDiagnosis>, Option<Rc<HandshakeReport>>)>,
     /// The payload decoding of the selected message (capture_decoded).
     pub payload: PayloadChoice,
+    /// What the last binary export of the selected connection holds, or why there is none.
+    pub exported: Option<Rc<Exported>>,
+}
+
+/// The worker's [`Tell::Exported`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exported {
+    pub name: Option<String>,
+    pub size: u64,
+    pub frames: u64,
+    pub note: Option<String>,
 }
 
 /// The decoder chosen for a capture's Decoded view, and the worker's answers for it.
@@ -302,6 +313,23 @@ impl Reducible for CaptureState {
                     }));
                 }
                 Tell::Proto { .. } => s.payload.epoch += 1,
+                Tell::Exported {
+                    conn,
+                    name,
+                    size,
+                    frames,
+                    note,
+                } => {
+                    if Some(conn) != s.conn {
+                        return self;
+                    }
+                    s.exported = Some(Rc::new(Exported {
+                        name,
+                        size,
+                        frames,
+                        note,
+                    }));
+                }
             },
             CaptureAction::SelectConn(id) => {
                 if s.conn == Some(id) {
@@ -314,6 +342,7 @@ impl Reducible for CaptureState {
                 s.shown = None;
                 s.plot = None;
                 s.diagnosis = None;
+                s.exported = None;
             }
             CaptureAction::SetFilter(f) => {
                 s.filter = f;

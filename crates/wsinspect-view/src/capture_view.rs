@@ -15,7 +15,9 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 mod diagnosis;
+mod export;
 pub use diagnosis::ConnDiagnosis;
+pub use export::{export_refused, PcapngExport};
 
 use serde::{Deserialize, Serialize};
 use wsinspect_capture::har::{self, HarCapture};
@@ -408,12 +410,19 @@ pub enum Ask {
         /// The connection.
         conn: u64,
     },
-    /// A connection's messages as `jsonl` or `csv`.
+    /// A connection's messages as `jsonl` or `csv`, or its decode as `json` (the document
+    /// `wsinspect pcap --json --connection ID` prints).
     Export {
         /// The connection.
         conn: u64,
-        /// `jsonl` or `csv`.
+        /// `jsonl`, `csv` or `json`.
         format: String,
+    },
+    /// A connection as a pcapng file: the worker posts the file (a `File`, not JSON), then
+    /// [`Tell::Exported`] (see [`Index::pcapng`]).
+    Pcapng {
+        /// The connection.
+        conn: u64,
     },
     /// A row's message decoded with another decoder choice (the detail has `auto`'s).
     Decoded {
@@ -488,6 +497,20 @@ pub enum Tell {
         name: String,
         /// The text.
         text: String,
+    },
+    /// What a binary export (the pcapng, posted as a `File` just before) holds, or why there
+    /// is none.
+    Exported {
+        /// The connection.
+        conn: u64,
+        /// The file's name (none when it could not be made).
+        name: Option<String>,
+        /// Its size in bytes.
+        size: u64,
+        /// Frames written.
+        frames: u64,
+        /// What it lacks, or why it could not be made, in words.
+        note: Option<String>,
     },
     /// A row's message decoded with a choice (the answer to [`Ask::Decoded`]).
     Decoded {
@@ -590,6 +613,8 @@ struct StoredFrame {
     findings: Vec<Finding>,
     /// Index into the connection's messages.
     msg: Option<u32>,
+    /// When its last byte came (nanoseconds since the epoch), for the pcapng export.
+    time_ns: Option<u64>,
 }
 
 struct StoredMsg {
@@ -612,6 +637,10 @@ struct Conn {
     by_index: HashMap<(Side, u64), u32>,
     request: Option<Vec<u8>>,
     response: Option<Vec<u8>>,
+    /// Where the request and the response came among the rows (the row count then) and when.
+    heads_at: [Option<(u32, Option<u64>)>; 2],
+    /// The capture's flow (endpoints, first packet), when read from a pcap or pcapng file.
+    origin: Option<Connection>,
     start_ns: Option<u64>,
     /// Its messages decoded by the payload decoders (labels, checkpoints).
     payloads: ConnPayloads,
@@ -735,7 +764,7 @@ impl Index {
 
     fn connection(&mut self, c: &Connection) {
         let start = c.time.map(|t| t.0);
-        self.add_conn(
+        let conn = self.add_conn(
             ConnSummary {
                 id: c.id,
                 client: addr(&c.client),
@@ -746,6 +775,7 @@ impl Index {
             },
             start,
         );
+        conn.origin = Some(c.clone());
     }
 
     fn event(&mut self, id: u64, e: Event) {
@@ -769,8 +799,14 @@ impl Index {
         let mut kept_add = 0u64;
         let mut frame_added = false;
         match e.kind {
-            EventKind::Request(h) => c.request = Some(h.raw.0),
-            EventKind::Response(h) => c.response = Some(h.raw.0),
+            EventKind::Request(h) => {
+                c.heads_at[0] = Some((c.rows.len() as u32, f_time(&e.time)));
+                c.request = Some(h.raw.0);
+            }
+            EventKind::Response(h) => {
+                c.heads_at[1] = Some((c.rows.len() as u32, f_time(&e.time)));
+                c.response = Some(h.raw.0);
+            }
             EventKind::Upgrade(u) => {
                 c.summary.upgrade = match (u.accepted, u.assumed, u.status) {
                     (_, true, _) => "no response (assumed)".into(),
@@ -849,6 +885,7 @@ impl Index {
                     payload,
                     findings: f.findings,
                     msg,
+                    time_ns: f_time(&e.time),
                 });
                 frame_added = true;
             }
@@ -987,6 +1024,7 @@ impl Index {
                     payload: m.payload,
                     findings,
                     msg,
+                    time_ns: None,
                 });
                 frames += 1;
             }
@@ -1066,6 +1104,7 @@ impl Index {
                 payload: f.payload.clone(),
                 findings: f.findings.clone(),
                 msg: f.message.and_then(|m| msg_of.get(&m).copied()),
+                time_ns: None,
             });
         }
         c.summary.messages[s] = report.messages.len() as u64;
@@ -1102,6 +1141,8 @@ impl Index {
             Ask::Proto { files, message } => Some(self.proto(files, message)),
             // The reader's business (the worker's loop), not the index's.
             Ask::Stop | Ask::KeyLog { .. } => None,
+            // The worker's: the bytes go as a `File` (`Index::pcapng`), not in JSON.
+            Ask::Pcapng { .. } => None,
         }
     }
 
@@ -1241,6 +1282,9 @@ impl Index {
     }
 
     fn export(&self, conn: u64, format: &str) -> Option<Tell> {
+        if format == "json" {
+            return Some(self.connection_json(conn));
+        }
         let c = &self.conns[*self.by_id.get(&conn)?];
         let mut text = String::new();
         if format == "csv" {

@@ -11,7 +11,7 @@ use wsinspect_view::capture_view::{
 };
 use yew::prelude::*;
 
-use crate::capture_state::{CaptureState, Window};
+use crate::capture_state::{CaptureState, Exported, Window};
 use crate::virtual_list::{scroll_to_row, visible_window};
 
 /// Timeline row and viewport heights in CSS pixels (style.css uses the same numbers).
@@ -220,6 +220,30 @@ fn Connections(props: &ConnProps) -> Html {
     }
 }
 
+/// What the last pcapng (or refused JSON) export holds, or why there is none.
+fn export_note(e: &Exported) -> Html {
+    let text = match &e.name {
+        Some(name) => format!(
+            "{name}: {} frames, {} bytes{}",
+            grouped(e.frames),
+            grouped(e.size),
+            e.note
+                .as_deref()
+                .map(|n| format!(". Not in it: {n}"))
+                .unwrap_or_default()
+        ),
+        None => format!(
+            "Not exported: {}",
+            e.note.as_deref().unwrap_or("the worker gave no reason")
+        ),
+    };
+    html! {
+        <p class={classes!("small", if e.note.is_some() { "warn-text" } else { "muted" })} data-role="export-note"
+            data-name={e.name.clone().unwrap_or_default()} data-frames={e.frames.to_string()}
+            data-size={e.size.to_string()} data-complete={e.note.is_none().to_string()} role="status">{ text }</p>
+    }
+}
+
 fn filters(
     f: &Filter,
     w: &Window,
@@ -316,6 +340,10 @@ fn filters(
                 data-total={w.total.to_string()} aria-live="polite">{ count }</span>
             <button data-role="export-jsonl" onclick={on_export.reform(|_: MouseEvent| "jsonl")}>{ "Export JSONL" }</button>
             <button data-role="export-csv" onclick={on_export.reform(|_: MouseEvent| "csv")}>{ "Export CSV" }</button>
+            <button data-role="export-json" onclick={on_export.reform(|_: MouseEvent| "json")}
+                title="The connection's decode as `wsinspect pcap --json --connection ID` prints it">{ "Export JSON" }</button>
+            <button data-role="export-pcapng" onclick={on_export.reform(|_: MouseEvent| "pcapng")}
+                title="The connection's bytes, both directions with the handshake, at their capture times: opens in Wireshark">{ "Export pcapng" }</button>
             if let Some(e) = &w.error { <p class="error" data-role="search-error">{ e.to_string() }</p> }
         </div>
     }
@@ -521,6 +549,7 @@ pub fn CapturePanel(props: &Props) -> Html {
                     if !points.is_empty() { { plot(points, *messages, s.selected, &props.on_select) } }
                 }
                 { filters(&s.filter, w, &props.on_filter, &props.on_export) }
+                if let Some(e) = &s.exported { { export_note(e) } }
                 <div class="tl-head" aria-hidden="true"><span class="t">{ "time (s)" }</span>
                     <span class="lane c">{ "client" }</span><span class="arrow"></span><span class="lane s">{ "server" }</span></div>
                 <div class="timeline" data-role="timeline" ref={node} tabindex="0" role="listbox"
