@@ -8,7 +8,7 @@ use wsinspect_core::inspect::Inspection;
 use wsinspect_payload::Decoded;
 use wsinspect_view::capture_view::{
     detail_handshake, detail_inspection, ConnDiagnosis, Detail, Filter, FrameRow, PlotPoint,
-    Progress, Tell,
+    Progress, Rates, Tell,
 };
 use yew::prelude::*;
 
@@ -53,6 +53,8 @@ pub struct CaptureState {
     pub shown: Option<Shown>,
     /// The selected connection's message sizes over time, and its message count.
     pub plot: Option<(Rc<Vec<PlotPoint>>, u32)>,
+    /// Its messages and bytes per second per side, binned over time.
+    pub rates: Option<Rc<Rates>>,
     /// The key logs given (they stay for the next capture), or why the last could not be read.
     pub keylog: KeyLogStatus,
     /// The selected connection's diagnoses and conformance, with its handshake analysed.
@@ -279,11 +281,13 @@ impl Reducible for CaptureState {
                     conn,
                     points,
                     messages,
+                    rates,
                 } => {
                     if Some(conn) != s.conn {
                         return self;
                     }
                     s.plot = Some((Rc::new(points), messages));
+                    s.rates = Some(Rc::new(rates));
                 }
                 Tell::Diagnosis(d) => {
                     if Some(d.conn) != s.conn {
@@ -341,6 +345,7 @@ impl Reducible for CaptureState {
                 s.selected = None;
                 s.shown = None;
                 s.plot = None;
+                s.rates = None;
                 s.diagnosis = None;
                 s.exported = None;
             }
