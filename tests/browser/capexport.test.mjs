@@ -86,7 +86,7 @@ for (const [fixture, id] of [['pcap/echo.pcapng', '1'], ['pcap/echo.pcapng', '5'
     for (const k of ['id', 'client', 'server', 'client_by', 'diagnoses', 'conformance']) {
       assert.deepEqual(got[k], want[k], k);
     }
-    await shot(page, `capture-export-${path.basename(fixture, '.pcapng')}-${id}`, '.filters');
+    await shot(page, `capture-export-${path.basename(fixture, '.pcapng')}-${id}`, '.exports');
     await fs.rm(pcapng.file, { force: true });
     await fs.rm(json.file, { force: true });
     assert.deepEqual(errors, []);

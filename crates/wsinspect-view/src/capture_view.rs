@@ -661,8 +661,6 @@ struct StoredFrame {
     findings: Vec<Finding>,
     /// Index into the connection's messages.
     msg: Option<u32>,
-    /// When its last byte came (nanoseconds since the epoch), for the pcapng export.
-    time_ns: Option<u64>,
 }
 
 struct StoredMsg {
@@ -939,7 +937,6 @@ impl Index {
                     payload,
                     findings: f.findings,
                     msg,
-                    time_ns: f_time(&e.time),
                 });
                 frame_added = true;
             }
@@ -1079,7 +1076,6 @@ impl Index {
                     payload: m.payload,
                     findings,
                     msg,
-                    time_ns: None,
                 });
                 frames += 1;
             }
@@ -1163,7 +1159,6 @@ impl Index {
                 payload: f.payload.clone(),
                 findings: f.findings.clone(),
                 msg: f.message.and_then(|m| msg_of.get(&m).copied()),
-                time_ns: None,
             });
         }
         c.summary.messages[s] = report.messages.len() as u64;

@@ -244,12 +244,26 @@ fn export_note(e: &Exported) -> Html {
     }
 }
 
-fn filters(
-    f: &Filter,
-    w: &Window,
-    on_filter: &Callback<Filter>,
-    on_export: &Callback<&'static str>,
-) -> Html {
+/// The connection's exports (a row of their own under the filters), and what the last binary
+/// one holds.
+fn exports(on_export: &Callback<&'static str>, exported: Option<&Exported>) -> Html {
+    html! {
+        <div class="toolbar exports" role="group" aria-label="Export the connection">
+            <span>{ "Export the connection:" }</span>
+            <button data-role="export-jsonl" onclick={on_export.reform(|_: MouseEvent| "jsonl")}
+                title="Its messages, one JSON object a line">{ "JSONL" }</button>
+            <button data-role="export-csv" onclick={on_export.reform(|_: MouseEvent| "csv")}
+                title="Its messages as CSV">{ "CSV" }</button>
+            <button data-role="export-json" onclick={on_export.reform(|_: MouseEvent| "json")}
+                title="Its decode as `wsinspect pcap --json --connection ID` prints it">{ "JSON (CLI)" }</button>
+            <button data-role="export-pcapng" onclick={on_export.reform(|_: MouseEvent| "pcapng")}
+                title="Its bytes, both directions with the handshake, at their capture times: opens in Wireshark">{ "pcapng" }</button>
+            if let Some(e) = exported { { export_note(e) } }
+        </div>
+    }
+}
+
+fn filters(f: &Filter, w: &Window, on_filter: &Callback<Filter>) -> Html {
     let set = |change: fn(&mut Filter, String)| {
         let f = f.clone();
         on_filter.reform(move |e: Event| {
@@ -338,12 +352,6 @@ fn filters(
             </select>
             <span class="search-count" data-role="search-count" data-matches={w.matches.to_string()}
                 data-total={w.total.to_string()} aria-live="polite">{ count }</span>
-            <button data-role="export-jsonl" onclick={on_export.reform(|_: MouseEvent| "jsonl")}>{ "Export JSONL" }</button>
-            <button data-role="export-csv" onclick={on_export.reform(|_: MouseEvent| "csv")}>{ "Export CSV" }</button>
-            <button data-role="export-json" onclick={on_export.reform(|_: MouseEvent| "json")}
-                title="The connection's decode as `wsinspect pcap --json --connection ID` prints it">{ "Export JSON" }</button>
-            <button data-role="export-pcapng" onclick={on_export.reform(|_: MouseEvent| "pcapng")}
-                title="The connection's bytes, both directions with the handshake, at their capture times: opens in Wireshark">{ "Export pcapng" }</button>
             if let Some(e) = &w.error { <p class="error" data-role="search-error">{ e.to_string() }</p> }
         </div>
     }
@@ -669,8 +677,8 @@ pub fn CapturePanel(props: &Props) -> Html {
                 if let Some((points, messages)) = &s.plot {
                     if !points.is_empty() { { plot(points, *messages, s.rates.as_deref(), s.selected, &props.on_select) } }
                 }
-                { filters(&s.filter, w, &props.on_filter, &props.on_export) }
-                if let Some(e) = &s.exported { { export_note(e) } }
+                { filters(&s.filter, w, &props.on_filter) }
+                { exports(&props.on_export, s.exported.as_deref()) }
                 <div class="tl-head" aria-hidden="true"><span class="t">{ "time (s)" }</span>
                     <span class="lane c">{ "client" }</span><span class="arrow"></span><span class="lane s">{ "server" }</span></div>
                 <div class="timeline" data-role="timeline" ref={node} tabindex="0" role="listbox"

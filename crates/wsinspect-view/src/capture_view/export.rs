@@ -63,6 +63,13 @@ pub fn export_refused(conn: u64, why: String) -> Tell {
     }
 }
 
+/// A row's time back in nanoseconds since the epoch: its seconds since the connection's start
+/// are an f64 that holds any whole count of nanoseconds under 2^53 (104 days) exactly, so the
+/// capture's own nanoseconds come back (the index keeps no second copy of each frame's time).
+fn absolute_ns(start: Option<u64>, secs: Option<f64>) -> Option<u64> {
+    Some(start? + (secs? * 1e9).round() as u64)
+}
+
 /// A frame's bytes as sent: its header, then its payload masked again with its key.
 fn frame_bytes(f: &StoredFrame) -> Vec<u8> {
     let mut b = f.header.to_bytes()[..f.header.header_len].to_vec();
@@ -125,7 +132,13 @@ impl Index {
                 left_out.push(row);
                 continue;
             }
-            put(c.rows[row].side, &frame_bytes(f), f.time_ns, &mut out);
+            let r = &c.rows[row];
+            put(
+                r.side,
+                &frame_bytes(f),
+                absolute_ns(c.start_ns, r.time),
+                &mut out,
+            );
         }
         let frames = (c.rows.len() - left_out.len()) as u64;
         if c.summary.closed {
@@ -359,6 +372,21 @@ mod tests {
                 });
             }
         }
+    }
+
+    #[test]
+    fn a_rows_seconds_give_back_the_capture_nanoseconds() {
+        let start = 1_795_864_648_265_725_780u64;
+        // The index stores `(t - start) as f64 / 1e9`; up to 2^53 ns later, t comes back.
+        let mut n = 1u64;
+        while n < 1 << 53 {
+            for d in [n - 1, n, n + 7, n * 3 + 1] {
+                let secs = d as f64 / 1e9;
+                assert_eq!(absolute_ns(Some(start), Some(secs)), Some(start + d), "{d}");
+            }
+            n = n * 5 / 2 + 1;
+        }
+        assert_eq!(absolute_ns(None, Some(1.0)), None);
     }
 
     #[test]
