@@ -444,6 +444,30 @@ mod tests {
     }
 
     #[test]
+    fn the_plots_rates_and_an_exports_note_belong_to_their_connection() {
+        let (mut l, s) = loaded();
+        let plot = l.index.answer(Ask::Plot { conn: 1 }).unwrap();
+        let s = s.reduce(CaptureAction::Told(plot));
+        assert!(!s.rates.as_ref().unwrap().bins.is_empty());
+        let told = |conn| {
+            CaptureAction::Told(match l.index.pcapng(conn) {
+                Ok(e) => e.tell(),
+                Err(e) => panic!("{e}"),
+            })
+        };
+        // Another connection's note (a late answer) is dropped; this one's is kept.
+        let same = s.clone().reduce(told(2));
+        assert!(Rc::ptr_eq(&s, &same));
+        let s = s.reduce(told(1));
+        let e = s.exported.clone().unwrap();
+        assert_eq!(e.name.as_deref(), Some("wsinspect-connection-1.pcapng"));
+        assert!(e.frames == 14 && e.size > 0 && e.note.is_none());
+        // Choosing another connection forgets both.
+        let s = s.reduce(CaptureAction::SelectConn(2));
+        assert!(s.exported.is_none() && s.rates.is_none() && s.plot.is_none());
+    }
+
+    #[test]
     fn a_refused_connections_diagnosis_gives_the_handshake_tab_its_handshake() {
         let bytes = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
