@@ -375,6 +375,52 @@ mod tests {
     }
 
     #[test]
+    fn a_decrypted_wss_connection_exports_as_its_plaintext_and_says_so() {
+        let bytes = fixture("tls/capture.pcapng");
+        let keylog = fixture("tls/keylog.txt");
+        let mut l = Loader::new(bytes.len() as u64);
+        l.add_keylog(&keylog).unwrap();
+        l.feed(&bytes).unwrap();
+        l.finish().unwrap();
+        let e = l.index.pcapng(1).unwrap();
+        assert!(
+            e.note.as_deref().unwrap().contains("decrypted"),
+            "{:?}",
+            e.note
+        );
+        // The CLI's reading of the original with the key log: the same frames and messages.
+        let mut c = Capture::new(CaptureConfig {
+            session: SessionConfig {
+                retain: Retain {
+                    frames: Keep::All,
+                    messages: Keep::All,
+                },
+                ..SessionConfig::default()
+            },
+            ..CaptureConfig::default()
+        });
+        c.add_keylog(&keylog).unwrap();
+        c.feed(&bytes).unwrap();
+        c.finish().unwrap();
+        let mut want = Vec::new();
+        while let Some(ev) = c.poll_event() {
+            if let CaptureEvent::Event {
+                connection: 1,
+                event,
+            } = ev
+            {
+                if let EventKind::Message(m) = event.kind {
+                    want.push((event.direction, m.payload.kept.0));
+                }
+            }
+        }
+        let (_, messages, upgraded) = read(&e.bytes, 1);
+        let got: Vec<_> = messages.into_iter().map(|m| (m.0, m.3)).collect();
+        assert!(upgraded && !want.is_empty());
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn a_rows_seconds_give_back_the_capture_nanoseconds() {
         let start = 1_795_864_648_265_725_780u64;
         // The index stores `(t - start) as f64 / 1e9`; up to 2^53 ns later, t comes back.
