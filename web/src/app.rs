@@ -538,7 +538,11 @@ pub fn App() -> Html {
                             on_select={{ let c = capture.clone(); Callback::from(move |r| c.dispatch(CaptureAction::Select(r))) }}
                             diagnosis={capture_diagnosis(&capture, &dispatch)}
                             on_export={{ let c = capture.clone(); let l = link.clone(); Callback::from(move |format: &'static str| {
-                                if let Some(conn) = c.conn { l.ask(&Ask::Export { conn, format: format.into() }) }
+                                match (c.conn, format) {
+                                    (Some(conn), "pcapng") => l.ask(&Ask::Pcapng { conn }),
+                                    (Some(conn), _) => l.ask(&Ask::Export { conn, format: format.into() }),
+                                    (None, _) => {}
+                                }
                             }) }} />
                     } else {
                     <InputPanel input={state.input.clone()} format={state.format} direction={state.direction}
@@ -670,18 +674,9 @@ fn focus_input() {
 
 /// Offer `text` as a file download (a Blob URL; nothing leaves the page).
 fn download(name: &str, text: &str) -> Option<()> {
-    use wasm_bindgen::JsCast as _;
-    let w = web_sys::window()?;
-    let doc = w.document()?;
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("application/json");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).ok()?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
-    let a: web_sys::HtmlAnchorElement = doc.create_element("a").ok()?.dyn_into().ok()?;
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
-    Some(())
+    crate::capture_link::save(name, &blob)
 }

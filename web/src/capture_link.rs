@@ -179,6 +179,11 @@ impl WorkerLink {
             let on_tell = on_tell.clone();
             let link = self.clone();
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                // A binary export (the pcapng) comes as a File: offered as a download.
+                if let Some(file) = e.data().dyn_ref::<web_sys::File>() {
+                    let _ = save(&file.name(), file);
+                    return;
+                }
                 let Some(text) = e.data().as_string() else {
                     return;
                 };
@@ -279,6 +284,18 @@ impl WorkerLink {
         }
         *i = Inner::default();
     }
+}
+
+/// Offer `blob` as a file download named `name` (a Blob URL; nothing leaves the page).
+pub fn save(name: &str, blob: &web_sys::Blob) -> Option<()> {
+    let doc = web_sys::window()?.document()?;
+    let url = web_sys::Url::create_object_url_with_blob(blob).ok()?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a").ok()?.dyn_into().ok()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Some(())
 }
 
 fn failed(why: &str) -> Tell {

@@ -8,7 +8,7 @@ use wsinspect_core::inspect::Inspection;
 use wsinspect_payload::Decoded;
 use wsinspect_view::capture_view::{
     detail_handshake, detail_inspection, ConnDiagnosis, Detail, Filter, FrameRow, PlotPoint,
-    Progress, Tell,
+    Progress, Rates, Tell,
 };
 use yew::prelude::*;
 
@@ -53,12 +53,25 @@ pub struct CaptureState {
     pub shown: Option<Shown>,
     /// The selected connection's message sizes over time, and its message count.
     pub plot: Option<(Rc<Vec<PlotPoint>>, u32)>,
+    /// Its messages and bytes per second per side, binned over time.
+    pub rates: Option<Rc<Rates>>,
     /// The key logs given (they stay for the next capture), or why the last could not be read.
     pub keylog: KeyLogStatus,
     /// The selected connection's diagnoses and conformance, with its handshake analysed.
     pub diagnosis: Option<(Rc<ConnDiagnosis>, Option<Rc<HandshakeReport>>)>,
     /// The payload decoding of the selected message (capture_decoded).
     pub payload: PayloadChoice,
+    /// What the last binary export of the selected connection holds, or why there is none.
+    pub exported: Option<Rc<Exported>>,
+}
+
+/// The worker's [`Tell::Exported`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exported {
+    pub name: Option<String>,
+    pub size: u64,
+    pub frames: u64,
+    pub note: Option<String>,
 }
 
 /// The decoder chosen for a capture's Decoded view, and the worker's answers for it.
@@ -268,11 +281,13 @@ impl Reducible for CaptureState {
                     conn,
                     points,
                     messages,
+                    rates,
                 } => {
                     if Some(conn) != s.conn {
                         return self;
                     }
                     s.plot = Some((Rc::new(points), messages));
+                    s.rates = Some(Rc::new(rates));
                 }
                 Tell::Diagnosis(d) => {
                     if Some(d.conn) != s.conn {
@@ -302,6 +317,23 @@ impl Reducible for CaptureState {
                     }));
                 }
                 Tell::Proto { .. } => s.payload.epoch += 1,
+                Tell::Exported {
+                    conn,
+                    name,
+                    size,
+                    frames,
+                    note,
+                } => {
+                    if Some(conn) != s.conn {
+                        return self;
+                    }
+                    s.exported = Some(Rc::new(Exported {
+                        name,
+                        size,
+                        frames,
+                        note,
+                    }));
+                }
             },
             CaptureAction::SelectConn(id) => {
                 if s.conn == Some(id) {
@@ -313,7 +345,9 @@ impl Reducible for CaptureState {
                 s.selected = None;
                 s.shown = None;
                 s.plot = None;
+                s.rates = None;
                 s.diagnosis = None;
+                s.exported = None;
             }
             CaptureAction::SetFilter(f) => {
                 s.filter = f;
@@ -407,6 +441,30 @@ mod tests {
         let s = s.reduce(CaptureAction::SelectConn(2));
         assert!(s.shown.is_none() && s.selected.is_none());
         assert!(!s.reduce(CaptureAction::Close).active());
+    }
+
+    #[test]
+    fn the_plots_rates_and_an_exports_note_belong_to_their_connection() {
+        let (mut l, s) = loaded();
+        let plot = l.index.answer(Ask::Plot { conn: 1 }).unwrap();
+        let s = s.reduce(CaptureAction::Told(plot));
+        assert!(!s.rates.as_ref().unwrap().bins.is_empty());
+        let told = |conn| {
+            CaptureAction::Told(match l.index.pcapng(conn) {
+                Ok(e) => e.tell(),
+                Err(e) => panic!("{e}"),
+            })
+        };
+        // Another connection's note (a late answer) is dropped; this one's is kept.
+        let same = s.clone().reduce(told(2));
+        assert!(Rc::ptr_eq(&s, &same));
+        let s = s.reduce(told(1));
+        let e = s.exported.clone().unwrap();
+        assert_eq!(e.name.as_deref(), Some("wsinspect-connection-1.pcapng"));
+        assert!(e.frames == 14 && e.size > 0 && e.note.is_none());
+        // Choosing another connection forgets both.
+        let s = s.reduce(CaptureAction::SelectConn(2));
+        assert!(s.exported.is_none() && s.rates.is_none() && s.plot.is_none());
     }
 
     #[test]

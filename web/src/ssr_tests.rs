@@ -156,6 +156,7 @@ fn a_decoded_label_is_escaped_text_and_absent_without_one() {
         preview: String::new(),
         hit: None,
         decoded: Some(summary),
+        groups: [None, None],
     };
     let html = render::<Label>(LabelProps { row: row.clone() });
     assert!(html.contains(r#"data-role="decoded-label""#), "{html}");

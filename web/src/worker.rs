@@ -14,7 +14,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
-use wsinspect_view::capture_view::{Ask, Loader, Tell};
+use wsinspect_view::capture_view::{export_refused, Ask, Loader, Tell};
 
 /// Bytes read per slice.
 const SLICE: f64 = (1 << 20) as f64;
@@ -63,6 +63,12 @@ fn main() {
                 keylogs.borrow_mut().push(bytes);
                 return;
             }
+            if let Ask::Pcapng { conn } = ask {
+                if let Some(l) = loader.borrow().as_ref() {
+                    pcapng(l, conn);
+                }
+                return;
+            }
             let tell = loader
                 .borrow_mut()
                 .as_mut()
@@ -76,6 +82,27 @@ fn main() {
     on_message.forget();
     // The page holds its messages until the worker can take them.
     let _ = scope().post_message(&JsValue::from_str("ready"));
+}
+
+/// Connection `conn` as a pcapng `File` (binary: not JSON), then what it holds
+/// ([`Tell::Exported`]); or why there is none.
+fn pcapng(l: &Loader, conn: u64) {
+    let e = match l.index.pcapng(conn) {
+        Ok(e) => e,
+        Err(why) => return post(&export_refused(conn, why)),
+    };
+    let bytes = js_sys::Uint8Array::from(&e.bytes[..]);
+    let parts = js_sys::Array::of1(&bytes);
+    match web_sys::File::new_with_u8_array_sequence(&parts, &e.name) {
+        Ok(file) => {
+            let _ = scope().post_message(&file);
+            post(&e.tell());
+        }
+        Err(_) => post(&export_refused(
+            conn,
+            "the browser could not make the file".into(),
+        )),
+    }
 }
 
 async fn slice(blob: &Blob, at: f64, end: f64) -> Result<Vec<u8>, String> {

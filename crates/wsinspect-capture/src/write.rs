@@ -7,7 +7,8 @@
 //! consistent: a three-way handshake when it opens, each chunk as one or more segments (at most
 //! [`MAX_SEGMENT`] bytes each) that acknowledge everything the other side sent, a FIN when a
 //! direction ends. Times are the caller's (nanoseconds since the epoch), written in
-//! microseconds, pcapng's default resolution.
+//! microseconds, pcapng's default resolution, or in nanoseconds with [`file_header_ns`] and
+//! [`Flow::nanoseconds`] (the page's export of a capture keeps its times exactly).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -20,7 +21,17 @@ pub const MAX_SEGMENT: usize = 65_535 - 20 - 20;
 
 /// The section header and the one (Ethernet) interface every packet is on.
 pub fn file_header() -> Vec<u8> {
-    let mut out = Vec::with_capacity(48);
+    header(false)
+}
+
+/// [`file_header`] with an interface whose timestamps are in nanoseconds (`if_tsresol` 9), for
+/// a [`Flow::nanoseconds`].
+pub fn file_header_ns() -> Vec<u8> {
+    header(true)
+}
+
+fn header(nanos: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(60);
     // Section header block: byte-order magic, version 1.0, section length unknown.
     block(&mut out, 0x0A0D_0D0A, |b| {
         b.extend_from_slice(&0x1A2B_3C4Du32.to_le_bytes());
@@ -28,11 +39,18 @@ pub fn file_header() -> Vec<u8> {
         b.extend_from_slice(&0u16.to_le_bytes());
         b.extend_from_slice(&u64::MAX.to_le_bytes());
     });
-    // Interface description block: LINKTYPE_ETHERNET, no snap length, default (us) resolution.
+    // Interface description block: LINKTYPE_ETHERNET, no snap length, default (us) resolution
+    // or the if_tsresol option (code 9, one byte: 10^-9), then opt_endofopt.
     block(&mut out, 1, |b| {
         b.extend_from_slice(&1u16.to_le_bytes());
         b.extend_from_slice(&0u16.to_le_bytes());
         b.extend_from_slice(&0u32.to_le_bytes());
+        if nanos {
+            b.extend_from_slice(&9u16.to_le_bytes());
+            b.extend_from_slice(&1u16.to_le_bytes());
+            b.extend_from_slice(&[9, 0, 0, 0]);
+            b.extend_from_slice(&[0; 4]);
+        }
     });
     out
 }
@@ -51,13 +69,13 @@ fn block(out: &mut Vec<u8>, kind: u32, body: impl FnOnce(&mut Vec<u8>)) {
     out.extend_from_slice(&total.to_le_bytes());
 }
 
-/// An enhanced packet block on interface 0.
-fn packet_block(out: &mut Vec<u8>, time: Timestamp, packet: &[u8]) {
-    let micros = time.0 / 1_000;
+/// An enhanced packet block on interface 0 (its time in nanoseconds or microseconds).
+fn packet_block(out: &mut Vec<u8>, time: Timestamp, nanos: bool, packet: &[u8]) {
+    let units = if nanos { time.0 } else { time.0 / 1_000 };
     block(out, 6, |b| {
         b.extend_from_slice(&0u32.to_le_bytes());
-        b.extend_from_slice(&((micros >> 32) as u32).to_le_bytes());
-        b.extend_from_slice(&(micros as u32).to_le_bytes());
+        b.extend_from_slice(&((units >> 32) as u32).to_le_bytes());
+        b.extend_from_slice(&(units as u32).to_le_bytes());
         b.extend_from_slice(&(packet.len() as u32).to_le_bytes());
         b.extend_from_slice(&(packet.len() as u32).to_le_bytes());
         b.extend_from_slice(packet);
@@ -82,6 +100,8 @@ pub struct Flow {
     next: [u32; 2],
     /// A side has sent its FIN.
     fin: [bool; 2],
+    /// Times written in nanoseconds (the file's header is [`file_header_ns`]).
+    nanos: bool,
 }
 
 impl Flow {
@@ -94,7 +114,14 @@ impl Flow {
             // Fixed initial sequence numbers: a recording is reproducible.
             next: [1_000, 500_000],
             fin: [false; 2],
+            nanos: false,
         }
+    }
+
+    /// Times in nanoseconds: the file must start with [`file_header_ns`].
+    pub fn nanoseconds(mut self) -> Flow {
+        self.nanos = true;
+        self
     }
 
     /// The three-way handshake (SYN, SYN-ACK, ACK) at `time`.
@@ -150,7 +177,7 @@ impl Flow {
         if tcp.write(&mut packet, payload).is_err() {
             return;
         }
-        packet_block(out, time, &packet);
+        packet_block(out, time, self.nanos, &packet);
         let consumed = match flags {
             Flags::Syn | Flags::SynAck | Flags::Fin => 1,
             Flags::Ack => payload.len() as u32,
@@ -250,5 +277,31 @@ mod tests {
         assert!(upgraded);
         assert_eq!(messages, vec![(2, 2), (100_000, 100_000)]);
         assert_eq!(capture.totals().duplicate_bytes, 0);
+    }
+
+    #[test]
+    fn nanosecond_times_read_back_exactly() {
+        let client: SocketAddr = "[::1]:40000".parse().unwrap();
+        let server: SocketAddr = "[::1]:8765".parse().unwrap();
+        let mut out = file_header_ns();
+        let mut flow = Flow::new(client, server).nanoseconds();
+        let t = Timestamp(1_700_000_000_123_456_789);
+        flow.open(t, &mut out);
+        flow.data(Direction::Client, b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", t, &mut out);
+        flow.data(Direction::Server, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n", t, &mut out);
+        let later = Timestamp(t.0 + 1);
+        flow.data(Direction::Server, &[0x81, 2, b'h', b'i'], later, &mut out);
+        let mut capture = Capture::new(CaptureConfig::default());
+        capture.feed(&out).unwrap();
+        capture.finish().unwrap();
+        let mut times = Vec::new();
+        while let Some(e) = capture.poll_event() {
+            if let CaptureEvent::Event { event, .. } = e {
+                if let EventKind::Message(_) = event.kind {
+                    times.push(event.time);
+                }
+            }
+        }
+        assert_eq!(times, vec![Some(later)]);
     }
 }

@@ -56,7 +56,7 @@ impl PayloadSetup {
         self.proto.as_ref().map(MessageDescriptor::full_name)
     }
 
-    fn pair(&self, choice: Choice, subprotocol: Option<&str>) -> Pair {
+    pub(crate) fn pair(&self, choice: Choice, subprotocol: Option<&str>) -> Pair {
         let one = || {
             let s = PayloadSession::new(choice, subprotocol);
             match &self.proto {
@@ -98,10 +98,10 @@ pub fn proto_types(files: &[(String, String)]) -> Result<(Vec<String>, String), 
 
 /// Both directions' sessions (client, server), sharing what each learns.
 #[derive(Clone, Debug, Default)]
-struct Pair([PayloadSession; 2]);
+pub(crate) struct Pair([PayloadSession; 2]);
 
 impl Pair {
-    fn message(&mut self, side: Side, opcode: u8, payload: &[u8]) -> Option<Decoded> {
+    pub(crate) fn message(&mut self, side: Side, opcode: u8, payload: &[u8]) -> Option<Decoded> {
         let kind = if opcode == 1 {
             MessageKind::Text
         } else {

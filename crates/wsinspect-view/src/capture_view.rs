@@ -15,7 +15,11 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 mod diagnosis;
+mod export;
+mod rates;
 pub use diagnosis::ConnDiagnosis;
+pub use export::{export_refused, PcapngExport};
+pub use rates::{round_width, RateBin, Rates};
 
 use serde::{Deserialize, Serialize};
 use wsinspect_capture::har::{self, HarCapture};
@@ -276,6 +280,49 @@ pub struct FrameRow {
     /// sensors/t1`), on the message's first frame (capture_decoded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decoded: Option<String>,
+    /// The fragmented message whose span this row is in, per lane (client, server): set in
+    /// the rows of a window (`Ask::Window`), so the timeline draws each such message as one
+    /// band on its lane.
+    #[serde(default, skip_serializing_if = "no_groups")]
+    pub groups: [Option<GroupMark>; 2],
+}
+
+fn no_groups(g: &[Option<GroupMark>; 2]) -> bool {
+    g.iter().all(Option::is_none)
+}
+
+/// What a row is to the fragmented message whose span (its first to its last frame, in the
+/// connection's rows) it is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupRole {
+    /// Its first frame.
+    Start,
+    /// One of its later frames.
+    Fragment,
+    /// A control frame of the same side between its fragments (RFC 6455 §5.4 allows them).
+    Inside,
+    /// A frame of the other side, sent while it was in progress.
+    Across,
+}
+
+/// A fragmented message, as one row of its span sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMark {
+    /// The message's index among its side's messages.
+    pub message: u64,
+    /// Its data frames (so far, while it is open).
+    pub frames: u32,
+    /// Its payload length (inflated when compressed and read whole).
+    pub len: u64,
+    /// Its first row.
+    pub first: u32,
+    /// Its last row (so far).
+    pub last: u32,
+    /// Whether its last frame (FIN) came.
+    pub complete: bool,
+    /// What this row is to it.
+    pub role: GroupRole,
 }
 
 /// Which opcodes a view shows.
@@ -408,12 +455,19 @@ pub enum Ask {
         /// The connection.
         conn: u64,
     },
-    /// A connection's messages as `jsonl` or `csv`.
+    /// A connection's messages as `jsonl` or `csv`, or its decode as `json` (the document
+    /// `wsinspect pcap --json --connection ID` prints).
     Export {
         /// The connection.
         conn: u64,
-        /// `jsonl` or `csv`.
+        /// `jsonl`, `csv` or `json`.
         format: String,
+    },
+    /// A connection as a pcapng file: the worker posts the file (a `File`, not JSON), then
+    /// [`Tell::Exported`] (see [`Index::pcapng`]).
+    Pcapng {
+        /// The connection.
+        conn: u64,
     },
     /// A row's message decoded with another decoder choice (the detail has `auto`'s).
     Decoded {
@@ -479,6 +533,9 @@ pub enum Tell {
         points: Vec<PlotPoint>,
         /// How many messages there are (more than the points when thinned).
         messages: u32,
+        /// Messages and bytes per second per side, binned over time (every message).
+        #[serde(default)]
+        rates: Rates,
     },
     /// A connection's diagnoses and conformance.
     Diagnosis(Box<ConnDiagnosis>),
@@ -488,6 +545,20 @@ pub enum Tell {
         name: String,
         /// The text.
         text: String,
+    },
+    /// What a binary export (the pcapng, posted as a `File` just before) holds, or why there
+    /// is none.
+    Exported {
+        /// The connection.
+        conn: u64,
+        /// The file's name (none when it could not be made).
+        name: Option<String>,
+        /// Its size in bytes.
+        size: u64,
+        /// Frames written.
+        frames: u64,
+        /// What it lacks, or why it could not be made, in words.
+        note: Option<String>,
     },
     /// A row's message decoded with a choice (the answer to [`Ask::Decoded`]).
     Decoded {
@@ -610,8 +681,14 @@ struct Conn {
     open: [Option<u32>; 2],
     /// (side, message index) -> index into msgs.
     by_index: HashMap<(Side, u64), u32>,
+    /// The messages of more than one frame per side (indexes into msgs, in row order).
+    fragmented: [Vec<u32>; 2],
     request: Option<Vec<u8>>,
     response: Option<Vec<u8>>,
+    /// Where the request and the response came among the rows (the row count then) and when.
+    heads_at: [Option<(u32, Option<u64>)>; 2],
+    /// The capture's flow (endpoints, first packet), when read from a pcap or pcapng file.
+    origin: Option<Connection>,
     start_ns: Option<u64>,
     /// Its messages decoded by the payload decoders (labels, checkpoints).
     payloads: ConnPayloads,
@@ -735,7 +812,7 @@ impl Index {
 
     fn connection(&mut self, c: &Connection) {
         let start = c.time.map(|t| t.0);
-        self.add_conn(
+        let conn = self.add_conn(
             ConnSummary {
                 id: c.id,
                 client: addr(&c.client),
@@ -746,6 +823,7 @@ impl Index {
             },
             start,
         );
+        conn.origin = Some(c.clone());
     }
 
     fn event(&mut self, id: u64, e: Event) {
@@ -769,8 +847,14 @@ impl Index {
         let mut kept_add = 0u64;
         let mut frame_added = false;
         match e.kind {
-            EventKind::Request(h) => c.request = Some(h.raw.0),
-            EventKind::Response(h) => c.response = Some(h.raw.0),
+            EventKind::Request(h) => {
+                c.heads_at[0] = Some((c.rows.len() as u32, f_time(&e.time)));
+                c.request = Some(h.raw.0);
+            }
+            EventKind::Response(h) => {
+                c.heads_at[1] = Some((c.rows.len() as u32, f_time(&e.time)));
+                c.response = Some(h.raw.0);
+            }
             EventKind::Upgrade(u) => {
                 c.summary.upgrade = match (u.accepted, u.assumed, u.status) {
                     (_, true, _) => "no response (assumed)".into(),
@@ -805,6 +889,9 @@ impl Index {
                     }
                     let m = c.open[s].expect("set above");
                     c.msgs[m as usize].rows.push(row);
+                    if c.msgs[m as usize].rows.len() == 2 {
+                        c.fragmented[s].push(m);
+                    }
                     Some(m)
                 } else {
                     None
@@ -843,6 +930,7 @@ impl Index {
                     preview,
                     hit: None,
                     decoded: None,
+                    groups: [None, None],
                 });
                 c.frames.push(StoredFrame {
                     header: f.header,
@@ -975,6 +1063,7 @@ impl Index {
                     preview: crate::view::preview_bytes(&m.payload, m.opcode.0 == 1, PREVIEW),
                     hit: None,
                     decoded: None,
+                    groups: [None, None],
                 });
                 counts[s] += 1;
                 kept += m.payload.len() as u64;
@@ -1027,6 +1116,9 @@ impl Index {
         let Some(report) = report else { return };
         let mut msg_of = HashMap::new();
         for m in &report.messages {
+            if m.frames.len() > 1 {
+                c.fragmented[s].push(c.msgs.len() as u32);
+            }
             msg_of.insert(m.index, c.msgs.len() as u32);
             c.msgs.push(StoredMsg {
                 opcode: m.opcode.0,
@@ -1060,6 +1152,7 @@ impl Index {
                 preview: crate::view::preview(f, PREVIEW),
                 hit: None,
                 decoded: None,
+                groups: [None, None],
             });
             c.frames.push(StoredFrame {
                 header: f.header.clone(),
@@ -1102,6 +1195,8 @@ impl Index {
             Ask::Proto { files, message } => Some(self.proto(files, message)),
             // The reader's business (the worker's loop), not the index's.
             Ask::Stop | Ask::KeyLog { .. } => None,
+            // The worker's: the bytes go as a `File` (`Index::pcapng`), not in JSON.
+            Ask::Pcapng { .. } => None,
         }
     }
 
@@ -1119,6 +1214,7 @@ impl Index {
                 .map(|&r| {
                     let mut row = c.rows[r as usize].clone();
                     row.hit = matcher.as_ref().and_then(|m| m.find(&row.preview));
+                    row.groups = [c.group_at(r, Side::Client), c.group_at(r, Side::Server)];
                     row
                 })
                 .collect()
@@ -1220,10 +1316,7 @@ impl Index {
             .filter_map(|m| {
                 let first = &c.rows[*m.rows.first()? as usize];
                 let last = &c.rows[*m.rows.last()? as usize];
-                let len = match &m.inflated {
-                    Some(b) => b.len() as u64,
-                    None => m.rows.iter().map(|&r| c.rows[r as usize].len).sum(),
-                };
+                let len = message_len(c, m);
                 Some(PlotPoint {
                     row: first.row,
                     side: first.side,
@@ -1237,10 +1330,14 @@ impl Index {
             conn,
             points,
             messages: c.msgs.len() as u32,
+            rates: rates::rates(c),
         })
     }
 
     fn export(&self, conn: u64, format: &str) -> Option<Tell> {
+        if format == "json" {
+            return Some(self.connection_json(conn));
+        }
         let c = &self.conns[*self.by_id.get(&conn)?];
         let mut text = String::new();
         if format == "csv" {
@@ -1349,6 +1446,14 @@ pub(crate) fn frame_preview(h: &Header, payload: &[u8], is_text: bool, compresse
         return format!("(compressed, {} bytes)", h.payload_len);
     }
     crate::view::preview_bytes(payload, is_text, PREVIEW)
+}
+
+/// A message's payload length (inflated when compressed), from its rows' lengths.
+fn message_len(c: &Conn, m: &StoredMsg) -> u64 {
+    match &m.inflated {
+        Some(b) => b.len() as u64,
+        None => m.rows.iter().map(|&r| c.rows[r as usize].len).sum(),
+    }
 }
 
 fn message_payload(c: &Conn, m: &StoredMsg) -> Vec<u8> {
@@ -1814,6 +1919,34 @@ fn start_state(first: &[u8]) -> LoadState {
 }
 
 impl Conn {
+    /// The fragmented message of `lane`'s side whose span holds `row`, if one does (a side's
+    /// messages never overlap: a binary search over its fragmented ones).
+    fn group_at(&self, row: u32, lane: Side) -> Option<GroupMark> {
+        let list = &self.fragmented[lane.i()];
+        let k = list.partition_point(|&m| self.msgs[m as usize].rows[0] <= row);
+        let m = *list.get(k.checked_sub(1)?)?;
+        let msg = &self.msgs[m as usize];
+        let (first, last) = (msg.rows[0], *msg.rows.last()?);
+        if row > last {
+            return None;
+        }
+        let role = match self.frames.get(row as usize) {
+            _ if row == first => GroupRole::Start,
+            Some(f) if f.msg == Some(m) => GroupRole::Fragment,
+            _ if self.rows[row as usize].side == lane => GroupRole::Inside,
+            _ => GroupRole::Across,
+        };
+        Some(GroupMark {
+            message: self.rows[first as usize].message.unwrap_or(msg.index),
+            frames: msg.rows.len() as u32,
+            len: message_len(self, msg),
+            first,
+            last,
+            complete: self.open[lane.i()] != Some(m),
+            role,
+        })
+    }
+
     /// Puts a message's decoded label on its first row.
     fn label(&mut self, msg: u32, label: Option<String>) {
         let first = self.msgs.get(msg as usize).and_then(|m| m.rows.first());
@@ -2190,6 +2323,133 @@ mod tests {
         assert_eq!(rows[0].preview, "Hello, wsinspect! (inflated)");
         assert!(points.windows(2).all(|w| w[0].time <= w[1].time));
         assert_eq!(points.iter().filter(|p| p.side == Side::Client).count(), 6);
+    }
+
+    #[test]
+    fn fragmented_messages_are_grouped_with_the_pings_between_their_fragments_inside() {
+        let want: serde_json::Value = serde_json::from_slice(&fixture("pcap/cases.json")).unwrap();
+        let mut l = load(&fixture("pcap/cases.pcapng"), 4096);
+        for conn in [1u64, 3] {
+            let (_, _, rows) = window(&mut l, conn, Filter::default());
+            // Per (lane, first row): the roles its rows have.
+            let mut groups: HashMap<(usize, u32), Vec<(u32, GroupRole)>> = HashMap::new();
+            for r in &rows {
+                for (lane, g) in r.groups.iter().enumerate() {
+                    let Some(g) = g else { continue };
+                    assert!(g.first <= r.row && r.row <= g.last && g.complete);
+                    let mine = r.side.i() == lane;
+                    let expected = match () {
+                        _ if r.row == g.first => GroupRole::Start,
+                        _ if !mine => GroupRole::Across,
+                        _ if r.opcode >= 8 => GroupRole::Inside,
+                        _ => GroupRole::Fragment,
+                    };
+                    assert_eq!(g.role, expected, "row {} lane {lane}", r.row);
+                    groups
+                        .entry((lane, g.first))
+                        .or_default()
+                        .push((r.row, g.role));
+                }
+                // A row outside every span of its own lane is a whole message or a control frame.
+                if r.groups[r.side.i()].is_none() {
+                    assert!(r.fin, "row {}", r.row);
+                }
+            }
+            for side in [Side::Client, Side::Server] {
+                let sent: Vec<u64> = want
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|m| m["connection"] == conn && m["direction"] == side_name(side))
+                    .map(|m| m["fragments"].as_u64().unwrap())
+                    .filter(|&f| f > 1)
+                    .collect();
+                let mine: Vec<_> = groups.iter().filter(|((l, _), _)| *l == side.i()).collect();
+                assert_eq!(mine.len(), sent.len(), "connection {conn} {side:?}");
+                for ((_, first), members) in mine {
+                    let g = rows[*first as usize].groups[side.i()].clone().unwrap();
+                    let frames = members
+                        .iter()
+                        .filter(|(_, r)| matches!(r, GroupRole::Start | GroupRole::Fragment))
+                        .count();
+                    assert_eq!(frames as u32, g.frames);
+                    assert!(sent.contains(&u64::from(g.frames)));
+                    // Every row of the span is in the group, on this lane.
+                    assert_eq!(members.len() as u32, g.last - g.first + 1);
+                    // The pings the client sent between its fragments are inside its messages.
+                    let inside = members
+                        .iter()
+                        .filter(|(_, r)| *r == GroupRole::Inside)
+                        .count();
+                    if side == Side::Client {
+                        assert_eq!(
+                            inside as u32,
+                            g.frames - 1,
+                            "a ping after each fragment but the last"
+                        );
+                    }
+                }
+            }
+            // The marks stay on a filtered view's rows: the pings alone still say whose message
+            // they are inside.
+            let (_, _, pings) = window(
+                &mut l,
+                conn,
+                Filter {
+                    opcode: OpFilter::Ping,
+                    ..Filter::default()
+                },
+            );
+            assert!(pings.iter().any(|r| r.groups[0]
+                .as_ref()
+                .is_some_and(|g| g.role == GroupRole::Inside)));
+        }
+        // An unfragmented capture has no groups at all.
+        let mut l = load(&fixture("pcap/echo.pcapng"), 4096);
+        let (_, _, rows) = window(&mut l, 2, Filter::default());
+        assert!(rows.iter().all(|r| r.groups == [None, None]));
+    }
+
+    #[test]
+    fn the_rates_count_every_message_and_byte_once_per_side() {
+        for (file, conn) in [
+            ("pcap/echo.pcapng", 1),
+            ("pcap/echo.pcapng", 2),
+            ("pcap/cases.pcapng", 3),
+        ] {
+            let mut l = load(&fixture(file), 4096);
+            let Some(Tell::Plot { points, rates, .. }) = l.index.answer(Ask::Plot { conn }) else {
+                panic!()
+            };
+            let Rates { bin, bins } = &rates;
+            assert!(*bin >= 1e-3 && round_width(*bin) == *bin, "{bin}");
+            assert!(!bins.is_empty() && bins.len() <= 4 * rates::BINS);
+            let last = points.iter().map(|p| p.time).fold(0.0f64, f64::max);
+            // The bins cover the connection's messages, and no more than a bin beyond.
+            assert!(bins.len() as f64 * bin > last && (bins.len() - 1) as f64 * bin <= last);
+            for side in [Side::Client, Side::Server] {
+                let s = side.i();
+                let mine: Vec<_> = points.iter().filter(|p| p.side == side).collect();
+                let count: f64 = bins.iter().map(|b| b.messages[s] * bin).sum();
+                let bytes: f64 = bins.iter().map(|b| b.bytes[s] * bin).sum();
+                assert!(
+                    (count - mine.len() as f64).abs() < 1e-6,
+                    "{file} {conn} {side:?}"
+                );
+                let want: u64 = mine.iter().map(|p| p.len).sum();
+                assert!((bytes - want as f64).abs() < 1e-3 * want as f64 + 1e-6);
+                // Each bin's row is the first message of that side in it.
+                for (i, b) in bins.iter().enumerate() {
+                    let first = mine
+                        .iter()
+                        .find(|p| ((p.time / bin).floor() as usize).min(bins.len() - 1) == i)
+                        .map(|p| p.row);
+                    assert_eq!(b.row[s], first, "bin {i}");
+                }
+            }
+            let (m, b) = rates.peaks();
+            assert!(m > 0.0 && b >= m);
+        }
     }
 
     #[test]

@@ -401,6 +401,7 @@ impl Live {
                     decoded: None,
                     preview: frame_preview(h, &f.payload.kept.0, f.is_text, f.compressed),
                     hit: None,
+                    groups: [None, None],
                 };
                 self.frames.push_back(LiveFrame {
                     seq,

@@ -6,12 +6,12 @@ use std::rc::Rc;
 
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_view::capture_view::{
-    clock, duration, grouped, ConnSummary, Filter, FrameRow, OpFilter, PlotPoint, Progress,
-    SearchMode, Side, TlsSummary,
+    clock, duration, grouped, ConnSummary, Filter, FrameRow, GroupMark, GroupRole, OpFilter,
+    PlotPoint, Progress, RateBin, Rates, SearchMode, Side, TlsSummary,
 };
 use yew::prelude::*;
 
-use crate::capture_state::{CaptureState, Window};
+use crate::capture_state::{CaptureState, Exported, Window};
 use crate::virtual_list::{scroll_to_row, visible_window};
 
 /// Timeline row and viewport heights in CSS pixels (style.css uses the same numbers).
@@ -220,12 +220,50 @@ fn Connections(props: &ConnProps) -> Html {
     }
 }
 
-fn filters(
-    f: &Filter,
-    w: &Window,
-    on_filter: &Callback<Filter>,
-    on_export: &Callback<&'static str>,
-) -> Html {
+/// What the last pcapng (or refused JSON) export holds, or why there is none.
+fn export_note(e: &Exported) -> Html {
+    let text = match &e.name {
+        Some(name) => format!(
+            "{name}: {} frames, {} bytes{}",
+            grouped(e.frames),
+            grouped(e.size),
+            e.note
+                .as_deref()
+                .map(|n| format!(". Not in it: {n}"))
+                .unwrap_or_default()
+        ),
+        None => format!(
+            "Not exported: {}",
+            e.note.as_deref().unwrap_or("the worker gave no reason")
+        ),
+    };
+    html! {
+        <p class={classes!("small", if e.note.is_some() { "warn-text" } else { "muted" })} data-role="export-note"
+            data-name={e.name.clone().unwrap_or_default()} data-frames={e.frames.to_string()}
+            data-size={e.size.to_string()} data-complete={e.note.is_none().to_string()} role="status">{ text }</p>
+    }
+}
+
+/// The connection's exports (a row of their own under the filters), and what the last binary
+/// one holds.
+fn exports(on_export: &Callback<&'static str>, exported: Option<&Exported>) -> Html {
+    html! {
+        <div class="toolbar exports" role="group" aria-label="Export the connection">
+            <span>{ "Export the connection:" }</span>
+            <button data-role="export-jsonl" onclick={on_export.reform(|_: MouseEvent| "jsonl")}
+                title="Its messages, one JSON object a line">{ "JSONL" }</button>
+            <button data-role="export-csv" onclick={on_export.reform(|_: MouseEvent| "csv")}
+                title="Its messages as CSV">{ "CSV" }</button>
+            <button data-role="export-json" onclick={on_export.reform(|_: MouseEvent| "json")}
+                title="Its decode as `wsinspect pcap --json --connection ID` prints it">{ "JSON (CLI)" }</button>
+            <button data-role="export-pcapng" onclick={on_export.reform(|_: MouseEvent| "pcapng")}
+                title="Its bytes, both directions with the handshake, at their capture times: opens in Wireshark">{ "pcapng" }</button>
+            if let Some(e) = exported { { export_note(e) } }
+        </div>
+    }
+}
+
+fn filters(f: &Filter, w: &Window, on_filter: &Callback<Filter>) -> Html {
     let set = |change: fn(&mut Filter, String)| {
         let f = f.clone();
         on_filter.reform(move |e: Event| {
@@ -314,28 +352,105 @@ fn filters(
             </select>
             <span class="search-count" data-role="search-count" data-matches={w.matches.to_string()}
                 data-total={w.total.to_string()} aria-live="polite">{ count }</span>
-            <button data-role="export-jsonl" onclick={on_export.reform(|_: MouseEvent| "jsonl")}>{ "Export JSONL" }</button>
-            <button data-role="export-csv" onclick={on_export.reform(|_: MouseEvent| "csv")}>{ "Export CSV" }</button>
             if let Some(e) = &w.error { <p class="error" data-role="search-error">{ e.to_string() }</p> }
         </div>
     }
 }
 
-/// Message sizes over time: client above the axis, server below (log scale), each point
-/// selecting its message's first frame.
-fn plot(
-    points: &[PlotPoint],
-    messages: u32,
+/// The plots' width in SVG units (the plots stretch to the panel's width).
+const PLOT_W: f64 = 600.0;
+
+/// A rate as people read it: `0.5 msg/s`, `4,000 msg/s`, `850 B/s`, `7.4 MB/s`.
+fn rate_text(v: f64, unit: &str) -> String {
+    let prefixed = unit == "B/s";
+    match v {
+        v if prefixed && v >= 1e6 => format!("{:.1} M{unit}", v / 1e6),
+        v if prefixed && v >= 1e3 => format!("{:.1} k{unit}", v / 1e3),
+        v if v >= 10.0 => format!("{} {unit}", grouped(v.round() as u64)),
+        v => format!("{v:.1} {unit}"),
+    }
+}
+
+/// One strip of the rates: a bar per bin, the client's above the line and the server's below,
+/// scaled to the strip's peak; a bar selects its bin's first message of that side.
+fn rate_strip(
+    rates: &Rates,
+    t_max: f64,
+    kind: &'static str,
+    value: fn(&RateBin) -> [f64; 2],
     selected: Option<u32>,
     on_select: &Callback<u32>,
 ) -> Html {
-    const W: f64 = 600.0;
+    const H: f64 = 56.0;
+    const MID: f64 = H / 2.0;
+    let (unit, peak) = match kind {
+        "messages" => ("msg/s", rates.peaks().0),
+        _ => ("B/s", rates.peaks().1),
+    };
+    let peak = peak.max(1e-9);
+    let scale = (PLOT_W - 12.0) / t_max;
+    let bars = rates.bins.iter().enumerate().flat_map(|(i, b)| {
+        let v = value(b);
+        [Side::Client, Side::Server].into_iter().filter_map(move |side| {
+            let s = side as usize;
+            let row = b.row[s]?;
+            let h = (v[s] / peak * (MID - 2.0)).max(1.0);
+            let x = 6.0 + i as f64 * rates.bin * scale;
+            let w = (rates.bin * scale - 0.6).max(0.8);
+            let (y, name) = match side {
+                Side::Client => (MID - h, "client"),
+                Side::Server => (MID, "server"),
+            };
+            let from = i as f64 * rates.bin;
+            let title = format!(
+                "{name}: {} · {} from {} to {}",
+                rate_text(b.messages[s], "msg/s"),
+                rate_text(b.bytes[s], "B/s"),
+                duration(from),
+                duration(from + rates.bin)
+            );
+            let onclick = on_select.reform(move |_: MouseEvent| row);
+            Some(html! {
+                <rect class={classes!("bar", name, (selected == Some(row)).then_some("sel"))} x={format!("{x:.2}")}
+                    y={format!("{y:.2}")} width={format!("{w:.2}")} height={format!("{h:.2}")}
+                    data-role="rate-bar" data-kind={kind} data-side={name} data-bin={i.to_string()}
+                    data-row={row.to_string()} data-rate={format!("{:.6}", v[s])} {onclick}>
+                    <title>{ title }</title>
+                </rect>
+            })
+        })
+    });
+    html! {
+        <div class="rate-strip" data-role="rates" data-kind={kind} data-peak={format!("{peak:.6}")}
+            data-bin-width={format!("{}", rates.bin)}>
+            <span class="rate-label small muted">{ format!("{kind} per second (peak {})", rate_text(peak, unit)) }</span>
+            <svg viewBox={format!("0 0 {PLOT_W} {H}")} preserveAspectRatio="none" role="img"
+                aria-label={format!("{kind} per second over time: client above the line, server below")}>
+                <line x1="0" x2={PLOT_W.to_string()} y1={MID.to_string()} y2={MID.to_string()} class="axis" />
+                { for bars }
+            </svg>
+        </div>
+    }
+}
+
+/// Message sizes over time: client above the axis, server below (log scale), each point
+/// selecting its message's first frame; under it the rates (messages and bytes per second per
+/// side, binned) on the same time axis.
+fn plot(
+    points: &[PlotPoint],
+    messages: u32,
+    rates: Option<&Rates>,
+    selected: Option<u32>,
+    on_select: &Callback<u32>,
+) -> Html {
+    const W: f64 = PLOT_W;
     const H: f64 = 120.0;
     const MID: f64 = H / 2.0;
-    let t_max = points
-        .iter()
-        .map(|p| p.time)
-        .fold(0.0f64, f64::max)
+    let last = points.iter().map(|p| p.time).fold(0.0f64, f64::max);
+    // The rates' bins end past the last message: both plots share that axis.
+    let t_max = rates
+        .filter(|r| !r.bins.is_empty())
+        .map_or(last, |r| r.bin * r.bins.len() as f64)
         .max(1e-6);
     let l_max = points
         .iter()
@@ -369,13 +484,19 @@ fn plot(
     };
     html! {
         <figure class="plot" data-role="plot" data-points={points.len().to_string()}>
+            <span class="rate-label small muted">{ "message sizes (log scale)" }</span>
             <svg viewBox={format!("0 0 {W} {H}")} preserveAspectRatio="none" role="img"
                 aria-label="Message sizes over time: client above the line, server below">
                 <line x1="0" x2={W.to_string()} y1={MID.to_string()} y2={MID.to_string()} class="axis" />
                 { for dots }
             </svg>
+            if let Some(r) = rates.filter(|r| !r.bins.is_empty()) {
+                { rate_strip(r, t_max, "messages", |b| b.messages, selected, on_select) }
+                { rate_strip(r, t_max, "bytes", |b| b.bytes, selected, on_select) }
+            }
             <figcaption class="muted small">{ format!(
-                "Message sizes over time (log scale; client above the line, server below; 0 to {}){note}. Click a point to open its frame.",
+                "Message sizes, then messages and bytes per second{}, over time (client above each line, server below; 0 to {}){note}. Click a point or a bar to open its frame.",
+                rates.map(|r| format!(" in bins of {}", duration(r.bin))).unwrap_or_default(),
                 duration(t_max)) }</figcaption>
         </figure>
     }
@@ -394,6 +515,37 @@ fn preview(r: &FrameRow) -> Html {
     }
 }
 
+/// A fragmented message's band on its lane, in one row of its span: shaded from its first
+/// frame to its last, bracketed on the lane's outer edge, so the control frames between its
+/// fragments (and the other side's frames meanwhile) are visibly inside it.
+fn group_band(g: &GroupMark, row: u32) -> Html {
+    let role = match g.role {
+        GroupRole::Start => "start",
+        GroupRole::Fragment => "fragment",
+        GroupRole::Inside => "inside",
+        GroupRole::Across => "across",
+    };
+    let end = row == g.last;
+    html! {
+        <span class={classes!("grp", role, end.then_some("end"), (!g.complete).then_some("open"))}
+            data-role="msg-group" data-message={g.message.to_string()} data-frames={g.frames.to_string()}
+            data-len={g.len.to_string()} data-first={g.first.to_string()} data-last={g.last.to_string()}
+            data-complete={g.complete.to_string()} data-group-role={role} aria-hidden="true"></span>
+    }
+}
+
+/// The group's name on its first frame: its number, frames and whole length.
+fn group_tag(g: &GroupMark) -> Html {
+    let text = format!(
+        "message {}: {} frames{}, {} B",
+        g.message,
+        g.frames,
+        if g.complete { "" } else { " so far" },
+        grouped(g.len)
+    );
+    html! { <span class="grp-tag" data-role="msg-group-tag" title="the frames of one fragmented message, shaded on this lane down to its last">{ text }</span> }
+}
+
 fn timeline_row(r: &FrameRow, pos: u32, selected: bool, on_select: &Callback<u32>) -> Html {
     let row = r.row;
     let onclick = on_select.reform(move |_: MouseEvent| row);
@@ -403,8 +555,13 @@ fn timeline_row(r: &FrameRow, pos: u32, selected: bool, on_select: &Callback<u32
     };
     let op = OpCode(r.opcode).label();
     let control = r.opcode >= 8;
+    let own = r.groups[r.side as usize]
+        .as_ref()
+        .filter(|g| g.role == GroupRole::Start);
+    let band = |lane: usize| r.groups[lane].as_ref().map(|g| group_band(g, r.row));
     let label = html! {
         <span class="label">
+            if let Some(g) = own { { group_tag(g) } }
             <span class={classes!("op", op)}>{ op }</span>
             if !r.fin { <span class="frag" title="FIN clear: more frames follow">{ "…" }</span> }
             if r.rsv & 4 != 0 { <span class="rsv" title="RSV1 set (compressed)">{ "z" }</span> }
@@ -425,9 +582,9 @@ fn timeline_row(r: &FrameRow, pos: u32, selected: bool, on_select: &Callback<u32
             data-opcode={r.opcode.to_string()} role="option" id={format!("tl-{row}")}
             aria-selected={selected.to_string()} {style} {onclick}>
             <span class="t mono" title="seconds since the connection's first packet">{ r.time.map_or(String::new(), |t| format!("{t:.6}")) }</span>
-            <span class="lane c">if r.side == Side::Client { { label.clone() } }</span>
+            <span class="lane c">{ for band(0) }if r.side == Side::Client { { label.clone() } }</span>
             <span class="arrow" aria-hidden="true">{ arrow }</span>
-            <span class="lane s">if r.side == Side::Server { { label } }</span>
+            <span class="lane s">{ for band(1) }if r.side == Side::Server { { label } }</span>
         </div>
     }
 }
@@ -518,9 +675,10 @@ pub fn CapturePanel(props: &Props) -> Html {
                     { " (client, left) ↔ " }<span class="mono">{ c.server.clone() }</span>{ " (server, right)" }</h3>
                 { props.diagnosis.clone() }
                 if let Some((points, messages)) = &s.plot {
-                    if !points.is_empty() { { plot(points, *messages, s.selected, &props.on_select) } }
+                    if !points.is_empty() { { plot(points, *messages, s.rates.as_deref(), s.selected, &props.on_select) } }
                 }
-                { filters(&s.filter, w, &props.on_filter, &props.on_export) }
+                { filters(&s.filter, w, &props.on_filter) }
+                { exports(&props.on_export, s.exported.as_deref()) }
                 <div class="tl-head" aria-hidden="true"><span class="t">{ "time (s)" }</span>
                     <span class="lane c">{ "client" }</span><span class="arrow"></span><span class="lane s">{ "server" }</span></div>
                 <div class="timeline" data-role="timeline" ref={node} tabindex="0" role="listbox"

@@ -135,6 +135,13 @@ impl Index {
         self.diagnoses.done.insert(id, Kept::of(r, origin));
     }
 
+    /// A connection's diagnoses and conformance as the core gave them (what `wsinspect pcap
+    /// --json` prints), once it has ended.
+    pub(super) fn report(&self, conn: u64) -> Option<(Vec<Diagnosis>, Conformance)> {
+        let k = self.diagnoses.done.get(&conn)?;
+        Some((k.diagnoses.clone(), k.conformance()))
+    }
+
     /// The answer to [`super::Ask::Diagnosis`].
     pub(super) fn diagnosis(&self, conn: u64) -> Option<ConnDiagnosis> {
         let c = &self.conns[*self.by_id.get(&conn)?];
