@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use wsinspect_bench::measuring;
+use wsinspect_bench::{measuring, selected};
 use wsinspect_core::inspect::{read_input, InspectOptions, Job};
 use wsinspect_core::Direction;
 use wsinspect_view::share::{self, Shared};
@@ -116,6 +116,9 @@ fn best(text: &str) -> Duration {
 }
 
 fn main() {
+    if !selected("paste") {
+        return;
+    }
     let (small, large) = if measuring() {
         (1 << 20, 10 << 20)
     } else {

@@ -20,6 +20,13 @@ pub fn measuring() -> bool {
     std::env::args().any(|a| a == "--bench")
 }
 
+/// Whether the benchmark filter given on the command line (`cargo bench -- FILTER`), if any,
+/// selects `name`: what criterion does for its own benchmarks, for the ones without its harness.
+pub fn selected(name: &str) -> bool {
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
+}
+
 /// A small seeded generator (SplitMix64): the same sequence on every machine and run.
 pub struct Rng(u64);
 
