@@ -23,7 +23,10 @@ pub fn measuring() -> bool {
 /// Whether the benchmark filter given on the command line (`cargo bench -- FILTER`), if any,
 /// selects `name`: what criterion does for its own benchmarks, for the ones without its harness.
 pub fn selected(name: &str) -> bool {
-    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
 }
 
