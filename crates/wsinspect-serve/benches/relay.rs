@@ -9,7 +9,10 @@
 //!
 //! `cargo bench -p wsinspect-serve --bench relay` measures (add `-- --subscriber` to attach a
 //! feed consumer, `-- --keep N` to keep N payload bytes per event, `-- --allow-inject` to follow
-//! frame boundaries as injection needs); `cargo test` runs it once on small inputs.
+//! frame boundaries as injection needs, `-- --only-wsinspect` to run only the wsinspect relay's
+//! throughput, for a profiler); `cargo test` runs it once on small inputs. Beside MB/s it prints
+//! the process's CPU time per GB relayed for each relay: on a machine shared with other work,
+//! the steadier of the two measures.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -149,10 +152,30 @@ async fn open(to: SocketAddr) -> TcpStream {
     s
 }
 
-/// MB/s of `total` bytes of frames through `to`.
-async fn throughput(to: SocketAddr, total: usize) -> f64 {
+/// The CPU time this process (every thread) has used so far, from /proc/self/stat (user and
+/// system, in clock ticks of 10 ms); `None` where there is no /proc.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command name (in parentheses, which may hold spaces): state is field 3,
+    // utime field 14, stime field 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// One throughput run: MB/s, and the process's CPU seconds per GB relayed (client and
+/// upstream included: the same for both relays, so the difference is the relay's own).
+struct Run {
+    mb_s: f64,
+    cpu_s_per_gb: Option<f64>,
+}
+
+/// `total` bytes of frames through `to`.
+async fn throughput(to: SocketAddr, total: usize) -> Run {
     let f = frame(64 << 10);
     let mut s = open(to).await;
+    let cpu = cpu_time();
     let started = Instant::now();
     let mut sent = 0;
     while sent < total {
@@ -163,7 +186,14 @@ async fn throughput(to: SocketAddr, total: usize) -> f64 {
     // The upstream closes after reading everything; its FIN comes back through the relay.
     let mut buf = [0u8; 1024];
     while s.read(&mut buf).await.unwrap() > 0 {}
-    sent as f64 / started.elapsed().as_secs_f64() / 1e6
+    let secs = started.elapsed().as_secs_f64();
+    let cpu_s_per_gb = cpu
+        .zip(cpu_time())
+        .map(|(a, b)| (b - a).as_secs_f64() / (sent as f64 / 1e9));
+    Run {
+        mb_s: sent as f64 / secs / 1e6,
+        cpu_s_per_gb,
+    }
 }
 
 /// The median round trip of a 32-byte frame through `to`.
@@ -185,6 +215,15 @@ async fn latency(to: SocketAddr, rounds: usize) -> Duration {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// The median MB/s and the median CPU seconds per GB of `runs`.
+fn medians(runs: &[Run]) -> (f64, Option<f64>) {
+    let cpu: Option<Vec<f64>> = runs.iter().map(|r| r.cpu_s_per_gb).collect();
+    (
+        median(runs.iter().map(|r| r.mb_s).collect()),
+        cpu.map(median),
+    )
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -211,6 +250,14 @@ async fn main() {
     let (s1, ours_sink) = wsinspect_relay(sink, subscriber, keep, inject).await;
     let (s2, ours_echo) = wsinspect_relay(echo, subscriber, keep, inject).await;
 
+    // `--only-wsinspect`: the wsinspect relay's throughput runs alone (for a profiler).
+    if args.iter().any(|a| a == "--only-wsinspect") {
+        for _ in 0..runs {
+            let r = throughput(ours_sink, total).await;
+            println!("relay/throughput: wsinspect {:.0} MB/s", r.mb_s);
+        }
+        return;
+    }
     let mut plain = Vec::new();
     let mut ours = Vec::new();
     for _ in 0..runs {
@@ -218,8 +265,25 @@ async fn main() {
         plain.push(throughput(plain_sink, total).await);
         ours.push(throughput(ours_sink, total).await);
     }
-    let (p, o) = (median(plain), median(ours));
+    let ((p, p_cpu), (o, o_cpu)) = (medians(&plain), medians(&ours));
     let undecoded = s1.undecoded_bytes() as f64 / (total * runs) as f64;
+    let each = |v: &[Run]| {
+        v.iter()
+            .map(|r| format!("{:.0}", r.mb_s))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    println!(
+        "relay/throughput runs (MB/s): plain {}; wsinspect {}",
+        each(&plain),
+        each(&ours)
+    );
+    if let (Some(p_cpu), Some(o_cpu)) = (p_cpu, o_cpu) {
+        println!(
+            "relay/cpu (the whole process, client and upstream included): plain {p_cpu:.2} s/GB, wsinspect {o_cpu:.2} s/GB ({:.0}% of plain's)",
+            100.0 * p_cpu / o_cpu
+        );
+    }
     println!(
         "relay/throughput: plain {p:.0} MB/s, wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames, keep {keep}, {:.1}% relayed but not decoded{}{}",
         100.0 * o / p,

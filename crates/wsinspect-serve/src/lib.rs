@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod chunk;
 pub mod decode;
 pub mod event;
 pub mod feed;
