@@ -1,0 +1,171 @@
+//! One feed line: a JSON object, no newline, cheap to clone. Most lines are text from the
+//! start. A frame's or a message's line keeps its payload's bytes beside the rest of its JSON
+//! and writes their hex only when someone reads the line, so the lines nobody reads (the
+//! backlog while no page is subscribed: a bulk transfer's frames) cost no hex at all. Its
+//! length is known before (two hex digits a byte), so the backlog and the queues count the
+//! same bytes either way, and its text is the same bytes the whole event's serialisation
+//! gives (`event::tests` checks it).
+
+use std::fmt::{self, Write as _};
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
+
+use wsinspect_core::common::HexDisplay;
+
+/// A feed line.
+#[derive(Clone)]
+pub struct Line(Arc<Repr>);
+
+enum Repr {
+    Text(Box<str>),
+    Hex(HexLine),
+}
+
+/// `json` with the lower-case hex of `bytes` put in at byte `at` (inside an empty JSON string).
+struct HexLine {
+    json: String,
+    at: usize,
+    bytes: Vec<u8>,
+    /// The text, once read.
+    text: OnceLock<Box<str>>,
+}
+
+impl HexLine {
+    fn render(&self) -> Box<str> {
+        let mut s = String::with_capacity(self.json.len() + 2 * self.bytes.len());
+        // `at` is on a character boundary (`Line::with_hex` checks it).
+        let (before, after) = self
+            .json
+            .split_at_checked(self.at)
+            .unwrap_or((&self.json, ""));
+        s.push_str(before);
+        // Writing into a String cannot fail.
+        let _ = write!(s, "{}", HexDisplay(&self.bytes));
+        s.push_str(after);
+        s.into_boxed_str()
+    }
+}
+
+impl Line {
+    /// The line `json` with the hex of `bytes` at byte `at`, written when first read. `at`
+    /// must be inside a JSON string of `json` (where hex digits need no escaping); `Err` gives
+    /// both back when it is not a character boundary of `json`.
+    pub fn with_hex(json: String, at: usize, bytes: Vec<u8>) -> Result<Line, (String, Vec<u8>)> {
+        if !json.is_char_boundary(at) {
+            return Err((json, bytes));
+        }
+        if bytes.is_empty() {
+            return Ok(json.into());
+        }
+        Ok(Line(Arc::new(Repr::Hex(HexLine {
+            json,
+            at,
+            bytes,
+            text: OnceLock::new(),
+        }))))
+    }
+
+    /// Its length in bytes (known without writing the hex).
+    pub fn len(&self) -> usize {
+        match &*self.0 {
+            Repr::Text(s) => s.len(),
+            Repr::Hex(h) => h.json.len() + 2 * h.bytes.len(),
+        }
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The text (for a line with a payload: written now, once, and kept with the bytes).
+    pub fn as_str(&self) -> &str {
+        match &*self.0 {
+            Repr::Text(s) => s,
+            Repr::Hex(h) => h.text.get_or_init(|| h.render()),
+        }
+    }
+
+    /// The same line as text only, the payload's bytes let go: what is kept when the text
+    /// is needed anyway (a subscriber, a recording), so nothing is held twice.
+    pub fn into_text(self) -> Line {
+        match &*self.0 {
+            Repr::Text(_) => self,
+            Repr::Hex(h) => {
+                let text = match h.text.get() {
+                    Some(t) => t.clone(),
+                    None => h.render(),
+                };
+                Line(Arc::new(Repr::Text(text)))
+            }
+        }
+    }
+
+    /// Whether its payload's hex is still unwritten.
+    pub fn is_deferred(&self) -> bool {
+        matches!(&*self.0, Repr::Hex(h) if h.text.get().is_none())
+    }
+}
+
+impl Deref for Line {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Line {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<String> for Line {
+    fn from(s: String) -> Line {
+        Line(Arc::new(Repr::Text(s.into_boxed_str())))
+    }
+}
+
+impl From<&str> for Line {
+    fn from(s: &str) -> Line {
+        Line(Arc::new(Repr::Text(s.into())))
+    }
+}
+
+impl fmt::Display for Line {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Line {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hex_goes_in_where_it_was_left_out_and_the_length_is_known_before() {
+        let json = r#"{"payload":{"len":3,"kept":""},"x":"é"}"#.to_string();
+        let at = json.find(r#""kept":""#).unwrap() + r#""kept":""#.len();
+        let line = Line::with_hex(json, at, vec![0x00, 0xab, 0x7f]).unwrap();
+        assert!(line.is_deferred());
+        assert_eq!(line.len(), 46);
+        let text = line.clone().into_text();
+        assert!(!text.is_deferred());
+        assert_eq!(&*text, r#"{"payload":{"len":3,"kept":"00ab7f"},"x":"é"}"#);
+        assert_eq!(text.len(), 46);
+        // Read in place: written once and kept.
+        assert_eq!(line.as_str(), &*text);
+        assert!(!line.is_deferred());
+        assert!(Line::with_hex("é".into(), 1, vec![1]).is_err());
+        assert!(!Line::with_hex("{}".into(), 1, vec![])
+            .unwrap()
+            .is_deferred());
+    }
+}
