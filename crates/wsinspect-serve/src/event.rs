@@ -161,13 +161,22 @@ fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
+/// The fewest payload bytes whose hex [`deferred_session_line`] defers.
+const DEFER_FROM: usize = 1024;
+
 /// The line of a session event that is the relay's own (so its payload's bytes can be kept
 /// as they are): a frame's or a message's payload hex is written only when the line is read
 /// (`line`), the same text as [`session_line`] gives.
 fn deferred_session_line(connection: ConnId, mut event: Event, injected: bool) -> Line {
-    let kept = match &mut event.kind {
-        EventKind::Frame(f) => std::mem::take(&mut f.payload.kept.0),
-        EventKind::Message(m) => std::mem::take(&mut m.payload.kept.0),
+    let payload = match &mut event.kind {
+        EventKind::Frame(f) => Some(&mut f.payload.kept.0),
+        EventKind::Message(m) => Some(&mut m.payload.kept.0),
+        _ => None,
+    };
+    // A small payload is written at once: deferring it saves less than it costs (its bytes
+    // would outlive the event in the backlog instead of going back to the allocator hot).
+    let kept = match payload {
+        Some(kept) if kept.len() >= DEFER_FROM => std::mem::take(kept),
         _ => Vec::new(),
     };
     let json = to_json(&SessionLine {
@@ -353,19 +362,21 @@ mod tests {
         client.extend(frame(Client, 0x82, &(0..=255).collect::<Vec<u8>>()));
         client.extend(frame(Client, 0x81, &[0xff, 0xfe, b'"']));
         client.extend(frame(Client, 0x82, &[]));
+        client.extend(frame(Client, 0x82, &[b'"'; 1500]));
         let mut close = 1000u16.to_be_bytes().to_vec();
         close.extend_from_slice(br#"bye "kept":"" </script>"#);
         client.extend(frame(Client, 0x88, &close));
         let mut server = RESPONSE.to_vec();
         server.extend([0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
         server.extend(frame(Server, 0x81, &[b'x'; 300]));
+        server.extend(frame(Server, 0x81, "\\ é".repeat(1000).as_bytes()));
         server.extend(frame(Server, 0x88, &close));
         [(Client, client), (Server, server)]
     }
 
     #[test]
     fn deferred_lines_are_the_bytes_the_whole_events_serialise_to() {
-        for keep in [0, 5, 4096] {
+        for keep in [0, 5, 1500, 4096] {
             let mut tap = Tap::new(ConnId(9), config(keep));
             let mut twin = Session::new(config(keep));
             let mut lines = Vec::new();
@@ -415,16 +426,18 @@ mod tests {
                 expected.iter().map(String::len).collect::<Vec<_>>(),
                 "keep {keep}: lengths known before the hex was written"
             );
-            // Frames and messages with kept bytes were deferred, the rest were not.
-            let with_payload = expected
+            // Frames and messages that kept DEFER_FROM bytes or more were deferred, the rest
+            // were not.
+            let large = expected
                 .iter()
                 .filter(|l| {
-                    (l.contains(r#""event":"frame""#) || l.contains(r#""event":"message""#))
-                        && !l.contains(r#""kept":"""#)
+                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    let kept = v["data"]["payload"]["kept"].as_str().map_or(0, str::len);
+                    kept >= 2 * DEFER_FROM
                 })
                 .count();
-            assert_eq!(deferred, with_payload, "keep {keep}");
-            assert_eq!(deferred > 0, keep > 0, "keep {keep}");
+            assert_eq!(deferred, large, "keep {keep}");
+            assert_eq!(deferred > 0, keep >= DEFER_FROM, "keep {keep}");
             assert!(expected.iter().any(|l| l.contains(r#""injected":true"#)));
             assert!(expected.iter().any(|l| l.contains(r#"\"kept\":\"\""#)));
         }
