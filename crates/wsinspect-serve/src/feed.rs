@@ -173,6 +173,13 @@ impl Subscriber {
 }
 
 impl Subscription {
+    /// The next line if one is queued now (the dropped marker comes from [`Self::next`]).
+    pub fn try_next(&mut self) -> Option<Line> {
+        let line = self.rx.try_recv().ok()?;
+        self.shared.queued.fetch_sub(line.len(), Ordering::Relaxed);
+        Some(line)
+    }
+
     /// The next line; a dropped marker as soon as the queue runs dry after a loss; `None` when
     /// the feed is gone.
     pub async fn next(&mut self) -> Option<Line> {

@@ -4,12 +4,14 @@
 //! backlog while no page is subscribed: a bulk transfer's frames) cost no hex at all. Its
 //! length is known before (two hex digits a byte), so the backlog and the queues count the
 //! same bytes either way, and its text is the same bytes the whole event's serialisation
-//! gives (`event::tests` checks it).
+//! gives (`event::tests` checks it). The text is kept as the WebSocket library's UTF-8 bytes,
+//! so a subscriber's socket sends it without another copy.
 
 use std::fmt::{self, Write as _};
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use wsinspect_core::common::HexDisplay;
 
 /// A feed line.
@@ -17,7 +19,7 @@ use wsinspect_core::common::HexDisplay;
 pub struct Line(Arc<Repr>);
 
 enum Repr {
-    Text(Box<str>),
+    Text(Utf8Bytes),
     Hex(HexLine),
 }
 
@@ -27,11 +29,11 @@ struct HexLine {
     at: usize,
     bytes: Vec<u8>,
     /// The text, once read.
-    text: OnceLock<Box<str>>,
+    text: OnceLock<Utf8Bytes>,
 }
 
 impl HexLine {
-    fn render(&self) -> Box<str> {
+    fn render(&self) -> Utf8Bytes {
         let mut s = String::with_capacity(self.json.len() + 2 * self.bytes.len());
         // `at` is on a character boundary (`Line::with_hex` checks it).
         let (before, after) = self
@@ -42,7 +44,7 @@ impl HexLine {
         // Writing into a String cannot fail.
         let _ = write!(s, "{}", HexDisplay(&self.bytes));
         s.push_str(after);
-        s.into_boxed_str()
+        s.into()
     }
 }
 
@@ -80,6 +82,15 @@ impl Line {
 
     /// The text (for a line with a payload: written now, once, and kept with the bytes).
     pub fn as_str(&self) -> &str {
+        self.utf8_ref().as_str()
+    }
+
+    /// The text as a WebSocket message's payload (shared, not copied).
+    pub fn utf8(&self) -> Utf8Bytes {
+        self.utf8_ref().clone()
+    }
+
+    fn utf8_ref(&self) -> &Utf8Bytes {
         match &*self.0 {
             Repr::Text(s) => s,
             Repr::Hex(h) => h.text.get_or_init(|| h.render()),
@@ -123,7 +134,7 @@ impl AsRef<str> for Line {
 
 impl From<String> for Line {
     fn from(s: String) -> Line {
-        Line(Arc::new(Repr::Text(s.into_boxed_str())))
+        Line(Arc::new(Repr::Text(s.into())))
     }
 }
 
