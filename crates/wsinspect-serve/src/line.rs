@@ -34,17 +34,44 @@ struct HexLine {
 
 impl HexLine {
     fn render(&self) -> Utf8Bytes {
-        let mut s = String::with_capacity(self.json.len() + 2 * self.bytes.len());
         // `at` is on a character boundary (`Line::with_hex` checks it).
         let (before, after) = self
             .json
             .split_at_checked(self.at)
             .unwrap_or((&self.json, ""));
-        s.push_str(before);
-        // Writing into a String cannot fail.
-        let _ = write!(s, "{}", HexDisplay(&self.bytes));
-        s.push_str(after);
-        s.into()
+        let mut v = Vec::with_capacity(self.json.len() + 2 * self.bytes.len());
+        v.extend_from_slice(before.as_bytes());
+        push_hex(&mut v, &self.bytes);
+        v.extend_from_slice(after.as_bytes());
+        match String::from_utf8(v) {
+            Ok(s) => s.into(),
+            // Cannot happen (UTF-8 around ASCII digits); the slow way, which cannot fail.
+            Err(_) => {
+                let mut s = String::new();
+                let _ = write!(s, "{before}{}{after}", HexDisplay(&self.bytes));
+                s.into()
+            }
+        }
+    }
+}
+
+/// `bytes` as lower-case hex digits, as the core's `HexDisplay` writes them (the test below
+/// checks the two agree), two at a time from a table rather than through a formatter.
+fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    const PAIRS: [[u8; 2]; 256] = {
+        let mut t = [[0u8; 2]; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = [DIGITS[i >> 4], DIGITS[i & 15]];
+            i += 1;
+        }
+        t
+    };
+    let start = out.len();
+    out.resize(start + 2 * bytes.len(), 0);
+    for (pair, &b) in out[start..].chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&PAIRS[usize::from(b)]);
     }
 }
 
@@ -178,5 +205,16 @@ mod tests {
         assert!(!Line::with_hex("{}".into(), 1, vec![])
             .unwrap()
             .is_deferred());
+    }
+
+    #[test]
+    fn the_hex_is_the_cores() {
+        let all: Vec<u8> = (0..=255).rev().chain(0..=255).collect();
+        let mut ours = Vec::new();
+        push_hex(&mut ours, &all);
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            HexDisplay(&all).to_string()
+        );
     }
 }
