@@ -9,7 +9,8 @@
 //!
 //! `cargo bench -p wsinspect-serve --bench relay` measures (add `-- --subscriber` to attach a
 //! feed consumer, `-- --keep N` to keep N payload bytes per event, `-- --allow-inject` to follow
-//! frame boundaries as injection needs, `-- --only-wsinspect` to run only the wsinspect relay's
+//! frame boundaries as injection needs, `-- --plain-buffer N` to give the plain relay an N-byte
+//! buffer instead of socat's 8 KiB, `-- --only-wsinspect` to run only the wsinspect relay's
 //! throughput, for a profiler); `cargo test` runs it once on small inputs. Beside MB/s it prints
 //! the process's CPU time per GB relayed for each relay: on a machine shared with other work,
 //! the steadier of the two measures.
@@ -82,8 +83,9 @@ async fn upstream(echo: bool) -> SocketAddr {
     addr
 }
 
-/// A plain relay: accept, dial, copy both ways.
-async fn plain_relay(to: SocketAddr) -> SocketAddr {
+/// A plain relay: accept, dial, copy both ways through a `buffer`-byte buffer each way (8 KiB
+/// by default: tokio's own default and socat's).
+async fn plain_relay(to: SocketAddr, buffer: usize) -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     tokio::spawn(async move {
@@ -95,7 +97,8 @@ async fn plain_relay(to: SocketAddr) -> SocketAddr {
             tokio::spawn(async move {
                 let mut u = TcpStream::connect(to).await.unwrap();
                 let _ = u.set_nodelay(true);
-                let _ = tokio::io::copy_bidirectional(&mut c, &mut u).await;
+                let _ =
+                    tokio::io::copy_bidirectional_with_sizes(&mut c, &mut u, buffer, buffer).await;
             });
         }
     });
@@ -244,8 +247,14 @@ async fn main() {
     };
     let sink = upstream(false).await;
     let echo = upstream(true).await;
-    let plain_sink = plain_relay(sink).await;
-    let plain_echo = plain_relay(echo).await;
+    // `--plain-buffer N`: the plain relay's buffer (8 KiB, socat's default, unless given).
+    let plain_buffer = args
+        .iter()
+        .position(|a| a == "--plain-buffer")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(8 << 10);
+    let plain_sink = plain_relay(sink, plain_buffer).await;
+    let plain_echo = plain_relay(echo, plain_buffer).await;
     let inject = args.iter().any(|a| a == "--allow-inject");
     let (s1, ours_sink) = wsinspect_relay(sink, subscriber, keep, inject).await;
     let (s2, ours_echo) = wsinspect_relay(echo, subscriber, keep, inject).await;
@@ -278,14 +287,16 @@ async fn main() {
         each(&plain),
         each(&ours)
     );
-    if let (Some(p_cpu), Some(o_cpu)) = (p_cpu, o_cpu) {
+    // (Runs too short for the 10 ms clock ticks, as under `cargo test`, show none.)
+    if let (Some(p_cpu), Some(o_cpu)) = (p_cpu.filter(|&c| c > 0.0), o_cpu.filter(|&c| c > 0.0)) {
         println!(
             "relay/cpu (the whole process, client and upstream included): plain {p_cpu:.2} s/GB, wsinspect {o_cpu:.2} s/GB ({:.0}% of plain's)",
             100.0 * p_cpu / o_cpu
         );
     }
     println!(
-        "relay/throughput: plain {p:.0} MB/s, wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames, keep {keep}, {:.1}% relayed but not decoded{}{}",
+        "relay/throughput: plain {p:.0} MB/s ({} KiB buffer), wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames, keep {keep}, {:.1}% relayed but not decoded{}{}",
+        plain_buffer >> 10,
         100.0 * o / p,
         total >> 20,
         100.0 * undecoded,
