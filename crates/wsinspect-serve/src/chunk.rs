@@ -96,7 +96,7 @@ impl Default for ReadBuf {
 }
 
 impl ReadBuf {
-    /// The buffer to read into (empty, with at least [`MIN_ROOM`] bytes of room): the whole
+    /// The buffer to read into (empty, with at least 16 KiB of room): the whole
     /// buffer again when no chunk of it is alive any more, else its tail, else a spare one
     /// that is free again, else a new one.
     pub fn prepare(&mut self) -> &mut BytesMut {
