@@ -10,7 +10,8 @@
 //! `cargo bench -p wsinspect-serve --bench relay` measures (add `-- --subscriber` to attach a
 //! feed consumer, `-- --keep N` to keep N payload bytes per event, `-- --allow-inject` to follow
 //! frame boundaries as injection needs, `-- --plain-buffer N` to give the plain relay an N-byte
-//! buffer instead of socat's 8 KiB, `-- --only-wsinspect` to run only the wsinspect relay's
+//! buffer instead of socat's 8 KiB, `-- --socat` to measure a real `socat` process as the plain
+//! relay, `-- --only-wsinspect` to run only the wsinspect relay's
 //! throughput, for a profiler); `cargo test` runs it once on small inputs. Beside MB/s it prints
 //! the process's CPU time per GB relayed for each relay: on a machine shared with other work,
 //! the steadier of the two measures.
@@ -103,6 +104,49 @@ async fn plain_relay(to: SocketAddr, buffer: usize) -> SocketAddr {
         }
     });
     addr
+}
+
+/// A real `socat` relay to `to` (`--socat`), with a `buffer`-byte buffer (`-b`); the process
+/// is stopped when this is dropped.
+struct Socat {
+    child: std::process::Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Socat {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn socat_relay(to: SocketAddr, buffer: usize) -> Socat {
+    // A free port: bound, read and let go; socat binds it again at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("socat")
+        .arg("-b")
+        .arg(buffer.to_string())
+        .arg(format!(
+            "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,nodelay"
+        ))
+        .arg(format!("TCP:{to},nodelay"))
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("--socat needs socat (apt-get install socat)");
+    let relay = Socat {
+        child,
+        addr: SocketAddr::from(([127, 0, 0, 1], port)),
+    };
+    for _ in 0..250 {
+        if TcpStream::connect(relay.addr).await.is_ok() {
+            return relay;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("socat did not listen on {} within 5 s", relay.addr);
 }
 
 async fn wsinspect_relay(
@@ -253,8 +297,23 @@ async fn main() {
         .position(|a| a == "--plain-buffer")
         .and_then(|i| args.get(i + 1)?.parse().ok())
         .unwrap_or(8 << 10);
-    let plain_sink = plain_relay(sink, plain_buffer).await;
-    let plain_echo = plain_relay(echo, plain_buffer).await;
+    // `--socat`: the plain relay is a real socat process (its CPU is not this process's).
+    let socat = args.iter().any(|a| a == "--socat");
+    let socats = if socat {
+        vec![
+            socat_relay(sink, plain_buffer).await,
+            socat_relay(echo, plain_buffer).await,
+        ]
+    } else {
+        Vec::new()
+    };
+    let (plain_sink, plain_echo) = match &socats[..] {
+        [a, b] => (a.addr, b.addr),
+        _ => (
+            plain_relay(sink, plain_buffer).await,
+            plain_relay(echo, plain_buffer).await,
+        ),
+    };
     let inject = args.iter().any(|a| a == "--allow-inject");
     let (s1, ours_sink) = wsinspect_relay(sink, subscriber, keep, inject).await;
     let (s2, ours_echo) = wsinspect_relay(echo, subscriber, keep, inject).await;
@@ -288,6 +347,7 @@ async fn main() {
         each(&ours)
     );
     // (Runs too short for the 10 ms clock ticks, as under `cargo test`, show none.)
+    let p_cpu = p_cpu.filter(|_| !socat);
     if let (Some(p_cpu), Some(o_cpu)) = (p_cpu.filter(|&c| c > 0.0), o_cpu.filter(|&c| c > 0.0)) {
         println!(
             "relay/cpu (the whole process, client and upstream included): plain {p_cpu:.2} s/GB, wsinspect {o_cpu:.2} s/GB ({:.0}% of plain's)",
@@ -295,7 +355,8 @@ async fn main() {
         );
     }
     println!(
-        "relay/throughput: plain {p:.0} MB/s ({} KiB buffer), wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames, keep {keep}, {:.1}% relayed but not decoded{}{}",
+        "relay/throughput: plain {p:.0} MB/s ({}{} KiB buffer), wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames, keep {keep}, {:.1}% relayed but not decoded{}{}",
+        if socat { "socat, " } else { "" },
         plain_buffer >> 10,
         100.0 * o / p,
         total >> 20,
