@@ -11,7 +11,8 @@
 //! feed consumer, `-- --keep N` to keep N payload bytes per event, `-- --allow-inject` to follow
 //! frame boundaries as injection needs, `-- --plain-buffer N` to give the plain relay an N-byte
 //! buffer instead of socat's 8 KiB, `-- --socat` to measure a real `socat` process as the plain
-//! relay, `-- --only-wsinspect` to run only the wsinspect relay's
+//! relay, `-- --wsinspect-process BIN` to measure the real `wsinspect serve` (BIN, the CLI
+//! binary) in a process of its own, `-- --only-wsinspect` to run only the wsinspect relay's
 //! throughput, for a profiler); `cargo test` runs it once on small inputs. Beside MB/s it prints
 //! the process's CPU time per GB relayed for each relay: on a machine shared with other work,
 //! the steadier of the two measures.
@@ -106,26 +107,42 @@ async fn plain_relay(to: SocketAddr, buffer: usize) -> SocketAddr {
     addr
 }
 
-/// A real `socat` relay to `to` (`--socat`), with a `buffer`-byte buffer (`-b`); the process
-/// is stopped when this is dropped.
-struct Socat {
+/// A relay in a process of its own (`--socat`, `--wsinspect-process`), stopped when this is
+/// dropped.
+struct Process {
     child: std::process::Child,
     addr: SocketAddr,
 }
 
-impl Drop for Socat {
+impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-async fn socat_relay(to: SocketAddr, buffer: usize) -> Socat {
-    // A free port: bound, read and let go; socat binds it again at once.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+/// A free port on 127.0.0.1: bound, read and let go (the process binds it again at once).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap()
-        .port();
+        .port()
+}
+
+/// Wait until `addr` accepts connections (5 s at most).
+async fn listening(addr: SocketAddr) {
+    for _ in 0..250 {
+        if TcpStream::connect(addr).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("nothing listened on {addr} within 5 s");
+}
+
+/// A real `socat` relay to `to` (`--socat`), with a `buffer`-byte buffer (`-b`).
+async fn socat_relay(to: SocketAddr, buffer: usize) -> Process {
+    let port = free_port();
     let child = std::process::Command::new("socat")
         .arg("-b")
         .arg(buffer.to_string())
@@ -136,17 +153,65 @@ async fn socat_relay(to: SocketAddr, buffer: usize) -> Socat {
         .stdin(std::process::Stdio::null())
         .spawn()
         .expect("--socat needs socat (apt-get install socat)");
-    let relay = Socat {
+    let relay = Process {
         child,
         addr: SocketAddr::from(([127, 0, 0, 1], port)),
     };
-    for _ in 0..250 {
-        if TcpStream::connect(relay.addr).await.is_ok() {
-            return relay;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    listening(relay.addr).await;
+    relay
+}
+
+/// The real `wsinspect serve` (`--wsinspect-process BIN`: the CLI binary) relaying to `to`,
+/// in a process of its own as a user runs it; with `subscriber`, a feed reader attached.
+async fn wsinspect_process(
+    bin: &str,
+    to: [SocketAddr; 2],
+    subscriber: bool,
+    keep: usize,
+    allow_inject: bool,
+) -> (Process, [SocketAddr; 2]) {
+    let page = SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let relays = to.map(|_| SocketAddr::from(([127, 0, 0, 1], free_port())));
+    let mut cmd = std::process::Command::new(bin);
+    cmd.arg("serve")
+        .arg("--port")
+        .arg(page.port().to_string())
+        .arg("--keep")
+        .arg(keep.to_string());
+    for (relay, up) in relays.iter().zip(to) {
+        cmd.arg("--proxy").arg(format!("{relay}=ws://{up}"));
     }
-    panic!("socat did not listen on {} within 5 s", relay.addr);
+    if allow_inject {
+        cmd.arg("--allow-inject");
+    }
+    let child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("--wsinspect-process BIN: the wsinspect binary");
+    let process = Process { child, addr: page };
+    for addr in relays.into_iter().chain([page]) {
+        listening(addr).await;
+    }
+    if subscriber {
+        subscribe(page);
+    }
+    (process, relays)
+}
+
+/// A feed reader on `page`'s `/api/live` that reads and discards every line.
+fn subscribe(page: SocketAddr) {
+    tokio::spawn(async move {
+        let mut s = TcpStream::connect(page).await.unwrap();
+        let req = format!("GET /api/live HTTP/1.1\r\nHost: {page}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut buf = vec![0u8; 256 << 10];
+        while let Ok(n) = s.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    });
 }
 
 async fn wsinspect_relay(
@@ -168,18 +233,7 @@ async fn wsinspect_relay(
     let server = Server::start(config).await.unwrap();
     let relay = server.relays()[0].listen;
     if subscriber {
-        let page = server.page_addr();
-        tokio::spawn(async move {
-            let mut s = TcpStream::connect(page).await.unwrap();
-            let req = format!("GET /api/live HTTP/1.1\r\nHost: {page}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-            s.write_all(req.as_bytes()).await.unwrap();
-            let mut buf = vec![0u8; 256 << 10];
-            while let Ok(n) = s.read(&mut buf).await {
-                if n == 0 {
-                    break;
-                }
-            }
-        });
+        subscribe(server.page_addr());
     }
     (server, relay)
 }
@@ -315,8 +369,26 @@ async fn main() {
         ),
     };
     let inject = args.iter().any(|a| a == "--allow-inject");
-    let (s1, ours_sink) = wsinspect_relay(sink, subscriber, keep, inject).await;
-    let (s2, ours_echo) = wsinspect_relay(echo, subscriber, keep, inject).await;
+    // `--wsinspect-process BIN`: our relay is the real binary in a process of its own.
+    let process_bin = args
+        .iter()
+        .position(|a| a == "--wsinspect-process")
+        .and_then(|i| args.get(i + 1));
+    let mut servers = Vec::new();
+    let mut ours_process = None;
+    let (ours_sink, ours_echo) = match process_bin {
+        Some(bin) => {
+            let (p, [a, b]) = wsinspect_process(bin, [sink, echo], subscriber, keep, inject).await;
+            ours_process = Some(p);
+            (a, b)
+        }
+        None => {
+            let (s1, a) = wsinspect_relay(sink, subscriber, keep, inject).await;
+            let (s2, b) = wsinspect_relay(echo, subscriber, keep, inject).await;
+            servers.extend([s1, s2]);
+            (a, b)
+        }
+    };
 
     // `--only-wsinspect`: the wsinspect relay's throughput runs alone (for a profiler).
     if args.iter().any(|a| a == "--only-wsinspect") {
@@ -334,7 +406,15 @@ async fn main() {
         ours.push(throughput(ours_sink, total).await);
     }
     let ((p, p_cpu), (o, o_cpu)) = (medians(&plain), medians(&ours));
-    let undecoded = s1.undecoded_bytes() as f64 / (total * runs) as f64;
+    let undecoded = servers
+        .first()
+        .map(|s| {
+            format!(
+                "{:.1}%",
+                100.0 * s.undecoded_bytes() as f64 / (total * runs) as f64
+            )
+        })
+        .unwrap_or_else(|| "?".into());
     let each = |v: &[Run]| {
         v.iter()
             .map(|r| format!("{:.0}", r.mb_s))
@@ -348,6 +428,7 @@ async fn main() {
     );
     // (Runs too short for the 10 ms clock ticks, as under `cargo test`, show none.)
     let p_cpu = p_cpu.filter(|_| !socat);
+    let o_cpu = o_cpu.filter(|_| ours_process.is_none());
     if let (Some(p_cpu), Some(o_cpu)) = (p_cpu.filter(|&c| c > 0.0), o_cpu.filter(|&c| c > 0.0)) {
         println!(
             "relay/cpu (the whole process, client and upstream included): plain {p_cpu:.2} s/GB, wsinspect {o_cpu:.2} s/GB ({:.0}% of plain's)",
@@ -355,14 +436,14 @@ async fn main() {
         );
     }
     println!(
-        "relay/throughput: plain {p:.0} MB/s ({}{} KiB buffer), wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames, keep {keep}, {:.1}% relayed but not decoded{}{}",
+        "relay/throughput: plain {p:.0} MB/s ({}{} KiB buffer), wsinspect {o:.0} MB/s ({:.0}%), {} MiB x {runs}, 64 KiB frames, keep {keep}, {undecoded} relayed but not decoded{}{}{}",
         if socat { "socat, " } else { "" },
         plain_buffer >> 10,
         100.0 * o / p,
         total >> 20,
-        100.0 * undecoded,
         if subscriber { ", one feed subscriber" } else { "" },
-        if inject { ", --allow-inject" } else { "" }
+        if inject { ", --allow-inject" } else { "" },
+        if ours_process.is_some() { ", wsinspect serve in its own process" } else { "" }
     );
     let direct = latency(echo, rounds).await;
     let plain_rt = latency(plain_echo, rounds).await;
@@ -375,8 +456,10 @@ async fn main() {
         us(ours_rt) - us(direct),
         us(ours_rt) - us(plain_rt)
     );
-    s1.shutdown().await.unwrap();
-    s2.shutdown().await.unwrap();
+    for s in servers {
+        s.shutdown().await.unwrap();
+    }
+    drop(ours_process);
 }
 
 fn us(d: Duration) -> f64 {
