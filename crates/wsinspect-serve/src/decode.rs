@@ -2,7 +2,9 @@
 //! bytes, so the relay forwards at its own pace. When the decoder falls that far behind (a
 //! flood of large frames on a slow machine), the relay stops queueing and counts the bytes it
 //! did not queue; the decoder is told how many (a `lost` line, then the core's gap handling),
-//! and the bytes themselves were still forwarded and recorded.
+//! and the bytes themselves were still forwarded and recorded. The queue holds the relay's
+//! chunks themselves (no copy); each is charged the memory it may keep alive
+//! ([`Chunk::held`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -12,16 +14,17 @@ use tokio::task::JoinHandle;
 use wsinspect_core::common::Direction;
 use wsinspect_core::session::Timestamp;
 
+use crate::chunk::Chunk;
 use crate::event::Tap;
 use crate::Hub;
 
-/// The bytes one connection's decoder may have waiting.
+/// The bytes one connection's decoder may have waiting (charged as [`Chunk::held`]).
 pub const QUEUE_BYTES: usize = 8 << 20;
 
 enum Input {
     Chunk {
         direction: Direction,
-        bytes: Vec<u8>,
+        chunk: Chunk,
         time: Timestamp,
     },
     Lost {
@@ -55,17 +58,17 @@ pub fn spawn(hub: Arc<Hub>, tap: Tap) -> (DecoderTx, JoinHandle<()>) {
 impl DecoderTx {
     /// Queue a chunk; when the queue is full, add its length to `lost` instead (told to the
     /// decoder before the next chunk that fits).
-    pub fn chunk(&self, direction: Direction, bytes: &[u8], time: Timestamp, lost: &mut u64) {
-        if self.queued.load(Ordering::Relaxed) + bytes.len() > QUEUE_BYTES {
-            *lost += bytes.len() as u64;
+    pub fn chunk(&self, direction: Direction, chunk: &Chunk, time: Timestamp, lost: &mut u64) {
+        let held = chunk.held();
+        if self.queued.load(Ordering::Relaxed) + held > QUEUE_BYTES {
+            *lost += chunk.len() as u64;
             return;
         }
         self.flush_lost(direction, lost, time);
-        self.queued.fetch_add(bytes.len(), Ordering::Relaxed);
-        let bytes = bytes.to_vec();
+        self.queued.fetch_add(held, Ordering::Relaxed);
         let _ = self.tx.send(Input::Chunk {
             direction,
-            bytes,
+            chunk: chunk.clone(),
             time,
         });
     }
@@ -104,11 +107,11 @@ async fn run(
         match input {
             Input::Chunk {
                 direction,
-                bytes,
+                chunk,
                 time,
             } => {
-                tap.chunk(direction, &bytes, time, &mut lines);
-                queued.fetch_sub(bytes.len(), Ordering::Relaxed);
+                tap.chunk(direction, chunk.bytes(), time, &mut lines);
+                queued.fetch_sub(chunk.held(), Ordering::Relaxed);
             }
             Input::Lost {
                 direction,
@@ -142,14 +145,20 @@ mod tests {
         };
         let t = Timestamp(1_000);
         let mut lost = 0;
+        let chunk = |bytes: &'static [u8]| Chunk::owned(bytes);
         decoder.chunk(
             Direction::Server,
-            &[0x81, 5, b'h', b'e', b'l', b'l', b'o', 0x81, 0, 0x81, 2],
+            &chunk(&[0x81, 5, b'h', b'e', b'l', b'l', b'o', 0x81, 0, 0x81, 2]),
             t,
             &mut lost,
         );
         assert_eq!(lost, 11, "did not fit");
-        decoder.chunk(Direction::Server, &[0x81, 2, b'o', b'k'], t, &mut lost);
+        decoder.chunk(
+            Direction::Server,
+            &chunk(&[0x81, 2, b'o', b'k']),
+            t,
+            &mut lost,
+        );
         assert_eq!(lost, 0);
         let mut tap = Tap::new(
             ConnId(7),
@@ -170,9 +179,9 @@ mod tests {
                 }
                 Input::Chunk {
                     direction,
-                    bytes,
+                    chunk,
                     time,
-                } => tap.chunk(direction, &bytes, time, &mut lines),
+                } => tap.chunk(direction, chunk.bytes(), time, &mut lines),
                 Input::End { .. } | Input::Injected { .. } => unreachable!(),
             }
         }

@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use wsinspect_core::common::Direction;
-use wsinspect_core::session::{Event, Session, SessionConfig, Timestamp};
+use wsinspect_core::session::{Event, EventKind, Session, SessionConfig, Timestamp};
 
 use crate::feed::Line;
 
@@ -153,8 +153,65 @@ pub fn session_line(connection: ConnId, event: &Event) -> Line {
 }
 
 fn to_line<T: Serialize>(v: &T) -> Line {
+    to_json(v).into()
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
     // Our own types always serialise.
-    serde_json::to_string(v).unwrap_or_default().into()
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// The fewest payload bytes whose hex [`deferred_session_line`] defers.
+const DEFER_FROM: usize = 1024;
+
+/// The line of a session event that is the relay's own (so its payload's bytes can be kept
+/// as they are): a frame's or a message's payload hex is written only when the line is read
+/// (`line`), the same text as [`session_line`] gives.
+fn deferred_session_line(connection: ConnId, mut event: Event, injected: bool) -> Line {
+    let payload = match &mut event.kind {
+        EventKind::Frame(f) => Some(&mut f.payload.kept.0),
+        EventKind::Message(m) => Some(&mut m.payload.kept.0),
+        _ => None,
+    };
+    // A small payload is written at once: deferring it saves less than it costs (its bytes
+    // would outlive the event in the backlog instead of going back to the allocator hot).
+    let kept = match payload {
+        Some(kept) if kept.len() >= DEFER_FROM => std::mem::take(kept),
+        _ => Vec::new(),
+    };
+    let json = to_json(&SessionLine {
+        connection,
+        event: &event,
+        injected,
+    });
+    if kept.is_empty() {
+        return json.into();
+    }
+    // In serde_json's output `"kept":""` can only be a key `kept` with an empty string (a
+    // quote inside a string is escaped); the one the payload left empty, when there is one.
+    const EMPTY: &str = r#""kept":"""#;
+    let at = match (json.find(EMPTY), json.rfind(EMPTY)) {
+        (Some(i), Some(j)) if i == j => Some(i + EMPTY.len() - 1),
+        _ => None,
+    };
+    let back = match at {
+        Some(at) => match Line::with_hex(json, at, kept) {
+            Ok(line) => return line,
+            Err((_, kept)) => kept,
+        },
+        None => kept,
+    };
+    // Not found once (the event's shape changed): serialise it whole.
+    match &mut event.kind {
+        EventKind::Frame(f) => f.payload.kept.0 = back,
+        EventKind::Message(m) => m.payload.kept.0 = back,
+        _ => {}
+    }
+    to_line(&SessionLine {
+        connection,
+        event: &event,
+        injected,
+    })
 }
 
 /// One connection's decoder: the core's session fed with each chunk, its events as lines.
@@ -236,7 +293,7 @@ impl Tap {
     fn drain(&mut self, out: &mut Vec<Line>) {
         while let Some(e) = self.session.poll_event() {
             let i = usize::from(e.direction == Direction::Server);
-            let injected = matches!(e.kind, wsinspect_core::session::EventKind::Frame(_))
+            let injected = matches!(e.kind, EventKind::Frame(_))
                 && match self.injected[i].iter().position(|&o| o == e.start) {
                     Some(k) => {
                         self.injected[i].swap_remove(k);
@@ -244,11 +301,145 @@ impl Tap {
                     }
                     None => false,
                 };
-            out.push(to_line(&SessionLine {
-                connection: self.id,
-                event: &e,
-                injected,
-            }));
+            out.push(deferred_session_line(self.id, e, injected));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wsinspect_core::stream::{Keep, Retain};
+
+    const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n";
+    const RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n";
+
+    /// A frame from `direction` (client frames masked).
+    fn frame(direction: Direction, first: u8, payload: &[u8]) -> Vec<u8> {
+        let mask = direction == Direction::Client;
+        let mut f = vec![first];
+        let m = if mask { 0x80 } else { 0 };
+        match payload.len() {
+            0..=125 => f.push(m | payload.len() as u8),
+            n => {
+                f.push(m | 126);
+                f.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+        }
+        let key = [0x11, 0x7f, 0x80, 0x3c];
+        if mask {
+            f.extend_from_slice(&key);
+        }
+        f.extend(
+            payload
+                .iter()
+                .enumerate()
+                .map(|(i, b)| if mask { b ^ key[i % 4] } else { *b }),
+        );
+        f
+    }
+
+    fn config(keep: usize) -> SessionConfig {
+        SessionConfig {
+            retain: Retain {
+                frames: Keep::Prefix(keep),
+                messages: Keep::Prefix(keep),
+            },
+            ..SessionConfig::default()
+        }
+    }
+
+    /// Both directions of a connection with quotes, escapes and UTF-8 in payloads and close
+    /// reasons (one says `"kept":""`), fragments, a control frame inside a message, a
+    /// compressed message (RFC 7692 §7.2.3.1's "Hello"), invalid UTF-8 and an empty frame.
+    fn traffic() -> [(Direction, Vec<u8>); 2] {
+        use Direction::{Client, Server};
+        let mut client = REQUEST.to_vec();
+        client.extend(frame(Client, 0x81, br#"{"say":"\"quoted\" \\ back"}"#));
+        client.extend(frame(Client, 0x01, "part é ".as_bytes()));
+        client.extend(frame(Client, 0x89, b"ping in between"));
+        client.extend(frame(Client, 0x80, "and ✓ the rest".as_bytes()));
+        client.extend(frame(Client, 0x82, &(0..=255).collect::<Vec<u8>>()));
+        client.extend(frame(Client, 0x81, &[0xff, 0xfe, b'"']));
+        client.extend(frame(Client, 0x82, &[]));
+        client.extend(frame(Client, 0x82, &[b'"'; 1500]));
+        let mut close = 1000u16.to_be_bytes().to_vec();
+        close.extend_from_slice(br#"bye "kept":"" </script>"#);
+        client.extend(frame(Client, 0x88, &close));
+        let mut server = RESPONSE.to_vec();
+        server.extend([0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+        server.extend(frame(Server, 0x81, &[b'x'; 300]));
+        server.extend(frame(Server, 0x81, "\\ é".repeat(1000).as_bytes()));
+        server.extend(frame(Server, 0x88, &close));
+        [(Client, client), (Server, server)]
+    }
+
+    #[test]
+    fn deferred_lines_are_the_bytes_the_whole_events_serialise_to() {
+        for keep in [0, 5, 1500, 4096] {
+            let mut tap = Tap::new(ConnId(9), config(keep));
+            let mut twin = Session::new(config(keep));
+            let mut lines = Vec::new();
+            let mut expected = Vec::new();
+            let t = Timestamp(1_700_000_000_000_000);
+            let [client, server] = traffic();
+            // The client's text frame after the head is marked injected.
+            tap.injected(Direction::Client, REQUEST.len() as u64);
+            for (direction, bytes) in [&client, &server] {
+                // In uneven pieces, so frames end inside chunks and across them.
+                for piece in bytes.chunks(37) {
+                    tap.chunk(*direction, piece, t, &mut lines);
+                    twin.feed(*direction, piece, Some(t));
+                }
+            }
+            for (direction, _) in [&client, &server] {
+                tap.end(*direction, t, &mut lines);
+                twin.finish(*direction, Some(t));
+            }
+            while let Some(e) = twin.poll_event() {
+                let injected = e.direction == Direction::Client
+                    && e.start == REQUEST.len() as u64
+                    && matches!(e.kind, EventKind::Frame(_));
+                expected.push(to_json(&SessionLine {
+                    connection: ConnId(9),
+                    event: &e,
+                    injected,
+                }));
+            }
+            // Counted before anything reads them (the relay's own lines are never deferred).
+            let deferred = lines.iter().filter(|l| l.is_deferred()).count();
+            let lens: Vec<usize> = lines.iter().map(|l| l.len()).collect();
+            let session: Vec<&Line> = lines
+                .iter()
+                .filter(|l| !l.starts_with(r#"{"v":1,"#))
+                .collect();
+            let lens: Vec<usize> = lines
+                .iter()
+                .zip(lens)
+                .filter(|(l, _)| !l.starts_with(r#"{"v":1,"#))
+                .map(|(_, n)| n)
+                .collect();
+            let got: Vec<&str> = session.iter().map(|l| l.as_str()).collect();
+            assert_eq!(got, expected, "keep {keep}");
+            assert_eq!(
+                lens,
+                expected.iter().map(String::len).collect::<Vec<_>>(),
+                "keep {keep}: lengths known before the hex was written"
+            );
+            // Frames and messages that kept DEFER_FROM bytes or more were deferred, the rest
+            // were not.
+            let large = expected
+                .iter()
+                .filter(|l| {
+                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    let kept = v["data"]["payload"]["kept"].as_str().map_or(0, str::len);
+                    kept >= 2 * DEFER_FROM
+                })
+                .count();
+            assert_eq!(deferred, large, "keep {keep}");
+            assert_eq!(deferred > 0, keep >= DEFER_FROM, "keep {keep}");
+            assert!(expected.iter().any(|l| l.contains(r#""injected":true"#)));
+            assert!(expected.iter().any(|l| l.contains(r#"\"kept\":\"\""#)));
         }
     }
 }

@@ -2,7 +2,11 @@
 //! waiting for one. A subscriber that does not keep up loses lines, counted, and is told how
 //! many with a `{"event":"dropped","dropped":N}` line where they were lost. The last lines are
 //! kept (a bounded backlog) so a page that connects late sees the connections already open.
-//! Queues and the backlog are bounded in lines and in bytes (a line can carry 128 KiB of hex).
+//! Queues and the backlog are bounded in lines and in bytes (a line can carry 128 KiB of hex),
+//! counted as each line's full text. While nobody is subscribed, a frame's or a message's
+//! line waits in the backlog with its payload as bytes, half its hex's size (`line`); the
+//! lines a late subscriber reads keep their text beside those bytes, so the backlog's memory
+//! stays under one and a half times its bound in bytes.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -10,8 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::mpsc::{self, error::TryRecvError};
 
-/// One serialised feed line (a JSON object, no newline).
-pub type Line = Arc<str>;
+pub use crate::line::Line;
 
 /// The default queue per subscriber, in lines.
 pub const DEFAULT_QUEUE: usize = 4096;
@@ -25,6 +28,8 @@ pub const BACKLOG_BYTES: usize = 16 << 20;
 /// The fan-out.
 pub struct Feed {
     inner: Mutex<Inner>,
+    /// How many subscribers there were when the lock was last let go.
+    subscribed: AtomicUsize,
     queue: usize,
     backlog_max: usize,
 }
@@ -69,6 +74,7 @@ impl Feed {
                 backlog: VecDeque::new(),
                 backlog_bytes: 0,
             }),
+            subscribed: AtomicUsize::new(0),
             queue: queue.max(1),
             backlog_max: backlog,
         }
@@ -104,12 +110,21 @@ impl Feed {
         }
         let shared = subscriber.shared.clone();
         inner.subscribers.push(subscriber);
+        self.subscribed
+            .store(inner.subscribers.len(), Ordering::Relaxed);
         Subscription { rx, shared }
     }
 
     /// Send `line` to every subscriber that has room; count it lost for the others. Never
-    /// waits.
+    /// waits. While nobody is subscribed, a line's payload hex stays unwritten in the backlog
+    /// (a late subscriber's task writes it when it sends the line); with subscribers it is
+    /// written here, once for all of them.
     pub fn publish(&self, line: Line) {
+        let line = if self.subscribed.load(Ordering::Relaxed) > 0 {
+            line.into_text()
+        } else {
+            line
+        };
         let mut inner = self.lock();
         if self.backlog_max > 0 && line.len() <= BACKLOG_BYTES {
             inner.backlog_bytes += line.len();
@@ -121,6 +136,8 @@ impl Feed {
             }
         }
         inner.subscribers.retain(|s| s.offer(&line));
+        self.subscribed
+            .store(inner.subscribers.len(), Ordering::Relaxed);
     }
 }
 
@@ -156,6 +173,13 @@ impl Subscriber {
 }
 
 impl Subscription {
+    /// The next line if one is queued now (the dropped marker comes from [`Self::next`]).
+    pub fn try_next(&mut self) -> Option<Line> {
+        let line = self.rx.try_recv().ok()?;
+        self.shared.queued.fetch_sub(line.len(), Ordering::Relaxed);
+        Some(line)
+    }
+
     /// The next line; a dropped marker as soon as the queue runs dry after a loss; `None` when
     /// the feed is gone.
     pub async fn next(&mut self) -> Option<Line> {
@@ -252,6 +276,23 @@ mod tests {
         );
         feed.publish("{}".into());
         assert_eq!(&*sub.next().await.unwrap(), "{}");
+    }
+
+    #[tokio::test]
+    async fn payload_hex_is_written_only_for_lines_someone_reads() {
+        let feed = Feed::new(8, 8);
+        let deferred = || Line::with_hex(r#"{"kept":""}"#.into(), 9, vec![1, 0xab]).unwrap();
+        feed.publish(deferred());
+        // Nobody subscribed: kept as bytes, counted at its full length.
+        assert!(feed.lock().backlog[0].is_deferred());
+        assert_eq!(feed.lock().backlog_bytes, r#"{"kept":"01ab"}"#.len());
+        let mut sub = feed.subscribe("hello".into());
+        feed.publish(deferred());
+        // Subscribed: written once, when published.
+        assert!(!feed.lock().backlog[1].is_deferred());
+        assert_eq!(&*sub.next().await.unwrap(), "hello");
+        assert_eq!(&*sub.next().await.unwrap(), r#"{"kept":"01ab"}"#);
+        assert_eq!(&*sub.next().await.unwrap(), r#"{"kept":"01ab"}"#);
     }
 
     #[tokio::test]

@@ -20,11 +20,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod chunk;
 pub mod decode;
 pub mod event;
 pub mod feed;
 pub mod http;
 pub mod inject;
+pub mod line;
 pub mod pcap;
 pub mod proxy;
 pub mod record;
@@ -173,7 +175,11 @@ impl Hub {
         let record = self.record.as_ref().filter(|r| r.lines);
         for line in lines {
             if let Some(r) = record {
+                // Written for the file anyway: the feed keeps the text, not the bytes too.
+                let line = line.into_text();
                 r.send(Item::Line(line.clone())).await;
+                self.feed.publish(line);
+                continue;
             }
             self.feed.publish(line);
         }

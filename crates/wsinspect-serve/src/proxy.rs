@@ -4,7 +4,8 @@
 //! upstream (never anything the client names: 502 when it cannot), then copies bytes both ways
 //! untouched. Each chunk is timestamped when read, queued for the connection's decoder (a task
 //! of its own, so decoding never holds up the bytes) and the recorder, then forwarded; a
-//! connection's errors end that connection only.
+//! connection's errors end that connection only. A large read is shared with the decoder and
+//! the recorder, not copied (`chunk`).
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -19,6 +20,7 @@ use tokio::sync::mpsc;
 use wsinspect_core::common::Direction;
 use wsinspect_core::stream::boundary::Boundaries;
 
+use crate::chunk::{Chunk, ReadBuf};
 use crate::decode;
 use crate::event::{now, ConnId, RelayEvent, Tap};
 use crate::http::{self, HeadError};
@@ -28,9 +30,6 @@ use crate::Hub;
 
 /// How long dialling the upstream may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The size of one read.
-const CHUNK: usize = 64 << 10;
 
 /// `LISTEN=UPSTREAM`: where the relay listens and the one upstream it dials.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -451,8 +450,9 @@ where
 {
     // The head (rewritten) and what came with it: the first client chunk.
     let mut lost = 0;
+    let first = Chunk::owned(first);
     link.observe(Direction::Client, &first, &mut lost).await;
-    server_w.write_all(&first).await?;
+    server_w.write_all(first.bytes()).await?;
     link.relayed[0].fetch_add(first.len() as u64, Ordering::Relaxed);
     let [up_side, down_side] = match sides {
         Some([c, s]) => [Some(c), Some(s)],
@@ -489,17 +489,18 @@ impl Link<'_> {
         mut lost: u64,
         mut side: Option<InjectSide>,
     ) -> std::io::Result<()> {
-        let mut buf = vec![0u8; CHUNK];
+        let mut buf = ReadBuf::default();
         let i = usize::from(direction == Direction::Server);
         loop {
             let n = match &mut side {
-                None => from.read(&mut buf).await?,
+                None => from.read_buf(buf.prepare()).await?,
                 Some(s) => tokio::select! {
                     // Reads are cancel-safe: nothing is lost when an injection comes first.
-                    r = from.read(&mut buf) => r?,
+                    r = from.read_buf(buf.prepare()) => r?,
                     Some(x) = s.rx.recv() => {
                         s.queue.push_back(x);
-                        self.forward_with(direction, &mut to, &[], s, &mut lost).await?;
+                        let none = Chunk::owned(bytes::Bytes::new());
+                        self.forward_with(direction, &mut to, none, s, &mut lost).await?;
                         continue;
                     }
                 },
@@ -516,13 +517,11 @@ impl Link<'_> {
                 self.hub.record(fin).await;
                 return to.shutdown().await;
             }
+            let chunk = buf.take();
             match &mut side {
-                None => {
-                    self.forward(direction, &mut to, &buf[..n], &mut lost)
-                        .await?
-                }
+                None => self.forward(direction, &mut to, &chunk, &mut lost).await?,
                 Some(s) => {
-                    self.forward_with(direction, &mut to, &buf[..n], s, &mut lost)
+                    self.forward_with(direction, &mut to, chunk, s, &mut lost)
                         .await?
                 }
             }
@@ -534,16 +533,16 @@ impl Link<'_> {
         &self,
         direction: Direction,
         to: &mut W,
-        bytes: &[u8],
+        chunk: &Chunk,
         lost: &mut u64,
     ) -> std::io::Result<()> {
-        if bytes.is_empty() {
+        if chunk.is_empty() {
             return Ok(());
         }
-        self.observe(direction, bytes, lost).await;
-        to.write_all(bytes).await?;
+        self.observe(direction, chunk, lost).await;
+        to.write_all(chunk.bytes()).await?;
         let i = usize::from(direction == Direction::Server);
-        self.relayed[i].fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.relayed[i].fetch_add(chunk.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 
@@ -552,22 +551,23 @@ impl Link<'_> {
         &self,
         direction: Direction,
         to: &mut W,
-        mut bytes: &[u8],
+        mut chunk: Chunk,
         side: &mut InjectSide,
         lost: &mut u64,
     ) -> std::io::Result<()> {
         while let Some(front) = side.queue.front() {
-            let k = side.bounds.advance(bytes, front.insert);
-            self.forward(direction, to, &bytes[..k], lost).await?;
-            bytes = &bytes[k..];
+            let k = side.bounds.advance(chunk.bytes(), front.insert);
+            self.forward(direction, to, &chunk.slice(0..k), lost)
+                .await?;
+            chunk = chunk.slice(k..chunk.len());
             if !side.bounds.at(front.insert) {
                 break;
             }
             let x = side.queue.pop_front().expect("front was there");
             self.inject(direction, to, x, lost).await?;
         }
-        side.bounds.feed(bytes);
-        self.forward(direction, to, bytes, lost).await?;
+        side.bounds.feed(chunk.bytes());
+        self.forward(direction, to, &chunk, lost).await?;
         side.note_state();
         Ok(())
     }
@@ -592,20 +592,21 @@ impl Link<'_> {
         };
         self.hub.relay_event(self.id, &event).await;
         self.decoder.injected(direction, offset);
-        self.forward(direction, to, &x.bytes, lost).await
+        self.forward(direction, to, &Chunk::owned(x.bytes), lost)
+            .await
     }
 
     /// Timestamp a chunk, queue it for the decoder (or count it lost when the decoder is
     /// behind) and record it, before it is forwarded: so a reply is never seen before the
     /// bytes it answers.
-    async fn observe(&self, direction: Direction, bytes: &[u8], lost: &mut u64) {
+    async fn observe(&self, direction: Direction, chunk: &Chunk, lost: &mut u64) {
         let time = now();
-        self.decoder.chunk(direction, bytes, time, lost);
+        self.decoder.chunk(direction, chunk, time, lost);
         if self.hub.records_packets() {
             let item = Item::Data {
                 id: self.id,
                 direction,
-                bytes: bytes.to_vec(),
+                bytes: chunk.bytes().clone(),
                 time,
             };
             self.hub.record(item).await;

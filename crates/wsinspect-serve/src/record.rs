@@ -37,8 +37,8 @@ pub enum Item {
         id: ConnId,
         /// Who sent them.
         direction: Direction,
-        /// They.
-        bytes: Vec<u8>,
+        /// They (shared with the relay and the decoder, not copied).
+        bytes: bytes::Bytes,
         /// When they were read.
         time: Timestamp,
     },

@@ -13,10 +13,11 @@ use sha2::{Digest as _, Sha256};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+use crate::feed::Line;
 use crate::http::{self, HeadError};
 use crate::Hub;
 
@@ -314,8 +315,16 @@ async fn live(hub: Arc<Hub>, mut stream: TcpStream, head: http::Head, host: &str
     if stream.write_all(answer.as_bytes()).await.is_err() {
         return;
     }
-    let ws = WebSocketStream::from_partially_read(stream, head.rest().to_vec(), Role::Server, None)
-        .await;
+    // The page sends only short commands: a small read buffer (tungstenite zeroes the whole
+    // buffer before each read, 128 KiB by default, and reads each time a line is sent).
+    let config = WebSocketConfig::default().read_buffer_size(4 << 10);
+    let ws = WebSocketStream::from_partially_read(
+        stream,
+        head.rest().to_vec(),
+        Role::Server,
+        Some(config),
+    )
+    .await;
     let sub = hub.feed.subscribe(hub.hello());
     subscriber(&hub, ws, sub).await;
 }
@@ -340,7 +349,7 @@ async fn subscriber(
         tokio::select! {
             line = sub.next() => {
                 let Some(line) = line else { break };
-                if ws.send(Message::text(line.as_ref())).await.is_err() {
+                if send_queued(&mut ws, line, &mut sub).await.is_err() {
                     break;
                 }
             }
@@ -359,6 +368,25 @@ async fn subscriber(
         }
     }
     let _ = ws.close(None).await;
+}
+
+/// The most bytes of lines written to a subscriber's socket at once.
+const BATCH: usize = 256 << 10;
+
+/// Send `first` and the lines queued behind it (up to [`BATCH`] bytes), in one write.
+async fn send_queued(
+    ws: &mut WebSocketStream<TcpStream>,
+    first: Line,
+    sub: &mut crate::feed::Subscription,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    let mut batched = first.len();
+    ws.feed(Message::Text(first.utf8())).await?;
+    while batched < BATCH {
+        let Some(line) = sub.try_next() else { break };
+        batched += line.len();
+        ws.feed(Message::Text(line.utf8())).await?;
+    }
+    ws.flush().await
 }
 
 #[cfg(test)]

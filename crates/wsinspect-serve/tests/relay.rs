@@ -116,6 +116,38 @@ async fn a_tungstenite_conversation_passes_byte_for_byte_and_the_feed_and_record
     .expect("within the limit");
 }
 
+/// With no page subscribed the frames' and messages' payloads wait in the backlog as bytes
+/// (`line`); pages that connect afterwards get the same lines a watching page would have.
+#[tokio::test]
+async fn pages_that_connect_late_get_whole_payloads_from_the_backlog() {
+    tokio::time::timeout(LIMIT, async {
+        let (upstream, _conns) = echo_upstream().await;
+        let server = server_to(upstream, |_| {}).await;
+        let relay = server.relays()[0].listen;
+        let sent = sample_messages();
+        echo_client(relay, "/late", &sent).await;
+        assert_eq!(server.subscribers(), 0);
+        // Most of the decoding is done by now, with nobody subscribed (the assertions hold
+        // whichever lines were published before the first page came).
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let first = FeedReader::connect(server.page_addr()).await;
+        let lines = first.until(|l| l["event"] == "closed").await;
+        let second = FeedReader::connect(server.page_addr()).await;
+        let again = second.until(|l| l["event"] == "closed").await;
+        let id = first_open(&lines);
+        let want: Vec<Vec<u8>> = sent.iter().map(payload).collect();
+        assert_eq!(messages(&lines, id, "client"), want);
+        assert_eq!(messages(&lines, id, "server"), want);
+        assert_eq!(lines, again, "both pages got the same lines");
+        let frames = lines.iter().filter(|l| is(l, id, "frame")).count();
+        // Each message in one frame each way, and a Close each way.
+        assert_eq!(frames, 2 * sent.len() + 2);
+        server.shutdown().await.unwrap();
+    })
+    .await
+    .expect("within the limit");
+}
+
 /// The messages each way in a pcapng recording of one connection.
 fn decode_pcapng(bytes: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     let mut capture = Capture::new(CaptureConfig::default());
