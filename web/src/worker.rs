@@ -105,14 +105,29 @@ fn pcapng(l: &Loader, conn: u64) {
     }
 }
 
-async fn slice(blob: &Blob, at: f64, end: f64) -> Result<Vec<u8>, String> {
-    let part = blob
-        .slice_with_f64_and_f64(at, end)
-        .map_err(|_| format!("could not slice the file at byte {at}"))?;
-    let buf = JsFuture::from(part.array_buffer())
-        .await
-        .map_err(|_| format!("the browser could not read the file at byte {at}"))?;
-    Ok(js_sys::Uint8Array::new(&buf).to_vec())
+/// A slice of the file being read: the browser reads it while the worker decodes the one before.
+struct Pending {
+    at: f64,
+    end: f64,
+    read: Result<JsFuture, String>,
+}
+
+impl Pending {
+    /// Ask the browser for bytes `at..end` of `blob` (the read starts now).
+    fn start(blob: &Blob, at: f64, end: f64) -> Pending {
+        let read = blob
+            .slice_with_f64_and_f64(at, end)
+            .map(|part| JsFuture::from(part.array_buffer()))
+            .map_err(|_| format!("could not slice the file at byte {at}"));
+        Pending { at, end, read }
+    }
+
+    async fn bytes(self) -> Result<Vec<u8>, String> {
+        let buf = self.read?.await.map_err(|_| {
+            format!("the browser could not read the file at byte {}", self.at)
+        })?;
+        Ok(js_sys::Uint8Array::new(&buf).to_vec())
+    }
 }
 
 async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec<u8>>) {
@@ -129,6 +144,8 @@ async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec
     let mut last = t0 - TICK_MS;
     let mut listed = Vec::new();
     let mut error = None;
+    // A small first slice: the first rows show before a whole slice is decoded.
+    let mut next = Some(Pending::start(&blob, 0.0, FIRST_SLICE.min(total)));
     while at < total {
         if stop.get() {
             error = Some(format!(
@@ -136,10 +153,14 @@ async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec
             ));
             break;
         }
-        // A small first slice: the first rows show before a whole slice is decoded.
-        let size = if at == 0.0 { FIRST_SLICE } else { SLICE };
-        let end = (at + size).min(total);
-        let fed = match slice(&blob, at, end).await {
+        let Some(this) = next.take() else { break };
+        let end = this.end;
+        let bytes = this.bytes().await;
+        // The next slice is read while this one is decoded.
+        if end < total {
+            next = Some(Pending::start(&blob, end, (end + SLICE).min(total)));
+        }
+        let fed = match bytes {
             Ok(bytes) => loader
                 .borrow_mut()
                 .as_mut()

@@ -102,16 +102,19 @@ impl FileReader {
 
     /// Read the next bytes; the packets they complete are appended to `out`.
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<Packet>) -> Result<(), CaptureError> {
-        self.buf.extend_from_slice(bytes);
-        let mut used = 0;
-        let result = loop {
-            match self.next(used, out) {
-                Ok(Some(n)) => used += n,
-                Ok(None) => break Ok(()),
-                Err(e) => break Err(e),
-            }
+        let (used, result) = if self.buf.is_empty() {
+            // Read in place; only the unfinished block at the end is kept.
+            let (used, result) = self.read_blocks(bytes, out);
+            self.buf.extend_from_slice(&bytes[used..]);
+            (used, result)
+        } else {
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.extend_from_slice(bytes);
+            let (used, result) = self.read_blocks(&buf, out);
+            buf.drain(..used);
+            self.buf = buf;
+            (used, result)
         };
-        self.buf.drain(..used);
         self.offset += used as u64;
         if result.is_ok() && self.buf.len() > MAX_BLOCK {
             return Err(CaptureError::BlockTooLarge {
@@ -143,8 +146,30 @@ impl FileReader {
     }
 
     /// Parse one record at `buf[at..]`: how many bytes it used, or `None` when incomplete.
-    fn next(&mut self, at: usize, out: &mut Vec<Packet>) -> Result<Option<usize>, CaptureError> {
-        let i = &self.buf[at..];
+    /// Every whole record or block of `data` (which starts at `self.offset`): how many bytes
+    /// they took, and the error that stopped the reading, if one did.
+    fn read_blocks(
+        &mut self,
+        data: &[u8],
+        out: &mut Vec<Packet>,
+    ) -> (usize, Result<(), CaptureError>) {
+        let mut used = 0;
+        loop {
+            match self.next(data, used, out) {
+                Ok(Some(n)) => used += n,
+                Ok(None) => return (used, Ok(())),
+                Err(e) => return (used, Err(e)),
+            }
+        }
+    }
+
+    fn next(
+        &mut self,
+        data: &[u8],
+        at: usize,
+        out: &mut Vec<Packet>,
+    ) -> Result<Option<usize>, CaptureError> {
+        let i = &data[at..];
         let offset = self.offset + at as u64;
         let bad = |what: String| CaptureError::Malformed { offset, what };
         if let Format::Unknown = self.format {
