@@ -123,9 +123,10 @@ impl Pending {
     }
 
     async fn bytes(self) -> Result<Vec<u8>, String> {
-        let buf = self.read?.await.map_err(|_| {
-            format!("the browser could not read the file at byte {}", self.at)
-        })?;
+        let buf = self
+            .read?
+            .await
+            .map_err(|_| format!("the browser could not read the file at byte {}", self.at))?;
         Ok(js_sys::Uint8Array::new(&buf).to_vec())
     }
 }

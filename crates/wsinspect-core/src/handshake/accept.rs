@@ -549,11 +549,16 @@ fn sha1_of(a: &[u8], b: &[u8]) -> [u8; 20] {
 
 /// Bytes as lower-case hex pairs separated by spaces.
 pub fn hex_spaced(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
 }
 
 /// Trim the optional whitespace HTTP allows around a field value (SP and HTAB), plus stray CR/LF.

@@ -221,6 +221,11 @@ impl Issues {
     }
 }
 
+/// Where the head that starts at `start` ends (as [`parse_head`] reads it, without the rest).
+pub(crate) fn head_end(input: &[u8], start: usize, side: Side) -> usize {
+    scan(input, start, side).1
+}
+
 /// Parse the head that starts at `start`.
 pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
     let (lines, end, complete) = scan(input, start, side);

@@ -357,27 +357,35 @@ impl Summary {
 }
 
 /// Merge issues into one result per table item, in table order, worst status first.
-fn finish(issues: Vec<Issue>) -> Vec<CheckResult> {
+fn finish(mut issues: Vec<Issue>) -> Vec<CheckResult> {
     CHECKS
         .iter()
         .filter_map(|def| {
-            let mine: Vec<&Issue> = issues.iter().filter(|i| i.id == def.id).collect();
-            let status = mine.iter().map(|i| i.status).max()?;
-            // A pass next to a problem for the same item says nothing more.
-            let shown: Vec<&&Issue> = mine
+            let status = issues
                 .iter()
-                .filter(|i| status == Status::Pass || i.status != Status::Pass)
-                .collect();
+                .filter(|i| i.id == def.id)
+                .map(|i| i.status)
+                .max()?;
+            // A pass next to a problem for the same item says nothing more.
+            let shown =
+                |i: &Issue| i.id == def.id && (status == Status::Pass || i.status != Status::Pass);
+            let line = issues.iter().filter(|i| shown(i)).find_map(|i| i.line);
+            // Each issue has one check: its message moves into that check's.
+            let mut message = String::new();
+            for (n, i) in issues.iter_mut().filter(|i| shown(i)).enumerate() {
+                if n == 0 {
+                    message = std::mem::take(&mut i.message);
+                } else {
+                    message.push_str("; ");
+                    message.push_str(&i.message);
+                }
+            }
             Some(CheckResult {
                 id: def.id,
                 status,
                 rfc: def.rfc,
-                message: shown
-                    .iter()
-                    .map(|i| i.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                line: shown.iter().find_map(|i| i.line),
+                message,
+                line,
             })
         })
         .collect()

@@ -4,7 +4,7 @@
 use core::ops::Range;
 
 use super::h2::h2_blocks;
-use super::http::{parse_head, Side};
+use super::http::{head_end, Side};
 use super::{Direction, FrameBytes, Kind, Split};
 
 fn skip_blank(input: &[u8], mut at: usize) -> usize {
@@ -57,8 +57,7 @@ pub fn split_stream(input: &[u8]) -> Split {
     }
     let mut last = None;
     if at < input.len() && !input[at..].starts_with(b"HTTP/") {
-        let p = parse_head(input, at, Side::Request);
-        let r = at..p.head.end;
+        let r = at..head_end(input, at, Side::Request);
         at = r.end;
         if head_has(input, &r, "Sec-WebSocket-Key1") && !head_has(input, &r, "Sec-WebSocket-Key") {
             s.kind = Kind::Draft76;
@@ -71,8 +70,7 @@ pub fn split_stream(input: &[u8]) -> Split {
     }
     let next = skip_blank(input, at);
     if input[next..].starts_with(b"HTTP/") {
-        let p = parse_head(input, next, Side::Response);
-        let r = next..p.head.end;
+        let r = next..head_end(input, next, Side::Response);
         at = r.end;
         let legacy_alone = s.request.is_none()
             && head_has(input, &r, "Sec-WebSocket-Location")
