@@ -232,7 +232,8 @@ pub struct Capture {
     config: CaptureConfig,
     file: FileReader,
     packets: Vec<Packet>,
-    flows: HashMap<(SocketAddr, SocketAddr), Flow>,
+    /// Boxed, since each packet takes its flow out of the map and puts it back.
+    flows: HashMap<FlowKey, Box<Flow>, foldhash::fast::RandomState>,
     next_id: u64,
     events: VecDeque<CaptureEvent>,
     defrag: Defrag,
@@ -243,6 +244,9 @@ pub struct Capture {
     /// The recent requests that drop a WebSocket upgrade (a proxy's other hop).
     hops: HopLog,
 }
+
+/// A TCP flow's two endpoints, the lower first (so both directions find it).
+type FlowKey = (SocketAddr, SocketAddr);
 
 struct Flow {
     id: u64,
@@ -289,7 +293,7 @@ impl Capture {
             config,
             file: FileReader::new(),
             packets: Vec::new(),
-            flows: HashMap::new(),
+            flows: HashMap::default(),
             next_id: 1,
             events: VecDeque::new(),
             totals: Totals::default(),
@@ -411,32 +415,12 @@ impl Capture {
         } else {
             (seg.dst, seg.src)
         };
-        if !self.flows.contains_key(&key) {
+        let mut flow = match self.flows.remove(&key) {
+            Some(flow) => flow,
             // A flow starts with a SYN or with data; a stray ACK, FIN or RST starts nothing.
-            if !seg.syn && seg.payload.is_empty() {
-                return;
-            }
-            let flow = Flow {
-                id: self.next_id,
-                addr: [seg.src, seg.dst],
-                dirs: [
-                    Reassembler::new(self.config.max_out_of_order),
-                    Reassembler::new(self.config.max_out_of_order),
-                ],
-                syn_client: None,
-                client: None,
-                state: State::Undecided(Vec::new()),
-                bytes: [0; 2],
-                packets: 0,
-                time,
-                ended: [false; 2],
-                tls: None,
-                tcp_end: [None; 2],
-            };
-            self.next_id += 1;
-            self.flows.insert(key, flow);
-        }
-        let mut flow = self.flows.remove(&key).expect("inserted above");
+            None if !seg.syn && seg.payload.is_empty() => return,
+            None => self.new_flow(seg, time),
+        };
         flow.packets += 1;
         let side = usize::from(flow.addr[0] != seg.src);
         if seg.syn {
@@ -485,6 +469,29 @@ impl Capture {
         } else {
             self.flows.insert(key, flow);
         }
+    }
+
+    /// A flow's first packet: the flow gets the next id.
+    fn new_flow(&mut self, seg: &Segment, time: Option<Timestamp>) -> Box<Flow> {
+        let flow = Box::new(Flow {
+            id: self.next_id,
+            addr: [seg.src, seg.dst],
+            dirs: [
+                Reassembler::new(self.config.max_out_of_order),
+                Reassembler::new(self.config.max_out_of_order),
+            ],
+            syn_client: None,
+            client: None,
+            state: State::Undecided(Vec::new()),
+            bytes: [0; 2],
+            packets: 0,
+            time,
+            ended: [false; 2],
+            tls: None,
+            tcp_end: [None; 2],
+        });
+        self.next_id += 1;
+        flow
     }
 
     fn deliver(&mut self, flow: &mut Flow, side: usize, out: Vec<Owned>, time: Option<Timestamp>) {
@@ -686,7 +693,7 @@ impl Capture {
         }
     }
 
-    fn end_flow(&mut self, mut flow: Flow, time: Option<Timestamp>) {
+    fn end_flow(&mut self, mut flow: Box<Flow>, time: Option<Timestamp>) {
         for side in 0..2 {
             let mut out = Vec::new();
             flow.dirs[side].close(&mut |d| out.push(owned(d)));
