@@ -32,7 +32,7 @@ use wsinspect_core::finding::{Finding, Rule, Severity};
 use wsinspect_core::inspect::notation::Notation;
 use wsinspect_core::inspect::{inspect, InspectOptions, Inspection};
 use wsinspect_core::session::{Event, EventKind};
-use wsinspect_core::stream::{decode_all, DecodeConfig, Keep, MessageReport, Retain};
+use wsinspect_core::stream::{decode_all, DecodeConfig, MessageReport};
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::wire::header::Header;
 use wsinspect_core::wire::mask::apply_mask;
@@ -1900,17 +1900,8 @@ fn start_state(first: &[u8]) -> LoadState {
         [0x0a, 0x0d, 0x0d, 0x0a],
     ];
     if first.len() >= 4 && MAGICS.iter().any(|m| first[..4] == m[..]) {
-        let config = CaptureConfig {
-            session: wsinspect_core::session::SessionConfig {
-                retain: Retain {
-                    frames: Keep::All,
-                    messages: Keep::All,
-                },
-                ..Default::default()
-            },
-            ..CaptureConfig::default()
-        };
-        LoadState::Capture(Box::new(Capture::new(config)))
+        // The default keeps every payload byte: the index serves them to the page.
+        LoadState::Capture(Box::new(Capture::new(CaptureConfig::default())))
     } else if har::looks_like_json(first) {
         LoadState::Whole(Vec::new(), WholeKind::Har)
     } else {

@@ -15,8 +15,7 @@
 
 use wsinspect_capture::write::{file_header_ns, Flow};
 use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent};
-use wsinspect_core::session::{EventKind, SessionConfig, Timestamp};
-use wsinspect_core::stream::{Keep, Retain};
+use wsinspect_core::session::{EventKind, Timestamp};
 use wsinspect_core::wire::mask::apply_mask;
 use wsinspect_core::Direction;
 use wsinspect_payload::Choice;
@@ -173,17 +172,8 @@ impl Index {
     fn connection_doc(&self, conn: u64) -> Result<serde_json::Value, String> {
         let export = self.pcapng(conn)?;
         let c = &self.conns[self.by_id[&conn]];
-        let config = CaptureConfig {
-            session: SessionConfig {
-                retain: Retain {
-                    frames: Keep::All,
-                    messages: Keep::All,
-                },
-                ..SessionConfig::default()
-            },
-            ..CaptureConfig::default()
-        };
-        let mut capture = Capture::new(config);
+        // The default keeps every payload byte, as `pcap --json` does.
+        let mut capture = Capture::new(CaptureConfig::default());
         let mut doc = ConnectionDoc::default();
         let mut fields = serde_json::Map::new();
         let mut notes = Vec::new();
@@ -299,17 +289,7 @@ mod tests {
     /// A connection's frames and messages, and whether it upgraded, read by the capture crate
     /// as `wsinspect pcap` reads a file (`conn`: its id there).
     fn read(bytes: &[u8], conn: u64) -> (Vec<Item>, Vec<Item>, bool) {
-        let config = CaptureConfig {
-            session: SessionConfig {
-                retain: Retain {
-                    frames: Keep::All,
-                    messages: Keep::All,
-                },
-                ..SessionConfig::default()
-            },
-            ..CaptureConfig::default()
-        };
-        let mut c = Capture::new(config);
+        let mut c = Capture::new(CaptureConfig::default());
         c.feed(bytes).unwrap();
         c.finish().unwrap();
         let (mut frames, mut messages, mut upgraded) = (Vec::new(), Vec::new(), false);
@@ -389,16 +369,7 @@ mod tests {
             e.note
         );
         // The CLI's reading of the original with the key log: the same frames and messages.
-        let mut c = Capture::new(CaptureConfig {
-            session: SessionConfig {
-                retain: Retain {
-                    frames: Keep::All,
-                    messages: Keep::All,
-                },
-                ..SessionConfig::default()
-            },
-            ..CaptureConfig::default()
-        });
+        let mut c = Capture::new(CaptureConfig::default());
         c.add_keylog(&keylog).unwrap();
         c.feed(&bytes).unwrap();
         c.finish().unwrap();
