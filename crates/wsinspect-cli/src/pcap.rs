@@ -18,7 +18,7 @@ use wsinspect_core::diagnose::{Conformance, Diagnosis};
 use wsinspect_core::session::{SessionConfig, Summary, Timestamp};
 use wsinspect_core::stream::{Keep, Retain};
 use wsinspect_view::capture_view;
-use wsinspect_view::connection_doc::ConnectionDoc;
+use wsinspect_view::connection_doc::{set_decoded, ConnectionDoc};
 use wsinspect_view::render::render_summary;
 
 use crate::tls::tls_text;
@@ -483,15 +483,7 @@ impl Open {
         fields.insert("diagnoses".into(), serde_json::json!(self.diagnoses));
         fields.insert("conformance".into(), serde_json::json!(self.conformance));
         let mut doc = self.doc.finish(fields);
-        // Each message's "decoded" (null when none applies), in the order of the messages.
-        if let Some(messages) = doc
-            .get_mut("messages")
-            .and_then(serde_json::Value::as_array_mut)
-        {
-            for (m, d) in messages.iter_mut().zip(self.decoded) {
-                m["decoded"] = serde_json::to_value(d).unwrap_or_default();
-            }
-        }
+        set_decoded(&mut doc, self.decoded);
         doc
     }
 }

@@ -124,6 +124,17 @@ impl ConnectionDoc {
     }
 }
 
+/// Gives each message of a finished document its `"decoded"` (the payload decoders' reading,
+/// null where none applies), in the order of the messages.
+pub fn set_decoded<T: Serialize>(doc: &mut Value, decoded: impl IntoIterator<Item = T>) {
+    let Some(messages) = doc.get_mut("messages").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for (m, d) in messages.iter_mut().zip(decoded) {
+        m["decoded"] = serde_json::to_value(d).unwrap_or_default();
+    }
+}
+
 /// The reports' items in the order they were read, each with `direction` and `time` added.
 fn interleave(
     order: &[(Direction, Option<Timestamp>)],

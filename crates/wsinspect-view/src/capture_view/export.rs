@@ -21,7 +21,7 @@ use wsinspect_core::Direction;
 use wsinspect_payload::Choice;
 
 use super::{Conn, Index, Side, StoredFrame, Tell, MAX_KEPT};
-use crate::connection_doc::ConnectionDoc;
+use crate::connection_doc::{set_decoded, ConnectionDoc};
 
 /// A connection as a pcapng file.
 #[derive(Clone, Debug, PartialEq)]
@@ -221,14 +221,7 @@ impl Index {
             fields.insert("export_note".into(), serde_json::json!(note));
         }
         let mut doc = doc.finish(fields);
-        if let Some(messages) = doc
-            .get_mut("messages")
-            .and_then(serde_json::Value::as_array_mut)
-        {
-            for (m, d) in messages.iter_mut().zip(decoded) {
-                m["decoded"] = serde_json::to_value(d).unwrap_or_default();
-            }
-        }
+        set_decoded(&mut doc, decoded);
         Ok(doc)
     }
 }
