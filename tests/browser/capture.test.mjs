@@ -230,6 +230,15 @@ test(`a generated ${BIG_MB} MB capture loads in the worker while the page keeps 
     + `click during load ${clickMs} ms; main-thread JS heap ${(stats.heap / 1e6).toFixed(1)} MB; worker wasm memory ${(stats.workerMemory / 1e6).toFixed(1)} MB; ${stats.conns}`);
   // Memory: the worker's index and the page together under 3x the file (issue 11's target).
   assert.ok(stats.workerMemory + stats.heap < 3 * size, `${stats.workerMemory} + ${stats.heap} bytes for a ${size}-byte file`);
+  // The TLS flows' list is virtual: a few of its rows drawn, others drawn as it scrolls.
+  const tlsIds = () => page.$$eval('[data-role="tls-flow"]', (r) => r.map((e) => Number(e.dataset.id)));
+  const before = await tlsIds();
+  assert.ok(before.length > 0 && before.length < 20, `${before.length} TLS rows drawn`);
+  if (!await page.$eval('details.tls-flows', (d) => d.open)) await page.click('[data-role="tls-flows"]');
+  await page.$eval('.tls-list', (el) => { el.scrollTop = el.scrollHeight; });
+  await page.waitForFunction((first) => !document.querySelector(`[data-role="tls-flow"][data-id="${first}"]`), before[0]);
+  const after = await tlsIds();
+  assert.ok(after.length < 20 && Math.min(...after) > Math.max(...before), `${before} then ${after}`);
   // Select a frame of the first connection and scroll the timeline: still answering.
   await page.click('[data-role="timeline"] [data-role="frame-row"][data-index="3"]');
   await page.waitForSelector('[data-role="capture-detail"][data-row="3"]');

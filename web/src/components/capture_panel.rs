@@ -102,19 +102,41 @@ fn tls_badge(t: &TlsSummary, short: bool) -> Html {
     }
 }
 
+/// TLS list row height and most visible height in CSS pixels (style.css uses the same numbers).
+const TLS_ROW: f64 = 22.0;
+const TLS_VIEWPORT: f64 = 176.0;
+
+#[derive(Properties, PartialEq)]
+struct TlsProps {
+    progress: Rc<Progress>,
+}
+
 /// The TLS flows that are not WebSocket connections (none decrypted, or decrypted HTTP), and
-/// what the user can do: give the key log.
-fn tls_flows(p: &Progress) -> Html {
+/// what the user can do: give the key log. Virtualised like the connections: a capture of a
+/// browser's traffic lists up to 200, and drawing them all made the first rows' render long.
+#[component]
+fn TlsFlows(props: &TlsProps) -> Html {
+    let top = use_state(|| 0.0f64);
+    let p = &props.progress;
     if p.tls_flow_count == 0 {
         return Html::default();
     }
     let needs = p.tls_flows.iter().filter(|f| f.tls.needs_keylog).count();
-    let rows = p.tls_flows.iter().map(|f| {
-        html! { <li data-role="tls-flow" data-id={f.id.to_string()} data-kind={f.kind.clone()}
-        data-needs-keylog={f.tls.needs_keylog.to_string()}>
+    let (a, b) = visible_window(*top, TLS_VIEWPORT, TLS_ROW, p.tls_flows.len(), 4);
+    let rows = p.tls_flows[a..b].iter().enumerate().map(|(i, f)| {
+        html! { <div role="listitem" class="tls-row" data-role="tls-flow" data-id={f.id.to_string()} data-kind={f.kind.clone()}
+        data-needs-keylog={f.tls.needs_keylog.to_string()} style={format!("top: {}px", (a + i) as f64 * TLS_ROW)}>
         <span class="mono">{ format!("{} {} → {}", f.id, f.client, f.server) }</span>{ " " }
-        { tls_badge(&f.tls, false) }{ " " }<span class="muted">{ f.tls.line() }</span></li> }
+        { tls_badge(&f.tls, false) }{ " " }<span class="muted">{ f.tls.line() }</span></div> }
     });
+    let onscroll = {
+        let top = top.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlElement = e.target_unchecked_into();
+            top.set(f64::from(el.scroll_top()));
+        })
+    };
+    let height = p.tls_flows.len() as f64 * TLS_ROW;
     html! {
         <details class="tls-flows" open={needs > 0}>
             <summary data-role="tls-flows" data-count={p.tls_flow_count.to_string()}>
@@ -124,7 +146,10 @@ fn tls_flows(p: &Progress) -> Html {
                     "{needs} TLS flow(s) could not be decrypted: no secrets for them. To read wss connections, give the key log the browser or client wrote (SSLKEYLOGFILE): the Key log… button, or drop it on the page{}.",
                     if p.secrets > 0 { " (the secrets given are not for these)" } else { "" }) }</p>
             }
-            <ul class="tls-list" tabindex="0" aria-label="TLS flows">{ for rows }</ul>
+            <div class="tls-list" role="list" tabindex="0" aria-label="TLS flows" {onscroll}
+                style={format!("height: {}px", height.min(TLS_VIEWPORT))}>
+                <div class="spacer" style={format!("height: {height}px")}>{ for rows }</div>
+            </div>
         </details>
     }
 }
@@ -215,7 +240,7 @@ fn Connections(props: &ConnProps) -> Html {
                 if p.connection_count > p.connections.len() as u64 { format!(" (the first {} listed)", p.connections.len()) } else { String::new() },
                 p.other_flows,
                 if p.packets > 0 { format!("; {} packets", grouped(p.packets)) } else { String::new() }) }</p>
-            { tls_flows(p) }
+            <TlsFlows progress={props.progress.clone()} />
         </div>
     }
 }
