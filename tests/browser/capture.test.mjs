@@ -19,6 +19,25 @@ let server, browser;
 before(async () => { server = await serveDist(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
+/** The font strikes (style, weight, size, family) of the text shown under `root` (hidden text
+ * too with `hidden`), as the browser computes them. */
+function strikes(page, root, hidden = false) {
+  return page.evaluate(({ root, hidden }) => {
+    const out = new Set();
+    for (const top of document.querySelectorAll(root)) {
+      const walker = document.createTreeWalker(top, NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) {
+        const el = walker.currentNode.parentElement;
+        if (!walker.currentNode.textContent.trim() || (!hidden && el.closest('[data-role="font-warm"]'))) continue;
+        const cs = getComputedStyle(el);
+        if (!hidden && (cs.visibility !== 'visible' || !el.getClientRects().length)) continue;
+        out.add(`${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily.split(',')[0]}`);
+      }
+    }
+    return [...out].sort();
+  }, { root, hidden });
+}
+
 /** Drop a file on the page as a user would: a DataTransfer holding it, on a page element. */
 async function drop(page, file) {
   const bytes = [...await fs.readFile(file)];
@@ -34,6 +53,9 @@ async function drop(page, file) {
 test('a pcapng opened with the file input lists the CLI\'s connections and counts', async () => {
   const file = path.join(DATA, 'pcap/echo.pcapng');
   const { page, errors } = await openPage(browser, server.url);
+  // The font strikes the page looks up before a file is chosen (font_warm.rs).
+  await page.waitForSelector('[data-role="font-warm"][data-done="true"]', { state: 'attached' });
+  const warmed = new Set([...await strikes(page, 'body'), ...await strikes(page, '[data-role="font-warm"]', true)]);
   await page.setInputFiles('[data-role="open-file"]', file);
   await loaded(page);
   const want = cliCounts(cli(file));
@@ -50,6 +72,10 @@ test('a pcapng opened with the file input lists the CLI\'s connections and count
   const dirs = await page.$$eval('[data-role="timeline"] [data-role="frame-row"]', (rs) => rs.map((r) => r.dataset.direction));
   assert.equal(dirs.length, want[0].cf + want[0].sf);
   assert.equal(dirs.filter((d) => d === 'client').length, want[0].cf);
+  // Every strike the capture view draws with was looked up before: none waits on the browser
+  // process while the file loads (a new one in style.css goes into font_warm.rs's STRIKES).
+  await page.waitForSelector('[data-role="plot"]');
+  assert.deepEqual((await strikes(page, '.layout')).filter((s) => !warmed.has(s)), []);
   // The plot has a point per message; clicking one opens its frame.
   await page.waitForSelector(`[data-role="plot"][data-points="${want[0].cm + want[0].sm}"]`);
   const row = await page.$eval('[data-role="plot-point"]:nth-of-type(3)', (p) => p.dataset.row);

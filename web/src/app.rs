@@ -581,6 +581,7 @@ pub fn App() -> Html {
                     <div role="tabpanel" id="tabpanel" aria-labelledby={crate::tabs::TABS.iter().find(|(t, _)| *t == state.tab).map(|(_, r)| *r)}>{ main_view }</div>
                 </div>
             </main>
+            <crate::components::font_warm::FontWarm />
             </ProtoProvider>
         </div>
         </ContextProvider<crate::state::HighlightCtx>>

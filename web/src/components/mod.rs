@@ -6,6 +6,7 @@ pub mod capture_panel;
 pub mod composer;
 pub mod diagnosis_panel;
 pub mod findings;
+pub mod font_warm;
 pub mod frame_detail;
 pub mod frame_list;
 pub mod handshake_panel;
