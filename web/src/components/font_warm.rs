@@ -2,7 +2,8 @@
 //!
 //! The first text a page lays out in a new font, size, weight and style makes Chromium look up
 //! that "strike" (on Linux a synchronous call to the browser process, for the render style).
-//! The capture view uses about twenty strikes the paste view does not; while a file loads, the
+//! The capture view uses about twenty strikes the paste view does not (and a frame's detail,
+//! the composer and the handshake tab about ten more); while a file loads, the
 //! browser process is busy serving the worker's slice reads, and in a trace of a 100 MB load
 //! those lookups took 3-62 ms each, the bulk of the first rows' render and of every task over
 //! 50 ms. So the page lays out one hidden word in each of them in its first idle moments, a few
@@ -12,8 +13,8 @@
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
-/// The capture view's strikes: (style, weight, size in px, family), `mono` meaning `--mono`
-/// and `sans` the page's own.
+/// The strikes the page's first view does not use: (style, weight, size in px, family),
+/// `mono` meaning `--mono` and `sans` the page's own.
 pub const STRIKES: &[(&str, u16, f32, &str)] = &[
     ("normal", 400, 10.5, "sans"),
     ("normal", 400, 10.5, "mono"),
@@ -35,6 +36,16 @@ pub const STRIKES: &[(&str, u16, f32, &str)] = &[
     ("normal", 600, 12.6, "sans"),
     ("normal", 600, 12.6, "mono"),
     ("normal", 700, 14.0, "sans"),
+    // A frame's detail, the composer and the handshake tab, which a capture's user opens next.
+    ("normal", 400, 11.0, "sans"),
+    ("normal", 700, 11.0833, "sans"),
+    ("normal", 500, 11.2, "sans"),
+    ("normal", 400, 11.9, "mono"),
+    ("normal", 600, 11.9, "mono"),
+    ("normal", 700, 13.3, "sans"),
+    ("normal", 400, 14.0, "mono"),
+    ("normal", 700, 14.7, "sans"),
+    ("normal", 700, 14.7, "mono"),
 ];
 
 /// Strikes laid out per task: each lookup took up to about 10 ms on an idle page.
