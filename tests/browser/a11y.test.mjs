@@ -75,7 +75,9 @@ for (const [width, height] of SIZES) for (const scheme of ['light', 'dark']) {
         for (let n = walk.nextNode(); n; n = walk.nextNode()) {
           const el = n.parentElement;
           if (!n.textContent.trim() || !el || !el.getClientRects().length || el.closest('.sr-only, .skip-link')) continue;
-          const size = parseFloat(getComputedStyle(el).fontSize);
+          const style = getComputedStyle(el);
+          if (style.visibility !== 'visible') continue;
+          const size = parseFloat(style.fontSize);
           if (size < 11) out.push(`${el.className || el.tagName} ${size}px "${n.textContent.trim().slice(0, 20)}"`);
         }
         return [...new Set(out)].slice(0, 10);

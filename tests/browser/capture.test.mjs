@@ -75,7 +75,10 @@ test('a pcapng opened with the file input lists the CLI\'s connections and count
   // Every strike the capture view draws with was looked up before: none waits on the browser
   // process while the file loads (a new one in style.css goes into font_warm.rs's STRIKES).
   await page.waitForSelector('[data-role="plot"]');
-  assert.deepEqual((await strikes(page, '.layout')).filter((s) => !warmed.has(s)), []);
+  const shown = await strikes(page, '.layout');
+  assert.deepEqual(shown.filter((s) => !warmed.has(s)), []);
+  // And none is under 11 px (the page's floor, as a11y.test.mjs checks on the paste views).
+  assert.deepEqual(shown.filter((s) => parseFloat(s.split(' ')[2]) < 11), []);
   // The plot has a point per message; clicking one opens its frame.
   await page.waitForSelector(`[data-role="plot"][data-points="${want[0].cm + want[0].sm}"]`);
   const row = await page.$eval('[data-role="plot-point"]:nth-of-type(3)', (p) => p.dataset.row);

@@ -16,15 +16,9 @@ use yew::prelude::*;
 /// The strikes the page's first view does not use: (style, weight, size in px, family),
 /// `mono` meaning `--mono` and `sans` the page's own.
 pub const STRIKES: &[(&str, u16, f32, &str)] = &[
-    ("normal", 400, 10.5, "sans"),
-    ("normal", 400, 10.5, "mono"),
-    ("italic", 400, 10.5, "sans"),
-    ("italic", 400, 10.5, "mono"),
-    ("normal", 600, 10.5, "sans"),
-    ("normal", 400, 10.92, "sans"),
-    ("normal", 400, 10.92, "mono"),
     ("normal", 400, 11.0, "mono"),
     ("normal", 400, 11.2, "sans"),
+    ("italic", 400, 11.2, "sans"),
     ("normal", 400, 11.2, "mono"),
     ("italic", 400, 11.2, "mono"),
     ("normal", 600, 11.2, "sans"),
