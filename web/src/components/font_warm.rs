@@ -2,7 +2,7 @@
 //!
 //! The first text a page lays out in a new font, size, weight and style makes Chromium look up
 //! that "strike" (on Linux a synchronous call to the browser process, for the render style).
-//! The capture view uses about twenty strikes the paste view does not (and a frame's detail,
+//! The capture view uses about fifteen strikes the paste view does not (and a frame's detail,
 //! the composer and the handshake tab about ten more); while a file loads, the
 //! browser process is busy serving the worker's slice reads, and in a trace of a 100 MB load
 //! those lookups took 3-62 ms each, the bulk of the first rows' render and of every task over
