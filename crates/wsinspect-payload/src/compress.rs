@@ -167,7 +167,8 @@ pub fn decode(f: Format, b: &[u8], nesting: usize, out: &mut Out) -> String {
             [b.len() - 4, b.len()],
         ));
         if inflated.len() < MAX_INFLATED {
-            if size as usize != inflated.len() & 0xffff_ffff {
+            // ISIZE is the length modulo 2^32 (RFC 1952 §2.3.1), whatever the platform's usize.
+            if u64::from(size) != inflated.len() as u64 & 0xffff_ffff {
                 out.finding(Finding::new(
                     Code::BadValue,
                     format!("ISIZE says {size} bytes, {} were inflated", inflated.len()),
