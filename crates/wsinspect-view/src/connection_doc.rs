@@ -42,7 +42,7 @@ pub struct Located {
 /// The parts of the document that are not frames and messages.
 #[derive(Serialize)]
 struct Head<'a> {
-    handshake: Option<HandshakeReport>,
+    handshake: Option<&'a HandshakeReport>,
     upgrade: &'a Option<Upgrade>,
     /// HTTP body bytes after a refused upgrade, client then server.
     body: [u64; 2],
@@ -85,7 +85,17 @@ impl ConnectionDoc {
     /// id, endpoints, ...).
     pub fn finish(self, fields: Map<String, Value>) -> Value {
         let report = self.collector.finish();
-        let handshake = (!self.heads.is_empty()).then(|| handshake::analyze(&self.heads));
+        // The session's own analysis of the same heads when the upgrade carries it (it is not
+        // serialised, so events read back from JSON are analysed here).
+        let ours;
+        let handshake = match report.upgrade.as_ref().and_then(|u| u.report.as_deref()) {
+            Some(r) => Some(r),
+            None if self.heads.is_empty() => None,
+            None => {
+                ours = handshake::analyze(&self.heads);
+                Some(&ours)
+            }
+        };
         let head = Head {
             handshake,
             upgrade: &report.upgrade,
