@@ -436,15 +436,16 @@ impl Inflater {
             let Engine::Miniz(m) = &mut self.engine else {
                 unreachable!("the zlib engine returned above");
             };
-            let skipped = fixed_start(m, input, small);
-            m.fresh = false;
-            let state = &mut m.state;
-            let input_now = &input[skipped..];
             let mut floor = self.valid;
             if let (true, Some(m)) = (self.no_context_takeover, &self.message) {
                 floor = floor.max(m.at);
             }
-            let (status, used, written) = if small && self.cur - floor >= self.window {
+            let ring = small && self.cur - floor >= self.window;
+            let skipped = fixed_start(m, input, ring);
+            m.fresh = false;
+            let state = &mut m.state;
+            let input_now = &input[skipped..];
+            let (status, used, written) = if ring {
                 // Every match of this call starts at least a window past the floor: the window
                 // is the limit, and the ring's size is what the wrapping mode checks against.
                 if !self.ring_synced {
