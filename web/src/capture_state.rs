@@ -230,6 +230,9 @@ impl Reducible for CaptureState {
                     if p.unchanged {
                         p.connections = s.progress.connections.clone();
                     }
+                    if p.tls_unchanged {
+                        p.tls_flows = s.progress.tls_flows.clone();
+                    }
                     s.progress = Rc::new(p);
                     s.pick_first();
                 }
@@ -383,7 +386,7 @@ impl CaptureState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wsinspect_view::capture_view::{Ask, ConnSummary, Loader};
+    use wsinspect_view::capture_view::{Ask, ConnSummary, Loader, TlsFlow};
 
     fn loaded() -> (Loader, Rc<CaptureState>) {
         let bytes = std::fs::read(concat!(
@@ -549,6 +552,11 @@ mod tests {
                 ..ConnSummary::default()
             }],
             connection_count: 1,
+            tls_flows: vec![TlsFlow {
+                id: 7,
+                ..TlsFlow::default()
+            }],
+            tls_flow_count: 1,
             ..Progress::default()
         };
         let s = Rc::new(CaptureState::default())
@@ -558,9 +566,12 @@ mod tests {
                 read: 10,
                 connection_count: 1,
                 unchanged: true,
+                tls_flow_count: 1,
+                tls_unchanged: true,
                 ..Progress::default()
             })));
         assert_eq!((s.progress.read, s.progress.connections.len()), (10, 1));
+        assert_eq!(s.progress.tls_flows[0].id, 7);
         assert_eq!(s.conn, Some(4));
     }
 

@@ -144,6 +144,7 @@ async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec
     // The first slice's progress goes out at once: the page shows the first rows early.
     let mut last = t0 - TICK_MS;
     let mut listed = Vec::new();
+    let mut tls_listed = Vec::new();
     let mut error = None;
     // A small first slice: the first rows show before a whole slice is decoded.
     let mut next = Some(Pending::start(&blob, 0.0, FIRST_SLICE.min(total)));
@@ -178,12 +179,18 @@ async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec
             last = now;
             if let Some(l) = loader.borrow().as_ref() {
                 let mut p = l.progress();
-                // The list is sent only when it changed: the page renders less.
+                // Each list is sent only when it changed: the page parses and renders less.
                 if p.connections == listed {
                     p.connections.clear();
                     p.unchanged = true;
                 } else {
                     listed.clone_from(&p.connections);
+                }
+                if p.tls_flows == tls_listed {
+                    p.tls_flows.clear();
+                    p.tls_unchanged = true;
+                } else {
+                    tls_listed.clone_from(&p.tls_flows);
                 }
                 post(&Tell::Progress(p));
             }

@@ -232,6 +232,9 @@ pub struct Progress {
     /// The TLS flows among the other flows (the first [`MAX_LISTED`]), with their reports.
     #[serde(default)]
     pub tls_flows: Vec<TlsFlow>,
+    /// The TLS list is the one sent last (`tls_flows` is then empty: the page keeps its list).
+    #[serde(default)]
+    pub tls_unchanged: bool,
     /// How many TLS flows there are among the other flows.
     #[serde(default)]
     pub tls_flow_count: u64,
@@ -490,7 +493,7 @@ pub enum Ask {
 
 /// What the worker tells the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "tell", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Tell {
     /// Reading goes on.
     Progress(Progress),
@@ -1836,6 +1839,7 @@ impl Loader {
             connection_count: self.index.count(),
             unchanged: false,
             tls_flows: self.index.tls_flows.clone(),
+            tls_unchanged: false,
             tls_flow_count: self.index.tls_flow_count,
             secrets: self.keylog_secrets + embedded,
             keylog_error: self.keylog_error.clone(),
