@@ -426,7 +426,8 @@ pub fn App() -> Html {
         let on = state.tab == t;
         html! {
             <button role="tab" aria-selected={on.to_string()} class={classes!("tab", on.then_some("on"))}
-                id={role} aria-controls="tabpanel" tabindex={if on { "0" } else { "-1" }}
+                id={role} aria-controls={if t == Tab::Frames { "tabpanel-frames" } else { "tabpanel" }}
+                tabindex={if on { "0" } else { "-1" }}
                 data-role={role} {onclick} {onkeydown}>{ label }</button>
         }
     };
@@ -438,56 +439,12 @@ pub fn App() -> Html {
         r.as_ref().map(|Same(i)| view::summary(i))
     });
     let summary = (*summary).clone();
-    let main_view = match state.tab {
-        Tab::Frames if capture.active() => {
-            let on_choice = {
-                let c = capture.clone();
-                Callback::from(move |choice| c.dispatch(CaptureAction::Choose(choice)))
-            };
-            capture_detail(&capture, &state, &dispatch, on_choice)
-        }
-        Tab::Handshake if capture.active() => html! {
-            <HandshakePanel report={capture.handshake()}
-                key_override={state.accept_key.clone()}
-                on_key={dispatch.reform(Action::SetAcceptKey)}
-                show_passed={state.show_passed}
-                on_toggle_passed={dispatch.reform(|()| Action::TogglePassed)} />
-        },
-        Tab::Frames => match &result {
-            Some(i) if state.has_frames() => html! {
-                <FrameDetail inspection={i.clone()} index={state.selected} unmask_all={state.unmask_all}
-                    on_edit={dispatch.reform(Action::EditInComposer)}
-                    on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)} />
-            },
-            Some(i) if i.handshake.is_some() => html! {
-                <div class="empty" data-role="no-frames">
-                    <p class="muted">{ "This input holds a handshake and no frames: its checks and the Accept math are on the Handshake tab." }</p>
-                    <button data-role="to-handshake" onclick={dispatch.reform(|_: MouseEvent| Action::SetTab(Tab::Handshake))}>{ "Show the handshake" }</button>
-                </div>
-            },
-            Some(_) => {
-                html! { <p class="muted empty" data-role="no-frames">{ "No complete frame in the input." }</p> }
-            }
-            None => html! {
-                <div class="empty welcome">
-                    <h2>{ "Dissect WebSocket frames, bit by bit" }</h2>
-                    <p>{ "Paste frame bytes (any hex notation, base64, a Wireshark dump), a handshake, or a whole captured stream into the input box, or pick an example. Everything is decoded in this page: nothing you paste leaves it." }</p>
-                    <p>{ "Or open a capture file (pcap, pcapng, a HAR saved from the browser's DevTools, a Follow-TCP-Stream dump) with the Open button or by dropping it anywhere on the page: it is read in a background worker, on this machine." }</p>
-                </div>
-            },
-        },
-        Tab::Handshake => html! {
-            <HandshakePanel report={result.as_ref().and_then(|i| i.handshake.clone()).map(Rc::new)}
-                key_override={state.accept_key.clone()}
-                on_key={dispatch.reform(Action::SetAcceptKey)}
-                show_passed={state.show_passed}
-                on_toggle_passed={dispatch.reform(|()| Action::TogglePassed)} />
-        },
-        Tab::Composer => html! {
-            <Composer spec={state.composer.clone()} on_change={dispatch.reform(Action::SetComposer)}
-                on_send={dispatch.reform(|(hex, direction): (String, Direction)| Action::SendComposed { hex, direction })} />
-        },
-    };
+    // The Frame tab's view stays mounted (hidden) while another tab shows: leaving it and coming
+    // back does not tear down and build a capture's frame detail again (a tab switch was the
+    // longest main-thread task while a big capture loaded). The other two are built when shown.
+    let frames_view = main_view(Tab::Frames, &state, &capture, &dispatch, &result);
+    let other_view = (state.tab != Tab::Frames)
+        .then(|| main_view(state.tab, &state, &capture, &dispatch, &result));
     html! {
         <ContextProvider<crate::state::HighlightCtx> context={highlight}>
         <div class="app" data-busy={state.busy.to_string()} data-capture={capture.active().to_string()}
@@ -578,13 +535,74 @@ pub fn App() -> Html {
                         { tab(Tab::Handshake, if capture.active() { view::handshake_tab_label(capture.handshake().as_deref()) } else { view::handshake_tab_label(result.as_ref().and_then(|i| i.handshake.as_ref())) }, "tab-handshake") }
                         { tab(Tab::Composer, "Composer".into(), "tab-composer") }
                     </nav>
-                    <div role="tabpanel" id="tabpanel" aria-labelledby={crate::tabs::TABS.iter().find(|(t, _)| *t == state.tab).map(|(_, r)| *r)}>{ main_view }</div>
+                    <div role="tabpanel" id="tabpanel-frames" aria-labelledby="tab-frames" hidden={state.tab != Tab::Frames}>{ frames_view }</div>
+                    <div role="tabpanel" id="tabpanel" aria-labelledby={if state.tab == Tab::Composer { "tab-composer" } else { "tab-handshake" }} hidden={other_view.is_none()}>{ other_view.unwrap_or_default() }</div>
                 </div>
             </main>
             <crate::components::font_warm::FontWarm />
             </ProtoProvider>
         </div>
         </ContextProvider<crate::state::HighlightCtx>>
+    }
+}
+
+/// What tab `tab` shows.
+fn main_view(
+    tab: Tab,
+    state: &State,
+    capture: &UseReducerHandle<CaptureState>,
+    dispatch: &Callback<Action>,
+    result: &Option<Rc<wsinspect_core::inspect::Inspection>>,
+) -> Html {
+    match tab {
+        Tab::Frames if capture.active() => {
+            let on_choice = {
+                let c = capture.clone();
+                Callback::from(move |choice| c.dispatch(CaptureAction::Choose(choice)))
+            };
+            capture_detail(&capture, &state, &dispatch, on_choice)
+        }
+        Tab::Handshake if capture.active() => html! {
+            <HandshakePanel report={capture.handshake()}
+                key_override={state.accept_key.clone()}
+                on_key={dispatch.reform(Action::SetAcceptKey)}
+                show_passed={state.show_passed}
+                on_toggle_passed={dispatch.reform(|()| Action::TogglePassed)} />
+        },
+        Tab::Frames => match &result {
+            Some(i) if state.has_frames() => html! {
+                <FrameDetail inspection={i.clone()} index={state.selected} unmask_all={state.unmask_all}
+                    on_edit={dispatch.reform(Action::EditInComposer)}
+                    on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)} />
+            },
+            Some(i) if i.handshake.is_some() => html! {
+                <div class="empty" data-role="no-frames">
+                    <p class="muted">{ "This input holds a handshake and no frames: its checks and the Accept math are on the Handshake tab." }</p>
+                    <button data-role="to-handshake" onclick={dispatch.reform(|_: MouseEvent| Action::SetTab(Tab::Handshake))}>{ "Show the handshake" }</button>
+                </div>
+            },
+            Some(_) => {
+                html! { <p class="muted empty" data-role="no-frames">{ "No complete frame in the input." }</p> }
+            }
+            None => html! {
+                <div class="empty welcome">
+                    <h2>{ "Dissect WebSocket frames, bit by bit" }</h2>
+                    <p>{ "Paste frame bytes (any hex notation, base64, a Wireshark dump), a handshake, or a whole captured stream into the input box, or pick an example. Everything is decoded in this page: nothing you paste leaves it." }</p>
+                    <p>{ "Or open a capture file (pcap, pcapng, a HAR saved from the browser's DevTools, a Follow-TCP-Stream dump) with the Open button or by dropping it anywhere on the page: it is read in a background worker, on this machine." }</p>
+                </div>
+            },
+        },
+        Tab::Handshake => html! {
+            <HandshakePanel report={result.as_ref().and_then(|i| i.handshake.clone()).map(Rc::new)}
+                key_override={state.accept_key.clone()}
+                on_key={dispatch.reform(Action::SetAcceptKey)}
+                show_passed={state.show_passed}
+                on_toggle_passed={dispatch.reform(|()| Action::TogglePassed)} />
+        },
+        Tab::Composer => html! {
+            <Composer spec={state.composer.clone()} on_change={dispatch.reform(Action::SetComposer)}
+                on_send={dispatch.reform(|(hex, direction): (String, Direction)| Action::SendComposed { hex, direction })} />
+        },
     }
 }
 
