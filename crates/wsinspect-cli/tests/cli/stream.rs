@@ -172,13 +172,17 @@ fn a_closed_stdout_ends_the_program_quietly() {
     // A handshake followed by its frames: `handshake` prints the frames' table too.
     let mut handshake = std::fs::read(data("handshake/rfc6455.txt")).unwrap();
     handshake.extend(&frames);
-    let cases: [(&[&str], &[u8]); 3] = [
+    // A capture: `pcap --json` and `--jsonl` write from a thread of their own.
+    let capture = std::fs::read(data("pcap/cases.pcapng")).unwrap();
+    let cases: [(&[&str], &[u8]); 5] = [
         (
             &["decode", "--jsonl", "--from", "server", "--format", "raw"],
             &frames,
         ),
         (&["decode", "--from", "server", "--format", "raw"], &frames),
         (&["handshake"], &handshake),
+        (&["pcap", "-", "--jsonl"], &capture),
+        (&["pcap", "-", "--json"], &capture),
     ];
     for (args, input) in cases {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wsinspect"))
