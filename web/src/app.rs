@@ -560,7 +560,7 @@ fn main_view(
                 let c = capture.clone();
                 Callback::from(move |choice| c.dispatch(CaptureAction::Choose(choice)))
             };
-            capture_detail(&capture, &state, &dispatch, on_choice)
+            capture_detail(capture, state, dispatch, on_choice)
         }
         Tab::Handshake if capture.active() => html! {
             <HandshakePanel report={capture.handshake()}
