@@ -501,8 +501,8 @@ fn not_knowable(report: &mut HandshakeReport) {
                 | CheckId::ResHeadEnd
         ) {
             c.status = Status::Unknown;
-            c.message = "not knowable from a HAR: the head was rebuilt from the recorded headers"
-                .to_string();
+            c.message =
+                "not knowable from a HAR: the head was rebuilt from the recorded headers".into();
             c.line = None;
         }
     }

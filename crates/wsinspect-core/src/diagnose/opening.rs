@@ -121,7 +121,7 @@ pub fn handshake_diagnoses(
         out.push(Diagnosis::new(
             DiagnosisId::BareLf,
             "The server's response lines end in a bare LF, which strict clients (ws, websockets) reject; end every line and the blank line with CR LF.".into(),
-            vec![ev(Direction::Server, c.message.clone())],
+            vec![ev(Direction::Server, c.message.to_string())],
         ));
     }
     out

@@ -68,24 +68,31 @@ pub trait Fields {
 
     /// The values of `name` combined as HTTP does for repeated fields: joined with `, `.
     fn combined(&self, name: &str) -> Option<String> {
-        let v: Vec<&str> = self.values(name).collect();
-        (!v.is_empty()).then(|| v.join(", "))
+        let mut values = self.values(name);
+        let mut out = values.next()?.to_string();
+        for v in values {
+            out.push_str(", ");
+            out.push_str(v);
+        }
+        Some(out)
     }
 
     /// The comma-separated elements of every `name` field, trimmed, empty ones skipped.
     fn tokens(&self, name: &str) -> Vec<String> {
+        self.token_strs(name).map(str::to_string).collect()
+    }
+
+    /// [`Fields::tokens`], borrowed.
+    fn token_strs<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.values(name)
             .flat_map(|v| v.split(','))
-            .map(|t| t.trim_matches([' ', '\t']).to_string())
+            .map(|t| t.trim_matches([' ', '\t']))
             .filter(|t| !t.is_empty())
-            .collect()
     }
 
     /// Whether the list header `name` contains `token` (case-insensitive).
     fn has_token(&self, name: &str, token: &str) -> bool {
-        self.tokens(name)
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case(token))
+        self.token_strs(name).any(|t| t.eq_ignore_ascii_case(token))
     }
 }
 
@@ -168,8 +175,15 @@ impl Side {
 /// Read the lines of a head starting at `start` up to its empty line, the end of input, or (for
 /// a request) a line that starts a response.
 fn scan(input: &[u8], start: usize, side: Side) -> (Vec<Line>, usize, bool) {
-    let mut lines = Vec::new();
+    let mut lines = Vec::with_capacity(16);
+    let (end, complete) = scan_lines(input, start, side, |l| lines.push(l));
+    (lines, end, complete)
+}
+
+/// [`scan`], handing each line to `each`: where the head ends, and whether with an empty line.
+fn scan_lines(input: &[u8], start: usize, side: Side, mut each: impl FnMut(Line)) -> (usize, bool) {
     let mut pos = start;
+    let mut first = true;
     while pos < input.len() {
         let (end, next, term) = match input[pos..].iter().position(|&b| b == b'\n') {
             Some(i) if i > 0 && input[pos + i - 1] == b'\r' => {
@@ -179,20 +193,21 @@ fn scan(input: &[u8], start: usize, side: Side) -> (Vec<Line>, usize, bool) {
             None => (input.len(), input.len(), Term::Eof),
         };
         if end == pos && term != Term::Eof {
-            return (lines, next, true);
+            return (next, true);
         }
-        if side == Side::Request && !lines.is_empty() && input[pos..].starts_with(b"HTTP/") {
-            return (lines, pos, false);
+        if side == Side::Request && !first && input[pos..].starts_with(b"HTTP/") {
+            return (pos, false);
         }
-        lines.push(Line {
+        each(Line {
             start: pos,
             end,
             next,
             term,
         });
+        first = false;
         pos = next;
     }
-    (lines, input.len(), false)
+    (input.len(), false)
 }
 
 /// What parsing one head produced.
@@ -203,27 +218,34 @@ pub(crate) struct Parsed {
     pub issues: Vec<Issue>,
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+/// The bytes as text (invalid UTF-8 replaced), borrowed when they are valid.
+fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
 }
 
 /// Issues found while reading one head, each at a line.
 struct Issues(Vec<Issue>);
 
 impl Issues {
-    fn add(&mut self, id: CheckId, status: Status, line: usize, message: String) {
+    fn add(
+        &mut self,
+        id: CheckId,
+        status: Status,
+        line: usize,
+        message: impl Into<std::borrow::Cow<'static, str>>,
+    ) {
         self.0.push(Issue {
             id,
             status,
             line: Some(line),
-            message,
+            message: message.into(),
         });
     }
 }
 
 /// Where the head that starts at `start` ends (as [`parse_head`] reads it, without the rest).
 pub(crate) fn head_end(input: &[u8], start: usize, side: Side) -> usize {
-    scan(input, start, side).1
+    scan_lines(input, start, side, |_| {}).0
 }
 
 /// Parse the head that starts at `start`.
@@ -252,7 +274,10 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
             side.head_end(),
             Status::Pass,
             last_line + 1,
-            format!("the {what} head ends with an empty line"),
+            match side {
+                Side::Request => "the request head ends with an empty line",
+                Side::Response => "the response head ends with an empty line",
+            },
         );
     } else {
         issues.add(
@@ -268,7 +293,10 @@ pub(crate) fn parse_head(input: &[u8], start: usize, side: Side) -> Parsed {
         side.syntax(),
         Status::Pass,
         first_line,
-        format!("the strict HTTP/1.1 parser (httparse) accepts the {what}"),
+        match side {
+            Side::Request => "the strict HTTP/1.1 parser (httparse) accepts the request",
+            Side::Response => "the strict HTTP/1.1 parser (httparse) accepts the response",
+        },
     );
     strict(
         input,
@@ -309,7 +337,7 @@ fn first_line_parts(input: &[u8], lines: &[Line], side: Side) -> Vec<String> {
             .collect(),
         Side::Response => {
             let mut it = t.splitn(3, ' ');
-            let mut v: Vec<String> = Vec::new();
+            let mut v: Vec<String> = Vec::with_capacity(3);
             v.extend(it.next().map(str::to_string));
             v.extend(it.next().map(str::to_string));
             v.push(it.next().unwrap_or("").to_string());
@@ -327,8 +355,8 @@ fn read_headers(
     side: Side,
     issues: &mut Issues,
 ) -> (Vec<(String, String)>, Vec<usize>) {
-    let mut headers: Vec<(String, String)> = Vec::new();
-    let mut header_lines = Vec::new();
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(lines.len());
+    let mut header_lines = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate().skip(1) {
         let n = first_line + i;
         let raw = &input[l.start..l.end];
@@ -346,7 +374,7 @@ fn read_headers(
             continue;
         };
         let name_raw = text(&raw[..colon]);
-        let name = name_raw.trim_end_matches([' ', '\t']).to_string();
+        let name = name_raw.trim_end_matches([' ', '\t']);
         if name.len() != name_raw.len() {
             issues.add(
                 side.syntax(),
@@ -369,7 +397,7 @@ fn read_headers(
         let value = text(&raw[colon + 1..])
             .trim_matches([' ', '\t'])
             .to_string();
-        headers.push((name, value));
+        headers.push((name.to_string(), value));
         header_lines.push(n);
     }
     (headers, header_lines)
@@ -428,7 +456,10 @@ fn line_endings(
             side.line_endings(),
             Status::Pass,
             first_line,
-            format!("every line of the {what} ends in CRLF"),
+            match side {
+                Side::Request => "every line of the request ends in CRLF",
+                Side::Response => "every line of the response ends in CRLF",
+            },
         );
     } else {
         let shown: Vec<String> = lf.iter().take(8).map(|n| n.to_string()).collect();
@@ -486,7 +517,8 @@ pub(crate) fn read_response(input: &[u8], start: usize) -> (Response, Vec<Issue>
             message: format!(
                 "line {}: the status code {code:?} is not a three-digit number",
                 p.head.first_line
-            ),
+            )
+            .into(),
         });
     }
     let response = Response {

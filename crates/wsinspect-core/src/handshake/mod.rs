@@ -35,6 +35,7 @@ pub use http::{Fields, Head, Request, Response};
 pub use split::split_stream;
 
 use context::Ctx;
+use std::borrow::Cow;
 
 /// The outcome of one checklist item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -61,7 +62,7 @@ pub struct CheckResult {
     /// The section that states the requirement.
     pub rfc: &'static str,
     /// What was found, with positions where they help.
-    pub message: String,
+    pub message: Cow<'static, str>,
     /// The first line (1-based, in the whole input) the result is about, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
@@ -73,7 +74,7 @@ pub(crate) struct Issue {
     pub id: CheckId,
     pub status: Status,
     pub line: Option<usize>,
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 /// Which handshake this is.
@@ -294,7 +295,7 @@ pub fn analyze_with(input: &[u8], opts: AnalyzeOptions) -> HandshakeReport {
                 && i.status == Status::Warn
             {
                 i.status = Status::Unknown;
-                i.message = LINE_ENDINGS_UNKNOWN.to_string();
+                i.message = Cow::Borrowed(LINE_ENDINGS_UNKNOWN);
             }
         }
     }
@@ -358,37 +359,35 @@ impl Summary {
 
 /// Merge issues into one result per table item, in table order, worst status first.
 fn finish(mut issues: Vec<Issue>) -> Vec<CheckResult> {
-    CHECKS
-        .iter()
-        .filter_map(|def| {
-            let status = issues
-                .iter()
-                .filter(|i| i.id == def.id)
-                .map(|i| i.status)
-                .max()?;
-            // A pass next to a problem for the same item says nothing more.
-            let shown =
-                |i: &Issue| i.id == def.id && (status == Status::Pass || i.status != Status::Pass);
-            let line = issues.iter().filter(|i| shown(i)).find_map(|i| i.line);
-            // Each issue has one check: its message moves into that check's.
-            let mut message = String::new();
-            for (n, i) in issues.iter_mut().filter(|i| shown(i)).enumerate() {
-                if n == 0 {
-                    message = std::mem::take(&mut i.message);
-                } else {
-                    message.push_str("; ");
-                    message.push_str(&i.message);
-                }
+    // `CheckId`'s order is the table's; the sort is stable, so each item's issues keep theirs.
+    issues.sort_by_key(|i| i.id);
+    let mut checks = Vec::with_capacity(issues.len());
+    for group in issues.chunk_by_mut(|a, b| a.id == b.id) {
+        let status = group.iter().map(|i| i.status).max().unwrap_or(Status::Pass);
+        // A pass next to a problem for the same item says nothing more.
+        let shown = |i: &Issue| status == Status::Pass || i.status != Status::Pass;
+        let line = group.iter().filter(|i| shown(i)).find_map(|i| i.line);
+        // Each issue has one check: its message moves into that check's.
+        let mut message = Cow::Borrowed("");
+        for (n, i) in group.iter_mut().filter(|i| shown(i)).enumerate() {
+            if n == 0 {
+                message = std::mem::take(&mut i.message);
+            } else {
+                let m = message.to_mut();
+                m.push_str("; ");
+                m.push_str(&i.message);
             }
-            Some(CheckResult {
-                id: def.id,
-                status,
-                rfc: def.rfc,
-                message,
-                line,
-            })
-        })
-        .collect()
+        }
+        let id = group[0].id;
+        checks.push(CheckResult {
+            id,
+            status,
+            rfc: id.def().rfc,
+            message,
+            line,
+        });
+    }
+    checks
 }
 
 #[cfg(test)]
