@@ -243,6 +243,42 @@ pub struct Capture {
     last_time: Option<Timestamp>,
     /// The recent requests that drop a WebSocket upgrade (a proxy's other hop).
     hops: HopLog,
+    /// Buffers to copy reassembled bytes into, kept from one segment to the next.
+    spare: Spare,
+}
+
+/// What delivering one segment's bytes needs, kept between segments so that the common case
+/// (in-order bytes of a decided flow) allocates nothing.
+#[derive(Default)]
+struct Spare {
+    out: Vec<Owned>,
+    buffers: Vec<Vec<u8>>,
+}
+
+impl Spare {
+    /// At most this many buffers are kept, each at most `KEPT_BYTES` long.
+    const KEPT: usize = 8;
+    const KEPT_BYTES: usize = 64 << 10;
+
+    /// `d` made owned, its bytes copied into a kept buffer when there is one.
+    fn owned(buffers: &mut Vec<Vec<u8>>, d: Delivery) -> Owned {
+        match d {
+            Delivery::Data(b) => {
+                let mut v = buffers.pop().unwrap_or_default();
+                v.extend_from_slice(b);
+                Owned::Data(v)
+            }
+            d => owned(d),
+        }
+    }
+
+    /// A buffer whose bytes were used, kept for the next segment.
+    fn give_back(&mut self, mut v: Vec<u8>) {
+        if self.buffers.len() < Self::KEPT && v.capacity() <= Self::KEPT_BYTES {
+            v.clear();
+            self.buffers.push(v);
+        }
+    }
 }
 
 /// A TCP flow's two endpoints, the lower first (so both directions find it).
@@ -300,6 +336,7 @@ impl Capture {
             keylog: KeyLog::new(),
             last_time: None,
             hops: HopLog::default(),
+            spare: Spare::default(),
         }
     }
 
@@ -338,6 +375,7 @@ impl Capture {
                 self.embedded_keylog(&text);
             }
             self.packet(&p);
+            self.file.recycle(p.data);
         }
         for (_, text) in secrets {
             self.embedded_keylog(&text);
@@ -435,14 +473,18 @@ impl Capture {
         } else {
             seg.seq
         };
-        let mut out = Vec::new();
-        flow.dirs[side].segment(seq, seg.payload, seg.fin, &mut |d| out.push(owned(d)));
-        self.deliver(&mut flow, side, out, time);
+        let mut out = std::mem::take(&mut self.spare.out);
+        let buffers = &mut self.spare.buffers;
+        flow.dirs[side].segment(seq, seg.payload, seg.fin, &mut |d| {
+            out.push(Spare::owned(buffers, d))
+        });
+        self.deliver(&mut flow, side, &mut out, time);
         if seg.ack {
-            let mut out = Vec::new();
-            flow.dirs[1 - side].acked(seg.ack_number, &mut |d| out.push(owned(d)));
-            self.deliver(&mut flow, 1 - side, out, time);
+            let buffers = &mut self.spare.buffers;
+            flow.dirs[1 - side].acked(seg.ack_number, &mut |d| out.push(Spare::owned(buffers, d)));
+            self.deliver(&mut flow, 1 - side, &mut out, time);
         }
+        self.spare.out = out;
         if seg.fin {
             flow.tcp_end[side].get_or_insert(TcpEnd {
                 how: EndHow::Fin,
@@ -494,8 +536,14 @@ impl Capture {
         flow
     }
 
-    fn deliver(&mut self, flow: &mut Flow, side: usize, out: Vec<Owned>, time: Option<Timestamp>) {
-        for d in &out {
+    fn deliver(
+        &mut self,
+        flow: &mut Flow,
+        side: usize,
+        out: &mut Vec<Owned>,
+        time: Option<Timestamp>,
+    ) {
+        for d in out.iter() {
             if let Owned::Data(bytes) = d {
                 flow.bytes[side] += bytes.len() as u64;
             }
@@ -504,13 +552,19 @@ impl Capture {
     }
 
     /// A TLS flow's bytes go through its record layer, the plaintext on.
-    fn route(&mut self, flow: &mut Flow, side: usize, out: Vec<Owned>, time: Option<Timestamp>) {
+    fn route(
+        &mut self,
+        flow: &mut Flow,
+        side: usize,
+        out: &mut Vec<Owned>,
+        time: Option<Timestamp>,
+    ) {
         let Some(tls) = flow.tls.as_mut() else {
             return self.deliver_plain(flow, side, out, time);
         };
         let mut plain = Vec::new();
         let mut notes = Vec::new();
-        for d in out {
+        for d in out.drain(..) {
             match d {
                 Owned::Data(bytes) => tls.feed(side, &bytes, &self.keylog, &mut plain),
                 Owned::Gap(len) => tls.gap(side, len, &mut plain),
@@ -522,13 +576,13 @@ impl Capture {
                 flow.client = Some((c, ClientBy::ClientHello));
             }
         }
-        self.deliver_plain(flow, side, notes, time);
+        self.deliver_plain(flow, side, &mut notes, time);
         for p in plain {
             let (s, o) = match p {
                 TlsOut::Data(s, b) => (s, Owned::Data(b)),
                 TlsOut::Gap(s, n) => (s, Owned::Gap(n)),
             };
-            self.deliver_plain(flow, s, vec![o], time);
+            self.deliver_plain(flow, s, &mut vec![o], time);
         }
     }
 
@@ -536,10 +590,10 @@ impl Capture {
         &mut self,
         flow: &mut Flow,
         side: usize,
-        out: Vec<Owned>,
+        out: &mut Vec<Owned>,
         time: Option<Timestamp>,
     ) {
-        for d in out {
+        for d in out.drain(..) {
             let dir = direction(flow, side);
             match d {
                 Owned::Data(bytes) => match &mut flow.state {
@@ -550,8 +604,9 @@ impl Capture {
                     State::WebSocket(s) => {
                         s.feed(dir, &bytes, time);
                         self.drain(flow);
+                        self.spare.give_back(bytes);
                     }
-                    State::Other(_) => {}
+                    State::Other(_) => self.spare.give_back(bytes),
                 },
                 Owned::Gap(len) => match &mut flow.state {
                     State::Undecided(held) => held.push(Held::Gap(side, len, time)),
@@ -603,9 +658,11 @@ impl Capture {
                 for h in held {
                     match h {
                         Held::Data(side, bytes, t) => {
-                            self.route(flow, side, vec![Owned::Data(bytes)], t)
+                            self.route(flow, side, &mut vec![Owned::Data(bytes)], t)
                         }
-                        Held::Gap(side, len, t) => self.route(flow, side, vec![Owned::Gap(len)], t),
+                        Held::Gap(side, len, t) => {
+                            self.route(flow, side, &mut vec![Owned::Gap(len)], t)
+                        }
                     }
                 }
             }
@@ -697,7 +754,7 @@ impl Capture {
         for side in 0..2 {
             let mut out = Vec::new();
             flow.dirs[side].close(&mut |d| out.push(owned(d)));
-            self.deliver(&mut flow, side, out, time);
+            self.deliver(&mut flow, side, &mut out, time);
         }
         if let Some(tls) = flow.tls.as_mut() {
             tls.finish(0);
@@ -924,8 +981,11 @@ fn starts_like_request(p: &[u8]) -> bool {
 /// An `Upgrade` header field whose value names `websocket`.
 fn has_websocket_upgrade(head: &[u8]) -> bool {
     head.split(|&b| b == b'\n').any(|line| {
-        let line = line.to_ascii_lowercase();
-        line.starts_with(b"upgrade:") && line.windows(9).any(|w| w == b"websocket")
+        line.get(..8)
+            .is_some_and(|n| n.eq_ignore_ascii_case(b"upgrade:"))
+            && line
+                .windows(9)
+                .any(|w| w.eq_ignore_ascii_case(b"websocket"))
     })
 }
 

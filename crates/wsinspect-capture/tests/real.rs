@@ -644,7 +644,7 @@ fn fragmented_compressed_messages_with_empty_final_fragments_pings_between_and_a
         })
         .unwrap();
     assert!(chromium
-        .headers
+        .headers()
         .iter()
         .any(|(k, v)| k == "User-Agent" && v.contains("Chrome")));
     assert!(

@@ -161,6 +161,29 @@ fn events_read_back_from_json_equal_what_was_written() {
 }
 
 #[test]
+fn a_head_event_says_its_start_line_and_fields_in_json() {
+    let (client, server) = connection("real/ctx");
+    let events = whole(SessionConfig::default(), &client, &server);
+    let EventKind::Request(h) = &events[0].kind else {
+        panic!("the first event is the request")
+    };
+    let v: serde_json::Value = serde_json::to_value(&events[0]).unwrap();
+    let data = &v["data"];
+    assert_eq!(data["start_line"], "GET / HTTP/1.1", "{data}");
+    assert_eq!(data["start_line"], h.start_line());
+    let headers = data["headers"].as_array().unwrap();
+    assert_eq!(headers.len(), h.headers().len());
+    assert!(headers.len() >= 5, "{data}");
+    let key = h
+        .headers()
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-key"))
+        .expect("the request's key");
+    assert_eq!(key.1.len(), 24, "trimmed: {:?}", key.1);
+    assert!(client.starts_with(&h.raw.0));
+}
+
+#[test]
 fn a_refused_upgrade_has_a_body_and_no_frames() {
     let request = b"GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";

@@ -286,7 +286,7 @@ pub fn render_connection_with(
     let mut s = String::new();
     for (what, head) in [("request", &c.request), ("response", &c.response)] {
         if let Some(h) = head {
-            let _ = writeln!(s, "{what}: {}", escape_controls(&h.start_line));
+            let _ = writeln!(s, "{what}: {}", escape_controls(&h.start_line()));
         }
     }
     match &c.upgrade {

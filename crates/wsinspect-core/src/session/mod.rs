@@ -84,15 +84,64 @@ impl Default for SessionConfig {
     }
 }
 
-/// One HTTP head of the handshake, as sent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One HTTP head of the handshake, as sent. Its start line and fields are read when asked for
+/// (they are in JSON as `start_line` and `headers`): most readers of a capture never ask, and
+/// reading them for every connection cost more than the rest of the head's handling.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(from = "HeadBytes")]
 pub struct HttpHead {
-    /// The request or status line.
-    pub start_line: String,
-    /// The header fields in order, names as sent.
-    pub headers: Vec<(String, String)>,
     /// The head's exact bytes (for [`handshake::analyze`], which checks them).
     pub raw: Bytes,
+}
+
+/// What [`HttpHead`] is read back from: its bytes (the rest of its JSON is made from them).
+#[derive(Deserialize)]
+struct HeadBytes {
+    raw: Bytes,
+}
+
+impl From<HeadBytes> for HttpHead {
+    fn from(h: HeadBytes) -> Self {
+        HttpHead { raw: h.raw }
+    }
+}
+
+impl HttpHead {
+    /// The lines of the head as text (invalid UTF-8 replaced), without their line ends.
+    fn lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.raw.0.split(|&b| b == b'\n').map(|l| {
+            let end = l.iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1);
+            String::from_utf8_lossy(&l[..end]).into_owned()
+        })
+    }
+
+    /// The request or status line.
+    pub fn start_line(&self) -> String {
+        self.lines().next().unwrap_or_default()
+    }
+
+    /// The header fields in order, names as sent, values trimmed.
+    pub fn headers(&self) -> Vec<(String, String)> {
+        self.lines()
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                Some((n.trim().to_string(), v.trim().to_string()))
+            })
+            .collect()
+    }
+}
+
+impl Serialize for HttpHead {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("HttpHead", 3)?;
+        st.serialize_field("start_line", &self.start_line())?;
+        st.serialize_field("headers", &self.headers())?;
+        st.serialize_field("raw", &self.raw)?;
+        st.end()
+    }
 }
 
 /// What the response made of the connection.
@@ -515,7 +564,9 @@ impl Session {
     fn head_event(&mut self, i: usize, head: &[u8], end: u64, time: Option<Timestamp>) {
         let d = self.sides[i].direction;
         let start = self.sides[i].offset;
-        let h = parse_head(head);
+        let h = HttpHead {
+            raw: Bytes(head.to_vec()),
+        };
         if d == Direction::Server {
             self.push(d, start, end, time, EventKind::Response(h));
         } else {
@@ -547,7 +598,9 @@ impl Session {
 
     /// The response is in: decide, say so, and release the client's waiting bytes.
     fn decide(&mut self, response: &[u8], time: Option<Timestamp>) {
-        let mut both = self.request.clone().unwrap_or_default();
+        let request = self.request.as_deref().unwrap_or_default();
+        let mut both = Vec::with_capacity(request.len() + response.len());
+        both.extend_from_slice(request);
         both.extend_from_slice(response);
         let report = handshake::analyze(&both);
         let status = report.response.as_ref().map_or(0, |r| r.status);
@@ -706,23 +759,4 @@ fn head_end(buf: &[u8], from: usize) -> Option<usize> {
         i = nl + 1;
     }
     None
-}
-
-/// The start line and header fields of a head, leniently (the checks are the handshake's).
-fn parse_head(head: &[u8]) -> HttpHead {
-    let text = String::from_utf8_lossy(head);
-    let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
-    let start_line = lines.next().unwrap_or_default().to_string();
-    let headers = lines
-        .filter(|l| !l.is_empty())
-        .filter_map(|l| {
-            let (n, v) = l.split_once(':')?;
-            Some((n.trim().to_string(), v.trim().to_string()))
-        })
-        .collect();
-    HttpHead {
-        start_line,
-        headers,
-        raw: Bytes(head.to_vec()),
-    }
 }
