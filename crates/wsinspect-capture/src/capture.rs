@@ -166,7 +166,7 @@ pub enum CaptureEvent {
         /// The connection's id.
         connection: u64,
         /// The event.
-        event: Box<Event>,
+        event: Event,
     },
     /// A note on its capture.
     Note(Note),
@@ -735,7 +735,7 @@ impl Capture {
             while let Some(e) = s.poll_event() {
                 self.events.push_back(CaptureEvent::Event {
                     connection: flow.id,
-                    event: Box::new(e),
+                    event: e,
                 });
             }
         }

@@ -58,7 +58,7 @@ fn read(file: &[u8], chunk: usize) -> (Vec<CaptureEvent>, Capture) {
 fn events(all: &[CaptureEvent], id: u64) -> Vec<&Event> {
     all.iter()
         .filter_map(|e| match e {
-            CaptureEvent::Event { connection, event } if *connection == id => Some(event.as_ref()),
+            CaptureEvent::Event { connection, event } if *connection == id => Some(event),
             _ => None,
         })
         .collect()

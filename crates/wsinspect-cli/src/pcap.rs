@@ -385,7 +385,7 @@ impl Sink {
                     out,
                     &Line {
                         connection: *connection,
-                        inner: &payloads.annotate(*connection, event.as_ref().clone()),
+                        inner: &payloads.annotate(*connection, event.clone()),
                     },
                 )?,
                 CaptureEvent::Note(n) => json_line(out, &other(n.connection, "capture_note", n))?,
@@ -416,7 +416,7 @@ impl Sink {
                 }
                 CaptureEvent::Event { connection, event } => {
                     if let Some(c) = doc.open.get_mut(&connection) {
-                        let (event, decoded) = payloads.annotate(connection, *event).into_parts();
+                        let (event, decoded) = payloads.annotate(connection, event).into_parts();
                         if let Some(d) = decoded {
                             c.decoded.push(d);
                         }

@@ -778,7 +778,7 @@ impl Index {
         self.track_diagnoses(&e, hops);
         match e {
             CaptureEvent::Connection(c) => self.connection(&c),
-            CaptureEvent::Event { connection, event } => self.event(connection, *event),
+            CaptureEvent::Event { connection, event } => self.event(connection, event),
             CaptureEvent::Closed { connection, .. } => {
                 if let Some(c) = self.conn(connection) {
                     c.summary.closed = true;

@@ -200,7 +200,7 @@ impl Index {
                                     .flatten(),
                             );
                         }
-                        doc.push(*event);
+                        doc.push(event);
                     }
                     CaptureEvent::Note(n) => notes.push(n),
                     _ => {}
