@@ -730,7 +730,8 @@ impl Reader {
                     i.end_message();
                 }
             }
-            if !m.stopped {
+            // Only a later frame of the message could fail and need this one's data replayed.
+            if !m.stopped && !frame.fin {
                 m.keep_deflated(frame.data, self.config.max_message);
             }
         }
