@@ -145,6 +145,84 @@ enum Engine {
     Zlib(Box<ZlibInflate>),
     /// miniz_oxide, for smaller windows (its modes make the window's rule exact) and for replays.
     Miniz(Box<Miniz>),
+    /// None: only while the inflater is dropped, its engine kept for the next (see [`Spare`]).
+    Spent,
+}
+
+/// What an inflater leaves for the next one made on its thread: its decoder and its buffers. A
+/// capture has thousands of connections, each with an inflater per compressed direction, and
+/// allocating and zeroing these for each was a tenth of the page worker's time (dlmalloc).
+struct Spare {
+    engine: Engine,
+    buf: Vec<u8>,
+    ring: Vec<u8>,
+}
+
+/// At most this many are kept per thread: each holds up to about 170 KB.
+const SPARES: usize = 16;
+
+thread_local! {
+    static SPARE: core::cell::RefCell<Vec<Spare>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+impl Spare {
+    /// A kept engine for a `bits`-bit window, reset as if new, with kept buffers (empty), if the
+    /// thread has them.
+    fn take(bits: u8) -> Option<(Option<Engine>, Vec<u8>, Vec<u8>)> {
+        let spare = SPARE
+            .try_with(|s| {
+                let mut s = s.try_borrow_mut().ok()?;
+                let fits = |e: &Engine| matches!(e, Engine::Zlib(_)) == (bits == 15);
+                let i = s
+                    .iter()
+                    .rposition(|sp| fits(&sp.engine))
+                    .unwrap_or(s.len().checked_sub(1)?);
+                Some(s.swap_remove(i))
+            })
+            .ok()
+            .flatten()?;
+        let Spare {
+            mut engine,
+            mut buf,
+            mut ring,
+        } = spare;
+        buf.clear();
+        ring.clear();
+        let engine = match &mut engine {
+            Engine::Zlib(_) if bits == 15 => Some(engine),
+            Engine::Miniz(m) if bits < 15 => {
+                m.start = Start::Fresh;
+                Some(engine)
+            }
+            _ => None,
+        }
+        .map(|mut e| {
+            e.reset();
+            e
+        });
+        Some((engine, buf, ring))
+    }
+}
+
+impl Drop for Inflater {
+    fn drop(&mut self) {
+        let engine = std::mem::replace(&mut self.engine, Engine::Spent);
+        if let Engine::Spent = engine {
+            return;
+        }
+        let spare = Spare {
+            engine,
+            buf: std::mem::take(&mut self.buf),
+            ring: std::mem::take(&mut self.ring),
+        };
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                if s.len() < SPARES {
+                    s.push(spare);
+                }
+            }
+        });
+    }
 }
 
 /// miniz_oxide's state, and what [`Inflater::explain_failure`] needs of it.
@@ -225,6 +303,7 @@ impl Engine {
                 m.fresh = true;
                 m.waiting = false;
             }
+            Engine::Spent => {}
         }
     }
 }
@@ -318,12 +397,17 @@ impl Inflater {
     /// are clamped), resetting at each message when the sender does not take over context.
     pub fn new(window_bits: u8, no_context_takeover: bool) -> Inflater {
         let bits = window_bits.clamp(8, 15);
-        let engine = if bits == 15 {
-            Engine::Zlib(Box::new(ZlibInflate::new(false, 15)))
-        } else {
-            Engine::miniz()
-        };
-        Inflater::with_engine(engine, bits, no_context_takeover)
+        let (engine, buf, ring) = Spare::take(bits).unwrap_or_default();
+        let engine = engine.unwrap_or_else(|| {
+            if bits == 15 {
+                Engine::Zlib(Box::new(ZlibInflate::new(false, 15)))
+            } else {
+                Engine::miniz()
+            }
+        });
+        let mut inflater = Inflater::with_engine(engine, bits, no_context_takeover);
+        (inflater.buf, inflater.ring) = (buf, ring);
+        inflater
     }
 
     fn with_engine(engine: Engine, bits: u8, no_context_takeover: bool) -> Inflater {
