@@ -1,7 +1,7 @@
 //! The diagnoses of `wsinspect pcap` (one [`Diagnoser`] per open connection, fed as the events
 //! come, so a large capture costs the same memory as a small one).
 
-use std::collections::HashMap;
+use crate::ids::IdMap;
 
 use wsinspect_capture::CaptureEvent;
 use wsinspect_core::diagnose::{DiagnoseReport, Diagnoser, HopLog};
@@ -11,7 +11,7 @@ use wsinspect_view::diagnose::render_report;
 /// One diagnoser per open connection.
 #[derive(Default)]
 pub struct Diagnosers {
-    open: HashMap<u64, (Diagnoser, Option<Timestamp>)>,
+    open: IdMap<(Diagnoser, Option<Timestamp>)>,
 }
 
 impl Diagnosers {

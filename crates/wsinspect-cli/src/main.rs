@@ -19,6 +19,7 @@ mod encode;
 mod explain;
 mod handshake;
 mod har;
+mod ids;
 mod output;
 mod payload;
 mod pcap;

@@ -3,7 +3,7 @@
 //! of the JSON, and the tree indented under each message of the text. docs/payload.md says what
 //! each decoder shows.
 
-use std::collections::HashMap;
+use crate::ids::IdMap;
 
 use std::path::PathBuf;
 
@@ -380,7 +380,7 @@ impl DecodedCounts {
 /// The connections of a capture, each with its sessions (`pcap`).
 pub struct Connections {
     setup: Setup,
-    open: HashMap<u64, Payloads>,
+    open: IdMap<Payloads>,
 }
 
 impl Connections {
@@ -388,7 +388,7 @@ impl Connections {
     pub fn new(args: &PayloadArgs) -> Result<Self> {
         Ok(Connections {
             setup: args.setup()?,
-            open: HashMap::new(),
+            open: IdMap::default(),
         })
     }
 

@@ -4,7 +4,7 @@
 //! reassembly and the decoding are wsinspect-capture's and the core's; docs/pcap.md describes
 //! the output. A HAR file (a JSON object, told apart by its first byte) goes to `crate::har`.
 
-use std::collections::{HashMap, HashSet};
+use crate::ids::{IdMap, IdSet};
 use std::io::{self, Read, Write as _};
 
 use anyhow::{Context as _, Result};
@@ -101,7 +101,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
             crate::payload::Connections::new(&args.payload)?,
         )
     } else {
-        Sink::Summary(HashMap::new())
+        Sink::Summary(IdMap::default())
     };
     let mut out = io::BufWriter::with_capacity(CHUNK, io::stdout());
     let (mut input, size): (Box<dyn Read + Send>, Option<u64>) = match args.file.as_deref() {
@@ -235,14 +235,14 @@ fn read_chunk(input: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
 struct Shown {
     select: Select,
     /// The connections shown that are still open.
-    open: HashSet<u64>,
+    open: IdSet,
 }
 
 impl Shown {
     fn new(select: Select) -> Shown {
         Shown {
             select,
-            open: HashSet::new(),
+            open: IdSet::default(),
         }
     }
 
@@ -317,7 +317,7 @@ enum Sink {
     Jsonl(crate::payload::Connections),
     Json(Box<Document>, crate::payload::Connections),
     /// The open connections' counts, printed when each one closes.
-    Summary(HashMap<u64, Counts>),
+    Summary(IdMap<Counts>),
 }
 
 /// `--json`.
@@ -328,7 +328,7 @@ struct Document {
     other_flows: Vec<OtherFlow>,
     totals: Option<wsinspect_capture::Totals>,
     #[serde(skip)]
-    open: HashMap<u64, Open>,
+    open: IdMap<Open>,
 }
 
 /// A connection being collected for `--json`.
