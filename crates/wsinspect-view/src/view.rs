@@ -388,10 +388,17 @@ pub fn unmask_rows(frame: &FrameReport, input: &[u8], limit: usize) -> Vec<Unmas
 /// format characters as `⟨U+XXXX⟩`, and bytes that are not UTF-8 as `⟨\xNN⟩`.
 pub fn visible_text(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
+    push_visible(&mut out, bytes, "␊\n");
+    out
+}
+
+/// [`visible_text`] appended to `out`, with `newline` for each line feed.
+fn push_visible(out: &mut String, bytes: &[u8], newline: &str) {
+    use core::fmt::Write as _;
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
-                '\n' => out.push_str("␊\n"),
+                '\n' => out.push_str(newline),
                 ' ' => out.push(' '),
                 '\u{00}'..='\u{1f}' => {
                     out.push(char::from_u32(0x2400 + c as u32).expect("control pictures exist"))
@@ -402,15 +409,16 @@ pub fn visible_text(bytes: &[u8]) -> String {
                 | '\u{200b}'..='\u{200f}'
                 | '\u{2028}'..='\u{202e}'
                 | '\u{2060}'..='\u{2064}'
-                | '\u{feff}' => out.push_str(&format!("⟨U+{:04X}⟩", c as u32)),
+                | '\u{feff}' => {
+                    let _ = write!(out, "⟨U+{:04X}⟩", c as u32);
+                }
                 _ => out.push(c),
             }
         }
         for b in chunk.invalid() {
-            out.push_str(&format!("⟨\\x{b:02x}⟩"));
+            let _ = write!(out, "⟨\\x{b:02x}⟩");
         }
     }
-    out
 }
 
 /// One line of pretty-printed JSON.
@@ -881,16 +889,22 @@ pub fn preview(f: &FrameReport, chars: usize) -> String {
 /// At most `chars` characters of `bytes`: as visible text when they are text, else as hex.
 pub fn preview_bytes(bytes: &[u8], is_text: bool, chars: usize) -> String {
     let head = &bytes[..bytes.len().min(chars * 4)];
-    let text = if is_text || core::str::from_utf8(head).is_ok() {
-        visible_text(head).replace('\n', "")
+    // One string, cut where the preview ends (a capture makes one per frame).
+    let mut text = if is_text || core::str::from_utf8(head).is_ok() {
+        let mut s = String::with_capacity(head.len() + 8);
+        push_visible(&mut s, head, "␊");
+        s
     } else {
         wsinspect_core::wire::encode::spaced_hex(&bytes[..bytes.len().min(chars / 3)])
     };
-    let mut out: String = text.chars().take(chars).collect();
-    if text.chars().count() > chars || head.len() < bytes.len() {
-        out.push('…');
+    let cut = text.char_indices().nth(chars).map(|(i, _)| i);
+    if let Some(i) = cut {
+        text.truncate(i);
     }
-    out
+    if cut.is_some() || head.len() < bytes.len() {
+        text.push('…');
+    }
+    text
 }
 
 /// The checklist's counts: "25 pass, 0 warn, 0 fail", and the checks the input cannot settle

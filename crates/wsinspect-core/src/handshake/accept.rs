@@ -138,22 +138,32 @@ pub struct Diagnosis {
 pub fn explain(key: &str, received: Option<&str>) -> AcceptSteps {
     let trimmed = trim_ows(key).to_string();
     let digest = sha1_of(trimmed.as_bytes(), GUID.as_bytes());
-    let expected = STANDARD.encode(digest);
-    let matches = received.map(|r| trim_ows(r) == expected);
-    let diagnosis = match (received, matches) {
-        (Some(r), Some(false)) => Some(diagnose(key, r)),
-        _ => None,
-    };
-    AcceptSteps {
+    let steps = AcceptSteps {
         key: key.to_string(),
         key_valid: key_is_valid(&trimmed),
         concatenated: format!("{trimmed}{GUID}"),
         sha1: hex_spaced(&digest),
         trimmed,
-        expected,
-        received: received.map(str::to_string),
-        matches,
-        diagnosis,
+        expected: STANDARD.encode(digest),
+        received: None,
+        matches: None,
+        diagnosis: None,
+    };
+    match received {
+        Some(r) => steps.with_received(r),
+        None => steps,
+    }
+}
+
+impl AcceptSteps {
+    /// These steps compared with the value the server sent, and diagnosed when it differs
+    /// (what [`explain`] does given `received`).
+    pub fn with_received(mut self, received: &str) -> AcceptSteps {
+        let matches = trim_ows(received) == self.expected;
+        self.diagnosis = (!matches).then(|| diagnose(&self.key, received));
+        self.received = Some(received.to_string());
+        self.matches = Some(matches);
+        self
     }
 }
 

@@ -538,12 +538,21 @@ pub(crate) const MAX_HEADERS: usize = 1024;
 fn run_httparse(buf: &[u8], side: Side) -> Result<httparse::Status<usize>, httparse::Error> {
     // No more slots than the head has lines: a short head stays a small allocation.
     let lines = buf.iter().filter(|&&b| b == b'\n').count() + 1;
-    let mut headers = vec![httparse::EMPTY_HEADER; lines.min(MAX_HEADERS)];
+    let n = lines.min(MAX_HEADERS);
+    // Most heads fit slots on the stack.
+    let mut small = [httparse::EMPTY_HEADER; 32];
+    let mut big = Vec::new();
+    let headers: &mut [httparse::Header] = if n <= small.len() {
+        &mut small[..n]
+    } else {
+        big.resize(n, httparse::EMPTY_HEADER);
+        &mut big
+    };
     match side {
-        Side::Request => httparse::Request::new(&mut headers).parse(buf),
+        Side::Request => httparse::Request::new(headers).parse(buf),
         Side::Response => httparse::ParserConfig::default()
             .allow_obsolete_multiline_headers_in_responses(true)
-            .parse_response(&mut httparse::Response::new(&mut headers), buf),
+            .parse_response(&mut httparse::Response::new(headers), buf),
     }
 }
 
