@@ -20,9 +20,6 @@ use wsinspect_view::capture_view::{export_refused, Ask, Loader, Tell};
 const SLICE: f64 = (1 << 20) as f64;
 /// Bytes read in the first slice.
 const FIRST_SLICE: f64 = (128 << 10) as f64;
-/// Slices asked of the browser ahead of the one being decoded: one read at a time left the
-/// worker waiting for the browser a fifth of the time.
-const AHEAD: usize = 3;
 /// At most one progress message per this many milliseconds.
 const TICK_MS: f64 = 400.0;
 
@@ -149,10 +146,8 @@ async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec
     let mut listed = Vec::new();
     let mut tls_listed = Vec::new();
     let mut error = None;
-    // A small first slice, alone: the first rows show before a whole slice is decoded.
-    let mut ahead = std::collections::VecDeque::new();
-    ahead.push_back(Pending::start(&blob, 0.0, FIRST_SLICE.min(total)));
-    let mut asked = FIRST_SLICE.min(total);
+    // A small first slice: the first rows show before a whole slice is decoded.
+    let mut next = Some(Pending::start(&blob, 0.0, FIRST_SLICE.min(total)));
     while at < total {
         if stop.get() {
             error = Some(format!(
@@ -160,14 +155,12 @@ async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec
             ));
             break;
         }
-        let Some(this) = ahead.pop_front() else { break };
+        let Some(this) = next.take() else { break };
         let end = this.end;
         let bytes = this.bytes().await;
-        // The next slices are read while this one is decoded.
-        while ahead.len() < AHEAD && asked < total {
-            let to = (asked + SLICE).min(total);
-            ahead.push_back(Pending::start(&blob, asked, to));
-            asked = to;
+        // The next slice is read while this one is decoded.
+        if end < total {
+            next = Some(Pending::start(&blob, end, (end + SLICE).min(total)));
         }
         let fed = match bytes {
             Ok(bytes) => loader
