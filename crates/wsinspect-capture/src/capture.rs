@@ -232,8 +232,13 @@ pub struct Capture {
     config: CaptureConfig,
     file: FileReader,
     packets: Vec<Packet>,
-    /// Boxed, since each packet takes its flow out of the map and puts it back.
-    flows: HashMap<FlowKey, Box<Flow>, foldhash::fast::RandomState>,
+    /// Each open flow's slot in `slots`: a packet finds its flow with one lookup, takes it out
+    /// of the slot while it works on it, and puts it back without hashing again.
+    flows: HashMap<FlowKey, usize, foldhash::fast::RandomState>,
+    /// The open flows (`None` in free slots, and in a slot whose flow is being worked on).
+    slots: Vec<Option<Box<Flow>>>,
+    /// Slots free for the next flow.
+    free_slots: Vec<usize>,
     next_id: u64,
     events: VecDeque<CaptureEvent>,
     defrag: Defrag,
@@ -330,6 +335,8 @@ impl Capture {
             file: FileReader::new(),
             packets: Vec::new(),
             flows: HashMap::default(),
+            slots: Vec::new(),
+            free_slots: Vec::new(),
             next_id: 1,
             events: VecDeque::new(),
             totals: Totals::default(),
@@ -396,12 +403,13 @@ impl Capture {
     pub fn finish(&mut self) -> Result<(), CaptureError> {
         self.defrag.finish();
         self.totals.ip_fragments = self.defrag.counts();
-        let mut open: Vec<_> = self.flows.iter().map(|(k, f)| (f.id, *k)).collect();
-        open.sort_unstable();
-        for (_, key) in open {
-            if let Some(flow) = self.flows.remove(&key) {
-                self.end_flow(flow, None);
-            }
+        let mut open: Vec<_> = self.slots.iter_mut().filter_map(Option::take).collect();
+        open.sort_unstable_by_key(|f| f.id);
+        self.flows.clear();
+        self.slots.clear();
+        self.free_slots.clear();
+        for flow in open {
+            self.end_flow(flow, None);
         }
         match self.file.finish() {
             Err(CaptureError::Truncated { offset, .. }) => {
@@ -453,7 +461,8 @@ impl Capture {
         } else {
             (seg.dst, seg.src)
         };
-        let mut flow = match self.flows.remove(&key) {
+        let slot = self.flows.get(&key).copied();
+        let mut flow = match slot.and_then(|i| self.slots[i].take()) {
             Some(flow) => flow,
             // A flow starts with a SYN or with data; a stray ACK, FIN or RST starts nothing.
             None if !seg.syn && seg.payload.is_empty() => return,
@@ -500,6 +509,7 @@ impl Capture {
                 how: EndHow::PeerRst,
                 time,
             });
+            self.forget_slot(key, slot);
             self.end_flow(flow, time);
             return;
         }
@@ -507,9 +517,32 @@ impl Capture {
             self.end_direction(&mut flow, side, time);
         }
         if flow.ended == [true, true] {
+            self.forget_slot(key, slot);
             self.end_flow(flow, time);
         } else {
-            self.flows.insert(key, flow);
+            let i = match slot {
+                Some(i) => i,
+                None => self.new_slot(key),
+            };
+            self.slots[i] = Some(flow);
+        }
+    }
+
+    /// A slot for a new flow at `key`.
+    fn new_slot(&mut self, key: FlowKey) -> usize {
+        let i = self.free_slots.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        });
+        self.flows.insert(key, i);
+        i
+    }
+
+    /// The flow at `key` ended: its slot, if it had one, is free.
+    fn forget_slot(&mut self, key: FlowKey, slot: Option<usize>) {
+        if let Some(i) = slot {
+            self.flows.remove(&key);
+            self.free_slots.push(i);
         }
     }
 
