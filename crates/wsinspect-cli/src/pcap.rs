@@ -256,7 +256,10 @@ impl Shown {
                 }
                 yes
             }
-            CaptureEvent::Event { connection, .. } => self.open.contains(connection),
+            // Every event follows its connection's start: with no selection, it was shown.
+            CaptureEvent::Event { connection, .. } => {
+                self.select.is_all() || self.open.contains(connection)
+            }
             CaptureEvent::Note(n) => self.open.contains(&n.connection),
             CaptureEvent::Tls { connection, .. } => self.open.contains(connection),
             CaptureEvent::Closed { connection, .. } => self.open.remove(connection),
@@ -379,26 +382,26 @@ impl Sink {
         out: &mut impl io::Write,
     ) -> Result<()> {
         match self {
-            Sink::Jsonl(payloads) => match &e {
-                CaptureEvent::Connection(c) => json_line(out, &other(c.id, "connection", c))?,
+            Sink::Jsonl(payloads) => match e {
+                CaptureEvent::Connection(c) => json_line(out, &other(c.id, "connection", &c))?,
                 CaptureEvent::Event { connection, event } => json_line(
                     out,
                     &Line {
-                        connection: *connection,
-                        inner: &payloads.annotate(*connection, event.clone()),
+                        connection,
+                        inner: &payloads.annotate(connection, event),
                     },
                 )?,
-                CaptureEvent::Note(n) => json_line(out, &other(n.connection, "capture_note", n))?,
+                CaptureEvent::Note(n) => json_line(out, &other(n.connection, "capture_note", &n))?,
                 CaptureEvent::Closed { connection, .. } => {
-                    payloads.closed(*connection);
+                    payloads.closed(connection);
                     if let Some(r) = &report {
-                        json_line(out, &other(*connection, "diagnosis", r))?
+                        json_line(out, &other(connection, "diagnosis", r))?
                     }
-                    json_line(out, &other(*connection, "closed", &()))?
+                    json_line(out, &other(connection, "closed", &()))?
                 }
-                CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", f))?,
+                CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", &f))?,
                 CaptureEvent::Tls { connection, tls } => {
-                    json_line(out, &other(*connection, "tls", tls))?
+                    json_line(out, &other(connection, "tls", &tls))?
                 }
             },
             Sink::Json(doc, payloads) => match e {
