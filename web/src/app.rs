@@ -146,6 +146,7 @@ pub fn App() -> Html {
         let link = link.clone();
         use_effect_with((), move |_| link.warm());
     }
+    let panel = use_panel_callbacks(&capture, &state, &link);
     let seq = use_mut_ref(|| 0u64);
     let on_tell = {
         let capture = capture.clone();
@@ -487,20 +488,11 @@ pub fn App() -> Html {
                 <div class="left">
                     if capture.active() {
                         <CapturePanel state={Rc::new((*capture).clone())}
-                            on_cancel={{ let c = capture.clone(); let l = link.clone(); Callback::from(move |()| { l.ask(&Ask::Stop); c.dispatch(CaptureAction::Cancel) }) }}
-                            on_close={{ let c = capture.clone(); let l = link.clone(); Callback::from(move |()| { l.stop(); c.dispatch(CaptureAction::Close) }) }}
-                            on_conn={{ let c = capture.clone(); Callback::from(move |id| c.dispatch(CaptureAction::SelectConn(id))) }}
-                            on_filter={{ let c = capture.clone(); Callback::from(move |f| c.dispatch(CaptureAction::SetFilter(f))) }}
-                            on_scroll={{ let c = capture.clone(); Callback::from(move |t| c.dispatch(CaptureAction::Scroll(t))) }}
-                            on_select={{ let c = capture.clone(); Callback::from(move |r| c.dispatch(CaptureAction::Select(r))) }}
-                            diagnosis={capture_diagnosis(&capture, &dispatch)}
-                            on_export={{ let c = capture.clone(); let l = link.clone(); Callback::from(move |format: &'static str| {
-                                match (c.conn, format) {
-                                    (Some(conn), "pcapng") => l.ask(&Ask::Pcapng { conn }),
-                                    (Some(conn), _) => l.ask(&Ask::Export { conn, format: format.into() }),
-                                    (None, _) => {}
-                                }
-                            }) }} />
+                            on_cancel={panel.cancel.clone()} on_close={panel.close.clone()}
+                            on_conn={panel.conn.clone()} on_filter={panel.filter.clone()}
+                            on_scroll={panel.scroll.clone()} on_select={panel.select.clone()}
+                            diagnosis={capture_diagnosis(&capture, &panel)}
+                            on_export={panel.export.clone()} />
                     } else {
                     <InputPanel input={state.input.clone()} format={state.format} direction={state.direction}
                         extensions={state.extensions.clone()} max_inflated={state.max_inflated}
@@ -608,28 +600,84 @@ fn main_view(
 
 /// The selected connection's Diagnosis panel: a frame evidence selects its row (scrolled into
 /// the window) on the Frame tab, a header opens the Handshake tab, a hop selects its connection.
-fn capture_diagnosis(
+/// The capture panel's callbacks, made once (on the reducers' dispatchers, which do not change)
+/// or when what they read changes: Yew compares callbacks by identity, so callbacks made anew at
+/// each render of the page made every render (a tab switch) redraw the whole panel, its
+/// connection list, timeline and plot.
+struct PanelCallbacks {
+    cancel: Callback<()>,
+    close: Callback<()>,
+    conn: Callback<u64>,
+    filter: Callback<wsinspect_view::capture_view::Filter>,
+    scroll: Callback<f64>,
+    select: Callback<u32>,
+    export: Callback<&'static str>,
+    /// A diagnosis's evidence: its row selected (scrolled into the window) on the Frame tab.
+    evidence: Callback<u32>,
+    /// A diagnosis's header: the Handshake tab.
+    handshake: Callback<()>,
+}
+
+#[hook]
+fn use_panel_callbacks(
     capture: &UseReducerHandle<CaptureState>,
-    dispatch: &Callback<Action>,
-) -> Html {
-    let on_select = {
-        let (c, d) = (capture.clone(), dispatch.clone());
-        Callback::from(move |row: u32| {
-            c.dispatch(CaptureAction::Scroll(
-                f64::from(row.saturating_sub(5)) * crate::components::capture_panel::TL_ROW,
-            ));
-            c.dispatch(CaptureAction::Select(row));
-            d.emit(Action::SetTab(Tab::Frames));
-        })
-    };
-    let on_conn = {
-        let c = capture.clone();
-        Callback::from(move |id| c.dispatch(CaptureAction::SelectConn(id)))
-    };
+    state: &UseReducerHandle<State>,
+    link: &WorkerLink,
+) -> PanelCallbacks {
+    let (c, s) = (capture.dispatcher(), state.dispatcher());
+    let (l1, l2, l3) = (link.clone(), link.clone(), link.clone());
+    let (c1, c2) = (c.clone(), c.clone());
+    PanelCallbacks {
+        cancel: use_callback((), move |(), _| {
+            l1.ask(&Ask::Stop);
+            c1.dispatch(CaptureAction::Cancel)
+        }),
+        close: use_callback((), move |(), _| {
+            l2.stop();
+            c2.dispatch(CaptureAction::Close)
+        }),
+        conn: use_callback((), dispatching(&c, CaptureAction::SelectConn)),
+        filter: use_callback((), dispatching(&c, CaptureAction::SetFilter)),
+        scroll: use_callback((), dispatching(&c, CaptureAction::Scroll)),
+        select: use_callback((), dispatching(&c, CaptureAction::Select)),
+        export: use_callback(capture.conn, move |format: &'static str, conn| {
+            match (*conn, format) {
+                (Some(conn), "pcapng") => l3.ask(&Ask::Pcapng { conn }),
+                (Some(conn), _) => l3.ask(&Ask::Export {
+                    conn,
+                    format: format.into(),
+                }),
+                (None, _) => {}
+            }
+        }),
+        evidence: {
+            let (c, s) = (c.clone(), s.clone());
+            use_callback((), move |row: u32, _| {
+                c.dispatch(CaptureAction::Scroll(
+                    f64::from(row.saturating_sub(5)) * crate::components::capture_panel::TL_ROW,
+                ));
+                c.dispatch(CaptureAction::Select(row));
+                s.dispatch(Action::SetTab(Tab::Frames));
+            })
+        },
+        handshake: use_callback((), move |(), _| s.dispatch(Action::SetTab(Tab::Handshake))),
+    }
+}
+
+/// A callback that dispatches `action` of its value to the capture's reducer.
+fn dispatching<T: 'static>(
+    c: &UseReducerDispatcher<CaptureState>,
+    action: fn(T) -> CaptureAction,
+) -> impl Fn(T, &()) + 'static {
+    let c = c.clone();
+    move |v, _| c.dispatch(action(v))
+}
+
+fn capture_diagnosis(capture: &UseReducerHandle<CaptureState>, panel: &PanelCallbacks) -> Html {
     html! {
         <CaptureDiagnosis diagnosis={capture.diagnosis.as_ref().map(|(d, _)| d.clone())}
-            {on_select} on_conn={on_conn}
-            on_handshake={dispatch.reform(|()| Action::SetTab(Tab::Handshake))} />
+            on_select={panel.evidence.clone()} on_conn={panel.conn.clone()}
+            on_handshake={panel.handshake.clone()} />
     }
 }
 
