@@ -598,8 +598,6 @@ fn main_view(
     }
 }
 
-/// The selected connection's Diagnosis panel: a frame evidence selects its row (scrolled into
-/// the window) on the Frame tab, a header opens the Handshake tab, a hop selects its connection.
 /// The capture panel's callbacks, made once (on the reducers' dispatchers, which do not change)
 /// or when what they read changes: Yew compares callbacks by identity, so callbacks made anew at
 /// each render of the page made every render (a tab switch) redraw the whole panel, its
@@ -673,6 +671,8 @@ fn dispatching<T: 'static>(
     move |v, _| c.dispatch(action(v))
 }
 
+/// The selected connection's Diagnosis panel: a frame evidence selects its row (scrolled into
+/// the window) on the Frame tab, a header opens the Handshake tab, a hop selects its connection.
 fn capture_diagnosis(capture: &UseReducerHandle<CaptureState>, panel: &PanelCallbacks) -> Html {
     html! {
         <CaptureDiagnosis diagnosis={capture.diagnosis.as_ref().map(|(d, _)| d.clone())}

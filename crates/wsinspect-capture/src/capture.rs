@@ -41,6 +41,7 @@ use wsinspect_core::Direction;
 use crate::defrag::{Defrag, DefragCounts, DEFAULT_MAX_FRAGMENT_BYTES};
 use crate::file::{FileReader, Packet};
 use crate::link::{read, tcp_in, Layer, Segment, Skip};
+use crate::pool::Pool;
 use crate::tcp::{Delivery, Reassembler};
 use crate::tls::{KeyLog, KeyLogError, TlsConn, TlsOut, TlsReport};
 use crate::CaptureError;
@@ -254,34 +255,17 @@ pub struct Capture {
 
 /// What delivering one segment's bytes needs, kept between segments so that the common case
 /// (in-order bytes of a decided flow) allocates nothing.
-#[derive(Default)]
 struct Spare {
     out: Vec<Owned>,
-    buffers: Vec<Vec<u8>>,
+    /// Buffers for the reassembled bytes: 8 of at most 64 KiB.
+    buffers: Pool,
 }
 
-impl Spare {
-    /// At most this many buffers are kept, each at most `KEPT_BYTES` long.
-    const KEPT: usize = 8;
-    const KEPT_BYTES: usize = 64 << 10;
-
-    /// `d` made owned, its bytes copied into a kept buffer when there is one.
-    fn owned(buffers: &mut Vec<Vec<u8>>, d: Delivery) -> Owned {
-        match d {
-            Delivery::Data(b) => {
-                let mut v = buffers.pop().unwrap_or_default();
-                v.extend_from_slice(b);
-                Owned::Data(v)
-            }
-            d => owned(d),
-        }
-    }
-
-    /// A buffer whose bytes were used, kept for the next segment.
-    fn give_back(&mut self, mut v: Vec<u8>) {
-        if self.buffers.len() < Self::KEPT && v.capacity() <= Self::KEPT_BYTES {
-            v.clear();
-            self.buffers.push(v);
+impl Default for Spare {
+    fn default() -> Self {
+        Spare {
+            out: Vec::new(),
+            buffers: Pool::new(8, 64 << 10),
         }
     }
 }
@@ -485,12 +469,12 @@ impl Capture {
         let mut out = std::mem::take(&mut self.spare.out);
         let buffers = &mut self.spare.buffers;
         flow.dirs[side].segment(seq, seg.payload, seg.fin, &mut |d| {
-            out.push(Spare::owned(buffers, d))
+            out.push(owned(d, buffers))
         });
         self.deliver(&mut flow, side, &mut out, time);
         if seg.ack {
             let buffers = &mut self.spare.buffers;
-            flow.dirs[1 - side].acked(seg.ack_number, &mut |d| out.push(Spare::owned(buffers, d)));
+            flow.dirs[1 - side].acked(seg.ack_number, &mut |d| out.push(owned(d, buffers)));
             self.deliver(&mut flow, 1 - side, &mut out, time);
         }
         self.spare.out = out;
@@ -637,9 +621,9 @@ impl Capture {
                     State::WebSocket(s) => {
                         s.feed(dir, &bytes, time);
                         self.drain(flow);
-                        self.spare.give_back(bytes);
+                        self.spare.buffers.give_back(bytes);
                     }
-                    State::Other(_) => self.spare.give_back(bytes),
+                    State::Other(_) => self.spare.buffers.give_back(bytes),
                 },
                 Owned::Gap(len) => match &mut flow.state {
                     State::Undecided(held) => held.push(Held::Gap(side, len, time)),
@@ -786,7 +770,8 @@ impl Capture {
     fn end_flow(&mut self, mut flow: Box<Flow>, time: Option<Timestamp>) {
         for side in 0..2 {
             let mut out = Vec::new();
-            flow.dirs[side].close(&mut |d| out.push(owned(d)));
+            let buffers = &mut self.spare.buffers;
+            flow.dirs[side].close(&mut |d| out.push(owned(d, buffers)));
             self.deliver(&mut flow, side, &mut out, time);
         }
         if let Some(tls) = flow.tls.as_mut() {
@@ -861,9 +846,10 @@ enum Owned {
     Note(&'static str, String),
 }
 
-fn owned(d: Delivery) -> Owned {
+/// `d` made owned, its bytes copied into a buffer from `buffers`.
+fn owned(d: Delivery, buffers: &mut Pool) -> Owned {
     match d {
-        Delivery::Data(b) => Owned::Data(b.to_vec()),
+        Delivery::Data(b) => Owned::Data(buffers.copy(b)),
         Delivery::Gap(n) => Owned::Gap(n),
         Delivery::CapHit { cap } => Owned::Note(
             "reassembly-limit",

@@ -15,6 +15,7 @@ use pcap_parser::{
 };
 use wsinspect_core::session::Timestamp;
 
+use crate::pool::Pool;
 use crate::CaptureError;
 
 /// The largest record or block held while waiting for the rest of it.
@@ -71,25 +72,9 @@ pub struct FileReader {
     /// TLS key logs from Decryption Secrets Blocks, not yet taken.
     /// Each with the length `out` had when it was read: the packets before it.
     secrets: Vec<(usize, Vec<u8>)>,
-    /// Packets' buffers given back by [`FileReader::recycle`], for the next packets' bytes.
-    spare: Vec<Vec<u8>>,
-}
-
-/// How many given-back buffers are kept, and how long each may be: enough for a chunk of
-/// Ethernet-sized packets, in at most 8 MiB.
-const SPARE_BUFFERS: usize = 4096;
-const SPARE_BYTES: usize = 2048;
-
-/// `bytes` copied into a buffer from `spare` (or a new one). A buffer too short grows rather
-/// than going back, so `spare` never holds more buffers than one chunk's packets took.
-fn copy_into_spare(spare: &mut Vec<Vec<u8>>, bytes: &[u8]) -> Vec<u8> {
-    match spare.pop() {
-        Some(mut v) => {
-            v.extend_from_slice(bytes);
-            v
-        }
-        None => bytes.to_vec(),
-    }
+    /// Packets' buffers given back by [`FileReader::recycle`], for the next packets' bytes:
+    /// enough for a chunk of Ethernet-sized packets, in at most 8 MiB.
+    spare: Pool,
 }
 
 impl Default for FileReader {
@@ -107,17 +92,14 @@ impl FileReader {
             offset: 0,
             header_done: false,
             secrets: Vec::new(),
-            spare: Vec::new(),
+            spare: Pool::new(4096, 2048),
         }
     }
 
     /// Give back a packet's buffer once its bytes are used: the next packets are read into it
     /// instead of a new one.
-    pub fn recycle(&mut self, mut data: Vec<u8>) {
-        if self.spare.len() < SPARE_BUFFERS && data.capacity() <= SPARE_BYTES {
-            data.clear();
-            self.spare.push(data);
-        }
+    pub fn recycle(&mut self, data: Vec<u8>) {
+        self.spare.give_back(data);
     }
 
     /// The file's format, once its first bytes are read: `"pcap"` or `"pcapng"`.
@@ -254,7 +236,7 @@ impl FileReader {
                         out.push(Packet {
                             link: *link,
                             time: Some(Timestamp(ns)),
-                            data: copy_into_spare(&mut self.spare, r.data),
+                            data: self.spare.copy(r.data),
                             orig_len: r.origlen,
                         });
                         Ok(Some(i.len() - rest.len()))
@@ -308,10 +290,9 @@ impl FileReader {
                         out.push(Packet {
                             link: itf.link,
                             time: Some(itf.time(ts)),
-                            data: copy_into_spare(
-                                &mut self.spare,
-                                &epb.data[..(epb.caplen as usize).min(epb.data.len())],
-                            ),
+                            data: self
+                                .spare
+                                .copy(&epb.data[..(epb.caplen as usize).min(epb.data.len())]),
                             orig_len: epb.origlen,
                         });
                     }
@@ -326,10 +307,9 @@ impl FileReader {
                         out.push(Packet {
                             link: itf.link,
                             time: None,
-                            data: copy_into_spare(
-                                &mut self.spare,
-                                &spb.data[..(spb.origlen as usize).min(spb.data.len())],
-                            ),
+                            data: self
+                                .spare
+                                .copy(&spb.data[..(spb.origlen as usize).min(spb.data.len())]),
                             orig_len: spb.origlen,
                         });
                     }

@@ -39,6 +39,7 @@ pub mod defrag;
 pub mod file;
 pub mod har;
 pub mod link;
+mod pool;
 pub mod select;
 pub mod tcp;
 pub mod tls;
