@@ -8,6 +8,7 @@ use miniz_oxide::inflate::TINFLStatus;
 use serde::Serialize;
 use zlib_rs::{Inflate as ZlibInflate, InflateFlush, Status as ZlibStatus};
 
+use crate::ext::blocks::{self, Boundary, Output};
 use crate::ext::extensions::{self, deflate_param_errors, deflate_session, Deflate};
 
 /// Why a `Sec-WebSocket-Extensions` response value could not be used.
@@ -106,6 +107,10 @@ const CHUNK: usize = 8192;
 ///   the tighter limit, and it does not move with the slice start, so the decompressor runs in
 ///   its wrapping mode on a ring of exactly the window's size, where a distance may not exceed
 ///   the ring. The bytes it writes are copied to the linear buffer after each call.
+///
+/// Whole stored and fixed-Huffman blocks are decoded by `ext::blocks` before miniz_oxide sees them,
+/// with the same rule checked for each back-reference; a block it does not finish, for whatever
+/// reason, is miniz_oxide's from its first bit.
 ///
 /// With the full 15-bit window (what nearly every connection negotiates) the decompressor is
 /// zlib-rs instead, a port of zlib's inflate, which needs no table building for fixed-Huffman
@@ -236,6 +241,9 @@ struct Miniz {
     start: Start,
     /// Where [`Start::Whole`] is kept (one allocation per inflater, not one per message).
     whole: Option<Box<DecompressorOxide>>,
+    /// When set, `state` is behind: [`blocks`] decoded the blocks since, and the decoder stands
+    /// between blocks with these bits left.
+    pending: Option<Boundary>,
 }
 
 /// The DEFLATE state a message started in, kept as cheaply as it allows.
@@ -257,6 +265,31 @@ impl Miniz {
             waiting: false,
             start: Start::Fresh,
             whole: None,
+            pending: None,
+        }
+    }
+
+    /// The block boundary the decoder stands at, when it is known to stand at one.
+    fn boundary(&self) -> Option<Boundary> {
+        if self.fresh {
+            return Some(Boundary::default());
+        }
+        if self.pending.is_some() {
+            return self.pending;
+        }
+        // Between blocks, a call that wanted input has fewer than 3 bits left (see `save_start`).
+        let b = self.waiting.then(|| self.state.block_boundary_state())??;
+        Some(Boundary {
+            bits: b.bit_buf,
+            count: b.num_bits,
+        })
+    }
+
+    /// Bring `state` up to where [`blocks`] left the stream, if it did.
+    fn catch_up(&mut self) {
+        if let Some(b) = self.pending.take() {
+            self.state = DecompressorOxide::from_block_boundary_state(&boundary_state(b));
+            self.waiting = true;
         }
     }
 
@@ -267,6 +300,8 @@ impl Miniz {
         let boundary = || self.waiting.then(|| self.state.block_boundary_state());
         self.start = if self.fresh {
             Start::Fresh
+        } else if let Some(b) = self.pending {
+            Start::Boundary(boundary_state(b))
         } else if let Some(b) = boundary().flatten() {
             Start::Boundary(b)
         } else {
@@ -302,6 +337,7 @@ impl Engine {
                 m.state.init();
                 m.fresh = true;
                 m.waiting = false;
+                m.pending = None;
             }
             Engine::Spent => {}
         }
@@ -311,9 +347,9 @@ impl Engine {
 /// miniz_oxide's state just after the first byte of a fixed-Huffman block that starts on a byte
 /// boundary, for each such byte (its BFINAL bit and the 5 bits of data after the block type) and
 /// each output mode: built once per thread, then copied where miniz_oxide would build the same
-/// fixed tables again (about 3 µs a block, a fifth of a capture's time when its messages are as
-/// small as Python `websockets`' 12-bit-window ones, each a fixed block). 128 states of 11 KB at
-/// most.
+/// fixed tables again (about 3 µs a block). Most fixed blocks never get here: [`blocks`] decodes
+/// them whole. These are for the ones it leaves, chiefly a block a frame boundary cuts in two.
+/// 128 states of 11 KB at most.
 struct FixedStarts {
     states: Vec<Option<Box<DecompressorOxide>>>,
 }
@@ -363,6 +399,15 @@ fn fixed_start(m: &mut Miniz, input: &[u8], ring: bool) -> usize {
         m.state.clone_from(start);
     });
     1
+}
+
+/// miniz_oxide's state at a block boundary (raw DEFLATE: no zlib header or checksum).
+fn boundary_state(b: Boundary) -> BlockBoundaryState {
+    BlockBoundaryState {
+        num_bits: b.count,
+        bit_buf: b.bits,
+        ..BlockBoundaryState::default()
+    }
 }
 
 /// What a replay of the current message needs.
@@ -512,18 +557,21 @@ impl Inflater {
         if let Engine::Zlib(_) = self.engine {
             return self.run_zlib(input, emit);
         }
+        input = match self.run_blocks(input, emit) {
+            Ok([]) => return InflateOutcome::Ok,
+            Ok(rest) => rest,
+            Err(limit) => return limit,
+        };
         let linear = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | TINFL_FLAG_HAS_MORE_INPUT;
         let small = self.window < MAX_DISTANCE;
         loop {
             // Room for a whole ring's worth too: ring mode writes up to the ring's end.
             self.make_room(if small { CHUNK.max(self.window) } else { CHUNK });
+            let floor = self.floor();
             let Engine::Miniz(m) = &mut self.engine else {
                 unreachable!("the zlib engine returned above");
             };
-            let mut floor = self.valid;
-            if let (true, Some(m)) = (self.no_context_takeover, &self.message) {
-                floor = floor.max(m.at);
-            }
+            m.catch_up();
             let ring = small && self.cur - floor >= self.window;
             let skipped = fixed_start(m, input, ring);
             m.fresh = false;
@@ -584,6 +632,51 @@ impl Inflater {
                 _ => return InflateOutcome::Failed(InflateFailure::Invalid),
             }
         }
+    }
+
+    /// The earliest byte a back-reference may reach: the stream's first, or without context
+    /// takeover the message's.
+    fn floor(&self) -> usize {
+        match (self.no_context_takeover, &self.message) {
+            (true, Some(m)) => self.valid.max(m.at),
+            _ => self.valid,
+        }
+    }
+
+    /// Decode the whole stored and fixed-Huffman blocks at the start of `input` with [`blocks`],
+    /// when miniz_oxide stands between blocks; the rest of the input is miniz_oxide's. Err when
+    /// `emit` refused the output.
+    fn run_blocks<'i>(
+        &mut self,
+        input: &'i [u8],
+        emit: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<&'i [u8], InflateOutcome> {
+        let Engine::Miniz(m) = &self.engine else {
+            return Ok(input);
+        };
+        let Some(start) = m.boundary() else {
+            return Ok(input);
+        };
+        self.make_room(CHUNK);
+        let out = Output {
+            pos: self.cur,
+            floor: self.floor(),
+            window: self.window,
+            out: &mut self.buf,
+        };
+        let done = blocks::decode_blocks(start, input, out);
+        if !done.any {
+            return Ok(input);
+        }
+        if let Engine::Miniz(m) = &mut self.engine {
+            (m.pending, m.fresh) = (Some(done.end), false);
+        }
+        // The ring, if any, did not see these bytes.
+        self.ring_synced = false;
+        if !self.emit(done.written, emit) {
+            return Err(InflateOutcome::LimitReached);
+        }
+        Ok(&input[done.used..])
     }
 
     /// [`Inflater::run`] with zlib-rs: its output goes into `buf` a chunk at a time, as miniz_oxide's

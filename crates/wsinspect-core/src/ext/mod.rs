@@ -2,6 +2,7 @@
 //! permessage-deflate parameters and negotiation rules, and the inflater. Below both the
 //! handshake (which judges the negotiation) and the stream (which inflates).
 
+mod blocks;
 pub mod deflate;
 pub mod extensions;
 
