@@ -27,24 +27,38 @@ impl Extension {
     }
 }
 
-/// Split on `sep` outside double quotes.
-fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut start, mut quoted, mut escaped) = (0, false, false);
-    for (i, c) in s.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            c if c == sep && !quoted => {
-                out.push(&s[start..i]);
-                start = i + c.len_utf8();
-            }
-            _ => {}
+/// Split on `sep` (ASCII) outside double quotes. Bytewise: no byte of a multi-byte UTF-8
+/// character is ASCII, so every split falls between characters.
+fn split_outside_quotes(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let (mut start, mut done) = (0, false);
+    core::iter::from_fn(move || {
+        if done {
+            return None;
         }
-    }
-    out.push(&s[start..]);
-    out
+        let (mut quoted, mut escaped) = (false, false);
+        let rest = &s.as_bytes()[start..];
+        let at = rest.iter().position(|&c| {
+            match c {
+                _ if escaped => escaped = false,
+                b'\\' if quoted => escaped = true,
+                b'"' => quoted = !quoted,
+                c if c == sep && !quoted => return true,
+                _ => {}
+            }
+            false
+        });
+        let from = start;
+        match at {
+            Some(i) => {
+                start += i + 1;
+                Some(&s[from..from + i])
+            }
+            None => {
+                done = true;
+                Some(&s[from..])
+            }
+        }
+    })
 }
 
 fn unquote(v: &str) -> String {
@@ -63,10 +77,9 @@ fn unquote(v: &str) -> String {
 /// assert_eq!(e[1].params, [("a".to_string(), Some("1".to_string()))]);
 /// ```
 pub fn parse_extensions(value: &str) -> Vec<Extension> {
-    split_outside_quotes(value, ',')
-        .into_iter()
+    split_outside_quotes(value, b',')
         .filter_map(|ext| {
-            let mut parts = split_outside_quotes(ext, ';').into_iter().map(str::trim);
+            let mut parts = split_outside_quotes(ext, b';').map(str::trim);
             let name = parts.next().unwrap_or("").to_string();
             if name.is_empty() {
                 return None;
@@ -121,23 +134,31 @@ fn window_bits(v: &str) -> Option<u8> {
 /// selects the rules for a server's answer; empty means valid.
 pub fn deflate_param_errors(ext: &Extension, in_response: bool) -> Vec<String> {
     let mut errs = Vec::new();
-    // Names seen so far, lower-cased: a set, so an element with many parameters stays linear.
+    // Names seen so far, lower-cased, in a set when there are many, so an element with many
+    // parameters stays linear.
+    let many = ext.params.len() > 8;
     let mut seen = std::collections::HashSet::new();
-    for (name, value) in &ext.params {
-        if !seen.insert(name.to_ascii_lowercase()) {
+    for (i, (name, value)) in ext.params.iter().enumerate() {
+        let again = if many {
+            !seen.insert(name.to_ascii_lowercase())
+        } else {
+            ext.params[..i]
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        };
+        if again {
             errs.push(format!(
                 "`{name}` appears twice (RFC 7692 §7: no duplicates)"
             ));
             continue;
         }
-        let lower = name.to_ascii_lowercase();
-        if !PMD_PARAMS.contains(&lower.as_str()) {
+        let Some(&known) = PMD_PARAMS.iter().find(|p| p.eq_ignore_ascii_case(name)) else {
             errs.push(format!(
                 "`{name}` is not a permessage-deflate parameter (RFC 7692 §7.1)"
             ));
             continue;
-        }
-        match (lower.as_str(), value) {
+        };
+        match (known, value) {
             ("server_no_context_takeover" | "client_no_context_takeover", Some(v)) => {
                 errs.push(format!("`{name}` takes no value, got `{v}` (RFC 7692 §7.1.1)"))
             }

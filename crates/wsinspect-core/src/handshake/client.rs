@@ -291,4 +291,5 @@ pub(super) fn extensions(ctx: &mut Ctx, req: &Request) {
             format!("{}; a server must decline such an offer", errs.join("; ")),
         );
     }
+    ctx.offers = Some(offers);
 }

@@ -5,6 +5,7 @@
 use super::accept::AcceptSteps;
 use super::http::{Fields, Head};
 use super::{CheckId, Issue, Negotiated, Status};
+use crate::ext::extensions::Extension;
 
 /// The analysis in progress: issues for the checklist, the Accept math and the negotiated
 /// session as the checks find them.
@@ -12,6 +13,8 @@ pub(super) struct Ctx {
     pub issues: Vec<Issue>,
     pub accept: Option<AcceptSteps>,
     pub negotiated: Negotiated,
+    /// The client's extension offers, parsed by the request's check for the response's.
+    pub offers: Option<Vec<Extension>>,
 }
 
 impl Ctx {
@@ -73,7 +76,8 @@ pub(super) fn header_case(ctx: &mut Ctx, id: CheckId, headers: &[(String, String
         .enumerate()
         .filter_map(|(i, (n, _))| {
             let reg = REGISTERED.iter().find(|r| r.eq_ignore_ascii_case(n))?;
-            (n != reg && *n != reg.to_ascii_lowercase())
+            // Names that match case-insensitively: all lower case unless a letter is upper.
+            (n != reg && n.bytes().any(|b| b.is_ascii_uppercase()))
                 .then(|| (head.header_lines[i], n.as_str(), *reg))
         })
         .collect();

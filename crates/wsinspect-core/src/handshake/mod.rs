@@ -259,6 +259,7 @@ pub fn analyze_with(input: &[u8], opts: AnalyzeOptions) -> HandshakeReport {
         issues,
         accept: None,
         negotiated: Negotiated::default(),
+        offers: None,
     };
     let mut draft76 = None;
     match split.kind {

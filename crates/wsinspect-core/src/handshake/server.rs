@@ -228,10 +228,14 @@ pub(super) fn extensions(ctx: &mut Ctx, req: Option<&Request>, res: &Response) {
     };
     let eline = line_of_header(&res.headers, &res.head, "Sec-WebSocket-Extensions");
     let accepted = parse_extensions(&value);
+    // The request's check parsed the offers already, when it ran on this request.
+    let parsed = ctx.offers.take();
     let offered = req.map(|r| {
-        r.combined("Sec-WebSocket-Extensions")
-            .map(|v| parse_extensions(&v))
-            .unwrap_or_default()
+        parsed.unwrap_or_else(|| {
+            r.combined("Sec-WebSocket-Extensions")
+                .map(|v| parse_extensions(&v))
+                .unwrap_or_default()
+        })
     });
     let errs = extension_errors(ctx, &accepted, offered.as_deref());
     if errs.is_empty() {
