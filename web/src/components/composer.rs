@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use gloo_timers::callback::Timeout;
 use wsinspect_core::wire::codes::OpCode;
 use wsinspect_core::Direction;
 use wsinspect_view::compose::{compose, ComposerSpec};
@@ -60,6 +61,17 @@ pub fn Composer(props: &Props) -> Html {
     let out = compose(spec);
     // Why "as hex" could not be switched off (the payload is not text), until the next edit.
     let hex_note = use_state(|| None::<String>);
+    // The frame's bytes, bit grid and bytes view are drawn in a task after the form's: drawing
+    // the whole tab in one was the longest main-thread task when it was opened during a big
+    // capture's read.
+    let drawn = use_state(|| false);
+    {
+        let drawn = drawn.clone();
+        use_effect_with((), move |_| {
+            let t = Timeout::new(0, move || drawn.set(true));
+            move || drop(t)
+        });
+    }
     let key_error = out.as_ref().err().filter(|e| e.field == "key");
     let payload_error = out.as_ref().err().filter(|e| e.field == "payload");
     let opcode = {
@@ -118,6 +130,9 @@ pub fn Composer(props: &Props) -> Html {
         }
     });
     let result = match &out {
+        Ok(_) if !*drawn => {
+            html! { <p class="muted card" data-role="composer-drawing">{ "Drawing the frame…" }</p> }
+        }
         Ok(c) => {
             let send = {
                 let hex = c.hex.clone();
