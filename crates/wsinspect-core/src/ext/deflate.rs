@@ -108,9 +108,9 @@ const CHUNK: usize = 8192;
 ///   its wrapping mode on a ring of exactly the window's size, where a distance may not exceed
 ///   the ring. The bytes it writes are copied to the linear buffer after each call.
 ///
-/// Whole stored and fixed-Huffman blocks are decoded by `ext::blocks` before miniz_oxide sees them,
-/// with the same rule checked for each back-reference; a block it does not finish, for whatever
-/// reason, is miniz_oxide's from its first bit.
+/// Whole blocks (stored, fixed and dynamic Huffman) are decoded by `ext::blocks` before
+/// miniz_oxide sees them, with the same rule checked for each back-reference; a block it does
+/// not finish, for whatever reason, is miniz_oxide's from its first bit.
 ///
 /// With the full 15-bit window (what nearly every connection negotiates) the decompressor is
 /// zlib-rs instead, a port of zlib's inflate, which needs no table building for fixed-Huffman
@@ -643,7 +643,7 @@ impl Inflater {
         }
     }
 
-    /// Decode the whole stored and fixed-Huffman blocks at the start of `input` with [`blocks`],
+    /// Decode the whole blocks at the start of `input` with [`blocks`],
     /// when miniz_oxide stands between blocks; the rest of the input is miniz_oxide's. Err when
     /// `emit` refused the output.
     fn run_blocks<'i>(
