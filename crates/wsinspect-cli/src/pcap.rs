@@ -147,8 +147,11 @@ pub fn run(args: PcapArgs) -> Result<()> {
         std::thread::scope(|scope| {
             let progress = &mut progress;
             // `tx` moves into the decoder, so the channel closes when it ends.
-            let decoder =
-                scope.spawn(move || decode(source, flows, progress, move |b| tx.send(b).is_ok()));
+            let decoder = scope.spawn(move || {
+                decode(source, flows, progress, move |b| {
+                    tx.send(std::mem::take(b)).is_ok()
+                })
+            });
             let written = rx
                 .iter()
                 .flatten()
@@ -164,7 +167,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
         let mut written = Ok(());
         let decoded = decode(source, flows, &mut progress, |batch| {
             written = batch
-                .into_iter()
+                .drain(..)
                 .try_for_each(|(e, report)| sink.take(e, report, &mut out));
             written.is_ok()
         });
@@ -186,7 +189,7 @@ pub fn run(args: PcapArgs) -> Result<()> {
 type Batch = Vec<(CaptureEvent, Option<DiagnoseReport>)>;
 
 /// Read, decode and diagnose the file from its first chunk (`buf[..n]`) on, handing the shown
-/// events to `sink` a chunk at a time (it returns false when it can take no more: reading stops,
+/// events to `sink` a chunk at a time, to empty (it returns false when it can take no more: reading stops,
 /// and its error is the one reported); then end the capture's open flows and hand over their
 /// last events. Events decoded before a read or decode error are handed over before it is
 /// returned.
@@ -194,18 +197,19 @@ fn decode(
     (input, mut buf, mut n): (&mut Box<dyn Read + Send>, Vec<u8>, usize),
     (capture, shown): (&mut Capture, &mut Shown),
     progress: &mut Progress,
-    mut sink: impl FnMut(Batch) -> bool,
+    mut sink: impl FnMut(&mut Batch) -> bool,
 ) -> Result<()> {
     let mut diag = crate::diagnose::Diagnosers::default();
+    // One batch, emptied by the sink each time (or taken, to go to another thread).
+    let mut batch = Vec::new();
     let mut send = |capture: &mut Capture| {
-        let mut batch = Vec::new();
         while let Some(e) = capture.poll_event() {
             if shown.admit(&e) {
                 let report = diag.track(&e, capture.hops());
                 batch.push((e, report));
             }
         }
-        sink(batch)
+        sink(&mut batch)
     };
     while n > 0 {
         let fed = capture.feed(&buf[..n]);
