@@ -37,11 +37,20 @@ const KEY_HEADER: &[(&str, &str)] = &[
     ("ERROR", "message"),
 ];
 
-/// Whether `b` starts with a STOMP command line.
+/// The longest command line: `UNSUBSCRIBE` and its CR LF.
+const LONGEST_LINE: usize = 13;
+
+/// Whether `b` starts with a STOMP command line. Only the first bytes are looked at: a line
+/// longer than any command's is none (every text message is asked, most of them not STOMP).
 pub fn looks_like(b: &[u8]) -> bool {
-    let line_end = b.iter().position(|&c| c == b'\n').unwrap_or(b.len());
-    let line = b[..line_end].strip_suffix(b"\r").unwrap_or(&b[..line_end]);
-    line_end < b.len() && COMMANDS.iter().any(|c| c.as_bytes() == line)
+    let head = &b[..b.len().min(LONGEST_LINE)];
+    let Some(line_end) = head.iter().position(|&c| c == b'\n') else {
+        return false;
+    };
+    let line = head[..line_end]
+        .strip_suffix(b"\r")
+        .unwrap_or(&head[..line_end]);
+    COMMANDS.iter().any(|c| c.as_bytes() == line)
 }
 
 /// Decodes the frames of one message; returns the summary.
@@ -297,6 +306,20 @@ mod tests {
         PayloadSession::new(Choice::Auto, Some("v12.stomp"))
             .message(MessageKind::Text, m)
             .unwrap()
+    }
+
+    #[test]
+    fn every_command_line_is_told_within_the_bytes_looked_at() {
+        for c in COMMANDS {
+            for eol in ["\n", "\r\n"] {
+                let frame = format!("{c}{eol}a:b\n\n\0");
+                assert!(looks_like(frame.as_bytes()), "{c}{eol:?}");
+                // Not a command: one letter more, or no end of line.
+                assert!(!looks_like(format!("{c}X{eol}").as_bytes()), "{c}X");
+            }
+            assert!(!looks_like(c.as_bytes()), "{c} without an end of line");
+        }
+        assert!(!looks_like(&[b'a'; 5000]));
     }
 
     #[test]
