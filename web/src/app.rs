@@ -147,6 +147,7 @@ pub fn App() -> Html {
         use_effect_with((), move |_| link.warm());
     }
     let panel = use_panel_callbacks(&capture, &state, &link);
+    let tabs = use_tab_callbacks(&capture, &state);
     let seq = use_mut_ref(|| 0u64);
     let on_tell = {
         let capture = capture.clone();
@@ -443,9 +444,9 @@ pub fn App() -> Html {
     // The Frame tab's view stays mounted (hidden) while another tab shows: leaving it and coming
     // back does not tear down and build a capture's frame detail again (a tab switch was the
     // longest main-thread task while a big capture loaded). The other two are built when shown.
-    let frames_view = main_view(Tab::Frames, &state, &capture, &dispatch, &result);
+    let frames_view = main_view(Tab::Frames, &state, &capture, (&dispatch, &tabs), &result);
     let other_view = (state.tab != Tab::Frames)
-        .then(|| main_view(state.tab, &state, &capture, &dispatch, &result));
+        .then(|| main_view(state.tab, &state, &capture, (&dispatch, &tabs), &result));
     html! {
         <ContextProvider<crate::state::HighlightCtx> context={highlight}>
         <div class="app" data-busy={state.busy.to_string()} data-capture={capture.active().to_string()}
@@ -543,29 +544,23 @@ fn main_view(
     tab: Tab,
     state: &State,
     capture: &UseReducerHandle<CaptureState>,
-    dispatch: &Callback<Action>,
+    (dispatch, tabs): (&Callback<Action>, &TabCallbacks),
     result: &Option<Rc<wsinspect_core::inspect::Inspection>>,
 ) -> Html {
     match tab {
-        Tab::Frames if capture.active() => {
-            let on_choice = {
-                let c = capture.clone();
-                Callback::from(move |choice| c.dispatch(CaptureAction::Choose(choice)))
-            };
-            capture_detail(capture, state, dispatch, on_choice)
-        }
+        Tab::Frames if capture.active() => capture_detail(capture, state, tabs),
         Tab::Handshake if capture.active() => html! {
             <HandshakePanel report={capture.handshake()}
                 key_override={state.accept_key.clone()}
-                on_key={dispatch.reform(Action::SetAcceptKey)}
+                on_key={tabs.accept_key.clone()}
                 show_passed={state.show_passed}
-                on_toggle_passed={dispatch.reform(|()| Action::TogglePassed)} />
+                on_toggle_passed={tabs.toggle_passed.clone()} />
         },
         Tab::Frames => match &result {
             Some(i) if state.has_frames() => html! {
                 <FrameDetail inspection={i.clone()} index={state.selected} unmask_all={state.unmask_all}
-                    on_edit={dispatch.reform(Action::EditInComposer)}
-                    on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)} />
+                    on_edit={tabs.edit.clone()}
+                    on_unmask_all={tabs.unmask_all.clone()} />
             },
             Some(i) if i.handshake.is_some() => html! {
                 <div class="empty" data-role="no-frames">
@@ -587,14 +582,54 @@ fn main_view(
         Tab::Handshake => html! {
             <HandshakePanel report={result.as_ref().and_then(|i| i.handshake.clone()).map(Rc::new)}
                 key_override={state.accept_key.clone()}
-                on_key={dispatch.reform(Action::SetAcceptKey)}
+                on_key={tabs.accept_key.clone()}
                 show_passed={state.show_passed}
-                on_toggle_passed={dispatch.reform(|()| Action::TogglePassed)} />
+                on_toggle_passed={tabs.toggle_passed.clone()} />
         },
         Tab::Composer => html! {
-            <Composer spec={state.composer.clone()} on_change={dispatch.reform(Action::SetComposer)}
-                on_send={dispatch.reform(|(hex, direction): (String, Direction)| Action::SendComposed { hex, direction })} />
+            <Composer spec={state.composer.clone()} on_change={tabs.compose.clone()}
+                on_send={tabs.send.clone()} />
         },
+    }
+}
+
+/// The tab views' callbacks, made once on the reducers' dispatchers, for the reason the panel's
+/// are: made anew at each render of the page (each progress message while a capture loads),
+/// they redrew the shown frame's detail, the handshake's checks or the composer every time.
+struct TabCallbacks {
+    edit: Callback<wsinspect_view::compose::ComposerSpec>,
+    unmask_all: Callback<()>,
+    /// A payload decoder chosen for the capture's selected message.
+    choice: Callback<String>,
+    accept_key: Callback<String>,
+    toggle_passed: Callback<()>,
+    compose: Callback<wsinspect_view::compose::ComposerSpec>,
+    send: Callback<(String, Direction)>,
+}
+
+#[hook]
+fn use_tab_callbacks(
+    capture: &UseReducerHandle<CaptureState>,
+    state: &UseReducerHandle<State>,
+) -> TabCallbacks {
+    let s = &state.dispatcher();
+    TabCallbacks {
+        edit: use_callback((), dispatching(s, Action::EditInComposer)),
+        unmask_all: use_callback((), dispatching(s, |()| Action::ShowAllUnmask)),
+        choice: use_callback(
+            (),
+            dispatching(&capture.dispatcher(), CaptureAction::Choose),
+        ),
+        accept_key: use_callback((), dispatching(s, Action::SetAcceptKey)),
+        toggle_passed: use_callback((), dispatching(s, |()| Action::TogglePassed)),
+        compose: use_callback((), dispatching(s, Action::SetComposer)),
+        send: use_callback(
+            (),
+            dispatching(s, |(hex, direction)| Action::SendComposed {
+                hex,
+                direction,
+            }),
+        ),
     }
 }
 
@@ -662,13 +697,13 @@ fn use_panel_callbacks(
     }
 }
 
-/// A callback that dispatches `action` of its value to the capture's reducer.
-fn dispatching<T: 'static>(
-    c: &UseReducerDispatcher<CaptureState>,
-    action: fn(T) -> CaptureAction,
+/// A callback that dispatches `action` of its value to a reducer (the capture's or the page's).
+fn dispatching<R: Reducible + 'static, T: 'static>(
+    r: &UseReducerDispatcher<R>,
+    action: fn(T) -> R::Action,
 ) -> impl Fn(T, &()) + 'static {
-    let c = c.clone();
-    move |v, _| c.dispatch(action(v))
+    let r = r.clone();
+    move |v, _| r.dispatch(action(v))
 }
 
 /// The selected connection's Diagnosis panel: a frame evidence selects its row (scrolled into
@@ -682,12 +717,7 @@ fn capture_diagnosis(capture: &UseReducerHandle<CaptureState>, panel: &PanelCall
 }
 
 /// The Frame tab for a capture: the selected frame's usual detail (its bytes rebuilt as sent).
-fn capture_detail(
-    capture: &CaptureState,
-    state: &State,
-    dispatch: &Callback<Action>,
-    on_choice: Callback<String>,
-) -> Html {
+fn capture_detail(capture: &CaptureState, state: &State, tabs: &TabCallbacks) -> Html {
     let Some(shown) = &capture.shown else {
         return html! { <p class="muted empty">{ "Select a frame in the timeline to see it bit by bit." }</p> };
     };
@@ -712,10 +742,10 @@ fn capture_detail(
                 in_context={InContext {
                     decoded: capture.decoded().map(Rc::new),
                     choice: AttrValue::from(capture.payload.choice().to_string()),
-                    on_choice,
+                    on_choice: tabs.choice.clone(),
                 }}
-                on_unmask_all={dispatch.reform(|()| Action::ShowAllUnmask)}
-                on_edit={dispatch.reform(Action::EditInComposer)} />
+                on_unmask_all={tabs.unmask_all.clone()}
+                on_edit={tabs.edit.clone()} />
         }
         if let Some(p) = &d.har_payload {
             <div class="detail" data-role="frame-detail" data-har="true">
