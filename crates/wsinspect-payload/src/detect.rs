@@ -104,8 +104,9 @@ fn text(b: &[u8]) -> Option<Decoder> {
     if b.last() == Some(&0x1e) && b[..b.len() - 1].split(|&c| c == 0x1e).all(json::is_json) {
         return Some(Decoder::SignalR);
     }
-    if json::is_json(b) {
-        return Some(json_flavour(b));
+    // Parsed once, for both questions: whether it is JSON, and which flavour.
+    if let Ok(root) = json::parse(b, "") {
+        return Some(json_flavour(&root));
     }
     if matches!(b[0], b'0'..=b'6') {
         return Some(Decoder::SocketIo);
@@ -114,7 +115,8 @@ fn text(b: &[u8]) -> Option<Decoder> {
 }
 
 /// Which JSON-based protocol a JSON message belongs to, by its shape.
-fn json_flavour(b: &[u8]) -> Decoder {
+/// Which JSON-based protocol a parsed JSON message is, by its fields.
+fn json_flavour(root: &crate::tree::Node) -> Decoder {
     const GRAPHQL: &[&str] = &[
         "connection_init",
         "connection_ack",
@@ -134,11 +136,8 @@ fn json_flavour(b: &[u8]) -> Decoder {
         "reject_subscription",
         "disconnect",
     ];
-    let Ok(root) = json::parse(b, "") else {
-        return Decoder::Json;
-    };
-    let ty = json::get(&root, "type").and_then(json::string_of);
-    let has = |k: &str| json::get(&root, k).is_some();
+    let ty = json::get(root, "type").and_then(json::string_of);
+    let has = |k: &str| json::get(root, k).is_some();
     match ty.as_deref() {
         Some(t)
             if GRAPHQL.contains(&t)
