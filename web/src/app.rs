@@ -149,8 +149,8 @@ pub fn App() -> Html {
     // The handshake analysis and the reading of a capture's progress run once, in a task of
     // their own, as the page starts: the browser compiles a wasm function at its first call.
     // The first analysis (a capture's first diagnosis, or a frame's detail) took 14-42 ms of a
-    // message's task, against 0-1 ms after; the first progress message's JSON 3-13 ms, against
-    // 0-1 ms.
+    // message's task, against 0-1 ms after; the first progress message's JSON 3-19 ms, against
+    // 0-2 ms.
     use_effect_with((), |_| {
         Timeout::new(0, warm_up).forget();
     });
