@@ -9,8 +9,9 @@
 //! state between blocks is the few bits left of the last byte.
 //!
 //! This decoder only ever finishes a block or leaves it alone: anything it does not take (a
-//! dynamic or final block, a block cut off by the end of the input, one whose output does not
-//! fit, a code DEFLATE does not allow, a back-reference outside the allowed span) is left,
+//! final block, a block cut off by the end of the input, one whose output does not fit, an
+//! incomplete or over-subscribed code, a code DEFLATE does not allow, a back-reference outside
+//! the allowed span) is left,
 //! from its first bit, to miniz_oxide, which decodes it or says exactly why not. So every
 //! verdict is still miniz_oxide's.
 
@@ -47,7 +48,7 @@ pub(crate) struct Decoded {
     pub any: bool,
 }
 
-/// Decode every whole stored or fixed-Huffman block at the start of `input`, starting at the
+/// Decode every whole stored, fixed or dynamic block at the start of `input`, starting at the
 /// block boundary `start`, and stop before the first block it does not finish.
 pub(crate) fn decode_blocks(start: Boundary, input: &[u8], o: Output<'_>) -> Decoded {
     let mut bits = Bits::new(start, input);
