@@ -11,9 +11,8 @@
 //! This decoder only ever finishes a block or leaves it alone: anything it does not take (a
 //! final block, a block cut off by the end of the input, one whose output does not fit, an
 //! incomplete or over-subscribed code, a code DEFLATE does not allow, a back-reference outside
-//! the allowed span) is left,
-//! from its first bit, to miniz_oxide, which decodes it or says exactly why not. So every
-//! verdict is still miniz_oxide's.
+//! the allowed span) is left, from its first bit, to miniz_oxide, which decodes it or says
+//! exactly why not. So every verdict is still miniz_oxide's.
 
 /// Where the decoder stands between two blocks: the bits of the last byte read that are not
 /// used yet (DEFLATE blocks need not start on a byte boundary).
