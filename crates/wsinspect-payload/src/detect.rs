@@ -114,8 +114,7 @@ fn text(b: &[u8]) -> Option<Decoder> {
     None
 }
 
-/// Which JSON-based protocol a JSON message belongs to, by its shape.
-/// Which JSON-based protocol a parsed JSON message is, by its fields.
+/// Which JSON-based protocol a parsed JSON message belongs to, by its shape.
 fn json_flavour(root: &crate::tree::Node) -> Decoder {
     const GRAPHQL: &[&str] = &[
         "connection_init",
