@@ -171,8 +171,8 @@ thread_local! {
 }
 
 impl Spare {
-    /// A kept engine for a `bits`-bit window, reset as if new, with kept buffers (empty), if the
-    /// thread has them.
+    /// A kept engine for a `bits`-bit window, reset as if new, with kept buffers (the ring
+    /// empty), if the thread has them.
     fn take(bits: u8) -> Option<(Option<Engine>, Vec<u8>, Vec<u8>)> {
         let spare = SPARE
             .try_with(|s| {
@@ -188,10 +188,13 @@ impl Spare {
             .flatten()?;
         let Spare {
             mut engine,
-            mut buf,
+            buf,
             mut ring,
         } = spare;
-        buf.clear();
+        // `buf` keeps its length and the last inflater's bytes: zeroing it again was most of
+        // a new inflater's cost. Nothing reads them: a back-reference may reach only as far
+        // back as `valid` (0 for a new inflater), and the ring is refilled from `buf` at or
+        // after `valid` before it is read.
         ring.clear();
         let engine = match &mut engine {
             Engine::Zlib(_) if bits == 15 => Some(engine),
@@ -861,6 +864,19 @@ mod tests {
             messages(&mut Inflater::new(15, true), &[&b]),
             [Err(InflateFailure::Invalid)]
         );
+    }
+
+    #[test]
+    fn a_new_inflater_never_reads_what_the_last_one_on_its_thread_left() {
+        let [a, b] = takeover_pair();
+        for bits in [15, 12, 9] {
+            // The first message's text stays in the buffer the next inflater is given.
+            let mut first = Inflater::new(bits, false);
+            assert_eq!(messages(&mut first, &[&a]), [Ok(TAKEOVER_TEXT.to_vec())]);
+            drop(first);
+            let r = messages(&mut Inflater::new(bits, false), &[&b]);
+            assert!(matches!(r[..], [Err(_)]), "{bits} bits: {r:?}");
+        }
     }
 
     #[test]
