@@ -11,7 +11,7 @@
 //!   bytes in all: beyond, payloads are dropped and the detail says so); per message, its rows
 //!   and (when compressed) the inflated bytes. Rows, previews and search run over that index.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::SocketAddr;
 
 mod diagnosis;
@@ -1117,7 +1117,7 @@ impl Index {
             .map(|_| i.bytes[..i.frames_offset].to_vec());
         c.summary.bytes[s] = i.bytes.len() as u64;
         let Some(report) = report else { return };
-        let mut msg_of = HashMap::new();
+        let mut msg_of = HashMap::default();
         for m in &report.messages {
             if m.frames.len() > 1 {
                 c.fragmented[s].push(c.msgs.len() as u32);
@@ -2327,7 +2327,7 @@ mod tests {
         for conn in [1u64, 3] {
             let (_, _, rows) = window(&mut l, conn, Filter::default());
             // Per (lane, first row): the roles its rows have.
-            let mut groups: HashMap<(usize, u32), Vec<(u32, GroupRole)>> = HashMap::new();
+            let mut groups: HashMap<(usize, u32), Vec<(u32, GroupRole)>> = HashMap::default();
             for r in &rows {
                 for (lane, g) in r.groups.iter().enumerate() {
                     let Some(g) = g else { continue };

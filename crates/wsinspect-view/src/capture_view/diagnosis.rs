@@ -6,7 +6,7 @@
 //! detail only for the classes that failed. [`Ask::Diagnosis`] is answered with
 //! [`ConnDiagnosis`]: the items with each evidence's frame resolved to the connection's row.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 use wsinspect_capture::CaptureEvent;
