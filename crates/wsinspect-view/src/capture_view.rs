@@ -664,6 +664,20 @@ struct StoredFrame {
     findings: Vec<Finding>,
     /// Index into the connection's messages.
     msg: Option<u32>,
+    preview: Preview,
+}
+
+/// Where a row's preview comes from. A capture's rows are made when the page asks for them
+/// ([`Conn::row`]): a preview for each of a big file's frames, most never shown, was a tenth of
+/// the loader's time.
+#[derive(Clone, Copy)]
+enum Preview {
+    /// The row holds it (made as the frame was read: the frame's bytes were not all kept, or
+    /// the input was small).
+    Made,
+    /// From the stored payload ([`frame_preview`]), or the message's inflated bytes on a
+    /// compressed message's first row.
+    Payload { is_text: bool, compressed: bool },
 }
 
 struct StoredMsg {
@@ -908,13 +922,17 @@ impl Index {
                     | (u8::from(f.header.rsv2) << 1)
                     | u8::from(f.header.rsv3);
                 let payload = f.payload.kept.0;
-                let preview = frame_preview(&f.header, &payload, f.is_text, f.compressed);
                 kept_add = payload.len() as u64;
-                let payload = if kept_before + kept_add > MAX_KEPT {
+                let (payload, preview, from) = if kept_before + kept_add > MAX_KEPT {
                     kept_add = 0;
-                    Vec::new()
+                    let p = frame_preview(&f.header, &payload, f.is_text, f.compressed);
+                    (Vec::new(), p, Preview::Made)
                 } else {
-                    payload
+                    let from = Preview::Payload {
+                        is_text: f.is_text,
+                        compressed: f.compressed,
+                    };
+                    (payload, String::new(), from)
                 };
                 c.rows.push(FrameRow {
                     row,
@@ -940,6 +958,7 @@ impl Index {
                     payload,
                     findings: f.findings,
                     msg,
+                    preview: from,
                 });
                 frame_added = true;
             }
@@ -953,18 +972,16 @@ impl Index {
                     let stored = &mut c.msgs[i as usize];
                     stored.index = m.index;
                     if m.compressed {
-                        // The timeline previews what the message says, not its deflate bytes.
-                        let text = crate::view::preview_bytes(
-                            &m.payload.kept.0,
-                            m.opcode == 1,
-                            PREVIEW - 10,
-                        );
-                        if let Some(&first) = stored.rows.first() {
-                            c.rows[first as usize].preview = format!("{text} (inflated)");
-                        }
+                        // The timeline previews what the message says, not its deflate bytes:
+                        // from `inflated` when it is kept, else made now.
+                        let first = stored.rows.first().map(|&r| r as usize);
                         if kept_before + m.payload.len <= MAX_KEPT {
                             kept_add = m.payload.kept.0.len() as u64;
                             stored.inflated = Some(m.payload.kept.0);
+                        } else if let Some(first) = first {
+                            c.rows[first].preview =
+                                inflated_preview(&m.payload.kept.0, m.opcode == 1);
+                            c.frames[first].preview = Preview::Made;
                         }
                     }
                 }
@@ -1079,6 +1096,7 @@ impl Index {
                     payload: m.payload,
                     findings,
                     msg,
+                    preview: Preview::Made,
                 });
                 frames += 1;
             }
@@ -1162,6 +1180,7 @@ impl Index {
                 payload: f.payload.clone(),
                 findings: f.findings.clone(),
                 msg: f.message.and_then(|m| msg_of.get(&m).copied()),
+                preview: Preview::Made,
             });
         }
         c.summary.messages[s] = report.messages.len() as u64;
@@ -1215,7 +1234,7 @@ impl Index {
                 .skip(start as usize)
                 .take(count.min(500) as usize)
                 .map(|&r| {
-                    let mut row = c.rows[r as usize].clone();
+                    let mut row = c.row(r as usize);
                     row.hit = matcher.as_ref().and_then(|m| m.find(&row.preview));
                     row.groups = [c.group_at(r, Side::Client), c.group_at(r, Side::Server)];
                     row
@@ -1251,7 +1270,7 @@ impl Index {
 
     fn detail(&self, seq: u64, conn: u64, row: u32) -> Option<Detail> {
         let c = &self.conns[*self.by_id.get(&conn)?];
-        let r = c.rows.get(row as usize)?.clone();
+        let r = c.rows.get(row as usize).map(|_| c.row(row as usize))?;
         let f = &c.frames[row as usize];
         let whole = f.payload.len() as u64 == f.header.payload_len;
         let msg = f.msg.map(|m| &c.msgs[m as usize]);
@@ -1449,6 +1468,12 @@ pub(crate) fn frame_preview(h: &Header, payload: &[u8], is_text: bool, compresse
         return format!("(compressed, {} bytes)", h.payload_len);
     }
     crate::view::preview_bytes(payload, is_text, PREVIEW)
+}
+
+/// A compressed message's preview: what it says, not its deflate bytes.
+fn inflated_preview(inflated: &[u8], is_text: bool) -> String {
+    let text = crate::view::preview_bytes(inflated, is_text, PREVIEW - 10);
+    format!("{text} (inflated)")
 }
 
 /// A message's payload length (inflated when compressed), from its rows' lengths.
@@ -1914,6 +1939,28 @@ fn start_state(first: &[u8]) -> LoadState {
 }
 
 impl Conn {
+    /// Row `i` as the page gets it, its preview made if the index did not keep one.
+    fn row(&self, i: usize) -> FrameRow {
+        let mut row = self.rows[i].clone();
+        let f = &self.frames[i];
+        let Preview::Payload {
+            is_text,
+            compressed,
+        } = f.preview
+        else {
+            return row;
+        };
+        let msg = f.msg.map(|m| &self.msgs[m as usize]);
+        row.preview = match msg {
+            Some(m) if compressed && m.rows.first() == Some(&(i as u32)) => match &m.inflated {
+                Some(bytes) => inflated_preview(bytes, m.opcode == 1),
+                None => frame_preview(&f.header, &f.payload, is_text, compressed),
+            },
+            _ => frame_preview(&f.header, &f.payload, is_text, compressed),
+        };
+        row
+    }
+
     /// The fragmented message of `lane`'s side whose span holds `row`, if one does (a side's
     /// messages never overlap: a binary search over its fragmented ones).
     fn group_at(&self, row: u32, lane: Side) -> Option<GroupMark> {
