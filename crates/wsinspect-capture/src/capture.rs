@@ -39,7 +39,7 @@ use wsinspect_core::session::{Event, Session, SessionConfig, Timestamp};
 use wsinspect_core::Direction;
 
 use crate::defrag::{Defrag, DefragCounts, DEFAULT_MAX_FRAGMENT_BYTES};
-use crate::file::{FileReader, Packet};
+use crate::file::{FileReader, PacketRef, Packets};
 use crate::link::{read, tcp_in, Layer, Segment, Skip};
 use crate::pool::Pool;
 use crate::tcp::{Delivery, Reassembler};
@@ -232,7 +232,7 @@ pub struct Totals {
 pub struct Capture {
     config: CaptureConfig,
     file: FileReader,
-    packets: Vec<Packet>,
+    packets: Packets,
     /// Each open flow's slot in `slots`: a packet finds its flow with one lookup, takes it out
     /// of the slot while it works on it, and puts it back without hashing again.
     flows: HashMap<FlowKey, usize, foldhash::fast::RandomState>,
@@ -317,7 +317,7 @@ impl Capture {
             defrag: Defrag::new(config.max_fragment_bytes),
             config,
             file: FileReader::new(),
-            packets: Vec::new(),
+            packets: Packets::default(),
             flows: HashMap::default(),
             slots: Vec::new(),
             free_slots: Vec::new(),
@@ -357,20 +357,20 @@ impl Capture {
     /// Read the next bytes of the file.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<(), CaptureError> {
         let mut packets = std::mem::take(&mut self.packets);
-        let result = self.file.feed(bytes, &mut packets);
+        let result = self.file.read(bytes, &mut packets);
         self.totals.format = self.file.format();
         // Secrets in the file's order among the packets, whatever the chunks.
         let mut secrets = self.file.take_secrets().into_iter().peekable();
-        for (i, p) in packets.drain(..).enumerate() {
+        for (i, p) in packets.iter().enumerate() {
             while let Some((_, text)) = secrets.next_if(|(at, _)| *at <= i) {
                 self.embedded_keylog(&text);
             }
-            self.packet(&p);
-            self.file.recycle(p.data);
+            self.packet(p);
         }
         for (_, text) in secrets {
             self.embedded_keylog(&text);
         }
+        packets.clear();
         self.packets = packets;
         result
     }
@@ -404,13 +404,13 @@ impl Capture {
         }
     }
 
-    fn packet(&mut self, p: &Packet) {
+    fn packet(&mut self, p: PacketRef<'_>) {
         self.totals.packets += 1;
         if (p.data.len() as u64) < u64::from(p.orig_len) {
             self.totals.truncated_packets += 1;
         }
         let datagram;
-        let read = match read(p.link, &p.data) {
+        let read = match read(p.link, p.data) {
             Ok(Layer::Segment(s)) => Ok(s),
             Ok(Layer::Fragment(f)) => {
                 let done = self.defrag.add(&f);

@@ -15,13 +15,12 @@ use pcap_parser::{
 };
 use wsinspect_core::session::Timestamp;
 
-use crate::pool::Pool;
 use crate::CaptureError;
 
 /// The largest record or block held while waiting for the rest of it.
 pub const MAX_BLOCK: usize = 16 << 20;
 
-/// One packet of a capture file.
+/// One packet of a capture file, owned (see [`Packets`] for the reader's own form).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Packet {
     /// The link type (`LINKTYPE_*` number) of the interface it was captured on.
@@ -32,6 +31,78 @@ pub struct Packet {
     pub data: Vec<u8>,
     /// The length the packet had on the wire.
     pub orig_len: u32,
+}
+
+/// The packets of one [`FileReader::read`]: their bytes back to back in one buffer, kept from
+/// one read to the next. A capture's steady state copies each packet once and allocates nothing
+/// per packet (a buffer per packet was a tenth of the page worker's time, in its allocator).
+#[derive(Debug, Default)]
+pub struct Packets {
+    bytes: Vec<u8>,
+    list: Vec<PacketAt>,
+}
+
+/// Where a packet's bytes are in [`Packets::bytes`], and what else it has.
+#[derive(Clone, Copy, Debug)]
+struct PacketAt {
+    link: u16,
+    time: Option<Timestamp>,
+    start: usize,
+    end: usize,
+    orig_len: u32,
+}
+
+/// A packet of [`Packets`], borrowed.
+#[derive(Clone, Copy, Debug)]
+pub struct PacketRef<'a> {
+    /// The link type (`LINKTYPE_*` number) of the interface it was captured on.
+    pub link: u16,
+    /// When it was captured (pcapng's simple packet blocks have no time).
+    pub time: Option<Timestamp>,
+    /// The captured bytes (maybe fewer than were sent: see `orig_len`).
+    pub data: &'a [u8],
+    /// The length the packet had on the wire.
+    pub orig_len: u32,
+}
+
+impl Packets {
+    fn push(&mut self, link: u16, time: Option<Timestamp>, data: &[u8], orig_len: u32) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(data);
+        self.list.push(PacketAt {
+            link,
+            time,
+            start,
+            end: self.bytes.len(),
+            orig_len,
+        });
+    }
+
+    /// How many packets there are.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The packets, in the file's order.
+    pub fn iter(&self) -> impl Iterator<Item = PacketRef<'_>> {
+        self.list.iter().map(|p| PacketRef {
+            link: p.link,
+            time: p.time,
+            data: &self.bytes[p.start..p.end],
+            orig_len: p.orig_len,
+        })
+    }
+
+    /// Forget the packets, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.list.clear();
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -72,9 +143,6 @@ pub struct FileReader {
     /// TLS key logs from Decryption Secrets Blocks, not yet taken.
     /// Each with the length `out` had when it was read: the packets before it.
     secrets: Vec<(usize, Vec<u8>)>,
-    /// Packets' buffers given back by [`FileReader::recycle`], for the next packets' bytes:
-    /// enough for a chunk of Ethernet-sized packets, in at most 8 MiB.
-    spare: Pool,
 }
 
 impl Default for FileReader {
@@ -92,14 +160,7 @@ impl FileReader {
             offset: 0,
             header_done: false,
             secrets: Vec::new(),
-            spare: Pool::new(4096, 2048),
         }
-    }
-
-    /// Give back a packet's buffer once its bytes are used: the next packets are read into it
-    /// instead of a new one.
-    pub fn recycle(&mut self, data: Vec<u8>) {
-        self.spare.give_back(data);
     }
 
     /// The file's format, once its first bytes are read: `"pcap"` or `"pcapng"`.
@@ -113,6 +174,20 @@ impl FileReader {
 
     /// Read the next bytes; the packets they complete are appended to `out`.
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<Packet>) -> Result<(), CaptureError> {
+        let mut read = Packets::default();
+        let r = self.read(bytes, &mut read);
+        out.extend(read.iter().map(|p| Packet {
+            link: p.link,
+            time: p.time,
+            data: p.data.to_vec(),
+            orig_len: p.orig_len,
+        }));
+        r
+    }
+
+    /// [`FileReader::feed`] into [`Packets`] (added to what `out` holds): the packets' bytes
+    /// in one buffer, not one each.
+    pub fn read(&mut self, bytes: &[u8], out: &mut Packets) -> Result<(), CaptureError> {
         let (used, result) = if self.buf.is_empty() {
             // Read in place; only the unfinished block at the end is kept.
             let (used, result) = self.read_blocks(bytes, out);
@@ -159,11 +234,7 @@ impl FileReader {
     /// Parse one record at `buf[at..]`: how many bytes it used, or `None` when incomplete.
     /// Every whole record or block of `data` (which starts at `self.offset`): how many bytes
     /// they took, and the error that stopped the reading, if one did.
-    fn read_blocks(
-        &mut self,
-        data: &[u8],
-        out: &mut Vec<Packet>,
-    ) -> (usize, Result<(), CaptureError>) {
+    fn read_blocks(&mut self, data: &[u8], out: &mut Packets) -> (usize, Result<(), CaptureError>) {
         let mut used = 0;
         loop {
             match self.next(data, used, out) {
@@ -178,7 +249,7 @@ impl FileReader {
         &mut self,
         data: &[u8],
         at: usize,
-        out: &mut Vec<Packet>,
+        out: &mut Packets,
     ) -> Result<Option<usize>, CaptureError> {
         let i = &data[at..];
         let offset = self.offset + at as u64;
@@ -233,12 +304,7 @@ impl FileReader {
                     Ok((rest, r)) => {
                         let sub = if *nanos { 1 } else { 1000 };
                         let ns = r.ts_sec as u64 * 1_000_000_000 + r.ts_usec as u64 * sub;
-                        out.push(Packet {
-                            link: *link,
-                            time: Some(Timestamp(ns)),
-                            data: self.spare.copy(r.data),
-                            orig_len: r.origlen,
-                        });
+                        out.push(*link, Some(Timestamp(ns)), r.data, r.origlen);
                         Ok(Some(i.len() - rest.len()))
                     }
                     Err(e) => incomplete_or(e, bad),
@@ -287,14 +353,8 @@ impl FileReader {
                             )));
                         };
                         let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                        out.push(Packet {
-                            link: itf.link,
-                            time: Some(itf.time(ts)),
-                            data: self
-                                .spare
-                                .copy(&epb.data[..(epb.caplen as usize).min(epb.data.len())]),
-                            orig_len: epb.origlen,
-                        });
+                        let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
+                        out.push(itf.link, Some(itf.time(ts)), data, epb.origlen);
                     }
                     Block::DecryptionSecrets(dsb) if dsb.secrets_type == SecretsType::TlsKeyLog => {
                         let n = (dsb.secrets_len as usize).min(dsb.data.len());
@@ -304,14 +364,8 @@ impl FileReader {
                         let Some(itf) = interfaces.first().copied() else {
                             return Err(bad("simple packet block before any interface".into()));
                         };
-                        out.push(Packet {
-                            link: itf.link,
-                            time: None,
-                            data: self
-                                .spare
-                                .copy(&spb.data[..(spb.origlen as usize).min(spb.data.len())]),
-                            orig_len: spb.origlen,
-                        });
+                        let data = &spb.data[..(spb.origlen as usize).min(spb.data.len())];
+                        out.push(itf.link, None, data, spb.origlen);
                     }
                     _ => {}
                 }

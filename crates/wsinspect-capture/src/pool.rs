@@ -1,6 +1,6 @@
-//! Byte buffers kept for reuse: the file reader's packets and the capture's reassembled bytes
-//! each go through one, so a capture's steady state allocates no buffer per packet. A pool keeps
-//! at most `max` buffers of at most `max_bytes` each: bounded whatever the file.
+//! Byte buffers kept for reuse: the capture's reassembled bytes go through one, so a capture's
+//! steady state allocates no buffer per segment. A pool keeps at most `max` buffers of at most
+//! `max_bytes` each: bounded whatever the file.
 
 /// Buffers given back, for the next bytes.
 #[derive(Debug)]
