@@ -12,6 +12,7 @@
 //!   and (when compressed) the inflated bytes. Rows, previews and search run over that index.
 
 use foldhash::HashMap;
+use smallvec::SmallVec;
 use std::net::SocketAddr;
 
 mod diagnosis;
@@ -682,7 +683,8 @@ enum Preview {
 
 struct StoredMsg {
     opcode: u8,
-    rows: Vec<u32>,
+    /// Its frames' rows: inline for up to two (nearly every message), not an allocation each.
+    rows: SmallVec<[u32; 2]>,
     /// The inflated payload of a compressed message; an uncompressed one joins its frames.
     inflated: Option<Vec<u8>>,
     index: u64,
@@ -897,7 +899,7 @@ impl Index {
                         let index = f.message.unwrap_or(u64::MAX);
                         c.msgs.push(StoredMsg {
                             opcode,
-                            rows: Vec::new(),
+                            rows: SmallVec::new(),
                             inflated: None,
                             index,
                         });
@@ -1060,7 +1062,7 @@ impl Index {
                     let i = c.msgs.len() as u32;
                     c.msgs.push(StoredMsg {
                         opcode: m.opcode.0,
-                        rows: vec![row],
+                        rows: smallvec::smallvec![row],
                         inflated: None,
                         index: counts[s],
                     });
