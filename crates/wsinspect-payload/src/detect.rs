@@ -105,7 +105,7 @@ fn text(b: &[u8]) -> Option<Decoder> {
         return Some(Decoder::SignalR);
     }
     // Parsed once, for both questions: whether it is JSON, and which flavour.
-    if let Ok(root) = json::parse(b, "") {
+    if let Some(Ok(root)) = json::could_be_json(b).then(|| json::parse(b, "")) {
         return Some(json_flavour(&root));
     }
     if matches!(b[0], b'0'..=b'6') {

@@ -53,7 +53,19 @@ pub fn parse_prefix(bytes: &[u8], name: &str) -> Result<(Node, usize), Finding> 
 
 /// Whether `bytes` are one whole JSON value (a cheap check for detection).
 pub fn is_json(bytes: &[u8]) -> bool {
-    parse(bytes, "").is_ok()
+    could_be_json(bytes) && parse(bytes, "").is_ok()
+}
+
+/// Whether `bytes` start (after whitespace) with a byte a JSON value can start with: when not,
+/// detection need not parse them (and format the error it would find).
+pub fn could_be_json(bytes: &[u8]) -> bool {
+    let first = bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    matches!(
+        first,
+        Some(b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+    )
 }
 
 /// The text of a string node made by this module (its value unquoted).
@@ -348,6 +360,46 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_detection_skips_never_parses() {
+        for text in [
+            "{}",
+            " [1]",
+            "\n\"s\"",
+            "-1",
+            "7",
+            "true",
+            "false",
+            "null",
+            "\t{\"a\":1}",
+        ] {
+            assert!(
+                could_be_json(text.as_bytes()) && is_json(text.as_bytes()),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            " ",
+            "Hello",
+            "'a'",
+            "+1",
+            ".5",
+            "NaN",
+            "<x/>",
+            "\u{feff}{}",
+        ] {
+            assert!(
+                !could_be_json(text.as_bytes()) && !is_json(text.as_bytes()),
+                "{text}"
+            );
+        }
+        proptest::proptest!(|(head in proptest::sample::select(b" \t\r\n{[\"-0tfnxH+.".to_vec()), tail in ".{0,12}")| {
+            let b = [&[head][..], tail.as_bytes()].concat();
+            proptest::prop_assert!(could_be_json(&b) || parse(&b, "").is_err(), "{b:?}");
+        });
+    }
 
     #[test]
     fn spans_of_values() {
