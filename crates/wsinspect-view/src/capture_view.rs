@@ -729,6 +729,8 @@ pub struct Index {
     diagnoses: diagnosis::Diagnoses,
     /// How payloads are decoded (the user's .proto).
     payload: PayloadSetup,
+    /// The payload bytes kept in all, when not [`MAX_KEPT`] (the tests' smaller caps).
+    max_kept: Option<u64>,
 }
 
 fn addr(a: &SocketAddr) -> String {
@@ -847,6 +849,7 @@ impl Index {
 
     fn event(&mut self, id: u64, e: Event) {
         let kept_before = self.kept;
+        let max_kept = self.max_kept.unwrap_or(MAX_KEPT);
         let Some(c) = self.conn(id) else { return };
         let side = Side::of(e.direction);
         let s = side.i();
@@ -925,7 +928,7 @@ impl Index {
                     | u8::from(f.header.rsv3);
                 let payload = f.payload.kept.0;
                 kept_add = payload.len() as u64;
-                let (payload, preview, from) = if kept_before + kept_add > MAX_KEPT {
+                let (payload, preview, from) = if kept_before + kept_add > max_kept {
                     kept_add = 0;
                     let p = frame_preview(&f.header, &payload, f.is_text, f.compressed);
                     (Vec::new(), p, Preview::Made)
@@ -977,13 +980,19 @@ impl Index {
                         // The timeline previews what the message says, not its deflate bytes:
                         // from `inflated` when it is kept, else made now.
                         let first = stored.rows.first().map(|&r| r as usize);
-                        if kept_before + m.payload.len <= MAX_KEPT {
+                        let keep = kept_before + m.payload.len <= max_kept;
+                        if let Some(first) = first {
+                            // A first row whose preview was made already (its frame's bytes
+                            // passed the cap) gets this one made too.
+                            if !keep || matches!(c.frames[first].preview, Preview::Made) {
+                                c.rows[first].preview =
+                                    inflated_preview(&m.payload.kept.0, m.opcode == 1);
+                                c.frames[first].preview = Preview::Made;
+                            }
+                        }
+                        if keep {
                             kept_add = m.payload.kept.0.len() as u64;
                             stored.inflated = Some(m.payload.kept.0);
-                        } else if let Some(first) = first {
-                            c.rows[first].preview =
-                                inflated_preview(&m.payload.kept.0, m.opcode == 1);
-                            c.frames[first].preview = Preview::Made;
                         }
                     }
                 }
@@ -2349,6 +2358,42 @@ mod tests {
         );
         assert_eq!(duration(0.0123), "12.3 ms");
         assert_eq!(duration(4.561), "4.56 s");
+    }
+
+    #[test]
+    fn a_rows_preview_is_the_same_whether_its_bytes_were_kept_or_not() {
+        let bytes = fixture("pcap/echo.pcapng");
+        let rows = |cap: Option<u64>| {
+            let mut l = Loader::new(bytes.len() as u64);
+            l.index.max_kept = cap;
+            l.feed(&bytes).unwrap();
+            l.finish().unwrap();
+            let kept = l.index.kept;
+            let ids: Vec<u64> = l.index.summaries().iter().map(|s| s.id).collect();
+            let previews: Vec<Vec<String>> = ids
+                .iter()
+                .map(|&id| {
+                    let (_, _, r) = window(&mut l, id, Filter::default());
+                    r.into_iter().map(|r| r.preview).collect()
+                })
+                .collect();
+            (kept, previews)
+        };
+        let (all, made_on_demand) = rows(None);
+        assert!(
+            made_on_demand
+                .concat()
+                .iter()
+                .any(|p| p.ends_with(" (inflated)")),
+            "a compressed message among them"
+        );
+        // Caps that drop every payload, some of them (a compressed message's frames, or its
+        // inflated bytes, or both), and none.
+        for cap in [0, 20, 60, 200, 600, all / 2, all] {
+            let (kept, made) = rows(Some(cap));
+            assert!(kept <= cap, "{kept} bytes kept under a cap of {cap}");
+            assert_eq!(made, made_on_demand, "cap {cap}");
+        }
     }
 
     #[test]
