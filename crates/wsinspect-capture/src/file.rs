@@ -78,16 +78,6 @@ impl Packets {
         });
     }
 
-    /// How many packets there are.
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
     /// The packets, in the file's order.
     pub fn iter(&self) -> impl Iterator<Item = PacketRef<'_>> {
         self.list.iter().map(|p| PacketRef {
@@ -96,6 +86,10 @@ impl Packets {
             data: &self.bytes[p.start..p.end],
             orig_len: p.orig_len,
         })
+    }
+
+    fn len(&self) -> usize {
+        self.list.len()
     }
 
     /// Forget the packets, keeping the buffers.
@@ -175,7 +169,12 @@ impl FileReader {
     /// Read the next bytes; the packets they complete are appended to `out`.
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<Packet>) -> Result<(), CaptureError> {
         let mut read = Packets::default();
+        let (secrets, before) = (self.secrets.len(), out.len());
         let r = self.read(bytes, &mut read);
+        // A key log's place counts the packets `out` held already.
+        for (at, _) in &mut self.secrets[secrets..] {
+            *at += before;
+        }
         out.extend(read.iter().map(|p| Packet {
             link: p.link,
             time: p.time,

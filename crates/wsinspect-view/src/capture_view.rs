@@ -1244,11 +1244,11 @@ impl Index {
             view.iter()
                 .skip(start as usize)
                 .take(count.min(500) as usize)
-                .map(|&r| {
-                    let mut row = c.row(r as usize);
+                .filter_map(|&r| {
+                    let mut row = c.row(r as usize)?;
                     row.hit = matcher.as_ref().and_then(|m| m.find(&row.preview));
                     row.groups = [c.group_at(r, Side::Client), c.group_at(r, Side::Server)];
-                    row
+                    Some(row)
                 })
                 .collect()
         });
@@ -1281,7 +1281,7 @@ impl Index {
 
     fn detail(&self, seq: u64, conn: u64, row: u32) -> Option<Detail> {
         let c = &self.conns[*self.by_id.get(&conn)?];
-        let r = c.rows.get(row as usize).map(|_| c.row(row as usize))?;
+        let r = c.row(row as usize)?;
         let f = &c.frames[row as usize];
         let whole = f.payload.len() as u64 == f.header.payload_len;
         let msg = f.msg.map(|m| &c.msgs[m as usize]);
@@ -1951,25 +1951,27 @@ fn start_state(first: &[u8]) -> LoadState {
 
 impl Conn {
     /// Row `i` as the page gets it, its preview made if the index did not keep one.
-    fn row(&self, i: usize) -> FrameRow {
-        let mut row = self.rows[i].clone();
+    fn row(&self, i: usize) -> Option<FrameRow> {
+        let mut row = self.rows.get(i)?.clone();
         let f = &self.frames[i];
         let Preview::Payload {
             is_text,
             compressed,
         } = f.preview
         else {
-            return row;
+            return Some(row);
         };
-        let msg = f.msg.map(|m| &self.msgs[m as usize]);
-        row.preview = match msg {
-            Some(m) if compressed && m.rows.first() == Some(&(i as u32)) => match &m.inflated {
-                Some(bytes) => inflated_preview(bytes, m.opcode == 1),
-                None => frame_preview(&f.header, &f.payload, is_text, compressed),
-            },
-            _ => frame_preview(&f.header, &f.payload, is_text, compressed),
+        // A compressed message's first row shows its inflated bytes, once they are in.
+        let inflated = f
+            .msg
+            .map(|m| &self.msgs[m as usize])
+            .filter(|m| compressed && m.rows.first() == Some(&(i as u32)))
+            .and_then(|m| Some((m.inflated.as_deref()?, m.opcode == 1)));
+        row.preview = match inflated {
+            Some((bytes, text)) => inflated_preview(bytes, text),
+            None => frame_preview(&f.header, &f.payload, is_text, compressed),
         };
-        row
+        Some(row)
     }
 
     /// The fragmented message of `lane`'s side whose span holds `row`, if one does (a side's
