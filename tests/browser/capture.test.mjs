@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliCounts, cliPcapJson as cli, pageCounts, loaded, shot } from './capture-helpers.mjs';
-import { serveDist, launch, openPage, fieldValues } from './harness.mjs';
+import { serveDist, launch, openPage, fieldValues, strictCsp } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DATA = path.join(ROOT, 'tests/data');
@@ -192,6 +192,59 @@ test('a big read can be cancelled, the page keeps what it read, and a connection
   }
   await fs.rm(big, { force: true });
   assert.deepEqual(errors, []);
+});
+
+/** The `blob:` workers the browser starts while `run` runs (the capture worker's slice reader). */
+async function blobWorkers(run) {
+  const cdp = await browser.newBrowserCDPSession();
+  // A worker's URL comes in a change after its creation.
+  const urls = new Map();
+  const note = (e) => { if (e.targetInfo.type === 'worker') urls.set(e.targetInfo.targetId, e.targetInfo.url); };
+  cdp.on('Target.targetCreated', note);
+  cdp.on('Target.targetInfoChanged', note);
+  await cdp.send('Target.setDiscoverTargets', { discover: true });
+  const before = new Set(urls.keys());
+  await run();
+  await cdp.detach();
+  return [...urls].filter(([id, url]) => !before.has(id) && url.startsWith('blob:')).length;
+}
+
+test('a file of many slices is read by a helper worker, or by the capture worker where a policy forbids it', async () => {
+  // 3 MiB: the first 128 KiB slice and three of 1 MiB (web/src/slice_reader.rs).
+  const file = path.join(ROOT, 'target', 'capture-3mb.pcap');
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  execFileSync('python3', [path.join(ROOT, 'crates/wsinspect-bench/scripts/big_pcap.py'),
+    path.join(DATA, 'pcap/echo.pcap'), file, String(3 << 20)], { timeout: 60_000 });
+  const want = cliCounts(cli(file));
+  // A policy that allows the page's own workers only: no `blob:` worker can start.
+  const csp = (await strictCsp()).replace("worker-src 'self' blob:", "worker-src 'self'");
+  const strict = await serveDist({ csp });
+  try {
+    for (const [url, helpers] of [[server.url, 1], [strict.url, 0]]) {
+      const { page, errors } = await openPage(browser, url);
+      const started = await blobWorkers(async () => {
+        await page.setInputFiles('[data-role="open-file"]', file);
+        await loaded(page);
+      });
+      assert.equal(started, helpers, url);
+      // Every byte was read either way: the CLI's connections (the last ones come from the
+      // file's last slice), and the listed ones' counts.
+      assert.match(await page.textContent('[data-role="other-flows"]'), new RegExp(`^${want.length} WebSocket connection`));
+      const listed = await page.$eval('.conn-scroll', (e) => Number(e.dataset.count));
+      assert.ok(listed > 0);
+      const shown = await pageCounts(page);
+      assert.deepEqual(shown, want.slice(0, shown.length));
+      await page.$eval('.conn-scroll', (e) => { e.scrollTop = e.scrollHeight; });
+      await page.waitForSelector(`[data-role="connection-row"][data-id="${want[listed - 1].id}"]`);
+      const tail = await pageCounts(page);
+      assert.deepEqual(tail, want.slice(listed - tail.length, listed));
+      // The refused helper is the browser's report of the policy, not the page's error.
+      assert.deepEqual(errors.filter((e) => !/Content Security Policy/.test(e)), [], url);
+      await page.close();
+    }
+  } finally {
+    await strict.close();
+  }
 });
 
 test(`a generated ${BIG_MB} MB capture loads in the worker while the page keeps answering`, async () => {

@@ -7,12 +7,14 @@
 //! A pasted input is read here too ([`paste_worker`], its own messages, its own worker).
 
 mod paste_worker;
+mod slice_reader;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use slice_reader::{Pending, SliceReader};
+use std::collections::VecDeque;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 use wsinspect_view::capture_view::{export_refused, Ask, Loader, Tell};
 
@@ -20,6 +22,8 @@ use wsinspect_view::capture_view::{export_refused, Ask, Loader, Tell};
 const SLICE: f64 = (1 << 20) as f64;
 /// Bytes read in the first slice.
 const FIRST_SLICE: f64 = (128 << 10) as f64;
+/// Slices asked for ahead of the one being decoded.
+const AHEAD: usize = 2;
 /// At most one progress message per this many milliseconds.
 const TICK_MS: f64 = 400.0;
 
@@ -105,32 +109,6 @@ fn pcapng(l: &Loader, conn: u64) {
     }
 }
 
-/// A slice of the file being read: the browser reads it while the worker decodes the one before.
-struct Pending {
-    at: f64,
-    end: f64,
-    read: Result<JsFuture, String>,
-}
-
-impl Pending {
-    /// Ask the browser for bytes `at..end` of `blob` (the read starts now).
-    fn start(blob: &Blob, at: f64, end: f64) -> Pending {
-        let read = blob
-            .slice_with_f64_and_f64(at, end)
-            .map(|part| JsFuture::from(part.array_buffer()))
-            .map_err(|_| format!("could not slice the file at byte {at}"));
-        Pending { at, end, read }
-    }
-
-    async fn bytes(self) -> Result<Vec<u8>, String> {
-        let buf = self
-            .read?
-            .await
-            .map_err(|_| format!("the browser could not read the file at byte {}", self.at))?;
-        Ok(js_sys::Uint8Array::new(&buf).to_vec())
-    }
-}
-
 async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec<u8>>) {
     let t0 = js_sys::Date::now();
     let total = blob.size();
@@ -146,8 +124,10 @@ async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec
     let mut listed = Vec::new();
     let mut tls_listed = Vec::new();
     let mut error = None;
+    let reader = SliceReader::new();
     // A small first slice: the first rows show before a whole slice is decoded.
-    let mut next = Some(Pending::start(&blob, 0.0, FIRST_SLICE.min(total)));
+    let mut asked = FIRST_SLICE.min(total);
+    let mut next: VecDeque<Pending> = VecDeque::from([reader.start(&blob, 0.0, asked)]);
     while at < total {
         if stop.get() {
             error = Some(format!(
@@ -155,13 +135,15 @@ async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec
             ));
             break;
         }
-        let Some(this) = next.take() else { break };
+        // The next slices are read while this one is decoded.
+        while next.len() <= AHEAD && asked < total {
+            let end = (asked + SLICE).min(total);
+            next.push_back(reader.start(&blob, asked, end));
+            asked = end;
+        }
+        let Some(this) = next.pop_front() else { break };
         let end = this.end;
         let bytes = this.bytes().await;
-        // The next slice is read while this one is decoded.
-        if end < total {
-            next = Some(Pending::start(&blob, end, (end + SLICE).min(total)));
-        }
         let fed = match bytes {
             Ok(bytes) => loader
                 .borrow_mut()
