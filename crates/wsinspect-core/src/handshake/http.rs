@@ -220,7 +220,11 @@ pub(crate) struct Parsed {
 
 /// The bytes as text (invalid UTF-8 replaced), borrowed when they are valid.
 fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    // `from_utf8` checks ASCII a word at a time; the lossy reader goes character by character.
+    match std::str::from_utf8(b) {
+        Ok(s) => s.into(),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 /// Issues found while reading one head, each at a line.
