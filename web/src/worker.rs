@@ -1,5 +1,6 @@
 //! The page's Web Worker: reads a capture file in slices (`Blob.slice` + `arrayBuffer()`, never
-//! the whole file at once), feeds them to wsinspect-view's [`Loader`] and posts progress; then
+//! the whole file at once, in a helper worker of its own: [`slice_reader`]), feeds them to
+//! wsinspect-view's [`Loader`] and posts progress; then
 //! answers the page's questions (rows of a view, a frame's detail, exports) from the index it
 //! holds. Messages are JSON strings of [`Ask`] and [`Tell`]; the file comes as a `Blob`.
 //! Every `await` between slices lets the page's questions in while a big file loads.
