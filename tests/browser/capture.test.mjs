@@ -209,7 +209,7 @@ async function blobWorkers(run) {
   return [...urls].filter(([id, url]) => !before.has(id) && url.startsWith('blob:')).length;
 }
 
-test('a file of many slices is read by a helper worker, or by the capture worker where a policy forbids it', async () => {
+test('a file of many slices is read by a helper worker, or by the capture worker where a policy forbids it; its every connection can be picked', async () => {
   // 3 MiB: the first 128 KiB slice and three of 1 MiB (web/src/slice_reader.rs).
   const file = path.join(ROOT, 'target', 'capture-3mb.pcap');
   await fs.mkdir(path.dirname(file), { recursive: true });
@@ -238,6 +238,16 @@ test('a file of many slices is read by a helper worker, or by the capture worker
       await page.waitForSelector(`[data-role="connection-row"][data-id="${want[listed - 1].id}"]`);
       const tail = await pageCounts(page);
       assert.deepEqual(tail, want.slice(listed - tail.length, listed));
+      if (helpers) await shot(page, 'capture-connections-end', '.conn-list');
+      // Past the first 200 the list comes from the worker as it scrolls: every connection can
+      // be picked, and its timeline holds the CLI's frames.
+      assert.equal(listed, want.length);
+      const last = want[want.length - 1];
+      await page.click(`[data-role="connection-row"][data-id="${last.id}"]`);
+      await page.waitForSelector(`[data-role="timeline"][data-count="${last.cf + last.sf}"] [data-role="frame-row"]`);
+      const dirs = await page.$$eval('[data-role="timeline"] [data-role="frame-row"]', (rs) => rs.map((r) => r.dataset.direction));
+      assert.deepEqual([dirs.filter((d) => d === 'client').length, dirs.filter((d) => d === 'server').length], [last.cf, last.sf]);
+      assert.match(await page.textContent('.conn-title'), new RegExp(`^Connection ${last.id}: ${last.client.replace(/[.[\]]/g, '\\$&')}`));
       // The refused helper is the browser's report of the policy, not the page's error.
       assert.deepEqual(errors.filter((e) => !/Content Security Policy/.test(e)), [], url);
       await page.close();

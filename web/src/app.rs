@@ -197,6 +197,9 @@ pub fn App() -> Html {
             start / 10,
             capture.conn_frames(),
             capture.payload.epoch,
+            // A connection out of the lists the page holds has a summary as last seen: its
+            // rows are asked for again when the file ends.
+            capture.loading,
         );
         use_effect_with(key, move |(conn, filter, ..)| {
             if let Some(conn) = *conn {
@@ -501,7 +504,7 @@ pub fn App() -> Html {
                             on_conn={panel.conn.clone()} on_filter={panel.filter.clone()}
                             on_scroll={panel.scroll.clone()} on_select={panel.select.clone()}
                             diagnosis={capture_diagnosis(&capture, &panel)}
-                            on_export={panel.export.clone()} />
+                            on_export={panel.export.clone()} on_conns={panel.conns.clone()} />
                     } else {
                     <InputPanel input={state.input.clone()} format={state.format} direction={state.direction}
                         extensions={state.extensions.clone()} max_inflated={state.max_inflated}
@@ -668,6 +671,8 @@ struct PanelCallbacks {
     scroll: Callback<f64>,
     select: Callback<u32>,
     export: Callback<&'static str>,
+    /// Connections `[start, end)` of the list are in view but not held: asked of the worker.
+    conns: Callback<(u32, u32)>,
     /// A diagnosis's evidence: its row selected (scrolled into the window) on the Frame tab.
     evidence: Callback<u32>,
     /// A diagnosis's header: the Handshake tab.
@@ -681,7 +686,8 @@ fn use_panel_callbacks(
     link: &WorkerLink,
 ) -> PanelCallbacks {
     let (c, s) = (capture.dispatcher(), state.dispatcher());
-    let (l1, l2, l3) = (link.clone(), link.clone(), link.clone());
+    let (l1, l2, l3, l4) = (link.clone(), link.clone(), link.clone(), link.clone());
+    let conns_seq = use_mut_ref(|| 0u64);
     let (c1, c2) = (c.clone(), c.clone());
     PanelCallbacks {
         cancel: use_callback((), move |(), _| {
@@ -705,6 +711,18 @@ fn use_panel_callbacks(
                 }),
                 (None, _) => {}
             }
+        }),
+        conns: use_callback((), move |(start, end): (u32, u32), _| {
+            let seq = {
+                let mut n = conns_seq.borrow_mut();
+                *n += 1;
+                *n
+            };
+            l4.ask(&Ask::Connections {
+                seq,
+                start,
+                count: end - start,
+            });
         }),
         evidence: {
             let (c, s) = (c.clone(), s.clone());

@@ -7,8 +7,8 @@ use wsinspect_core::handshake::HandshakeReport;
 use wsinspect_core::inspect::Inspection;
 use wsinspect_payload::Decoded;
 use wsinspect_view::capture_view::{
-    detail_handshake, detail_inspection, ConnDiagnosis, Detail, Filter, FrameRow, PlotPoint,
-    Progress, Rates, Tell,
+    detail_handshake, detail_inspection, ConnDiagnosis, ConnSummary, Detail, Filter, FrameRow,
+    PlotPoint, Progress, Rates, Tell,
 };
 use yew::prelude::*;
 
@@ -21,6 +21,23 @@ pub struct Window {
     pub matches: u32,
     pub rows: Rc<Vec<FrameRow>>,
     pub error: Option<Rc<str>>,
+}
+
+/// Connections of the list past the ones the progress messages carry, as the worker sent them
+/// last ([`Tell::Connections`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnWindow {
+    pub seq: u64,
+    /// The first one's position in the list.
+    pub start: usize,
+    pub rows: Rc<Vec<ConnSummary>>,
+}
+
+impl ConnWindow {
+    /// The connection at position `i` of the list, if this window holds it.
+    pub fn at(&self, i: usize) -> Option<&ConnSummary> {
+        self.rows.get(i.checked_sub(self.start)?)
+    }
 }
 
 /// A selected frame's detail, ready for the usual components.
@@ -43,6 +60,10 @@ pub struct CaptureState {
     /// The worker's memory then (bytes).
     pub memory: u64,
     pub conn: Option<u64>,
+    /// The connections list past the progress messages' (at the list's scroll position).
+    pub conns: ConnWindow,
+    /// The selected connection's summary as last seen in a list (it may be out of both now).
+    pub picked: Option<Rc<ConnSummary>>,
     pub filter: Filter,
     pub window: Window,
     /// The last ask's number: answers with another are late and dropped.
@@ -156,11 +177,35 @@ impl CaptureState {
             .or_else(|| self.diagnosis.as_ref().and_then(|(_, h)| h.clone()))
     }
 
+    /// The selected connection's summary: from the progress message's list, the window of the
+    /// list past it, or as it was when last seen there.
+    pub fn conn_summary(&self) -> Option<&ConnSummary> {
+        let id = self.conn?;
+        self.find(id)
+            .or_else(|| self.picked.as_deref().filter(|c| c.id == id))
+    }
+
+    /// Connection `id` in the lists the page holds.
+    fn find(&self, id: u64) -> Option<&ConnSummary> {
+        fn in_list(l: &[ConnSummary], id: u64) -> Option<&ConnSummary> {
+            l.iter().find(|c| c.id == id)
+        }
+        in_list(&self.progress.connections, id).or_else(|| in_list(&self.conns.rows, id))
+    }
+
+    /// Keep the selected connection's summary if a list holds it now.
+    fn keep_picked(&mut self) {
+        let Some(id) = self.conn else { return };
+        if let Some(c) = self.find(id) {
+            if self.picked.as_deref() != Some(c) {
+                self.picked = Some(Rc::new(c.clone()));
+            }
+        }
+    }
+
     /// Whether the selected connection has ended (its diagnoses are known then).
     pub fn conn_closed(&self) -> bool {
-        self.conn
-            .and_then(|id| self.progress.connections.iter().find(|c| c.id == id))
-            .is_some_and(|c| c.closed)
+        self.conn_summary().is_some_and(|c| c.closed)
     }
 
     /// The selected message decoded with the choice made (the detail's own for `auto`; for
@@ -180,9 +225,7 @@ impl CaptureState {
 
     /// Frames the selected connection has so far (changes while loading: asks again).
     pub fn conn_frames(&self) -> u64 {
-        self.conn
-            .and_then(|id| self.progress.connections.iter().find(|c| c.id == id))
-            .map_or(0, |c| c.frames[0] + c.frames[1])
+        self.conn_summary().map_or(0, |c| c.frames[0] + c.frames[1])
     }
 }
 
@@ -248,6 +291,18 @@ impl Reducible for CaptureState {
                     s.error = error.map(Into::into);
                     s.ms = Some(ms);
                     s.pick_first();
+                }
+                Tell::Connections {
+                    seq, start, rows, ..
+                } => {
+                    if seq < s.conns.seq {
+                        return self;
+                    }
+                    s.conns = ConnWindow {
+                        seq,
+                        start: start as usize,
+                        rows: Rc::new(rows),
+                    };
                 }
                 Tell::Window {
                     seq,
@@ -343,6 +398,7 @@ impl Reducible for CaptureState {
                     return self;
                 }
                 s.conn = Some(id);
+                s.picked = None;
                 s.window = Window::default();
                 s.scroll_top = 0.0;
                 s.selected = None;
@@ -366,6 +422,7 @@ impl Reducible for CaptureState {
             CaptureAction::Asked(seq) => s.seq = seq,
             CaptureAction::Choose(c) => s.payload.choice = Some(c.into()),
         }
+        s.keep_picked();
         if s == *self {
             self
         } else {
@@ -444,6 +501,43 @@ mod tests {
         let s = s.reduce(CaptureAction::SelectConn(2));
         assert!(s.shown.is_none() && s.selected.is_none());
         assert!(!s.reduce(CaptureAction::Close).active());
+    }
+
+    #[test]
+    fn a_connection_past_the_progress_list_is_found_in_the_window_and_kept_when_scrolled_away() {
+        let (mut l, s) = loaded();
+        // As if the progress message listed only the first connection.
+        let mut p = (*s.progress).clone();
+        let all = std::mem::take(&mut p.connections);
+        p.connections.push(all[0].clone());
+        let mut s = (*s).clone();
+        s.progress = Rc::new(p);
+        let s = Rc::new(s);
+        let mut window = |seq, start, count| {
+            CaptureAction::Told(
+                l.index
+                    .answer(Ask::Connections { seq, start, count })
+                    .unwrap(),
+            )
+        };
+        let last = all[2].clone();
+        assert!(s
+            .clone()
+            .reduce(CaptureAction::SelectConn(last.id))
+            .conn_summary()
+            .is_none());
+        let s = s.reduce(window(2, 1, 2));
+        assert_eq!(s.conns.at(2), Some(&last));
+        assert_eq!(s.conns.at(0), None);
+        let s = s.reduce(CaptureAction::SelectConn(last.id));
+        assert_eq!(s.conn_summary(), Some(&last));
+        assert_eq!(s.conn_frames(), last.frames[0] + last.frames[1]);
+        // An older answer is dropped; the list scrolled elsewhere keeps the summary as seen.
+        let same = s.clone().reduce(window(1, 0, 1));
+        assert!(Rc::ptr_eq(&s, &same));
+        let s = s.reduce(window(3, 1, 1));
+        assert_eq!(s.conns.at(2), None);
+        assert_eq!(s.conn_summary(), Some(&last));
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub const MAX_KEPT: u64 = 768 << 20;
 pub const MAX_WHOLE: usize = 256 << 20;
 /// Characters of payload in a row's preview.
 pub const PREVIEW: usize = 60;
-/// The most connections a progress message lists (the page's list shows them all at once).
+/// The most connections a progress message lists, and an answer to [`Ask::Connections`] holds.
 pub const MAX_LISTED: usize = 200;
 /// The most frame bytes one detail carries.
 pub const DETAIL_BYTES: usize = 1 << 20;
@@ -442,6 +442,16 @@ pub enum Ask {
         /// The row (in the connection's rows, unfiltered).
         row: u32,
     },
+    /// Connections `start..start + count` of the list (every connection, in id order): the
+    /// page's list past the first [`MAX_LISTED`] that the progress messages carry.
+    Connections {
+        /// See `Window`.
+        seq: u64,
+        /// The first (its position in the list).
+        start: u32,
+        /// How many (at most [`MAX_LISTED`] are sent).
+        count: u32,
+    },
     /// Stop reading the file (what was read stays, and answers go on).
     Stop,
     /// A key log (NSS format) to decrypt TLS with: sent before the file.
@@ -509,6 +519,17 @@ pub enum Tell {
         /// The worker's wasm memory at the end, in bytes (the index and its buffers).
         #[serde(default)]
         memory: u64,
+    },
+    /// Some of the connections list (the answer to [`Ask::Connections`]).
+    Connections {
+        /// The ask's `seq`.
+        seq: u64,
+        /// The first one's position in the list.
+        start: u32,
+        /// How many connections there are.
+        total: u64,
+        /// The connections.
+        rows: Vec<ConnSummary>,
     },
     /// Rows of a view.
     Window {
@@ -768,9 +789,15 @@ impl Index {
 
     /// The connections list (the first [`MAX_LISTED`]).
     pub fn summaries(&self) -> Vec<ConnSummary> {
+        self.summaries_from(0, MAX_LISTED)
+    }
+
+    /// Connections `start..start + count` of the list (at most [`MAX_LISTED`]).
+    pub fn summaries_from(&self, start: usize, count: usize) -> Vec<ConnSummary> {
         self.conns
             .iter()
-            .take(MAX_LISTED)
+            .skip(start)
+            .take(count.min(MAX_LISTED))
             .map(|c| c.summary.clone())
             .collect()
     }
@@ -1221,6 +1248,12 @@ impl Index {
             Ask::Detail { seq, conn, row } => self
                 .detail(seq, conn, row)
                 .map(|d| Tell::Detail(Box::new(d))),
+            Ask::Connections { seq, start, count } => Some(Tell::Connections {
+                seq,
+                start,
+                total: self.count(),
+                rows: self.summaries_from(start as usize, count as usize),
+            }),
             Ask::Export { conn, format } => self.export(conn, &format),
             Ask::Plot { conn } => self.plot(conn),
             Ask::Diagnosis { conn } => self.diagnosis(conn).map(|d| Tell::Diagnosis(Box::new(d))),
@@ -2145,6 +2178,43 @@ mod tests {
         c.finish().unwrap();
         take(&mut c, &mut out);
         out
+    }
+
+    #[test]
+    fn the_connections_list_is_answered_in_windows_past_the_progress_messages_list() {
+        let bytes = fixture("pcap/echo.pcapng");
+        let mut l = load(&bytes, 1000);
+        let ids = |t: Option<Tell>| match t {
+            Some(Tell::Connections {
+                seq,
+                start,
+                total,
+                rows,
+            }) => (
+                seq,
+                start,
+                total,
+                rows.iter().map(|c| c.id).collect::<Vec<_>>(),
+            ),
+            t => panic!("{t:?}"),
+        };
+        let mut ask =
+            |seq, start, count| ids(l.index.answer(Ask::Connections { seq, start, count }));
+        // Connections keep the capture's flow ids: 1, 2 and 5 here.
+        assert_eq!(ask(1, 0, 50), (1, 0, 3, vec![1, 2, 5]));
+        assert_eq!(ask(2, 1, 1), (2, 1, 3, vec![2]));
+        assert_eq!(ask(3, 2, 9), (3, 2, 3, vec![5]));
+        assert_eq!(ask(4, 3, 9), (4, 3, 3, vec![]));
+        assert_eq!(ask(5, u32::MAX, u32::MAX), (5, u32::MAX, 3, vec![]));
+        // What a window holds is what the progress message lists.
+        let Some(Tell::Connections { rows, .. }) = l.index.answer(Ask::Connections {
+            seq: 0,
+            start: 0,
+            count: 3,
+        }) else {
+            unreachable!()
+        };
+        assert_eq!(rows, l.progress().connections);
     }
 
     #[test]

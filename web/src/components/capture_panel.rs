@@ -11,7 +11,7 @@ use wsinspect_view::capture_view::{
 };
 use yew::prelude::*;
 
-use crate::capture_state::{CaptureState, Exported, Window};
+use crate::capture_state::{CaptureState, ConnWindow, Exported, Window};
 use crate::virtual_list::{scroll_to_row, visible_window};
 
 /// Timeline row and viewport heights in CSS pixels (style.css uses the same numbers).
@@ -30,6 +30,8 @@ pub struct Props {
     pub on_scroll: Callback<f64>,
     pub on_select: Callback<u32>,
     pub on_export: Callback<&'static str>,
+    /// Connections `[start, end)` of the list are in view but not held.
+    pub on_conns: Callback<(u32, u32)>,
     /// Shown first under the connection's title (its Diagnosis panel).
     #[prop_or_default]
     pub diagnosis: Html,
@@ -201,20 +203,37 @@ fn connection_row(c: &ConnSummary, pos: usize, sel: bool, on_conn: &Callback<u64
 #[derive(Properties, PartialEq)]
 struct ConnProps {
     progress: Rc<Progress>,
+    /// The list past the progress message's, where it was asked for.
+    window: ConnWindow,
     selected: Option<u64>,
     on_conn: Callback<u64>,
+    /// Connections `[start, end)` of the list are in view but not held: ask the worker.
+    on_need: Callback<(u32, u32)>,
 }
 
-/// The connections, virtualised (a capture can hold thousands); its scroll is its own.
+/// The connections, virtualised (a capture can hold thousands); its scroll is its own. The
+/// progress messages carry the first [`MAX_LISTED`](wsinspect_view::capture_view::MAX_LISTED);
+/// the rest come from the worker as they scroll into view, again as it reads on.
 #[component]
 fn Connections(props: &ConnProps) -> Html {
     let top = use_state(|| 0.0f64);
     let p = &props.progress;
-    let (a, b) = visible_window(*top, CONN_VIEWPORT, CONN_ROW, p.connections.len(), 4);
-    let rows = p.connections[a..b]
-        .iter()
-        .enumerate()
-        .map(|(i, c)| connection_row(c, a + i, props.selected == Some(c.id), &props.on_conn));
+    let listed = p.connections.len();
+    let total = (p.connection_count as usize).max(listed);
+    let (a, b) = visible_window(*top, CONN_VIEWPORT, CONN_ROW, total, 4);
+    {
+        let on_need = props.on_need.clone();
+        // Asked again as the file is read (the rows' counts grow): `frames` moves then.
+        use_effect_with((a, b, listed, p.frames), move |&(a, b, listed, _)| {
+            if b > listed {
+                on_need.emit((a as u32, b as u32));
+            }
+        });
+    }
+    let at = |i: usize| p.connections.get(i).or_else(|| props.window.at(i));
+    let rows = (a..b).filter_map(|i| {
+        at(i).map(|c| connection_row(c, i, props.selected == Some(c.id), &props.on_conn))
+    });
     let onscroll = {
         let top = top.clone();
         Callback::from(move |e: Event| {
@@ -230,14 +249,13 @@ fn Connections(props: &ConnProps) -> Html {
                 <span class="num">{ "bytes c/s" }</span><span>{ "findings" }</span><span>{ "upgrade" }</span>
             </div>
             <div class="conn-scroll" role="listbox" aria-label="WebSocket connections" {onscroll}
-                style={format!("height: {}px", (p.connections.len().clamp(1, 5) as f64) * CONN_ROW)}
-                data-count={p.connections.len().to_string()}>
-                <div class="spacer" style={format!("height: {}px", p.connections.len() as f64 * CONN_ROW)}>{ for rows }</div>
+                style={format!("height: {}px", (total.clamp(1, 5) as f64) * CONN_ROW)}
+                data-count={total.to_string()}>
+                <div class="spacer" style={format!("height: {}px", total as f64 * CONN_ROW)}>{ for rows }</div>
             </div>
             <p class="muted small" data-role="other-flows">{ format!(
-                "{} WebSocket connection(s){}; {} other TCP flow(s) (not WebSocket: HTTP, TLS, other) not shown{}",
+                "{} WebSocket connection(s); {} other TCP flow(s) (not WebSocket: HTTP, TLS, other) not shown{}",
                 grouped(p.connection_count),
-                if p.connection_count > p.connections.len() as u64 { format!(" (the first {} listed)", p.connections.len()) } else { String::new() },
                 p.other_flows,
                 if p.packets > 0 { format!("; {} packets", grouped(p.packets)) } else { String::new() }) }</p>
             <TlsFlows progress={props.progress.clone()} />
@@ -678,9 +696,7 @@ pub fn CapturePanel(props: &Props) -> Html {
         })
     };
     let close = props.on_close.reform(|_: MouseEvent| ());
-    let conn = s
-        .conn
-        .and_then(|id| p.connections.iter().find(|c| c.id == id));
+    let conn = s.conn_summary();
     html! {
         <div class="capture" data-role="capture" data-loading={s.loading.to_string()}>
             <div class="capture-head">
@@ -694,7 +710,8 @@ pub fn CapturePanel(props: &Props) -> Html {
             <p class="muted small share-note">{ "The file stays on this machine: the share link above carries pasted input only (a 100 MB capture cannot fit in a link); a frame's bytes can be shared by pasting them." }</p>
             if s.loading { { progress_bar(p, &props.on_cancel) } }
             if let Some(e) = &s.error { <p class="error" data-role="capture-error">{ e.to_string() }</p> }
-            <Connections progress={p.clone()} selected={s.conn} on_conn={props.on_conn.clone()} />
+            <Connections progress={p.clone()} window={s.conns.clone()} selected={s.conn}
+                on_conn={props.on_conn.clone()} on_need={props.on_conns.clone()} />
             if let Some(c) = conn {
                 <h3 class="conn-title">{ format!("Connection {}: ", c.id) }<span class="mono">{ c.client.clone() }</span>
                     { " (client, left) ↔ " }<span class="mono">{ c.server.clone() }</span>{ " (server, right)" }</h3>
