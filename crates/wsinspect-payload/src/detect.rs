@@ -1,6 +1,7 @@
 //! Which decoder fits a message: the negotiated subprotocol first (the server said what the
 //! messages are), then what the connection already settled on, then the message's content.
 
+use crate::tree::Node;
 use crate::{compress, json, mqtt, stomp, Decoder, MessageKind, Out};
 
 /// Subprotocol names (Sec-WebSocket-Protocol) and the decoder each one means.
@@ -54,8 +55,19 @@ pub fn detect(
     kind: MessageKind,
     payload: &[u8],
 ) -> Option<Decoder> {
+    detect_tree(subprotocol, settled, kind, payload).0
+}
+
+/// [`detect`], with the JSON tree when detection parsed the message whole to decide: the JSON
+/// decoder takes it instead of parsing the message again.
+pub(crate) fn detect_tree(
+    subprotocol: Option<&str>,
+    settled: Option<Decoder>,
+    kind: MessageKind,
+    payload: &[u8],
+) -> (Option<Decoder>, Option<Node>) {
     if let Some(d) = subprotocol.and_then(by_subprotocol) {
-        return Some(d);
+        return (Some(d), None);
     }
     if let Some(d) = settled {
         let fits = match d {
@@ -65,53 +77,59 @@ pub fn detect(
             _ => kind == MessageKind::Text,
         };
         if fits {
-            return Some(d);
+            return (Some(d), None);
         }
     }
-    by_content(kind, payload)
+    by_content_tree(kind, payload)
 }
 
 /// The decoder a message's bytes look like.
 pub fn by_content(kind: MessageKind, b: &[u8]) -> Option<Decoder> {
+    by_content_tree(kind, b).0
+}
+
+/// [`by_content`], with the JSON tree of a text message it parsed to decide.
+fn by_content_tree(kind: MessageKind, b: &[u8]) -> (Option<Decoder>, Option<Node>) {
     if b.is_empty() {
-        return None;
+        return (None, None);
     }
     // Compressed bytes are not UTF-8, so only a binary message can be one.
     if let Some(f) = compress::sniff(b).filter(|_| kind == MessageKind::Binary) {
-        return Some(match f {
+        let d = match f {
             compress::Format::Gzip => Decoder::Gzip,
             compress::Format::Zlib => Decoder::Zlib,
             compress::Format::Zstd => Decoder::Zstd,
-        });
+        };
+        return (Some(d), None);
     }
     match kind {
         MessageKind::Text => text(b),
-        MessageKind::Binary => binary(b),
+        MessageKind::Binary => (binary(b), None),
     }
 }
 
-fn text(b: &[u8]) -> Option<Decoder> {
+fn text(b: &[u8]) -> (Option<Decoder>, Option<Node>) {
     if stomp::looks_like(b) {
-        return Some(Decoder::Stomp);
+        return (Some(Decoder::Stomp), None);
     }
     if matches!(b, b"o" | b"h")
         || b.starts_with(b"a[")
         || b.starts_with(b"c[")
         || b.starts_with(b"m\"")
     {
-        return Some(Decoder::SockJs);
+        return (Some(Decoder::SockJs), None);
     }
     if b.last() == Some(&0x1e) && b[..b.len() - 1].split(|&c| c == 0x1e).all(json::is_json) {
-        return Some(Decoder::SignalR);
+        return (Some(Decoder::SignalR), None);
     }
     // Parsed once, for both questions: whether it is JSON, and which flavour.
     if let Some(Ok(root)) = json::could_be_json(b).then(|| json::parse(b, "")) {
-        return Some(json_flavour(&root));
+        return (Some(json_flavour(&root)), Some(root));
     }
     if matches!(b[0], b'0'..=b'6') {
-        return Some(Decoder::SocketIo);
+        return (Some(Decoder::SocketIo), None);
     }
-    None
+    (None, None)
 }
 
 /// Which JSON-based protocol a parsed JSON message belongs to, by its shape.

@@ -54,13 +54,17 @@ fn describe(n: &Node) -> String {
 /// Plain JSON.
 pub fn json(b: &[u8], out: &mut Out) -> String {
     match json_at(b, 0, "json", out) {
-        Some(n) => {
-            let s = describe(&n);
-            out.nodes.push(n);
-            s
-        }
+        Some(n) => json_of(n, out),
         None => "JSON syntax error".into(),
     }
+}
+
+/// [`json`] of a message already parsed (by detection).
+pub(crate) fn json_of(mut n: Node, out: &mut Out) -> String {
+    n.name = "json".into();
+    let s = describe(&n);
+    out.nodes.push(n);
+    s
 }
 
 /// SockJS: from the server `o` open, `h` heartbeat, `a[...]` messages, `m"..."` one message,

@@ -241,12 +241,15 @@ impl PayloadSession {
     /// choice is [`Choice::None`]).
     pub fn message(&mut self, kind: MessageKind, payload: &[u8]) -> Option<Decoded> {
         let mut raw = false;
+        // The JSON tree detection parsed to decide, if it did.
+        let mut parsed = None;
         let d = match self.choice {
             Choice::None => return None,
             Choice::Force(d) => d,
             Choice::Auto => {
-                let found =
-                    detect::detect(self.subprotocol.as_deref(), self.settled, kind, payload);
+                let found;
+                (found, parsed) =
+                    detect::detect_tree(self.subprotocol.as_deref(), self.settled, kind, payload);
                 // With the user's .proto, binary messages are theirs unless they are a
                 // compressed body or a protocol detection is sure of.
                 let framing = |d| {
@@ -294,6 +297,10 @@ impl PayloadSession {
                 };
                 jsonproto::wamp(payload, serializer, 0, &mut out)
             }
+            Decoder::Json => match parsed {
+                Some(root) => jsonproto::json_of(root, &mut out),
+                None => jsonproto::json(payload, &mut out),
+            },
             _ => decode_with(d, payload, 0, &mut out),
         };
         let findings = core::mem::take(&mut out.findings);
