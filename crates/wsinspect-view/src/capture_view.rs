@@ -729,6 +729,8 @@ struct Conn {
     heads_at: [Option<(u32, Option<u64>)>; 2],
     /// The capture's flow (endpoints, first packet), when read from a pcap or pcapng file.
     origin: Option<Connection>,
+    /// A wss connection's TLS, as the capture reported it (the JSON export carries it whole).
+    tls: Option<Box<TlsReport>>,
     start_ns: Option<u64>,
     /// Its messages decoded by the payload decoders (labels, checkpoints).
     payloads: ConnPayloads,
@@ -832,6 +834,7 @@ impl Index {
             CaptureEvent::Tls { connection, tls } => {
                 if let Some(c) = self.conn(connection) {
                     c.summary.tls = Some(TlsSummary::of(&tls));
+                    c.tls = Some(tls);
                 }
             }
             CaptureEvent::OtherFlow(f) => self.other_flow(&f),

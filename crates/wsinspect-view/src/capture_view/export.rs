@@ -211,6 +211,11 @@ impl Index {
         take(&mut capture);
         read.map_err(|e| format!("the connection's pcapng could not be read back: {e}"))?;
         fields.insert("notes".into(), serde_json::json!(notes));
+        // The pcapng holds a wss connection decrypted: its TLS comes from the index, where the
+        // CLI's document has it.
+        if let Some(tls) = &c.tls {
+            fields.insert("tls".into(), serde_json::json!(tls));
+        }
         let (diagnoses, conformance) = self.report(conn).unzip();
         fields.insert(
             "diagnoses".into(),
@@ -427,6 +432,46 @@ mod tests {
             }
         ));
         assert!(l.index.pcapng(999).is_err());
+    }
+
+    #[test]
+    fn a_wss_connections_json_export_carries_its_tls_as_the_cli_does() {
+        let bytes = fixture("tls/capture.pcapng");
+        let keylog = fixture("tls/keylog.txt");
+        let mut l = Loader::new(bytes.len() as u64);
+        l.add_keylog(&keylog).unwrap();
+        l.feed(&bytes).unwrap();
+        l.finish().unwrap();
+        // What `wsinspect pcap --json --keylog` puts under "tls": the capture's report.
+        let mut c = Capture::new(CaptureConfig::default());
+        c.add_keylog(&keylog).unwrap();
+        c.feed(&bytes).unwrap();
+        c.finish().unwrap();
+        let mut reports = Vec::new();
+        while let Some(e) = c.poll_event() {
+            if let CaptureEvent::Tls { connection, tls } = e {
+                reports.push((connection, serde_json::json!(tls)));
+            }
+        }
+        assert_eq!(reports.len(), 7);
+        for (conn, want) in reports {
+            let Tell::Export { text, .. } = l.index.connection_json(conn) else {
+                panic!("connection {conn}")
+            };
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let doc = &v["connections"][0];
+            assert_eq!(doc["tls"], want, "connection {conn}");
+            assert!(
+                doc["tls"]["sni"] == "localhost" && !doc["messages"].as_array().unwrap().is_empty()
+            );
+        }
+        // A cleartext connection has none.
+        let l = load(&fixture("pcap/echo.pcapng"));
+        let Tell::Export { text, .. } = l.index.connection_json(1) else {
+            panic!()
+        };
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(v["connections"][0].get("tls").is_none());
     }
 
     #[test]
