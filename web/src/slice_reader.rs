@@ -72,9 +72,15 @@ impl SliceReader {
 
     /// Ask for bytes `at..end` of `blob` (the read starts now).
     pub fn start(&self, blob: &Blob, at: f64, end: f64) -> Pending {
-        let (read, from_helper) = match self.helper.as_ref().filter(|h| !h.failed.get()) {
-            Some(h) => (h.ask(blob, at, end), true),
-            None => (read_here(blob, at, end), false),
+        let asked = self
+            .helper
+            .as_ref()
+            .filter(|h| !h.failed.get())
+            .map(|h| h.ask(blob, at, end));
+        let (read, from_helper) = match asked {
+            Some(Ok(answer)) => (Ok(answer), true),
+            // Not asked (or no helper): read here.
+            _ => (read_here(blob, at, end), false),
         };
         Pending {
             blob: blob.clone(),
@@ -146,13 +152,15 @@ impl Helper {
             .and_then(|_| set("at", &JsValue::from_f64(at)))
             .and_then(|_| set("end", &JsValue::from_f64(end)))
             .map_err(|_| format!("could not ask for the file's bytes at {at}"))?;
+        self.worker
+            .post_message(&ask)
+            .map_err(|_| format!("could not ask for the file's bytes at {at}"))?;
+        // Queued only once asked, so the queue and the helper's answers stay in step (its
+        // answer comes in a task of its own, after this one).
         let waiting = self.waiting.clone();
         let answer = js_sys::Promise::new(&mut |resolve, _reject| {
             waiting.borrow_mut().push_back(resolve);
         });
-        self.worker
-            .post_message(&ask)
-            .map_err(|_| format!("could not ask for the file's bytes at {at}"))?;
         Ok(JsFuture::from(answer))
     }
 }
