@@ -77,17 +77,16 @@ impl SliceReader {
             .as_ref()
             .filter(|h| !h.failed.get())
             .map(|h| h.ask(blob, at, end));
-        let (read, from_helper) = match asked {
-            Some(Ok(answer)) => (Ok(answer), true),
+        match asked {
+            Some(Ok(answer)) => Pending {
+                blob: blob.clone(),
+                at,
+                end,
+                read: Ok(answer),
+                from_helper: true,
+            },
             // Not asked (or no helper): read here.
-            _ => (read_here(blob, at, end), false),
-        };
-        Pending {
-            blob: blob.clone(),
-            at,
-            end,
-            read,
-            from_helper,
+            _ => Pending::here(blob, at, end),
         }
     }
 }
@@ -166,6 +165,17 @@ impl Helper {
 }
 
 impl Pending {
+    /// Bytes `at..end` of `blob`, read by this worker (the read starts now).
+    pub fn here(blob: &Blob, at: f64, end: f64) -> Pending {
+        Pending {
+            blob: blob.clone(),
+            at,
+            end,
+            read: read_here(blob, at, end),
+            from_helper: false,
+        }
+    }
+
     /// The slice's bytes, or why the browser could not read them.
     pub async fn bytes(self) -> Result<Vec<u8>, String> {
         let failed = || format!("the browser could not read the file at byte {}", self.at);

@@ -43,6 +43,9 @@ fn post(tell: &Tell) {
 
 fn main() {
     let loader: Shared = Rc::new(RefCell::new(None));
+    // Its helper starts with the worker, before a file is chosen (the page starts this worker
+    // early for the same reason).
+    let reader = Rc::new(SliceReader::new());
     let stop = Rc::new(Cell::new(false));
     let keylogs: KeyLogs = Rc::default();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
@@ -55,7 +58,8 @@ fn main() {
             let loader = loader.clone();
             stop.set(false);
             let keylogs = keylogs.borrow().clone();
-            wasm_bindgen_futures::spawn_local(read(blob, loader, stop.clone(), keylogs));
+            let reader = reader.clone();
+            wasm_bindgen_futures::spawn_local(read(blob, loader, stop.clone(), keylogs, reader));
         } else if let Some(text) = data.as_string() {
             let Ok(ask) = serde_json::from_str::<Ask>(&text) else {
                 return;
@@ -110,7 +114,13 @@ fn pcapng(l: &Loader, conn: u64) {
     }
 }
 
-async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec<u8>>) {
+async fn read(
+    blob: Blob,
+    loader: Shared,
+    stop: Rc<Cell<bool>>,
+    keylogs: Vec<Vec<u8>>,
+    reader: Rc<SliceReader>,
+) {
     let t0 = js_sys::Date::now();
     let total = blob.size();
     let mut fresh = Loader::new(total as u64);
@@ -125,10 +135,10 @@ async fn read(blob: Blob, loader: Shared, stop: Rc<Cell<bool>>, keylogs: Vec<Vec
     let mut listed = Vec::new();
     let mut tls_listed = Vec::new();
     let mut error = None;
-    let reader = SliceReader::new();
-    // A small first slice: the first rows show before a whole slice is decoded.
+    // A small first slice, read here (the shortest way): the first rows show before a whole
+    // slice is decoded.
     let mut asked = FIRST_SLICE.min(total);
-    let mut next: VecDeque<Pending> = VecDeque::from([reader.start(&blob, 0.0, asked)]);
+    let mut next: VecDeque<Pending> = VecDeque::from([Pending::here(&blob, 0.0, asked)]);
     while at < total {
         if stop.get() {
             error = Some(format!(
