@@ -31,22 +31,28 @@ impl Extension {
 /// character is ASCII, so every split falls between characters.
 fn split_outside_quotes(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     let (mut start, mut done) = (0, false);
+    // Most lists quote nothing: their separators are found without following quotes.
+    let quotes = s.as_bytes().contains(&b'"');
     core::iter::from_fn(move || {
         if done {
             return None;
         }
         let (mut quoted, mut escaped) = (false, false);
         let rest = &s.as_bytes()[start..];
-        let at = rest.iter().position(|&c| {
-            match c {
-                _ if escaped => escaped = false,
-                b'\\' if quoted => escaped = true,
-                b'"' => quoted = !quoted,
-                c if c == sep && !quoted => return true,
-                _ => {}
-            }
-            false
-        });
+        let at = if quotes {
+            rest.iter().position(|&c| {
+                match c {
+                    _ if escaped => escaped = false,
+                    b'\\' if quoted => escaped = true,
+                    b'"' => quoted = !quoted,
+                    c if c == sep && !quoted => return true,
+                    _ => {}
+                }
+                false
+            })
+        } else {
+            rest.iter().position(|&c| c == sep)
+        };
         let from = start;
         match at {
             Some(i) => {
