@@ -272,6 +272,17 @@ mod tests {
         std::fs::read(format!("{root}{path}")).unwrap()
     }
 
+    /// The TLS fixture read with its key log: the loader, the capture and the key log.
+    fn tls_loaded() -> (Loader, Vec<u8>, Vec<u8>) {
+        let bytes = fixture("tls/capture.pcapng");
+        let keylog = fixture("tls/keylog.txt");
+        let mut l = Loader::new(bytes.len() as u64);
+        l.add_keylog(&keylog).unwrap();
+        l.feed(&bytes).unwrap();
+        l.finish().unwrap();
+        (l, bytes, keylog)
+    }
+
     fn load(bytes: &[u8]) -> Loader {
         let mut l = Loader::new(bytes.len() as u64);
         for chunk in bytes.chunks(3000) {
@@ -354,12 +365,7 @@ mod tests {
 
     #[test]
     fn a_decrypted_wss_connection_exports_as_its_plaintext_and_says_so() {
-        let bytes = fixture("tls/capture.pcapng");
-        let keylog = fixture("tls/keylog.txt");
-        let mut l = Loader::new(bytes.len() as u64);
-        l.add_keylog(&keylog).unwrap();
-        l.feed(&bytes).unwrap();
-        l.finish().unwrap();
+        let (l, bytes, keylog) = tls_loaded();
         let e = l.index.pcapng(1).unwrap();
         assert!(
             e.note.as_deref().unwrap().contains("decrypted"),
@@ -436,12 +442,7 @@ mod tests {
 
     #[test]
     fn a_wss_connections_json_export_carries_its_tls_as_the_cli_does() {
-        let bytes = fixture("tls/capture.pcapng");
-        let keylog = fixture("tls/keylog.txt");
-        let mut l = Loader::new(bytes.len() as u64);
-        l.add_keylog(&keylog).unwrap();
-        l.feed(&bytes).unwrap();
-        l.finish().unwrap();
+        let (l, bytes, keylog) = tls_loaded();
         // What `wsinspect pcap --json --keylog` puts under "tls": the capture's report.
         let mut c = Capture::new(CaptureConfig::default());
         c.add_keylog(&keylog).unwrap();
