@@ -272,15 +272,20 @@ mod tests {
         std::fs::read(format!("{root}{path}")).unwrap()
     }
 
-    /// The TLS fixture read with its key log: the loader, the capture and the key log.
-    fn tls_loaded() -> (Loader, Vec<u8>, Vec<u8>) {
+    /// The TLS fixture read with its key log by the page's loader, and by the capture reader as
+    /// `wsinspect pcap --keylog` reads it (its events to poll).
+    fn tls_loaded() -> (Loader, Capture) {
         let bytes = fixture("tls/capture.pcapng");
         let keylog = fixture("tls/keylog.txt");
         let mut l = Loader::new(bytes.len() as u64);
         l.add_keylog(&keylog).unwrap();
         l.feed(&bytes).unwrap();
         l.finish().unwrap();
-        (l, bytes, keylog)
+        let mut c = Capture::new(CaptureConfig::default());
+        c.add_keylog(&keylog).unwrap();
+        c.feed(&bytes).unwrap();
+        c.finish().unwrap();
+        (l, c)
     }
 
     fn load(bytes: &[u8]) -> Loader {
@@ -365,7 +370,7 @@ mod tests {
 
     #[test]
     fn a_decrypted_wss_connection_exports_as_its_plaintext_and_says_so() {
-        let (l, bytes, keylog) = tls_loaded();
+        let (l, mut c) = tls_loaded();
         let e = l.index.pcapng(1).unwrap();
         assert!(
             e.note.as_deref().unwrap().contains("decrypted"),
@@ -373,10 +378,6 @@ mod tests {
             e.note
         );
         // The CLI's reading of the original with the key log: the same frames and messages.
-        let mut c = Capture::new(CaptureConfig::default());
-        c.add_keylog(&keylog).unwrap();
-        c.feed(&bytes).unwrap();
-        c.finish().unwrap();
         let mut want = Vec::new();
         while let Some(ev) = c.poll_event() {
             if let CaptureEvent::Event {
@@ -442,12 +443,8 @@ mod tests {
 
     #[test]
     fn a_wss_connections_json_export_carries_its_tls_as_the_cli_does() {
-        let (l, bytes, keylog) = tls_loaded();
+        let (l, mut c) = tls_loaded();
         // What `wsinspect pcap --json --keylog` puts under "tls": the capture's report.
-        let mut c = Capture::new(CaptureConfig::default());
-        c.add_keylog(&keylog).unwrap();
-        c.feed(&bytes).unwrap();
-        c.finish().unwrap();
         let mut reports = Vec::new();
         while let Some(e) = c.poll_event() {
             if let CaptureEvent::Tls { connection, tls } = e {
