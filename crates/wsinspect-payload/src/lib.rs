@@ -415,6 +415,24 @@ mod tests {
     }
 
     #[test]
+    fn a_json_message_detected_decodes_as_the_json_decoder_reads_it() {
+        // Detection's parse is what the decoder shows: the same tree, spans, names and label.
+        for text in [
+            &br#"{"type":"chat","text":"hi","to":[1,2.5,null,true]}"#[..],
+            br#"  [ {"a": "\u00e9"}, "x" ]  "#,
+            br#""just a string""#,
+            b"12.5e3",
+        ] {
+            let auto = PayloadSession::new(Choice::Auto, None).message(MessageKind::Text, text);
+            let forced = PayloadSession::new(Choice::Force(Decoder::Json), None)
+                .message(MessageKind::Text, text);
+            assert_eq!(auto.as_ref().map(|d| d.decoder), Some(Decoder::Json));
+            assert_eq!(auto, forced, "{}", String::from_utf8_lossy(text));
+            assert_eq!(auto.unwrap().tree.name, "json");
+        }
+    }
+
+    #[test]
     fn a_clone_is_a_checkpoint() {
         // An MQTT PUBLISH split across two messages: a clone taken between them holds the
         // first part and reads the packet whole from the second, as the original does.

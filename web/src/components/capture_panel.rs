@@ -205,6 +205,8 @@ struct ConnProps {
     progress: Rc<Progress>,
     /// The list past the progress message's, where it was asked for.
     window: ConnWindow,
+    /// The file is still being read.
+    loading: bool,
     selected: Option<u64>,
     on_conn: Callback<u64>,
     /// Connections `[start, end)` of the list are in view but not held: ask the worker.
@@ -223,12 +225,16 @@ fn Connections(props: &ConnProps) -> Html {
     let (a, b) = visible_window(*top, CONN_VIEWPORT, CONN_ROW, total, 4);
     {
         let on_need = props.on_need.clone();
-        // Asked again as the file is read (the rows' counts grow): `frames` moves then.
-        use_effect_with((a, b, listed, p.frames), move |&(a, b, listed, _)| {
-            if b > listed {
-                on_need.emit((a as u32, b as u32));
-            }
-        });
+        // Asked again as the file is read (the rows' counts grow: `frames` moves then) and
+        // when it ends (the connections still open end then).
+        use_effect_with(
+            (a, b, listed, p.frames, props.loading),
+            move |&(a, b, listed, ..)| {
+                if b > listed {
+                    on_need.emit((a as u32, b as u32));
+                }
+            },
+        );
     }
     let at = |i: usize| p.connections.get(i).or_else(|| props.window.at(i));
     let rows = (a..b).filter_map(|i| {
@@ -710,7 +716,7 @@ pub fn CapturePanel(props: &Props) -> Html {
             <p class="muted small share-note">{ "The file stays on this machine: the share link above carries pasted input only (a 100 MB capture cannot fit in a link); a frame's bytes can be shared by pasting them." }</p>
             if s.loading { { progress_bar(p, &props.on_cancel) } }
             if let Some(e) = &s.error { <p class="error" data-role="capture-error">{ e.to_string() }</p> }
-            <Connections progress={p.clone()} window={s.conns.clone()} selected={s.conn}
+            <Connections progress={p.clone()} window={s.conns.clone()} loading={s.loading} selected={s.conn}
                 on_conn={props.on_conn.clone()} on_need={props.on_conns.clone()} />
             if let Some(c) = conn {
                 <h3 class="conn-title">{ format!("Connection {}: ", c.id) }<span class="mono">{ c.client.clone() }</span>
