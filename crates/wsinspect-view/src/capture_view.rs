@@ -442,8 +442,9 @@ pub enum Ask {
         /// The row (in the connection's rows, unfiltered).
         row: u32,
     },
-    /// Connections `start..start + count` of the list (every connection, in id order): the
-    /// page's list past the first [`MAX_LISTED`] that the progress messages carry.
+    /// Connections `start..start + count` of the list (every connection, in the order the
+    /// capture found them, as the progress messages list them): the page's list past the first
+    /// [`MAX_LISTED`] that the progress messages carry.
     Connections {
         /// See `Window`.
         seq: u64,
