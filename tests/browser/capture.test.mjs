@@ -259,6 +259,31 @@ test('a file of many slices is read by a helper worker, or by the capture worker
   }
 });
 
+test('a file changed on disk while it is read: the page names the byte it stopped at and keeps what it read', async () => {
+  // The browser refuses to read a file changed after it was chosen (NotReadableError), here
+  // through the helper worker that reads the slices.
+  const file = path.join(ROOT, 'target', 'capture-changed.pcap');
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  execFileSync('python3', [path.join(ROOT, 'crates/wsinspect-bench/scripts/big_pcap.py'),
+    path.join(DATA, 'pcap/echo.pcap'), file, String(20 << 20)], { timeout: 60_000 });
+  const { page, errors } = await openPage(browser, server.url);
+  try {
+    await page.setInputFiles('[data-role="open-file"]', file);
+    await page.waitForSelector('[data-role="connection-row"]');
+    await fs.appendFile(file, Buffer.alloc(16));
+    await loaded(page);
+    const said = await page.textContent('[data-role="capture-error"]');
+    const at = Number(said.match(/could not read the file at byte (\d+)/)?.[1]);
+    assert.ok(at > 0 && at < 20 << 20 && at % (1 << 20) === 128 << 10, said);
+    const kept = Number((await page.textContent('[data-role="other-flows"]')).match(/^([\d,]+) WebSocket/)[1].replace(/,/g, ''));
+    assert.ok(kept > 0, 'the connections read before the change are kept');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await fs.rm(file, { force: true });
+  }
+});
+
 test(`a generated ${BIG_MB} MB capture loads in the worker while the page keeps answering`, async () => {
   const big = path.join(ROOT, 'target', `capture-${BIG_MB}mb.pcap`);
   await fs.mkdir(path.dirname(big), { recursive: true });
