@@ -41,7 +41,22 @@ fn post(tell: &Tell) {
     }
 }
 
+/// A small capture of real peers (the project's loopback fixture: Python `websockets` with and
+/// without permessage-deflate, Node `ws` over IPv6), read once when the worker starts.
+const WARM_UP: &[u8] = include_bytes!("../../tests/data/pcap/echo.pcap");
+
+/// Reads [`WARM_UP`] through the path a file takes, and throws the result away. The browser
+/// compiles a wasm function when it is first called; without this, the compiling of the whole
+/// decoder fell on the first slice of the user's file and held back its first rows.
+fn warm_up() {
+    let mut l = Loader::new(WARM_UP.len() as u64);
+    let _ = l.feed(WARM_UP);
+    let _ = serde_json::to_string(&Tell::Progress(l.progress()));
+    let _ = l.finish();
+}
+
 fn main() {
+    warm_up();
     let loader: Shared = Rc::new(RefCell::new(None));
     // Its helper starts with the worker, before a file is chosen (the page starts this worker
     // early for the same reason).
