@@ -162,6 +162,41 @@ test('a dropped pcapng: regex search finds a known message, and a frame\'s detai
   assert.deepEqual(errors, []);
 });
 
+test('with a capture open, the bit grid shows all 32 bits, a row of bytes shows whole, and the search box keeps its room, from 1101 to 1680 px', async () => {
+  // Capture mode gives the frame detail the narrower column; the grid needs about 510 px.
+  const { page, errors } = await openPage(browser, server.url);
+  await page.setInputFiles('[data-role="open-file"]', path.join(DATA, 'pcap/echo.pcapng'));
+  await loaded(page);
+  await page.click('[data-role="timeline"] [data-role="frame-row"][data-index="2"]');
+  await page.waitForSelector('[data-role="capture-detail"] [data-field="mask_key"]');
+  // A search that matches: its count ("N matching messages · M frames") is the widest.
+  await page.fill('[data-role="search"]', 'greeting');
+  await page.waitForSelector('[data-role="search-count"][data-matches="2"]');
+  for (const width of [1101, 1280, 1440, 1680]) {
+    await page.setViewportSize({ width, height: 900 });
+    const grid = await page.$eval('[data-role="bit-grid"]', (g) => ({ scroll: g.scrollWidth, client: g.clientWidth }));
+    assert.ok(grid.scroll <= grid.client, `${width} px: the bit grid is ${grid.scroll} px in a ${grid.client} px box`);
+    const hex = await page.$eval('[data-role="hex-view"]', (g) => ({ scroll: g.scrollWidth, client: g.clientWidth }));
+    assert.ok(hex.scroll <= hex.client, `${width} px: the bytes are ${hex.scroll} px in a ${hex.client} px box`);
+    const box = await page.evaluate(() => {
+      const r = (sel) => document.querySelector(sel).getBoundingClientRect();
+      const search = r('[data-role="search"]');
+      const others = ['[data-role="search-mode"]', '[data-role="search-count"]', '[data-role="filter-opcode"]',
+        '[data-role="filter-findings"]'].map(r);
+      const overlaps = others.filter((o) => o.left < search.right && search.left < o.right
+        && o.top < search.bottom && search.top < o.bottom).length;
+      const mode = others[0];
+      return { width: search.width, overlaps, together: mode.left >= search.right && Math.abs(mode.top - search.top) < 8 };
+    });
+    assert.ok(box.width >= 112, `${width} px: the search box is ${box.width} px wide`);
+    assert.equal(box.overlaps, 0, `${width} px: the search box overlaps another control`);
+    assert.ok(box.together, `${width} px: the search mode is not beside the search box`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await shot(page, 'capture-filters-1280', '.filters');
+  assert.deepEqual(errors, []);
+});
+
 test('a big read can be cancelled, the page keeps what it read, and a connection exports as CSV and JSONL', async () => {
   const big = path.join(ROOT, 'target', 'capture-cancel.pcap');
   await fs.mkdir(path.dirname(big), { recursive: true });

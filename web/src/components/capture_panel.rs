@@ -391,14 +391,17 @@ fn filters(f: &Filter, w: &Window, on_filter: &Callback<Filter>) -> Html {
                 </select></label>
             <label>{ "Opcode " }<select data-role="filter-opcode" onchange={on_op}>{ for op_options }</select></label>
             <label><input type="checkbox" data-role="filter-findings" checked={f.findings} onchange={on_findings} />{ " has findings" }</label>
-            <label class="grow">{ "Search " }
-                <input type="search" data-role="search" placeholder="message text" value={f.query.clone()}
-                    oninput={on_search} aria-invalid={w.error.is_some().then_some("true")} /></label>
-            <select data-role="search-mode" aria-label="Search mode" onchange={on_mode}>
-                <option value="plain" selected={mode == "plain"}>{ "any case" }</option>
-                <option value="case" selected={mode == "case"}>{ "match case" }</option>
-                <option value="regex" selected={mode == "regex"}>{ "regex" }</option>
-            </select>
+            // The box and its mode wrap together.
+            <span class="search-group">
+                <label class="grow">{ "Search " }
+                    <input type="search" data-role="search" placeholder="message text" value={f.query.clone()}
+                        oninput={on_search} aria-invalid={w.error.is_some().then_some("true")} /></label>
+                <select data-role="search-mode" aria-label="Search mode" onchange={on_mode}>
+                    <option value="plain" selected={mode == "plain"}>{ "any case" }</option>
+                    <option value="case" selected={mode == "case"}>{ "match case" }</option>
+                    <option value="regex" selected={mode == "regex"}>{ "regex" }</option>
+                </select>
+            </span>
             <span class="search-count" data-role="search-count" data-matches={w.matches.to_string()}
                 data-total={w.total.to_string()} aria-live="polite">{ count }</span>
             if let Some(e) = &w.error { <p class="error" data-role="search-error">{ e.to_string() }</p> }

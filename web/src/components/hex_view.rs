@@ -67,7 +67,7 @@ pub fn HexView(props: &Props) -> Html {
         }
     });
     html! {
-        <section class="card" aria-labelledby="hex-h">
+        <section class="card hex-card" aria-labelledby="hex-h">
             <h3 id="hex-h">{ "Bytes" }</h3>
             <div class="hex-view" data-role="hex-view" tabindex="0" role="region" aria-label="The frame's bytes">{ for rows }</div>
             <p class="byte-info muted" data-role="byte-info" aria-live="polite">
