@@ -110,6 +110,9 @@ test('a refusal behind nginx: proxy-dropped-upgrade names the other hop, a heade
   assert.match(await page.textContent('[data-role="diagnosis"][data-id="upgrade-refused"]'),
     /of HTTP body: "Failed to open a WebSocket connection: unsupported HTTP version: HTTP\/1\.0\."/);
   await shot(page, 'capdiag-proxy-dropped-upgrade');
+  // With no frame to select, the Frame tab says why and where to look.
+  assert.equal(await page.textContent('[data-role="no-frames"]'),
+    `Connection ${conn} has no frames: its upgrade was refused 505. The Handshake tab shows its handshake.`);
   // A header evidence opens the Handshake tab, with the refused handshake (no frame to select).
   await page.click('[data-role="diagnosis"][data-id="upgrade-refused"] [data-role="evidence"][data-handshake="true"]');
   assert.equal(await page.getAttribute('[data-role="tab-handshake"]', 'aria-selected'), 'true');

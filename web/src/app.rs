@@ -760,7 +760,13 @@ fn capture_diagnosis(capture: &UseReducerHandle<CaptureState>, panel: &PanelCall
 /// The Frame tab for a capture: the selected frame's usual detail (its bytes rebuilt as sent).
 fn capture_detail(capture: &CaptureState, state: &State, tabs: &TabCallbacks) -> Html {
     let Some(shown) = &capture.shown else {
-        return html! { <p class="muted empty">{ "Select a frame in the timeline to see it bit by bit." }</p> };
+        let why = capture.conn_summary().and_then(|c| c.no_frames());
+        return match why {
+            Some(why) => html! { <p class="muted empty" data-role="no-frames">{ why }</p> },
+            None => {
+                html! { <p class="muted empty">{ "Select a frame in the timeline to see it bit by bit." }</p> }
+            }
+        };
     };
     let d = &shown.detail;
     let side = match d.row.side {

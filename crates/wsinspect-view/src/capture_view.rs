@@ -120,6 +120,29 @@ pub struct ConnSummary {
     pub diagnoses: Vec<String>,
 }
 
+impl ConnSummary {
+    /// Why the Frame tab has no frame to show for this connection, when it has none: a refused
+    /// upgrade is the common case, and its handshake is what the user wants next.
+    pub fn no_frames(&self) -> Option<String> {
+        if self.frames != [0, 0] {
+            return None;
+        }
+        let what = if self.har { "messages" } else { "frames" };
+        let why = match self.upgrade.as_str() {
+            u if u.starts_with("refused") || u.starts_with("failed") => {
+                format!("its upgrade was {u}")
+            }
+            "101" if self.closed => "it ended before either side sent one".to_string(),
+            "101" => "none was sent before the capture ended here".to_string(),
+            u => format!("its upgrade: {u}"),
+        };
+        Some(format!(
+            "Connection {} has no {what}: {why}. The Handshake tab shows its handshake.",
+            self.id
+        ))
+    }
+}
+
 /// What a TLS flow was and how far it was decrypted, as the page shows it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TlsSummary {
@@ -2140,6 +2163,35 @@ mod tests {
     fn fixture(path: &str) -> Vec<u8> {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/");
         std::fs::read(format!("{root}{path}")).unwrap()
+    }
+
+    #[test]
+    fn a_connection_without_frames_says_why_and_points_to_its_handshake() {
+        let refused = load(&fixture("diagnose/proxy-dropped-upgrade.pcapng"), 4096);
+        let conns = refused.index.summaries_from(0, 10);
+        assert_eq!(conns.len(), 3);
+        for c in &conns {
+            assert_eq!(
+                c.no_frames().as_deref(),
+                Some(format!("Connection {} has no frames: its upgrade was refused 505. The Handshake tab shows its handshake.", c.id).as_str())
+            );
+        }
+        let healthy = load(&fixture("pcap/echo.pcapng"), 4096);
+        assert!(healthy
+            .index
+            .summaries_from(0, 10)
+            .iter()
+            .all(|c| c.no_frames().is_none()));
+        let quiet = ConnSummary {
+            id: 4,
+            upgrade: "101".into(),
+            closed: true,
+            ..ConnSummary::default()
+        };
+        assert_eq!(
+            quiet.no_frames().as_deref(),
+            Some("Connection 4 has no frames: it ended before either side sent one. The Handshake tab shows its handshake.")
+        );
     }
 
     /// Load `bytes` in slices of `slice` bytes, as the worker does.
