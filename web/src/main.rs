@@ -14,10 +14,15 @@ mod tabs;
 mod virtual_list;
 
 fn main() {
-    // `/live` (wsinspect serve's live view) is its own page; everything else is the inspector.
-    if live::wanted() {
-        yew::Renderer::<live::LivePage>::new().render();
-    } else {
-        yew::Renderer::<app::App>::new().render();
-    }
+    // The first render is a task of its own, after the one that compiled and started this
+    // module: each stays short, and the page can paint and take input between them.
+    gloo_timers::callback::Timeout::new(0, || {
+        // `/live` (wsinspect serve's live view) is its own page; everything else is the inspector.
+        if live::wanted() {
+            yew::Renderer::<live::LivePage>::new().render();
+        } else {
+            yew::Renderer::<app::App>::new().render();
+        }
+    })
+    .forget();
 }
