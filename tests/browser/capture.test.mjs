@@ -178,6 +178,8 @@ test('with a capture open, the bit grid shows all 32 bits, a row of bytes shows 
     assert.ok(grid.scroll <= grid.client, `${width} px: the bit grid is ${grid.scroll} px in a ${grid.client} px box`);
     const hex = await page.$eval('[data-role="hex-view"]', (g) => ({ scroll: g.scrollWidth, client: g.clientWidth }));
     assert.ok(hex.scroll <= hex.client, `${width} px: the bytes are ${hex.scroll} px in a ${hex.client} px box`);
+    const dumped = await page.$eval('[data-role="payload-hex"]', (g) => ({ scroll: g.scrollWidth, client: g.clientWidth }));
+    assert.ok(dumped.scroll <= dumped.client, `${width} px: the payload's dump is ${dumped.scroll} px in a ${dumped.client} px box`);
     const box = await page.evaluate(() => {
       const r = (sel) => document.querySelector(sel).getBoundingClientRect();
       const search = r('[data-role="search"]');

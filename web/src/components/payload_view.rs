@@ -56,7 +56,7 @@ pub fn PayloadView(props: &Props) -> Html {
         html! { <div class="json mono" data-role="payload-json" tabindex="0" role="region" aria-label="Payload as JSON">{ for items }</div> }
     });
     html! {
-        <section class="card" aria-labelledby="payload-h">
+        <section class="card hex-card" aria-labelledby="payload-h">
             <h3 id="payload-h">{ "Payload" }<small class="muted">{ format!(" {} · {} bytes", v.title, v.len) }</small></h3>
             if let Some(c) = &v.close {
                 <dl class="close-info" data-role="close-info">
