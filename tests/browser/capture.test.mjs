@@ -139,6 +139,17 @@ test('a dropped pcapng: regex search finds a known message, and a frame\'s detai
     payload_len: String(h.payload_len), mask_key: h.mask_key,
   });
   assert.equal(await page.textContent('[data-role="payload-text"]'), greeting);
+  // A capture cannot travel in a share link, one frame can: its link opens the page on the
+  // same frame, from the same sender (nothing left out: the message is this one frame).
+  await page.click('[data-role="frame-link"]');
+  const link = await page.inputValue('[data-role="frame-link-url"]');
+  assert.equal(await page.$$eval('[data-role="frame-link-note"]', (n) => n.length), 0);
+  const linked = await openPage(browser, link);
+  await linked.page.waitForSelector('[data-field="mask_key"]');
+  assert.deepEqual(await fieldValues(linked.page), await fieldValues(page));
+  assert.equal(await linked.page.textContent('[data-role="payload-text"]'), greeting);
+  assert.deepEqual(linked.errors, []);
+  await linked.page.close();
   // The handshake tab shows this connection's handshake.
   await page.click('[data-role="tab-handshake"]');
   await page.waitForSelector('[data-role="check"][data-id="accept-match"], [data-role="check"]');

@@ -780,8 +780,16 @@ fn capture_detail(capture: &CaptureState, state: &State, tabs: &TabCallbacks) ->
         d.row.row,
         d.row.time.map_or(String::new(), |t| format!(" · {t:.6} s"))
     );
+    let extensions = capture
+        .conn_summary()
+        .and_then(|c| c.extensions.clone())
+        .map(AttrValue::from);
     html! { <div data-role="capture-detail" data-conn={d.conn.to_string()} data-row={d.row.row.to_string()} data-direction={side}>
         <p class="muted capture-caption">{ caption }</p>
+        if d.bytes.is_some() {
+            <crate::components::frame_link::FrameLinkButton key={format!("{}-{}", d.conn, d.row.row)}
+                detail={shown.detail.clone()} {extensions} />
+        }
         if let Some(n) = &d.note { <p class="muted" data-role="detail-note">{ n.clone() }</p> }
         if let Some(i) = &shown.inspection {
             <FrameDetail inspection={i.clone()} index={0} unmask_all={state.unmask_all}

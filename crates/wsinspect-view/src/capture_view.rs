@@ -17,9 +17,11 @@ use std::net::SocketAddr;
 
 mod diagnosis;
 mod export;
+mod frame_link;
 mod rates;
 pub use diagnosis::ConnDiagnosis;
 pub use export::{export_refused, PcapngExport};
+pub use frame_link::{frame_link, FrameLink};
 pub use rates::{round_width, RateBin, Rates};
 
 use serde::{Deserialize, Serialize};

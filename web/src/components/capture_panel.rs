@@ -716,7 +716,7 @@ pub fn CapturePanel(props: &Props) -> Html {
                         { format!(" · worker memory {:.1} MB", s.memory as f64 / 1e6) }</span> }</small></h2>
                 <button data-role="close-capture" onclick={close}>{ "Back to pasting" }</button>
             </div>
-            <p class="muted small share-note">{ "The file stays on this machine: the share link above carries pasted input only (a 100 MB capture cannot fit in a link); a frame's bytes can be shared by pasting them." }</p>
+            <p class="muted small share-note">{ "The file stays on this machine: the share link above carries pasted input only (a 100 MB capture cannot fit in a link); to share one frame, select it and use \"Link to this frame\"." }</p>
             if s.loading { { progress_bar(p, &props.on_cancel) } }
             if let Some(e) = &s.error { <p class="error" data-role="capture-error">{ e.to_string() }</p> }
             <Connections progress={p.clone()} window={s.conns.clone()} loading={s.loading} selected={s.conn}

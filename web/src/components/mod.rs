@@ -8,6 +8,7 @@ pub mod diagnosis_panel;
 pub mod findings;
 pub mod font_warm;
 pub mod frame_detail;
+pub mod frame_link;
 pub mod frame_list;
 pub mod handshake_panel;
 pub mod hex_view;
