@@ -18,7 +18,7 @@ use wsinspect_core::diagnose::{Conformance, DiagnoseReport, Diagnosis};
 use wsinspect_core::session::{SessionConfig, Summary, Timestamp};
 use wsinspect_core::stream::{Keep, Retain};
 use wsinspect_view::capture_view;
-use wsinspect_view::connection_doc::{set_decoded, ConnectionDoc};
+use wsinspect_view::connection_doc::{CaptureFields, ConnectionDoc};
 use wsinspect_view::render::render_summary;
 
 use crate::tls::tls_text;
@@ -538,19 +538,15 @@ impl Sink {
 impl Open {
     /// The connection's document: its endpoints and capture notes, then the decode.
     fn finish(self) -> serde_json::Value {
-        let mut fields = match serde_json::to_value(&self.connection) {
-            Ok(serde_json::Value::Object(m)) => m,
-            _ => serde_json::Map::new(),
+        let fields = CaptureFields {
+            connection: Some(&self.connection),
+            notes: &self.notes,
+            tls: self.tls.as_deref(),
+            diagnoses: &self.diagnoses,
+            conformance: self.conformance.as_ref(),
+            export_note: None,
         };
-        fields.insert("notes".into(), serde_json::json!(self.notes));
-        if let Some(tls) = self.tls {
-            fields.insert("tls".into(), serde_json::json!(tls));
-        }
-        fields.insert("diagnoses".into(), serde_json::json!(self.diagnoses));
-        fields.insert("conformance".into(), serde_json::json!(self.conformance));
-        let mut doc = self.doc.finish(fields);
-        set_decoded(&mut doc, self.decoded);
-        doc
+        self.doc.finish_capture(fields, self.decoded)
     }
 }
 

@@ -6,7 +6,10 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+use wsinspect_capture::tls::TlsReport;
+use wsinspect_capture::{Connection, Note};
 use wsinspect_core::common::Direction;
+use wsinspect_core::diagnose::{Conformance, Diagnosis};
 use wsinspect_core::finding::Finding;
 use wsinspect_core::handshake::{self, HandshakeReport};
 use wsinspect_core::session::{ConnectionCollector, Event, EventKind, Timestamp, Upgrade};
@@ -131,6 +134,52 @@ impl ConnectionDoc {
         });
         doc.insert("incomplete".into(), incomplete);
         Value::Object(doc)
+    }
+}
+
+/// What a capture's connection document carries beside its decode, in this order: the flow
+/// (id, endpoints, first packet), the capture's notes, a wss connection's TLS, why it failed,
+/// each peer's conformance, and what a page's export left out. One place for `pcap --json`
+/// and the page's JSON export, so the two documents are the same.
+pub struct CaptureFields<'a> {
+    /// The flow, as the capture reported it (none if it never did).
+    pub connection: Option<&'a Connection>,
+    /// The capture's notes about it.
+    pub notes: &'a [Note],
+    /// A wss connection's TLS.
+    pub tls: Option<&'a TlsReport>,
+    /// Its diagnoses (docs/diagnose.md).
+    pub diagnoses: &'a [Diagnosis],
+    /// Each peer's conformance per class.
+    pub conformance: Option<&'a Conformance>,
+    /// What an export rebuilt from the page's index lacks, if anything.
+    pub export_note: Option<&'a str>,
+}
+
+impl ConnectionDoc {
+    /// [`ConnectionDoc::finish`] with a capture's fields, each message given its `decoded`
+    /// (in the order of the messages).
+    pub fn finish_capture<T: Serialize>(
+        self,
+        f: CaptureFields<'_>,
+        decoded: impl IntoIterator<Item = T>,
+    ) -> Value {
+        let mut fields = match f.connection.map(serde_json::to_value) {
+            Some(Ok(Value::Object(m))) => m,
+            _ => Map::new(),
+        };
+        fields.insert("notes".into(), serde_json::json!(f.notes));
+        if let Some(tls) = f.tls {
+            fields.insert("tls".into(), serde_json::json!(tls));
+        }
+        fields.insert("diagnoses".into(), serde_json::json!(f.diagnoses));
+        fields.insert("conformance".into(), serde_json::json!(f.conformance));
+        if let Some(note) = f.export_note {
+            fields.insert("export_note".into(), serde_json::json!(note));
+        }
+        let mut doc = self.finish(fields);
+        set_decoded(&mut doc, decoded);
+        doc
     }
 }
 

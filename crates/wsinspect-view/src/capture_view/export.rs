@@ -21,7 +21,7 @@ use wsinspect_core::Direction;
 use wsinspect_payload::Choice;
 
 use super::{Conn, Index, Side, StoredFrame, Tell, MAX_KEPT};
-use crate::connection_doc::{set_decoded, ConnectionDoc};
+use crate::connection_doc::{CaptureFields, ConnectionDoc};
 
 /// A connection as a pcapng file.
 #[derive(Clone, Debug, PartialEq)]
@@ -175,7 +175,7 @@ impl Index {
         // The default keeps every payload byte, as `pcap --json` does.
         let mut capture = Capture::new(CaptureConfig::default());
         let mut doc = ConnectionDoc::default();
-        let mut fields = serde_json::Map::new();
+        let mut flow = None;
         let mut notes = Vec::new();
         let mut decoded = Vec::new();
         let mut pair = self
@@ -186,9 +186,7 @@ impl Index {
                 match e {
                     CaptureEvent::Connection(mut k) => {
                         k.id = conn;
-                        if let Ok(serde_json::Value::Object(m)) = serde_json::to_value(&k) {
-                            fields = m;
-                        }
+                        flow = Some(k);
                     }
                     CaptureEvent::Event { event, .. } => {
                         if let EventKind::Message(m) = &event.kind {
@@ -210,23 +208,18 @@ impl Index {
         let read = capture.feed(&export.bytes).and_then(|()| capture.finish());
         take(&mut capture);
         read.map_err(|e| format!("the connection's pcapng could not be read back: {e}"))?;
-        fields.insert("notes".into(), serde_json::json!(notes));
+        let (diagnoses, conformance) = self.report(conn).unzip();
         // The pcapng holds a wss connection decrypted: its TLS comes from the index, where the
         // CLI's document has it.
-        if let Some(tls) = &c.tls {
-            fields.insert("tls".into(), serde_json::json!(tls));
-        }
-        let (diagnoses, conformance) = self.report(conn).unzip();
-        fields.insert(
-            "diagnoses".into(),
-            serde_json::json!(diagnoses.unwrap_or_default()),
-        );
-        fields.insert("conformance".into(), serde_json::json!(conformance));
-        if let Some(note) = &export.note {
-            fields.insert("export_note".into(), serde_json::json!(note));
-        }
-        let mut doc = doc.finish(fields);
-        set_decoded(&mut doc, decoded);
+        let fields = CaptureFields {
+            connection: flow.as_ref(),
+            notes: &notes,
+            tls: c.tls.as_deref(),
+            diagnoses: diagnoses.as_deref().unwrap_or_default(),
+            conformance: conformance.as_ref(),
+            export_note: export.note.as_deref(),
+        };
+        let doc = doc.finish_capture(fields, decoded);
         Ok(doc)
     }
 }
