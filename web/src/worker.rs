@@ -161,8 +161,10 @@ async fn read(
             ));
             break;
         }
-        // The next slices are read while this one is decoded.
-        while next.len() <= AHEAD && asked < total {
+        // The next slices are read while this one is decoded; not before the first one's
+        // rows are out, so their reading does not compete with it for the file and the cores.
+        let ahead = if at == 0.0 { 0 } else { AHEAD };
+        while next.len() <= ahead && asked < total {
             let end = (asked + SLICE).min(total);
             next.push_back(reader.start(&blob, asked, end));
             asked = end;
