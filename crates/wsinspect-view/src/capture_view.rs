@@ -135,7 +135,7 @@ impl ConnSummary {
                 format!("its upgrade was {u}")
             }
             "101" if self.closed => "it ended before either side sent one".to_string(),
-            "101" => "none was sent before the capture ended here".to_string(),
+            "101" => "none was read".to_string(),
             u => format!("its upgrade: {u}"),
         };
         Some(format!(

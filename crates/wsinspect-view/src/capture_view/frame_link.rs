@@ -19,6 +19,10 @@ pub struct FrameLink {
     pub notes: Vec<String>,
 }
 
+/// The most frame bytes put in a link: a limit of wsinspect's (its hex is compressed into the
+/// link on the page's thread, and a share link holds at most [`share::MAX_LINK`] anyway).
+pub const MAX_FRAME_LINK: usize = 1 << 20;
+
 /// The link for the frame of `d`, read in a connection that negotiated `extensions` (its
 /// response's Sec-WebSocket-Extensions).
 pub fn frame_link(d: &Detail, extensions: Option<&str>) -> FrameLink {
@@ -30,6 +34,16 @@ pub fn frame_link(d: &Detail, extensions: Option<&str>) -> FrameLink {
             })],
         };
     };
+    if bytes.len() > MAX_FRAME_LINK {
+        return FrameLink {
+            fragment: None,
+            notes: vec![format!(
+                "This frame is {} bytes; wsinspect puts at most {} in a link (a limit of ours): export the connection as pcapng to share it.",
+                bytes.len(),
+                MAX_FRAME_LINK
+            )],
+        };
+    }
     let shared = Shared {
         input: wsinspect_core::common::hex(bytes),
         format: Format::Hex,
@@ -239,12 +253,21 @@ mod tests {
     }
 
     #[test]
-    fn a_frame_whose_bytes_were_not_kept_has_no_link_and_says_why() {
+    fn a_frame_not_kept_or_too_big_has_no_link_and_says_why() {
         let (mut d, _) = details("pcap/echo.pcapng").remove(0);
         d.bytes = None;
         d.note = Some("the payload past 1 MiB was not kept".into());
         let link = frame_link(&d, None);
         assert_eq!(link.fragment, None);
         assert_eq!(link.notes, ["the payload past 1 MiB was not kept"]);
+        let (mut big, _) = details("pcap/echo.pcapng").remove(0);
+        big.bytes = Some(vec![0; MAX_FRAME_LINK + 1]);
+        let link = frame_link(&big, None);
+        assert_eq!(link.fragment, None);
+        assert!(
+            link.notes[0].contains("a limit of ours"),
+            "{:?}",
+            link.notes
+        );
     }
 }
