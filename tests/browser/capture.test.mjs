@@ -205,6 +205,11 @@ test('with a capture open, the bit grid shows all 32 bits, a row of bytes shows 
     assert.equal(box.overlaps, 0, `${width} px: the search box overlaps another control`);
     assert.ok(box.together, `${width} px: the search mode is not beside the search box`);
   }
+  // On a phone the page does not scroll sideways: the connections list does, in its own box.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const { scrollWidth, inner } = await page.evaluate(() =>
+    ({ scrollWidth: document.scrollingElement.scrollWidth, inner: window.innerWidth }));
+  assert.ok(scrollWidth <= inner, `390 px: the page is ${scrollWidth} px wide`);
   await page.setViewportSize({ width: 1280, height: 900 });
   await shot(page, 'capture-filters-1280', '.filters');
   assert.deepEqual(errors, []);

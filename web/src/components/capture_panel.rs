@@ -249,6 +249,8 @@ fn Connections(props: &ConnProps) -> Html {
     };
     html! {
         <div class="conn-list">
+            // Header and rows scroll sideways together on a narrow screen.
+            <div class="conn-table">
             <div class="conn-head conn-grid" aria-hidden="true">
                 <span>{ "#" }</span><span>{ "client → server · start · duration" }</span>
                 <span class="num">{ "frames c/s" }</span><span class="num">{ "msgs c/s" }</span>
@@ -258,6 +260,7 @@ fn Connections(props: &ConnProps) -> Html {
                 style={format!("height: {}px", (total.clamp(1, 5) as f64) * CONN_ROW)}
                 data-count={total.to_string()}>
                 <div class="spacer" style={format!("height: {}px", total as f64 * CONN_ROW)}>{ for rows }</div>
+            </div>
             </div>
             <p class="muted small" data-role="other-flows">{ format!(
                 "{} WebSocket connection(s); {} other TCP flow(s) (not WebSocket: HTTP, TLS, other) not shown{}",
