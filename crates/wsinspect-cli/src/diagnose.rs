@@ -6,7 +6,6 @@ use crate::ids::IdMap;
 use wsinspect_capture::CaptureEvent;
 use wsinspect_core::diagnose::{DiagnoseReport, Diagnoser, HopLog};
 use wsinspect_core::session::Timestamp;
-use wsinspect_view::diagnose::render_report;
 
 /// One diagnoser per open connection.
 #[derive(Default)]
@@ -35,10 +34,4 @@ impl Diagnosers {
         }
         None
     }
-}
-
-/// The connection's text with its diagnoses first, right under its first line.
-pub fn with_diagnoses(text: &str, report: &DiagnoseReport, origin: Option<Timestamp>) -> String {
-    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
-    format!("{first}\n{}{rest}", render_report(report, origin, "  "))
 }

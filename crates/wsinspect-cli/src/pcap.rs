@@ -5,6 +5,7 @@
 //! the output. A HAR file (a JSON object, told apart by its first byte) goes to `crate::har`.
 
 use crate::ids::{IdMap, IdSet};
+use std::fmt::Write as _;
 use std::io::{self, Read, Write as _};
 
 use anyhow::{Context as _, Result};
@@ -19,7 +20,8 @@ use wsinspect_core::session::{SessionConfig, Summary, Timestamp};
 use wsinspect_core::stream::{Keep, Retain};
 use wsinspect_view::capture_view;
 use wsinspect_view::connection_doc::{CaptureFields, ConnectionDoc};
-use wsinspect_view::render::render_summary;
+use wsinspect_view::diagnose::render_report_into;
+use wsinspect_view::render::render_summary_into;
 
 use crate::tls::tls_text;
 
@@ -484,12 +486,7 @@ impl Sink {
                 }
                 CaptureEvent::Closed { connection, .. } => {
                     if let Some(c) = open.remove(&connection) {
-                        let t = connection_text(&c);
-                        let t = match &report {
-                            Some(r) => crate::diagnose::with_diagnoses(&t, r, c.connection.time),
-                            None => t,
-                        };
-                        text(out, &t)?;
+                        text(out, &connection_text(&c, report.as_ref()))?;
                     }
                 }
                 CaptureEvent::OtherFlow(f) => text(out, &other_flow_text(&f))?,
@@ -558,10 +555,14 @@ fn other<'a, T: Serialize>(connection: u64, event: &'static str, data: &'a T) ->
     }
 }
 
-fn connection_text(c: &Counts) -> String {
+/// A connection's summary: its first line, its diagnoses (when diagnosed), its TLS, its counts
+/// and its capture notes.
+fn connection_text(c: &Counts, report: Option<&DiagnoseReport>) -> String {
     let k = &c.connection;
-    let mut s = format!(
-        "connection {}: client {} -> server {} (client by {}){}\n",
+    let mut s = String::with_capacity(1024);
+    let _ = writeln!(
+        s,
+        "connection {}: client {} -> server {} (client by {}){}",
         k.id,
         k.client,
         k.server,
@@ -571,21 +572,21 @@ fn connection_text(c: &Counts) -> String {
         ),
         when(k.time, c.last)
     );
+    if let Some(r) = report {
+        render_report_into(&mut s, r, k.time, "  ");
+    }
     if let Some(t) = &c.tls {
         s.push_str(&tls_text(t));
     }
-    for line in render_summary(&c.summary).lines() {
-        s.push_str("  ");
-        s.push_str(line);
-        s.push('\n');
-    }
+    render_summary_into(&mut s, &c.summary, "  ");
     for n in &c.notes {
-        s.push_str(&format!(
-            "  capture note ({}, {}): {}\n",
+        let _ = writeln!(
+            s,
+            "  capture note ({}, {}): {}",
             n.code,
             n.direction.as_str(),
             n.message
-        ));
+        );
     }
     s
 }

@@ -97,13 +97,24 @@ fn peer_text(p: &PeerConformance) -> String {
 
 /// A whole report: the diagnoses (or that there are none), then the conformance.
 pub fn render_report(r: &DiagnoseReport, origin: Option<Timestamp>, indent: &str) -> String {
-    let mut s = if r.diagnoses.is_empty() {
-        format!("{indent}diagnosis: nothing wrong found\n")
-    } else {
-        render_diagnoses(&r.diagnoses, origin, indent)
-    };
-    s.push_str(&render_conformance(&r.conformance, indent));
+    let mut s = String::new();
+    render_report_into(&mut s, r, origin, indent);
     s
+}
+
+/// [`render_report`] written into `s`.
+pub fn render_report_into(
+    s: &mut String,
+    r: &DiagnoseReport,
+    origin: Option<Timestamp>,
+    indent: &str,
+) {
+    if r.diagnoses.is_empty() {
+        let _ = writeln!(s, "{indent}diagnosis: nothing wrong found");
+    } else {
+        s.push_str(&render_diagnoses(&r.diagnoses, origin, indent));
+    }
+    s.push_str(&render_conformance(&r.conformance, indent));
 }
 
 /// The causes of an error text: for each, what it is, how to tell it in a capture, what to

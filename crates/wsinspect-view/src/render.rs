@@ -338,32 +338,37 @@ pub fn render_connection_with(
 /// Counts per direction, as a table.
 pub fn render_summary(sum: &Summary) -> String {
     let mut s = String::new();
+    render_summary_into(&mut s, sum, "");
+    s
+}
+
+/// [`render_summary`] written into `s`, each line after `indent`.
+pub fn render_summary_into(s: &mut String, sum: &Summary, indent: &str) {
     if let Some(status) = sum.upgrade_status {
-        let _ = writeln!(s, "upgrade: HTTP {status}");
+        let _ = writeln!(s, "{indent}upgrade: HTTP {status}");
     }
     for d in &sum.directions {
         let name = d.direction.map_or("unknown", |d| d.as_str());
         let _ = writeln!(
             s,
-            "{name}: {} frame(s) ({} control), {} message(s), {} bytes read, {} payload bytes, {} message bytes",
+            "{indent}{name}: {} frame(s) ({} control), {} message(s), {} bytes read, {} payload bytes, {} message bytes",
             d.frames, d.control_frames, d.messages, d.bytes, d.payload_bytes, d.message_bytes
         );
         if d.lost_bytes > 0 {
-            let _ = writeln!(s, "  {} bytes lost", d.lost_bytes);
+            let _ = writeln!(s, "{indent}  {} bytes lost", d.lost_bytes);
         }
         if d.incomplete {
-            let _ = writeln!(s, "  the input ends inside a frame");
+            let _ = writeln!(s, "{indent}  the input ends inside a frame");
         }
         let total: u64 = d.findings.values().sum();
-        let _ = writeln!(s, "  {total} finding(s)");
+        let _ = writeln!(s, "{indent}  {total} finding(s)");
         for (code, n) in &d.findings {
-            let _ = writeln!(s, "    {n:>8}  {code}");
+            let _ = writeln!(s, "{indent}    {n:>8}  {code}");
         }
     }
     if sum.directions.is_empty() {
-        let _ = writeln!(s, "no frames");
+        let _ = writeln!(s, "{indent}no frames");
     }
-    s
 }
 
 #[cfg(test)]
