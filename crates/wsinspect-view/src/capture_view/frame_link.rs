@@ -8,6 +8,7 @@ use wsinspect_core::inspect::notation::Format;
 use wsinspect_core::inspect::{inspect, InspectOptions};
 
 use super::Detail;
+use crate::paste_job::PasteAsk;
 use crate::share::{self, Shared};
 
 /// A frame's share link, or why there is none, with what it leaves out.
@@ -70,13 +71,10 @@ fn alone(d: &Detail, shared: &Shared) -> Vec<String> {
     if !compressed {
         return Vec::new();
     }
-    let options = InspectOptions {
-        format: shared.format,
-        direction: shared.direction,
-        extensions: Some(shared.extensions.clone()),
-        ..InspectOptions::default()
-    };
-    let inflated = inspect(shared.input.as_bytes(), &options)
+    if shared.extensions.trim().is_empty() {
+        return vec!["Its connection's extensions are not known (its handshake was not captured): the link's page reads the frame without permessage-deflate.".into()];
+    }
+    let inflated = inspect(shared.input.as_bytes(), &link_options(shared))
         .ok()
         .and_then(|i| i.frames)
         .and_then(|r| r.messages.into_iter().next())
@@ -85,6 +83,19 @@ fn alone(d: &Detail, shared: &Shared) -> Vec<String> {
         return Vec::new();
     }
     vec!["Its message was compressed with the window of the messages before it (context takeover): alone, the link's page cannot inflate it, and says it refers back to bytes never sent.".into()]
+}
+
+/// The options the link's page reads its input with: a pasted input's, not typed.
+fn link_options(shared: &Shared) -> InspectOptions {
+    PasteAsk {
+        seq: 0,
+        format: shared.format,
+        direction: shared.direction,
+        extensions: shared.extensions.clone(),
+        max_inflated: shared.max_inflated,
+        typed: false,
+    }
+    .options()
 }
 
 #[cfg(test)]
@@ -132,15 +143,7 @@ mod tests {
     /// What the link's page decodes: the frame's header and its message's payload.
     fn opened(fragment: &str) -> (wsinspect_core::wire::header::Header, Option<Vec<u8>>) {
         let shared = share::decode(fragment).unwrap().unwrap();
-        let x = shared.extensions.trim();
-        let options = InspectOptions {
-            format: shared.format,
-            direction: shared.direction,
-            extensions: (!x.is_empty()).then(|| x.to_string()),
-            max_inflated: shared.max_inflated,
-            line_endings_known: true,
-        };
-        let report = inspect(shared.input.as_bytes(), &options)
+        let report = inspect(shared.input.as_bytes(), &link_options(&shared))
             .unwrap()
             .frames
             .unwrap();
@@ -249,6 +252,20 @@ mod tests {
         assert!(
             alone >= 1 && context >= 1,
             "alone {alone}, context {context}"
+        );
+        // Without the connection's extensions (no handshake captured), the link cannot inflate.
+        let m = &frames.messages[0];
+        let f = &frames.frames[m.frames[0]];
+        let mut d = template.clone();
+        let at = f.offset as usize;
+        d.bytes =
+            Some(stream[at..at + f.header.header_len + f.header.payload_len as usize].to_vec());
+        d.message_shape = Some((m.opcode.0, 1, true));
+        let link = frame_link(&d, None);
+        assert!(
+            link.notes[0].contains("extensions are not known"),
+            "{:?}",
+            link.notes
         );
     }
 
