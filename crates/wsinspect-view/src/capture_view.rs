@@ -21,7 +21,7 @@ mod frame_link;
 mod rates;
 pub use diagnosis::ConnDiagnosis;
 pub use export::{export_refused, PcapngExport};
-pub use frame_link::{frame_link, FrameLink};
+pub use frame_link::{frame_link, FrameLink, MAX_FRAME_LINK};
 pub use rates::{round_width, RateBin, Rates};
 
 use serde::{Deserialize, Serialize};
