@@ -8,8 +8,9 @@
 //!   one JSON document); anything else is a Follow-TCP-Stream dump or pasted stream, read whole
 //!   by the core's `inspect` as one connection (hex, base64 or raw).
 //! - Memory: per frame, its header, findings and kept payload (at most [`MAX_KEPT`] payload
-//!   bytes in all: beyond, payloads are dropped and the detail says so); per message, its rows
-//!   and (when compressed) the inflated bytes. Rows, previews and search run over that index.
+//!   bytes in all: beyond, payloads are dropped and the detail says so) and an 88-byte
+//!   [`RowAt`] (side, time, offset); per message, its rows and (when compressed) the inflated
+//!   bytes. The page's [`FrameRow`]s, previews and search are made from that index when asked.
 
 use foldhash::HashMap;
 use smallvec::SmallVec;
@@ -706,6 +707,25 @@ impl WireFinding {
     }
 }
 
+/// A row as the index keeps it: only what its frame's header and findings ([`StoredFrame`]) do
+/// not say. The page's [`FrameRow`] is made from both when asked for ([`Conn::row`]): a
+/// `FrameRow` a frame (240 bytes, five of them strings or lists) was a tenth of the index.
+struct RowAt {
+    side: Side,
+    /// Its index among its side's frames.
+    index: u64,
+    /// Seconds since the connection's first packet.
+    time: Option<f64>,
+    /// Where the frame starts in its side's stream.
+    offset: u64,
+    /// The data message it belongs to (index among its side's messages).
+    message: Option<u64>,
+    /// Its preview when made as it was read ([`Preview::Made`]); empty otherwise.
+    preview: Box<str>,
+    /// What the payload decoder read in its message, on the message's first row.
+    decoded: Option<Box<str>>,
+}
+
 struct StoredFrame {
     header: Header,
     payload: Vec<u8>,
@@ -740,13 +760,11 @@ struct StoredMsg {
 #[derive(Default)]
 struct Conn {
     summary: ConnSummary,
-    rows: Vec<FrameRow>,
+    rows: Vec<RowAt>,
     frames: Vec<StoredFrame>,
     msgs: Vec<StoredMsg>,
     /// The open message per side (index into `msgs`).
     open: [Option<u32>; 2],
-    /// (side, message index) -> index into msgs.
-    by_index: HashMap<(Side, u64), u32>,
     /// The messages of more than one frame per side (indexes into msgs, in row order).
     fragmented: [Vec<u32>; 2],
     request: Option<Vec<u8>>,
@@ -962,7 +980,6 @@ impl Index {
                             inflated: None,
                             index,
                         });
-                        c.by_index.insert((side, index), m);
                         c.open[s] = Some(m);
                     }
                     let m = c.open[s].expect("set above");
@@ -978,10 +995,6 @@ impl Index {
                     (Some(t), Some(s0)) => Some(t.saturating_sub(s0) as f64 / 1e9),
                     _ => None,
                 };
-                let (findings, severity) = codes(&f.findings);
-                let rsv = (u8::from(f.header.rsv1) << 2)
-                    | (u8::from(f.header.rsv2) << 1)
-                    | u8::from(f.header.rsv3);
                 let payload = f.payload.kept.0;
                 kept_add = payload.len() as u64;
                 let (payload, preview, from) = if kept_before + kept_add > max_kept {
@@ -999,24 +1012,14 @@ impl Index {
                     payload.shrink_to_fit();
                     (payload, String::new(), from)
                 };
-                c.rows.push(FrameRow {
-                    row,
+                c.rows.push(RowAt {
                     side,
                     index: f.index,
-                    opcode,
-                    fin: f.header.fin,
-                    rsv,
-                    masked: f.header.masked,
-                    len: f.header.payload_len,
                     time,
                     offset: f.offset,
                     message: f.message,
-                    findings,
-                    severity,
-                    preview,
-                    hit: None,
+                    preview: preview.into_boxed_str(),
                     decoded: None,
-                    groups: [None, None],
                 });
                 c.frames.push(StoredFrame {
                     header: f.header,
@@ -1029,8 +1032,13 @@ impl Index {
             }
             EventKind::Message(m) => {
                 c.summary.messages[s] += 1;
-                c.open[s] = None;
-                if let Some(&i) = c.by_index.get(&(side, m.index)) {
+                // The message that ends is its side's open one: the reader tells a message's
+                // end before the frame that starts the next.
+                let open = c.open[s].take().filter(|&i| {
+                    let at = c.msgs[i as usize].index;
+                    at == m.index || at == u64::MAX
+                });
+                if let Some(i) = open {
                     let whole = m.payload.is_whole().then_some(&m.payload.kept.0[..]);
                     let label = c.payloads.message(i, side, m.opcode, whole);
                     c.label(i, label);
@@ -1046,7 +1054,7 @@ impl Index {
                             // passed the cap) gets this one made too.
                             if !keep || matches!(c.frames[first].preview, Preview::Made) {
                                 c.rows[first].preview =
-                                    inflated_preview(&m.payload.kept.0, m.opcode == 1);
+                                    inflated_preview(&m.payload.kept.0, m.opcode == 1).into();
                                 c.frames[first].preview = Preview::Made;
                             }
                         }
@@ -1115,7 +1123,6 @@ impl Index {
                 for f in &findings {
                     c.summary.findings[severity_rank(f.severity)] += 1;
                 }
-                let (codes_, severity) = codes(&findings);
                 let time = match (m.time.map(secs_ns), start_ns) {
                     (Some(t), Some(s0)) => Some(t.saturating_sub(s0) as f64 / 1e9),
                     _ => None,
@@ -1137,24 +1144,15 @@ impl Index {
                     });
                     i
                 });
-                c.rows.push(FrameRow {
-                    row,
+                c.rows.push(RowAt {
                     side,
                     index: counts[s],
-                    opcode: m.opcode.0,
-                    fin: true,
-                    rsv: 0,
-                    masked: false,
-                    len: m.payload.len() as u64,
                     time,
                     offset: 0,
                     message: data.then_some(counts[s]),
-                    findings: codes_,
-                    severity,
-                    preview: crate::view::preview_bytes(&m.payload, m.opcode.0 == 1, PREVIEW),
-                    hit: None,
+                    preview: crate::view::preview_bytes(&m.payload, m.opcode.0 == 1, PREVIEW)
+                        .into_boxed_str(),
                     decoded: None,
-                    groups: [None, None],
                 });
                 counts[s] += 1;
                 kept += m.payload.len() as u64;
@@ -1224,27 +1222,14 @@ impl Index {
             for x in &f.findings {
                 c.summary.findings[severity_rank(x.severity)] += 1;
             }
-            let (findings, severity) = codes(&f.findings);
-            c.rows.push(FrameRow {
-                row: f.index as u32,
+            c.rows.push(RowAt {
                 side,
                 index: f.index as u64,
-                opcode: f.header.opcode,
-                fin: f.header.fin,
-                rsv: (u8::from(f.header.rsv1) << 2)
-                    | (u8::from(f.header.rsv2) << 1)
-                    | u8::from(f.header.rsv3),
-                masked: f.header.masked,
-                len: f.header.payload_len,
                 time: None,
                 offset: f.offset,
                 message: f.message.map(|m| m as u64),
-                findings,
-                severity,
-                preview: crate::view::preview(f, PREVIEW),
-                hit: None,
+                preview: crate::view::preview(f, PREVIEW).into_boxed_str(),
                 decoded: None,
-                groups: [None, None],
             });
             c.frames.push(StoredFrame {
                 header: f.header.clone(),
@@ -1413,11 +1398,12 @@ impl Index {
             .iter()
             .step_by(step)
             .filter_map(|m| {
-                let first = &c.rows[*m.rows.first()? as usize];
+                let row = *m.rows.first()?;
+                let first = &c.rows[row as usize];
                 let last = &c.rows[*m.rows.last()? as usize];
                 let len = message_len(c, m);
                 Some(PlotPoint {
-                    row: first.row,
+                    row,
                     side: first.side,
                     time: last.time.or(first.time)?,
                     len,
@@ -1557,7 +1543,11 @@ fn inflated_preview(inflated: &[u8], is_text: bool) -> String {
 fn message_len(c: &Conn, m: &StoredMsg) -> u64 {
     match &m.inflated {
         Some(b) => b.len() as u64,
-        None => m.rows.iter().map(|&r| c.rows[r as usize].len).sum(),
+        None => m
+            .rows
+            .iter()
+            .map(|&r| c.frames[r as usize].header.payload_len)
+            .sum(),
     }
 }
 
@@ -1640,10 +1630,10 @@ fn compute_view(c: &Conn, filter: &Filter) -> ViewResult {
     for (i, r) in c.rows.iter().enumerate() {
         let f = &c.frames[i];
         if filter.side.is_some_and(|s| s != r.side)
-            || (filter.findings && r.findings.is_empty())
+            || (filter.findings && f.findings.is_empty())
             || !filter
                 .opcode
-                .keeps(r.opcode, f.msg.map(|m| c.msgs[m as usize].opcode))
+                .keeps(f.header.opcode, f.msg.map(|m| c.msgs[m as usize].opcode))
         {
             continue;
         }
@@ -2018,8 +2008,29 @@ fn start_state(first: &[u8]) -> LoadState {
 impl Conn {
     /// Row `i` as the page gets it, its preview made if the index did not keep one.
     fn row(&self, i: usize) -> Option<FrameRow> {
-        let mut row = self.rows.get(i)?.clone();
+        let at = self.rows.get(i)?;
         let f = &self.frames[i];
+        let h = &f.header;
+        let (findings, severity) = codes(&f.findings);
+        let mut row = FrameRow {
+            row: i as u32,
+            side: at.side,
+            index: at.index,
+            opcode: h.opcode,
+            fin: h.fin,
+            rsv: (u8::from(h.rsv1) << 2) | (u8::from(h.rsv2) << 1) | u8::from(h.rsv3),
+            masked: h.masked,
+            len: h.payload_len,
+            time: at.time,
+            offset: at.offset,
+            message: at.message,
+            findings,
+            severity,
+            preview: at.preview.to_string(),
+            hit: None,
+            decoded: at.decoded.as_deref().map(str::to_string),
+            groups: [None, None],
+        };
         let Preview::Payload {
             is_text,
             compressed,
@@ -2072,7 +2083,7 @@ impl Conn {
     fn label(&mut self, msg: u32, label: Option<String>) {
         let first = self.msgs.get(msg as usize).and_then(|m| m.rows.first());
         if let Some(row) = first.and_then(|&r| self.rows.get_mut(r as usize)) {
-            row.decoded = label;
+            row.decoded = label.map(String::into_boxed_str);
         }
     }
 

@@ -64,10 +64,11 @@ pub(super) fn rates(c: &Conn) -> Rates {
         .msgs
         .iter()
         .filter_map(|m| {
-            let first = &c.rows[*m.rows.first()? as usize];
+            let row = *m.rows.first()?;
+            let first = &c.rows[row as usize];
             let last = &c.rows[*m.rows.last()? as usize];
             let time = last.time.or(first.time)?;
-            Some((time, first.side, super::message_len(c, m), first.row))
+            Some((time, first.side, super::message_len(c, m), row))
         })
         .collect();
     let span = msgs.iter().map(|m| m.0).fold(0.0f64, f64::max);
