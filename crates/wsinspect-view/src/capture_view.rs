@@ -9,7 +9,7 @@
 //!   by the core's `inspect` as one connection (hex, base64 or raw).
 //! - Memory: per frame, its header, findings and kept payload (at most [`MAX_KEPT`] payload
 //!   bytes in all: beyond, payloads are dropped and the detail says so) and an 88-byte
-//!   [`RowAt`] (side, time, offset); per message, its rows and (when compressed) the inflated
+//!   row (side, time, offset); per message, its rows and (when compressed) the inflated
 //!   bytes. The page's [`FrameRow`]s, previews and search are made from that index when asked.
 
 use foldhash::HashMap;
