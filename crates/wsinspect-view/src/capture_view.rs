@@ -14,8 +14,10 @@
 
 use foldhash::HashMap;
 use smallvec::SmallVec;
+use std::cell::RefCell;
 use std::net::SocketAddr;
 
+mod again;
 mod diagnosis;
 mod export;
 mod frame_link;
@@ -752,8 +754,15 @@ struct StoredMsg {
     opcode: u8,
     /// Its frames' rows: inline for up to two (nearly every message), not an allocation each.
     rows: SmallVec<[u32; 2]>,
-    /// The inflated payload of a compressed message; an uncompressed one joins its frames.
+    /// The inflated payload of a compressed message, when kept as it was read: in pasted input,
+    /// and on a side whose frames were not all kept whole ([`Conn::cut`]). Otherwise it is
+    /// inflated again when asked for ([`again`]); an uncompressed one joins its frames.
     inflated: Option<Vec<u8>>,
+    /// A compressed message's inflated length (as read), whether or not `inflated` keeps it.
+    inflated_len: Option<u64>,
+    /// The start of a compressed message's inflated bytes when `inflated` does not keep them:
+    /// as much as its first row's preview reads ([`PREVIEW_HEAD`]).
+    head: Option<Box<[u8]>>,
     index: u64,
 }
 
@@ -765,6 +774,12 @@ struct Conn {
     msgs: Vec<StoredMsg>,
     /// The open message per side (index into `msgs`).
     open: [Option<u32>; 2],
+    /// Per side, the row from which it is cut: a frame whose payload was not kept whole (past
+    /// [`MAX_KEPT`]); both sides: bytes lost in the capture, or an upgrade assumed without its
+    /// response. Its compressed
+    /// messages from then on cannot be inflated again from the kept frames ([`again`]),
+    /// so they keep their inflated bytes as read.
+    cut_at: [Option<u32>; 2],
     /// The messages of more than one frame per side (indexes into msgs, in row order).
     fragmented: [Vec<u32>; 2],
     request: Option<Vec<u8>>,
@@ -798,6 +813,8 @@ pub struct Index {
     payload: PayloadSetup,
     /// The payload bytes kept in all, when not [`MAX_KEPT`] (the tests' smaller caps).
     max_kept: Option<u64>,
+    /// The last connection whose compressed messages were inflated again ([`again`]).
+    again: RefCell<again::Again>,
 }
 
 fn addr(a: &SocketAddr) -> String {
@@ -957,6 +974,10 @@ impl Index {
                     (true, _, s) => s.to_string(),
                     (false, _, s) => format!("refused {s}"),
                 };
+                // An upgrade assumed without the response: not replayed either.
+                if u.assumed {
+                    c.cut_from_here(None);
+                }
                 c.payloads.upgraded(u.subprotocol.as_deref());
                 c.summary.subprotocol = u.subprotocol;
                 c.summary.extensions = u.extensions;
@@ -978,6 +999,8 @@ impl Index {
                             opcode,
                             rows: SmallVec::new(),
                             inflated: None,
+                            inflated_len: None,
+                            head: None,
                             index,
                         });
                         c.open[s] = Some(m);
@@ -997,6 +1020,9 @@ impl Index {
                 };
                 let payload = f.payload.kept.0;
                 kept_add = payload.len() as u64;
+                if kept_add != f.header.payload_len {
+                    c.cut_from_here(Some(side));
+                }
                 let (payload, preview, from) = if kept_before + kept_add > max_kept {
                     kept_add = 0;
                     let p = frame_preview(&f.header, &payload, f.is_text, f.compressed);
@@ -1045,22 +1071,28 @@ impl Index {
                     let stored = &mut c.msgs[i as usize];
                     stored.index = m.index;
                     if m.compressed {
-                        // The timeline previews what the message says, not its deflate bytes:
-                        // from `inflated` when it is kept, else made now.
+                        let inflated = m.payload.kept.0;
+                        stored.inflated_len = Some(inflated.len() as u64);
                         let first = stored.rows.first().map(|&r| r as usize);
-                        let keep = kept_before + m.payload.len <= max_kept;
-                        if let Some(first) = first {
-                            // A first row whose preview was made already (its frame's bytes
-                            // passed the cap) gets this one made too.
-                            if !keep || matches!(c.frames[first].preview, Preview::Made) {
-                                c.rows[first].preview =
-                                    inflated_preview(&m.payload.kept.0, m.opcode == 1).into();
-                                c.frames[first].preview = Preview::Made;
+                        let replayable =
+                            c.cut_at[s].is_none() && c.request.is_some() && c.response.is_some();
+                        let keep = !replayable && kept_before + m.payload.len <= max_kept;
+                        // The timeline previews what the message says, not its deflate bytes:
+                        // from its start, kept here; made now on a first row whose preview
+                        // was made already (its frame's bytes passed the cap).
+                        match first {
+                            Some(f) if matches!(c.frames[f].preview, Preview::Made) => {
+                                c.rows[f].preview = inflated_preview(&inflated, m.opcode == 1);
                             }
+                            Some(_) if !keep => {
+                                let head = &inflated[..inflated.len().min(PREVIEW_HEAD)];
+                                stored.head = Some(head.into());
+                            }
+                            _ => {}
                         }
                         if keep {
-                            kept_add = m.payload.kept.0.len() as u64;
-                            stored.inflated = Some(m.payload.kept.0);
+                            kept_add = inflated.len() as u64;
+                            stored.inflated = Some(inflated);
                         }
                     }
                 }
@@ -1071,7 +1103,10 @@ impl Index {
                     count(c, &i.findings);
                 }
             }
-            EventKind::Body { .. } | EventKind::Gap { .. } => {}
+            // Lost bytes: the session's reading from then on (of either side: the upgrade may
+            // be decided by what the other side sent) cannot be replayed from the kept frames.
+            EventKind::Gap { .. } => c.cut_from_here(None),
+            EventKind::Body { .. } => {}
         }
         self.kept += kept_add;
         self.frames += u64::from(frame_added);
@@ -1140,6 +1175,8 @@ impl Index {
                         opcode: m.opcode.0,
                         rows: smallvec::smallvec![row],
                         inflated: None,
+                        inflated_len: None,
+                        head: None,
                         index: counts[s],
                     });
                     i
@@ -1214,6 +1251,8 @@ impl Index {
                 opcode: m.opcode.0,
                 rows: m.frames.iter().map(|&f| f as u32).collect(),
                 inflated: m.inflated.clone(),
+                inflated_len: m.inflated.as_ref().map(|b| b.len() as u64),
+                head: None,
                 index: m.index as u64,
             });
         }
@@ -1325,18 +1364,23 @@ impl Index {
                 return r.clone();
             }
         }
-        let r = compute_view(&self.conns[ci], filter);
+        let r = if filter.query.is_empty() {
+            compute_view(&self.conns[ci], filter, &again::Inflated::default())
+        } else {
+            compute_view(&self.conns[ci], filter, &self.reinflated(ci))
+        };
         self.cache = Some((conn, filter.clone(), n, r.clone()));
         r
     }
 
     fn detail(&self, seq: u64, conn: u64, row: u32) -> Option<Detail> {
-        let c = &self.conns[*self.by_id.get(&conn)?];
+        let ci = *self.by_id.get(&conn)?;
+        let c = &self.conns[ci];
         let r = c.row(row as usize)?;
         let f = &c.frames[row as usize];
         let whole = f.payload.len() as u64 == f.header.payload_len;
         let msg = f.msg.map(|m| &c.msgs[m as usize]);
-        let message = msg.map(|m| message_payload(c, m));
+        let message = f.msg.map(|m| message_payload(c, m, &self.reinflated(ci)));
         let mut handshake = c.request.clone();
         if let (Some(h), Some(resp)) = (&mut handshake, &c.response) {
             h.extend_from_slice(resp);
@@ -1423,15 +1467,17 @@ impl Index {
         if format == "json" {
             return Some(self.connection_json(conn));
         }
-        let c = &self.conns[*self.by_id.get(&conn)?];
+        let ci = *self.by_id.get(&conn)?;
+        let c = &self.conns[ci];
+        let again = self.reinflated(ci);
         let mut text = String::new();
         if format == "csv" {
             text.push_str("time,direction,opcode,length,text,base64\n");
         }
-        for m in &c.msgs {
+        for (mi, m) in c.msgs.iter().enumerate() {
             let first = &c.rows[*m.rows.first()? as usize];
             let last = &c.rows[*m.rows.last()? as usize];
-            let payload = message_payload(c, m);
+            let payload = message_payload(c, mi as u32, &again);
             let txt = (m.opcode == 1)
                 .then(|| core::str::from_utf8(&payload).ok())
                 .flatten();
@@ -1534,15 +1580,24 @@ pub(crate) fn frame_preview(h: &Header, payload: &[u8], is_text: bool, compresse
 }
 
 /// A compressed message's preview: what it says, not its deflate bytes.
-fn inflated_preview(inflated: &[u8], is_text: bool) -> String {
+/// The bytes of an inflated message [`inflated_preview`] reads: its preview from them is the
+/// one from the whole message (`preview_bytes` reads 4 bytes a character, and says "…" when
+/// there were more).
+const PREVIEW_HEAD: usize = (PREVIEW - 10) * 4 + 1;
+
+fn inflated_preview(inflated: &[u8], is_text: bool) -> Box<str> {
+    const SAID: &str = " (inflated)";
     let text = crate::view::preview_bytes(inflated, is_text, PREVIEW - 10);
-    format!("{text} (inflated)")
+    let mut s = String::with_capacity(text.len() + SAID.len());
+    s.push_str(&text);
+    s.push_str(SAID);
+    s.into_boxed_str()
 }
 
 /// A message's payload length (inflated when compressed), from its rows' lengths.
 fn message_len(c: &Conn, m: &StoredMsg) -> u64 {
-    match &m.inflated {
-        Some(b) => b.len() as u64,
+    match m.inflated_len {
+        Some(n) => n,
         None => m
             .rows
             .iter()
@@ -1551,8 +1606,15 @@ fn message_len(c: &Conn, m: &StoredMsg) -> u64 {
     }
 }
 
-fn message_payload(c: &Conn, m: &StoredMsg) -> Vec<u8> {
-    if let Some(b) = &m.inflated {
+/// Message `mi`'s payload: inflated when compressed (kept as read, or inflated again: `again`,
+/// the connection's [`again::Inflated`]), else its frames' joined.
+fn message_payload(c: &Conn, mi: u32, again: &again::Inflated) -> Vec<u8> {
+    let m = &c.msgs[mi as usize];
+    let inflated = m.inflated.as_ref().or_else(|| {
+        let side = c.rows[*m.rows.first()? as usize].side;
+        again.get(&(side, m.index))
+    });
+    if let Some(b) = inflated {
         return b.clone();
     }
     m.rows
@@ -1621,7 +1683,8 @@ impl Matcher {
     }
 }
 
-fn compute_view(c: &Conn, filter: &Filter) -> ViewResult {
+/// `again`: the connection's [`again`], read by the search.
+fn compute_view(c: &Conn, filter: &Filter, again: &again::Inflated) -> ViewResult {
     let matcher = Matcher::new(filter)?;
     // Which messages (by index into msgs) match, computed once per message.
     let mut msg_hit: Vec<Option<bool>> = vec![None; c.msgs.len()];
@@ -1644,7 +1707,7 @@ fn compute_view(c: &Conn, filter: &Filter) -> ViewResult {
                     match *slot {
                         Some(h) => h,
                         None => {
-                            let payload = message_payload(c, &c.msgs[mi as usize]);
+                            let payload = message_payload(c, mi, again);
                             // The decoded label counts too (`PUBLISH`, an event's name).
                             let msg = &c.msgs[mi as usize];
                             let label = msg
@@ -2043,9 +2106,12 @@ impl Conn {
             .msg
             .map(|m| &self.msgs[m as usize])
             .filter(|m| compressed && m.rows.first() == Some(&(i as u32)))
-            .and_then(|m| Some((m.inflated.as_deref()?, m.opcode == 1)));
+            .and_then(|m| {
+                let bytes = m.inflated.as_deref().or(m.head.as_deref())?;
+                Some((bytes, m.opcode == 1))
+            });
         row.preview = match inflated {
-            Some((bytes, text)) => inflated_preview(bytes, text),
+            Some((bytes, text)) => inflated_preview(bytes, text).into(),
             None => frame_preview(&f.header, &f.payload, is_text, compressed),
         };
         Some(row)
@@ -2088,7 +2154,7 @@ impl Conn {
     }
 
     /// A message as the payload replay needs it: side, opcode, and its payload when kept whole.
-    fn stored(&self, msg: u32) -> Option<Stored> {
+    fn stored(&self, msg: u32, again: &again::Inflated) -> Option<Stored> {
         let m = self.msgs.get(msg as usize)?;
         let first = self.rows.get(*m.rows.first()? as usize)?;
         let whole = m.inflated.is_some()
@@ -2099,7 +2165,7 @@ impl Conn {
         Some((
             first.side,
             m.opcode,
-            whole.then(|| message_payload(self, m)),
+            whole.then(|| message_payload(self, msg, again)),
         ))
     }
 }
@@ -2113,7 +2179,8 @@ impl Index {
         msg: u32,
         choice: wsinspect_payload::Choice,
     ) -> Option<wsinspect_payload::Decoded> {
-        c.payloads.decode(msg, choice, |m| c.stored(m))
+        let again = self.reinflated(self.by_id[&c.summary.id]);
+        c.payloads.decode(msg, choice, |m| c.stored(m, &again))
     }
 
     /// A row's message decoded with `choice` (`auto`, `none`, a decoder's name).
@@ -2137,9 +2204,10 @@ impl Index {
         self.payload = setup.clone();
         for c in &mut self.conns {
             let order = c.payloads.order().to_vec();
+            let again = again::Again::whole(c);
             c.payloads.restart(setup.clone());
             for m in order {
-                let label = match c.stored(m) {
+                let label = match c.stored(m, &again) {
                     Some((side, opcode, payload)) => {
                         c.payloads.message(m, side, opcode, payload.as_deref())
                     }
@@ -2251,6 +2319,130 @@ mod tests {
         c.finish().unwrap();
         take(&mut c, &mut out);
         out
+    }
+
+    /// Every capture fixture's compressed messages as the capture read them:
+    /// (connection, side, message index) -> inflated payload.
+    fn compressed_as_read(bytes: &[u8]) -> HashMap<(u64, Side, u64), Vec<u8>> {
+        let mut c = Capture::new(CaptureConfig::default());
+        let mut out = HashMap::default();
+        let take = |c: &mut Capture, out: &mut HashMap<_, _>| {
+            while let Some(e) = c.poll_event() {
+                if let CaptureEvent::Event { connection, event } = e {
+                    if let EventKind::Message(m) = event.kind {
+                        if m.compressed {
+                            let key = (connection, Side::of(event.direction), m.index);
+                            out.insert(key, m.payload.kept.0);
+                        }
+                    }
+                }
+            }
+        };
+        c.feed(bytes).unwrap();
+        take(&mut c, &mut out);
+        c.finish().unwrap();
+        take(&mut c, &mut out);
+        out
+    }
+
+    #[test]
+    fn compressed_messages_inflated_again_from_the_kept_frames_are_the_ones_read() {
+        // With and without context takeover, small windows, fragmented compressed messages
+        // (Python `websockets`, Node `ws`, Chromium), decrypted wss, and a lost segment.
+        let files = [
+            "pcap/echo.pcap",
+            "pcap/echo-ns.pcap",
+            "pcap/cases.pcapng",
+            "pcap/fragmented.pcap",
+            "pcap/lost-segment.pcapng",
+            "tls/chromium-embedded.pcapng",
+            "tls/embedded.pcapng",
+            "payload/socketio.pcapng",
+        ];
+        let (mut again_n, mut kept_n) = (0, 0);
+        for path in files {
+            let n = inflated_again_as_read(&fixture(path), path);
+            again_n += n.0;
+            kept_n += n.1;
+        }
+        assert!(again_n > 150, "{again_n} inflated again");
+        assert_eq!(kept_n, 0, "nothing was lost");
+    }
+
+    #[test]
+    fn after_a_lost_segment_a_side_keeps_its_compressed_messages_as_read() {
+        // echo.pcap without one of its packets, for each of its packets in turn.
+        let bytes = fixture("pcap/echo.pcap");
+        let mut records = Vec::new();
+        let mut at = 24;
+        while at + 16 <= bytes.len() {
+            let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+            records.push(at..at + 16 + len);
+            at += 16 + len;
+        }
+        assert_eq!(at, bytes.len(), "a little-endian pcap");
+        let (mut again_n, mut kept_n) = (0, 0);
+        for (k, gone) in records.iter().enumerate() {
+            let mut cut = bytes[..gone.start].to_vec();
+            cut.extend_from_slice(&bytes[gone.end..]);
+            let n = inflated_again_as_read(&cut, &format!("echo.pcap without packet {k}"));
+            again_n += n.0;
+            kept_n += n.1;
+        }
+        assert!(
+            again_n > 1000 && kept_n > 20,
+            "{again_n} inflated again, {kept_n} kept"
+        );
+    }
+
+    /// Checks that each compressed message of `bytes` is, as the page gives it, what the
+    /// capture read; (inflated again, kept as read).
+    fn inflated_again_as_read(bytes: &[u8], path: &str) -> (usize, usize) {
+        let (mut again_n, mut kept_n) = (0, 0);
+        {
+            let read = compressed_as_read(bytes);
+            let l = load(bytes, 4096);
+            let mut seen = 0;
+            for c in &l.index.conns {
+                let again = again::Again::whole(c);
+                for (mi, m) in c.msgs.iter().enumerate() {
+                    let side = c.rows[m.rows[0] as usize].side;
+                    let again = again.get(&(side, m.index));
+                    if m.inflated_len.is_none() {
+                        assert!(again.is_none(), "{path}: only compressed messages");
+                        continue;
+                    }
+                    seen += 1;
+                    let want = &read[&(c.summary.id, side, m.index)];
+                    let got = match (&m.inflated, again) {
+                        (Some(kept), None) => {
+                            kept_n += 1;
+                            kept
+                        }
+                        (None, Some(got)) => {
+                            again_n += 1;
+                            got
+                        }
+                        other => panic!("{path}: message {mi} of {}: {other:?}", c.summary.id),
+                    };
+                    assert!(
+                        got == want,
+                        "{path}: connection {} message {mi}",
+                        c.summary.id
+                    );
+                    assert_eq!(message_len(c, m), want.len() as u64);
+                    // Its first row previews the whole inflated message, from what is kept.
+                    let row = c.row(m.rows[0] as usize).unwrap();
+                    assert_eq!(
+                        row.preview,
+                        &*inflated_preview(want, m.opcode == 1),
+                        "{path}"
+                    );
+                }
+            }
+            assert_eq!(seen, read.len(), "{path}: every compressed message");
+        }
+        (again_n, kept_n)
     }
 
     #[test]
@@ -2372,6 +2564,47 @@ mod tests {
                 ..
             }) => (total, matches, rows),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_search_while_the_file_loads_finds_what_a_search_after_it_finds() {
+        // Connection 1 is compressed with context takeover: asked about between slices, its
+        // messages are inflated again a few frames at a time, from where the last ask left.
+        let bytes = fixture("pcap/echo.pcapng");
+        let greeting = Filter {
+            query: "greeting".into(),
+            ..Filter::default()
+        };
+        let mut l = Loader::new(bytes.len() as u64);
+        let mut asked = 0;
+        for slice in bytes.chunks(512) {
+            l.feed(slice).unwrap();
+            if l.index.by_id.contains_key(&1) {
+                l.index.view(1, &greeting).unwrap();
+                asked += 1;
+            }
+        }
+        l.finish().unwrap();
+        let mut after = load(&bytes, 1 << 20);
+        assert!(asked > 20, "{asked} asks while loading");
+        assert!(
+            after.index.conns[0].wants_again(),
+            "connection 1 is inflated again"
+        );
+        // Every compressed message was inflated again, the ones read before the first ask too.
+        let ci = l.index.by_id[&1];
+        let compressed = l.index.conns[ci]
+            .msgs
+            .iter()
+            .filter(|m| m.inflated_len.is_some())
+            .count();
+        assert!(compressed > 5);
+        assert_eq!(l.index.reinflated(ci).len(), compressed);
+        for conn in [1, 2, 5] {
+            let got = l.index.view(conn, &greeting);
+            assert_eq!(got, after.index.view(conn, &greeting), "connection {conn}");
+            assert!(got.unwrap().1 > 0, "connection {conn} has greetings");
         }
     }
 

@@ -70,7 +70,7 @@ fn absolute_ns(start: Option<u64>, secs: Option<f64>) -> Option<u64> {
 }
 
 /// A frame's bytes as sent: its header, then its payload masked again with its key.
-fn frame_bytes(f: &StoredFrame) -> Vec<u8> {
+pub(super) fn frame_bytes(f: &StoredFrame) -> Vec<u8> {
     let mut b = f.header.to_bytes()[..f.header.header_len].to_vec();
     let start = b.len();
     b.extend_from_slice(&f.payload);
