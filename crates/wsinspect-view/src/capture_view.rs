@@ -1367,7 +1367,7 @@ impl Index {
         let r = if filter.query.is_empty() {
             compute_view(&self.conns[ci], filter, &again::Inflated::default())
         } else {
-            compute_view(&self.conns[ci], filter, &self.reinflated(ci))
+            compute_view(&self.conns[ci], filter, &self.reinflated(ci, usize::MAX))
         };
         self.cache = Some((conn, filter.clone(), n, r.clone()));
         r
@@ -1380,7 +1380,15 @@ impl Index {
         let f = &c.frames[row as usize];
         let whole = f.payload.len() as u64 == f.header.payload_len;
         let msg = f.msg.map(|m| &c.msgs[m as usize]);
-        let message = f.msg.map(|m| message_payload(c, m, &self.reinflated(ci)));
+        let message = f.msg.map(|m| {
+            // Fed up to the message's last frame: a detail early in a big connection does not
+            // wait for the rest to be inflated again.
+            let upto = c.msgs[m as usize]
+                .rows
+                .last()
+                .map_or(0, |&r| r as usize + 1);
+            message_payload(c, m, &self.reinflated(ci, upto))
+        });
         let mut handshake = c.request.clone();
         if let (Some(h), Some(resp)) = (&mut handshake, &c.response) {
             h.extend_from_slice(resp);
@@ -1469,7 +1477,7 @@ impl Index {
         }
         let ci = *self.by_id.get(&conn)?;
         let c = &self.conns[ci];
-        let again = self.reinflated(ci);
+        let again = self.reinflated(ci, usize::MAX);
         let mut text = String::new();
         if format == "csv" {
             text.push_str("time,direction,opcode,length,text,base64\n");
@@ -2179,7 +2187,10 @@ impl Index {
         msg: u32,
         choice: wsinspect_payload::Choice,
     ) -> Option<wsinspect_payload::Decoded> {
-        let again = self.reinflated(self.by_id[&c.summary.id]);
+        // A decoder reads the messages before this one (its context), not those after.
+        let upto = c.msgs.get(msg as usize).and_then(|m| m.rows.last());
+        let upto = upto.map_or(0, |&r| r as usize + 1);
+        let again = self.reinflated(self.by_id[&c.summary.id], upto);
         c.payloads.decode(msg, choice, |m| c.stored(m, &again))
     }
 
@@ -2568,6 +2579,44 @@ mod tests {
     }
 
     #[test]
+    fn a_frames_detail_inflates_again_only_up_to_its_message_and_in_any_order() {
+        let bytes = fixture("pcap/echo.pcapng");
+        let read = compressed_as_read(&bytes);
+        for backwards in [false, true] {
+            let l = load(&bytes, 4096);
+            let ci = l.index.by_id[&1];
+            let c = &l.index.conns[ci];
+            let mut rows: Vec<u32> = (0..c.rows.len() as u32).collect();
+            if backwards {
+                rows.reverse();
+            }
+            let mut seen = 0;
+            for row in rows {
+                let d = l.index.detail(0, 1, row).unwrap();
+                let Some(mi) = c.frames[row as usize].msg else {
+                    continue;
+                };
+                let m = &c.msgs[mi as usize];
+                if m.inflated_len.is_none() {
+                    continue;
+                }
+                let want = &read[&(1, c.rows[row as usize].side, m.index)];
+                assert_eq!(d.message.as_ref(), Some(want), "row {row}");
+                let fed = l.index.again.borrow().fed;
+                let last = *m.rows.last().unwrap() as usize;
+                // Forwards, fed just past the message; backwards, all from the first ask on.
+                if backwards {
+                    assert_eq!(fed, c.rows.len().min(fed.max(last + 1)));
+                } else {
+                    assert_eq!(fed, last + 1, "row {row}");
+                }
+                seen += 1;
+            }
+            assert!(seen > 5);
+        }
+    }
+
+    #[test]
     fn a_search_while_the_file_loads_finds_what_a_search_after_it_finds() {
         // Connection 1 is compressed with context takeover: asked about between slices, its
         // messages are inflated again a few frames at a time, from where the last ask left.
@@ -2600,7 +2649,7 @@ mod tests {
             .filter(|m| m.inflated_len.is_some())
             .count();
         assert!(compressed > 5);
-        assert_eq!(l.index.reinflated(ci).len(), compressed);
+        assert_eq!(l.index.reinflated(ci, usize::MAX).len(), compressed);
         for conn in [1, 2, 5] {
             let got = l.index.view(conn, &greeting);
             assert_eq!(got, after.index.view(conn, &greeting), "connection {conn}");

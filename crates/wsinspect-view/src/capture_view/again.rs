@@ -35,7 +35,7 @@ pub(super) struct Again {
     /// nothing is fed).
     session: Option<Session>,
     /// Rows fed (or passed over) so far.
-    fed: usize,
+    pub(super) fed: usize,
     inflated: Inflated,
 }
 
@@ -79,9 +79,9 @@ impl Again {
         }
     }
 
-    /// Feeds the rows of `c` read since the last call (from its handshake on, once it has a
-    /// compressed message to inflate again).
-    pub(super) fn catch_up(&mut self, c: &Conn) {
+    /// Feeds the rows of `c` before row `upto` not fed yet (from its handshake on, once it has
+    /// a compressed message to inflate again).
+    pub(super) fn catch_up(&mut self, c: &Conn, upto: usize) {
         if self.session.is_none() && c.wants_again() {
             let mut s = Session::new(CaptureConfig::default().session);
             for (d, head) in [
@@ -97,7 +97,9 @@ impl Again {
         let Some(session) = &mut self.session else {
             return;
         };
-        for (i, (row, f)) in c.rows.iter().zip(&c.frames).enumerate().skip(self.fed) {
+        let end = upto.min(c.rows.len());
+        let rows = c.rows.iter().zip(&c.frames).enumerate();
+        for (i, (row, f)) in rows.take(end).skip(self.fed) {
             let cut = c.cut_at[row.side.i()].is_some_and(|from| i as u32 >= from);
             if cut || f.payload.len() as u64 != f.header.payload_len {
                 continue;
@@ -112,7 +114,7 @@ impl Again {
                 }
             }
         }
-        self.fed = c.rows.len();
+        self.fed = self.fed.max(end);
     }
 
     /// The payloads inflated again so far.
@@ -123,22 +125,23 @@ impl Again {
     /// Connection `c` inflated again as far as it was read, for a use that does not keep it.
     pub(super) fn whole(c: &Conn) -> Inflated {
         let mut a = Again::default();
-        a.catch_up(c);
+        a.catch_up(c, usize::MAX);
         a.inflated
     }
 }
 
 impl Index {
-    /// Connection `ci`'s compressed messages inflated again, as far as it was read: the last
-    /// connection asked about is kept, and fed on from where it was.
-    pub(super) fn reinflated(&self, ci: usize) -> Ref<'_, Inflated> {
+    /// Connection `ci`'s compressed messages inflated again, as far as it was read (or up to
+    /// row `upto`, for one message's detail): the last connection asked about is kept, and fed
+    /// on from where it was.
+    pub(super) fn reinflated(&self, ci: usize, upto: usize) -> Ref<'_, Inflated> {
         {
             let mut again = self.again.borrow_mut();
             let c = &self.conns[ci];
             if again.at != ci {
                 *again = Again::new(ci);
             }
-            again.catch_up(c);
+            again.catch_up(c, upto);
         }
         Ref::map(self.again.borrow(), Again::inflated)
     }
