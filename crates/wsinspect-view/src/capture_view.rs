@@ -9,8 +9,9 @@
 //!   by the core's `inspect` as one connection (hex, base64 or raw).
 //! - Memory: per frame, its header, findings and kept payload (at most [`MAX_KEPT`] payload
 //!   bytes in all: beyond, payloads are dropped and the detail says so) and an 88-byte
-//!   row (side, time, offset); per message, its rows and (when compressed) the inflated
-//!   bytes. The page's [`FrameRow`]s, previews and search are made from that index when asked.
+//!   row (side, time, offset); per message, its rows and, when compressed, its inflated length
+//!   and the start its preview reads (its text is inflated again when asked for: [`again`]).
+//!   The page's [`FrameRow`]s, previews and search are made from that index when asked.
 
 use foldhash::HashMap;
 use smallvec::SmallVec;
@@ -755,7 +756,7 @@ struct StoredMsg {
     /// Its frames' rows: inline for up to two (nearly every message), not an allocation each.
     rows: SmallVec<[u32; 2]>,
     /// The inflated payload of a compressed message, when kept as it was read: in pasted input,
-    /// and on a side whose frames were not all kept whole ([`Conn::cut`]). Otherwise it is
+    /// and on a side whose frames were not all kept whole ([`Conn::cut_at`]). Otherwise it is
     /// inflated again when asked for ([`again`]); an uncompressed one joins its frames.
     inflated: Option<Vec<u8>>,
     /// A compressed message's inflated length (as read), whether or not `inflated` keeps it.
@@ -776,9 +777,8 @@ struct Conn {
     open: [Option<u32>; 2],
     /// Per side, the row from which it is cut: a frame whose payload was not kept whole (past
     /// [`MAX_KEPT`]); both sides: bytes lost in the capture, or an upgrade assumed without its
-    /// response. Its compressed
-    /// messages from then on cannot be inflated again from the kept frames ([`again`]),
-    /// so they keep their inflated bytes as read.
+    /// response. Its compressed messages from then on cannot be inflated again from the kept
+    /// frames ([`again`]), so they keep their inflated bytes as read (within [`MAX_KEPT`]).
     cut_at: [Option<u32>; 2],
     /// The messages of more than one frame per side (indexes into msgs, in row order).
     fragmented: [Vec<u32>; 2],
@@ -1020,9 +1020,6 @@ impl Index {
                 };
                 let payload = f.payload.kept.0;
                 kept_add = payload.len() as u64;
-                if kept_add != f.header.payload_len {
-                    c.cut_from_here(Some(side));
-                }
                 let (payload, preview, from) = if kept_before + kept_add > max_kept {
                     kept_add = 0;
                     let p = frame_preview(&f.header, &payload, f.is_text, f.compressed);
@@ -1038,6 +1035,9 @@ impl Index {
                     payload.shrink_to_fit();
                     (payload, String::new(), from)
                 };
+                if payload.len() as u64 != f.header.payload_len {
+                    c.cut_from_here(Some(side));
+                }
                 c.rows.push(RowAt {
                     side,
                     index: f.index,
@@ -1380,15 +1380,18 @@ impl Index {
         let f = &c.frames[row as usize];
         let whole = f.payload.len() as u64 == f.header.payload_len;
         let msg = f.msg.map(|m| &c.msgs[m as usize]);
-        let message = f.msg.map(|m| {
-            // Fed up to the message's last frame: a detail early in a big connection does not
-            // wait for the rest to be inflated again.
-            let upto = c.msgs[m as usize]
-                .rows
-                .last()
-                .map_or(0, |&r| r as usize + 1);
-            message_payload(c, m, &self.reinflated(ci, upto))
-        });
+        let message = f
+            .msg
+            .map(|m| {
+                // Fed up to the message's last frame: a detail early in a big connection does not
+                // wait for the rest to be inflated again.
+                let upto = c.msgs[m as usize]
+                    .rows
+                    .last()
+                    .map_or(0, |&r| r as usize + 1);
+                message_payload(c, m, &self.reinflated(ci, upto))
+            })
+            .flatten();
         let mut handshake = c.request.clone();
         if let (Some(h), Some(resp)) = (&mut handshake, &c.response) {
             h.extend_from_slice(resp);
@@ -1485,7 +1488,7 @@ impl Index {
         for (mi, m) in c.msgs.iter().enumerate() {
             let first = &c.rows[*m.rows.first()? as usize];
             let last = &c.rows[*m.rows.last()? as usize];
-            let payload = message_payload(c, mi as u32, &again);
+            let payload = message_payload(c, mi as u32, &again).unwrap_or_default();
             let txt = (m.opcode == 1)
                 .then(|| core::str::from_utf8(&payload).ok())
                 .flatten();
@@ -1615,20 +1618,21 @@ fn message_len(c: &Conn, m: &StoredMsg) -> u64 {
 }
 
 /// Message `mi`'s payload: inflated when compressed (kept as read, or inflated again: `again`,
-/// the connection's [`again::Inflated`]), else its frames' joined.
-fn message_payload(c: &Conn, mi: u32, again: &again::Inflated) -> Vec<u8> {
+/// the connection's [`again::Inflated`]; `None` when neither has it: its bytes were past
+/// [`MAX_KEPT`]), else its frames' joined.
+fn message_payload(c: &Conn, mi: u32, again: &again::Inflated) -> Option<Vec<u8>> {
     let m = &c.msgs[mi as usize];
-    let inflated = m.inflated.as_ref().or_else(|| {
+    if m.inflated_len.is_some() {
         let side = c.rows[*m.rows.first()? as usize].side;
-        again.get(&(side, m.index))
-    });
-    if let Some(b) = inflated {
-        return b.clone();
+        let inflated = m.inflated.as_ref().or_else(|| again.get(&(side, m.index)));
+        return inflated.cloned();
     }
-    m.rows
-        .iter()
-        .flat_map(|&r| c.frames[r as usize].payload.iter().copied())
-        .collect()
+    Some(
+        m.rows
+            .iter()
+            .flat_map(|&r| c.frames[r as usize].payload.iter().copied())
+            .collect(),
+    )
 }
 
 /// The search, compiled.
@@ -1715,7 +1719,7 @@ fn compute_view(c: &Conn, filter: &Filter, again: &again::Inflated) -> ViewResul
                     match *slot {
                         Some(h) => h,
                         None => {
-                            let payload = message_payload(c, mi, again);
+                            let payload = message_payload(c, mi, again).unwrap_or_default();
                             // The decoded label counts too (`PUBLISH`, an event's name).
                             let msg = &c.msgs[mi as usize];
                             let label = msg
@@ -2173,7 +2177,7 @@ impl Conn {
         Some((
             first.side,
             m.opcode,
-            whole.then(|| message_payload(self, msg, again)),
+            whole.then(|| message_payload(self, msg, again)).flatten(),
         ))
     }
 }
@@ -2821,6 +2825,96 @@ mod tests {
             assert!(kept <= cap, "{kept} bytes kept under a cap of {cap}");
             assert_eq!(made, made_on_demand, "cap {cap}");
         }
+    }
+
+    #[test]
+    fn under_a_cap_a_compressed_messages_text_is_what_was_read_or_said_not_kept() {
+        // Caps that cut the kept bytes in the middle of a context-takeover stream: what comes
+        // after a dropped frame cannot be inflated again from the frames left, and is not made
+        // up from them.
+        let bytes = fixture("pcap/echo.pcapng");
+        let read = compressed_as_read(&bytes);
+        let (mut same, mut none) = (0, 0);
+        for cap in [0, 20, 60, 200, 600, 2000, 4000, 8000, u64::MAX] {
+            let mut l = Loader::new(bytes.len() as u64);
+            l.index.max_kept = Some(cap);
+            l.feed(&bytes).unwrap();
+            l.finish().unwrap();
+            for c in &l.index.conns {
+                for m in c.msgs.iter().filter(|m| m.inflated_len.is_some()) {
+                    let row = m.rows[0];
+                    let side = c.rows[row as usize].side;
+                    let d = l.index.detail(0, c.summary.id, row).unwrap();
+                    // Every frame of its side up to its end kept whole: it is inflated again.
+                    let last = *m.rows.last().unwrap() as usize;
+                    let all_kept = (0..=last).all(|r| {
+                        let f = &c.frames[r];
+                        c.rows[r].side != side || f.payload.len() as u64 == f.header.payload_len
+                    });
+                    match d.message {
+                        Some(got) => {
+                            assert_eq!(&got, &read[&(c.summary.id, side, m.index)], "cap {cap}");
+                            same += 1;
+                        }
+                        None => {
+                            assert!(!all_kept, "cap {cap}: row {row} could be inflated again");
+                            none += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(same > 20 && none > 20, "{same} read, {none} not kept");
+    }
+
+    #[test]
+    fn a_frame_dropped_at_the_cap_ends_the_replay_of_its_side_and_what_follows_is_kept_as_read() {
+        // Connection 1 (context takeover): its third client data frame meets a full index, the
+        // frames after it fit again. Inflating again past that hole would read the next frame's
+        // bytes as its payload.
+        let bytes = fixture("pcap/echo.pcapng");
+        let read = compressed_as_read(&bytes);
+        let mut cap = Capture::new(CaptureConfig::default());
+        cap.feed(&bytes).unwrap();
+        cap.finish().unwrap();
+        let mut index = Index {
+            max_kept: Some(1 << 20),
+            ..Index::default()
+        };
+        let mut client_data = 0;
+        while let Some(e) = cap.poll_event() {
+            let hole = match &e {
+                CaptureEvent::Event {
+                    connection: 1,
+                    event,
+                } => {
+                    let data = matches!(&event.kind, EventKind::Frame(f) if f.header.opcode < 8);
+                    client_data += u32::from(data && event.direction == Direction::Client);
+                    data && event.direction == Direction::Client && client_data == 3
+                }
+                _ => false,
+            };
+            let kept = index.kept;
+            if hole {
+                index.kept = 1 << 20;
+            }
+            index.push(e);
+            if hole {
+                index.kept = kept;
+            }
+        }
+        let c = &index.conns[index.by_id[&1]];
+        let dropped = c.frames.iter().filter(|f| f.payload.is_empty()).count();
+        assert_eq!(dropped, 1, "one frame dropped");
+        let mut checked = 0;
+        for m in c.msgs.iter().filter(|m| m.inflated_len.is_some()) {
+            let row = m.rows[0];
+            let side = c.rows[row as usize].side;
+            let got = index.detail(0, 1, row).unwrap().message;
+            assert_eq!(got.as_ref(), Some(&read[&(1, side, m.index)]), "row {row}");
+            checked += 1;
+        }
+        assert_eq!(checked, 12);
     }
 
     #[test]
