@@ -1380,18 +1380,15 @@ impl Index {
         let f = &c.frames[row as usize];
         let whole = f.payload.len() as u64 == f.header.payload_len;
         let msg = f.msg.map(|m| &c.msgs[m as usize]);
-        let message = f
-            .msg
-            .map(|m| {
-                // Fed up to the message's last frame: a detail early in a big connection does not
-                // wait for the rest to be inflated again.
-                let upto = c.msgs[m as usize]
-                    .rows
-                    .last()
-                    .map_or(0, |&r| r as usize + 1);
-                message_payload(c, m, &self.reinflated(ci, upto))
-            })
-            .flatten();
+        let message = f.msg.and_then(|m| {
+            // Fed up to the message's last frame: a detail early in a big connection does not
+            // wait for the rest to be inflated again.
+            let upto = c.msgs[m as usize]
+                .rows
+                .last()
+                .map_or(0, |&r| r as usize + 1);
+            message_payload(c, m, &self.reinflated(ci, upto))
+        });
         let mut handshake = c.request.clone();
         if let (Some(h), Some(resp)) = (&mut handshake, &c.response) {
             h.extend_from_slice(resp);
