@@ -1587,12 +1587,12 @@ pub(crate) fn frame_preview(h: &Header, payload: &[u8], is_text: bool, compresse
     crate::view::preview_bytes(payload, is_text, PREVIEW)
 }
 
-/// A compressed message's preview: what it says, not its deflate bytes.
 /// The bytes of an inflated message [`inflated_preview`] reads: its preview from them is the
 /// one from the whole message (`preview_bytes` reads 4 bytes a character, and says "…" when
 /// there were more).
 const PREVIEW_HEAD: usize = (PREVIEW - 10) * 4 + 1;
 
+/// A compressed message's preview: what it says, not its deflate bytes.
 fn inflated_preview(inflated: &[u8], is_text: bool) -> Box<str> {
     const SAID: &str = " (inflated)";
     let text = crate::view::preview_bytes(inflated, is_text, PREVIEW - 10);
