@@ -12,6 +12,10 @@
 //!   wsinspect-capture, outside the timing), one inflater per connection direction as context
 //!   takeover needs, each text message's UTF-8 checked, as a summary's findings need.
 //! - plain UTF-8: checking the uncompressed text frames.
+/// Each connection direction's compressed messages: the raw DEFLATE data (with the sync
+/// flush's tail put back) and whether it is text.
+type Messages = std::collections::HashMap<(u64, u8), Vec<(Vec<u8>, bool)>>;
+
 fn main() {
     use std::collections::HashMap;
     use std::time::Instant;
@@ -27,7 +31,7 @@ fn main() {
     }
     // Collect compressed messages per (connection, direction), and plain text.
     let mut cap = Capture::new(CaptureConfig::default());
-    let mut msgs: HashMap<(u64, u8), Vec<(Vec<u8>, bool)>> = HashMap::new();
+    let mut msgs = Messages::new();
     let mut open: HashMap<(u64, u8), Vec<u8>> = HashMap::new();
     let mut plain: Vec<Vec<u8>> = vec![];
     let mut take = |cap: &mut Capture| {
