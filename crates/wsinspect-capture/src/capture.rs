@@ -58,6 +58,21 @@ pub struct CaptureConfig {
     pub max_out_of_order: usize,
     /// Bytes of IP fragments held at once (the oldest incomplete datagram is dropped beyond).
     pub max_fragment_bytes: usize,
+    /// Where each WebSocket connection's session runs.
+    pub sessions: Sessions,
+}
+
+/// Where the sessions of a capture's WebSocket connections run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sessions {
+    /// In the capture: their events come as [`CaptureEvent::Event`].
+    #[default]
+    Inside,
+    /// With the caller: the capture hands over what each session is given, as
+    /// [`CaptureEvent::Input`], for a [`SessionHost`] to run (on other threads, say: sessions
+    /// are independent of one another). The host's events are the ones `Inside` gives, in the
+    /// same order.
+    Outside,
 }
 
 impl Default for CaptureConfig {
@@ -66,6 +81,7 @@ impl Default for CaptureConfig {
             session: SessionConfig::default(),
             max_out_of_order: DEFAULT_MAX_OUT_OF_ORDER,
             max_fragment_bytes: DEFAULT_MAX_FRAGMENT_BYTES,
+            sessions: Sessions::Inside,
         }
     }
 }
@@ -189,6 +205,86 @@ pub enum CaptureEvent {
         /// The report.
         tls: Box<TlsReport>,
     },
+    /// What the connection's session is given next: only with [`Sessions::Outside`], where a
+    /// [`SessionHost`] turns it into the session's events.
+    Input {
+        /// The connection's id.
+        connection: u64,
+        /// What.
+        input: SessionInput,
+    },
+}
+
+/// One call on a connection's [`Session`], in the order the capture makes them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionInput {
+    /// The next bytes of a direction ([`Session::feed`]).
+    Bytes(Direction, Vec<u8>, Option<Timestamp>),
+    /// Bytes of a direction that were lost ([`Session::gap`]).
+    Gap(Direction, u64, Option<Timestamp>),
+    /// A direction ended ([`Session::finish`]).
+    End(Direction, Option<Timestamp>),
+}
+
+impl SessionInput {
+    /// Give it to `session` (whose events then wait in its queue).
+    pub fn apply(&self, session: &mut Session) {
+        match self {
+            SessionInput::Bytes(d, bytes, t) => session.feed(*d, bytes, *t),
+            SessionInput::Gap(d, len, t) => session.gap(*d, *len, *t),
+            SessionInput::End(d, t) => session.finish(*d, *t),
+        }
+    }
+}
+
+/// The sessions of a capture read with [`Sessions::Outside`], or of some of its connections:
+/// each [`CaptureEvent::Input`] becomes its session's events, the way the capture itself
+/// would have made them. Feed it every event of the connections it runs, in order (from their
+/// `Connection` to their `Closed`).
+pub struct SessionHost {
+    config: SessionConfig,
+    open: HashMap<u64, Box<Session>, foldhash::fast::RandomState>,
+}
+
+impl SessionHost {
+    /// A host whose sessions read with `config` (the capture's [`CaptureConfig::session`]).
+    pub fn new(config: SessionConfig) -> SessionHost {
+        SessionHost {
+            config,
+            open: HashMap::default(),
+        }
+    }
+
+    /// Take one event of the capture and hand on what it becomes: an `Input`, its session's
+    /// events; any other event, itself.
+    pub fn take(&mut self, e: CaptureEvent, out: &mut impl FnMut(CaptureEvent)) {
+        match e {
+            CaptureEvent::Input { connection, input } => {
+                let Some(s) = self.open.get_mut(&connection) else {
+                    return;
+                };
+                input.apply(s);
+                while let Some(event) = s.poll_event() {
+                    out(CaptureEvent::Event { connection, event });
+                }
+            }
+            CaptureEvent::Connection(c) => {
+                let session = Box::new(Session::new(self.config.clone()));
+                self.open.insert(c.id, session);
+                out(CaptureEvent::Connection(c));
+            }
+            CaptureEvent::Closed { connection, ends } => {
+                self.open.remove(&connection);
+                out(CaptureEvent::Closed { connection, ends });
+            }
+            other => out(other),
+        }
+    }
+
+    /// How many of its connections are open.
+    pub fn open(&self) -> usize {
+        self.open.len()
+    }
 }
 
 /// Counts over the whole capture.
@@ -295,7 +391,8 @@ struct Flow {
 enum State {
     /// First bytes, held until they say what the flow is.
     Undecided(Vec<Held>),
-    WebSocket(Box<Session>),
+    /// Its session, unless the caller runs it ([`Sessions::Outside`]).
+    WebSocket(Option<Box<Session>>),
     Other(FlowKind),
 }
 
@@ -618,18 +715,15 @@ impl Capture {
                         held.push(Held::Data(side, bytes, time));
                         self.decide(flow, false);
                     }
-                    State::WebSocket(s) => {
-                        s.feed(dir, &bytes, time);
-                        self.drain(flow);
-                        self.spare.buffers.give_back(bytes);
+                    State::WebSocket(_) => {
+                        self.give_session(flow, SessionInput::Bytes(dir, bytes, time))
                     }
                     State::Other(_) => self.spare.buffers.give_back(bytes),
                 },
                 Owned::Gap(len) => match &mut flow.state {
                     State::Undecided(held) => held.push(Held::Gap(side, len, time)),
-                    State::WebSocket(s) => {
-                        s.gap(dir, len, time);
-                        self.drain(flow);
+                    State::WebSocket(_) => {
+                        self.give_session(flow, SessionInput::Gap(dir, len, time))
                     }
                     State::Other(_) => {}
                 },
@@ -689,10 +783,13 @@ impl Capture {
             }
             Verdict::WebSocket(client, by) => {
                 flow.client = Some((client, by));
-                let State::Undecided(held) = std::mem::replace(
-                    &mut flow.state,
-                    State::WebSocket(Box::new(Session::new(self.config.session.clone()))),
-                ) else {
+                let session = match self.config.sessions {
+                    Sessions::Inside => Some(Box::new(Session::new(self.config.session.clone()))),
+                    Sessions::Outside => None,
+                };
+                let State::Undecided(held) =
+                    std::mem::replace(&mut flow.state, State::WebSocket(session))
+                else {
                     unreachable!("checked above")
                 };
                 self.totals.connections += 1;
@@ -704,18 +801,14 @@ impl Capture {
                     time: flow.time,
                 }));
                 for h in held {
-                    let State::WebSocket(s) = &mut flow.state else {
-                        unreachable!("set above")
-                    };
-                    match h {
+                    let input = match h {
                         Held::Data(side, bytes, t) => {
-                            let d = dir(client, side);
-                            s.feed(d, &bytes, t)
+                            SessionInput::Bytes(dir(client, side), bytes, t)
                         }
-                        Held::Gap(side, len, t) => s.gap(dir(client, side), len, t),
-                    }
+                        Held::Gap(side, len, t) => SessionInput::Gap(dir(client, side), len, t),
+                    };
+                    self.give_session(flow, input);
                 }
-                self.drain(flow);
             }
         }
     }
@@ -747,24 +840,35 @@ impl Capture {
         }
     }
 
-    fn drain(&mut self, flow: &mut Flow) {
-        if let State::WebSocket(s) = &mut flow.state {
-            while let Some(e) = s.poll_event() {
-                self.events.push_back(CaptureEvent::Event {
-                    connection: flow.id,
-                    event: e,
-                });
-            }
+    /// Give a WebSocket flow's session its next input, and queue the events it makes (or queue
+    /// the input, for the caller's session).
+    fn give_session(&mut self, flow: &mut Flow, input: SessionInput) {
+        let State::WebSocket(session) = &mut flow.state else {
+            return;
+        };
+        let Some(s) = session else {
+            self.events.push_back(CaptureEvent::Input {
+                connection: flow.id,
+                input,
+            });
+            return;
+        };
+        input.apply(s);
+        while let Some(event) = s.poll_event() {
+            self.events.push_back(CaptureEvent::Event {
+                connection: flow.id,
+                event,
+            });
+        }
+        if let SessionInput::Bytes(_, bytes, _) = input {
+            self.spare.buffers.give_back(bytes);
         }
     }
 
     fn end_direction(&mut self, flow: &mut Flow, side: usize, time: Option<Timestamp>) {
         flow.ended[side] = true;
         let d = direction(flow, side);
-        if let State::WebSocket(s) = &mut flow.state {
-            s.finish(d, time);
-            self.drain(flow);
-        }
+        self.give_session(flow, SessionInput::End(d, time));
     }
 
     fn end_flow(&mut self, mut flow: Box<Flow>, time: Option<Timestamp>) {

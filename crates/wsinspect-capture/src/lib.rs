@@ -46,7 +46,8 @@ pub mod tls;
 pub mod write;
 
 pub use capture::{
-    Capture, CaptureConfig, CaptureEvent, ClientBy, Connection, FlowKind, Note, OtherFlow, Totals,
+    Capture, CaptureConfig, CaptureEvent, ClientBy, Connection, FlowKind, Note, OtherFlow,
+    SessionHost, SessionInput, Sessions, Totals,
 };
 
 /// Why a file cannot be read on.

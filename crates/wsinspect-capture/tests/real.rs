@@ -185,7 +185,7 @@ fn timeless(all: &[CaptureEvent]) -> Vec<CaptureEvent> {
                     ends.client.time = None;
                     ends.server.time = None;
                 }
-                CaptureEvent::Tls { .. } => {}
+                CaptureEvent::Tls { .. } | CaptureEvent::Input { .. } => {}
             }
             e
         })

@@ -30,7 +30,11 @@ impl Diagnosers {
                 let (d, _) = self.open.remove(connection)?;
                 return Some(d.finish_linked(ends, *connection, hops));
             }
-            CaptureEvent::Note(_) | CaptureEvent::OtherFlow(_) | CaptureEvent::Tls { .. } => {}
+            // `Input`: a session's host makes its events before they come here.
+            CaptureEvent::Note(_)
+            | CaptureEvent::OtherFlow(_)
+            | CaptureEvent::Tls { .. }
+            | CaptureEvent::Input { .. } => {}
         }
         None
     }

@@ -196,7 +196,7 @@ type Batch = Vec<(CaptureEvent, Option<DiagnoseReport>)>;
 /// last events. Events decoded before a read or decode error are handed over before it is
 /// returned.
 fn decode(
-    (input, mut buf, mut n): (&mut Box<dyn Read + Send>, Vec<u8>, usize),
+    source: (&mut Box<dyn Read + Send>, Vec<u8>, usize),
     (capture, shown): (&mut Capture, &mut Shown),
     progress: &mut Progress,
     mut sink: impl FnMut(&mut Batch) -> bool,
@@ -204,7 +204,7 @@ fn decode(
     let mut diag = crate::diagnose::Diagnosers::default();
     // One batch, emptied by the sink each time (or taken, to go to another thread).
     let mut batch = Vec::new();
-    let mut send = |capture: &mut Capture| {
+    read_capture(source, capture, progress, |capture| {
         while let Some(e) = capture.poll_event() {
             if shown.admit(&e) {
                 let report = diag.track(&e, capture.hops());
@@ -212,10 +212,22 @@ fn decode(
             }
         }
         sink(&mut batch)
-    };
+    })
+}
+
+/// Feed the file to `capture` from its first chunk (`buf[..n]`) on, calling `chunk` after each
+/// to take the capture's events (it returns false to stop reading), then end the capture's open
+/// flows and call it a last time. Events decoded before a read or decode error are taken before
+/// it is returned.
+fn read_capture(
+    (input, mut buf, mut n): (&mut Box<dyn Read + Send>, Vec<u8>, usize),
+    capture: &mut Capture,
+    progress: &mut Progress,
+    mut chunk: impl FnMut(&mut Capture) -> bool,
+) -> Result<()> {
     while n > 0 {
         let fed = capture.feed(&buf[..n]);
-        if !send(capture) {
+        if !chunk(capture) {
             return Ok(());
         }
         fed?;
@@ -223,7 +235,7 @@ fn decode(
         n = read_chunk(input, &mut buf)?;
     }
     let finished = capture.finish();
-    send(capture);
+    chunk(capture);
     Ok(finished?)
 }
 
@@ -263,7 +275,7 @@ impl Shown {
                 yes
             }
             // Every event follows its connection's start: with no selection, it was shown.
-            CaptureEvent::Event { connection, .. } => {
+            CaptureEvent::Event { connection, .. } | CaptureEvent::Input { connection, .. } => {
                 self.select.is_all() || self.open.contains(connection)
             }
             CaptureEvent::Note(n) => self.open.contains(&n.connection),
@@ -380,7 +392,8 @@ struct Other<'a, T: Serialize> {
 }
 
 impl Sink {
-    /// Write (or keep, for `--json`) one shown event.
+    /// Write (or keep, for `--json`) one shown event. (A session's `Input` comes only from a
+    /// capture whose sessions run outside it, and their host has made its events by then.)
     fn take(
         &mut self,
         e: CaptureEvent,
@@ -405,6 +418,7 @@ impl Sink {
                     }
                     json_line(out, &other(connection, "closed", &()))?
                 }
+                CaptureEvent::Input { .. } => {}
                 CaptureEvent::OtherFlow(f) => json_line(out, &other(f.id, "other_flow", &f))?,
                 CaptureEvent::Tls { connection, tls } => {
                     json_line(out, &other(connection, "tls", &tls))?
@@ -447,6 +461,7 @@ impl Sink {
                         doc.connections.push(c.finish());
                     }
                 }
+                CaptureEvent::Input { .. } => {}
                 CaptureEvent::OtherFlow(f) => doc.other_flows.push(f),
                 CaptureEvent::Tls { connection, tls } => {
                     if let Some(c) = doc.open.get_mut(&connection) {
@@ -489,6 +504,7 @@ impl Sink {
                         text(out, &connection_text(&c, report.as_ref()))?;
                     }
                 }
+                CaptureEvent::Input { .. } => {}
                 CaptureEvent::OtherFlow(f) => text(out, &other_flow_text(&f))?,
                 CaptureEvent::Tls { connection, tls } => {
                     if let Some(c) = open.get_mut(&connection) {

@@ -150,7 +150,9 @@ async fn drain(hub: &Hub, capture: &mut Capture, ids: &mut HashMap<u64, ConnId>)
     let mut lines = Vec::new();
     while let Some(e) = capture.poll_event() {
         let mut id = |n: u64| *ids.entry(n).or_insert_with(|| hub.next_id());
-        lines.push(match &e {
+        let line = match &e {
+            // Only from a capture whose sessions run outside it; this one's run inside.
+            CaptureEvent::Input { .. } => continue,
             CaptureEvent::Connection(c) => other(id(c.id), "connection", c),
             CaptureEvent::Event { connection, event } => session_line(id(*connection), event),
             CaptureEvent::Note(n) => other(id(n.connection), "capture_note", n),
@@ -166,7 +168,8 @@ async fn drain(hub: &Hub, capture: &mut Capture, ids: &mut HashMap<u64, ConnId>)
                 ids.remove(&f.id);
                 line
             }
-        });
+        };
+        lines.push(line);
     }
     hub.publish(lines).await;
 }

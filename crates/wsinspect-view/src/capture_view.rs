@@ -899,7 +899,8 @@ impl Index {
                 }
             }
             CaptureEvent::OtherFlow(f) => self.other_flow(&f),
-            CaptureEvent::Note(_) => {}
+            // `Input`: only from a capture whose sessions run outside it; the page's run inside.
+            CaptureEvent::Note(_) | CaptureEvent::Input { .. } => {}
         }
     }
 

@@ -118,7 +118,11 @@ impl Index {
                     self.keep_diagnoses(*connection, r, origin);
                 }
             }
-            CaptureEvent::Note(_) | CaptureEvent::OtherFlow(_) | CaptureEvent::Tls { .. } => {}
+            // `Input`: only from a capture whose sessions run outside it; the page's run inside.
+            CaptureEvent::Note(_)
+            | CaptureEvent::OtherFlow(_)
+            | CaptureEvent::Tls { .. }
+            | CaptureEvent::Input { .. } => {}
         }
     }
 
