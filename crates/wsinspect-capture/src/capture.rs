@@ -256,16 +256,19 @@ impl SessionHost {
     }
 
     /// Take one event of the capture and hand on what it becomes: an `Input`, its session's
-    /// events; any other event, itself.
-    pub fn take(&mut self, e: CaptureEvent, out: &mut impl FnMut(CaptureEvent)) {
+    /// events; any other event, itself. An input's bytes come back once read, for the capture
+    /// to reuse ([`Capture::recycle`]).
+    pub fn take(&mut self, e: CaptureEvent, out: &mut impl FnMut(CaptureEvent)) -> Option<Vec<u8>> {
         match e {
             CaptureEvent::Input { connection, input } => {
-                let Some(s) = self.open.get_mut(&connection) else {
-                    return;
-                };
+                let s = self.open.get_mut(&connection)?;
                 input.apply(s);
                 while let Some(event) = s.poll_event() {
                     out(CaptureEvent::Event { connection, event });
+                }
+                match input {
+                    SessionInput::Bytes(_, bytes, _) => return Some(bytes),
+                    _ => return None,
                 }
             }
             CaptureEvent::Connection(c) => {
@@ -279,6 +282,7 @@ impl SessionHost {
             }
             other => out(other),
         }
+        None
     }
 
     /// How many of its connections are open.
@@ -444,6 +448,12 @@ impl Capture {
     /// ([`wsinspect_core::diagnose::Diagnoser::finish_linked`]); bounded.
     pub fn hops(&self) -> &HopLog {
         &self.hops
+    }
+
+    /// A buffer of an [`SessionInput::Bytes`] given back once read, for the next segment's
+    /// bytes (a [`SessionHost`] returns them): kept if there is room, else dropped.
+    pub fn recycle(&mut self, bytes: Vec<u8>) {
+        self.spare.buffers.give_back(bytes);
     }
 
     /// Counts so far.

@@ -73,7 +73,7 @@ fn hosted(events: Vec<CaptureEvent>, hosts: u64) -> Vec<CaptureEvent> {
             out.push(e);
             continue;
         };
-        each[(id % hosts) as usize].take(e, &mut |e| out.push(e));
+        let _ = each[(id % hosts) as usize].take(e, &mut |e| out.push(e));
     }
     assert!(each.iter().all(|h| h.open() == 0), "every session ended");
     out

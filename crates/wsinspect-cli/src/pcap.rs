@@ -14,7 +14,9 @@ use serde::Serialize;
 use wsinspect_capture::capture::DEFAULT_MAX_OUT_OF_ORDER;
 use wsinspect_capture::select::{Select, Term};
 use wsinspect_capture::tls::TlsReport;
-use wsinspect_capture::{Capture, CaptureConfig, CaptureEvent, Connection, Note, OtherFlow};
+use wsinspect_capture::{
+    Capture, CaptureConfig, CaptureEvent, Connection, Note, OtherFlow, Sessions,
+};
 use wsinspect_core::diagnose::{Conformance, DiagnoseReport, Diagnosis};
 use wsinspect_core::session::{SessionConfig, Summary, Timestamp};
 use wsinspect_core::stream::{Keep, Retain};
@@ -24,6 +26,8 @@ use wsinspect_view::diagnose::render_report_into;
 use wsinspect_view::render::render_summary_into;
 
 use crate::tls::tls_text;
+
+mod shards;
 
 /// The size of the chunks read from the file.
 const CHUNK: usize = 64 << 10;
@@ -46,6 +50,10 @@ pub struct PcapArgs {
     /// With --json or --jsonl: keep at most this many payload bytes in each event.
     #[arg(long)]
     keep: Option<usize>,
+    /// With the summary: how many threads decode the connections (the machine's cores, at most
+    /// 8, by default; 1 decodes on the reading thread alone). The text is the same either way.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: Option<u16>,
     /// Out-of-order bytes held per direction before a missing segment is declared lost.
     #[arg(long, default_value_t = DEFAULT_MAX_OUT_OF_ORDER)]
     max_out_of_order: usize,
@@ -71,7 +79,18 @@ pub fn run(args: PcapArgs) -> Result<()> {
         Some(n) => Keep::Prefix(n),
         None => Keep::All,
     };
+    let summary = !(args.json || args.jsonl);
+    // Other threads for the summary (see `shards`).
+    let others = match args.threads {
+        _ if !summary => 0,
+        Some(n) => usize::from(n) - 1,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)) - 1,
+    };
     let config = CaptureConfig {
+        sessions: match others {
+            0 => Sessions::Inside,
+            _ => Sessions::Outside,
+        },
         session: SessionConfig {
             retain: Retain {
                 frames: keep,
@@ -82,6 +101,8 @@ pub fn run(args: PcapArgs) -> Result<()> {
         max_out_of_order: args.max_out_of_order,
         ..CaptureConfig::default()
     };
+    // The sessions' configuration, for the threads that run them.
+    let session = config.session.clone();
     let mut capture = Capture::new(config);
     if let Some(p) = &args.keylog {
         let text = std::fs::read(p).with_context(|| format!("reading {p}"))?;
@@ -138,7 +159,9 @@ pub fn run(args: PcapArgs) -> Result<()> {
     }
     let source = (&mut input, buf, n);
     let flows = (&mut capture, &mut shown);
-    if args.json || args.jsonl {
+    if others > 0 {
+        shards::summary(source, flows, &mut progress, (others, session), &mut out)?;
+    } else if args.json || args.jsonl {
         // Two threads: one reads, decodes and diagnoses, this one serialises and writes a batch
         // of events per chunk behind it (a few batches at most, so memory stays bounded). The
         // output is one thread's: one channel keeps the events' order. JSON is most of the work
@@ -187,6 +210,9 @@ pub fn run(args: PcapArgs) -> Result<()> {
     Ok(())
 }
 
+/// The input, its buffer, and how many bytes of its first chunk are in it.
+type Source<'a> = (&'a mut Box<dyn Read + Send>, Vec<u8>, usize);
+
 /// The events of one chunk, each with its connection's diagnosis when it closes.
 type Batch = Vec<(CaptureEvent, Option<DiagnoseReport>)>;
 
@@ -196,7 +222,7 @@ type Batch = Vec<(CaptureEvent, Option<DiagnoseReport>)>;
 /// last events. Events decoded before a read or decode error are handed over before it is
 /// returned.
 fn decode(
-    source: (&mut Box<dyn Read + Send>, Vec<u8>, usize),
+    source: Source<'_>,
     (capture, shown): (&mut Capture, &mut Shown),
     progress: &mut Progress,
     mut sink: impl FnMut(&mut Batch) -> bool,
@@ -220,7 +246,7 @@ fn decode(
 /// flows and call it a last time. Events decoded before a read or decode error are taken before
 /// it is returned.
 fn read_capture(
-    (input, mut buf, mut n): (&mut Box<dyn Read + Send>, Vec<u8>, usize),
+    (input, mut buf, mut n): Source<'_>,
     capture: &mut Capture,
     progress: &mut Progress,
     mut chunk: impl FnMut(&mut Capture) -> bool,

@@ -340,3 +340,74 @@ fn messages_where_wireshark_is_wrong_are_what_the_peers_sent() {
         .iter()
         .any(|&(id, compressed)| id == 3 && !compressed));
 }
+
+/// `copies` copies of a classic pcap's packets, one after another, each copy's times a second
+/// later than the one before: its flows end and start again, as new connections.
+fn repeated(pcap: &[u8], copies: u32) -> Vec<u8> {
+    let mut out = pcap[..24].to_vec();
+    for c in 0..copies {
+        let mut at = 24;
+        while at + 16 <= pcap.len() {
+            let len = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
+            let secs = u32::from_le_bytes(pcap[at..at + 4].try_into().unwrap()) + c;
+            out.extend_from_slice(&secs.to_le_bytes());
+            out.extend_from_slice(&pcap[at + 4..at + 16 + len]);
+            at += 16 + len;
+        }
+    }
+    out
+}
+
+#[test]
+fn the_summary_is_the_same_text_on_any_number_of_threads() {
+    let dir = data("");
+    let mut files: Vec<String> = ["pcap", "diagnose", "tls", "payload"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(dir.join(d)).unwrap().flatten())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 30, "{files:?}");
+    // Big enough for many chunks (64 KiB each): connections are shared out as they start.
+    let big = std::env::temp_dir().join(format!("wsinspect-threads-{}.pcap", std::process::id()));
+    std::fs::write(
+        &big,
+        repeated(&std::fs::read(file("echo.pcap")).unwrap(), 60),
+    )
+    .unwrap();
+    files.push(big.display().to_string());
+    for f in &files {
+        for extra in [&[][..], &["--filter", "port=47420"], &["--connection", "2"]] {
+            let one = run(&[&["pcap", f, "--threads", "1"], extra].concat(), b"");
+            assert!(one.status.success(), "{f}: {one:?}");
+            for n in ["2", "3"] {
+                let more = run(&[&["pcap", f, "--threads", n], extra].concat(), b"");
+                let (a, b) = (
+                    String::from_utf8_lossy(&more.stdout),
+                    String::from_utf8_lossy(&one.stdout),
+                );
+                // The first line that differs, if one does.
+                let first = a.lines().zip(b.lines()).position(|(x, y)| x != y);
+                assert!(
+                    first.is_none() && a.len() == b.len(),
+                    "{f} {extra:?} on {n} threads, line {first:?}: {:?}",
+                    first.map(|i| (a.lines().nth(i), b.lines().nth(i)))
+                );
+                assert_eq!(more.stderr, one.stderr, "{f} {extra:?}");
+            }
+        }
+    }
+    let s = String::from_utf8(run(&["pcap", &files[files.len() - 1]], b"").stdout).unwrap();
+    let _ = std::fs::remove_file(&big);
+    assert!(
+        s.contains("180 WebSocket connection(s), 120 other flow(s)"),
+        "{s}"
+    );
+    assert_eq!(
+        s.matches("diagnosis: nothing wrong found").count(),
+        180,
+        "{s}"
+    );
+}
