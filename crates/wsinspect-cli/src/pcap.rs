@@ -169,19 +169,21 @@ pub fn run(args: PcapArgs) -> Result<()> {
         // there (`--jsonl` of a 20 MB capture: 0.38 s -> 0.25 s); `--summary`'s text is too
         // little to pay for handing every event to another thread (0.84 s -> 1.0 s), so it
         // stays on one.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(Batch, Idle)>(4);
         std::thread::scope(|scope| {
             let progress = &mut progress;
             // `tx` moves into the decoder, so the channel closes when it ends.
             let decoder = scope.spawn(move || {
-                decode(source, flows, progress, move |b| {
-                    tx.send(std::mem::take(b)).is_ok()
+                decode(source, flows, progress, move |b, idle| {
+                    tx.send((std::mem::take(b), idle)).is_ok()
                 })
             });
-            let written = rx
-                .iter()
-                .flatten()
-                .try_for_each(|(e, report)| sink.take(e, report, &mut out));
+            let written = rx.iter().try_for_each(|(batch, idle)| {
+                for (e, report) in batch {
+                    sink.take(e, report, &mut out)?;
+                }
+                flush_if(idle, &mut out)
+            });
             // Stop the decoder too when writing failed (its next send fails once `rx` is gone).
             drop(rx);
             let decoded = decoder
@@ -191,10 +193,11 @@ pub fn run(args: PcapArgs) -> Result<()> {
         })?;
     } else {
         let mut written = Ok(());
-        let decoded = decode(source, flows, &mut progress, |batch| {
+        let decoded = decode(source, flows, &mut progress, |batch, idle| {
             written = batch
                 .drain(..)
-                .try_for_each(|(e, report)| sink.take(e, report, &mut out));
+                .try_for_each(|(e, report)| sink.take(e, report, &mut out))
+                .and_then(|()| flush_if(idle, &mut out));
             written.is_ok()
         });
         written.and(decoded)?;
@@ -214,6 +217,19 @@ pub fn run(args: PcapArgs) -> Result<()> {
 /// The input, its buffer, and how many bytes of its first chunk are in it.
 type Source<'a> = (&'a mut Box<dyn Read + Send>, Vec<u8>, usize);
 
+/// Whether the input had no more bytes ready when a chunk was read (a short read: a pipe whose
+/// writer is still capturing, `tcpdump -U -w - | wsinspect pcap -`): what is decoded so far is
+/// written out then, not held until the output buffer fills or the input ends.
+type Idle = bool;
+
+/// Flush `out` when the input is idle.
+fn flush_if(idle: Idle, out: &mut impl io::Write) -> Result<()> {
+    match idle {
+        true => quiet(out.flush()),
+        false => Ok(()),
+    }
+}
+
 /// The events of one chunk, each with its connection's diagnosis when it closes.
 type Batch = Vec<(CaptureEvent, Option<DiagnoseReport>)>;
 
@@ -226,35 +242,35 @@ fn decode(
     source: Source<'_>,
     (capture, shown): (&mut Capture, &mut Shown),
     progress: &mut Progress,
-    mut sink: impl FnMut(&mut Batch) -> bool,
+    mut sink: impl FnMut(&mut Batch, Idle) -> bool,
 ) -> Result<()> {
     let mut diag = crate::diagnose::Diagnosers::default();
     // One batch, emptied by the sink each time (or taken, to go to another thread).
     let mut batch = Vec::new();
-    read_capture(source, capture, progress, |capture| {
+    read_capture(source, capture, progress, |capture, idle| {
         while let Some(e) = capture.poll_event() {
             if shown.admit(&e) {
                 let report = diag.track(&e, capture.hops());
                 batch.push((e, report));
             }
         }
-        sink(&mut batch)
+        sink(&mut batch, idle)
     })
 }
 
 /// Feed the file to `capture` from its first chunk (`buf[..n]`) on, calling `chunk` after each
-/// to take the capture's events (it returns false to stop reading), then end the capture's open
-/// flows and call it a last time. Events decoded before a read or decode error are taken before
-/// it is returned.
+/// to take the capture's events (it returns false to stop reading; [`Idle`] when the chunk was
+/// short), then end the capture's open flows and call it a last time. Events decoded before a
+/// read or decode error are taken before it is returned.
 fn read_capture(
     (input, mut buf, mut n): Source<'_>,
     capture: &mut Capture,
     progress: &mut Progress,
-    mut chunk: impl FnMut(&mut Capture) -> bool,
+    mut chunk: impl FnMut(&mut Capture, Idle) -> bool,
 ) -> Result<()> {
     while n > 0 {
         let fed = capture.feed(&buf[..n]);
-        if !chunk(capture) {
+        if !chunk(capture, n < buf.len()) {
             return Ok(());
         }
         fed?;
@@ -262,7 +278,7 @@ fn read_capture(
         n = read_chunk(input, &mut buf)?;
     }
     let finished = capture.finish();
-    chunk(capture);
+    chunk(capture, true);
     Ok(finished?)
 }
 

@@ -19,7 +19,7 @@ use wsinspect_capture::{Capture, CaptureEvent, SessionHost};
 use wsinspect_core::diagnose::HopLog;
 use wsinspect_core::session::SessionConfig;
 
-use super::{quiet, Progress, Shown, Sink, Source};
+use super::{flush_if, quiet, Idle, Progress, Shown, Sink, Source};
 use crate::diagnose::Diagnosers;
 use crate::ids::IdMap;
 
@@ -156,12 +156,14 @@ struct Shards {
 
 impl Shards {
     /// After a chunk: route the capture's shown events, send the workers theirs, write what is
-    /// ready, and give the capture back the buffers read.
+    /// ready (when the input is idle, all of it: waiting for the workers' texts, and flushed),
+    /// and give the capture back the buffers read.
     fn chunk(
         &mut self,
         capture: &mut Capture,
         shown: &mut Shown,
         out: &mut impl io::Write,
+        idle: Idle,
     ) -> Result<()> {
         while let Some(e) = capture.poll_event() {
             if shown.admit(&e) {
@@ -169,7 +171,8 @@ impl Shards {
             }
         }
         self.send()?;
-        self.write(out, false)?;
+        self.write(out, idle)?;
+        flush_if(idle, out)?;
         for b in self.spent.drain(..) {
             capture.recycle(b);
         }
@@ -335,8 +338,8 @@ pub(super) fn summary(
             spent: Vec::new(),
         };
         let mut failed = Ok(());
-        let read = super::read_capture(source, capture, progress, |capture| {
-            failed = shards.chunk(capture, shown, out);
+        let read = super::read_capture(source, capture, progress, |capture, idle| {
+            failed = shards.chunk(capture, shown, out, idle);
             failed.is_ok()
         });
         // The workers end when their channels close; write what they still owe.

@@ -411,3 +411,55 @@ fn the_summary_is_the_same_text_on_any_number_of_threads() {
         "{s}"
     );
 }
+
+#[test]
+fn a_pipe_still_being_written_shows_each_connection_as_it_ends() {
+    use std::io::{BufRead, Write};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let pcap = std::fs::read(file("echo.pcap")).unwrap();
+    for (args, last) in [
+        (&["--threads", "1"][..], "connection 5: "),
+        (&["--threads", "2"], "connection 5: "),
+        (&["--jsonl"], r#"{"connection":5,"event":"closed""#),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wsinspect"))
+            .args([&["pcap", "-"], args].concat())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start wsinspect");
+        let mut stdin = child.stdin.take().unwrap();
+        // The whole capture, but the pipe stays open: its writer (tcpdump -U -w -) still runs.
+        stdin.write_all(&pcap).unwrap();
+        stdin.flush().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        let shown = loop {
+            match rx.recv_timeout(Duration::from_secs(10)) {
+                Ok(line) if line.starts_with(last) => break true,
+                Ok(line) => seen.push(line),
+                Err(_) => break false,
+            }
+        };
+        drop(stdin);
+        let status = child.wait().unwrap();
+        let rest: Vec<String> = rx.iter().collect();
+        reader.join().unwrap();
+        assert!(shown, "{args:?}: not shown before the input ended: {seen:?}");
+        assert!(status.success(), "{args:?}");
+        assert!(
+            rest.iter().any(|l| l.starts_with("totals: ") || l.contains("\"totals\"")),
+            "{args:?}: the totals, once the input ended: {rest:?}"
+        );
+    }
+}
