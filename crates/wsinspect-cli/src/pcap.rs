@@ -53,7 +53,12 @@ pub struct PcapArgs {
     /// With the summary: how many threads decode the connections, 1 to 8 (the machine's cores,
     /// at most 8, by default; 1 decodes on the reading thread alone). The text is the same
     /// either way. Each thread keeps its own buffers: 8 threads peak at under 50 MB.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=8))]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..=8),
+        conflicts_with_all = ["json", "jsonl"]
+    )]
     threads: Option<u16>,
     /// Out-of-order bytes held per direction before a missing segment is declared lost.
     #[arg(long, default_value_t = DEFAULT_MAX_OUT_OF_ORDER)]

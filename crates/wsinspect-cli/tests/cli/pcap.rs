@@ -401,6 +401,17 @@ fn the_summary_is_the_same_text_on_any_number_of_threads() {
     }
     let s = String::from_utf8(run(&["pcap", &files[files.len() - 1]], b"").stdout).unwrap();
     let _ = std::fs::remove_file(&big);
+    // The threads are the summary's: with --jsonl or --json the flag would be ignored, so it is
+    // refused.
+    let jsonl = run(
+        &["pcap", &file("echo.pcap"), "--jsonl", "--threads", "2"],
+        b"",
+    );
+    assert!(!jsonl.status.success());
+    assert!(
+        String::from_utf8_lossy(&jsonl.stderr).contains("cannot be used with"),
+        "{jsonl:?}"
+    );
     assert!(
         s.contains("180 WebSocket connection(s), 120 other flow(s)"),
         "{s}"
@@ -437,7 +448,10 @@ fn a_pipe_still_being_written_shows_each_connection_as_it_ends() {
         let (tx, rx) = mpsc::channel();
         let stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if tx.send(line).is_err() {
                     break;
                 }
@@ -455,10 +469,14 @@ fn a_pipe_still_being_written_shows_each_connection_as_it_ends() {
         let status = child.wait().unwrap();
         let rest: Vec<String> = rx.iter().collect();
         reader.join().unwrap();
-        assert!(shown, "{args:?}: not shown before the input ended: {seen:?}");
+        assert!(
+            shown,
+            "{args:?}: not shown before the input ended: {seen:?}"
+        );
         assert!(status.success(), "{args:?}");
         assert!(
-            rest.iter().any(|l| l.starts_with("totals: ") || l.contains("\"totals\"")),
+            rest.iter()
+                .any(|l| l.starts_with("totals: ") || l.contains("\"totals\"")),
             "{args:?}: the totals, once the input ended: {rest:?}"
         );
     }
