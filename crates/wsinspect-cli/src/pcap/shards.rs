@@ -265,11 +265,17 @@ impl Shards {
                 },
                 Slot::Worker(i) => {
                     let w = &mut self.workers[i];
-                    if w.texts.is_empty() && !(wait && w.receive(true, &mut self.spent)?) {
-                        break;
+                    if w.texts.is_empty() {
+                        if !wait {
+                            break;
+                        }
+                        w.receive(true, &mut self.spent)?;
                     }
+                    // Each `Closed` sent is answered with a text: none is a thread that ended.
                     let Some(t) = w.texts.pop_front() else {
-                        break;
+                        return Err(anyhow!(
+                            "a summary thread ended without a connection's text"
+                        ));
                     };
                     self.queue.pop_front();
                     t
