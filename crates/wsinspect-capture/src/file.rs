@@ -204,6 +204,7 @@ impl FileReader {
         if result.is_ok() && self.buf.len() > MAX_BLOCK {
             return Err(CaptureError::BlockTooLarge {
                 offset: self.offset,
+                claimed: None,
             });
         }
         result
@@ -306,7 +307,9 @@ impl FileReader {
                         out.push(*link, Some(Timestamp(ns)), r.data, r.origlen);
                         Ok(Some(i.len() - rest.len()))
                     }
-                    Err(e) => incomplete_or(e, bad),
+                    // The record header (16 bytes) gives the captured length at 8..12.
+                    Err(e) => claims_too_much(i, 8, *big_endian, 16, offset)
+                        .map_or_else(|| incomplete_or(e, bad), Err),
                 }
             }
             Format::PcapNg {
@@ -335,7 +338,11 @@ impl FileReader {
                 };
                 let (rest, block) = match parsed {
                     Ok(v) => v,
-                    Err(e) => return incomplete_or(e, bad),
+                    // A block's total length is at 4..8.
+                    Err(e) => {
+                        return claims_too_much(i, 4, *big_endian, 0, offset)
+                            .map_or_else(|| incomplete_or(e, bad), Err)
+                    }
                 };
                 match block {
                     Block::InterfaceDescription(idb) => interfaces.push(Interface {
@@ -380,6 +387,28 @@ impl Interface {
         let ns = ns as i128 + i128::from(self.offset) * 1_000_000_000;
         Timestamp(ns.clamp(0, i128::from(u64::MAX)) as u64)
     }
+}
+
+/// A record or block whose header (the u32 at `at..at + 4` of `i`, plus `extra` bytes) claims
+/// more than [`MAX_BLOCK`]: said at once, where it starts, not after 16 MiB more are read (or
+/// as a file cut short, when the file is smaller than that).
+fn claims_too_much(
+    i: &[u8],
+    at: usize,
+    big_endian: bool,
+    extra: u64,
+    offset: u64,
+) -> Option<CaptureError> {
+    let b: [u8; 4] = i.get(at..at + 4)?.try_into().ok()?;
+    let n = match big_endian {
+        true => u32::from_be_bytes(b),
+        false => u32::from_le_bytes(b),
+    };
+    let claimed = u64::from(n) + extra;
+    (claimed > MAX_BLOCK as u64).then_some(CaptureError::BlockTooLarge {
+        offset,
+        claimed: Some(claimed),
+    })
 }
 
 fn incomplete_or(

@@ -72,6 +72,9 @@ pub enum CaptureError {
     BlockTooLarge {
         /// Its file offset.
         offset: u64,
+        /// The length its header gives, when it was read (a damaged length, usually: a pcap
+        /// record is at most the file's snapshot length, 256 KiB for tcpdump and dumpcap).
+        claimed: Option<u64>,
     },
     /// The input ended inside a record or block.
     Truncated {
@@ -94,7 +97,18 @@ impl core::fmt::Display for CaptureError {
             CaptureError::Malformed { offset, what } => {
                 write!(f, "malformed capture at byte {offset}: {what}")
             }
-            CaptureError::BlockTooLarge { offset } => write!(
+            CaptureError::BlockTooLarge {
+                offset,
+                claimed: Some(n),
+            } => write!(
+                f,
+                "the record at byte {offset} claims {n} bytes, more than the {} bytes we hold (is its length damaged?)",
+                file::MAX_BLOCK
+            ),
+            CaptureError::BlockTooLarge {
+                offset,
+                claimed: None,
+            } => write!(
                 f,
                 "the record at byte {offset} is larger than the {} bytes we hold",
                 file::MAX_BLOCK

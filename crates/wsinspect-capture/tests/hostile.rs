@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use wsinspect_capture::{Capture, CaptureConfig};
+use wsinspect_capture::{Capture, CaptureConfig, CaptureError};
 
 struct Rng(u64);
 
@@ -97,5 +97,59 @@ fn random_bytes_after_a_valid_header_never_panic() {
             f.push(rng.next() as u8);
         }
         survive(&f, &mut rng);
+    }
+}
+
+/// `file` with the length field at `at` (of the record or block at `offset`) made huge: the
+/// error (any chunking), and how many packets were read before it.
+fn damaged_length(file: &[u8], offset: usize, at: usize, chunk: usize) -> (CaptureError, u64) {
+    let mut file = file.to_vec();
+    file[offset + at..offset + at + 4].copy_from_slice(&0x7fff_fff0u32.to_le_bytes());
+    let mut c = Capture::new(CaptureConfig::default());
+    for part in file.chunks(chunk) {
+        if let Err(e) = c.feed(part) {
+            return (e, c.totals().packets);
+        }
+    }
+    panic!("no error: {:?}", c.finish());
+}
+
+#[test]
+fn a_damaged_record_length_is_our_limit_at_its_offset_not_a_file_cut_short() {
+    // echo.pcap: the 24-byte file header, then records of a 16-byte header and the packet; the
+    // 11th record's captured length (bytes 8..12 of its header) is damaged.
+    let pcap = fixture("echo.pcap");
+    let mut offset = 24;
+    for _ in 0..10 {
+        let len = u32::from_le_bytes(pcap[offset + 8..offset + 12].try_into().unwrap());
+        offset += 16 + len as usize;
+    }
+    // echo.pcapng: the section header and interface blocks, then packet blocks; the 11th
+    // packet block's total length (bytes 4..8) is damaged.
+    let ng = fixture("echo.pcapng");
+    let mut ng_offset = 0;
+    for _ in 0..12 {
+        let len = u32::from_le_bytes(ng[ng_offset + 4..ng_offset + 8].try_into().unwrap());
+        ng_offset += len as usize;
+    }
+    for chunk in [7, 1000, 1 << 20] {
+        for (file, at, field, claimed) in [
+            (&pcap, offset, 8, 0x7fff_fff0 + 16),
+            (&ng, ng_offset, 4, 0x7fff_fff0),
+        ] {
+            let (e, packets) = damaged_length(file, at, field, chunk);
+            assert_eq!(
+                e,
+                CaptureError::BlockTooLarge {
+                    offset: at as u64,
+                    claimed: Some(claimed)
+                },
+                "chunks of {chunk}"
+            );
+            assert_eq!(packets, 10, "the packets before it were read");
+            assert!(e
+                .to_string()
+                .contains(&format!("the record at byte {at} claims")));
+        }
     }
 }
